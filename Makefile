@@ -1,0 +1,141 @@
+# dedupvisor - top-level build.
+#
+#   make          deps, newlib (once), BOOTX64.EFI, dedupvisor.elf, build/esp.img
+#   make run      boot it: EMU=kvm|bochs|qemu (default: kvm if nested VT-x, else bochs)
+#   make test     host unit tests (plain and ASan+UBSan) and system tests
+#   make clean    everything but the cached newlib (make distclean: that too)
+#   V=1           show full command lines
+#
+# Three flag sets: the hypervisor (freestanding, kernel code model, no SSE in
+# our code), the UEFI loader (gnu-efi's PIC recipe), the host (tests, tools).
+
+B       := build
+Q       := $(if $(V),,@)
+CC      := gcc
+LD      := ld
+NEWLIB  := $(B)/newlib/install/x86_64-elf
+
+WARN    := -Wall -Wextra -Werror
+HV_ABI  := -ffreestanding -fno-pic -mcmodel=kernel -mno-red-zone -fno-stack-protector -fno-common
+HV_CFLAGS := -std=gnu11 -O2 -g $(WARN) $(HV_ABI) -mno-sse -mno-mmx -mno-80387 \
+	-Iinclude -isystem $(NEWLIB)/include -MMD -MP
+# newlib is built with the same ABI; it may use SSE (see kmain's fpu_init).
+NEWLIB_CFLAGS := -O2 -g $(HV_ABI)
+
+EFI_CFLAGS := -std=gnu11 -O2 $(WARN) -Wno-unused-parameter -Iinclude \
+	-I/usr/include/efi -I/usr/include/efi/x86_64 -fpic -fshort-wchar -ffreestanding \
+	-fno-stack-protector -fno-strict-aliasing -mno-red-zone -maccumulate-outgoing-args \
+	-DEFI_FUNCTION_WRAPPER -DGNU_EFI_USE_MS_ABI -MMD -MP
+
+HOST_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -O1 -g $(WARN) -Iinclude -MMD -MP
+SAN_FLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+# ---- sources ----
+HV_SRCS := arch/x86_64/entry.S arch/x86_64/isr.S arch/x86_64/trap.c arch/x86_64/uart.c \
+	arch/x86_64/pt_build.c arch/x86_64/paging.c arch/x86_64/vmx_features.c \
+	arch/x86_64/vmx_gate.c kernel/main.c kernel/config.c kernel/frames.c \
+	kernel/boot_info_check.c kernel/acpi.c kernel/power.c kernel/libc_glue.c
+EFI_SRCS := boot/loader.c boot/elf_check.c boot/mmap_convert.c kernel/config.c \
+	arch/x86_64/pt_build.c arch/x86_64/handoff.S
+
+HV_OBJS  := $(patsubst %,$(B)/hv/%.o,$(HV_SRCS))
+EFI_OBJS := $(patsubst %,$(B)/efi/%.o,$(EFI_SRCS))
+
+# Host unit tests: test name -> the product sources it links.
+UNIT_TESTS := test_config test_frames test_elf_check test_mmap_convert test_boot_info \
+	test_vmx_features test_pt_build test_acpi
+test_config_SRCS       := kernel/config.c
+test_frames_SRCS       := kernel/frames.c
+test_elf_check_SRCS    := boot/elf_check.c
+test_mmap_convert_SRCS := boot/mmap_convert.c
+test_boot_info_SRCS    := kernel/boot_info_check.c
+test_vmx_features_SRCS := arch/x86_64/vmx_features.c
+test_pt_build_SRCS     := arch/x86_64/pt_build.c
+test_acpi_SRCS         := kernel/acpi.c
+
+ESP_FILES := $(B)/BOOTX64.EFI $(B)/dedupvisor.elf config/dedupvisor.cfg
+
+.PHONY: all deps run test unit-test system-test bench clean distclean
+all: $(B)/esp.img
+
+deps: $(B)/.deps
+$(B)/.deps: scripts/deps.sh
+	$(Q)mkdir -p $(B) && bash scripts/deps.sh && touch $@
+
+$(B)/newlib/stamp: | $(B)/.deps
+	@echo "  NEWLIB  (once; ~2 min)"
+	$(Q)bash scripts/build-newlib.sh $(B) "$(NEWLIB_CFLAGS)"
+
+# ---- hypervisor ----
+$(B)/hv/%.c.o: %.c $(B)/newlib/stamp
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(HV_CFLAGS) -c $< -o $@
+$(B)/hv/%.S.o: %.S | $(B)/.deps
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(HV_CFLAGS) -c $< -o $@
+
+$(B)/dedupvisor.elf: $(HV_OBJS) linker.ld $(B)/newlib/stamp
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(LD) -nostdlib -static -z noexecstack -z max-page-size=4096 -T linker.ld \
+		-o $@ $(HV_OBJS) -L$(NEWLIB)/lib -lc
+
+# ---- UEFI loader ----
+$(B)/efi/%.c.o: %.c | $(B)/.deps
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  EFICC   $<")
+	$(Q)$(CC) $(EFI_CFLAGS) -c $< -o $@
+$(B)/efi/%.S.o: %.S | $(B)/.deps
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(EFI_CFLAGS) -c $< -o $@
+
+$(B)/BOOTX64.so: $(EFI_OBJS)
+	$(Q)$(LD) -nostdlib -znocombreloc -z noexecstack --no-undefined -shared -Bsymbolic \
+		-T /usr/lib/elf_x86_64_efi.lds /usr/lib/crt0-efi-x86_64.o $(EFI_OBJS) \
+		-o $@ -L/usr/lib -lefi -lgnuefi
+$(B)/BOOTX64.EFI: $(B)/BOOTX64.so
+	@$(if $(Q),echo "  EFI     $@")
+	$(Q)objcopy -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela \
+		-j '.rel.*' -j '.rela.*' -j .reloc --target efi-app-x86_64 --subsystem=10 $< $@
+
+# ---- boot disk ----
+$(B)/esp.img: $(ESP_FILES) scripts/mkesp.sh
+	@$(if $(Q),echo "  ESP     $@")
+	$(Q)bash scripts/mkesp.sh $@ $(B)/BOOTX64.EFI $(B)/dedupvisor.elf config/dedupvisor.cfg
+
+# ---- host tests ----
+$(B)/host/%.o: %.c | $(B)/.deps
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(HOST_CFLAGS) -c $< -o $@
+$(B)/host-san/%.o: %.c | $(B)/.deps
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) -c $< -o $@
+
+define unit_rule
+$(B)/host/$(1): $(B)/host/tests/unit/$(1).o $$(patsubst %.c,$(B)/host/%.o,$$($(1)_SRCS))
+	$$(Q)$$(CC) -o $$@ $$^ -lcmocka
+$(B)/host-san/$(1): $(B)/host-san/tests/unit/$(1).o $$(patsubst %.c,$(B)/host-san/%.o,$$($(1)_SRCS))
+	$$(Q)$$(CC) $(SAN_FLAGS) -o $$@ $$^ -lcmocka
+endef
+$(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
+
+UNIT_BINS := $(addprefix $(B)/host/,$(UNIT_TESTS)) $(addprefix $(B)/host-san/,$(UNIT_TESTS))
+
+unit-test: $(UNIT_BINS)
+	$(Q)bash tests/run-unit.sh $(UNIT_BINS)
+
+system-test: $(B)/esp.img
+	$(Q)bash tests/system/run.sh
+
+test: unit-test system-test
+
+run: $(B)/esp.img
+	$(Q)bash scripts/emu.sh run $(or $(EMU),auto) $(B)/esp.img
+
+clean:
+	rm -rf $(B)/hv $(B)/efi $(B)/host $(B)/host-san $(B)/*.elf $(B)/*.EFI $(B)/*.so \
+		$(B)/*.img $(B)/systest $(B)/run
+distclean:
+	rm -rf $(B)
+
+-include $(shell find $(B)/hv $(B)/efi $(B)/host $(B)/host-san -name '*.d' 2>/dev/null)

@@ -1,0 +1,41 @@
+/*
+ * entry.S - the hypervisor's first instructions, and segment reloads.
+ *
+ * _start is entered from the loader (boot/handoff.S) with RDI = boot_info,
+ * interrupts off, on the loader's page tables.  It moves to the boot stack
+ * in .bss and calls kmain(boot_info), which never returns.
+ */
+	.section .text.entry, "ax"
+	.globl _start
+_start:
+	lea	boot_stack_top(%rip), %rsp
+	xor	%ebp, %ebp
+	call	kmain
+1:	cli
+	hlt
+	jmp	1b
+
+/* void gdt_reload_segments(uint16_t cs, uint16_t ds): after lgdt, reload
+ * CS with a far return and the data segments with ds. */
+	.text
+	.globl gdt_reload_segments
+gdt_reload_segments:
+	mov	%si, %ds
+	mov	%si, %es
+	mov	%si, %ss
+	xor	%eax, %eax
+	mov	%ax, %fs
+	mov	%ax, %gs
+	pop	%rax		/* return address */
+	push	%rdi		/* new CS */
+	push	%rax
+	lretq
+
+	.bss
+	.balign 16
+	.globl boot_stack_top
+boot_stack:
+	.skip	65536
+boot_stack_top:
+
+	.section .note.GNU-stack, "", @progbits

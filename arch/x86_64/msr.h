@@ -1,0 +1,25 @@
+/*
+ * msr.h - model-specific registers used by dedupvisor, named as in the
+ * Intel SDM Vol. 4 ("Model-Specific Registers"), with the bits we read.
+ */
+#ifndef ARCH_MSR_H
+#define ARCH_MSR_H
+
+#define IA32_FEATURE_CONTROL          0x03A
+#define   FEATURE_CONTROL_LOCK            (1ull << 0)
+#define   FEATURE_CONTROL_VMX_INSIDE_SMX  (1ull << 1)
+#define   FEATURE_CONTROL_VMX_OUTSIDE_SMX (1ull << 2)
+
+#define IA32_VMX_BASIC                0x480
+#define   VMX_BASIC_TRUE_CTLS             (1ull << 55)
+#define IA32_VMX_PINBASED_CTLS        0x481
+#define IA32_VMX_PROCBASED_CTLS       0x482
+#define IA32_VMX_EXIT_CTLS            0x483
+#define IA32_VMX_ENTRY_CTLS           0x484
+#define IA32_VMX_MISC                 0x485
+#define IA32_VMX_PROCBASED_CTLS2      0x48B
+#define IA32_VMX_EPT_VPID_CAP         0x48C
+#define IA32_VMX_TRUE_PINBASED_CTLS   0x48D
+#define IA32_VMX_TRUE_PROCBASED_CTLS  0x48E
+
+#endif

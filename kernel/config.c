@@ -1,0 +1,297 @@
+/*
+ * config.c - parse dedupvisor.cfg (format in config.h).
+ *
+ * One pass over the lines.  Each line is cut into whitespace-separated
+ * words; a global line is "KEY = VALUE" (spaces around '=' optional), a VM
+ * line starts with the word "vm".  Keys are looked up in small tables that
+ * give each value's range, so every check and every message comes from one
+ * place.  The first error stops the parse: a half-understood configuration
+ * must never start half its VMs.  No libc (see config.h), hence the small
+ * string helpers below.
+ */
+#include "config.h"
+
+/* ---- tiny freestanding helpers ---- */
+
+static int is_space(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+
+static int str_eq(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return *a == *b;
+}
+
+static void str_copy(char *d, const char *s, size_t max)
+{
+	size_t i;
+	for (i = 0; i + 1 < max && s[i]; i++)
+		d[i] = s[i];
+	d[i] = 0;
+}
+
+/* Message building into err->msg, truncating safely. */
+struct sb { char *p; size_t n, max; };
+
+static void sb_str(struct sb *b, const char *s)
+{
+	while (*s && b->n + 1 < b->max)
+		b->p[b->n++] = *s++;
+	b->p[b->n] = 0;
+}
+
+static int fail(struct config_error *err, unsigned line, const char *a,
+		const char *b, const char *c)
+{
+	struct sb s = { err->msg, 0, sizeof(err->msg) };
+	err->line = line;
+	err->msg[0] = 0;
+	sb_str(&s, a);
+	if (b) sb_str(&s, b);
+	if (c) sb_str(&s, c);
+	return -1;
+}
+
+/* Parses decimal or 0x-hex, with an optional K/M/G suffix when sized.
+ * Returns 0 on success, -1 on junk or overflow. */
+static int parse_u64(const char *s, int sized, uint64_t *out)
+{
+	uint64_t v = 0, base = 10, mul = 1;
+	int digits = 0;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		base = 16, s += 2;
+	for (; *s; s++) {
+		uint64_t d;
+		if (*s >= '0' && *s <= '9') d = (uint64_t)(*s - '0');
+		else if (base == 16 && *s >= 'a' && *s <= 'f') d = (uint64_t)(*s - 'a' + 10);
+		else if (base == 16 && *s >= 'A' && *s <= 'F') d = (uint64_t)(*s - 'A' + 10);
+		else break;
+		if (v > (UINT64_MAX - d) / base)
+			return -1;
+		v = v * base + d;
+		digits++;
+	}
+	if (!digits)
+		return -1;
+	if (sized && *s) {
+		switch (*s) {
+		case 'K': case 'k': mul = 1ull << 10; break;
+		case 'M': case 'm': mul = 1ull << 20; break;
+		case 'G': case 'g': mul = 1ull << 30; break;
+		default: return -1;
+		}
+		s++;
+	}
+	if (*s || (v && mul > UINT64_MAX / v))
+		return -1;
+	*out = v * mul;
+	return 0;
+}
+
+/* ---- key tables: name, range, where the value goes ---- */
+
+struct num_key {
+	const char *name;
+	uint64_t min, max;
+	size_t off;  /* offset of a uint32_t field in struct config */
+};
+
+#define CFG_OFF(f) __builtin_offsetof(struct config, f)
+static const struct num_key global_keys[] = {
+	{ "cpus",                0, 256,     CFG_OFF(cpus) },
+	{ "dedup.run",           0, 1,       CFG_OFF(dedup_run) },
+	{ "dedup.pages_to_scan", 1, 1u << 24, CFG_OFF(dedup_pages_to_scan) },
+	{ "dedup.sleep_ms",      0, 60000,   CFG_OFF(dedup_sleep_ms) },
+};
+#define NGLOBAL (sizeof(global_keys) / sizeof(global_keys[0]))
+
+static int parse_global(struct config *cfg, char *key, char *val,
+			unsigned line, struct config_error *err)
+{
+	size_t i;
+	uint64_t v;
+
+	for (i = 0; i < NGLOBAL; i++) {
+		const struct num_key *k = &global_keys[i];
+		if (!str_eq(k->name, key))
+			continue;
+		if (parse_u64(val, 0, &v))
+			return fail(err, line, "'", key, "' needs a number");
+		if (v < k->min || v > k->max)
+			return fail(err, line, "'", key, "' is out of range");
+		*(uint32_t *)(void *)((char *)cfg + k->off) = (uint32_t)v;
+		return 0;
+	}
+	return fail(err, line, "unknown setting '", key,
+		    "' (known: cpus, dedup.run, dedup.pages_to_scan, dedup.sleep_ms)");
+}
+
+static int valid_name(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++, n++) {
+		char c = *s;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '-' || c == '_'))
+			return 0;
+	}
+	return n > 0 && n < CONFIG_NAME_MAX;
+}
+
+static int valid_file(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++, n++) {
+		char c = *s;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'))
+			return 0;
+	}
+	return n > 0 && n < CONFIG_IMAGE_MAX;
+}
+
+static int parse_vm(struct config *cfg, char **w, unsigned nw, unsigned line,
+		    struct config_error *err)
+{
+	struct vm_config *vm;
+	unsigned i;
+	uint64_t v;
+
+	if (nw < 2)
+		return fail(err, line, "'vm' needs a name: vm NAME ram=SIZE image=FILE", 0, 0);
+	if (!valid_name(w[1]))
+		return fail(err, line, "bad VM name '", w[1],
+			    "' (1-31 of A-Z a-z 0-9 - _)");
+	if (config_find_vm(cfg, w[1]))
+		return fail(err, line, "duplicate VM name '", w[1], "'");
+	if (cfg->nvms == CONFIG_MAX_VMS)
+		return fail(err, line, "too many VMs (at most 16)", 0, 0);
+	vm = &cfg->vm[cfg->nvms];
+	*vm = (struct vm_config){ .vcpus = 1, .entry = 0x1000, .line = line };
+	str_copy(vm->name, w[1], sizeof(vm->name));
+
+	for (i = 2; i < nw; i++) {
+		char *k = w[i], *val = k;
+		while (*val && *val != '=')
+			val++;
+		if (*val != '=' || val == k || !val[1])
+			return fail(err, line, "expected key=value, got '", k, "'");
+		*val++ = 0;
+		if (str_eq(k, "image")) {
+			if (!valid_file(val))
+				return fail(err, line, "bad image file name '", val,
+					    "' (1-63 of A-Z a-z 0-9 . - _)");
+			str_copy(vm->image, val, sizeof(vm->image));
+			continue;
+		}
+		if (!str_eq(k, "ram") && !str_eq(k, "vcpus") &&
+		    !str_eq(k, "entry") && !str_eq(k, "domain"))
+			return fail(err, line, "unknown VM key '", k,
+				    "' (known: ram, vcpus, image, entry, domain)");
+		if (parse_u64(val, str_eq(k, "ram"), &v))
+			return fail(err, line, "bad number '", val, "'");
+		if (str_eq(k, "ram")) {
+			if (v < CONFIG_RAM_MIN || v > CONFIG_RAM_MAX || (v & 4095))
+				return fail(err, line, "ram must be a multiple of 4K "
+					    "between 1M and 64G", 0, 0);
+			vm->ram = v;
+		} else if (str_eq(k, "vcpus")) {
+			if (v < 1 || v > CONFIG_VCPUS_MAX)
+				return fail(err, line, "vcpus must be 1 to 64", 0, 0);
+			vm->vcpus = (uint32_t)v;
+		} else if (str_eq(k, "entry")) {
+			vm->entry = v;
+		} else {
+			if (v > 0xffff)
+				return fail(err, line, "domain must be 0 to 65535", 0, 0);
+			vm->domain = (uint32_t)v;
+		}
+	}
+	if (!vm->ram)
+		return fail(err, line, "VM '", vm->name, "' needs ram=SIZE");
+	if (!vm->image[0])
+		return fail(err, line, "VM '", vm->name, "' needs image=FILE");
+	if (vm->entry >= vm->ram)
+		return fail(err, line, "VM '", vm->name, "': entry lies outside its ram");
+	cfg->nvms++;
+	return 0;
+}
+
+const struct vm_config *config_find_vm(const struct config *cfg, const char *name)
+{
+	unsigned i;
+	for (i = 0; i < cfg->nvms; i++)
+		if (str_eq(cfg->vm[i].name, name))
+			return &cfg->vm[i];
+	return 0;
+}
+
+int config_parse(const char *text, size_t len, struct config *cfg,
+		 struct config_error *err)
+{
+	size_t pos = 0;
+	unsigned line = 0;
+
+	*cfg = (struct config){ .dedup_run = 1, .dedup_pages_to_scan = 100,
+				.dedup_sleep_ms = 20 };
+	err->line = 0;
+	err->msg[0] = 0;
+
+	while (pos < len) {
+		char buf[CONFIG_LINE_MAX + 1];
+		char *w[CONFIG_LINE_MAX / 2];
+		size_t n = 0, i;
+		unsigned nw = 0;
+
+		line++;
+		while (pos < len && text[pos] != '\n') {
+			char c = text[pos++];
+			if (c == 0 || ((unsigned char)c < 0x20 && c != '\t' && c != '\r'))
+				return fail(err, line, "control character in the file "
+					    "(is it a text file?)", 0, 0);
+			if (n == CONFIG_LINE_MAX)
+				return fail(err, line, "line longer than 256 characters", 0, 0);
+			buf[n++] = c;
+		}
+		pos++; /* the '\n' */
+		buf[n] = 0;
+		for (i = 0; i < n; i++)
+			if (buf[i] == '#') { buf[i] = 0; n = i; break; }
+
+		/* Split into words; '=' between words is its own word. */
+		for (i = 0; i < n;) {
+			while (i < n && is_space(buf[i])) buf[i++] = 0;
+			if (i < n) w[nw++] = &buf[i];
+			while (i < n && !is_space(buf[i])) i++;
+		}
+		if (nw == 0)
+			continue;
+		if (str_eq(w[0], "vm")) {
+			if (parse_vm(cfg, w, nw, line, err))
+				return -1;
+			continue;
+		}
+		/* KEY = VALUE: exactly one word on each side of one '='. */
+		{
+			char *key = w[0], *val = 0, *eq;
+			for (eq = w[0]; *eq && *eq != '='; eq++)
+				;
+			if (*eq == '=') {            /* KEY=VALUE or KEY= VALUE */
+				*eq = 0;
+				val = eq[1] ? eq + 1 : (nw == 2 ? w[1] : 0);
+				if (nw > (eq[1] ? 1u : 2u))
+					val = 0;
+			} else if (nw >= 2 && w[1][0] == '=') { /* KEY = VALUE or KEY =VALUE */
+				val = w[1][1] ? (nw == 2 ? w[1] + 1 : 0)
+					      : (nw == 3 ? w[2] : 0);
+			}
+			if (!val || !key[0])
+				return fail(err, line, "expected 'KEY = VALUE' or "
+					    "'vm NAME key=value ...', got '", w[0], "'");
+			if (parse_global(cfg, key, val, line, err))
+				return -1;
+		}
+	}
+	return 0;
+}

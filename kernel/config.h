@@ -1,0 +1,66 @@
+/*
+ * config.h - the dedupvisor.cfg format and its parser.
+ *
+ * The file is line-oriented text; '#' starts a comment.  Two kinds of line:
+ *
+ *   KEY = VALUE                       a hypervisor-wide setting
+ *   vm NAME key=value key=value ...   one guest VM
+ *
+ * Global keys: cpus (CPUs to run on, 0 = all), dedup.run (0/1),
+ * dedup.pages_to_scan, dedup.sleep_ms.  VM keys: ram (required; bytes with
+ * optional K/M/G suffix, multiple of 4 KiB), vcpus (default 1), image
+ * (required; a file in the ESP's \dedupvisor\ folder), entry (guest-physical
+ * entry point, default 0x1000), domain (sharing domain, default 0).
+ * Numbers are decimal or 0x-hex.
+ *
+ * The parser is freestanding C (no libc): the UEFI loader uses it to find
+ * the guest images and to refuse a bad file before anything starts, the
+ * hypervisor to build its VMs, the host tests to check every error.
+ */
+#ifndef CONFIG_H
+#define CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONFIG_MAX_VMS   16
+#define CONFIG_NAME_MAX  32
+#define CONFIG_IMAGE_MAX 64
+#define CONFIG_LINE_MAX  256
+#define CONFIG_RAM_MIN   (1ull << 20)
+#define CONFIG_RAM_MAX   (64ull << 30)
+#define CONFIG_VCPUS_MAX 64
+
+struct vm_config {
+	char name[CONFIG_NAME_MAX];
+	char image[CONFIG_IMAGE_MAX];
+	uint64_t ram;     /* bytes, multiple of 4 KiB */
+	uint64_t entry;   /* guest-physical entry point */
+	uint32_t vcpus;
+	uint32_t domain;  /* sharing domain */
+	unsigned line;    /* where it was defined */
+};
+
+struct config {
+	uint32_t cpus;
+	uint32_t dedup_run;
+	uint32_t dedup_pages_to_scan;
+	uint32_t dedup_sleep_ms;
+	unsigned nvms;
+	struct vm_config vm[CONFIG_MAX_VMS];
+};
+
+struct config_error {
+	unsigned line;  /* 1-based; 0 when the error is about the whole file */
+	char msg[160];
+};
+
+/* Parses text[0..len) into *cfg (defaults first).  Returns 0, or -1 with the
+ * first error's line and message in *err; *cfg is then not to be used. */
+int config_parse(const char *text, size_t len, struct config *cfg,
+		 struct config_error *err);
+
+/* The VM named name, or NULL. */
+const struct vm_config *config_find_vm(const struct config *cfg, const char *name);
+
+#endif

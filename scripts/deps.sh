@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# scripts/deps.sh - install what dedupvisor needs from Debian's packages.
+#
+# The Makefile runs this before anything else.  Each needed package is
+# checked with dpkg-query; the missing ones are installed with apt-get when
+# we are root (CI and fresh machines), otherwise the exact apt-get line is
+# printed and the script fails so the build stops with a clear message.
+set -eu
+
+PKGS="build-essential gnu-efi newlib-source libcmocka-dev libxxhash-dev
+      qemu-system-x86 ovmf bochs bochsbios vgabios mtools dosfstools xz-utils"
+
+missing=""
+for p in $PKGS; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" = 0 ]; then
+	echo "deps: installing:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+	echo "deps: done"
+else
+	echo "deps: missing Debian packages:$missing" >&2
+	echo "deps: run: sudo apt-get install -y$missing" >&2
+	exit 1
+fi
