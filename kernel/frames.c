@@ -93,7 +93,9 @@ int frames_init(struct frame_pool *fp, const struct boot_mem_region *r, size_t n
 		uint64_t a = r[k].base / FRAME_SIZE, b = a + r[k].pages;
 		if (!usable(&r[k]))
 			continue;
-		for (pfn = a < lo ? lo : a; pfn < b; pfn++)
+		if (a < lo) a = lo;  /* lo is above 1 MiB: low frames stay reserved */
+		if (b > hi) b = hi;
+		for (pfn = a; pfn < b; pfn++)
 			fp->meta[pfn - lo].state = FRAME_FREE;
 	}
 	for (i = fp->npfn; i-- > 0;)

@@ -69,24 +69,34 @@ EOR
 *) echo "emu: unknown emulator '$emu' (kvm, bochs, qemu)" >&2; exit 2 ;;
 esac
 
-start=$(date +%s.%N)
+ms() { echo $(( $(date +%s%N) / 1000000 )); }
+start=$(ms)
 "$@" </dev/null >>"$log" 2>&1 &
 pid=$!
 [ "$mode" = run ] && { tail -n +1 -f "$con" --pid=$pid & }
 # OVMF writes VT100 escapes to serial; strip them when matching.
 done_re='power: off|loader: nothing was started'
+banner=
 while kill -0 $pid 2>/dev/null; do
+	if [ -z "$banner" ] && grep -q 'hypervisor started' "$con"; then
+		t=$(( $(ms) - start )); banner="$((t / 1000)).$(( (t % 1000) / 100 ))"
+		echo "emu: hypervisor banner after $banner s" >>"$log"
+	fi
 	if sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g' "$con" | grep -qE "$done_re"; then
 		sleep 0.5; break
 	fi
-	if [ "$secs" -gt 0 ] && [ "$(echo "$(date +%s.%N) - $start > $secs" | bc)" = 1 ]; then
+	if [ "$secs" -gt 0 ] && [ $(( $(ms) - start )) -gt $(( secs * 1000 )) ]; then
 		echo "emu: time limit of $secs s reached" >>"$log"; break
 	fi
-	sleep 0.2
+	sleep 0.1
 done
+t=$(( $(ms) - start ))
 kill $pid 2>/dev/null; wait $pid 2>/dev/null
-end=$(date +%s.%N)
-echo "emu: $emu ran $(printf '%.1f' "$(echo "$end - $start" | bc)") s" >>"$log"
+if [ -z "$banner" ] && grep -q 'hypervisor started' "$con"; then
+	# It started and powered off between two polls: an upper bound.
+	echo "emu: hypervisor banner after <= $((t / 1000)).$(( (t % 1000) / 100 )) s" >>"$log"
+fi
+echo "emu: $emu ran $((t / 1000)).$(( (t % 1000) / 100 )) s" >>"$log"
 sed -i 's/\x1b\[[0-9;?]*[a-zA-Z]//g; s/\r//g' "$con"
 [ "$mode" = run ] && sleep 0.3
 exit 0

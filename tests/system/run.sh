@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# tests/system/run.sh [CASE...] - system tests that boot the real image.
+#
+# Each case builds (or reuses) an ESP image, boots it in an emulator with a
+# time limit (scripts/emu.sh), then checks that the console shows each
+# expected line, in order.  A failing case prints its console and the tail
+# of the emulator log.  Cases run two at a time (the machine has 2 cores).
+# Output ends with "N passed, N failed".
+set -u
+cd "$(dirname "$0")/../.."
+B=build
+OUT=$B/systest
+ESP=$B/esp.img
+
+# name | emulator | time limit (s) | cpus | megs | image | expected lines (regex; ';;' separated)
+CASES=(
+"qemu-boot|qemu|60|2|256|$ESP|dedupvisor loader;;dedupvisor [0-9.]+: hypervisor started;;mem: [0-9]+ MiB usable RAM, [0-9]+ MiB free;;acpi: PM1a_CNT 0x[0-9a-f]+;;VT-x missing: \[CPUID.1:ECX.VMX\];;power: off \(VT-x missing\)"
+"bochs-vtx|bochs|150|2|128|$ESP|dedupvisor [0-9.]+: hypervisor started;;mem: [0-9]+ MiB usable;;IA32_FEATURE_CONTROL was unlocked;;EPT accessed/dirty bits +present;;VMX-preemption timer +present;;all required VT-x features present;;power: off \(done\)"
+"bad-config|qemu|60|1|256|$OUT/img/bad-config.img|loader: dedupvisor.cfg:3: unknown VM key 'colour';;loader: nothing was started"
+"missing-image|qemu|60|1|256|$OUT/img/missing-image.img|VM 'b' names image 'nope.bin';;loader: nope.bin: file not found;;loader: nothing was started"
+"oversized-image|qemu|60|1|256|$OUT/img/oversized-image.img|loader: big.bin: file larger than its VM's RAM;;loader: nothing was started"
+"truncated-elf|qemu|60|1|256|$OUT/img/truncated-elf.img|loader: dedupvisor.elf: .*truncated;;loader: nothing was started"
+"wrong-arch-elf|qemu|60|1|256|$OUT/img/wrong-arch-elf.img|loader: dedupvisor.elf: not an x86-64 ELF;;loader: nothing was started"
+"missing-elf|qemu|60|1|256|$OUT/img/missing-elf.img|loader: dedupvisor.elf: file not found;;loader: nothing was started"
+)
+
+# Bad-input images: each breaks one thing and keeps the rest valid.
+make_images() {
+	local d=$OUT/img t
+	mkdir -p "$d"
+	t=$(mktemp -d)
+	head -c 8192 /dev/urandom >"$t/small.bin"
+	head -c $((2 * 1048576 + 4096)) /dev/zero >"$t/big.bin"
+	printf 'cpus = 1\nvm a ram=1M image=small.bin\nvm b ram=1M image=small.bin colour=red\n' >"$t/bad.cfg"
+	printf 'vm a ram=1M image=small.bin\nvm b ram=4M image=nope.bin\n' >"$t/missing.cfg"
+	printf 'vm a ram=2M image=big.bin\n' >"$t/over.cfg"
+	printf 'vm a ram=1M image=small.bin\n' >"$t/ok.cfg"
+	head -c 3000 $B/dedupvisor.elf >"$t/trunc.elf"
+	cp $B/dedupvisor.elf "$t/arm.elf"
+	printf '\xb7\x00' | dd of="$t/arm.elf" bs=1 seek=18 conv=notrunc status=none
+	bash scripts/mkesp.sh "$d/bad-config.img" $B/BOOTX64.EFI $B/dedupvisor.elf "$t/bad.cfg" "$t/small.bin"
+	bash scripts/mkesp.sh "$d/missing-image.img" $B/BOOTX64.EFI $B/dedupvisor.elf "$t/missing.cfg" "$t/small.bin"
+	bash scripts/mkesp.sh "$d/oversized-image.img" $B/BOOTX64.EFI $B/dedupvisor.elf "$t/over.cfg" "$t/big.bin"
+	bash scripts/mkesp.sh "$d/truncated-elf.img" $B/BOOTX64.EFI "$t/trunc.elf" "$t/ok.cfg" "$t/small.bin"
+	bash scripts/mkesp.sh "$d/wrong-arch-elf.img" $B/BOOTX64.EFI "$t/arm.elf" "$t/ok.cfg" "$t/small.bin"
+	# No ELF at all: an image whose \dedupvisor\ lacks it.
+	bash scripts/mkesp.sh "$d/missing-elf.img" $B/BOOTX64.EFI $B/dedupvisor.elf "$t/ok.cfg" "$t/small.bin"
+	mdel -i "$d/missing-elf.img" ::/dedupvisor/dedupvisor.elf
+	rm -rf "$t"
+}
+
+run_case() {
+	local IFS='|' name emu secs cpus megs img expect
+	read -r name emu secs cpus megs img expect <<<"$1"
+	local dir=$OUT/$name con
+	bash scripts/emu.sh boot "$emu" "$img" "$dir" "$secs" "$cpus" "$megs"
+	con=$dir/console.txt
+	# Each expected line must appear after the previous one.
+	local rest ok=1 re line=0 n
+	rest=$(cat "$con")
+	while [ -n "$expect" ]; do
+		re=${expect%%;;*}
+		[ "$expect" = "$re" ] && expect= || expect=${expect#*;;}
+		n=$(grep -nE -m1 -- "$re" <<<"$rest" | cut -d: -f1)
+		if [ -z "$n" ]; then
+			echo "FAIL $name: console lacks /$re/ (after line $line)"; ok=0; break
+		fi
+		line=$((line + n)); rest=$(tail -n +$((n + 1)) <<<"$rest")
+	done
+	if [ $ok = 1 ]; then
+		echo "PASS $name ($(tail -n1 "$dir/emu.log" | sed 's/^emu: //'))"
+	else
+		echo "---- $name console ($con) ----"; cat "$con"
+		echo "---- $name emulator log (tail) ----"; tail -n 25 "$dir/emu.log"
+		echo "----"
+		return 1
+	fi
+}
+
+[ -f "$ESP" ] || { echo "system: $ESP missing: run make first" >&2; exit 2; }
+mkdir -p "$OUT"
+make_images >"$OUT/make_images.log" 2>&1 || { cat "$OUT/make_images.log"; exit 1; }
+export -f run_case
+export OUT
+sel=("${CASES[@]}")
+if [ $# -gt 0 ]; then
+	sel=()
+	for c in "${CASES[@]}"; do for w in "$@"; do [ "${c%%|*}" = "$w" ] && sel+=("$c"); done; done
+fi
+# Two at a time; Bochs cases first so the long ones overlap the short ones.
+results=$(printf '%s\n' "${sel[@]}" | sort -t'|' -k2,2 | tr '\n' '\0' |
+	xargs -0 -P 2 -I{} bash -c 'run_case "$1"' _ {})
+echo "$results"
+pass=$(grep -c '^PASS ' <<<"$results")
+fail=$(grep -c '^FAIL ' <<<"$results")
+echo "system: $pass passed, $fail failed"
+[ "$fail" -eq 0 ] && [ "$pass" -eq ${#sel[@]} ]

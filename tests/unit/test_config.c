@@ -1,0 +1,144 @@
+/* test_config.c - the config parser: every accepted form, every refusal names its line. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "../../kernel/config.h"
+
+static struct config cfg;
+static struct config_error err;
+
+static int parse(const char *s)
+{
+	return config_parse(s, strlen(s), &cfg, &err);
+}
+
+static void expect_error(const char *text, unsigned line, const char *fragment)
+{
+	assert_int_equal(parse(text), -1);
+	assert_int_equal(err.line, line);
+	if (!strstr(err.msg, fragment))
+		fail_msg("message '%s' lacks '%s'", err.msg, fragment);
+}
+
+static void test_defaults_and_globals(void **state)
+{
+	(void)state;
+	assert_int_equal(parse(""), 0);
+	assert_int_equal(cfg.nvms, 0);
+	assert_int_equal(cfg.dedup_run, 1);
+	assert_int_equal(cfg.dedup_pages_to_scan, 100);
+	assert_int_equal(cfg.dedup_sleep_ms, 20);
+	assert_int_equal(parse("# comment\n\ncpus = 2\ndedup.pages_to_scan=0x400 # trailing\n"
+			       "dedup.sleep_ms =5\r\ndedup.run= 0"), 0);
+	assert_int_equal(cfg.cpus, 2);
+	assert_int_equal(cfg.dedup_pages_to_scan, 1024);
+	assert_int_equal(cfg.dedup_sleep_ms, 5);
+	assert_int_equal(cfg.dedup_run, 0);
+}
+
+static void test_vm_lines(void **state)
+{
+	const struct vm_config *a, *b;
+	(void)state;
+	assert_int_equal(parse("vm alpha ram=32M image=memtest.bin\n"
+			       "\tvm beta-2 ram=0x200000 vcpus=2 image=g.img entry=0x7c00 domain=3\n"), 0);
+	assert_int_equal(cfg.nvms, 2);
+	a = config_find_vm(&cfg, "alpha");
+	b = config_find_vm(&cfg, "beta-2");
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_null(config_find_vm(&cfg, "gamma"));
+	assert_int_equal(a->ram, 32u << 20);
+	assert_int_equal(a->vcpus, 1);
+	assert_int_equal(a->entry, 0x1000);
+	assert_int_equal(a->domain, 0);
+	assert_string_equal(a->image, "memtest.bin");
+	assert_int_equal(a->line, 1);
+	assert_int_equal(b->ram, 2u << 20);
+	assert_int_equal(b->vcpus, 2);
+	assert_int_equal(b->entry, 0x7c00);
+	assert_int_equal(b->domain, 3);
+	assert_int_equal(b->line, 2);
+	assert_int_equal(parse("vm big ram=1G image=x\nvm k ram=4096K image=y"), 0);
+	assert_int_equal(cfg.vm[0].ram, 1u << 30);
+	assert_int_equal(cfg.vm[1].ram, 4u << 20);
+}
+
+static void test_global_errors(void **state)
+{
+	(void)state;
+	expect_error("cpus = 2\nfoo = 1\n", 2, "unknown setting 'foo'");
+	expect_error("cpus = two", 1, "'cpus' needs a number");
+	expect_error("cpus = 2 3", 1, "expected 'KEY = VALUE'");
+	expect_error("cpus 2", 1, "expected 'KEY = VALUE'");
+	expect_error("cpus =", 1, "expected 'KEY = VALUE'");
+	expect_error("= 3", 1, "expected 'KEY = VALUE'");
+	expect_error("\n\ncpus = 999", 3, "out of range");
+	expect_error("dedup.pages_to_scan = 0", 1, "out of range");
+	expect_error("cpus = 99999999999999999999999", 1, "needs a number");
+	expect_error("dedup.sleep_ms = 12abc", 1, "needs a number");
+}
+
+static void test_vm_errors(void **state)
+{
+	(void)state;
+	expect_error("vm", 1, "needs a name");
+	expect_error("vm a/b ram=1M image=x", 1, "bad VM name");
+	expect_error("vm a ram=1M image=x\nvm a ram=1M image=y", 2, "duplicate VM name 'a'");
+	expect_error("vm a image=x", 1, "needs ram=");
+	expect_error("vm a ram=1M", 1, "needs image=");
+	expect_error("vm a ram=1M image=../etc", 1, "bad image file name");
+	expect_error("vm a ram=1M image=x color=red", 1, "unknown VM key 'color'");
+	expect_error("vm a ram=1M image=x vcpus", 1, "expected key=value");
+	expect_error("vm a ram=1M image=x vcpus=", 1, "expected key=value");
+	expect_error("vm a ram=12Q image=x", 1, "bad number '12Q'");
+	expect_error("vm a ram=1000 image=x", 1, "multiple of 4K");
+	expect_error("vm a ram=512K image=x", 1, "between 1M and 64G");
+	expect_error("vm a ram=65G image=x", 1, "between 1M and 64G");
+	expect_error("vm a ram=99999999999G image=x", 1, "bad number");
+	expect_error("vm a ram=1M image=x vcpus=0", 1, "vcpus must be 1 to 64");
+	expect_error("vm a ram=1M image=x vcpus=65", 1, "vcpus must be 1 to 64");
+	expect_error("vm a ram=1M image=x domain=70000", 1, "domain must be");
+	expect_error("vm a ram=1M image=x entry=0x100000", 1, "entry lies outside");
+}
+
+static void test_file_errors(void **state)
+{
+	char buf[600];
+	int i;
+	(void)state;
+	expect_error("cpus = 1\n\x01\x02", 2, "control character");
+	{
+		const char nul[] = "cpus = 1\nvm a\0 ram=1M";
+		assert_int_equal(config_parse(nul, sizeof(nul) - 1, &cfg, &err), -1);
+		assert_int_equal(err.line, 2);
+	}
+	memset(buf, 'x', sizeof(buf));
+	buf[sizeof(buf) - 1] = 0;
+	expect_error(buf, 1, "longer than 256");
+	/* 17 VMs: the 17th is refused, naming its line. */
+	buf[0] = 0;
+	for (i = 0; i < 17; i++) {
+		char l[40];
+		snprintf(l, sizeof(l), "vm v%d ram=1M image=x\n", i);
+		strcat(buf, l);
+	}
+	expect_error(buf, 17, "too many VMs");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults_and_globals),
+		cmocka_unit_test(test_vm_lines),
+		cmocka_unit_test(test_global_errors),
+		cmocka_unit_test(test_vm_errors),
+		cmocka_unit_test(test_file_errors),
+	};
+	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
+}
