@@ -1,0 +1,64 @@
+/*
+ * cow.c - copy-on-write break: a guest wrote to a shared page.
+ *
+ * Called from the EPT-violation exit, so it is a hot path: no printing, no
+ * allocation but the one frame, and O(1) whatever the number of sharers
+ * (the sharer table gives this VM's count directly; no list is walked).
+ * The mirror image of the merge:
+ *
+ *   last sharer (refs == 1): remap the shared frame itself read-write; it
+ *   becomes this page's private frame again.  No copy, and no invalidate:
+ *   raising a permission leaves no stale translation that could be wrong.
+ *
+ *   otherwise: allocate -> copy 4 KiB -> remap read-write to the copy ->
+ *   invalidate, so that no other vCPU of this VM still reads the shared
+ *   frame through an old translation after this vCPU writes its copy.
+ *
+ * Without a free frame nothing changes and DEDUP_ENOMEM comes back: the
+ * caller makes the vCPU wait and retries (the engine never blocks).
+ */
+#include <string.h>
+
+#include "dedup_internal.h"
+
+int dedup_cow_break(struct dedup *d, unsigned vm, uint64_t gfn)
+{
+	struct dvm *v;
+	struct dpage *p;
+	struct sframe *s;
+	uint32_t sfid;
+	uint64_t nf;
+
+	if (vm >= DEDUP_MAX_VMS || !d->vm[vm].pages || gfn >= d->vm[vm].npages)
+		return DEDUP_EINVAL;
+	v = &d->vm[vm];
+	p = &v->pages[gfn];
+	if (dp_state(p) != DP_SHARED) {
+		/* Not shared: a fault that raced with an aborted merge.  Make sure
+		 * the page is writable; the guest's write then simply happens. */
+		if (d->ops.lookup(d->ops.ctx, vm, gfn, &nf))
+			return DEDUP_EINVAL;
+		return d->ops.map(d->ops.ctx, vm, gfn, nf, true) ? DEDUP_EIO : 0;
+	}
+	sfid = dp_index(p);
+	s = &d->sf[sfid];
+	if (s->refs == 1) {
+		d->ops.map(d->ops.ctx, vm, gfn, s->frame, true);
+		sharers_remove(d, sfid, vm);
+		sframe_delete(d, sfid);
+		set_state(d, p, DP_NEW, 0);
+		d->st.cow_reuses++;
+		return 0;
+	}
+	if (d->ops.frame_alloc(d->ops.ctx, &nf)) {
+		d->st.cow_enomem++;
+		return DEDUP_ENOMEM;
+	}
+	memcpy(fptr(d, nf), fptr(d, s->frame), DEDUP_PAGE_SIZE);
+	d->ops.map(d->ops.ctx, vm, gfn, nf, true);
+	d->ops.invalidate(d->ops.ctx, vm);
+	sharers_remove(d, sfid, vm);
+	set_state(d, p, DP_NEW, 0);
+	d->st.cow_breaks++;
+	return 0;
+}

@@ -1,0 +1,155 @@
+/*
+ * dedup.h - content-based page sharing for guest memory: the engine's API.
+ *
+ * Overview (in the manner of Linux mm/ksm.c)
+ * ------------------------------------------
+ * The engine shares identical 4 KiB guest-physical pages, within a VM and
+ * across VMs, by mapping them read-only to one host frame.  A write to such
+ * a page exits on an EPT violation and the hypervisor calls dedup_cow_break()
+ * to give that page a private copy again.
+ *
+ * What is scanned.  Every page of every registered VM, in a fixed order:
+ * VM slot by slot, gfn by gfn.  The cursor is the (vm, gfn) the next
+ * dedup_scan() call starts from; when it wraps around, a full scan is
+ * complete (full_scans).  Each wake-up of the caller's scanner thread scans
+ * pages_to_scan pages, then sleeps sleep_ms: both are KSM's knobs.
+ *
+ * Which frames are read-only.  Every frame that backs more than one guest
+ * page (a "shared frame") and every zero frame is mapped read-only in every
+ * EPT that maps it.  A shared frame is owned by the engine; a private frame
+ * by the VM.  Guest memory never touched reads as zeros through its sharing
+ * domain's zero frame and gets a frame on its first write.
+ *
+ * Volatility.  A page is a merge candidate only if its content did not
+ * change since the engine last looked: the dirty bit (EPT A/D), cleared when
+ * the page was last looked at, says so without reading the page; without
+ * A/D bits, a 32-bit checksum stored at the last visit is compared (KSM's
+ * rule, so a candidate needs two visits).  With A/D bits, dirty bits are
+ * cleared when a VM is registered, so memory that does not change merges in
+ * the first full scan.  The knob merge_first_sight skips the check.
+ *
+ * Why a hash never decides a merge.  Candidates are found through two hash
+ * indexes keyed by the page's checksum (the low 32 bits of its 64-bit XXH3):
+ * the stable index of shared frames and the unstable index of candidates
+ * seen this full scan (emptied when a full scan begins).  Equal checksums
+ * only nominate; the merge itself always compares all 4096 bytes, after the
+ * page was made read-only and every CPU's cached translation dropped, so a
+ * concurrent guest write either lands before the compare (and is compared)
+ * or faults.  A collision costs one memcmp; it never merges.
+ *
+ * Merge order (merge.c): write-protect the candidate -> invalidate -> compare
+ * all 4 KiB -> remap it read-only to the shared frame -> invalidate -> free
+ * the duplicate frame.  COW break (cow.c) is the mirror: allocate -> copy ->
+ * remap read-write -> invalidate, and with one sharer left, no copy at all.
+ *
+ * Sharing domains.  Each VM belongs to a domain; frames (zero frames too)
+ * are never shared across domains, closing the cross-domain side channel.
+ *
+ * Stats use KSM's names and meanings (struct dedup_stats), plus the split
+ * of sharing into self-sharing and inter-VM sharing of Barker et al. (USENIX
+ * ATC 2012), kept exact online: a frame mapped c_v times by VM v, in k VMs,
+ * saves sum(c_v) - 1 pages, of which sum(c_v) - k are self-sharing and k - 1
+ * inter-VM.
+ *
+ * Metadata: 8 bytes per tracked page (struct dpage) plus the indexes and one
+ * record per shared frame; dedup_metadata_bytes() reports the total.
+ * Not thread-safe: the caller serializes scan, COW break and VM changes.
+ */
+#ifndef DEDUP_H
+#define DEDUP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dedup_ops.h"
+
+#define DEDUP_PAGE_SIZE 4096u
+#define DEDUP_MAX_VMS   63                /* VM ids 0..62 */
+#define DEDUP_MAX_PAGES (1u << 24)        /* per VM: 64 GiB */
+
+/* Errors (negative, errno-like). */
+#define DEDUP_ENOMEM  (-12) /* no frame or no metadata memory: nothing changed */
+#define DEDUP_EINVAL  (-22) /* bad VM id, gfn or size */
+#define DEDUP_EEXIST  (-17) /* VM id in use */
+#define DEDUP_ENOENT  (-2)  /* no such VM */
+#define DEDUP_EIO     (-5)  /* an ops call that must not fail did */
+
+struct dedup_knobs {
+	uint32_t pages_to_scan;  /* per wake-up (the caller's loop) */
+	uint32_t sleep_ms;       /* between wake-ups (the caller's loop) */
+	bool merge_first_sight;  /* treat a page as unchanged on its first visit */
+};
+
+struct dedup_stats {
+	/* KSM's counters, KSM's meanings (zero frames excluded, as KSM does). */
+	uint64_t pages_shared;   /* shared frames with >= 2 mappings */
+	uint64_t pages_sharing;  /* extra mappings of them: pages saved */
+	uint64_t pages_unshared; /* candidates in the unstable index, unmatched */
+	uint64_t pages_volatile; /* pages that changed since their last visit */
+	uint64_t full_scans;
+	uint64_t ksm_zero_pages; /* pages mapped to a zero frame */
+	int64_t general_profit;  /* bytes saved - metadata bytes */
+	/* Ours. */
+	uint64_t pages_tracked;
+	uint64_t pages_scanned;  /* visits, all time */
+	uint64_t pages_hashed;
+	uint64_t merges;         /* successful merges (into stable, pair or zero) */
+	uint64_t merge_races;    /* full compare failed after write-protect */
+	uint64_t hash_collisions;/* equal checksums, different content */
+	uint64_t cow_breaks;     /* copies made */
+	uint64_t cow_reuses;     /* last sharer got write access back, no copy */
+	uint64_t cow_enomem;
+	uint64_t frames_saved;   /* guest pages - frames backing them (zero frames included) */
+	uint64_t self_sharing;   /* Barker: sum over frames of sum(c_v) - k */
+	uint64_t inter_sharing;  /* Barker: sum over frames of k - 1 */
+	uint64_t metadata_bytes;
+};
+
+struct dedup_vm_stats {
+	uint64_t pages;
+	uint64_t zero;           /* pages mapped to the zero frame */
+	uint64_t merged;         /* pages mapped to a shared or zero frame */
+	uint64_t self_sharing;   /* Barker's self-sharing of this VM */
+	uint16_t domain;
+};
+
+struct dedup;
+
+/* A new engine over ops, or NULL when out of memory. */
+struct dedup *dedup_create(const struct dedup_ops *ops, const struct dedup_knobs *knobs);
+/* Frees the engine's metadata; VMs must have been removed first. */
+void dedup_destroy(struct dedup *d);
+
+struct dedup_knobs *dedup_knobs(struct dedup *d);
+
+/* Registers VM vm (0..DEDUP_MAX_VMS-1) of npages pages in sharing domain
+ * domain.  With lazy_zero, every page is mapped read-only to the domain's
+ * zero frame (allocated if needed): never-touched memory costs no frame.
+ * Otherwise every gfn must already be mapped to a private frame.
+ * 0, or DEDUP_EEXIST / DEDUP_EINVAL / DEDUP_ENOMEM with nothing changed. */
+int dedup_vm_add(struct dedup *d, unsigned vm, uint64_t npages, uint16_t domain,
+		 bool lazy_zero);
+
+/* Unregisters vm: drops its references to shared and zero frames (freeing
+ * frames nobody maps any more) and unmaps those pages, so that what is
+ * left mapped in its EPT are its private frames, for the caller to free.
+ * The VM must not run meanwhile. */
+int dedup_vm_remove(struct dedup *d, unsigned vm);
+
+/* Scans up to n pages from the cursor, stopping early when a full scan
+ * completes; returns the number visited. */
+uint64_t dedup_scan(struct dedup *d, uint64_t n);
+
+/* A write to (vm, gfn) faulted.  Gives the page a private, writable frame
+ * with the same content: a copy, or the shared frame itself when this is
+ * its last sharer.  O(1) in the number of sharers.  0 (also when the page
+ * was not shared: a spurious fault), DEDUP_ENOMEM when no frame could be
+ * had (nothing changed: retry later), DEDUP_EINVAL for a bad vm/gfn. */
+int dedup_cow_break(struct dedup *d, unsigned vm, uint64_t gfn);
+
+void dedup_get_stats(const struct dedup *d, struct dedup_stats *s);
+int dedup_get_vm_stats(const struct dedup *d, unsigned vm, struct dedup_vm_stats *s);
+uint64_t dedup_metadata_bytes(const struct dedup *d);
+
+#endif

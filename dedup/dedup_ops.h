@@ -1,0 +1,44 @@
+/*
+ * dedup_ops.h - what the page-sharing engine needs from the machine.
+ *
+ * dedup/ is plain C11 and never touches hardware.  Everything it needs is
+ * here, implemented by arch/ in the hypervisor (EPT through ept/, INVEPT by
+ * IPI on every CPU that runs the VM) and by tests/fake/ on the host (an
+ * arena, a fake EPT with a fake TLB, call recording, failure injection).
+ *
+ * Frames are opaque 64-bit numbers to the engine.  Every guest page the
+ * engine tracks is always mapped: to a private frame, a shared frame or a
+ * zero frame.
+ */
+#ifndef DEDUP_OPS_H
+#define DEDUP_OPS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct dedup_ops {
+	/* Pointer to a frame's 4 KiB. */
+	void *(*frame_ptr)(void *ctx, uint64_t frame);
+	/* A new frame (contents undefined).  Non-zero when none is free. */
+	int (*frame_alloc)(void *ctx, uint64_t *frame);
+	void (*frame_free)(void *ctx, uint64_t frame);
+	/* The frame (vm, gfn) is mapped to.  Non-zero if unmapped. */
+	int (*lookup)(void *ctx, unsigned vm, uint64_t gfn, uint64_t *frame);
+	/* Maps (vm, gfn) to frame, read-only or read-write, with a clear dirty
+	 * bit.  Replacing an existing mapping must not fail; a first mapping
+	 * may (EPT table pages), returning non-zero. */
+	int (*map)(void *ctx, unsigned vm, uint64_t gfn, uint64_t frame, bool writable);
+	/* Removes the mapping (VM teardown). */
+	void (*unmap)(void *ctx, unsigned vm, uint64_t gfn);
+	/* Drops every cached translation of vm's guest-physical memory on every
+	 * CPU that may hold one (INVEPT single-context + shootdown); returns
+	 * after all CPUs have done so. */
+	void (*invalidate)(void *ctx, unsigned vm);
+	/* EPT A/D: 1 if (vm, gfn) was written since its dirty bit was last
+	 * cleared, 0 if not; clears it.  A cleared bit only takes effect for
+	 * writes after the next invalidate().  NULL where there are no A/D bits. */
+	int (*test_and_clear_dirty)(void *ctx, unsigned vm, uint64_t gfn);
+	void *ctx;
+};
+
+#endif

@@ -1,0 +1,130 @@
+/*
+ * merge.c - merging a candidate page into a shared frame.
+ *
+ * A candidate is a page whose content did not change since the engine last
+ * looked (scan.c decides).  It is matched first against the stable index
+ * (frames already shared, read-only everywhere, so their content is fixed),
+ * then against the unstable index (other candidates of this full scan,
+ * still writable).  An equal checksum and a first, unprotected compare only
+ * nominate.  The merge then runs in this order, which is what makes it safe
+ * against guest writes on other CPUs:
+ *
+ *   1. write-protect the candidate (both pages, for an unstable pair)
+ *   2. invalidate: after this no CPU can write through an old translation
+ *   3. compare all 4 KiB: the content is frozen; a write that landed before
+ *      step 2 is seen here and aborts the merge (write access goes back)
+ *   4. remap the candidate read-only to the shared frame
+ *   5. invalidate: after this nobody reads the duplicate frame any more
+ *   6. free the duplicate frame
+ *
+ * Memory the merge needs (a shared-frame slot, sharer-table room) is
+ * reserved before step 1, so a merge never stops half-way for lack of it.
+ */
+#include "dedup_internal.h"
+
+static int map(struct dedup *d, unsigned vm, uint64_t gfn, uint64_t frame, bool w)
+{
+	return d->ops.map(d->ops.ctx, vm, gfn, frame, w);
+}
+
+/* Merges (vm, gfn) on frame into shared frame sfid.  0 merged, 1 the full
+ * compare failed (the page changed: it is writable again and NEW). */
+static int merge_into(struct dedup *d, unsigned vm, uint64_t gfn, uint64_t frame, uint32_t sfid)
+{
+	struct dpage *p = &d->vm[vm].pages[gfn];
+	uint64_t shared = d->sf[sfid].frame;
+
+	map(d, vm, gfn, frame, false);                       /* 1 */
+	d->ops.invalidate(d->ops.ctx, vm);                   /* 2 */
+	if (!page_equal(fptr(d, frame), fptr(d, shared))) {  /* 3 */
+		map(d, vm, gfn, frame, true);
+		set_state(d, p, DP_NEW, 0);
+		d->st.merge_races++;
+		return 1;
+	}
+	map(d, vm, gfn, shared, false);                      /* 4 */
+	d->ops.invalidate(d->ops.ctx, vm);                   /* 5 */
+	d->ops.frame_free(d->ops.ctx, frame);                /* 6 */
+	sharers_add(d, sfid, vm);
+	set_state(d, p, DP_SHARED, sfid);
+	d->st.merges++;
+	return 0;
+}
+
+/* Merges candidate (vm, gfn) with unstable candidate (qvm, qgfn): q's frame
+ * becomes the shared frame.  0 merged, 1 a page changed (both writable
+ * again, both NEW), DEDUP_ENOMEM (nothing changed). */
+static int merge_pair(struct dedup *d, unsigned vm, uint64_t gfn, uint64_t frame,
+		      unsigned qvm, uint64_t qgfn, uint64_t qframe, uint32_t csum)
+{
+	struct dpage *p = &d->vm[vm].pages[gfn], *q = &d->vm[qvm].pages[qgfn];
+	uint32_t sfid;
+	int zero;
+
+	if (sframe_reserve(d) || sharers_reserve(d, 2))
+		return DEDUP_ENOMEM;
+	map(d, qvm, qgfn, qframe, false);                    /* 1 */
+	map(d, vm, gfn, frame, false);
+	d->ops.invalidate(d->ops.ctx, qvm);                  /* 2 */
+	if (vm != qvm)
+		d->ops.invalidate(d->ops.ctx, vm);
+	unstable_unlink(d, qvm, qgfn);
+	if (!page_equal(fptr(d, frame), fptr(d, qframe))) {  /* 3 */
+		map(d, qvm, qgfn, qframe, true);
+		map(d, vm, gfn, frame, true);
+		set_state(d, q, DP_NEW, 0);
+		set_state(d, p, DP_NEW, 0);
+		d->st.merge_races++;
+		return 1;
+	}
+	zero = csum == d->zero_csum && page_is_zero(fptr(d, qframe));
+	sfid = sframe_new(d, qframe, csum, d->vm[vm].domain, zero);
+	sharers_add(d, sfid, qvm);                           /* q maps it read-only already */
+	set_state(d, q, DP_SHARED, sfid);
+	map(d, vm, gfn, qframe, false);                      /* 4 */
+	d->ops.invalidate(d->ops.ctx, vm);                   /* 5 */
+	d->ops.frame_free(d->ops.ctx, frame);                /* 6 */
+	sharers_add(d, sfid, vm);
+	set_state(d, p, DP_SHARED, sfid);
+	d->st.merges++;
+	return 0;
+}
+
+void merge_candidate(struct dedup *d, unsigned vm, uint64_t gfn, uint64_t frame, uint32_t csum)
+{
+	uint16_t dom = d->vm[vm].domain;
+	const void *page = fptr(d, frame);
+	uint32_t id, l;
+
+	/* Stable index: frames already shared in this domain. */
+	for (id = d->sheads ? d->sheads[csum & d->smask] : DP_NIL; id != DP_NIL; id = d->sf[id].next) {
+		const struct sframe *s = &d->sf[id];
+		if (s->csum != csum || s->domain != dom)
+			continue;
+		if (!page_equal(page, fptr(d, s->frame))) {
+			d->st.hash_collisions++;
+			continue;
+		}
+		if (sharers_reserve(d, 1))
+			break; /* no memory now: stay a candidate, retry next scan */
+		merge_into(d, vm, gfn, frame, id);
+		return;
+	}
+
+	/* Unstable index: candidates of this full scan in this domain. */
+	for (l = d->uheads[csum & d->umask]; l != DP_NIL;) {
+		unsigned qvm = link_vm(l);
+		uint64_t qgfn = link_gfn(l), qframe;
+		const struct dpage *q = &d->vm[qvm].pages[qgfn];
+
+		l = dp_index(q);
+		if (q->csum != csum || d->vm[qvm].domain != dom ||
+		    d->ops.lookup(d->ops.ctx, qvm, qgfn, &qframe) ||
+		    !page_equal(page, fptr(d, qframe)))
+			continue; /* a collision, or q changed since its visit */
+		if (merge_pair(d, vm, gfn, frame, qvm, qgfn, qframe, csum) != DEDUP_ENOMEM)
+			return;
+		break;
+	}
+	unstable_insert(d, vm, gfn, csum);
+}

@@ -1,0 +1,43 @@
+/*
+ * stats.c - the engine's counters, in KSM's words where KSM has the concept.
+ *
+ * Most counters are kept up to date as pages change state (sharers.c,
+ * index.c); this file derives the rest: pages_unshared and pages_volatile
+ * from the per-state page counts, metadata from the sizes of the arrays,
+ * general_profit = bytes saved - metadata bytes (KSM's definition).
+ */
+#include "dedup_internal.h"
+
+uint64_t dedup_metadata_bytes(const struct dedup *d)
+{
+	uint64_t b = sizeof(*d);
+	unsigned v;
+	for (v = 0; v < DEDUP_MAX_VMS; v++)
+		b += d->vm[v].npages * sizeof(struct dpage);
+	b += (uint64_t)(d->umask + 1) * sizeof(uint32_t);
+	if (d->sheads)
+		b += (uint64_t)(d->smask + 1) * sizeof(uint32_t);
+	b += (uint64_t)d->sf_cap * sizeof(struct sframe);
+	if (d->cnt)
+		b += (uint64_t)(d->cnt_mask + 1) * sizeof(struct sharer);
+	return b;
+}
+
+void dedup_get_stats(const struct dedup *d, struct dedup_stats *s)
+{
+	*s = d->st;
+	s->pages_unshared = d->n_state[DP_UNSTABLE];
+	s->pages_volatile = d->n_state[DP_SEEN];
+	s->metadata_bytes = dedup_metadata_bytes(d);
+	s->general_profit = (int64_t)(s->frames_saved * DEDUP_PAGE_SIZE) - (int64_t)s->metadata_bytes;
+}
+
+int dedup_get_vm_stats(const struct dedup *d, unsigned vm, struct dedup_vm_stats *s)
+{
+	const struct dvm *v;
+	if (vm >= DEDUP_MAX_VMS || !d->vm[vm].pages)
+		return DEDUP_ENOENT;
+	v = &d->vm[vm];
+	*s = (struct dedup_vm_stats){ v->npages, v->zero, v->merged, v->self, v->domain };
+	return 0;
+}

@@ -1,0 +1,162 @@
+/*
+ * vm.c - the engine's lifetime and its VMs' registration.
+ *
+ * Adding a VM allocates its page array (8 bytes a page) and either clears
+ * every page's dirty bit (its memory is mapped already: from now on a clean
+ * page is an unchanged page) or maps every page read-only to the domain's
+ * zero frame (lazy memory: nothing is allocated until the guest writes).
+ * Removing a VM first unmaps its shared and zero pages and invalidates, and
+ * only then drops its references, freeing frames nobody maps any more: a
+ * frame is never freed while a stale translation could still reach it.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "dedup_internal.h"
+
+struct dedup *dedup_create(const struct dedup_ops *ops, const struct dedup_knobs *knobs)
+{
+	static const unsigned char zero[DEDUP_PAGE_SIZE];
+	struct dedup *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return NULL;
+	d->ops = *ops;
+	d->knobs = *knobs;
+	d->sf_free = DP_NIL;
+	d->zero_csum = (uint32_t)page_hash(zero);
+	unstable_reset(d);
+	if (!d->uheads) {
+		free(d);
+		return NULL;
+	}
+	return d;
+}
+
+void dedup_destroy(struct dedup *d)
+{
+	unsigned v;
+	if (!d)
+		return;
+	for (v = 0; v < DEDUP_MAX_VMS; v++)
+		free(d->vm[v].pages);
+	free(d->uheads);
+	free(d->sheads);
+	free(d->sf);
+	free(d->cnt);
+	free(d);
+}
+
+struct dedup_knobs *dedup_knobs(struct dedup *d)
+{
+	return &d->knobs;
+}
+
+/* The domain's zero frame, made if it has none.  DP_NIL when out of memory. */
+static uint32_t zero_frame(struct dedup *d, uint16_t domain)
+{
+	uint32_t id = stable_find_zero(d, domain);
+	uint64_t f;
+
+	if (id != DP_NIL)
+		return id;
+	if (sframe_reserve(d) || d->ops.frame_alloc(d->ops.ctx, &f))
+		return DP_NIL;
+	memset(fptr(d, f), 0, DEDUP_PAGE_SIZE);
+	return sframe_new(d, f, d->zero_csum, domain, 1);
+}
+
+int dedup_vm_add(struct dedup *d, unsigned vm, uint64_t npages, uint16_t domain, bool lazy_zero)
+{
+	struct dvm *v;
+	uint32_t zid = DP_NIL;
+	uint64_t g;
+
+	if (vm >= DEDUP_MAX_VMS || npages == 0 || npages > DEDUP_MAX_PAGES)
+		return DEDUP_EINVAL;
+	v = &d->vm[vm];
+	if (v->pages)
+		return DEDUP_EEXIST;
+	v->pages = calloc(npages, sizeof(*v->pages)); /* all DP_NEW */
+	if (!v->pages)
+		return DEDUP_ENOMEM;
+	if (lazy_zero) {
+		zid = zero_frame(d, domain);
+		if (zid == DP_NIL || sharers_reserve(d, 1)) {
+			if (zid != DP_NIL && d->sf[zid].refs == 0) {
+				d->ops.frame_free(d->ops.ctx, d->sf[zid].frame);
+				sframe_delete(d, zid);
+			}
+			free(v->pages);
+			v->pages = NULL;
+			return DEDUP_ENOMEM;
+		}
+		for (g = 0; g < npages; g++) {
+			if (d->ops.map(d->ops.ctx, vm, g, d->sf[zid].frame, false)) {
+				/* Out of EPT table pages: undo what was mapped. */
+				while (g--)
+					d->ops.unmap(d->ops.ctx, vm, g);
+				if (d->sf[zid].refs == 0) {
+					d->ops.frame_free(d->ops.ctx, d->sf[zid].frame);
+					sframe_delete(d, zid);
+				}
+				free(v->pages);
+				v->pages = NULL;
+				return DEDUP_ENOMEM;
+			}
+		}
+	}
+	v->npages = npages;
+	v->domain = domain;
+	v->zero = v->merged = v->self = 0;
+	d->n_state[DP_NEW] += npages;
+	d->st.pages_tracked += npages;
+	if (lazy_zero) {
+		for (g = 0; g < npages; g++) {
+			sharers_add(d, zid, vm);
+			set_state(d, &v->pages[g], DP_SHARED, zid);
+		}
+	} else if (d->ops.test_and_clear_dirty) {
+		for (g = 0; g < npages; g++)
+			d->ops.test_and_clear_dirty(d->ops.ctx, vm, g);
+		d->ops.invalidate(d->ops.ctx, vm);
+	}
+	return 0;
+}
+
+int dedup_vm_remove(struct dedup *d, unsigned vm)
+{
+	struct dvm *v;
+	uint64_t g;
+
+	if (vm >= DEDUP_MAX_VMS || !d->vm[vm].pages)
+		return DEDUP_ENOENT;
+	v = &d->vm[vm];
+	for (g = 0; g < v->npages; g++) {
+		struct dpage *p = &v->pages[g];
+		if (dp_state(p) == DP_SHARED)
+			d->ops.unmap(d->ops.ctx, vm, g);
+		else if (dp_state(p) == DP_UNSTABLE && behind_cursor(d, vm, g))
+			unstable_unlink(d, vm, g);
+	}
+	d->ops.invalidate(d->ops.ctx, vm);
+	for (g = 0; g < v->npages; g++) {
+		struct dpage *p = &v->pages[g];
+		if (dp_state(p) == DP_SHARED) {
+			uint32_t sfid = dp_index(p);
+			if (sharers_remove(d, sfid, vm) == 0) {
+				d->ops.frame_free(d->ops.ctx, d->sf[sfid].frame);
+				sframe_delete(d, sfid);
+			}
+		}
+		d->n_state[dp_state(p)]--;
+	}
+	d->st.pages_tracked -= v->npages;
+	if (d->cur_vm == vm && d->cur_gfn > 0) { /* mid-VM: the cursor moves on */
+		d->cur_vm++;
+		d->cur_gfn = 0;
+	}
+	free(v->pages);
+	memset(v, 0, sizeof(*v));
+	return 0;
+}

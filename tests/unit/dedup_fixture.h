@@ -1,0 +1,106 @@
+/* dedup_fixture.h - shared setup for the dedup engine's tests: a fake
+ * machine, an engine over it, and page contents named by small integers. */
+#ifndef DEDUP_FIXTURE_H
+#define DEDUP_FIXTURE_H
+
+#include <stdint.h>
+#include <string.h>
+
+#include "../../dedup/dedup.h"
+#include "../fake/fake_mem.h"
+
+struct fix {
+	struct fake_mem m;
+	struct dedup_ops ops;
+	struct dedup *d;
+};
+
+/* Content c: 0 = zeros; otherwise 512 words derived from c. */
+static inline uint64_t mix64(uint64_t x)
+{
+	x += 0x9E3779B97F4A7C15ull;
+	x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+	x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+	return x ^ (x >> 31);
+}
+
+static inline void content(uint64_t c, void *page)
+{
+	uint64_t *w = page;
+	for (unsigned i = 0; i < 512; i++)
+		w[i] = c ? mix64(c * 512 + i) : 0;
+}
+
+static inline void fix_init(struct fix *f, uint64_t nframes, int ad, int first_sight)
+{
+	struct dedup_knobs k = { 100, 20, first_sight != 0 };
+	fake_init(&f->m, nframes, ad != 0);
+	f->ops = fake_ops(&f->m);
+	f->d = dedup_create(&f->ops, &k);
+}
+
+static inline void fix_fini(struct fix *f)
+{
+	for (unsigned v = 0; v < FAKE_MAX_VMS; v++)
+		if (f->m.vm[v].ept) {
+			dedup_vm_remove(f->d, v);
+			fake_vm_destroy(&f->m, v);
+		}
+	dedup_destroy(f->d);
+	fake_fini(&f->m);
+}
+
+/* Adds VM vm whose page g holds contents[g]. */
+static inline void fix_fill_cb(unsigned vm, uint64_t gfn, void *page, void *arg)
+{
+	(void)vm;
+	content(((const uint64_t *)arg)[gfn], page);
+}
+
+static inline int fix_add_vm(struct fix *f, unsigned vm, const uint64_t *contents, uint64_t n,
+			     uint16_t domain)
+{
+	fake_vm_create(&f->m, vm, n);
+	fake_vm_populate(&f->m, vm, fix_fill_cb, (void *)contents);
+	return dedup_vm_add(f->d, vm, n, domain, false);
+}
+
+/* Guest writes content c to the whole page, breaking COW as a hypervisor
+ * would.  Returns 0 or the COW error. */
+static inline int fix_write(struct fix *f, unsigned vm, uint64_t gfn, uint64_t c)
+{
+	unsigned char page[4096];
+	content(c, page);
+	while (fake_guest_write(&f->m, vm, gfn, 0, page, 4096)) {
+		int r = dedup_cow_break(f->d, vm, gfn);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+/* 1 if the guest sees content c at (vm, gfn). */
+static inline int fix_reads(struct fix *f, unsigned vm, uint64_t gfn, uint64_t c)
+{
+	unsigned char a[4096], b[4096];
+	content(c, a);
+	fake_guest_read(&f->m, vm, gfn, 0, b, 4096);
+	return memcmp(a, b, 4096) == 0;
+}
+
+static inline struct dedup_stats fix_stats(struct fix *f)
+{
+	struct dedup_stats s;
+	dedup_get_stats(f->d, &s);
+	return s;
+}
+
+/* Runs n full scans (dedup_scan stops at each full scan's end). */
+static inline void fix_full_scans(struct fix *f, unsigned n)
+{
+	uint64_t target = fix_stats(f).full_scans + n;
+	while (fix_stats(f).full_scans < target)
+		dedup_scan(f->d, 100);
+}
+
+#endif
