@@ -43,7 +43,8 @@ EFI_OBJS := $(patsubst %,$(B)/efi/%.o,$(EFI_SRCS))
 
 # Host unit tests: test name -> the product sources it links.
 UNIT_TESTS := test_config test_frames test_elf_check test_mmap_convert test_boot_info \
-	test_vmx_features test_pt_build test_acpi test_dedup_engine
+	test_vmx_features test_pt_build test_acpi test_dedup_engine test_dedup_collision \
+	test_dedup_model
 test_config_SRCS       := kernel/config.c
 test_frames_SRCS       := kernel/frames.c
 test_elf_check_SRCS    := boot/elf_check.c
@@ -55,6 +56,9 @@ test_acpi_SRCS         := kernel/acpi.c
 DEDUP_SRCS := dedup/page.c dedup/index.c dedup/sharers.c dedup/merge.c dedup/cow.c \
 	dedup/scan.c dedup/vm.c dedup/stats.c
 test_dedup_engine_SRCS := $(DEDUP_SRCS) tests/fake/fake_mem.c
+test_dedup_collision_SRCS := $(filter-out dedup/page.c,$(DEDUP_SRCS)) tests/fake/collide_hash.c \
+	tests/fake/fake_mem.c
+test_dedup_model_SRCS := $(DEDUP_SRCS) tests/fake/fake_mem.c
 
 ESP_FILES := $(B)/BOOTX64.EFI $(B)/dedupvisor.elf config/dedupvisor.cfg
 

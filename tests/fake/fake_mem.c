@@ -205,6 +205,8 @@ void fake_vm_populate(struct fake_mem *m, unsigned vm,
 		      void (*fill)(unsigned vm, uint64_t gfn, void *page, void *arg), void *arg)
 {
 	struct fake_vm *v = &m->vm[vm];
+	int64_t budget = m->alloc_budget; /* the harness's own memory: not rationed */
+	m->alloc_budget = -1;
 	for (uint64_t g = 0; g < v->npages; g++) {
 		uint64_t f;
 		if (op_frame_alloc(m, &f))
@@ -212,6 +214,7 @@ void fake_vm_populate(struct fake_mem *m, unsigned vm,
 		fill(vm, g, m->arena + f * 4096, arg);
 		op_map(m, vm, g, f, true);
 	}
+	m->alloc_budget = budget;
 }
 
 /* The translation a guest access uses: the cached one, else a walk. */

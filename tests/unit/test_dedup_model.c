@@ -1,0 +1,402 @@
+/*
+ * test_dedup_model.c - a randomized test of the engine against a model.
+ *
+ * The model is a shadow copy of every guest page: what the guest last wrote
+ * there.  Random operations - guest writes of zero, duplicate, unique or
+ * partial content (breaking COW as the hypervisor would), scanner steps,
+ * TLB evictions, spurious faults, VM removal and re-creation, frame
+ * exhaustion - run against the engine over the fake machine (whose TLB
+ * makes a missing invalidate visible).  After every step, the written page
+ * is compared in full and one word of every page, read through the guest's
+ * view; every 1000 steps every page in full, and the engine's bookkeeping
+ * against the fake EPT (refcounts = mappings, no frame leaked, stats =
+ * recount).  Every 100,000 steps writes stop until the scanner converges,
+ * and then frames saved, self- and inter-VM sharing must equal an offline
+ * recount of identical pages, exactly, zero pages included.
+ *
+ * DEDUP_MODEL_OPS (default 1,000,000 per mode) and DEDUP_MODEL_SEED set the
+ * size and seed; the seed is printed so a failure can be replayed.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <cmocka.h>
+
+#include "dedup_fixture.h"
+#include "../../dedup/dedup_internal.h"
+
+#define NSLOTS 4
+#define MAXPAGES 48
+#define NFRAMES (NSLOTS * MAXPAGES + 64)
+
+static uint64_t rng;
+static uint64_t rnd(void) { rng = mix64(rng); return rng; }
+static uint64_t below(uint64_t n) { return rnd() % n; }
+
+struct model {
+	struct fix f;
+	bool live[NSLOTS];
+	uint64_t npages[NSLOTS];
+	uint16_t domain[NSLOTS];
+	unsigned char (*shadow[NSLOTS])[4096];
+	uint64_t next_unique;
+	uint64_t writes, enomem_writes, removes, checks, converged, races;
+};
+
+static void race_write(struct fake_mem *fm, unsigned vm, void *arg);
+
+static void fill_shadow(unsigned vm, uint64_t gfn, void *page, void *arg)
+{
+	struct model *m = arg;
+	memcpy(page, m->shadow[vm][gfn], 4096);
+}
+
+static uint64_t pick_content(struct model *m)
+{
+	uint64_t r = below(100);
+	if (r < 15) return 0;                 /* zero */
+	if (r < 70) return 1 + below(6);      /* a small pool: lots of duplicates */
+	return 1000 + m->next_unique++;       /* unique */
+}
+
+static void vm_create(struct model *m, unsigned s)
+{
+	uint64_t n = 4 + below(MAXPAGES - 3);
+	bool lazy = below(3) == 0;
+	int r;
+	m->npages[s] = n;
+	m->domain[s] = below(4) == 0 ? 1 : 0;
+	m->shadow[s] = calloc(n, 4096);
+	fake_vm_create(&m->f.m, s, n);
+	if (!lazy) {
+		for (uint64_t g = 0; g < n; g++)
+			content(pick_content(m), m->shadow[s][g]);
+		fake_vm_populate(&m->f.m, s, fill_shadow, m);
+	}
+	r = dedup_vm_add(m->f.d, s, n, m->domain[s], lazy);
+	if (r) {
+		/* Refused (no frame for a zero page): nothing may have changed. */
+		assert_int_equal(r, DEDUP_ENOMEM);
+		assert_true(lazy && m->f.m.alloc_budget == 0);
+		fake_vm_destroy(&m->f.m, s);
+		free(m->shadow[s]);
+		m->shadow[s] = NULL;
+		return;
+	}
+	m->live[s] = true;
+}
+
+static void vm_destroy(struct model *m, unsigned s)
+{
+	assert_int_equal(dedup_vm_remove(m->f.d, s), 0);
+	fake_vm_destroy(&m->f.m, s);
+	free(m->shadow[s]);
+	m->shadow[s] = NULL;
+	m->live[s] = false;
+	m->removes++;
+}
+
+static void check_page(struct model *m, unsigned s, uint64_t g)
+{
+	unsigned char got[4096];
+	fake_guest_read(&m->f.m, s, g, 0, got, 4096);
+	if (memcmp(got, m->shadow[s][g], 4096))
+		fail_msg("vm %u gfn %llu: guest reads something other than it wrote", s,
+			 (unsigned long long)g);
+}
+
+/* The engine's bookkeeping against the fake EPT and a recount. */
+static void check_invariants(struct model *m)
+{
+	struct dedup *d = m->f.d;
+	struct fake_mem *fm = &m->f.m;
+	struct dedup_stats st;
+	uint64_t *refs = calloc(d->sf_top + 1, sizeof(uint64_t));
+	uint64_t frames = 0, saved = 0, self = 0, inter = 0, tracked = 0;
+	uint8_t *seen = calloc(fm->nframes, 1);
+
+	for (unsigned s = 0; s < NSLOTS; s++) {
+		if (!m->live[s])
+			continue;
+		tracked += m->npages[s];
+		for (uint64_t g = 0; g < m->npages[s]; g++) {
+			const struct dpage *p = &d->vm[s].pages[g];
+			const struct fake_pte *e = &fm->vm[s].ept[g];
+			assert_true(e->present);
+			if (!seen[e->frame]++)
+				frames++;
+			if (dp_state(p) == DP_SHARED) {
+				const struct sframe *sf = &d->sf[dp_index(p)];
+				assert_true(sf->flags & SF_USED);
+				assert_int_equal(e->frame, sf->frame);
+				assert_false(e->writable);
+				assert_int_equal(sf->domain, m->domain[s]);
+				refs[dp_index(p)]++;
+			} else {
+				assert_true(e->writable);
+				assert_int_equal(fm->mapcount[e->frame], 1);
+			}
+		}
+	}
+	/* Each shared frame: refs = mappings; k = distinct VMs. */
+	for (uint32_t i = 0; i < d->sf_top; i++) {
+		const struct sframe *sf = &d->sf[i];
+		unsigned k = 0;
+		if (!(sf->flags & SF_USED))
+			continue;
+		assert_int_equal(sf->refs, refs[i]);
+		assert_int_equal(fm->mapcount[sf->frame], refs[i]);
+		for (unsigned s = 0; s < NSLOTS; s++) {
+			bool maps = false;
+			for (uint64_t g = 0; m->live[s] && g < m->npages[s] && !maps; g++)
+				maps = dp_state(&d->vm[s].pages[g]) == DP_SHARED &&
+				       dp_index(&d->vm[s].pages[g]) == i;
+			k += maps;
+		}
+		assert_int_equal(sf->nvms, k);
+		if (refs[i]) {
+			saved += refs[i] - 1;
+			self += refs[i] - k;
+			inter += k - 1;
+		}
+	}
+	/* Every allocated frame is mapped: nothing leaked. */
+	assert_int_equal(fake_frames_in_use(fm), frames + 0);
+	dedup_get_stats(d, &st);
+	assert_int_equal(st.frames_saved, saved);
+	assert_int_equal(st.self_sharing, self);
+	assert_int_equal(st.inter_sharing, inter);
+	assert_int_equal(st.pages_tracked, tracked);
+	assert_int_equal(tracked - frames, saved);
+	free(refs);
+	free(seen);
+	m->checks++;
+}
+
+/* Sharable pages per Barker et al., recounted from the shadow copies. */
+static int cmp_page(const void *a, const void *b) { return memcmp(*(void *const *)a, *(void *const *)b, 4096); }
+
+static void check_converged(struct model *m)
+{
+	struct dedup_stats st;
+	uint64_t sharable = 0, self_sum = 0;
+	int64_t free_before = m->f.m.alloc_budget;
+
+	m->f.m.alloc_budget = -1;
+	m->f.m.on_invalidate = NULL; /* the memory must not change meanwhile */
+	fix_full_scans(&m->f, 3);
+	m->f.m.on_invalidate = race_write;
+	m->f.m.alloc_budget = free_before;
+	dedup_get_stats(m->f.d, &st);
+	for (uint16_t dom = 0; dom < 2; dom++) {
+		const unsigned char *all[NSLOTS * MAXPAGES];
+		uint64_t n = 0;
+		for (unsigned s = 0; s < NSLOTS; s++) {
+			const unsigned char *mine[MAXPAGES];
+			uint64_t k = 0, distinct = 0;
+			struct dedup_vm_stats vs;
+			if (!m->live[s] || m->domain[s] != dom)
+				continue;
+			for (uint64_t g = 0; g < m->npages[s]; g++)
+				all[n++] = mine[k++] = m->shadow[s][g];
+			qsort(mine, k, sizeof(mine[0]), cmp_page);
+			for (uint64_t i = 0; i < k; i++)
+				distinct += i == 0 || memcmp(mine[i], mine[i - 1], 4096);
+			dedup_get_vm_stats(m->f.d, s, &vs);
+			assert_int_equal(vs.self_sharing, k - distinct);
+			self_sum += k - distinct;
+		}
+		qsort(all, n, sizeof(all[0]), cmp_page);
+		for (uint64_t i = 0; i < n; i++)
+			sharable += !(i == 0 || memcmp(all[i], all[i - 1], 4096));
+	}
+	assert_int_equal(st.frames_saved, sharable);
+	assert_int_equal(st.self_sharing, self_sum);
+	assert_int_equal(st.inter_sharing, sharable - self_sum);
+	m->converged++;
+}
+
+/* Concurrency: another vCPU of the VM may hold a writable translation of a
+ * page the engine is write-protecting, and write through it until the
+ * invalidate.  on_map caches one (a guest read) just before a write-protect;
+ * on_invalidate writes through it, the model recording the write. */
+static void race_cache(struct fake_mem *fm, unsigned vm, uint64_t gfn, bool writable, void *arg)
+{
+	unsigned char b[8];
+	(void)arg;
+	if (!writable && fm->vm[vm].ept[gfn].present && fm->vm[vm].ept[gfn].writable && below(4) == 0)
+		fake_guest_read(fm, vm, gfn, 0, b, 8);
+}
+
+static void race_write(struct fake_mem *fm, unsigned vm, void *arg)
+{
+	struct model *m = arg;
+	for (uint64_t g = 0; g < m->npages[vm]; g++) {
+		const struct fake_tlbe *t = &fm->vm[vm].tlb[g];
+		if (t->valid && t->writable && !fm->vm[vm].ept[g].writable && below(2) == 0) {
+			uint64_t w = rnd();
+			unsigned off = (unsigned)below(512) * 8;
+			assert_int_equal(fake_guest_write(fm, vm, g, off, &w, 8), 0);
+			memcpy(m->shadow[vm][g] + off, &w, 8);
+			m->races++;
+		}
+	}
+}
+
+static void guest_write(struct model *m, unsigned s, uint64_t g)
+{
+	unsigned char page[4096];
+	unsigned off = 0, len = 4096;
+	int r = 0;
+
+	if (below(10) < 3) { /* a partial write: 8 bytes somewhere */
+		memcpy(page, m->shadow[s][g], 4096);
+		off = (unsigned)below(512) * 8;
+		len = 8;
+		uint64_t w = below(4) ? rnd() : 0;
+		memcpy(page + off, &w, 8);
+	} else {
+		content(pick_content(m), page);
+	}
+	while (fake_guest_write(&m->f.m, s, g, off, page + off, len)) {
+		r = dedup_cow_break(m->f.d, s, g);
+		if (r)
+			break;
+	}
+	if (r) {
+		assert_int_equal(r, DEDUP_ENOMEM); /* the only acceptable failure */
+		m->enomem_writes++;
+	} else {
+		memcpy(m->shadow[s][g] + off, page + off, len);
+	}
+	m->writes++;
+	check_page(m, s, g);
+}
+
+static void run_model(uint64_t seed, uint64_t ops, int ad)
+{
+	struct model *m = calloc(1, sizeof(*m));
+	unsigned exhausted = 0;
+
+	rng = seed;
+	printf("model: seed %llu, %llu operations, %s\n", (unsigned long long)seed,
+	       (unsigned long long)ops, ad ? "with EPT A/D bits" : "without A/D bits");
+	fix_init(&m->f, NFRAMES, ad, 0);
+	m->f.m.on_map = race_cache;
+	m->f.m.on_invalidate = race_write;
+	m->f.m.on_invalidate_arg = m;
+	for (unsigned s = 0; s < NSLOTS; s++)
+		if (s < 3)
+			vm_create(m, s);
+	for (uint64_t op = 1; op <= ops; op++) {
+		uint64_t r = below(1000), g = 0;
+		unsigned s = (unsigned)below(NSLOTS);
+		if (!m->live[s]) {
+			if (r < 20)
+				vm_create(m, s);
+			r = 1000; /* nothing else to do to a dead slot */
+		} else {
+			g = below(m->npages[s]);
+		}
+		if (r >= 1000)
+			;
+		else if (r < 550)
+			guest_write(m, s, g);
+		else if (r < 900)
+			dedup_scan(m->f.d, 1 + below(64));
+		else if (r < 950)
+			fake_tlb_evict(&m->f.m, s, g);
+		else if (r < 970)
+			assert_int_equal(dedup_cow_break(m->f.d, s, g), m->f.m.alloc_budget == 0 &&
+					 dp_state(&m->f.d->vm[s].pages[g]) == DP_SHARED &&
+					 m->f.d->sf[dp_index(&m->f.d->vm[s].pages[g])].refs > 1
+					 ? DEDUP_ENOMEM : 0);
+		else if (r < 975) {
+			/* Frame exhaustion for a while. */
+			if (!exhausted) {
+				m->f.m.alloc_budget = (int64_t)below(3);
+				exhausted = 20 + (unsigned)below(100);
+			}
+		} else if (r < 978)
+			vm_destroy(m, s);
+		else {
+			unsigned char w[8];
+			fake_guest_read(&m->f.m, s, g, (unsigned)below(512) * 8, w, 8);
+		}
+		if (exhausted && --exhausted == 0)
+			m->f.m.alloc_budget = -1;
+		/* One word of every page, through the guest's view. */
+		{
+			unsigned off = (unsigned)(op % 512) * 8;
+			for (unsigned v = 0; v < NSLOTS; v++)
+				for (uint64_t q = 0; m->live[v] && q < m->npages[v]; q++) {
+					uint64_t got;
+					fake_guest_read(&m->f.m, v, q, off, &got, 8);
+					if (memcmp(&got, m->shadow[v][q] + off, 8))
+						fail_msg("seed %llu op %llu: vm %u gfn %llu offset %u corrupted",
+							 (unsigned long long)seed, (unsigned long long)op, v,
+							 (unsigned long long)q, off);
+				}
+		}
+		if (op % 1000 == 0) {
+			for (unsigned v = 0; v < NSLOTS; v++)
+				for (uint64_t q = 0; m->live[v] && q < m->npages[v]; q++)
+					check_page(m, v, q);
+			check_invariants(m);
+		}
+		if (op % 100000 == 0) {
+			check_converged(m);
+			check_invariants(m);
+		}
+	}
+	check_converged(m);
+	check_invariants(m);
+	{
+		struct dedup_stats st = fix_stats(&m->f);
+		printf("model: %llu writes (%llu refused for lack of frames), %llu VM removals, "
+		       "%llu invariant checks, %llu convergence checks; engine: %llu merges, "
+		       "%llu COW copies, %llu reuses, %llu races (%llu stale-TLB writes), %llu full scans\n",
+		       (unsigned long long)m->writes, (unsigned long long)m->enomem_writes,
+		       (unsigned long long)m->removes, (unsigned long long)m->checks,
+		       (unsigned long long)m->converged, (unsigned long long)st.merges,
+		       (unsigned long long)st.cow_breaks, (unsigned long long)st.cow_reuses,
+		       (unsigned long long)st.merge_races, (unsigned long long)m->races,
+		       (unsigned long long)st.full_scans);
+		assert_true(st.merges > 1000 && st.cow_breaks > 1000 && m->enomem_writes > 0);
+		assert_true(st.merge_races > 0 && m->removes > 0);
+	}
+	for (unsigned s = 0; s < NSLOTS; s++)
+		if (m->live[s])
+			free(m->shadow[s]);
+	fix_fini(&m->f);
+	free(m);
+}
+
+static uint64_t env_u64(const char *name, uint64_t def)
+{
+	const char *v = getenv(name);
+	return v && *v ? strtoull(v, NULL, 0) : def;
+}
+
+static void test_model_with_ad_bits(void **state)
+{
+	(void)state;
+	run_model(env_u64("DEDUP_MODEL_SEED", 1), env_u64("DEDUP_MODEL_OPS", 1000000), 1);
+}
+
+static void test_model_without_ad_bits(void **state)
+{
+	(void)state;
+	run_model(env_u64("DEDUP_MODEL_SEED", 1) + 1, env_u64("DEDUP_MODEL_OPS", 1000000), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_model_with_ad_bits),
+		cmocka_unit_test(test_model_without_ad_bits),
+	};
+	return cmocka_run_group_tests_name("dedup_model", tests, NULL, NULL);
+}
