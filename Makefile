@@ -31,10 +31,15 @@ HOST_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -O1 -g $(WARN) -Iinclude -MMD -MP
 SAN_FLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 # ---- sources ----
+# dedup/ and ept/ are plain C11: the same files build into the hypervisor,
+# the host tests and the host tools.
+DEDUP_SRCS := dedup/page.c dedup/index.c dedup/sharers.c dedup/merge.c dedup/cow.c \
+	dedup/scan.c dedup/vm.c dedup/stats.c
 HV_SRCS := arch/x86_64/entry.S arch/x86_64/isr.S arch/x86_64/trap.c arch/x86_64/uart.c \
 	arch/x86_64/pt_build.c arch/x86_64/paging.c arch/x86_64/vmx_features.c \
 	arch/x86_64/vmx_gate.c kernel/main.c kernel/config.c kernel/frames.c \
-	kernel/boot_info_check.c kernel/acpi.c kernel/power.c kernel/libc_glue.c
+	kernel/boot_info_check.c kernel/acpi.c kernel/power.c kernel/libc_glue.c \
+	$(DEDUP_SRCS)
 EFI_SRCS := boot/loader.c boot/elf_check.c boot/mmap_convert.c kernel/config.c \
 	arch/x86_64/pt_build.c arch/x86_64/handoff.S
 
@@ -53,8 +58,6 @@ test_boot_info_SRCS    := kernel/boot_info_check.c
 test_vmx_features_SRCS := arch/x86_64/vmx_features.c
 test_pt_build_SRCS     := arch/x86_64/pt_build.c
 test_acpi_SRCS         := kernel/acpi.c
-DEDUP_SRCS := dedup/page.c dedup/index.c dedup/sharers.c dedup/merge.c dedup/cow.c \
-	dedup/scan.c dedup/vm.c dedup/stats.c
 test_dedup_engine_SRCS := $(DEDUP_SRCS) tests/fake/fake_mem.c
 test_dedup_collision_SRCS := $(filter-out dedup/page.c,$(DEDUP_SRCS)) tests/fake/collide_hash.c \
 	tests/fake/fake_mem.c
@@ -62,7 +65,7 @@ test_dedup_model_SRCS := $(DEDUP_SRCS) tests/fake/fake_mem.c
 
 ESP_FILES := $(B)/BOOTX64.EFI $(B)/dedupvisor.elf config/dedupvisor.cfg
 
-.PHONY: all deps run test unit-test system-test bench clean distclean
+.PHONY: all deps run test unit-test system-test check-seams bench clean distclean
 all: $(B)/esp.img
 
 deps: $(B)/.deps
@@ -128,7 +131,15 @@ $(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
 
 UNIT_BINS := $(addprefix $(B)/host/,$(UNIT_TESTS)) $(addprefix $(B)/host-san/,$(UNIT_TESTS))
 
-unit-test: $(UNIT_BINS)
+# dedup/ and ept/ reach the machine only through their ops headers.
+check-seams:
+	$(Q)bad=$$(grep -nE '#include *"[^"]*(arch|kernel|boot)/' dedup/*.[ch] $$(ls ept/*.[ch] 2>/dev/null) || true); \
+	if [ -n "$$bad" ]; then echo "seams: dedup/ or ept/ includes arch/, kernel/ or boot/:"; echo "$$bad"; exit 1; fi; \
+	bad=$$(grep -nE '__asm__|asm *\(|volatile *\(' dedup/*.[ch] $$(ls ept/*.[ch] 2>/dev/null) || true); \
+	if [ -n "$$bad" ]; then echo "seams: inline assembly in dedup/ or ept/:"; echo "$$bad"; exit 1; fi; \
+	echo "seams: dedup/ and ept/ are plain C behind their ops"
+
+unit-test: $(UNIT_BINS) check-seams
 	$(Q)bash tests/run-unit.sh $(UNIT_BINS)
 
 system-test: $(B)/esp.img
