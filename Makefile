@@ -66,7 +66,7 @@ test_dedup_model_SRCS := $(DEDUP_SRCS) tests/fake/fake_mem.c
 ESP_FILES := $(B)/BOOTX64.EFI $(B)/dedupvisor.elf config/dedupvisor.cfg
 
 .PHONY: all deps run test unit-test system-test check-seams bench clean distclean
-all: $(B)/esp.img
+all: $(B)/esp.img $(B)/tools/dedupsim
 
 deps: $(B)/.deps
 $(B)/.deps: scripts/deps.sh
@@ -113,6 +113,16 @@ $(B)/esp.img: $(ESP_FILES) scripts/mkesp.sh
 	@$(if $(Q),echo "  ESP     $@")
 	$(Q)bash scripts/mkesp.sh $@ $(B)/BOOTX64.EFI $(B)/dedupvisor.elf config/dedupvisor.cfg
 
+# ---- host tools: the same dedup/ sources, host flags, optimized ----
+TOOL_CFLAGS := -std=gnu11 -O2 -g $(WARN) -Iinclude -MMD -MP
+$(B)/tools/%.o: %.c | $(B)/.deps
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(TOOL_CFLAGS) -c $< -o $@
+DEDUPSIM_SRCS := tools/dedupsim.c tools/oracle.c $(DEDUP_SRCS) tests/fake/fake_mem.c
+$(B)/tools/dedupsim: $(patsubst %.c,$(B)/tools/%.o,$(DEDUPSIM_SRCS))
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -o $@ $^
+
 # ---- host tests ----
 $(B)/host/%.o: %.c | $(B)/.deps
 	@mkdir -p $(dir $@)
@@ -151,9 +161,9 @@ run: $(B)/esp.img
 	$(Q)bash scripts/emu.sh run $(or $(EMU),auto) $(B)/esp.img
 
 clean:
-	rm -rf $(B)/hv $(B)/efi $(B)/host $(B)/host-san $(B)/*.elf $(B)/*.EFI $(B)/*.so \
+	rm -rf $(B)/hv $(B)/efi $(B)/host $(B)/host-san $(B)/tools $(B)/*.elf $(B)/*.EFI $(B)/*.so \
 		$(B)/*.img $(B)/systest $(B)/run
 distclean:
 	rm -rf $(B)
 
--include $(shell find $(B)/hv $(B)/efi $(B)/host $(B)/host-san -name '*.d' 2>/dev/null)
+-include $(shell find $(B)/hv $(B)/efi $(B)/host $(B)/host-san $(B)/tools -name '*.d' 2>/dev/null)

@@ -22,6 +22,13 @@
  */
 #include "dedup_internal.h"
 
+/* Whether page holds the shared frame's content: all 4 KiB compared (a zero
+ * frame's content is known, so only the page is read). */
+static int same_content(const struct dedup *d, const void *page, const struct sframe *s)
+{
+	return s->flags & SF_ZERO ? page_is_zero(page) : page_equal(page, fptr(d, s->frame));
+}
+
 static int map(struct dedup *d, unsigned vm, uint64_t gfn, uint64_t frame, bool w)
 {
 	return d->ops.map(d->ops.ctx, vm, gfn, frame, w);
@@ -36,7 +43,7 @@ static int merge_into(struct dedup *d, unsigned vm, uint64_t gfn, uint64_t frame
 
 	map(d, vm, gfn, frame, false);                       /* 1 */
 	d->ops.invalidate(d->ops.ctx, vm);                   /* 2 */
-	if (!page_equal(fptr(d, frame), fptr(d, shared))) {  /* 3 */
+	if (!same_content(d, fptr(d, frame), &d->sf[sfid])) {/* 3 */
 		map(d, vm, gfn, frame, true);
 		set_state(d, p, DP_NEW, 0);
 		d->st.merge_races++;
@@ -101,7 +108,7 @@ void merge_candidate(struct dedup *d, unsigned vm, uint64_t gfn, uint64_t frame,
 		const struct sframe *s = &d->sf[id];
 		if (s->csum != csum || s->domain != dom)
 			continue;
-		if (!page_equal(page, fptr(d, s->frame))) {
+		if (!same_content(d, page, s)) {
 			d->st.hash_collisions++;
 			continue;
 		}

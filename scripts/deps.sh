@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# scripts/deps.sh - install what dedupvisor needs from Debian's packages.
+# scripts/deps.sh [bench] - install what dedupvisor needs from Debian's packages.
 #
 # The Makefile runs this before anything else.  Each needed package is
 # checked with dpkg-query; the missing ones are installed with apt-get when
@@ -9,6 +9,8 @@ set -eu
 
 PKGS="build-essential gnu-efi newlib-source libcmocka-dev libxxhash-dev
       qemu-system-x86 ovmf bochs bochsbios vgabios mtools dosfstools xz-utils"
+# `deps.sh bench`: also what make bench needs (corpus initramfs, plots).
+[ "${1:-}" = bench ] && PKGS="$PKGS cpio gzip gnuplot-nox"
 
 missing=""
 for p in $PKGS; do

@@ -40,6 +40,7 @@ void fake_init(struct fake_mem *m, uint64_t nframes, bool ad_bits)
 	for (uint64_t i = 0; i < nframes; i++)
 		m->free_stack[m->nfree++] = nframes - 1 - i;
 	m->ad_bits = ad_bits;
+	m->poison = true;
 	m->alloc_budget = -1;
 }
 
@@ -89,7 +90,8 @@ static int op_frame_alloc(void *ctx, uint64_t *frame)
 		m->alloc_budget--;
 	*frame = m->free_stack[--m->nfree];
 	m->allocated[*frame] = 1;
-	memset(m->arena + *frame * 4096, 0xA5, 4096); /* contents undefined */
+	if (m->poison)
+		memset(m->arena + *frame * 4096, 0xA5, 4096); /* contents undefined */
 	m->n_alloc++;
 	record(m, EV_ALLOC, 0, 0, *frame);
 	return 0;
@@ -103,7 +105,8 @@ static void op_frame_free(void *ctx, uint64_t frame)
 	if (m->mapcount[frame])
 		die("freeing a frame that is still mapped (frame, mappings)", frame, m->mapcount[frame]);
 	m->allocated[frame] = 0;
-	memset(m->arena + frame * 4096, 0xDD, 4096); /* poison: stale readers see it */
+	if (m->poison)
+		memset(m->arena + frame * 4096, 0xDD, 4096); /* stale readers see it */
 	m->free_stack[m->nfree++] = frame;
 	m->n_free++;
 	record(m, EV_FREE, 0, 0, frame);
@@ -152,7 +155,7 @@ static void op_invalidate(void *ctx, unsigned vm)
 	struct fake_mem *m = ctx;
 	if (m->on_invalidate)
 		m->on_invalidate(m, vm, m->on_invalidate_arg);
-	memset(m->vm[vm].tlb, 0, m->vm[vm].npages * sizeof(struct fake_tlbe));
+	m->vm[vm].tlb_gen++;
 	m->n_invalidate++;
 	record(m, EV_INVALIDATE, vm, 0, 0);
 }
@@ -182,6 +185,7 @@ void fake_vm_create(struct fake_mem *m, unsigned vm, uint64_t npages)
 	if (v->ept)
 		die("vm exists", vm, 0);
 	v->npages = npages;
+	v->tlb_gen = 1; /* calloc'd entries (gen 0) start invalid */
 	v->ept = calloc(npages, sizeof(*v->ept));
 	v->tlb = calloc(npages, sizeof(*v->tlb));
 }
@@ -221,11 +225,11 @@ void fake_vm_populate(struct fake_mem *m, unsigned vm,
 static struct fake_tlbe *translate(struct fake_mem *m, unsigned vm, uint64_t gfn)
 {
 	struct fake_tlbe *t = &m->vm[vm].tlb[gfn];
-	if (!t->valid) {
+	if (t->gen != m->vm[vm].tlb_gen) {
 		struct fake_pte *e = pte(m, vm, gfn);
 		if (!e->present)
 			die("guest access to an unmapped gfn", vm, gfn);
-		*t = (struct fake_tlbe){ e->frame, true, e->writable, e->dirty };
+		*t = (struct fake_tlbe){ e->frame, m->vm[vm].tlb_gen, e->writable, e->dirty };
 	}
 	return t;
 }
@@ -235,7 +239,7 @@ int fake_guest_write(struct fake_mem *m, unsigned vm, uint64_t gfn, unsigned off
 {
 	struct fake_tlbe *t = translate(m, vm, gfn);
 	if (!t->writable) {
-		t->valid = false; /* an EPT violation drops the faulting translation */
+		t->gen = 0; /* an EPT violation drops the faulting translation */
 		return -1;
 	}
 	if (!t->dirty) { /* the walk that caches D=1 sets it in the EPT entry */
@@ -259,7 +263,7 @@ void fake_guest_read(struct fake_mem *m, unsigned vm, uint64_t gfn, unsigned off
 
 void fake_tlb_evict(struct fake_mem *m, unsigned vm, uint64_t gfn)
 {
-	m->vm[vm].tlb[gfn].valid = false;
+	m->vm[vm].tlb[gfn].gen = 0;
 }
 
 uint64_t fake_frames_in_use(const struct fake_mem *m)

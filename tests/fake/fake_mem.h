@@ -29,12 +29,15 @@ struct fake_event {
 };
 
 struct fake_pte { uint64_t frame; bool present, writable, dirty; };
-struct fake_tlbe { uint64_t frame; bool valid, writable, dirty; };
+/* A cached translation is valid while its gen equals the VM's tlb_gen:
+ * invalidate() bumps tlb_gen, dropping them all in O(1). */
+struct fake_tlbe { uint64_t frame; uint64_t gen; bool writable, dirty; };
 
 struct fake_vm {
 	uint64_t npages;
 	struct fake_pte *ept;
 	struct fake_tlbe *tlb;
+	uint64_t tlb_gen;
 };
 
 #define FAKE_MAX_VMS 63
@@ -47,6 +50,7 @@ struct fake_mem {
 	uint32_t *mapcount;       /* per frame: EPT entries pointing at it */
 	struct fake_vm vm[FAKE_MAX_VMS];
 	bool ad_bits;             /* offer test_and_clear_dirty */
+	bool poison;              /* fill allocated/freed frames with a pattern (default) */
 	int64_t alloc_budget;     /* <0: unlimited; else allocations left */
 	bool fail_new_maps;       /* first mappings fail (EPT table exhaustion) */
 	/* Called at the start of each invalidate(), before it takes effect:

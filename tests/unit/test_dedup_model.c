@@ -235,7 +235,7 @@ static void race_write(struct fake_mem *fm, unsigned vm, void *arg)
 	struct model *m = arg;
 	for (uint64_t g = 0; g < m->npages[vm]; g++) {
 		const struct fake_tlbe *t = &fm->vm[vm].tlb[g];
-		if (t->valid && t->writable && !fm->vm[vm].ept[g].writable && below(2) == 0) {
+		if (t->gen == fm->vm[vm].tlb_gen && t->writable && !fm->vm[vm].ept[g].writable && below(2) == 0) {
 			uint64_t w = rnd();
 			unsigned off = (unsigned)below(512) * 8;
 			assert_int_equal(fake_guest_write(fm, vm, g, off, &w, 8), 0);

@@ -1,0 +1,292 @@
+/*
+ * dedupsim - run the dedup/ engine over memory images, beside the oracle.
+ *
+ *   dedupsim [options] IMAGE...      one image = one VM's raw guest-physical
+ *                                    memory (QEMU pmemsave / dump-guest-memory)
+ *   --json                JSON on stdout instead of the text report
+ *   --plot FILE.png       savings against scan progress, engine vs oracle (gnuplot)
+ *   --granularity         also count the oracle at 2 KiB and 1 KiB
+ *   --pages-to-scan N     pages per dedup_scan() call (default 10000)
+ *   --max-scans N         stop after N full scans (default 10)
+ *   --no-ad               no EPT A/D bits: KSM's two-visit rule
+ *   --first-sight         the merge_first_sight knob
+ *
+ * The engine is compiled from the same dedup/ sources as the hypervisor and runs
+ * over the host fake (tests/fake/fake_mem.c), with every image's pages as a
+ * VM's private frames.  CPU time is the process's, measured around the
+ * engine's calls only.  The run stops when a full scan saved nothing more
+ * (after at least two) or at --max-scans.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../dedup/dedup.h"
+#include "../tests/fake/fake_mem.h"
+#include "oracle.h"
+
+#define MAX_IMAGES 32
+#define NSAMPLES_PER_SCAN 20
+
+struct image { const char *path, *name; unsigned char *data; uint64_t size; };
+
+struct scan_row {
+	uint64_t full_scans, frames_saved, self, inter, metadata_bytes, pages_scanned;
+	double cpu_seconds;
+};
+
+struct sample { double progress; uint64_t saved; };
+
+static double cpu_now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static void die(const char *fmt, const char *a)
+{
+	fprintf(stderr, "dedupsim: ");
+	fprintf(stderr, fmt, a);
+	fprintf(stderr, "\n");
+	exit(2);
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: dedupsim [--json] [--plot FILE.png] [--granularity] "
+		"[--pages-to-scan N] [--max-scans N] [--no-ad] [--first-sight] IMAGE...\n");
+	exit(2);
+}
+
+static void load(struct image *im)
+{
+	struct stat st;
+	int fd = open(im->path, O_RDONLY);
+	const char *slash = strrchr(im->path, '/');
+
+	im->name = slash ? slash + 1 : im->path;
+	if (fd < 0)
+		die("%s: cannot open", im->path);
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode))
+		die("%s: not a regular file", im->path);
+	if (st.st_size == 0)
+		die("%s: empty image", im->path);
+	if (st.st_size % 4096)
+		die("%s: size is not a multiple of 4 KiB (not a memory image?)", im->path);
+	if ((uint64_t)st.st_size / 4096 > DEDUP_MAX_PAGES)
+		die("%s: larger than 64 GiB", im->path);
+	im->size = (uint64_t)st.st_size;
+	im->data = mmap(NULL, im->size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (im->data == MAP_FAILED)
+		die("%s: cannot map", im->path);
+	close(fd);
+}
+
+static struct image *fill_images;
+static void fill(unsigned vm, uint64_t gfn, void *page, void *arg)
+{
+	(void)arg;
+	memcpy(page, fill_images[vm].data + gfn * 4096, 4096);
+}
+
+static void plot(const char *png, const struct sample *s, unsigned ns, uint64_t ideal)
+{
+	char dat[] = "/tmp/dedupsim-XXXXXX";
+	int fd = mkstemp(dat);
+	FILE *f, *g;
+
+	if (fd < 0 || !(f = fdopen(fd, "w")))
+		die("%s: cannot write plot data", png);
+	for (unsigned i = 0; i < ns; i++)
+		fprintf(f, "%.4f %llu\n", s[i].progress, (unsigned long long)s[i].saved);
+	fclose(f);
+	g = popen("gnuplot 2>&1", "w");
+	if (!g)
+		die("%s: cannot run gnuplot (apt-get install gnuplot-nox)", png);
+	fprintf(g, "set terminal pngcairo size 900,540\nset output '%s'\n"
+		"set title 'dedupsim: pages saved against scan progress'\n"
+		"set xlabel 'full scans'\nset ylabel 'pages saved'\nset key bottom right\nset grid\n"
+		"plot '%s' using 1:2 with linespoints title 'engine', %llu with lines dt 2 title 'oracle (ideal)'\n",
+		png, dat, (unsigned long long)ideal);
+	if (pclose(g))
+		fprintf(stderr, "dedupsim: gnuplot failed (is gnuplot-nox installed?)\n");
+	unlink(dat);
+}
+
+int main(int argc, char **argv)
+{
+	struct image im[MAX_IMAGES];
+	const unsigned char *data[MAX_IMAGES];
+	uint64_t sizes[MAX_IMAGES], pages = 0, pts = 10000, max_scans = 10;
+	unsigned n = 0, i, nrows = 0, ns = 0;
+	int json = 0, gran = 0, ad = 1, first = 0;
+	const char *png = NULL;
+	struct oracle o, og[2];
+	struct fake_mem m;
+	struct dedup_ops ops;
+	struct dedup_knobs k;
+	struct dedup *d;
+	struct scan_row rows[256];
+	struct sample *smp;
+	double cpu = 0, t_oracle;
+
+	for (i = 1; i < (unsigned)argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--json")) json = 1;
+		else if (!strcmp(a, "--granularity")) gran = 1;
+		else if (!strcmp(a, "--no-ad")) ad = 0;
+		else if (!strcmp(a, "--first-sight")) first = 1;
+		else if (!strcmp(a, "--plot") && i + 1 < (unsigned)argc) png = argv[++i];
+		else if (!strcmp(a, "--pages-to-scan") && i + 1 < (unsigned)argc) pts = strtoull(argv[++i], NULL, 0);
+		else if (!strcmp(a, "--max-scans") && i + 1 < (unsigned)argc) max_scans = strtoull(argv[++i], NULL, 0);
+		else if (a[0] == '-') usage();
+		else if (n == MAX_IMAGES) die("more than %s images", "32");
+		else im[n++].path = a;
+	}
+	if (n == 0)
+		die("%s", "no images given (an empty set has nothing to share)");
+	if (pts == 0 || max_scans == 0 || max_scans > 256)
+		usage();
+	for (i = 0; i < n; i++) {
+		load(&im[i]);
+		data[i] = im[i].data;
+		sizes[i] = im[i].size;
+		pages += im[i].size / 4096;
+	}
+
+	t_oracle = cpu_now();
+	if (oracle_compute(data, sizes, n, 4096, &o))
+		die("%s", "oracle: out of memory or a 128-bit hash collision");
+	if (gran && (oracle_compute(data, sizes, n, 2048, &og[0]) ||
+		     oracle_compute(data, sizes, n, 1024, &og[1])))
+		die("%s", "oracle: out of memory or a 128-bit hash collision");
+	t_oracle = cpu_now() - t_oracle;
+
+	/* The engine over the host fake: each image a VM of private frames. */
+	fake_init(&m, pages + 64, ad);
+	m.poison = false;
+	ops = fake_ops(&m);
+	k = (struct dedup_knobs){ (uint32_t)pts, 0, first != 0 };
+	d = dedup_create(&ops, &k);
+	if (!d)
+		die("%s", "out of memory");
+	fill_images = im;
+	for (i = 0; i < n; i++) {
+		fake_vm_create(&m, i, im[i].size / 4096);
+		fake_vm_populate(&m, i, fill, NULL);
+		if (dedup_vm_add(d, i, im[i].size / 4096, 0, false))
+			die("%s: the engine refused it", im[i].path);
+	}
+	smp = calloc(max_scans * (NSAMPLES_PER_SCAN + 2) + 2, sizeof(*smp));
+	smp[ns++] = (struct sample){ 0, 0 };
+	while (nrows < max_scans) {
+		struct dedup_stats st;
+		uint64_t before_scans, step = pages / NSAMPLES_PER_SCAN + 1, visited = 0;
+		dedup_get_stats(d, &st);
+		before_scans = st.full_scans;
+		do { /* one full scan, sampled NSAMPLES_PER_SCAN times */
+			uint64_t want = step < pts ? step : pts, got;
+			double t0 = cpu_now();
+			got = dedup_scan(d, want);
+			cpu += cpu_now() - t0;
+			visited += got;
+			dedup_get_stats(d, &st);
+			if (visited % step < got || st.full_scans != before_scans)
+				smp[ns++] = (struct sample){ before_scans + (double)visited / pages, st.frames_saved };
+		} while (st.full_scans == before_scans);
+		rows[nrows++] = (struct scan_row){ st.full_scans, st.frames_saved, st.self_sharing,
+						    st.inter_sharing, st.metadata_bytes, st.pages_scanned, cpu };
+		if (nrows >= 2 && rows[nrows - 1].frames_saved == rows[nrows - 2].frames_saved)
+			break;
+	}
+
+	if (json) {
+		printf("{\n  \"pages_total\": %llu,\n  \"pages_zero\": %llu,\n  \"pages_unique\": %llu,\n"
+		       "  \"sharable\": %llu,\n  \"sharable_nonzero\": %llu,\n  \"self_sharing\": %llu,\n"
+		       "  \"inter_sharing\": %llu,\n  \"max_copies\": %llu,\n  \"max_copies_is_zero\": %s,\n",
+		       (unsigned long long)o.pages_total, (unsigned long long)o.pages_zero,
+		       (unsigned long long)o.pages_unique, (unsigned long long)o.sharable,
+		       (unsigned long long)o.sharable_nonzero, (unsigned long long)o.self_sharing,
+		       (unsigned long long)o.inter_sharing, (unsigned long long)o.max_copies,
+		       o.max_copies_is_zero ? "true" : "false");
+		if (gran)
+			printf("  \"granularity\": [{\"bytes\": 4096, \"sharable\": %llu, \"chunks\": %llu}, "
+			       "{\"bytes\": 2048, \"sharable\": %llu, \"chunks\": %llu}, "
+			       "{\"bytes\": 1024, \"sharable\": %llu, \"chunks\": %llu}],\n",
+			       (unsigned long long)o.sharable, (unsigned long long)o.pages_total,
+			       (unsigned long long)og[0].sharable, (unsigned long long)og[0].pages_total,
+			       (unsigned long long)og[1].sharable, (unsigned long long)og[1].pages_total);
+		printf("  \"vms\": [");
+		for (i = 0; i < n; i++)
+			printf("%s\n    {\"name\": \"%s\", \"pages\": %llu, \"zero\": %llu, \"self_sharing\": %llu}",
+			       i ? "," : "", im[i].name, (unsigned long long)o.vm[i].pages,
+			       (unsigned long long)o.vm[i].zero, (unsigned long long)o.vm[i].self);
+		printf("\n  ],\n  \"engine\": {\"ad_bits\": %s, \"merge_first_sight\": %s, \"pages_to_scan\": %llu, "
+		       "\"oracle_cpu_seconds\": %.3f},\n  \"scans\": [",
+		       ad ? "true" : "false", first ? "true" : "false", (unsigned long long)pts, t_oracle);
+		for (i = 0; i < nrows; i++)
+			printf("%s\n    {\"full_scans\": %llu, \"frames_saved\": %llu, \"self\": %llu, \"inter\": %llu, "
+			       "\"cpu_seconds\": %.4f, \"metadata_bytes\": %llu, \"pages_scanned\": %llu, "
+			       "\"fraction_of_oracle\": %.6f}",
+			       i ? "," : "", (unsigned long long)rows[i].full_scans,
+			       (unsigned long long)rows[i].frames_saved, (unsigned long long)rows[i].self,
+			       (unsigned long long)rows[i].inter, rows[i].cpu_seconds,
+			       (unsigned long long)rows[i].metadata_bytes, (unsigned long long)rows[i].pages_scanned,
+			       o.sharable ? (double)rows[i].frames_saved / o.sharable : 1.0);
+		printf("\n  ]\n}\n");
+	} else {
+		printf("dedupsim: %u images, %llu pages (%.1f MiB)\n", n, (unsigned long long)pages, pages / 256.0);
+		printf("oracle (Barker et al.), 4 KiB pages:\n");
+		printf("  pages %llu, zero %llu (%.1f%%), distinct contents %llu, most copies of one page %llu%s\n",
+		       (unsigned long long)o.pages_total, (unsigned long long)o.pages_zero,
+		       100.0 * o.pages_zero / o.pages_total, (unsigned long long)o.pages_unique,
+		       (unsigned long long)o.max_copies, o.max_copies_is_zero ? " (zero)" : "");
+		printf("  sharable %llu (%.2f%%), without zero pages %llu (%.2f%%)\n",
+		       (unsigned long long)o.sharable, 100.0 * o.sharable / o.pages_total,
+		       (unsigned long long)o.sharable_nonzero, 100.0 * o.sharable_nonzero / o.pages_total);
+		printf("  self-sharing %llu, inter-VM sharing %llu\n", (unsigned long long)o.self_sharing,
+		       (unsigned long long)o.inter_sharing);
+		for (i = 0; i < n; i++)
+			printf("  vm %-16s pages %8llu  zero %8llu  self-sharing %8llu\n", im[i].name,
+			       (unsigned long long)o.vm[i].pages, (unsigned long long)o.vm[i].zero,
+			       (unsigned long long)o.vm[i].self);
+		if (gran)
+			printf("  at 2 KiB: %.2f%% sharable; at 1 KiB: %.2f%%\n",
+			       100.0 * og[0].sharable / og[0].pages_total, 100.0 * og[1].sharable / og[1].pages_total);
+		printf("engine (dedup/, %s A/D bits%s, pages_to_scan %llu):\n", ad ? "with" : "without",
+		       first ? ", merge_first_sight" : "", (unsigned long long)pts);
+		printf("  %-5s %10s %8s %8s %10s %9s %12s %10s\n", "scan", "saved", "self", "inter",
+		       "of oracle", "cpu s", "pages/cpu-s", "meta B/pg");
+		for (i = 0; i < nrows; i++)
+			printf("  %-5llu %10llu %8llu %8llu %9.3f%% %9.3f %12.0f %10.2f\n",
+			       (unsigned long long)rows[i].full_scans, (unsigned long long)rows[i].frames_saved,
+			       (unsigned long long)rows[i].self, (unsigned long long)rows[i].inter,
+			       o.sharable ? 100.0 * rows[i].frames_saved / o.sharable : 100.0, rows[i].cpu_seconds,
+			       rows[i].cpu_seconds > 0 ? rows[i].pages_scanned / rows[i].cpu_seconds : 0,
+			       (double)rows[i].metadata_bytes / pages);
+	}
+	if (png)
+		plot(png, smp, ns, o.sharable);
+
+	for (i = 0; i < n; i++) {
+		dedup_vm_remove(d, i);
+		fake_vm_destroy(&m, i);
+		munmap(im[i].data, im[i].size);
+	}
+	dedup_destroy(d);
+	fake_fini(&m);
+	oracle_free(&o);
+	if (gran) {
+		oracle_free(&og[0]);
+		oracle_free(&og[1]);
+	}
+	free(smp);
+	return 0;
+}
