@@ -49,7 +49,7 @@ EFI_OBJS := $(patsubst %,$(B)/efi/%.o,$(EFI_SRCS))
 # Host unit tests: test name -> the product sources it links.
 UNIT_TESTS := test_config test_frames test_elf_check test_mmap_convert test_boot_info \
 	test_vmx_features test_pt_build test_acpi test_dedup_engine test_dedup_collision \
-	test_dedup_model
+	test_dedup_model test_oracle
 test_config_SRCS       := kernel/config.c
 test_frames_SRCS       := kernel/frames.c
 test_elf_check_SRCS    := boot/elf_check.c
@@ -62,11 +62,12 @@ test_dedup_engine_SRCS := $(DEDUP_SRCS) tests/fake/fake_mem.c
 test_dedup_collision_SRCS := $(filter-out dedup/page.c,$(DEDUP_SRCS)) tests/fake/collide_hash.c \
 	tests/fake/fake_mem.c
 test_dedup_model_SRCS := $(DEDUP_SRCS) tests/fake/fake_mem.c
+test_oracle_SRCS := tools/oracle.c
 
 ESP_FILES := $(B)/BOOTX64.EFI $(B)/dedupvisor.elf config/dedupvisor.cfg
 
-.PHONY: all deps run test unit-test system-test check-seams bench clean distclean
-all: $(B)/esp.img $(B)/tools/dedupsim
+.PHONY: all deps run test unit-test tool-test system-test check-seams bench clean distclean
+all: $(B)/esp.img $(B)/tools/dedupsim $(B)/tools/ksmbench
 
 deps: $(B)/.deps
 $(B)/.deps: scripts/deps.sh
@@ -123,6 +124,13 @@ $(B)/tools/dedupsim: $(patsubst %.c,$(B)/tools/%.o,$(DEDUPSIM_SRCS))
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^
 
+$(B)/tools/ksmbench: $(B)/tools/tools/ksmbench.o
+	$(Q)$(CC) -o $@ $^
+
+bench: all
+	$(Q)bash scripts/deps.sh bench
+	$(Q)bash scripts/bench.sh
+
 # ---- host tests ----
 $(B)/host/%.o: %.c | $(B)/.deps
 	@mkdir -p $(dir $@)
@@ -152,10 +160,13 @@ check-seams:
 unit-test: $(UNIT_BINS) check-seams
 	$(Q)bash tests/run-unit.sh $(UNIT_BINS)
 
+tool-test: $(B)/tools/dedupsim
+	$(Q)bash tests/tools/test_dedupsim.sh $(B)/tools/dedupsim
+
 system-test: $(B)/esp.img
 	$(Q)bash tests/system/run.sh
 
-test: unit-test system-test
+test: unit-test tool-test system-test
 
 run: $(B)/esp.img
 	$(Q)bash scripts/emu.sh run $(or $(EMU),auto) $(B)/esp.img

@@ -10,7 +10,7 @@ set -eu
 PKGS="build-essential gnu-efi newlib-source libcmocka-dev libxxhash-dev
       qemu-system-x86 ovmf bochs bochsbios vgabios mtools dosfstools xz-utils"
 # `deps.sh bench`: also what make bench needs (corpus initramfs, plots).
-[ "${1:-}" = bench ] && PKGS="$PKGS cpio gzip gnuplot-nox"
+[ "${1:-}" = bench ] && PKGS="$PKGS cpio gzip gnuplot-nox jq"
 
 missing=""
 for p in $PKGS; do
