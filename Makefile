@@ -39,7 +39,7 @@ HV_SRCS := arch/x86_64/entry.S arch/x86_64/isr.S arch/x86_64/trap.c arch/x86_64/
 	arch/x86_64/pt_build.c arch/x86_64/paging.c arch/x86_64/vmx_features.c \
 	arch/x86_64/vmx_gate.c kernel/main.c kernel/config.c kernel/frames.c \
 	kernel/boot_info_check.c kernel/acpi.c kernel/power.c kernel/libc_glue.c \
-	$(DEDUP_SRCS)
+	$(DEDUP_SRCS) ept/ept.c
 EFI_SRCS := boot/loader.c boot/elf_check.c boot/mmap_convert.c kernel/config.c \
 	arch/x86_64/pt_build.c arch/x86_64/handoff.S
 
@@ -49,7 +49,7 @@ EFI_OBJS := $(patsubst %,$(B)/efi/%.o,$(EFI_SRCS))
 # Host unit tests: test name -> the product sources it links.
 UNIT_TESTS := test_config test_frames test_elf_check test_mmap_convert test_boot_info \
 	test_vmx_features test_pt_build test_acpi test_dedup_engine test_dedup_collision \
-	test_dedup_model test_oracle
+	test_dedup_model test_oracle test_ept
 test_config_SRCS       := kernel/config.c
 test_frames_SRCS       := kernel/frames.c
 test_elf_check_SRCS    := boot/elf_check.c
@@ -63,6 +63,8 @@ test_dedup_collision_SRCS := $(filter-out dedup/page.c,$(DEDUP_SRCS)) tests/fake
 	tests/fake/fake_mem.c
 test_dedup_model_SRCS := $(DEDUP_SRCS) tests/fake/fake_mem.c
 test_oracle_SRCS := tools/oracle.c
+EPT_SRCS := ept/ept.c
+test_ept_SRCS := $(EPT_SRCS)
 
 ESP_FILES := $(B)/BOOTX64.EFI $(B)/dedupvisor.elf config/dedupvisor.cfg
 

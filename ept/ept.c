@@ -1,0 +1,251 @@
+/*
+ * ept.c - EPT page tables for one VM, through one walker.
+ *
+ *   gpa bits: 47..39 PML4 | 38..30 PDPT | 29..21 PD | 20..12 PT | 11..0 offset
+ *
+ *   level 4  PML4E --> PDPT page
+ *   level 3  PDPTE --> PD page                  (1 GiB leaves: not used)
+ *   level 2  PDE   --> PT page, or a 2 MiB leaf (EPT_LARGE)
+ *   level 1  PTE   --> 4 KiB leaf
+ *
+ * walk() descends from the PML4 to the requested level and returns that
+ * entry, creating missing tables when asked and splitting a 2 MiB leaf that
+ * lies in the way (so a 4 KiB change never alters the neighbouring 511
+ * translations).  Every operation below is a walk plus a few bit changes.
+ * Unmapping frees each table it leaves empty, bottom up.
+ */
+#include <string.h>
+
+#include "ept.h"
+
+#define LEAF_FLAGS (EPT_MEMTYPE_WB | EPT_IGNORE_PAT)
+
+static unsigned idx(uint64_t gpa, int level)
+{
+	return (unsigned)(gpa >> (12 + 9 * (level - 1))) & 511;
+}
+
+static uint64_t *table(const struct ept *e, uint64_t entry)
+{
+	return e->ops.table_ptr(e->ops.ctx, entry & EPT_ADDR_MASK);
+}
+
+static int present(uint64_t entry)
+{
+	return (entry & EPT_RWX) != 0;
+}
+
+static int new_table(struct ept *e, uint64_t *phys)
+{
+	if (e->ops.table_alloc(e->ops.ctx, phys))
+		return EPT_ENOMEM;
+	memset(e->ops.table_ptr(e->ops.ctx, *phys), 0, 4096);
+	e->tables++;
+	return 0;
+}
+
+/* Replaces the 2 MiB leaf *pde by a table of 512 4 KiB leaves mapping the
+ * same frames with the same permissions and dirty state. */
+static int split_pde(struct ept *e, uint64_t *pde)
+{
+	uint64_t phys, *pt, base = *pde & EPT_ADDR_MASK & ~(EPT_2M - 1);
+	uint64_t keep = *pde & (EPT_RWX | LEAF_FLAGS | EPT_ACCESSED | EPT_DIRTY);
+	int r = new_table(e, &phys);
+	unsigned i;
+
+	if (r)
+		return r;
+	pt = e->ops.table_ptr(e->ops.ctx, phys);
+	for (i = 0; i < 512; i++)
+		pt[i] = (base + i * EPT_4K) | keep;
+	*pde = phys | EPT_RWX; /* non-leaf entries grant all; leaves decide */
+	return 0;
+}
+
+/* The entry for gpa at level (1 = PTE, 2 = PDE).  With create, missing
+ * tables are made and a 2 MiB leaf above a level-1 target is split; without,
+ * NULL when the path ends early, or the 2 MiB leaf itself (*level_out = 2). */
+static uint64_t *walk(struct ept *e, uint64_t gpa, int level, bool create, int *level_out, int *err)
+{
+	uint64_t *t = e->ops.table_ptr(e->ops.ctx, e->pml4);
+	int l;
+
+	*err = 0;
+	for (l = 4; l > level; l--) {
+		uint64_t *ent = &t[idx(gpa, l)];
+		if (present(*ent) && (*ent & EPT_LARGE)) {
+			if (!create) {
+				*level_out = l;
+				return ent;
+			}
+			if ((*err = split_pde(e, ent)))
+				return NULL;
+		}
+		if (!present(*ent)) {
+			uint64_t phys;
+			if (!create)
+				return NULL;
+			if ((*err = new_table(e, &phys)))
+				return NULL;
+			*ent = phys | EPT_RWX;
+		}
+		t = table(e, *ent);
+	}
+	*level_out = level;
+	return &t[idx(gpa, level)];
+}
+
+int ept_init(struct ept *e, const struct ept_ops *ops, bool ad)
+{
+	memset(e, 0, sizeof(*e));
+	e->ops = *ops;
+	e->ad = ad;
+	return new_table(e, &e->pml4);
+}
+
+static void free_level(struct ept *e, uint64_t phys, int level)
+{
+	uint64_t *t = e->ops.table_ptr(e->ops.ctx, phys);
+	unsigned i;
+	if (level > 1)
+		for (i = 0; i < 512; i++)
+			if (present(t[i]) && !(t[i] & EPT_LARGE))
+				free_level(e, t[i] & EPT_ADDR_MASK, level - 1);
+	e->ops.table_free(e->ops.ctx, phys);
+	e->tables--;
+}
+
+void ept_destroy(struct ept *e)
+{
+	if (e->pml4)
+		free_level(e, e->pml4, 4);
+	e->pml4 = 0;
+}
+
+uint64_t ept_eptp(const struct ept *e)
+{
+	return e->pml4 | EPTP_MEMTYPE_WB | EPTP_WALK_4 | (e->ad ? EPTP_AD_ENABLE : 0);
+}
+
+static int bad_args(uint64_t gpa, uint64_t hpa, uint64_t size, uint64_t perms)
+{
+	return (size != EPT_4K && size != EPT_2M) || (gpa | hpa) & (size - 1) ||
+	       gpa >= EPT_MAX_GPA || (hpa & ~EPT_ADDR_MASK) || (perms & ~EPT_RWX) ||
+	       (!(perms & EPT_READ) && (perms & EPT_WRITE)); /* W without R: misconfigured */
+}
+
+int ept_map(struct ept *e, uint64_t gpa, uint64_t hpa, uint64_t size, uint64_t perms)
+{
+	int level = size == EPT_2M ? 2 : 1, got, err;
+	uint64_t *ent;
+
+	if (bad_args(gpa, hpa, size, perms) || !(perms & EPT_RWX))
+		return EPT_EINVAL;
+	ent = walk(e, gpa, level, true, &got, &err);
+	if (!ent)
+		return err;
+	if (level == 2 && present(*ent) && !(*ent & EPT_LARGE))
+		return EPT_EEXIST; /* 4 KiB mappings below: unmap them first */
+	*ent = hpa | perms | LEAF_FLAGS | (level == 2 ? EPT_LARGE : 0);
+	return 0;
+}
+
+/* Frees the tables on gpa's path that hold no entry any more, bottom up. */
+static void prune(struct ept *e, uint64_t gpa)
+{
+	uint64_t *path[5], phys[5];
+	int l;
+
+	path[4] = e->ops.table_ptr(e->ops.ctx, e->pml4);
+	phys[4] = e->pml4;
+	for (l = 4; l > 1; l--) {
+		uint64_t ent = path[l][idx(gpa, l)];
+		if (!present(ent) || (ent & EPT_LARGE))
+			return;
+		phys[l - 1] = ent & EPT_ADDR_MASK;
+		path[l - 1] = table(e, ent);
+	}
+	for (l = 1; l < 4; l++) {
+		unsigned i;
+		for (i = 0; i < 512; i++)
+			if (path[l][i])
+				return;
+		path[l + 1][idx(gpa, l + 1)] = 0;
+		e->ops.table_free(e->ops.ctx, phys[l]);
+		e->tables--;
+	}
+}
+
+int ept_unmap(struct ept *e, uint64_t gpa)
+{
+	int got, err;
+	uint64_t *ent;
+
+	if (gpa >= EPT_MAX_GPA)
+		return EPT_EINVAL;
+	ent = walk(e, gpa, 1, false, &got, &err);
+	if (!ent || !present(*ent))
+		return EPT_ENOENT;
+	if (got == 2 && (ent = walk(e, gpa, 1, true, &got, &err)) == NULL)
+		return err; /* split a 2 MiB page to unmap 4 KiB of it */
+	*ent = 0;
+	prune(e, gpa);
+	return 0;
+}
+
+int ept_protect(struct ept *e, uint64_t gpa, uint64_t perms)
+{
+	int got, err;
+	uint64_t *ent;
+
+	if (gpa >= EPT_MAX_GPA || bad_args(gpa & ~(EPT_4K - 1), 0, EPT_4K, perms) || !perms)
+		return EPT_EINVAL;
+	ent = walk(e, gpa, 1, false, &got, &err);
+	if (!ent || !present(*ent))
+		return EPT_ENOENT;
+	*ent = (*ent & ~EPT_RWX) | perms;
+	return 0;
+}
+
+int ept_split(struct ept *e, uint64_t gpa)
+{
+	int got, err;
+	uint64_t *ent = walk(e, gpa, 1, false, &got, &err);
+
+	if (!ent || !present(*ent))
+		return EPT_ENOENT;
+	if (got != 2)
+		return EPT_EINVAL; /* not a 2 MiB page */
+	return split_pde(e, ent);
+}
+
+int ept_lookup(const struct ept *e, uint64_t gpa, struct ept_leaf *out)
+{
+	int got, err;
+	uint64_t *ent, size;
+
+	if (gpa >= EPT_MAX_GPA)
+		return EPT_EINVAL;
+	ent = walk((struct ept *)e, gpa, 1, false, &got, &err); /* no create: no change */
+	if (!ent || !present(*ent))
+		return EPT_ENOENT;
+	size = got == 2 ? EPT_2M : EPT_4K;
+	out->hpa = (*ent & EPT_ADDR_MASK & ~(size - 1)) | (gpa & (size - 1));
+	out->perms = *ent & EPT_RWX;
+	out->size = size;
+	out->dirty = (*ent & EPT_DIRTY) != 0;
+	return 0;
+}
+
+int ept_test_and_clear_dirty(struct ept *e, uint64_t gpa)
+{
+	int got, err;
+	uint64_t *ent = walk(e, gpa, 1, false, &got, &err);
+
+	if (!ent || !present(*ent))
+		return EPT_ENOENT;
+	if (!(*ent & EPT_DIRTY))
+		return 0;
+	*ent &= ~EPT_DIRTY;
+	return 1;
+}

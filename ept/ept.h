@@ -1,0 +1,74 @@
+/*
+ * ept.h - one VM's EPT tables: map, unmap, protect, split, look up.
+ *
+ * Plain C11: table pages come from, and are reached through, the ops below
+ * (the hypervisor's frame allocator and identity map; a malloc'd arena in
+ * the host tests).  ept/ never invalidates: after a change that removes or
+ * narrows a translation, the caller runs INVEPT on every CPU that may cache
+ * this EPTP (arch/).
+ */
+#ifndef EPT_H
+#define EPT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ept_bits.h"
+
+#define EPT_4K (1ull << 12)
+#define EPT_2M (1ull << 21)
+#define EPT_MAX_GPA (1ull << 48)
+
+#define EPT_ENOMEM (-12)
+#define EPT_EINVAL (-22)
+#define EPT_ENOENT (-2)
+#define EPT_EEXIST (-17)
+
+struct ept_ops {
+	/* A zeroed 4 KiB table page; 0, or non-zero when none is left. */
+	int (*table_alloc)(void *ctx, uint64_t *phys);
+	void (*table_free)(void *ctx, uint64_t phys);
+	uint64_t *(*table_ptr)(void *ctx, uint64_t phys);
+	void *ctx;
+};
+
+struct ept {
+	struct ept_ops ops;
+	uint64_t pml4;    /* physical */
+	uint64_t tables;  /* table pages in use, PML4 included */
+	bool ad;          /* EPTP enables accessed/dirty flags */
+};
+
+/* A lookup's answer. */
+struct ept_leaf {
+	uint64_t hpa;     /* host-physical address of gpa (offset included) */
+	uint64_t perms;   /* EPT_READ | EPT_WRITE | EPT_EXECUTE */
+	uint64_t size;    /* EPT_4K or EPT_2M */
+	bool dirty;
+};
+
+int ept_init(struct ept *e, const struct ept_ops *ops, bool ad) __attribute__((warn_unused_result));
+/* Frees every table page (not the frames mapped). */
+void ept_destroy(struct ept *e);
+/* The value for the VMCS EPT_POINTER field. */
+uint64_t ept_eptp(const struct ept *e);
+
+/* Maps [gpa, gpa + size) to hpa with perms, write-back.  size is EPT_4K or
+ * EPT_2M, both addresses aligned to it.  A 4 KiB map inside a 2 MiB page
+ * splits it first; a 2 MiB map over a table of 4 KiB entries is refused
+ * (EPT_EEXIST).  Replacing a 4 KiB mapping never allocates and never fails. */
+int ept_map(struct ept *e, uint64_t gpa, uint64_t hpa, uint64_t size, uint64_t perms)
+	__attribute__((warn_unused_result));
+/* Removes the 4 KiB mapping of gpa (splitting a 2 MiB page if needed) and
+ * frees tables left empty.  EPT_ENOENT if nothing is mapped. */
+int ept_unmap(struct ept *e, uint64_t gpa);
+/* Sets the permissions of gpa's leaf (whatever its size). */
+int ept_protect(struct ept *e, uint64_t gpa, uint64_t perms);
+/* Splits the 2 MiB page holding gpa into 512 4 KiB entries with identical
+ * translations and permissions. */
+int ept_split(struct ept *e, uint64_t gpa) __attribute__((warn_unused_result));
+int ept_lookup(const struct ept *e, uint64_t gpa, struct ept_leaf *out);
+/* 1 if gpa's leaf is dirty (then clears it), 0 if clean, EPT_ENOENT. */
+int ept_test_and_clear_dirty(struct ept *e, uint64_t gpa);
+
+#endif
