@@ -37,7 +37,9 @@ DEDUP_SRCS := dedup/page.c dedup/index.c dedup/sharers.c dedup/merge.c dedup/cow
 	dedup/scan.c dedup/vm.c dedup/stats.c
 HV_SRCS := arch/x86_64/entry.S arch/x86_64/isr.S arch/x86_64/trap.c arch/x86_64/uart.c \
 	arch/x86_64/pt_build.c arch/x86_64/paging.c arch/x86_64/vmx_features.c \
-	arch/x86_64/vmx_gate.c kernel/main.c kernel/config.c kernel/frames.c \
+	arch/x86_64/vmx_gate.c arch/x86_64/vmx_controls.c arch/x86_64/vmx_entry.S \
+	arch/x86_64/vcpu.c arch/x86_64/vmexit.c \
+	kernel/main.c kernel/config.c kernel/frames.c kernel/vm.c kernel/hypercall.c kernel/sched.c \
 	kernel/boot_info_check.c kernel/acpi.c kernel/power.c kernel/libc_glue.c \
 	$(DEDUP_SRCS) ept/ept.c
 EFI_SRCS := boot/loader.c boot/elf_check.c boot/mmap_convert.c kernel/config.c \
@@ -66,7 +68,7 @@ test_oracle_SRCS := tools/oracle.c
 EPT_SRCS := ept/ept.c
 test_ept_SRCS := $(EPT_SRCS)
 
-ESP_FILES := $(B)/BOOTX64.EFI $(B)/dedupvisor.elf config/dedupvisor.cfg
+ESP_FILES = $(B)/BOOTX64.EFI $(B)/dedupvisor.elf config/dedupvisor.cfg $(GUEST_BINS)
 
 .PHONY: all deps run test unit-test tool-test system-test check-seams bench clean distclean
 all: $(B)/esp.img $(B)/tools/dedupsim $(B)/tools/ksmbench
@@ -84,9 +86,28 @@ $(B)/hv/%.c.o: %.c $(B)/newlib/stamp
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(HV_CFLAGS) -c $< -o $@
-$(B)/hv/%.S.o: %.S | $(B)/.deps
+$(B)/hv/%.S.o: %.S $(B)/generated/asm-offsets.h | $(B)/.deps
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(HV_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(HV_CFLAGS) -I$(B)/generated -c $< -o $@
+
+# Structure offsets for assembly, generated from C (asm-offsets.c).
+$(B)/generated/asm-offsets.h: arch/x86_64/asm-offsets.c arch/x86_64/guest_regs.h $(B)/newlib/stamp
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(HV_CFLAGS) -S -o $(B)/generated/asm-offsets.s $<
+	$(Q)(echo "/* generated from arch/x86_64/asm-offsets.c: do not edit */"; \
+	  sed -n 's/.*->\([A-Za-z_0-9]*\) \$$\{0,1\}\([0-9]*\).*/#define \1 \2/p' $(B)/generated/asm-offsets.s) >$@
+
+# ---- guests (32-bit, flat binaries loaded at their entry) ----
+GUEST_CFLAGS := -m32 -std=gnu11 -O2 $(WARN) -ffreestanding -fno-pic -fno-stack-protector \
+	-fno-builtin -mno-sse -mno-mmx -mpreferred-stack-boundary=2 -Iinclude
+GUESTS := memtest
+$(B)/guests/%.o: guests/%.c guests/guest.h include/guest_abi.h | $(B)/.deps
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  GUEST   $<")
+	$(Q)$(CC) $(GUEST_CFLAGS) -c $< -o $@
+$(B)/guests/%.bin: $(B)/guests/%.o guests/guest.ld
+	$(Q)ld -m elf_i386 -T guests/guest.ld -o $@ $<
+GUEST_BINS := $(addprefix $(B)/guests/,$(addsuffix .bin,$(GUESTS)))
 
 $(B)/dedupvisor.elf: $(HV_OBJS) linker.ld $(B)/newlib/stamp
 	@$(if $(Q),echo "  LD      $@")
@@ -114,7 +135,7 @@ $(B)/BOOTX64.EFI: $(B)/BOOTX64.so
 # ---- boot disk ----
 $(B)/esp.img: $(ESP_FILES) scripts/mkesp.sh
 	@$(if $(Q),echo "  ESP     $@")
-	$(Q)bash scripts/mkesp.sh $@ $(B)/BOOTX64.EFI $(B)/dedupvisor.elf config/dedupvisor.cfg
+	$(Q)bash scripts/mkesp.sh $@ $(B)/BOOTX64.EFI $(B)/dedupvisor.elf config/dedupvisor.cfg $(GUEST_BINS)
 
 # ---- host tools: the same dedup/ sources, host flags, optimized ----
 TOOL_CFLAGS := -std=gnu11 -O2 -g $(WARN) -Iinclude -MMD -MP
@@ -174,7 +195,7 @@ run: $(B)/esp.img
 	$(Q)bash scripts/emu.sh run $(or $(EMU),auto) $(B)/esp.img
 
 clean:
-	rm -rf $(B)/hv $(B)/efi $(B)/host $(B)/host-san $(B)/tools $(B)/*.elf $(B)/*.EFI $(B)/*.so \
+	rm -rf $(B)/hv $(B)/efi $(B)/host $(B)/host-san $(B)/tools $(B)/guests $(B)/generated $(B)/*.elf $(B)/*.EFI $(B)/*.so \
 		$(B)/*.img $(B)/systest $(B)/run
 distclean:
 	rm -rf $(B)

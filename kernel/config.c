@@ -185,10 +185,26 @@ static int parse_vm(struct config *cfg, char **w, unsigned nw, unsigned line,
 			str_copy(vm->image, val, sizeof(vm->image));
 			continue;
 		}
+		{
+			static const char *const recipe[] = { "seed", "rounds", "inter", "dup",
+							      "zero", "unique", "ws" };
+			uint32_t *field[] = { &vm->seed, &vm->rounds, &vm->inter, &vm->dup,
+					      &vm->zero, &vm->unique, &vm->ws };
+			unsigned r;
+			for (r = 0; r < 7 && !str_eq(k, recipe[r]); r++)
+				;
+			if (r < 7) {
+				if (parse_u64(val, 0, &v) || v > 0xFFFFFFFFu)
+					return fail(err, line, "bad number '", val, "'");
+				*field[r] = (uint32_t)v;
+				continue;
+			}
+		}
 		if (!str_eq(k, "ram") && !str_eq(k, "vcpus") &&
 		    !str_eq(k, "entry") && !str_eq(k, "domain"))
 			return fail(err, line, "unknown VM key '", k,
-				    "' (known: ram, vcpus, image, entry, domain)");
+				    "' (known: ram, vcpus, image, entry, domain, seed, rounds, "
+				    "inter, dup, zero, unique, ws)");
 		if (parse_u64(val, str_eq(k, "ram"), &v))
 			return fail(err, line, "bad number '", val, "'");
 		if (str_eq(k, "ram")) {
@@ -214,6 +230,10 @@ static int parse_vm(struct config *cfg, char **w, unsigned nw, unsigned line,
 		return fail(err, line, "VM '", vm->name, "' needs image=FILE");
 	if (vm->entry >= vm->ram)
 		return fail(err, line, "VM '", vm->name, "': entry lies outside its ram");
+	if ((uint64_t)vm->inter + vm->dup + vm->zero + vm->unique + vm->ws >
+	    (vm->ram >> 12) - 256)
+		return fail(err, line, "VM '", vm->name,
+			    "': recipe pages exceed its ram above the first MiB");
 	cfg->nvms++;
 	return 0;
 }

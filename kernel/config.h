@@ -10,7 +10,11 @@
  * dedup.pages_to_scan, dedup.sleep_ms.  VM keys: ram (required; bytes with
  * optional K/M/G suffix, multiple of 4 KiB), vcpus (default 1), image
  * (required; a file in the ESP's \dedupvisor\ folder), entry (guest-physical
- * entry point, default 0x1000), domain (sharing domain, default 0).
+ * entry point, default 0x1000), domain (sharing domain, default 0), and the
+ * memtest guest's recipe (docs/hypercalls.md): seed, rounds, and page
+ * counts inter, dup, zero, unique, ws (identical across VMs, duplicated
+ * within the VM, zero, unique, rewritten each round), which must fit in the
+ * RAM above the first MiB.
  * Numbers are decimal or 0x-hex.
  *
  * The parser is freestanding C (no libc): the UEFI loader uses it to find
@@ -38,6 +42,8 @@ struct vm_config {
 	uint64_t entry;   /* guest-physical entry point */
 	uint32_t vcpus;
 	uint32_t domain;  /* sharing domain */
+	uint32_t seed, rounds;
+	uint32_t inter, dup, zero, unique, ws; /* memtest recipe, in pages */
 	unsigned line;    /* where it was defined */
 };
 

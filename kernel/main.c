@@ -17,7 +17,10 @@
 #include "frames.h"
 #include "heap.h"
 #include "power.h"
+#include "sched.h"
+#include "vm.h"
 #include "../arch/x86_64/cpu.h"
+#include "../arch/x86_64/vcpu.h"
 #include "../arch/x86_64/paging.h"
 #include "../arch/x86_64/trap.h"
 #include "../arch/x86_64/uart.h"
@@ -71,6 +74,41 @@ static void memory_init(struct boot_info *bi)
 	       meta >> 10, MIB(heap_bytes));
 }
 
+/* Creates each configured VM; a VM that cannot be built is stopped with
+ * its reason, and the others still start. */
+static void start_vms(const struct boot_info *bi)
+{
+	unsigned i, f;
+
+	for (i = 0; i < cfg.nvms; i++) {
+		const struct vm_config *c = &cfg.vm[i];
+		struct vm *vm = &vms[i];
+		for (f = 1; f < bi->file_count && strcmp(bi->files[f].name, c->image); f++)
+			;
+		nvms = i + 1;
+		if (f == bi->file_count) {
+			memset(vm, 0, sizeof(*vm));
+			strncpy(vm->name, c->name, sizeof(vm->name) - 1);
+			vm_stop(vm, "image %s was not loaded", c->image);
+			continue;
+		}
+		if (vm_create(i, c, phys_to_virt(bi->files[f].phys), bi->files[f].size))
+			continue;
+		if (c->vcpus > 1)
+			printf("vm %s: %u vCPUs configured; only vCPU 0 starts (no SMP yet)\n",
+			       c->name, c->vcpus);
+		vm->nvcpus = 1;
+		vm->vcpu[0].vm = vm;
+		vm->vcpu[0].index = 0;
+		if (vcpu_setup(&vm->vcpu[0], c->entry)) {
+			vm_stop(vm, "its vCPU could not be set up");
+			continue;
+		}
+		printf("vm %s: started, %lu MiB, image %s (%lu bytes) at 0x%lx\n", vm->name,
+		       c->ram >> 20, c->image, bi->files[f].size, c->entry);
+	}
+}
+
 void kmain(struct boot_info *bi)
 {
 	struct config_error cerr;
@@ -118,6 +156,13 @@ void kmain(struct boot_info *bi)
 		printf("dedupvisor: cannot run VMs without VT-x\n");
 		power_off("VT-x missing");
 	}
-	printf("dedupvisor: VT-x ready; running VMs is not implemented yet\n");
-	power_off("done");
+	if (vmx_cpu_on())
+		power_off("VMX could not be turned on");
+	/* No device interrupts are used yet: mask the legacy PIC. */
+	outb(0x21, 0xFF);
+	outb(0xA1, 0xFF);
+	start_vms(bi);
+	sched_run();
+	sched_report();
+	power_off("all VMs finished");
 }

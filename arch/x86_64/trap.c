@@ -40,6 +40,11 @@ static struct tss64 tss __attribute__((aligned(16)));
 static struct idt_gate idt[32] __attribute__((aligned(16)));
 static uint8_t df_stack[16384] __attribute__((aligned(16)));
 
+uint64_t trap_tss_base(void)
+{
+	return (uint64_t)&tss;
+}
+
 void trap_init(void)
 {
 	uint64_t base = (uint64_t)&tss, limit = sizeof(tss) - 1;

@@ -23,4 +23,7 @@ void trap_init(void);
 
 void trap_handler(struct trap_frame *f) __attribute__((noreturn));
 
+/* The address of this CPU's TSS (for the VMCS host state). */
+uint64_t trap_tss_base(void);
+
 #endif

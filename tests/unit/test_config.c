@@ -64,6 +64,10 @@ static void test_vm_lines(void **state)
 	assert_int_equal(b->entry, 0x7c00);
 	assert_int_equal(b->domain, 3);
 	assert_int_equal(b->line, 2);
+	assert_int_equal(parse("vm m ram=2M image=t seed=7 rounds=3 inter=100 dup=50 zero=50 unique=40 ws=16"), 0);
+	assert_int_equal(cfg.vm[0].seed, 7);
+	assert_int_equal(cfg.vm[0].rounds, 3);
+	assert_int_equal(cfg.vm[0].inter + cfg.vm[0].dup + cfg.vm[0].zero + cfg.vm[0].unique + cfg.vm[0].ws, 256);
 	assert_int_equal(parse("vm big ram=1G image=x\nvm k ram=4096K image=y"), 0);
 	assert_int_equal(cfg.vm[0].ram, 1u << 30);
 	assert_int_equal(cfg.vm[1].ram, 4u << 20);
@@ -105,6 +109,8 @@ static void test_vm_errors(void **state)
 	expect_error("vm a ram=1M image=x vcpus=65", 1, "vcpus must be 1 to 64");
 	expect_error("vm a ram=1M image=x domain=70000", 1, "domain must be");
 	expect_error("vm a ram=1M image=x entry=0x100000", 1, "entry lies outside");
+	expect_error("vm a ram=2M image=x inter=200 ws=57", 1, "recipe pages exceed");
+	expect_error("vm a ram=2M image=x rounds=abc", 1, "bad number 'abc'");
 }
 
 static void test_file_errors(void **state)

@@ -1,0 +1,234 @@
+/*
+ * vcpu.c - VMX operation on this CPU and the life of a vCPU's VMCS.
+ *
+ * vmx_cpu_on(): CR0/CR4 to the values VMX requires (IA32_VMX_CR*_FIXED*),
+ * VMXON with the revision from IA32_VMX_BASIC (never hard-coded).
+ * vcpu_setup(): every control through vmx_adjust_controls(), the host
+ * state of this CPU, and the guest state: 32-bit protected mode with flat
+ * segments and paging off (allowed by "unrestricted guest"), EPT and a VPID.
+ * vcpu_run_slice(): the guest's FPU/SSE state is restored just before VM
+ * entry and saved right after the exit, so the hypervisor (and newlib) may
+ * use those registers freely in between; then the exit is dispatched.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cpu.h"
+#include "msr.h"
+#include "vcpu.h"
+#include "vmcs_fields.h"
+#include "vmx.h"
+#include "vmx_controls.h"
+#include "vmexit.h"
+#include "trap.h"
+#include "../../kernel/frames.h"
+
+extern struct frame_pool frames;
+unsigned vmx_errors;
+uint64_t exit_totals[EXIT_REASON_MAX + 1];
+
+static uint64_t msr_bitmap; /* all ones: every RDMSR/WRMSR exits */
+static uint64_t current_vmcs;
+static uint32_t preemption_ticks;
+
+static uint64_t zeroed_frame(void)
+{
+	uint64_t f;
+	if (frames_alloc(&frames, FRAME_KERNEL, &f))
+		return 0;
+	memset((void *)(uintptr_t)f, 0, 4096);
+	return f;
+}
+
+int vmx_cpu_on(void)
+{
+	uint64_t basic = rdmsr(IA32_VMX_BASIC), region = zeroed_frame();
+	uint64_t cr0 = read_cr0(), cr4 = read_cr4() | CR4_VMXE;
+
+	if (!region)
+		return printf("vmx: no memory for the VMXON region\n"), -1;
+	*(uint32_t *)(uintptr_t)region = (uint32_t)(basic & 0x7fffffff);
+	cr0 = (cr0 | rdmsr(IA32_VMX_CR0_FIXED0)) & rdmsr(IA32_VMX_CR0_FIXED1);
+	cr4 = (cr4 | rdmsr(IA32_VMX_CR4_FIXED0)) & rdmsr(IA32_VMX_CR4_FIXED1);
+	write_cr0(cr0);
+	write_cr4(cr4);
+	if (vmxon(region))
+		return printf("vmx: VMXON failed\n"), -1;
+	invept(INVEPT_ALL_CONTEXT, 0);
+	if (!msr_bitmap) {
+		msr_bitmap = zeroed_frame();
+		if (!msr_bitmap)
+			return printf("vmx: no memory for the MSR bitmap\n"), -1;
+		memset((void *)(uintptr_t)msr_bitmap, 0xFF, 4096);
+	}
+	/* Time slice: ~2^20 TSC ticks, whatever the timer's rate (MISC[4:0]). */
+	preemption_ticks = (1u << 20) >> (rdmsr(IA32_VMX_MISC) & 0x1F);
+	printf("vmx: VMXON done (VMCS revision 0x%lx, preemption timer slice %u)\n",
+	       basic & 0x7fffffff, preemption_ticks);
+	return 0;
+}
+
+struct want { const char *name; uint32_t bits; uint32_t msr, true_msr; uint32_t field; uint32_t optional; };
+
+int vcpu_setup(struct vcpu *v, uint64_t entry)
+{
+	struct vm *vm = v->vm;
+	bool true_ctls = rdmsr(IA32_VMX_BASIC) & VMX_BASIC_TRUE_CTLS;
+	const struct want w[] = {
+		{ "pin-based", PIN_EXTERNAL_INTERRUPT_EXITING | PIN_NMI_EXITING | PIN_PREEMPTION_TIMER,
+		  IA32_VMX_PINBASED_CTLS, IA32_VMX_TRUE_PINBASED_CTLS, PIN_BASED_VM_EXEC_CONTROL, 0 },
+		{ "processor-based", CPU_HLT_EXITING | CPU_UNCOND_IO_EXITING | CPU_USE_MSR_BITMAPS |
+		  CPU_SECONDARY_CONTROLS, IA32_VMX_PROCBASED_CTLS, IA32_VMX_TRUE_PROCBASED_CTLS,
+		  CPU_BASED_VM_EXEC_CONTROL, 0 },
+		{ "secondary", SEC_ENABLE_EPT | SEC_ENABLE_VPID | SEC_UNRESTRICTED_GUEST,
+		  IA32_VMX_PROCBASED_CTLS2, IA32_VMX_PROCBASED_CTLS2, SECONDARY_VM_EXEC_CONTROL, 0 },
+		{ "VM-exit", EXIT_HOST_ADDR_SPACE_SIZE | EXIT_ACK_INTR_ON_EXIT | EXIT_SAVE_IA32_EFER |
+		  EXIT_LOAD_IA32_EFER | EXIT_SAVE_PREEMPTION_TIMER, IA32_VMX_EXIT_CTLS,
+		  IA32_VMX_TRUE_EXIT_CTLS, VM_EXIT_CONTROLS, EXIT_SAVE_PREEMPTION_TIMER },
+		{ "VM-entry", ENTRY_LOAD_IA32_EFER, IA32_VMX_ENTRY_CTLS, IA32_VMX_TRUE_ENTRY_CTLS,
+		  VM_ENTRY_CONTROLS, 0 },
+	};
+	struct desc_ptr gdtr, idtr;
+	unsigned i;
+
+	v->vmcs = zeroed_frame();
+	if (!v->vmcs)
+		return printf("vm %s: no memory for a VMCS\n", vm->name), -1;
+	*(uint32_t *)(uintptr_t)v->vmcs = (uint32_t)(rdmsr(IA32_VMX_BASIC) & 0x7fffffff);
+	if (vmclear(v->vmcs) || vmptrld(v->vmcs))
+		return printf("vm %s: VMCLEAR/VMPTRLD failed\n", vm->name), -1;
+	current_vmcs = v->vmcs;
+	vmx_errors = 0;
+
+	for (i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
+		uint32_t missing, val = vmx_adjust_controls(w[i].bits, rdmsr(true_ctls ? w[i].true_msr : w[i].msr),
+							   &missing);
+		if (missing & ~w[i].optional)
+			return printf("vm %s: %s controls 0x%x not supported\n", vm->name, w[i].name,
+				      missing), -1;
+		vmx_write(w[i].field, val);
+	}
+	vmcs_write32(EXCEPTION_BITMAP, 0);
+	vmcs_write64(MSR_BITMAP, msr_bitmap);
+	vmcs_write64(EPT_POINTER, ept_eptp(&vm->ept));
+	vmcs_write16(VIRTUAL_PROCESSOR_ID, vm->vpid);
+	vmcs_write32(VM_EXIT_MSR_STORE_COUNT, 0);
+	vmcs_write32(VM_EXIT_MSR_LOAD_COUNT, 0);
+	vmcs_write32(VM_ENTRY_MSR_LOAD_COUNT, 0);
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
+	vmcs_write64(VMCS_LINK_POINTER, ~0ull);
+	/* The guest sees CR4.VMXE clear; the real bit stays set (VMX requires it). */
+	vmcs_writenat(CR0_GUEST_HOST_MASK, 0);
+	vmcs_writenat(CR4_GUEST_HOST_MASK, CR4_VMXE);
+	vmcs_writenat(CR4_READ_SHADOW, 0);
+
+	/* Host state: this CPU as it is now; exits land in vmx_exit. */
+	__asm__ volatile("sgdt %0" : "=m"(gdtr));
+	__asm__ volatile("sidt %0" : "=m"(idtr));
+	vmcs_writenat(HOST_CR0, read_cr0());
+	vmcs_writenat(HOST_CR3, read_cr3());
+	vmcs_writenat(HOST_CR4, read_cr4());
+	vmcs_write16(HOST_CS_SELECTOR, SEL_KERNEL_CS);
+	vmcs_write16(HOST_SS_SELECTOR, SEL_KERNEL_DS);
+	vmcs_write16(HOST_DS_SELECTOR, SEL_KERNEL_DS);
+	vmcs_write16(HOST_ES_SELECTOR, SEL_KERNEL_DS);
+	vmcs_write16(HOST_FS_SELECTOR, 0);
+	vmcs_write16(HOST_GS_SELECTOR, 0);
+	vmcs_write16(HOST_TR_SELECTOR, SEL_TSS);
+	vmcs_writenat(HOST_FS_BASE, rdmsr(IA32_FS_BASE));
+	vmcs_writenat(HOST_GS_BASE, rdmsr(IA32_GS_BASE));
+	vmcs_writenat(HOST_TR_BASE, trap_tss_base());
+	vmcs_writenat(HOST_GDTR_BASE, gdtr.base);
+	vmcs_writenat(HOST_IDTR_BASE, idtr.base);
+	vmcs_write32(HOST_IA32_SYSENTER_CS, 0);
+	vmcs_writenat(HOST_IA32_SYSENTER_ESP, 0);
+	vmcs_writenat(HOST_IA32_SYSENTER_EIP, 0);
+	vmcs_write64(HOST_IA32_EFER, rdmsr(IA32_EFER));
+	vmcs_writenat(HOST_RIP, (uint64_t)(uintptr_t)vmx_exit);
+
+	/* Guest state: flat 32-bit protected mode, paging off. */
+	vmcs_writenat(GUEST_CR0, 0x31);        /* PE | ET | NE */
+	vmcs_writenat(CR0_READ_SHADOW, 0x31);
+	vmcs_writenat(GUEST_CR3, 0);
+	vmcs_writenat(GUEST_CR4, CR4_VMXE);
+	vmcs_write64(GUEST_IA32_EFER, 0);
+	vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
+	vmcs_writenat(GUEST_DR7, 0x400);
+	vmcs_write16(GUEST_CS_SELECTOR, 0x08);
+	vmcs_writenat(GUEST_CS_BASE, 0);
+	vmcs_write32(GUEST_CS_LIMIT, 0xFFFFFFFF);
+	vmcs_write32(GUEST_CS_AR_BYTES, 0xC09B); /* 32-bit code, execute/read, accessed */
+#define FLAT_DATA(seg) do { \
+	vmcs_write16(GUEST_##seg##_SELECTOR, 0x10); vmcs_writenat(GUEST_##seg##_BASE, 0); \
+	vmcs_write32(GUEST_##seg##_LIMIT, 0xFFFFFFFF); vmcs_write32(GUEST_##seg##_AR_BYTES, 0xC093); } while (0)
+	FLAT_DATA(SS); FLAT_DATA(DS); FLAT_DATA(ES); FLAT_DATA(FS); FLAT_DATA(GS);
+#undef FLAT_DATA
+	vmcs_write16(GUEST_LDTR_SELECTOR, 0);
+	vmcs_writenat(GUEST_LDTR_BASE, 0);
+	vmcs_write32(GUEST_LDTR_LIMIT, 0);
+	vmcs_write32(GUEST_LDTR_AR_BYTES, 0x10000); /* unusable */
+	vmcs_write16(GUEST_TR_SELECTOR, 0);
+	vmcs_writenat(GUEST_TR_BASE, 0);
+	vmcs_write32(GUEST_TR_LIMIT, 0x67);
+	vmcs_write32(GUEST_TR_AR_BYTES, 0x8B);      /* busy 32-bit TSS */
+	vmcs_writenat(GUEST_GDTR_BASE, 0);
+	vmcs_write32(GUEST_GDTR_LIMIT, 0);
+	vmcs_writenat(GUEST_IDTR_BASE, 0);
+	vmcs_write32(GUEST_IDTR_LIMIT, 0);          /* any guest exception: triple fault */
+	vmcs_writenat(GUEST_RSP, entry);
+	vmcs_writenat(GUEST_RIP, entry);
+	vmcs_writenat(GUEST_RFLAGS, 0x2);
+	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, 0);
+	vmcs_write32(GUEST_ACTIVITY_STATE, 0);
+	vmcs_writenat(GUEST_PENDING_DBG_EXCEPTIONS, 0);
+	vmcs_write32(GUEST_SYSENTER_CS, 0);
+	vmcs_writenat(GUEST_SYSENTER_ESP, 0);
+	vmcs_writenat(GUEST_SYSENTER_EIP, 0);
+
+	memset(v->fpu, 0, sizeof(v->fpu));
+	*(uint16_t *)&v->fpu[0] = 0x37F;   /* FCW after FNINIT */
+	*(uint32_t *)&v->fpu[24] = 0x1F80; /* MXCSR at reset */
+	v->state = VCPU_RUNNABLE;
+	if (vmx_errors)
+		return printf("vm %s: %u VMWRITEs failed\n", vm->name, vmx_errors), -1;
+	return 0;
+}
+
+void vcpu_run_slice(struct vcpu *v)
+{
+	if (current_vmcs != v->vmcs) {
+		if (vmptrld(v->vmcs)) {
+			vm_stop(v->vm, "VMPTRLD of vCPU %u failed", v->index);
+			return;
+		}
+		current_vmcs = v->vmcs;
+	}
+	vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, preemption_ticks);
+	while (v->state == VCPU_RUNNABLE) {
+		uint32_t reason;
+		int failed;
+
+		fxrstor(v->fpu);
+		failed = vmx_enter(&v->regs, v->launched);
+		fxsave(v->fpu);
+		if (failed) {
+			vm_stop(v->vm, "VM entry failed: VM-instruction error %u",
+				vmcs_read32(VM_INSTRUCTION_ERROR));
+			return;
+		}
+		v->launched = 1;
+		reason = vmcs_read32(VM_EXIT_REASON);
+		if (reason & EXIT_REASON_FAILED_ENTRY) {
+			vm_stop(v->vm, "VM entry failed: exit reason %u, qualification 0x%lx",
+				reason & 0xFFFF, vmcs_readnat(EXIT_QUALIFICATION));
+			return;
+		}
+		reason &= 0xFFFF;
+		if (reason <= EXIT_REASON_MAX) {
+			v->vm->exits[reason]++;
+			exit_totals[reason]++;
+		}
+		if (vmexit_dispatch(v, reason) == EXIT_YIELD)
+			return;
+	}
+}

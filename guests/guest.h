@@ -1,0 +1,50 @@
+/*
+ * guest.h - the little a dedupvisor test guest needs: hypercalls and output.
+ * Guests run 32-bit flat with paging off, so a guest-physical address is
+ * just a pointer.
+ */
+#ifndef GUEST_H
+#define GUEST_H
+
+#include <stdint.h>
+
+#include "guest_abi.h"
+
+static inline int32_t hypercall(uint32_t nr, uint32_t a, uint32_t b, uint32_t c, uint32_t d)
+{
+	int32_t r;
+	__asm__ volatile("vmcall" : "=a"(r) : "a"(nr), "b"(a), "c"(b), "d"(c), "S"(d) : "memory");
+	return r;
+}
+
+static inline uint32_t str_len(const char *s)
+{
+	uint32_t n = 0;
+	while (s[n])
+		n++;
+	return n;
+}
+
+static inline void say(const char *s)
+{
+	hypercall(HC_CONSOLE_WRITE, (uint32_t)(uintptr_t)s, str_len(s), 0, 0);
+}
+
+/* Decimal into buf (at least 11 bytes); returns buf. */
+static inline char *u32_str(uint32_t v, char *buf)
+{
+	char t[11];
+	int i = 0, j = 0;
+	do t[i++] = (char)('0' + v % 10); while (v /= 10);
+	while (i)
+		buf[j++] = t[--i];
+	buf[j] = 0;
+	return buf;
+}
+
+static inline const struct guest_params *params(void)
+{
+	return (const struct guest_params *)(uintptr_t)GUEST_PARAMS_GPA;
+}
+
+#endif

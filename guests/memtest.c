@@ -1,0 +1,130 @@
+/*
+ * memtest.c - a guest that checks every byte of its memory, the integrity
+ * oracle for deduplication.
+ *
+ * Its RAM above 1 MiB holds, in order, the recipe's page classes:
+ *   inter   identical in every VM        content(shared_seed, i, 0)
+ *   dup     repeated within this VM      content(seed, 0xD0D0 + i % groups, 0)
+ *   zero    all zeros
+ *   unique  distinct everywhere          content(seed, 0x10000000 + i, 0)
+ *   ws      a working set, rewritten     content(seed, 0x20000000 + i, round)
+ * Every word is derived from (seed, page, generation), so checking needs no
+ * second copy.  Round 0 writes everything; each later round verifies every
+ * page, reports each mismatch (page, offset, expected, found) by hypercall,
+ * rewrites the working set and reports progress.  After the last round it
+ * powers its VM off with exit code = errors found (0: memory intact).
+ */
+#include "guest.h"
+
+#define PAGE_WORDS 1024
+
+static uint32_t mix32(uint32_t x)
+{
+	x ^= x >> 16;
+	x *= 0x7feb352dU;
+	x ^= x >> 15;
+	x *= 0x846ca68bU;
+	x ^= x >> 16;
+	return x;
+}
+
+static uint32_t page_key(uint32_t seed, uint32_t page, uint32_t gen)
+{
+	return mix32(seed ^ mix32(page ^ mix32(gen + 0x9E3779B9u)));
+}
+
+enum { C_INTER, C_DUP, C_ZERO, C_UNIQUE, C_WS };
+
+struct layout { uint32_t start[6]; uint32_t groups; };
+
+static uint32_t key_of(const struct guest_params *p, const struct layout *l, uint32_t i,
+		       uint32_t round, int *zero)
+{
+	*zero = 0;
+	if (i < l->start[C_DUP])
+		return page_key(p->shared_seed, i, 0);
+	if (i < l->start[C_ZERO])
+		return page_key(p->seed, 0xD0D0u + (i - l->start[C_DUP]) % l->groups, 0);
+	if (i < l->start[C_UNIQUE]) {
+		*zero = 1;
+		return 0;
+	}
+	if (i < l->start[C_WS])
+		return page_key(p->seed, 0x10000000u + i, 0);
+	return page_key(p->seed, 0x20000000u + i, round);
+}
+
+static volatile uint32_t *page_at(uint32_t i)
+{
+	return (volatile uint32_t *)(uintptr_t)(GUEST_DATA_GPA + i * 4096u);
+}
+
+static void fill(volatile uint32_t *w, uint32_t key, int zero)
+{
+	for (uint32_t k = 0; k < PAGE_WORDS; k++)
+		w[k] = zero ? 0 : mix32(key + k * 0x9E3779B9u);
+}
+
+/* Returns the mismatching words of page i (reporting the first few). */
+static uint32_t verify(uint32_t i, uint32_t key, int zero, uint32_t *reported)
+{
+	volatile uint32_t *w = page_at(i);
+	uint32_t bad = 0;
+	for (uint32_t k = 0; k < PAGE_WORDS; k++) {
+		uint32_t want = zero ? 0 : mix32(key + k * 0x9E3779B9u), got = w[k];
+		if (got != want) {
+			bad++;
+			if (*reported < 16) {
+				hypercall(HC_REPORT_ERROR, GUEST_DATA_GPA + i * 4096u, k * 4, want, got);
+				++*reported;
+			}
+		}
+	}
+	return bad;
+}
+
+void _start(void) __attribute__((noreturn, section(".text.start")));
+void _start(void)
+{
+	const struct guest_params *p = params();
+	struct layout l;
+	uint32_t total, errors = 0, reported = 0, i, round;
+	char num[12];
+
+	if (p->magic != GUEST_PARAMS_MAGIC) {
+		say("memtest: no parameter page");
+		hypercall(HC_POWER_OFF, 99, 0, 0, 0);
+	}
+	l.start[C_INTER] = 0;
+	l.start[C_DUP] = p->inter;
+	l.start[C_ZERO] = l.start[C_DUP] + p->dup;
+	l.start[C_UNIQUE] = l.start[C_ZERO] + p->zero;
+	l.start[C_WS] = l.start[C_UNIQUE] + p->unique;
+	l.start[5] = total = l.start[C_WS] + p->ws;
+	l.groups = p->dup / 8 ? p->dup / 8 : 1;
+
+	say("memtest: writing ");
+	say(u32_str(total, num));
+	say(" pages\n");
+	for (i = 0; i < total; i++) {
+		int zero;
+		uint32_t key = key_of(p, &l, i, 0, &zero);
+		fill(page_at(i), key, zero);
+	}
+	for (round = 1; round <= p->rounds; round++) {
+		for (i = 0; i < total; i++) {
+			int zero;
+			uint32_t key = key_of(p, &l, i, round - 1, &zero);
+			errors += verify(i, key, zero, &reported);
+		}
+		for (i = l.start[C_WS]; i < total; i++) {
+			int zero;
+			uint32_t key = key_of(p, &l, i, round, &zero);
+			fill(page_at(i), key, zero);
+		}
+		hypercall(HC_REPORT_PROGRESS, round, errors, total, 0);
+	}
+	hypercall(HC_POWER_OFF, errors, 0, 0, 0);
+	for (;;)
+		__asm__ volatile("hlt");
+}

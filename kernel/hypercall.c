@@ -1,0 +1,89 @@
+/*
+ * hypercall.c - what a guest may ask of dedupvisor (docs/hypercalls.md).
+ *
+ * Every pointer a guest passes is guest-physical and checked against its
+ * RAM before use: a bad one gets HC_EFAULT, never a host access.  A
+ * misbehaving guest can stop itself, never another VM.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "guest_abi.h"
+#include "hypercall.h"
+
+static int32_t hc_console_write(struct vcpu *v, uint64_t gpa, uint64_t len)
+{
+	char buf[4096];
+	uint64_t i;
+	if (len > sizeof(buf))
+		return HC_EINVAL;
+	if (copy_from_guest(v->vm, buf, gpa, len))
+		return HC_EFAULT;
+	for (i = 0; i < len; i++)
+		vm_serial_out(v->vm, buf[i]);
+	return HC_OK;
+}
+
+static int32_t hc_query_counters(struct vcpu *v, uint64_t gpa, uint64_t len)
+{
+	struct vm *vm = v->vm;
+	struct hc_counters c = { 0 };
+	uint64_t i, off;
+	if (len < sizeof(c) || gpa >= vm->npages * 4096 || sizeof(c) > vm->npages * 4096 - gpa)
+		return len < sizeof(c) ? HC_EINVAL : HC_EFAULT;
+	for (i = 0; i <= EXIT_REASON_MAX; i++)
+		c.exits += vm->exits[i];
+	c.ept_violations = vm->ept_violations;
+	c.pages_backed = vm->pages_backed;
+	for (off = 0; off < sizeof(c);) { /* page by page: the buffer may straddle two */
+		uint64_t n = 4096 - ((gpa + off) & 0xFFF);
+		void *dst;
+		if (n > sizeof(c) - off)
+			n = sizeof(c) - off;
+		dst = vm_gpa_ptr(vm, gpa + off, n, true);
+		if (!dst)
+			return HC_EFAULT;
+		memcpy(dst, (const char *)&c + off, n);
+		off += n;
+	}
+	return HC_OK;
+}
+
+void hypercall(struct vcpu *v)
+{
+	struct guest_regs *r = &v->regs;
+	struct vm *vm = v->vm;
+	uint32_t nr = (uint32_t)r->rax, a = (uint32_t)r->rbx, b = (uint32_t)r->rcx;
+	uint32_t c = (uint32_t)r->rdx, d = (uint32_t)r->rsi;
+	int32_t ret = HC_OK;
+
+	switch (nr) {
+	case HC_CONSOLE_WRITE:
+		ret = hc_console_write(v, a, b);
+		if (ret)
+			printf("vm %s: console write refused (buffer 0x%x, %u bytes): %s\n", vm->name, a, b,
+			       ret == HC_EFAULT ? "outside its RAM" : "too long");
+		break;
+	case HC_REPORT_PROGRESS:
+		vm->rounds = a;
+		vm->errors = b;
+		printf("vm %s: round %u verified %u pages, %u errors\n", vm->name, a, c, b);
+		break;
+	case HC_REPORT_ERROR:
+		printf("vm %s: MISMATCH at guest-physical 0x%x offset %u: expected %08x found %08x\n",
+		       vm->name, a, b, c, d);
+		break;
+	case HC_QUERY_COUNTERS:
+		ret = hc_query_counters(v, a, b);
+		break;
+	case HC_POWER_OFF:
+		vm->powered_off = true;
+		vm->exit_code = a;
+		vm_stop(vm, "powered off by the guest, exit code %u", a);
+		break;
+	default:
+		ret = HC_ENOSYS;
+		break;
+	}
+	r->rax = (uint32_t)ret;
+}

@@ -1,0 +1,8 @@
+/* sched.h - run the VMs' vCPUs (see sched.c). */
+#ifndef KERNEL_SCHED_H
+#define KERNEL_SCHED_H
+/* Runs every runnable vCPU in turn until none is left. */
+void sched_run(void);
+/* Prints each VM's fate and the exits by reason. */
+void sched_report(void);
+#endif

@@ -1,0 +1,187 @@
+/*
+ * vm.c - guest VMs: creation from the config, guest memory, the console.
+ *
+ * A VM's RAM is guest-physical [0, ram).  Nothing is allocated up front but
+ * the EPT root, the pages of the guest image and the read-only parameter
+ * page: every other page gets a zeroed frame when the guest first touches
+ * it (an EPT violation inside RAM, vmexit.c).  Touching memory outside RAM
+ * stops the VM.  A stopped VM says why, once, and never runs again; the
+ * others are not affected.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "frames.h"
+#include "guest_abi.h"
+#include "vm.h"
+
+extern struct frame_pool frames;
+
+struct vm vms[VM_MAX];
+unsigned nvms;
+
+static int ept_table_alloc(void *ctx, uint64_t *phys)
+{
+	(void)ctx;
+	return frames_alloc(&frames, FRAME_EPT, phys);
+}
+
+static void ept_table_free(void *ctx, uint64_t phys)
+{
+	(void)ctx;
+	if (frames_free(&frames, phys))
+		printf("vm: freeing EPT table %lx failed\n", phys);
+}
+
+static uint64_t *ept_table_ptr(void *ctx, uint64_t phys)
+{
+	(void)ctx;
+	return (uint64_t *)(uintptr_t)phys; /* identity map */
+}
+
+static const struct ept_ops vm_ept_ops = { ept_table_alloc, ept_table_free, ept_table_ptr, NULL };
+
+void vm_stop(struct vm *vm, const char *fmt, ...)
+{
+	va_list ap;
+	unsigned i;
+
+	if (vm->stopped)
+		return;
+	vm->stopped = true;
+	va_start(ap, fmt);
+	vsnprintf(vm->why, sizeof(vm->why), fmt, ap);
+	va_end(ap);
+	for (i = 0; i < vm->nvcpus; i++)
+		vm->vcpu[i].state = VCPU_DONE;
+	printf("vm %s: stopped: %s\n", vm->name, vm->why);
+}
+
+int vm_back_page(struct vm *vm, uint64_t gpa)
+{
+	uint64_t f;
+	if (frames_alloc(&frames, FRAME_GUEST, &f))
+		return -1;
+	memset((void *)(uintptr_t)f, 0, 4096);
+	if (ept_map(&vm->ept, gpa & ~0xFFFull, f, EPT_4K, EPT_RWX)) {
+		if (frames_free(&frames, f))
+			printf("vm: frame leak at %lx\n", f);
+		return -1;
+	}
+	frames_meta(&frames, f)->owner = (uint16_t)(vm->id + 1);
+	vm->pages_backed++;
+	return 0;
+}
+
+void *vm_gpa_ptr(struct vm *vm, uint64_t gpa, uint64_t len, bool back)
+{
+	static const uint8_t zero_page[4096] __attribute__((aligned(4096)));
+	struct ept_leaf leaf;
+
+	if (gpa >= vm->npages * 4096 || len > 4096 - (gpa & 0xFFF))
+		return NULL;
+	if (ept_lookup(&vm->ept, gpa, &leaf)) {
+		if (!back)
+			return (void *)(zero_page + (gpa & 0xFFF));
+		if (vm_back_page(vm, gpa) || ept_lookup(&vm->ept, gpa, &leaf))
+			return NULL;
+	}
+	return (void *)(uintptr_t)leaf.hpa;
+}
+
+int copy_from_guest(struct vm *vm, void *dst, uint64_t gpa, uint64_t len)
+{
+	uint8_t *d = dst;
+	if (gpa >= vm->npages * 4096 || len > vm->npages * 4096 - gpa)
+		return -1;
+	while (len) {
+		uint64_t n = 4096 - (gpa & 0xFFF);
+		const void *src;
+		if (n > len)
+			n = len;
+		src = vm_gpa_ptr(vm, gpa, n, false);
+		if (!src)
+			return -1;
+		memcpy(d, src, n);
+		d += n, gpa += n, len -= n;
+	}
+	return 0;
+}
+
+void vm_serial_out(struct vm *vm, char c)
+{
+	if (c == '\r')
+		return;
+	if (c != '\n' && vm->linelen < sizeof(vm->line) - 1) {
+		vm->line[vm->linelen++] = (c >= 0x20 && c < 0x7f) ? c : '?';
+		return;
+	}
+	vm->line[vm->linelen] = 0;
+	printf("[%s] %s\n", vm->name, vm->line);
+	vm->linelen = 0;
+}
+
+/* Maps a fresh frame at gpa with perms and returns its host pointer. */
+static void *map_new(struct vm *vm, uint64_t gpa, uint64_t perms)
+{
+	uint64_t f;
+	if (frames_alloc(&frames, FRAME_GUEST, &f))
+		return NULL;
+	memset((void *)(uintptr_t)f, 0, 4096);
+	if (ept_map(&vm->ept, gpa, f, EPT_4K, perms)) {
+		if (frames_free(&frames, f))
+			printf("vm: frame leak at %lx\n", f);
+		return NULL;
+	}
+	vm->pages_backed++;
+	return (void *)(uintptr_t)f;
+}
+
+int vm_create(unsigned id, const struct vm_config *cfg, const void *image, uint64_t size)
+{
+	struct vm *vm = &vms[id];
+	struct guest_params *gp;
+	uint64_t off;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->id = id;
+	vm->cfg = cfg;
+	strncpy(vm->name, cfg->name, sizeof(vm->name) - 1);
+	vm->npages = cfg->ram / 4096;
+	vm->vpid = (uint16_t)(id + 1);
+	vm->nvcpus = cfg->vcpus > VCPU_MAX ? VCPU_MAX : cfg->vcpus;
+	if (ept_init(&vm->ept, &vm_ept_ops, true)) {
+		vm_stop(vm, "no memory for its EPT");
+		return -1;
+	}
+	if (cfg->entry + size > cfg->ram || (cfg->entry <= GUEST_PARAMS_GPA &&
+					     cfg->entry + size > GUEST_PARAMS_GPA)) {
+		vm_stop(vm, "image (%lu bytes at 0x%lx) overlaps the parameter page or "
+			"leaves its RAM", size, cfg->entry);
+		return -1;
+	}
+	for (off = 0; off < size; off += 4096 - ((cfg->entry + off) & 0xFFF)) {
+		uint64_t gpa = cfg->entry + off, n = 4096 - (gpa & 0xFFF);
+		uint8_t *dst = vm_gpa_ptr(vm, gpa, n > size - off ? size - off : n, true);
+		if (!dst) {
+			vm_stop(vm, "out of memory loading its image");
+			return -1;
+		}
+		memcpy(dst, (const uint8_t *)image + off, n > size - off ? size - off : n);
+	}
+	/* The parameter page, read-only to the guest. */
+	if (GUEST_PARAMS_GPA < cfg->ram) {
+		gp = map_new(vm, GUEST_PARAMS_GPA, EPT_READ);
+		if (!gp) {
+			vm_stop(vm, "out of memory for its parameter page");
+			return -1;
+		}
+		*gp = (struct guest_params){
+			.magic = GUEST_PARAMS_MAGIC, .vm_id = id, .ram_pages = (uint32_t)vm->npages,
+			.seed = cfg->seed ? cfg->seed : 0x1000 + id, .shared_seed = 0x5EED5EED,
+			.rounds = cfg->rounds ? cfg->rounds : 3, .inter = cfg->inter, .dup = cfg->dup,
+			.zero = cfg->zero, .unique = cfg->unique, .ws = cfg->ws,
+		};
+	}
+	return 0;
+}

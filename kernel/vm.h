@@ -1,0 +1,79 @@
+/*
+ * vm.h - a guest VM: its memory (EPT), its vCPUs, its console, its fate.
+ */
+#ifndef KERNEL_VM_H
+#define KERNEL_VM_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "../ept/ept.h"
+#include "../arch/x86_64/guest_regs.h"
+#include "../arch/x86_64/vmx_exit_reasons.h"
+
+#define VM_MAX       CONFIG_MAX_VMS
+#define VCPU_MAX     4
+
+enum vcpu_state { VCPU_RUNNABLE, VCPU_HALTED, VCPU_DONE };
+
+struct vm;
+
+struct vcpu {
+	struct guest_regs regs;
+	uint8_t fpu[512] __attribute__((aligned(16))); /* the guest's FXSAVE image */
+	struct vm *vm;
+	unsigned index;
+	uint64_t vmcs;       /* physical */
+	int launched;
+	enum vcpu_state state;
+};
+
+struct vm {
+	unsigned id;
+	const struct vm_config *cfg;
+	char name[CONFIG_NAME_MAX];
+	uint64_t npages;     /* RAM in 4 KiB pages */
+	uint16_t vpid;
+	struct ept ept;
+	struct vcpu vcpu[VCPU_MAX];
+	unsigned nvcpus;
+	bool stopped;
+	char why[128];
+	char line[160];      /* its serial port's current line */
+	unsigned linelen;
+	uint64_t exits[EXIT_REASON_MAX + 1];
+	uint64_t ept_violations, pages_backed;
+	uint64_t rounds, errors;  /* the memtest guest's last progress report */
+	bool powered_off;
+	uint32_t exit_code;
+};
+
+extern struct vm vms[VM_MAX];
+extern unsigned nvms;
+
+/* Builds VM id from its config: EPT, image at its entry, the parameter
+ * page.  0, or -1 with the reason printed (the VM is left stopped). */
+int vm_create(unsigned id, const struct vm_config *cfg, const void *image, uint64_t size);
+
+/* Stops vm (all its vCPUs) and says why; the others keep running. */
+void vm_stop(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The host pointer to guest-physical gpa for len bytes within one page, or
+ * NULL if outside RAM.  With back, an unbacked page gets a frame (zeroed);
+ * without, an unbacked page reads as the zero page. */
+void *vm_gpa_ptr(struct vm *vm, uint64_t gpa, uint64_t len, bool back);
+
+/* Gives gpa's page a zeroed frame, mapped read/write/execute.  0, or -1
+ * when no frame is left. */
+int vm_back_page(struct vm *vm, uint64_t gpa);
+
+/* Copies between guest-physical memory and the host, page by page.
+ * 0, or -1 if any byte lies outside the guest's RAM (nothing copied then). */
+int copy_from_guest(struct vm *vm, void *dst, uint64_t gpa, uint64_t len);
+
+/* The serial port: one byte from the guest. */
+void vm_serial_out(struct vm *vm, char c);
+
+#endif
