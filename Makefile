@@ -100,7 +100,7 @@ $(B)/generated/asm-offsets.h: arch/x86_64/asm-offsets.c arch/x86_64/guest_regs.h
 # ---- guests (32-bit, flat binaries loaded at their entry) ----
 GUEST_CFLAGS := -m32 -std=gnu11 -O2 $(WARN) -ffreestanding -fno-pic -fno-stack-protector \
 	-fno-builtin -mno-sse -mno-mmx -mpreferred-stack-boundary=2 -Iinclude
-GUESTS := memtest
+GUESTS := memtest hostile
 $(B)/guests/%.o: guests/%.c guests/guest.h include/guest_abi.h | $(B)/.deps
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  GUEST   $<")

@@ -12,10 +12,12 @@ B=build
 OUT=$B/systest
 ESP=$B/esp.img
 
-# name | emulator | time limit (s) | cpus | megs | image | expected lines (regex; ';;' separated)
+# name | emulator | time limit (s) | cpus | megs | image | expected lines (regex; ';;' separated;
+# each after the previous, except ~RE: anywhere, and !RE: nowhere)
 CASES=(
 "qemu-boot|qemu|60|2|256|$ESP|dedupvisor loader;;dedupvisor [0-9.]+: hypervisor started;;mem: [0-9]+ MiB usable RAM, [0-9]+ MiB free;;acpi: PM1a_CNT 0x[0-9a-f]+;;VT-x missing: \[CPUID.1:ECX.VMX\];;power: off \(VT-x missing\)"
-"bochs-vtx|bochs|150|2|128|$ESP|dedupvisor [0-9.]+: hypervisor started;;mem: [0-9]+ MiB usable;;IA32_FEATURE_CONTROL was unlocked;;EPT accessed/dirty bits +present;;VMX-preemption timer +present;;all required VT-x features present;;power: off \(done\)"
+"bochs-memtest|bochs|200|2|256|$ESP|dedupvisor [0-9.]+: hypervisor started;;mem: [0-9]+ MiB usable;;IA32_FEATURE_CONTROL was unlocked;;EPT accessed/dirty bits +present;;VMX-preemption timer +present;;all required VT-x features present;;VMXON done;;~vm alpha: round 3 verified 3328 pages, 0 errors;;~vm beta: round 3 verified 3328 pages, 0 errors;;~vm gamma: round 3 verified 3328 pages, 0 errors;;~summary: vm gamma: powered off by the guest, exit code 0;;!MISMATCH;;!stopped: (triple|VM entry|unhandled|EPT|write|read|out of);;power: off \(all VMs finished\)"
+"bochs-hostile|bochs|200|2|256|$OUT/img/hostile.img|VMXON done;;~vm oob: stopped: read guest-physical 0x201000, outside its 2 MiB of RAM;;~vm vmxon: stopped: triple fault;;~\[hcall\] hostile: all bad hypercalls refused;;~vm hcall: stopped: powered off by the guest, exit code 0;;~vm rowrite: stopped: write to read-only guest memory at 0xf000;;~vm triple: stopped: triple fault;;~vm mt0: round 2 verified 1664 pages, 0 errors;;~vm mt1: round 2 verified 1664 pages, 0 errors;;~summary: vm mt1: powered off by the guest, exit code 0;;!MISMATCH;;!containment failed;;power: off \(all VMs finished\)"
 "bad-config|qemu|60|1|256|$OUT/img/bad-config.img|loader: dedupvisor.cfg:3: unknown VM key 'colour';;loader: nothing was started"
 "missing-image|qemu|60|1|256|$OUT/img/missing-image.img|VM 'b' names image 'nope.bin';;loader: nope.bin: file not found;;loader: nothing was started"
 "oversized-image|qemu|60|1|256|$OUT/img/oversized-image.img|loader: big.bin: file larger than its VM's RAM;;loader: nothing was started"
@@ -46,6 +48,18 @@ make_images() {
 	# No ELF at all: an image whose \dedupvisor\ lacks it.
 	bash scripts/mkesp.sh "$d/missing-elf.img" $B/BOOTX64.EFI $B/dedupvisor.elf "$t/ok.cfg" "$t/small.bin"
 	mdel -i "$d/missing-elf.img" ::/dedupvisor/dedupvisor.elf
+	# Hostile guests beside memtest guests.
+	{
+		echo "vm mt0 ram=8M image=memtest.bin seed=1 rounds=2 inter=512 dup=256 zero=512 unique=256 ws=128"
+		echo "vm mt1 ram=8M image=memtest.bin seed=2 rounds=2 inter=512 dup=256 zero=512 unique=256 ws=128"
+		echo "vm oob ram=2M image=hostile.bin seed=1"
+		echo "vm vmxon ram=2M image=hostile.bin seed=2"
+		echo "vm hcall ram=2M image=hostile.bin seed=3"
+		echo "vm rowrite ram=2M image=hostile.bin seed=4"
+		echo "vm triple ram=2M image=hostile.bin seed=5"
+	} >"$t/hostile.cfg"
+	bash scripts/mkesp.sh "$d/hostile.img" $B/BOOTX64.EFI $B/dedupvisor.elf "$t/hostile.cfg" \
+		$B/guests/memtest.bin $B/guests/hostile.bin
 	rm -rf "$t"
 }
 
@@ -61,6 +75,14 @@ run_case() {
 	while [ -n "$expect" ]; do
 		re=${expect%%;;*}
 		[ "$expect" = "$re" ] && expect= || expect=${expect#*;;}
+		case $re in
+		"~"*) grep -qE -- "${re#\~}" "$con" || { echo "FAIL $name: console lacks /${re#\~}/"; ok=0; break; }
+		      continue ;;
+		"!"*) if grep -qE -- "${re#!}" "$con"; then
+			echo "FAIL $name: console shows /${re#!}/: $(grep -E -m1 -- "${re#!}" "$con")"; ok=0; break
+		      fi
+		      continue ;;
+		esac
 		n=$(grep -nE -m1 -- "$re" <<<"$rest" | cut -d: -f1)
 		if [ -z "$n" ]; then
 			echo "FAIL $name: console lacks /$re/ (after line $line)"; ok=0; break
