@@ -38,8 +38,9 @@ DEDUP_SRCS := dedup/page.c dedup/index.c dedup/sharers.c dedup/merge.c dedup/cow
 HV_SRCS := arch/x86_64/entry.S arch/x86_64/isr.S arch/x86_64/trap.c arch/x86_64/uart.c \
 	arch/x86_64/pt_build.c arch/x86_64/paging.c arch/x86_64/vmx_features.c \
 	arch/x86_64/vmx_gate.c arch/x86_64/vmx_controls.c arch/x86_64/vmx_entry.S \
-	arch/x86_64/vcpu.c arch/x86_64/vmexit.c \
+	arch/x86_64/vcpu.c arch/x86_64/vmexit.c arch/x86_64/dedup_ops.c \
 	kernel/main.c kernel/config.c kernel/frames.c kernel/vm.c kernel/hypercall.c kernel/sched.c \
+	kernel/sharing.c tools/oracle.c \
 	kernel/boot_info_check.c kernel/acpi.c kernel/power.c kernel/libc_glue.c \
 	$(DEDUP_SRCS) ept/ept.c
 EFI_SRCS := boot/loader.c boot/elf_check.c boot/mmap_convert.c kernel/config.c \

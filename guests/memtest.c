@@ -12,7 +12,7 @@
  * second copy.  Round 0 writes everything; each later round verifies every
  * page, reports each mismatch (page, offset, expected, found) by hypercall,
  * rewrites the working set and reports progress.  After the last round it
- * powers its VM off with exit code = errors found (0: memory intact).
+ * halts, its memory kept for the hypervisor's final sharing check.
  */
 #include "guest.h"
 
@@ -124,7 +124,7 @@ void _start(void)
 		}
 		hypercall(HC_REPORT_PROGRESS, round, errors, total, 0);
 	}
-	hypercall(HC_POWER_OFF, errors, 0, 0, 0);
+	say(errors ? "memtest: done, memory CORRUPTED\n" : "memtest: done, memory intact\n");
 	for (;;)
 		__asm__ volatile("hlt");
 }

@@ -4,7 +4,7 @@
  * Shared by the hypervisor and the guests in guests/ (built 32-bit), so
  * only fixed-width types.  A guest starts in 32-bit protected mode, flat
  * segments, paging off, at the config's entry (its image is loaded there),
- * with ESP = entry and the parameter page below mapped read-only.
+ * with ESP = entry and the parameter page (GUEST_PARAMS_GPA) mapped read-only.
  */
 #ifndef GUEST_ABI_H
 #define GUEST_ABI_H
@@ -24,7 +24,7 @@
 #define HC_EINVAL  (-22)
 #define HC_ENOSYS  (-38)
 
-#define GUEST_PARAMS_GPA 0xF000u /* read-only to the guest */
+#define GUEST_PARAMS_GPA 0xFFFFF000u /* just below 4 GiB, outside RAM: read-only */
 #define GUEST_DATA_GPA   0x100000u /* memtest pages start at 1 MiB */
 #define GUEST_PARAMS_MAGIC 0x44565052u /* "RPVD" */
 

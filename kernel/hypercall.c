@@ -10,6 +10,7 @@
 
 #include "guest_abi.h"
 #include "hypercall.h"
+#include "sharing.h"
 
 static int32_t hc_console_write(struct vcpu *v, uint64_t gpa, uint64_t len)
 {
@@ -34,7 +35,17 @@ static int32_t hc_query_counters(struct vcpu *v, uint64_t gpa, uint64_t len)
 	for (i = 0; i <= EXIT_REASON_MAX; i++)
 		c.exits += vm->exits[i];
 	c.ept_violations = vm->ept_violations;
-	c.pages_backed = vm->pages_backed;
+	{
+		struct dedup_stats s;
+		struct dedup_vm_stats vs;
+		if (dedup_get_vm_stats(engine, vm->id, &vs) == 0)
+			c.pages_backed = vs.pages - vs.merged; /* pages with a frame of their own */
+		dedup_get_stats(engine, &s);
+		c.pages_shared = s.pages_shared;
+		c.pages_sharing = s.pages_sharing;
+		c.ksm_zero_pages = s.ksm_zero_pages;
+		c.cow_breaks = s.cow_breaks;
+	}
 	for (off = 0; off < sizeof(c);) { /* page by page: the buffer may straddle two */
 		uint64_t n = 4096 - ((gpa + off) & 0xFFF);
 		void *dst;

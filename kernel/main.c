@@ -18,6 +18,7 @@
 #include "heap.h"
 #include "power.h"
 #include "sched.h"
+#include "sharing.h"
 #include "vm.h"
 #include "../arch/x86_64/cpu.h"
 #include "../arch/x86_64/vcpu.h"
@@ -161,8 +162,12 @@ void kmain(struct boot_info *bi)
 	/* No device interrupts are used yet: mask the legacy PIC. */
 	outb(0x21, 0xFF);
 	outb(0xA1, 0xFF);
+	if (sharing_init(&cfg))
+		power_off("the dedup engine could not start");
 	start_vms(bi);
-	sched_run();
+	sched_run(cfg.dedup_run != 0);
 	sched_report();
+	if (cfg.dedup_run)
+		sharing_converge_and_check();
 	power_off("all VMs finished");
 }

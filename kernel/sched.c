@@ -2,29 +2,68 @@
  * sched.c - round-robin of vCPUs on this CPU.
  *
  * Each runnable vCPU gets a slice bounded by its VMX-preemption timer (so
- * a guest that never exits cannot keep the CPU), then the next.  A vCPU
- * leaves the queue when it halts or its VM stops.  Application processors
- * are not started yet: every vCPU runs on the boot CPU.
+ * a guest that never exits cannot keep the CPU), then the next; after each
+ * round the dedup scanner gets a step (pages_to_scan pages).  A vCPU leaves
+ * the queue when it halts or its VM stops.  A vCPU waiting for a frame is
+ * retried every round; if only waiting vCPUs are left and a whole full scan
+ * frees nothing, their VMs are stopped (out of memory) so that the others
+ * can finish.  Application processors are not started yet: every vCPU runs
+ * on the boot CPU.
  */
 #include <stdio.h>
 
+#include "frames.h"
 #include "sched.h"
+#include "sharing.h"
 #include "vm.h"
 #include "../arch/x86_64/vcpu.h"
 
-void sched_run(void)
+extern struct frame_pool frames;
+
+void sched_run(bool scan)
 {
+	uint64_t stuck_since = ~0ull, last_scans = 0;
+
 	for (;;) {
-		bool ran = false;
+		bool ran = false, waiting = false;
+		struct dedup_stats st;
 		unsigned i, j;
 		for (i = 0; i < nvms; i++)
-			for (j = 0; j < vms[i].nvcpus; j++)
-				if (vms[i].vcpu[j].state == VCPU_RUNNABLE) {
-					vcpu_run_slice(&vms[i].vcpu[j]);
-					ran = true;
+			for (j = 0; j < vms[i].nvcpus; j++) {
+				struct vcpu *v = &vms[i].vcpu[j];
+				if (v->state == VCPU_WAITING) {
+					waiting = true;
+					v->state = VCPU_RUNNABLE; /* retry its write */
 				}
-		if (!ran)
+				if (v->state == VCPU_RUNNABLE) {
+					vcpu_run_slice(v);
+					ran = ran || v->state != VCPU_WAITING;
+				}
+			}
+		if (scan)
+			sharing_scan_step();
+		dedup_get_stats(engine, &st);
+		if (scan && st.full_scans != last_scans && st.full_scans % 8 == 0)
+			sharing_summary("running");
+		last_scans = st.full_scans;
+		if (ran) {
+			stuck_since = ~0ull;
+			continue;
+		}
+		if (!waiting)
 			return;
+		/* Only waiting vCPUs: wait while the scanner may still free frames. */
+		if (stuck_since == ~0ull)
+			stuck_since = st.full_scans;
+		else if (!scan || st.full_scans > stuck_since + 1) {
+			for (i = 0; i < nvms; i++)
+				for (j = 0; j < vms[i].nvcpus; j++)
+					if (vms[i].vcpu[j].state == VCPU_WAITING) {
+						vm_stop(&vms[i], "out of memory: no frame freed in a full scan");
+						break;
+					}
+			stuck_since = ~0ull;
+		}
 	}
 }
 
@@ -48,9 +87,9 @@ void sched_report(void)
 		uint64_t n = 0;
 		for (r = 0; r <= EXIT_REASON_MAX; r++)
 			n += vm->exits[r];
-		printf("summary: vm %s: %s; rounds %lu, errors %lu; %lu exits, %lu pages backed\n",
+		printf("summary: vm %s: %s; rounds %lu, errors %lu; %lu exits, %lu EPT violations\n",
 		       vm->name, vm->stopped ? vm->why : "halted", vm->rounds, vm->errors, n,
-		       vm->pages_backed);
+		       vm->ept_violations);
 	}
 	printf("summary: exits by reason:");
 	for (r = 0; r <= EXIT_REASON_MAX; r++)

@@ -1,18 +1,20 @@
 /*
  * vm.c - guest VMs: creation from the config, guest memory, the console.
  *
- * A VM's RAM is guest-physical [0, ram).  Nothing is allocated up front but
- * the EPT root, the pages of the guest image and the read-only parameter
- * page: every other page gets a zeroed frame when the guest first touches
- * it (an EPT violation inside RAM, vmexit.c).  Touching memory outside RAM
- * stops the VM.  A stopped VM says why, once, and never runs again; the
- * others are not affected.
+ * A VM's RAM is guest-physical [0, ram), registered with the dedup engine
+ * (sharing.c): every page reads as zeros through the domain's zero frame
+ * until the guest writes it, so nothing is allocated up front but the EPT,
+ * the guest image's pages and the parameter page, which lies outside RAM
+ * (GUEST_PARAMS_GPA) and is mapped read-only.  Touching memory outside RAM
+ * stops the VM.  A stopped VM says why, once, never runs again and gives its
+ * memory back; the others are not affected.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "frames.h"
 #include "guest_abi.h"
+#include "sharing.h"
 #include "vm.h"
 
 extern struct frame_pool frames;
@@ -55,37 +57,31 @@ void vm_stop(struct vm *vm, const char *fmt, ...)
 	for (i = 0; i < vm->nvcpus; i++)
 		vm->vcpu[i].state = VCPU_DONE;
 	printf("vm %s: stopped: %s\n", vm->name, vm->why);
-}
-
-int vm_back_page(struct vm *vm, uint64_t gpa)
-{
-	uint64_t f;
-	if (frames_alloc(&frames, FRAME_GUEST, &f))
-		return -1;
-	memset((void *)(uintptr_t)f, 0, 4096);
-	if (ept_map(&vm->ept, gpa & ~0xFFFull, f, EPT_4K, EPT_RWX)) {
-		if (frames_free(&frames, f))
-			printf("vm: frame leak at %lx\n", f);
-		return -1;
+	if (vm->in_engine) {
+		struct ept_leaf l;
+		if (ept_lookup(&vm->ept, GUEST_PARAMS_GPA, &l) == 0) {
+			ept_unmap(&vm->ept, GUEST_PARAMS_GPA);
+			if (frames_free(&frames, l.hpa))
+				printf("vm %s: parameter page not freed\n", vm->name);
+		}
+		sharing_remove_vm(vm);
+		vm->in_engine = false;
 	}
-	frames_meta(&frames, f)->owner = (uint16_t)(vm->id + 1);
-	vm->pages_backed++;
-	return 0;
 }
 
 void *vm_gpa_ptr(struct vm *vm, uint64_t gpa, uint64_t len, bool back)
 {
-	static const uint8_t zero_page[4096] __attribute__((aligned(4096)));
 	struct ept_leaf leaf;
+	uint8_t *page;
 
 	if (gpa >= vm->npages * 4096 || len > 4096 - (gpa & 0xFFF))
 		return NULL;
-	if (ept_lookup(&vm->ept, gpa, &leaf)) {
-		if (!back)
-			return (void *)(zero_page + (gpa & 0xFFF));
-		if (vm_back_page(vm, gpa) || ept_lookup(&vm->ept, gpa, &leaf))
-			return NULL;
+	if (back) {
+		page = sharing_private_page(vm, gpa);
+		return page ? page + (gpa & 0xFFF) : NULL;
 	}
+	if (ept_lookup(&vm->ept, gpa, &leaf))
+		return NULL;
 	return (void *)(uintptr_t)leaf.hpa;
 }
 
@@ -133,7 +129,6 @@ static void *map_new(struct vm *vm, uint64_t gpa, uint64_t perms)
 			printf("vm: frame leak at %lx\n", f);
 		return NULL;
 	}
-	vm->pages_backed++;
 	return (void *)(uintptr_t)f;
 }
 
@@ -154,12 +149,19 @@ int vm_create(unsigned id, const struct vm_config *cfg, const void *image, uint6
 		vm_stop(vm, "no memory for its EPT");
 		return -1;
 	}
-	if (cfg->entry + size > cfg->ram || (cfg->entry <= GUEST_PARAMS_GPA &&
-					     cfg->entry + size > GUEST_PARAMS_GPA)) {
-		vm_stop(vm, "image (%lu bytes at 0x%lx) overlaps the parameter page or "
-			"leaves its RAM", size, cfg->entry);
+	if (cfg->ram > GUEST_PARAMS_GPA) {
+		vm_stop(vm, "more RAM than the 32-bit guest ABI allows (below 0x%x)", GUEST_PARAMS_GPA);
 		return -1;
 	}
+	if (cfg->entry + size > cfg->ram) {
+		vm_stop(vm, "image (%lu bytes at 0x%lx) leaves its RAM", size, cfg->entry);
+		return -1;
+	}
+	if (sharing_add_vm(vm)) {
+		vm_stop(vm, "out of memory registering its RAM");
+		return -1;
+	}
+	vm->in_engine = true;
 	for (off = 0; off < size; off += 4096 - ((cfg->entry + off) & 0xFFF)) {
 		uint64_t gpa = cfg->entry + off, n = 4096 - (gpa & 0xFFF);
 		uint8_t *dst = vm_gpa_ptr(vm, gpa, n > size - off ? size - off : n, true);
@@ -169,8 +171,8 @@ int vm_create(unsigned id, const struct vm_config *cfg, const void *image, uint6
 		}
 		memcpy(dst, (const uint8_t *)image + off, n > size - off ? size - off : n);
 	}
-	/* The parameter page, read-only to the guest. */
-	if (GUEST_PARAMS_GPA < cfg->ram) {
+	/* The parameter page, outside RAM and read-only to the guest. */
+	{
 		gp = map_new(vm, GUEST_PARAMS_GPA, EPT_READ);
 		if (!gp) {
 			vm_stop(vm, "out of memory for its parameter page");

@@ -16,7 +16,8 @@
 #define VM_MAX       CONFIG_MAX_VMS
 #define VCPU_MAX     4
 
-enum vcpu_state { VCPU_RUNNABLE, VCPU_HALTED, VCPU_DONE };
+/* WAITING: a write needs a frame and none is free; retried each round. */
+enum vcpu_state { VCPU_RUNNABLE, VCPU_WAITING, VCPU_HALTED, VCPU_DONE };
 
 struct vm;
 
@@ -40,11 +41,13 @@ struct vm {
 	struct vcpu vcpu[VCPU_MAX];
 	unsigned nvcpus;
 	bool stopped;
+	bool in_engine;      /* its RAM is registered with the dedup engine */
+	bool warned_oom;
 	char why[128];
 	char line[160];      /* its serial port's current line */
 	unsigned linelen;
 	uint64_t exits[EXIT_REASON_MAX + 1];
-	uint64_t ept_violations, pages_backed;
+	uint64_t ept_violations;
 	uint64_t rounds, errors;  /* the memtest guest's last progress report */
 	bool powered_off;
 	uint32_t exit_code;
@@ -57,17 +60,14 @@ extern unsigned nvms;
  * page.  0, or -1 with the reason printed (the VM is left stopped). */
 int vm_create(unsigned id, const struct vm_config *cfg, const void *image, uint64_t size);
 
-/* Stops vm (all its vCPUs) and says why; the others keep running. */
+/* Stops vm (all its vCPUs), says why, and gives its memory back; the
+ * others keep running. */
 void vm_stop(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The host pointer to guest-physical gpa for len bytes within one page, or
- * NULL if outside RAM.  With back, an unbacked page gets a frame (zeroed);
- * without, an unbacked page reads as the zero page. */
+ * NULL if outside RAM.  With back (to write), the page is made private
+ * first (a COW break); without, it may be a shared or zero frame. */
 void *vm_gpa_ptr(struct vm *vm, uint64_t gpa, uint64_t len, bool back);
-
-/* Gives gpa's page a zeroed frame, mapped read/write/execute.  0, or -1
- * when no frame is left. */
-int vm_back_page(struct vm *vm, uint64_t gpa);
 
 /* Copies between guest-physical memory and the host, page by page.
  * 0, or -1 if any byte lies outside the guest's RAM (nothing copied then). */

@@ -39,8 +39,15 @@ static int is_zero(const unsigned char *p, unsigned n)
 	return 1;
 }
 
-int oracle_compute(const unsigned char *const *images, const uint64_t *sizes, unsigned nvm,
-		   unsigned chunk, struct oracle *o)
+static const unsigned char *chunk_at(oracle_page_fn page, void *ctx, unsigned chunk,
+				     unsigned v, uint64_t idx)
+{
+	uint64_t per = 4096 / chunk;
+	return page(ctx, v, idx / per) + (idx % per) * chunk;
+}
+
+int oracle_count(oracle_page_fn page, void *ctx, const uint64_t *pages, unsigned nvm,
+		 unsigned chunk, struct oracle *o)
 {
 	struct entry *e;
 	uint64_t n = 0, i, j;
@@ -51,7 +58,7 @@ int oracle_compute(const unsigned char *const *images, const uint64_t *sizes, un
 	o->nvm = nvm;
 	o->vm = calloc(nvm ? nvm : 1, sizeof(*o->vm));
 	for (v = 0; v < nvm; v++)
-		n += sizes[v] / chunk;
+		n += pages[v] * (4096 / chunk);
 	e = malloc((n ? n : 1) * sizeof(*e));
 	if (!o->vm || !e) {
 		free(e);
@@ -59,8 +66,8 @@ int oracle_compute(const unsigned char *const *images, const uint64_t *sizes, un
 		return -1;
 	}
 	for (v = 0, n = 0; v < nvm; v++)
-		for (i = 0; i < sizes[v] / chunk; i++, n++) {
-			const unsigned char *p = images[v] + i * chunk;
+		for (i = 0; i < pages[v] * (4096 / chunk); i++, n++) {
+			const unsigned char *p = chunk_at(page, ctx, chunk, v, i);
 			e[n] = (struct entry){ XXH3_128bits(p, chunk), v, (uint32_t)i };
 			o->vm[v].pages++;
 			if (is_zero(p, chunk)) {
@@ -72,10 +79,10 @@ int oracle_compute(const unsigned char *const *images, const uint64_t *sizes, un
 	qsort(e, n, sizeof(*e), cmp_entry);
 
 	for (i = 0; i < n; i = j) {
-		const unsigned char *first = images[e[i].vm] + (uint64_t)e[i].idx * chunk;
+		const unsigned char *first = chunk_at(page, ctx, chunk, e[i].vm, e[i].idx);
 		uint64_t k = 0;
 		for (j = i; j < n && !memcmp(&e[j].h, &e[i].h, sizeof(e[i].h)); j++) {
-			if (memcmp(first, images[e[j].vm] + (uint64_t)e[j].idx * chunk, chunk)) {
+			if (memcmp(first, chunk_at(page, ctx, chunk, e[j].vm, e[j].idx), chunk)) {
 				free(e);
 				oracle_free(o);
 				return -1; /* a 128-bit collision: never seen, but never miscounted */
@@ -100,6 +107,23 @@ int oracle_compute(const unsigned char *const *images, const uint64_t *sizes, un
 		o->self_sharing += o->vm[v].self;
 	free(e);
 	return 0;
+}
+
+static const unsigned char *image_page(void *ctx, unsigned v, uint64_t p)
+{
+	return ((const unsigned char *const *)ctx)[v] + p * 4096;
+}
+
+int oracle_compute(const unsigned char *const *images, const uint64_t *sizes, unsigned nvm,
+		   unsigned chunk, struct oracle *o)
+{
+	uint64_t pages[64];
+	unsigned v;
+	if (nvm > 64)
+		return -1;
+	for (v = 0; v < nvm; v++)
+		pages[v] = sizes[v] / 4096;
+	return oracle_count(image_page, (void *)images, pages, nvm, chunk, o);
 }
 
 void oracle_free(struct oracle *o)

@@ -10,6 +10,7 @@
 #define ORACLE_H
 
 #include <stdint.h>
+/* Plain C: built into dedupsim, the host tests and the hypervisor. */
 
 struct oracle_vm {
 	uint64_t pages, zero, distinct, self;
@@ -28,8 +29,15 @@ struct oracle {
 	struct oracle_vm *vm;      /* nvm entries, malloc'd */
 };
 
-/* images[v] holds sizes[v] bytes (a multiple of chunk).  0, or -1 (out of
+/* Page p (4 KiB) of VM v, read through the caller. */
+typedef const unsigned char *(*oracle_page_fn)(void *ctx, unsigned v, uint64_t p);
+
+/* VM v has pages[v] pages of 4 KiB; chunk divides 4096.  0, or -1 (out of
  * memory, or a 128-bit hash collision, which would make the count wrong). */
+int oracle_count(oracle_page_fn page, void *ctx, const uint64_t *pages, unsigned nvm,
+		 unsigned chunk, struct oracle *out);
+
+/* The same over contiguous images: images[v] holds sizes[v] bytes. */
 int oracle_compute(const unsigned char *const *images, const uint64_t *sizes, unsigned nvm,
 		   unsigned chunk, struct oracle *out);
 void oracle_free(struct oracle *o);

@@ -15,6 +15,7 @@
 #include "vmexit.h"
 #include "vmx.h"
 #include "../../kernel/hypercall.h"
+#include "../../kernel/sharing.h"
 
 #define LAPIC_EOI 0xFEE000B0ull
 
@@ -153,30 +154,41 @@ static enum exit_action exit_wrmsr(struct vcpu *v)
 	return EXIT_RESUME;
 }
 
+/* The COW entry into dedup/: a write to RAM mapped read-only (a shared or
+ * zero frame).  Hot path: no printing but the first out-of-memory warning,
+ * no allocation but the one frame the COW break takes. */
 static enum exit_action exit_ept_violation(struct vcpu *v)
 {
 	uint64_t gpa = vmcs_read64(GUEST_PHYSICAL_ADDRESS), q = vmcs_readnat(EXIT_QUALIFICATION);
 	struct vm *vm = v->vm;
 	struct ept_leaf leaf;
+	int r;
 
 	vm->ept_violations++;
-	if (gpa >= vm->npages * 4096) {
-		dump(v);
+	if (gpa < vm->npages * 4096 && (q & 2)) {
+		r = sharing_write_fault(vm, gpa >> 12);
+		if (r == 0)
+			return EXIT_RESUME;
+		if (r == DEDUP_ENOMEM) {
+			/* No frame now: the vCPU waits and retries the write later. */
+			if (!vm->warned_oom)
+				printf("vm %s: out of memory: waiting for free frames\n", vm->name);
+			vm->warned_oom = true;
+			v->state = VCPU_WAITING;
+			return EXIT_YIELD;
+		}
+		vm_stop(vm, "COW break at 0x%lx failed (%d)", gpa, r);
+		return EXIT_YIELD;
+	}
+	dump(v);
+	if (ept_lookup(&vm->ept, gpa, &leaf) == 0)
+		vm_stop(vm, "write to read-only guest memory at 0x%lx", gpa);
+	else if (gpa >= vm->npages * 4096)
 		vm_stop(vm, "%s guest-physical 0x%lx, outside its %lu MiB of RAM",
 			q & 2 ? "wrote" : q & 4 ? "fetched" : "read", gpa, vm->npages >> 8);
-		return EXIT_YIELD;
-	}
-	if (ept_lookup(&vm->ept, gpa, &leaf) == 0) {
-		/* Mapped, but not for this access: read-only guest memory. */
-		dump(v);
-		vm_stop(vm, "write to read-only guest memory at 0x%lx", gpa);
-		return EXIT_YIELD;
-	}
-	if (vm_back_page(vm, gpa)) {
-		vm_stop(vm, "out of host memory backing guest-physical 0x%lx", gpa);
-		return EXIT_YIELD;
-	}
-	return EXIT_RESUME;
+	else
+		vm_stop(vm, "EPT violation at unmapped RAM 0x%lx (qualification 0x%lx)", gpa, q);
+	return EXIT_YIELD;
 }
 
 static enum exit_action exit_ept_misconfig(struct vcpu *v)

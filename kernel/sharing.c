@@ -1,0 +1,155 @@
+/*
+ * sharing.c - the page-sharing engine running over live VMs.
+ *
+ * Guest RAM is registered with dedup/ lazily: every gfn starts mapped
+ * read-only to its sharing domain's zero frame, so never-touched memory
+ * costs nothing.  A guest write to any read-only RAM page is an EPT
+ * violation that lands in sharing_write_fault(): the engine's COW break
+ * gives the page a private frame (or the shared one back, if it was the
+ * last sharer) and the vCPU resumes.  The scanner runs between vCPU time
+ * slices (sched.c), pages_to_scan pages at a time; sleep_ms has no effect
+ * yet (there is no timer), the slices pace it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "frames.h"
+#include "sharing.h"
+#include "../tools/oracle.h"
+
+extern struct frame_pool frames;
+extern const struct dedup_ops hv_dedup_ops;
+extern uint64_t invept_count;
+
+struct dedup *engine;
+
+int sharing_init(const struct config *cfg)
+{
+	struct dedup_knobs k = { cfg->dedup_pages_to_scan, cfg->dedup_sleep_ms, false };
+	engine = dedup_create(&hv_dedup_ops, &k);
+	if (!engine)
+		return printf("dedup: no memory for the engine\n"), -1;
+	printf("dedup: engine ready (run=%u, pages_to_scan=%u, EPT A/D dirty bits)\n",
+	       cfg->dedup_run, cfg->dedup_pages_to_scan);
+	return 0;
+}
+
+int sharing_add_vm(struct vm *vm)
+{
+	int r = dedup_vm_add(engine, vm->id, vm->npages, (uint16_t)vm->cfg->domain, true);
+	if (r)
+		printf("vm %s: the dedup engine refused it (%d)\n", vm->name, r);
+	return r ? -1 : 0;
+}
+
+void sharing_remove_vm(struct vm *vm)
+{
+	uint64_t g;
+	if (dedup_vm_remove(engine, vm->id))
+		return;
+	/* What is still mapped now is private to the VM: free it. */
+	for (g = 0; g < vm->npages; g++) {
+		struct ept_leaf l;
+		if (ept_lookup(&vm->ept, g << 12, &l) == 0 && frames_free(&frames, l.hpa))
+			printf("vm %s: frame 0x%lx was not the VM's to free\n", vm->name, l.hpa);
+	}
+	ept_destroy(&vm->ept);
+}
+
+int sharing_write_fault(struct vm *vm, uint64_t gfn)
+{
+	return dedup_cow_break(engine, vm->id, gfn);
+}
+
+void *sharing_private_page(struct vm *vm, uint64_t gpa)
+{
+	struct ept_leaf l;
+	if (dedup_cow_break(engine, vm->id, gpa >> 12) || ept_lookup(&vm->ept, gpa, &l))
+		return NULL;
+	return (void *)(uintptr_t)(l.hpa & ~0xFFFull);
+}
+
+uint64_t sharing_scan_step(void)
+{
+	return dedup_scan(engine, dedup_knobs(engine)->pages_to_scan);
+}
+
+void sharing_summary(const char *when)
+{
+	struct dedup_stats s;
+	dedup_get_stats(engine, &s);
+	printf("dedup: %s: full_scans %lu pages_shared %lu pages_sharing %lu ksm_zero_pages %lu "
+	       "saved %lu (self %lu, inter %lu) cow_breaks %lu reuses %lu volatile %lu "
+	       "merges %lu races %lu invept %lu free %lu MiB\n",
+	       when, s.full_scans, s.pages_shared, s.pages_sharing, s.ksm_zero_pages, s.frames_saved,
+	       s.self_sharing, s.inter_sharing, s.cow_breaks, s.cow_reuses, s.pages_volatile, s.merges,
+	       s.merge_races, invept_count, frames.nfree >> 8);
+}
+
+/* The oracle reads guest pages through the EPT. */
+struct oracle_ctx { unsigned ids[VM_MAX]; };
+static const unsigned char *guest_page(void *ctx, unsigned v, uint64_t p)
+{
+	struct oracle_ctx *c = ctx;
+	struct ept_leaf l;
+	if (ept_lookup(&vms[c->ids[v]].ept, p << 12, &l))
+		return NULL;
+	return (const unsigned char *)(uintptr_t)l.hpa;
+}
+
+void sharing_converge_and_check(void)
+{
+	struct dedup_stats s;
+	uint64_t prev = ~0ull, scans0, sharable = 0, self = 0, inter = 0;
+	unsigned i, n = 0, dom;
+
+	dedup_get_stats(engine, &s);
+	scans0 = s.full_scans;
+	/* Unchanging memory: two full scans in a row without change. */
+	for (;;) {
+		uint64_t before = s.full_scans;
+		while (s.full_scans == before) {
+			dedup_scan(engine, 1u << 20);
+			dedup_get_stats(engine, &s);
+		}
+		if (s.frames_saved == prev)
+			break;
+		prev = s.frames_saved;
+	}
+	sharing_summary("converged");
+	for (i = 0; i < nvms; i++)
+		n += vms[i].in_engine;
+	if (!n)
+		return;
+	/* The exact recount, domain by domain: frames are never shared across. */
+	for (dom = 0; dom <= 0xFFFF; dom++) {
+		struct oracle_ctx c;
+		struct oracle o;
+		uint64_t pages[VM_MAX];
+		unsigned k = 0;
+		for (i = 0; i < nvms; i++)
+			if (vms[i].in_engine && vms[i].cfg->domain == dom) {
+				c.ids[k] = i;
+				pages[k++] = vms[i].npages;
+			}
+		if (!k)
+			continue;
+		if (oracle_count(guest_page, &c, pages, k, 4096, &o)) {
+			printf("dedup: the recount ran out of memory\n");
+			return;
+		}
+		sharable += o.sharable;
+		self += o.self_sharing;
+		inter += o.inter_sharing;
+		oracle_free(&o);
+		n -= k;
+		if (!n)
+			break;
+	}
+	printf("dedup: after %lu more full scans: saved %lu (self %lu, inter %lu); recount of identical "
+	       "pages: %lu (self %lu, inter %lu): %s\n", s.full_scans - scans0, s.frames_saved,
+	       s.self_sharing, s.inter_sharing, sharable, self, inter,
+	       s.frames_saved == sharable && s.self_sharing == self && s.inter_sharing == inter
+	       ? "exact" : "MISMATCH");
+}

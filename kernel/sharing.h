@@ -1,0 +1,29 @@
+/* sharing.h - the dedup engine inside the hypervisor (see sharing.c). */
+#ifndef KERNEL_SHARING_H
+#define KERNEL_SHARING_H
+#include <stdint.h>
+#include "config.h"
+#include "vm.h"
+#include "../dedup/dedup.h"
+
+extern struct dedup *engine;
+
+/* Creates the engine from the config's knobs.  0, or -1. */
+int sharing_init(const struct config *cfg);
+/* Registers vm's RAM with the engine: every page reads as zeros through
+ * its domain's zero frame until written.  0, or -1. */
+int sharing_add_vm(struct vm *vm);
+/* Drops vm from the engine and frees its private frames and EPT. */
+void sharing_remove_vm(struct vm *vm);
+/* A write to gfn faulted: 0 resumed, DEDUP_ENOMEM (no frame: wait). */
+int sharing_write_fault(struct vm *vm, uint64_t gfn);
+/* A private, writable host pointer to gpa's page (COW broken first). */
+void *sharing_private_page(struct vm *vm, uint64_t gpa);
+/* One scanner step (pages_to_scan pages); returns pages visited. */
+uint64_t sharing_scan_step(void);
+/* Prints the one-line summary of the engine's counters. */
+void sharing_summary(const char *when);
+/* Scans until unchanging memory converged, then checks the result against
+ * an exact recount of identical pages (tools/oracle.c), per domain. */
+void sharing_converge_and_check(void);
+#endif
