@@ -37,7 +37,10 @@ void sched_run(bool scan)
 				}
 				if (v->state == VCPU_RUNNABLE) {
 					vcpu_run_slice(v);
-					ran = ran || v->state != VCPU_WAITING;
+					if (v->state == VCPU_WAITING)
+						waiting = true;
+					else
+						ran = true;
 				}
 			}
 		if (scan)

@@ -16,8 +16,10 @@ ESP=$B/esp.img
 # each after the previous, except ~RE: anywhere, and !RE: nowhere)
 CASES=(
 "qemu-boot|qemu|60|2|256|$ESP|dedupvisor loader;;dedupvisor [0-9.]+: hypervisor started;;mem: [0-9]+ MiB usable RAM, [0-9]+ MiB free;;acpi: PM1a_CNT 0x[0-9a-f]+;;VT-x missing: \[CPUID.1:ECX.VMX\];;power: off \(VT-x missing\)"
-"bochs-memtest|bochs|200|2|256|$ESP|dedupvisor [0-9.]+: hypervisor started;;mem: [0-9]+ MiB usable;;IA32_FEATURE_CONTROL was unlocked;;EPT accessed/dirty bits +present;;VMX-preemption timer +present;;all required VT-x features present;;VMXON done;;~vm alpha: round 3 verified 3328 pages, 0 errors;;~vm beta: round 3 verified 3328 pages, 0 errors;;~vm gamma: round 3 verified 3328 pages, 0 errors;;~summary: vm gamma: powered off by the guest, exit code 0;;!MISMATCH;;!stopped: (triple|VM entry|unhandled|EPT|write|read|out of);;power: off \(all VMs finished\)"
-"bochs-hostile|bochs|200|2|256|$OUT/img/hostile.img|VMXON done;;~vm oob: stopped: read guest-physical 0x201000, outside its 2 MiB of RAM;;~vm vmxon: stopped: triple fault;;~\[hcall\] hostile: all bad hypercalls refused;;~vm hcall: stopped: powered off by the guest, exit code 0;;~vm rowrite: stopped: write to read-only guest memory at 0xf000;;~vm triple: stopped: triple fault;;~vm mt0: round 2 verified 1664 pages, 0 errors;;~vm mt1: round 2 verified 1664 pages, 0 errors;;~summary: vm mt1: powered off by the guest, exit code 0;;!MISMATCH;;!containment failed;;power: off \(all VMs finished\)"
+"bochs-memtest|bochs|240|2|256|$ESP|dedupvisor [0-9.]+: hypervisor started;;mem: [0-9]+ MiB usable;;IA32_FEATURE_CONTROL was unlocked;;EPT accessed/dirty bits +present;;VMX-preemption timer +present;;all required VT-x features present;;VMXON done;;dedup: engine ready;;~vm alpha: round 3 verified 3328 pages, 0 errors;;~vm beta: round 3 verified 3328 pages, 0 errors;;~vm gamma: round 3 verified 3328 pages, 0 errors;;~\\[gamma\\] memtest: done, memory intact;;~summary: vm alpha: halted; rounds 3, errors 0;;!MISMATCH;;!CORRUPTED;;!stopped: ;;dedup: after [0-9]+ more full scans: saved 8763 \\(self 6711, inter 2052\\); recount of identical pages: 8763 \\(self 6711, inter 2052\\): exact;;power: off \\(all VMs finished\\)"
+"bochs-hostile|bochs|240|2|256|$OUT/img/hostile.img|VMXON done;;~vm oob: stopped: read guest-physical 0x201000, outside its 2 MiB of RAM;;~vm vmxon: stopped: triple fault;;~\\[hcall\\] hostile: all bad hypercalls refused;;~vm hcall: stopped: powered off by the guest, exit code 0;;~vm rowrite: stopped: write to read-only guest memory at 0xfffff000;;~vm triple: stopped: triple fault;;~vm mt0: round 2 verified 1664 pages, 0 errors;;~vm mt1: round 2 verified 1664 pages, 0 errors;;~summary: vm mt1: halted; rounds 2, errors 0;;!MISMATCH;;!CORRUPTED;;!containment failed;;~recount of identical pages: .*: exact;;power: off \\(all VMs finished\\)"
+"bochs-domains|bochs|240|2|256|$OUT/img/domains.img|VMXON done;;~vm d0a: round 2 verified 1664 pages, 0 errors;;~vm d1a: round 2 verified 1664 pages, 0 errors;;!MISMATCH;;!stopped: ;;dedup: after [0-9]+ more full scans: saved 3865 \\(self 3351, inter 514\\); recount of identical pages: 3865 \\(self 3351, inter 514\\): exact;;power: off"
+"bochs-oom|bochs|240|1|96|$OUT/img/oom.img|VMXON done;;~vm small: round 2 verified 640 pages, 0 errors;;~\\[small\\] memtest: done, memory intact;;~vm hog: out of memory: waiting for free frames;;~vm hog: stopped: out of memory: no frame freed in a full scan;;!MISMATCH;;!CORRUPTED;;!PANIC;;~recount of identical pages: .*: exact;;power: off \\(all VMs finished\\)"
 "bad-config|qemu|60|1|256|$OUT/img/bad-config.img|loader: dedupvisor.cfg:3: unknown VM key 'colour';;loader: nothing was started"
 "missing-image|qemu|60|1|256|$OUT/img/missing-image.img|VM 'b' names image 'nope.bin';;loader: nope.bin: file not found;;loader: nothing was started"
 "oversized-image|qemu|60|1|256|$OUT/img/oversized-image.img|loader: big.bin: file larger than its VM's RAM;;loader: nothing was started"
@@ -60,6 +62,19 @@ make_images() {
 	} >"$t/hostile.cfg"
 	bash scripts/mkesp.sh "$d/hostile.img" $B/BOOTX64.EFI $B/dedupvisor.elf "$t/hostile.cfg" \
 		$B/guests/memtest.bin $B/guests/hostile.bin
+	# Two sharing domains: d0a and d0b may share, d1a shares with nobody.
+	for v in "d0a 0 1" "d0b 0 2" "d1a 1 3"; do
+		set -- $v
+		echo "vm $1 ram=8M image=memtest.bin domain=$2 seed=$3 rounds=2 inter=512 dup=256 zero=512 unique=256 ws=128"
+	done >"$t/domains.cfg"
+	bash scripts/mkesp.sh "$d/domains.img" $B/BOOTX64.EFI $B/dedupvisor.elf "$t/domains.cfg" $B/guests/memtest.bin
+	# Frame exhaustion: hog's unique pages need more frames than exist.
+	{
+		echo "dedup.pages_to_scan = 4000"
+		echo "vm small ram=4M image=memtest.bin seed=7 rounds=2 inter=128 dup=128 zero=128 unique=128 ws=128"
+		echo "vm hog ram=128M image=memtest.bin seed=8 rounds=1 unique=30000"
+	} >"$t/oom.cfg"
+	bash scripts/mkesp.sh "$d/oom.img" $B/BOOTX64.EFI $B/dedupvisor.elf "$t/oom.cfg" $B/guests/memtest.bin
 	rm -rf "$t"
 }
 
