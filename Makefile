@@ -40,7 +40,7 @@ HV_SRCS := arch/x86_64/entry.S arch/x86_64/isr.S arch/x86_64/trap.c arch/x86_64/
 	arch/x86_64/vmx_gate.c arch/x86_64/vmx_controls.c arch/x86_64/vmx_entry.S \
 	arch/x86_64/vcpu.c arch/x86_64/vmexit.c arch/x86_64/dedup_ops.c \
 	kernel/main.c kernel/config.c kernel/frames.c kernel/vm.c kernel/hypercall.c kernel/sched.c \
-	kernel/sharing.c tools/oracle.c \
+	kernel/sharing.c kernel/console.c kernel/console_cmd.c tools/oracle.c \
 	kernel/boot_info_check.c kernel/acpi.c kernel/power.c kernel/libc_glue.c \
 	$(DEDUP_SRCS) ept/ept.c
 EFI_SRCS := boot/loader.c boot/elf_check.c boot/mmap_convert.c kernel/config.c \
@@ -52,7 +52,7 @@ EFI_OBJS := $(patsubst %,$(B)/efi/%.o,$(EFI_SRCS))
 # Host unit tests: test name -> the product sources it links.
 UNIT_TESTS := test_config test_frames test_elf_check test_mmap_convert test_boot_info \
 	test_vmx_features test_pt_build test_acpi test_dedup_engine test_dedup_collision \
-	test_dedup_model test_oracle test_ept
+	test_dedup_model test_oracle test_ept test_console_cmd
 test_config_SRCS       := kernel/config.c
 test_frames_SRCS       := kernel/frames.c
 test_elf_check_SRCS    := boot/elf_check.c
@@ -68,6 +68,7 @@ test_dedup_model_SRCS := $(DEDUP_SRCS) tests/fake/fake_mem.c
 test_oracle_SRCS := tools/oracle.c
 EPT_SRCS := ept/ept.c
 test_ept_SRCS := $(EPT_SRCS)
+test_console_cmd_SRCS := kernel/console_cmd.c
 
 ESP_FILES = $(B)/BOOTX64.EFI $(B)/dedupvisor.elf config/dedupvisor.cfg $(GUEST_BINS)
 
@@ -101,7 +102,7 @@ $(B)/generated/asm-offsets.h: arch/x86_64/asm-offsets.c arch/x86_64/guest_regs.h
 # ---- guests (32-bit, flat binaries loaded at their entry) ----
 GUEST_CFLAGS := -m32 -std=gnu11 -O2 $(WARN) -ffreestanding -fno-pic -fno-stack-protector \
 	-fno-builtin -mno-sse -mno-mmx -mpreferred-stack-boundary=2 -Iinclude
-GUESTS := memtest hostile
+GUESTS := memtest hostile cowbench
 $(B)/guests/%.o: guests/%.c guests/guest.h include/guest_abi.h | $(B)/.deps
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  GUEST   $<")

@@ -103,6 +103,7 @@ static const struct num_key global_keys[] = {
 	{ "dedup.run",           0, 1,       CFG_OFF(dedup_run) },
 	{ "dedup.pages_to_scan", 1, 1u << 24, CFG_OFF(dedup_pages_to_scan) },
 	{ "dedup.sleep_ms",      0, 60000,   CFG_OFF(dedup_sleep_ms) },
+	{ "dedup.summary_scans", 0, 1000000, CFG_OFF(dedup_summary_scans) },
 };
 #define NGLOBAL (sizeof(global_keys) / sizeof(global_keys[0]))
 
@@ -124,7 +125,8 @@ static int parse_global(struct config *cfg, char *key, char *val,
 		return 0;
 	}
 	return fail(err, line, "unknown setting '", key,
-		    "' (known: cpus, dedup.run, dedup.pages_to_scan, dedup.sleep_ms)");
+		    "' (known: cpus, dedup.run, dedup.pages_to_scan, dedup.sleep_ms, "
+		    "dedup.summary_scans)");
 }
 
 static int valid_name(const char *s)
@@ -254,7 +256,7 @@ int config_parse(const char *text, size_t len, struct config *cfg,
 	unsigned line = 0;
 
 	*cfg = (struct config){ .dedup_run = 1, .dedup_pages_to_scan = 100,
-				.dedup_sleep_ms = 20 };
+				.dedup_sleep_ms = 20, .dedup_summary_scans = 8 };
 	err->line = 0;
 	err->msg[0] = 0;
 

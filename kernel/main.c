@@ -17,6 +17,7 @@
 #include "frames.h"
 #include "heap.h"
 #include "power.h"
+#include "console.h"
 #include "sched.h"
 #include "sharing.h"
 #include "vm.h"
@@ -165,9 +166,13 @@ void kmain(struct boot_info *bi)
 	if (sharing_init(&cfg))
 		power_off("the dedup engine could not start");
 	start_vms(bi);
-	sched_run(cfg.dedup_run != 0);
+	console.scan = cfg.dedup_run != 0;
+	console.summary_scans = cfg.dedup_summary_scans;
+	printf("console: type 'help' on COM1 for commands\n");
+	sched_run();
 	sched_report();
-	if (cfg.dedup_run)
+	console_run("stats");
+	if (console.scan)
 		sharing_converge_and_check();
 	power_off("all VMs finished");
 }

@@ -12,6 +12,7 @@
  */
 #include <stdio.h>
 
+#include "console.h"
 #include "frames.h"
 #include "sched.h"
 #include "sharing.h"
@@ -20,9 +21,10 @@
 
 extern struct frame_pool frames;
 
-void sched_run(bool scan)
+void sched_run(void)
 {
 	uint64_t stuck_since = ~0ull, last_scans = 0;
+	bool scan;
 
 	for (;;) {
 		bool ran = false, waiting = false;
@@ -43,10 +45,13 @@ void sched_run(bool scan)
 						ran = true;
 				}
 			}
+		console_poll();
+		scan = console.scan;
 		if (scan)
 			sharing_scan_step();
 		dedup_get_stats(engine, &st);
-		if (scan && st.full_scans != last_scans && st.full_scans % 8 == 0)
+		if (scan && st.full_scans != last_scans && console.summary_scans &&
+		    st.full_scans % console.summary_scans == 0)
 			sharing_summary("running");
 		last_scans = st.full_scans;
 		if (ran) {

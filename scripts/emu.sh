@@ -70,6 +70,21 @@ EOR
 esac
 
 ms() { echo $(( $(date +%s%N) / 1000000 )); }
+# make run with QEMU: the serial console on this terminal, so that console
+# commands (stats, vms, set ...) can be typed; Ctrl-A X quits.
+if [ "$mode" = run ] && [ "$emu" != bochs ]; then
+	args=() skip=0
+	for a in "$@"; do
+		if [ $skip = 1 ]; then skip=0; continue; fi
+		case $a in
+		file:*console.txt) args+=(mon:stdio) ;;
+		-monitor) skip=1 ;; # the monitor shares stdio (mon:)
+		*) args+=("$a") ;;
+		esac
+	done
+	echo "emu: console on this terminal; type 'help' for commands, Ctrl-A X to quit"
+	exec "${args[@]}"
+fi
 start=$(ms)
 "$@" </dev/null >>"$log" 2>&1 &
 pid=$!

@@ -26,6 +26,13 @@ void uart_init(void)
 	have_e9 = inb(0xE9) == 0xE9;
 }
 
+int uart_getc(void)
+{
+	if (!(inb(COM1 + 5) & 0x01)) /* LSR.DR: a byte waits */
+		return -1;
+	return inb(COM1);
+}
+
 void uart_putc(char c)
 {
 	unsigned spins = 0;

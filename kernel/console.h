@@ -1,0 +1,16 @@
+/* console.h - the operator's console on COM1 (see console.c). */
+#ifndef KERNEL_CONSOLE_H
+#define KERNEL_CONSOLE_H
+#include <stdbool.h>
+#include <stdint.h>
+/* Runtime settings the console changes. */
+struct console_state {
+	bool scan;               /* the dedup scanner runs */
+	uint32_t summary_scans;  /* a summary every N full scans (0: none) */
+};
+extern struct console_state console;
+/* Reads what waits on COM1 and runs each complete line (never blocks). */
+void console_poll(void);
+/* Runs one command line (what console_poll does per line). */
+void console_run(const char *line);
+#endif

@@ -1,0 +1,101 @@
+/*
+ * console_cmd.c - parse the console's command lines (see console_cmd.h).
+ *
+ * Words are separated by spaces or tabs; a knob's value is a decimal
+ * number within the knob's range, checked here so that a typo never
+ * reaches the engine.  No libc: the same file builds for the host tests.
+ */
+#include "console_cmd.h"
+
+static int eq(const char *a, const char *b, unsigned n)
+{
+	unsigned i;
+	for (i = 0; i < n && b[i]; i++)
+		if (a[i] != b[i])
+			return 0;
+	return i == n && !b[i];
+}
+
+struct word { const char *s; unsigned n; };
+
+static unsigned split(const char *line, struct word *w, unsigned max)
+{
+	unsigned n = 0;
+	while (*line) {
+		while (*line == ' ' || *line == '\t' || *line == '\r')
+			line++;
+		if (!*line)
+			break;
+		if (n == max)
+			return max + 1;
+		w[n].s = line;
+		while (*line && *line != ' ' && *line != '\t' && *line != '\r')
+			line++;
+		w[n].n = (unsigned)(line - w[n].s);
+		n++;
+	}
+	return n;
+}
+
+static const struct { const char *name; enum knob k; uint32_t min, max; } knobs[] = {
+	{ "pages_to_scan", KNOB_PAGES_TO_SCAN, 1, 1u << 24 },
+	{ "sleep_ms", KNOB_SLEEP_MS, 0, 60000 },
+	{ "merge_first_sight", KNOB_MERGE_FIRST_SIGHT, 0, 1 },
+	{ "run", KNOB_RUN, 0, 1 },
+	{ "summary_scans", KNOB_SUMMARY_SCANS, 0, 1000000 },
+};
+
+struct cmd console_parse(const char *line)
+{
+	struct cmd c = { CMD_NONE, KNOB_RUN, 0, 0 };
+	struct word w[4];
+	unsigned n = split(line, w, 3), i;
+
+	if (n == 0)
+		return c;
+	c.kind = CMD_ERROR;
+	if (n > 3) {
+		c.error = "too many words";
+		return c;
+	}
+	if (eq(w[0].s, "stats", w[0].n) || eq(w[0].s, "vms", w[0].n) || eq(w[0].s, "help", w[0].n)) {
+		if (n != 1) {
+			c.error = "this command takes no arguments";
+			return c;
+		}
+		c.kind = w[0].s[0] == 's' ? CMD_STATS : w[0].s[0] == 'v' ? CMD_VMS : CMD_HELP;
+		return c;
+	}
+	if (!eq(w[0].s, "set", w[0].n)) {
+		c.error = "unknown command (stats, vms, set KNOB VALUE, help)";
+		return c;
+	}
+	if (n != 3) {
+		c.error = "usage: set KNOB VALUE";
+		return c;
+	}
+	for (i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++) {
+		uint64_t v = 0;
+		unsigned k;
+		if (!eq(w[1].s, knobs[i].name, w[1].n))
+			continue;
+		for (k = 0; k < w[2].n; k++) {
+			char ch = w[2].s[k];
+			if (ch < '0' || ch > '9' || v > 0xFFFFFFFFull) {
+				c.error = "the value must be a decimal number";
+				return c;
+			}
+			v = v * 10 + (uint64_t)(ch - '0');
+		}
+		if (v < knobs[i].min || v > knobs[i].max) {
+			c.error = "value out of range";
+			return c;
+		}
+		c.kind = CMD_SET;
+		c.knob = knobs[i].k;
+		c.value = (uint32_t)v;
+		return c;
+	}
+	c.error = "unknown knob (pages_to_scan, sleep_ms, merge_first_sight, run, summary_scans)";
+	return c;
+}

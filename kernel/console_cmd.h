@@ -1,0 +1,29 @@
+/*
+ * console_cmd.h - the operator's commands on the console, parsed.
+ *
+ *   stats                 every engine counter, the self/inter split, per-VM rows
+ *   vms                   each VM: state, RAM, domain, exits
+ *   set KNOB VALUE        pages_to_scan, sleep_ms, merge_first_sight, run,
+ *                         summary_scans (a one-line summary every N full scans)
+ *   help
+ * Plain C (host-tested); kernel/console.c runs them.
+ */
+#ifndef KERNEL_CONSOLE_CMD_H
+#define KERNEL_CONSOLE_CMD_H
+
+#include <stdint.h>
+
+enum cmd_kind { CMD_NONE, CMD_STATS, CMD_VMS, CMD_SET, CMD_HELP, CMD_ERROR };
+enum knob { KNOB_PAGES_TO_SCAN, KNOB_SLEEP_MS, KNOB_MERGE_FIRST_SIGHT, KNOB_RUN, KNOB_SUMMARY_SCANS };
+
+struct cmd {
+	enum cmd_kind kind;
+	enum knob knob;
+	uint32_t value;
+	const char *error; /* CMD_ERROR: what is wrong */
+};
+
+/* Parses one line (without its newline). */
+struct cmd console_parse(const char *line);
+
+#endif

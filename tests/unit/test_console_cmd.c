@@ -1,0 +1,58 @@
+/* test_console_cmd.c - the console's command parser. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "../../kernel/console_cmd.h"
+
+static void test_commands(void **state)
+{
+	struct cmd c;
+	(void)state;
+	assert_int_equal(console_parse("").kind, CMD_NONE);
+	assert_int_equal(console_parse("   \t").kind, CMD_NONE);
+	assert_int_equal(console_parse("stats").kind, CMD_STATS);
+	assert_int_equal(console_parse("  vms \r").kind, CMD_VMS);
+	assert_int_equal(console_parse("help").kind, CMD_HELP);
+	c = console_parse("set pages_to_scan 500");
+	assert_int_equal(c.kind, CMD_SET);
+	assert_int_equal(c.knob, KNOB_PAGES_TO_SCAN);
+	assert_int_equal(c.value, 500);
+	c = console_parse("set\trun 0");
+	assert_int_equal(c.kind, CMD_SET);
+	assert_int_equal(c.knob, KNOB_RUN);
+	assert_int_equal(c.value, 0);
+	c = console_parse("set summary_scans 4");
+	assert_int_equal(c.knob, KNOB_SUMMARY_SCANS);
+}
+
+static void expect_error(const char *line, const char *fragment)
+{
+	struct cmd c = console_parse(line);
+	assert_int_equal(c.kind, CMD_ERROR);
+	if (!strstr(c.error, fragment))
+		fail_msg("'%s': '%s' lacks '%s'", line, c.error, fragment);
+}
+
+static void test_errors(void **state)
+{
+	(void)state;
+	expect_error("reboot", "unknown command");
+	expect_error("stats now", "no arguments");
+	expect_error("set pages_to_scan", "usage");
+	expect_error("set frobs 1", "unknown knob");
+	expect_error("set pages_to_scan 0", "out of range");
+	expect_error("set run 2", "out of range");
+	expect_error("set sleep_ms 1x", "decimal");
+	expect_error("set sleep_ms 99999999999", "decimal");
+	expect_error("set run 1 2", "too many");
+	expect_error("sta", "unknown command");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = { cmocka_unit_test(test_commands), cmocka_unit_test(test_errors) };
+	return cmocka_run_group_tests_name("console_cmd", tests, NULL, NULL);
+}
