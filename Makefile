@@ -38,7 +38,7 @@ DEDUP_SRCS := dedup/page.c dedup/index.c dedup/sharers.c dedup/merge.c dedup/cow
 HV_SRCS := arch/x86_64/entry.S arch/x86_64/isr.S arch/x86_64/trap.c arch/x86_64/uart.c \
 	arch/x86_64/pt_build.c arch/x86_64/paging.c arch/x86_64/vmx_features.c \
 	arch/x86_64/vmx_gate.c arch/x86_64/vmx_controls.c arch/x86_64/vmx_entry.S \
-	arch/x86_64/vcpu.c arch/x86_64/vmexit.c arch/x86_64/dedup_ops.c \
+	arch/x86_64/vcpu.c arch/x86_64/vmexit.c arch/x86_64/exit_decode.c arch/x86_64/dedup_ops.c \
 	kernel/main.c kernel/config.c kernel/frames.c kernel/vm.c kernel/hypercall.c kernel/sched.c \
 	kernel/sharing.c kernel/console.c kernel/console_cmd.c tools/oracle.c \
 	kernel/boot_info_check.c kernel/acpi.c kernel/power.c kernel/libc_glue.c \
@@ -52,7 +52,7 @@ EFI_OBJS := $(patsubst %,$(B)/efi/%.o,$(EFI_SRCS))
 # Host unit tests: test name -> the product sources it links.
 UNIT_TESTS := test_config test_frames test_elf_check test_mmap_convert test_boot_info \
 	test_vmx_features test_pt_build test_acpi test_dedup_engine test_dedup_collision \
-	test_dedup_model test_oracle test_ept test_console_cmd
+	test_dedup_model test_oracle test_ept test_console_cmd test_exit_decode
 test_config_SRCS       := kernel/config.c
 test_frames_SRCS       := kernel/frames.c
 test_elf_check_SRCS    := boot/elf_check.c
@@ -69,6 +69,7 @@ test_oracle_SRCS := tools/oracle.c
 EPT_SRCS := ept/ept.c
 test_ept_SRCS := $(EPT_SRCS)
 test_console_cmd_SRCS := kernel/console_cmd.c
+test_exit_decode_SRCS := arch/x86_64/exit_decode.c
 
 ESP_FILES = $(B)/BOOTX64.EFI $(B)/dedupvisor.elf config/dedupvisor.cfg $(GUEST_BINS)
 

@@ -189,13 +189,13 @@ static int parse_vm(struct config *cfg, char **w, unsigned nw, unsigned line,
 		}
 		{
 			static const char *const recipe[] = { "seed", "rounds", "inter", "dup",
-							      "zero", "unique", "ws" };
+							      "zero", "unique", "ws", "corrupt" };
 			uint32_t *field[] = { &vm->seed, &vm->rounds, &vm->inter, &vm->dup,
-					      &vm->zero, &vm->unique, &vm->ws };
+					      &vm->zero, &vm->unique, &vm->ws, &vm->corrupt };
 			unsigned r;
-			for (r = 0; r < 7 && !str_eq(k, recipe[r]); r++)
+			for (r = 0; r < 8 && !str_eq(k, recipe[r]); r++)
 				;
-			if (r < 7) {
+			if (r < 8) {
 				if (parse_u64(val, 0, &v) || v > 0xFFFFFFFFu)
 					return fail(err, line, "bad number '", val, "'");
 				*field[r] = (uint32_t)v;
@@ -206,7 +206,7 @@ static int parse_vm(struct config *cfg, char **w, unsigned nw, unsigned line,
 		    !str_eq(k, "entry") && !str_eq(k, "domain"))
 			return fail(err, line, "unknown VM key '", k,
 				    "' (known: ram, vcpus, image, entry, domain, seed, rounds, "
-				    "inter, dup, zero, unique, ws)");
+				    "inter, dup, zero, unique, ws, corrupt)");
 		if (parse_u64(val, str_eq(k, "ram"), &v))
 			return fail(err, line, "bad number '", val, "'");
 		if (str_eq(k, "ram")) {

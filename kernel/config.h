@@ -15,7 +15,8 @@
  * memtest guest's recipe (docs/hypercalls.md): seed, rounds, and page
  * counts inter, dup, zero, unique, ws (identical across VMs, duplicated
  * within the VM, zero, unique, rewritten each round), which must fit in the
- * RAM above the first MiB.
+ * RAM above the first MiB.  corrupt=N (a test of the memtest oracle) makes
+ * the hypervisor flip one byte of data page N-1 after the guest's round 1.
  * Numbers are decimal or 0x-hex.
  *
  * The parser is freestanding C (no libc): the UEFI loader uses it to find
@@ -45,6 +46,7 @@ struct vm_config {
 	uint32_t domain;  /* sharing domain */
 	uint32_t seed, rounds;
 	uint32_t inter, dup, zero, unique, ws; /* memtest recipe, in pages */
+	uint32_t corrupt; /* test: flip a byte of data page corrupt-1 after round 1 */
 	unsigned line;    /* where it was defined */
 };
 

@@ -60,6 +60,20 @@ static int32_t hc_query_counters(struct vcpu *v, uint64_t gpa, uint64_t len)
 	return HC_OK;
 }
 
+/* The test of the integrity oracle (config key corrupt=): one byte of one
+ * data page, in this VM's view only (its private copy after a COW break). */
+static void corrupt_one_byte(struct vm *vm, uint32_t page)
+{
+	uint64_t gpa = GUEST_DATA_GPA + (uint64_t)page * 4096 + 1234;
+	uint8_t *p = vm_gpa_ptr(vm, gpa, 1, true);
+	if (!p) {
+		printf("vm %s: corrupt=%u lies outside its RAM\n", vm->name, page + 1);
+		return;
+	}
+	*p ^= 0x40;
+	printf("vm %s: test: flipped one bit of the byte at guest-physical 0x%lx\n", vm->name, gpa);
+}
+
 void hypercall(struct vcpu *v)
 {
 	struct guest_regs *r = &v->regs;
@@ -79,6 +93,8 @@ void hypercall(struct vcpu *v)
 		vm->rounds = a;
 		vm->errors = b;
 		printf("vm %s: round %u verified %u pages, %u errors\n", vm->name, a, c, b);
+		if (a == 1 && vm->cfg->corrupt)
+			corrupt_one_byte(vm, vm->cfg->corrupt - 1);
 		break;
 	case HC_REPORT_ERROR:
 		printf("vm %s: MISMATCH at guest-physical 0x%x offset %u: expected %08x found %08x\n",

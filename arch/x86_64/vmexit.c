@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "cpu.h"
+#include "exit_decode.h"
 #include "msr.h"
 #include "vmcs_fields.h"
 #include "vmexit.h"
@@ -62,20 +63,8 @@ static enum exit_action exit_cpuid(struct vcpu *v)
 	struct guest_regs *r = &v->regs;
 	uint32_t leaf = (uint32_t)r->rax, out[4];
 
-	if (leaf == 0x40000000) {           /* hypervisor leaf: our signature */
-		out[0] = 0x40000001;
-		out[1] = 0x75646544;        /* "Dedu" */
-		out[2] = 0x73695670;        /* "pVis" */
-		out[3] = 0x2020726f;        /* "or  " */
-	} else if (leaf == 0x40000001) {
-		out[0] = out[1] = out[2] = out[3] = 0;
-	} else {
-		cpuid(leaf, (uint32_t)r->rcx, out);
-		if (leaf == 1) {
-			out[2] &= ~(1u << 5);  /* no VMX for the guest */
-			out[2] |= 1u << 31;    /* a hypervisor is present */
-		}
-	}
+	cpuid(leaf, (uint32_t)r->rcx, out);
+	cpuid_adjust(leaf, out);
 	r->rax = out[0], r->rbx = out[1], r->rcx = out[2], r->rdx = out[3];
 	skip_instruction();
 	return EXIT_RESUME;
@@ -106,23 +95,16 @@ static enum exit_action exit_vmx_instruction(struct vcpu *v)
 /* I/O: a 16550 at COM1 per VM for output; other ports read as all ones. */
 static enum exit_action exit_io(struct vcpu *v)
 {
-	uint64_t q = vmcs_readnat(EXIT_QUALIFICATION);
-	unsigned size = (unsigned)(q & 7) + 1, port = (unsigned)(q >> 16) & 0xFFFF;
-	bool in = q & 8;
+	struct io_access a = io_decode(vmcs_readnat(EXIT_QUALIFICATION));
 
-	if (q & 16) {
+	if (a.string) {
 		dump(v);
-		vm_stop(v->vm, "string I/O (INS/OUTS) on port 0x%x is not supported", port);
+		vm_stop(v->vm, "string I/O (INS/OUTS) on port 0x%x is not supported", a.port);
 		return EXIT_YIELD;
 	}
-	if (in) {
-		uint64_t val = size == 1 ? 0xFF : size == 2 ? 0xFFFF : 0xFFFFFFFF;
-		if (port == 0x3FD)
-			val = 0x60;             /* LSR: transmitter empty */
-		else if (port >= 0x3F8 && port <= 0x3FF)
-			val = 0;
-		v->regs.rax = (v->regs.rax & ~(size == 4 ? 0xFFFFFFFFull : (1ull << (8 * size)) - 1)) | val;
-	} else if (port == 0x3F8) {
+	if (a.in) {
+		v->regs.rax = io_merge_in(v->regs.rax, a.size, io_in_value(a.port, a.size));
+	} else if (a.port == 0x3F8) {
 		vm_serial_out(v->vm, (char)v->regs.rax);
 	}
 	skip_instruction();

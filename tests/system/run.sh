@@ -19,6 +19,7 @@ CASES=(
 "bochs-memtest|bochs|240|2|256|$ESP|dedupvisor [0-9.]+: hypervisor started;;mem: [0-9]+ MiB usable;;IA32_FEATURE_CONTROL was unlocked;;EPT accessed/dirty bits +present;;VMX-preemption timer +present;;all required VT-x features present;;VMXON done;;dedup: engine ready;;~vm alpha: round 3 verified 3328 pages, 0 errors;;~vm beta: round 3 verified 3328 pages, 0 errors;;~vm gamma: round 3 verified 3328 pages, 0 errors;;~\\[gamma\\] memtest: done, memory intact;;~summary: vm alpha: halted; rounds 3, errors 0;;!MISMATCH;;!CORRUPTED;;!stopped: ;;dedup: after [0-9]+ more full scans: saved 8763 \\(self 6711, inter 2052\\); recount of identical pages: 8763 \\(self 6711, inter 2052\\): exact;;power: off \\(all VMs finished\\)"
 "bochs-hostile|bochs|240|2|256|$OUT/img/hostile.img|VMXON done;;~vm oob: stopped: read guest-physical 0x201000, outside its 2 MiB of RAM;;~vm vmxon: stopped: triple fault;;~\\[hcall\\] hostile: all bad hypercalls refused;;~vm hcall: stopped: powered off by the guest, exit code 0;;~vm rowrite: stopped: write to read-only guest memory at 0xfffff000;;~vm triple: stopped: triple fault;;~vm mt0: round 2 verified 1664 pages, 0 errors;;~vm mt1: round 2 verified 1664 pages, 0 errors;;~summary: vm mt1: halted; rounds 2, errors 0;;!MISMATCH;;!CORRUPTED;;!containment failed;;~recount of identical pages: .*: exact;;power: off \\(all VMs finished\\)"
 "bochs-domains|bochs|240|2|256|$OUT/img/domains.img|VMXON done;;~vm d0a: round 2 verified 1664 pages, 0 errors;;~vm d1a: round 2 verified 1664 pages, 0 errors;;!MISMATCH;;!stopped: ;;dedup: after [0-9]+ more full scans: saved 3865 \\(self 3351, inter 514\\); recount of identical pages: 3865 \\(self 3351, inter 514\\): exact;;power: off"
+"bochs-corrupt|bochs|240|1|128|$OUT/img/corrupt.img|VMXON done;;~vm bad: test: flipped one bit of the byte at guest-physical 0x1004d2;;~vm bad: MISMATCH at guest-physical 0x100000 offset 1232: expected [0-9a-f]{8} found [0-9a-f]{8};;~vm bad: round 2 verified 640 pages, 1 errors;;~\\[bad\\] memtest: done, memory CORRUPTED;;~vm good: round 2 verified 640 pages, 0 errors;;~\\[good\\] memtest: done, memory intact;;power: off"
 "bochs-oom|bochs|240|1|96|$OUT/img/oom.img|VMXON done;;~vm small: round 2 verified 640 pages, 0 errors;;~\\[small\\] memtest: done, memory intact;;~vm hog: out of memory: waiting for free frames;;~vm hog: stopped: out of memory: no frame freed in a full scan;;!MISMATCH;;!CORRUPTED;;!PANIC;;~recount of identical pages: .*: exact;;power: off \\(all VMs finished\\)"
 "bad-config|qemu|60|1|256|$OUT/img/bad-config.img|loader: dedupvisor.cfg:3: unknown VM key 'colour';;loader: nothing was started"
 "missing-image|qemu|60|1|256|$OUT/img/missing-image.img|VM 'b' names image 'nope.bin';;loader: nope.bin: file not found;;loader: nothing was started"
@@ -75,6 +76,12 @@ make_images() {
 		echo "vm hog ram=128M image=memtest.bin seed=8 rounds=1 unique=30000"
 	} >"$t/oom.cfg"
 	bash scripts/mkesp.sh "$d/oom.img" $B/BOOTX64.EFI $B/dedupvisor.elf "$t/oom.cfg" $B/guests/memtest.bin
+	# The integrity oracle catches one flipped byte (in an inter-VM shared page).
+	{
+		echo "vm good ram=4M image=memtest.bin seed=5 rounds=2 inter=128 dup=128 zero=128 unique=128 ws=128"
+		echo "vm bad ram=4M image=memtest.bin seed=6 rounds=2 inter=128 dup=128 zero=128 unique=128 ws=128 corrupt=1"
+	} >"$t/corrupt.cfg"
+	bash scripts/mkesp.sh "$d/corrupt.img" $B/BOOTX64.EFI $B/dedupvisor.elf "$t/corrupt.cfg" $B/guests/memtest.bin
 	rm -rf "$t"
 }
 

@@ -64,7 +64,8 @@ static void test_vm_lines(void **state)
 	assert_int_equal(b->entry, 0x7c00);
 	assert_int_equal(b->domain, 3);
 	assert_int_equal(b->line, 2);
-	assert_int_equal(parse("vm m ram=2M image=t seed=7 rounds=3 inter=100 dup=50 zero=50 unique=40 ws=16"), 0);
+	assert_int_equal(parse("vm m ram=2M image=t seed=7 rounds=3 inter=100 dup=50 zero=50 unique=40 ws=16 corrupt=5"), 0);
+	assert_int_equal(cfg.vm[0].corrupt, 5);
 	assert_int_equal(cfg.vm[0].seed, 7);
 	assert_int_equal(cfg.vm[0].rounds, 3);
 	assert_int_equal(cfg.vm[0].inter + cfg.vm[0].dup + cfg.vm[0].zero + cfg.vm[0].unique + cfg.vm[0].ws, 256);

@@ -1,0 +1,34 @@
+/*
+ * exit_decode.h - the decisions of VM-exit handling that are plain C:
+ * decoding exit qualifications and computing what the guest sees.  No
+ * VMCS access here, so the host tests check every case.
+ */
+#ifndef ARCH_EXIT_DECODE_H
+#define ARCH_EXIT_DECODE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* An I/O instruction's exit qualification (SDM 3C Table 28-5). */
+struct io_access {
+	unsigned size;  /* 1, 2 or 4 bytes */
+	unsigned port;
+	bool in, string, rep;
+};
+
+struct io_access io_decode(uint64_t qualification);
+
+/* What an IN from port reads: COM1's LSR says "transmitter empty", COM1's
+ * other registers 0, any other port all ones. */
+uint32_t io_in_value(unsigned port, unsigned size);
+
+/* RAX after an IN of size bytes: AL, AX or EAX replaced, the rest kept
+ * (an IN to EAX clears bits 63:32, as a 32-bit register write does). */
+uint64_t io_merge_in(uint64_t rax, unsigned size, uint32_t value);
+
+/* CPUID as the guest sees it: VMX hidden and the hypervisor bit set in
+ * leaf 1, dedupvisor's leaves 0x40000000-1 answered.  out[] holds the
+ * host's EAX, EBX, ECX, EDX for the leaf and is adjusted in place. */
+void cpuid_adjust(uint32_t leaf, uint32_t out[4]);
+
+#endif

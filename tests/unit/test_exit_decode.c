@@ -1,0 +1,73 @@
+/* test_exit_decode.c - exit qualifications decoded, and what the guest sees. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "../../arch/x86_64/exit_decode.h"
+
+static void test_io_decode(void **state)
+{
+	struct io_access a;
+	(void)state;
+	a = io_decode(0x03F80000ull | 0);         /* OUT DX, AL to 0x3F8 */
+	assert_int_equal(a.size, 1);
+	assert_int_equal(a.port, 0x3F8);
+	assert_false(a.in || a.string || a.rep);
+	a = io_decode(0x03FD0000ull | 8);         /* IN AL, DX from 0x3FD */
+	assert_true(a.in);
+	assert_int_equal(a.port, 0x3FD);
+	a = io_decode(0xCF8ull << 16 | 8 | 3);    /* IN EAX from 0xCF8 */
+	assert_int_equal(a.size, 4);
+	assert_int_equal(a.port, 0xCF8);
+	a = io_decode(0x80ull << 16 | 1 | 16 | 32); /* REP OUTSW */
+	assert_int_equal(a.size, 2);
+	assert_true(a.string && a.rep && !a.in);
+}
+
+static void test_in_values(void **state)
+{
+	(void)state;
+	assert_int_equal(io_in_value(0x3FD, 1), 0x60);
+	assert_int_equal(io_in_value(0x3F8, 1), 0);
+	assert_int_equal(io_in_value(0x3FF, 1), 0);
+	assert_int_equal(io_in_value(0x60, 1), 0xFF);
+	assert_int_equal(io_in_value(0xCFC, 2), 0xFFFF);
+	assert_int_equal(io_in_value(0xCFC, 4), 0xFFFFFFFFu);
+	assert_int_equal(io_merge_in(0x1122334455667788ull, 1, 0xAB), 0x11223344556677ABull);
+	assert_int_equal(io_merge_in(0x1122334455667788ull, 2, 0xABCD), 0x112233445566ABCDull);
+	assert_int_equal(io_merge_in(0x1122334455667788ull, 4, 0xDEADBEEF), 0xDEADBEEFull);
+}
+
+static void test_cpuid(void **state)
+{
+	uint32_t r[4] = { 0x000906EA, 0, 0xFFFFFFFFu & ~(1u << 31), 0 };
+	(void)state;
+	cpuid_adjust(1, r);
+	assert_int_equal(r[2] & (1u << 5), 0);         /* VMX hidden */
+	assert_int_not_equal(r[2] & (1u << 31), 0);    /* hypervisor present */
+	assert_int_equal(r[0], 0x000906EA);            /* the rest untouched */
+	cpuid_adjust(0x40000000, r);
+	assert_int_equal(r[0], 0x40000001);
+	{
+		char sig[13];
+		for (int i = 0; i < 12; i++)
+			sig[i] = (char)(r[1 + i / 4] >> (8 * (i % 4)));
+		sig[12] = 0;
+		assert_string_equal(sig, "DedupVisor  ");
+	}
+	r[0] = 7, r[1] = 8, r[2] = 9, r[3] = 10;
+	cpuid_adjust(0, r); /* other leaves: as the host says */
+	assert_int_equal(r[0] + r[1] + r[2] + r[3], 34);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_io_decode),
+		cmocka_unit_test(test_in_values),
+		cmocka_unit_test(test_cpuid),
+	};
+	return cmocka_run_group_tests_name("exit_decode", tests, NULL, NULL);
+}
