@@ -39,6 +39,7 @@ HV_SRCS := arch/x86_64/entry.S arch/x86_64/isr.S arch/x86_64/trap.c arch/x86_64/
 	arch/x86_64/pt_build.c arch/x86_64/paging.c arch/x86_64/vmx_features.c \
 	arch/x86_64/vmx_gate.c arch/x86_64/vmx_controls.c arch/x86_64/vmx_entry.S \
 	arch/x86_64/vcpu.c arch/x86_64/vmexit.c arch/x86_64/exit_decode.c arch/x86_64/dedup_ops.c \
+	arch/x86_64/smp.c arch/x86_64/ap_boot.S \
 	kernel/main.c kernel/config.c kernel/frames.c kernel/vm.c kernel/hypercall.c kernel/sched.c \
 	kernel/sharing.c kernel/console.c kernel/console_cmd.c tools/oracle.c \
 	kernel/boot_info_check.c kernel/acpi.c kernel/power.c kernel/libc_glue.c \

@@ -42,6 +42,15 @@ static inline char *u32_str(uint32_t v, char *buf)
 	return buf;
 }
 
+/* This vCPU's index and the VM's vCPU count (CPUID leaf 0x40000001). */
+static inline void vcpu_id(uint32_t *index, uint32_t *count)
+{
+	uint32_t a, b, c, d;
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0x40000001), "c"(0));
+	*index = a;
+	*count = b ? b : 1;
+}
+
 static inline const struct guest_params *params(void)
 {
 	return (const struct guest_params *)(uintptr_t)GUEST_PARAMS_GPA;

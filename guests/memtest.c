@@ -12,7 +12,8 @@
  * second copy.  Round 0 writes everything; each later round verifies every
  * page, reports each mismatch (page, offset, expected, found) by hypercall,
  * rewrites the working set and reports progress.  After the last round it
- * halts, its memory kept for the hypervisor's final sharing check.
+ * halts, its memory kept for the hypervisor's final sharing check.  With
+ * several vCPUs, vCPU k does the pages i with i mod n = k, concurrently.
  */
 #include "guest.h"
 
@@ -88,8 +89,10 @@ void _start(void)
 {
 	const struct guest_params *p = params();
 	struct layout l;
-	uint32_t total, errors = 0, reported = 0, i, round;
+	uint32_t total, errors = 0, reported = 0, i, round, me, n, mine = 0;
 	char num[12];
+
+	vcpu_id(&me, &n);
 
 	if (p->magic != GUEST_PARAMS_MAGIC) {
 		say("memtest: no parameter page");
@@ -103,26 +106,30 @@ void _start(void)
 	l.start[5] = total = l.start[C_WS] + p->ws;
 	l.groups = p->dup / 8 ? p->dup / 8 : 1;
 
-	say("memtest: writing ");
-	say(u32_str(total, num));
-	say(" pages\n");
-	for (i = 0; i < total; i++) {
+	if (me == 0) {
+		say("memtest: writing ");
+		say(u32_str(total, num));
+		say(" pages\n");
+	}
+	for (i = me; i < total; i += n)
+		mine++;
+	for (i = me; i < total; i += n) {
 		int zero;
 		uint32_t key = key_of(p, &l, i, 0, &zero);
 		fill(page_at(i), key, zero);
 	}
 	for (round = 1; round <= p->rounds; round++) {
-		for (i = 0; i < total; i++) {
+		for (i = me; i < total; i += n) {
 			int zero;
 			uint32_t key = key_of(p, &l, i, round - 1, &zero);
 			errors += verify(i, key, zero, &reported);
 		}
-		for (i = l.start[C_WS]; i < total; i++) {
+		for (i = l.start[C_WS] + (me + n - l.start[C_WS] % n) % n; i < total; i += n) {
 			int zero;
 			uint32_t key = key_of(p, &l, i, round, &zero);
 			fill(page_at(i), key, zero);
 		}
-		hypercall(HC_REPORT_PROGRESS, round, errors, total, 0);
+		hypercall(HC_REPORT_PROGRESS, round, errors, mine, 0);
 	}
 	say(errors ? "memtest: done, memory CORRUPTED\n" : "memtest: done, memory intact\n");
 	for (;;)

@@ -89,13 +89,26 @@ void hypercall(struct vcpu *v)
 			printf("vm %s: console write refused (buffer 0x%x, %u bytes): %s\n", vm->name, a, b,
 			       ret == HC_EFAULT ? "outside its RAM" : "too long");
 		break;
-	case HC_REPORT_PROGRESS:
-		vm->rounds = a;
-		vm->errors = b;
-		printf("vm %s: round %u verified %u pages, %u errors\n", vm->name, a, c, b);
-		if (a == 1 && vm->cfg->corrupt)
+	case HC_REPORT_PROGRESS: {
+		unsigned i;
+		v->rounds = a;
+		v->errors = b;
+		vm->rounds = ~0ull;
+		vm->errors = 0;
+		for (i = 0; i < vm->nvcpus; i++) { /* the VM's: slowest vCPU, all errors */
+			if (vm->vcpu[i].rounds < vm->rounds)
+				vm->rounds = vm->vcpu[i].rounds;
+			vm->errors += vm->vcpu[i].errors;
+		}
+		if (vm->nvcpus > 1)
+			printf("vm %s vcpu %u: round %u verified %u pages, %u errors\n", vm->name, v->index,
+			       a, c, b);
+		else
+			printf("vm %s: round %u verified %u pages, %u errors\n", vm->name, a, c, b);
+		if (a == 1 && vm->cfg->corrupt && v->index == 0)
 			corrupt_one_byte(vm, vm->cfg->corrupt - 1);
 		break;
+	}
 	case HC_REPORT_ERROR:
 		printf("vm %s: MISMATCH at guest-physical 0x%x offset %u: expected %08x found %08x\n",
 		       vm->name, a, b, c, d);

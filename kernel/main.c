@@ -24,6 +24,8 @@
 #include "../arch/x86_64/cpu.h"
 #include "../arch/x86_64/vcpu.h"
 #include "../arch/x86_64/paging.h"
+#include "../arch/x86_64/percpu.h"
+#include "../arch/x86_64/smp.h"
 #include "../arch/x86_64/trap.h"
 #include "../arch/x86_64/uart.h"
 #include "../arch/x86_64/vmx_gate.h"
@@ -96,18 +98,14 @@ static void start_vms(const struct boot_info *bi)
 		}
 		if (vm_create(i, c, phys_to_virt(bi->files[f].phys), bi->files[f].size))
 			continue;
-		if (c->vcpus > 1)
-			printf("vm %s: %u vCPUs configured; only vCPU 0 starts (no SMP yet)\n",
-			       c->name, c->vcpus);
-		vm->nvcpus = 1;
-		vm->vcpu[0].vm = vm;
-		vm->vcpu[0].index = 0;
-		if (vcpu_setup(&vm->vcpu[0], c->entry)) {
-			vm_stop(vm, "its vCPU could not be set up");
-			continue;
+		/* Its vCPUs are set up by the CPUs that will run them (sched.c). */
+		for (unsigned j = 0; j < vm->nvcpus; j++) {
+			vm->vcpu[j].vm = vm;
+			vm->vcpu[j].index = j;
+			vm->vcpu[j].state = VCPU_RUNNABLE;
 		}
-		printf("vm %s: started, %lu MiB, image %s (%lu bytes) at 0x%lx\n", vm->name,
-		       c->ram >> 20, c->image, bi->files[f].size, c->entry);
+		printf("vm %s: started, %lu MiB, %u vCPUs, image %s (%lu bytes) at 0x%lx\n", vm->name,
+		       c->ram >> 20, vm->nvcpus, c->image, bi->files[f].size, c->entry);
 	}
 }
 
@@ -115,10 +113,11 @@ void kmain(struct boot_info *bi)
 {
 	struct config_error cerr;
 	struct acpi_info acpi;
+	bool acpi_ok = false;
 	const char *why;
 	unsigned i;
 
-	trap_init();
+	trap_init(0);
 	fpu_init();
 	uart_init();
 	setvbuf(stdout, NULL, _IONBF, 0); /* no malloc before the heap exists */
@@ -138,6 +137,7 @@ void kmain(struct boot_info *bi)
 	if (acpi_parse(bi->rsdp, phys_to_virt, &acpi, &why))
 		printf("acpi: %s; power-off falls back to fixed ports\n", why);
 	else {
+		acpi_ok = true;
 		power_set_acpi(acpi.pm1a_cnt, acpi.s5_slp_typ);
 		printf("acpi: PM1a_CNT 0x%x, S5 type %u, %u CPUs in the MADT\n",
 		       acpi.pm1a_cnt, acpi.s5_slp_typ, acpi.ncpus);
@@ -163,9 +163,12 @@ void kmain(struct boot_info *bi)
 	/* No device interrupts are used yet: mask the legacy PIC. */
 	outb(0x21, 0xFF);
 	outb(0xA1, 0xFF);
+	hv_lock(); /* from here on, hypervisor code runs under the lock */
+	smp_start(bi, cfg.cpus, acpi_ok ? acpi.ncpus : 0);
 	if (sharing_init(&cfg))
 		power_off("the dedup engine could not start");
 	start_vms(bi);
+	sched_place();
 	console.scan = cfg.dedup_run != 0;
 	console.summary_scans = cfg.dedup_summary_scans;
 	printf("console: type 'help' on COM1 for commands\n");

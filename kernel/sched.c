@@ -1,14 +1,16 @@
 /*
- * sched.c - round-robin of vCPUs on this CPU.
+ * sched.c - running vCPUs on the CPUs, and the scanner between them.
  *
- * Each runnable vCPU gets a slice bounded by its VMX-preemption timer (so
- * a guest that never exits cannot keep the CPU), then the next; after each
- * round the dedup scanner gets a step (pages_to_scan pages).  A vCPU leaves
- * the queue when it halts or its VM stops.  A vCPU waiting for a frame is
- * retried every round; if only waiting vCPUs are left and a whole full scan
- * frees nothing, their VMs are stopped (out of memory) so that the others
- * can finish.  Application processors are not started yet: every vCPU runs
- * on the boot CPU.
+ * Each vCPU belongs to one CPU for its life (VM i's vCPU j on online CPU
+ * (i + j) mod n).  Each CPU runs rounds over its own vCPUs; a slice is
+ * bounded by the VMX-preemption timer, so a guest that never exits cannot
+ * keep the CPU.  All of this runs under hv_lock, dropped only while a
+ * guest runs.  The boot CPU also polls the console and runs a scanner step
+ * (pages_to_scan pages) after each of its rounds.
+ *
+ * A vCPU waiting for a frame is retried every round.  If every vCPU still
+ * running is waiting, and a whole full scan frees nothing, their VMs are
+ * stopped (out of memory) so that the others can finish.
  */
 #include <stdio.h>
 
@@ -17,62 +19,161 @@
 #include "sched.h"
 #include "sharing.h"
 #include "vm.h"
+#include "../arch/x86_64/cpu.h"
+#include "../arch/x86_64/percpu.h"
+#include "../arch/x86_64/smp.h"
 #include "../arch/x86_64/vcpu.h"
 
-extern struct frame_pool frames;
+static volatile unsigned aps_done;
+static volatile bool go; /* the VMs exist and are placed: APs may start */
+
+static bool active(const struct vcpu *v)
+{
+	return v->state == VCPU_RUNNABLE || v->state == VCPU_WAITING;
+}
+
+/* Places every vCPU on an online CPU. */
+void sched_place(void)
+{
+	unsigned online[MAX_CPUS], n = 0, i, j;
+	for (i = 0; i < MAX_CPUS; i++)
+		if (percpus[i].online)
+			online[n++] = i;
+	for (i = 0; i < nvms; i++)
+		for (j = 0; j < vms[i].nvcpus; j++)
+			vms[i].vcpu[j].cpu = online[(i + j) % n];
+	go = true;
+}
+
+/* One round over this CPU's vCPUs.  *ran: one of them did work. */
+static void run_round(unsigned cpu, bool *ran)
+{
+	unsigned i, j;
+	for (i = 0; i < nvms; i++)
+		for (j = 0; j < vms[i].nvcpus; j++) {
+			struct vcpu *v = &vms[i].vcpu[j];
+			if (v->cpu != cpu || !active(v))
+				continue;
+			if (v->state == VCPU_WAITING)
+				v->state = VCPU_RUNNABLE; /* retry its write */
+			if (!v->vmcs) {
+				if (vcpu_setup(v, vms[i].cfg->entry)) {
+					vm_stop(&vms[i], "vCPU %u could not be set up", j);
+					continue;
+				}
+				printf("vm %s vcpu %u: on CPU %u (APIC id %u)\n", vms[i].name, j, cpu,
+				       this_cpu()->apic_id);
+			}
+			vcpu_run_slice(v);
+			if (v->state == VCPU_WAITING) {
+				v->starved = true;
+			} else {
+				v->starved = false;
+				*ran = true;
+			}
+		}
+}
+
+static bool mine_active(unsigned cpu)
+{
+	unsigned i, j;
+	for (i = 0; i < nvms; i++)
+		for (j = 0; j < vms[i].nvcpus; j++)
+			if (vms[i].vcpu[j].cpu == cpu && active(&vms[i].vcpu[j]))
+				return true;
+	return false;
+}
+
+/* 1: some vCPU is active and every active one is starved; 0: none is
+ * starved or some runs; -1: nothing is active any more. */
+static int all_starved(void)
+{
+	unsigned i, j, act = 0, starved = 0;
+	for (i = 0; i < nvms; i++)
+		for (j = 0; j < vms[i].nvcpus; j++) {
+			const struct vcpu *v = &vms[i].vcpu[j];
+			if (!active(v))
+				continue;
+			act++;
+			starved += v->starved;
+		}
+	return act == 0 ? -1 : act == starved;
+}
+
+/* Lets other CPUs take the lock for a moment. */
+static void breathe(void)
+{
+	unsigned k;
+	hv_unlock();
+	for (k = 0; k < 1000; k++) {
+		flush_poll();
+		cpu_relax();
+	}
+	hv_lock();
+}
+
+void ap_work(unsigned cpu)
+{
+	while (!go) {
+		flush_poll();
+		cpu_relax();
+	}
+	hv_lock();
+	while (mine_active(cpu)) {
+		bool ran = false;
+		run_round(cpu, &ran);
+		if (!ran)
+			breathe();
+	}
+	aps_done++;
+	hv_unlock();
+	for (;;) {
+		flush_poll();
+		cpu_relax();
+	}
+}
 
 void sched_run(void)
 {
 	uint64_t stuck_since = ~0ull, last_scans = 0;
-	bool scan;
+	int st_all;
 
 	for (;;) {
-		bool ran = false, waiting = false;
+		bool ran = false;
 		struct dedup_stats st;
-		unsigned i, j;
-		for (i = 0; i < nvms; i++)
-			for (j = 0; j < vms[i].nvcpus; j++) {
-				struct vcpu *v = &vms[i].vcpu[j];
-				if (v->state == VCPU_WAITING) {
-					waiting = true;
-					v->state = VCPU_RUNNABLE; /* retry its write */
-				}
-				if (v->state == VCPU_RUNNABLE) {
-					vcpu_run_slice(v);
-					if (v->state == VCPU_WAITING)
-						waiting = true;
-					else
-						ran = true;
-				}
-			}
+
+		run_round(0, &ran);
 		console_poll();
-		scan = console.scan;
-		if (scan)
+		if (console.scan)
 			sharing_scan_step();
 		dedup_get_stats(engine, &st);
-		if (scan && st.full_scans != last_scans && console.summary_scans &&
+		if (console.scan && st.full_scans != last_scans && console.summary_scans &&
 		    st.full_scans % console.summary_scans == 0)
 			sharing_summary("running");
 		last_scans = st.full_scans;
-		if (ran) {
+		st_all = all_starved();
+		if (st_all < 0)
+			break;
+		if (st_all == 0) {
 			stuck_since = ~0ull;
-			continue;
-		}
-		if (!waiting)
-			return;
-		/* Only waiting vCPUs: wait while the scanner may still free frames. */
-		if (stuck_since == ~0ull)
+		} else if (stuck_since == ~0ull) {
 			stuck_since = st.full_scans;
-		else if (!scan || st.full_scans > stuck_since + 1) {
+		} else if (!console.scan || st.full_scans > stuck_since + 1) {
+			unsigned i, j;
 			for (i = 0; i < nvms; i++)
 				for (j = 0; j < vms[i].nvcpus; j++)
-					if (vms[i].vcpu[j].state == VCPU_WAITING) {
+					if (active(&vms[i].vcpu[j]) && vms[i].vcpu[j].starved) {
 						vm_stop(&vms[i], "out of memory: no frame freed in a full scan");
 						break;
 					}
 			stuck_since = ~0ull;
 		}
+		if (!ran)
+			breathe();
 	}
+	/* Every vCPU is done; wait for the APs to notice. */
+	while (aps_done + 1 < ncpus)
+		breathe();
 }
 
 static const char *const reason_names[EXIT_REASON_MAX + 1] = {
@@ -87,7 +188,7 @@ static const char *const reason_names[EXIT_REASON_MAX + 1] = {
 
 void sched_report(void)
 {
-	uint64_t total = 0;
+	uint64_t total = 0, shootdowns = 0;
 	unsigned i, r;
 
 	for (i = 0; i < nvms; i++) {
@@ -109,4 +210,7 @@ void sched_report(void)
 				printf(" reason-%u %lu", r, exit_totals[r]);
 		}
 	printf("; total %lu\n", total);
+	for (i = 0; i < MAX_CPUS; i++)
+		shootdowns += percpus[i].shootdowns_sent;
+	printf("summary: %u CPUs; INVEPT shootdown IPIs %lu\n", ncpus, shootdowns);
 }

@@ -1,8 +1,10 @@
 /* sched.h - run the VMs' vCPUs (see sched.c). */
 #ifndef KERNEL_SCHED_H
 #define KERNEL_SCHED_H
-/* Runs every runnable vCPU in turn until none is left; after each round,
- * the console's input and, when it is on, a scanner step. */
+/* Places every vCPU on an online CPU (before sched_run). */
+void sched_place(void);
+/* On the boot CPU, with hv_lock held: runs its vCPUs, the console and the
+ * scanner until no vCPU anywhere is left running. */
 void sched_run(void);
 /* Prints each VM's fate and the exits by reason. */
 void sched_report(void);

@@ -29,6 +29,9 @@ struct vcpu {
 	uint64_t vmcs;       /* physical */
 	int launched;
 	enum vcpu_state state;
+	unsigned cpu;        /* the CPU it runs on, always */
+	bool starved;        /* its last slice ended waiting for a frame */
+	uint64_t rounds, errors; /* the memtest guest's last report */
 };
 
 struct vm {

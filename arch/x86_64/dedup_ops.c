@@ -7,13 +7,13 @@
  * a guest that exhausts memory cannot starve the hypervisor.  Mappings go
  * through the VM's EPT (ept/); invalidation is INVEPT single-context for
  * the VM's EPTP - all cached guest-physical and combined translations of
- * that VM, whatever the VPID.  Every vCPU runs on this CPU (no SMP yet), so
- * this CPU's INVEPT is the whole shootdown; with APs it becomes an IPI to
- * every CPU that ran the VM, waiting for each to acknowledge.
+ * that VM, whatever the VPID, here, and on every other online CPU by IPI,
+ * waiting for each to acknowledge (smp.c).
  */
 #include <stdio.h>
 
 #include "../../dedup/dedup_ops.h"
+#include "percpu.h"
 #include "vmx.h"
 #include "../../kernel/frames.h"
 #include "../../kernel/vm.h"
@@ -70,7 +70,7 @@ static void unmap(void *ctx, unsigned vm, uint64_t gfn)
 static void invalidate(void *ctx, unsigned vm)
 {
 	(void)ctx;
-	invept(INVEPT_SINGLE_CONTEXT, ept_eptp(&vms[vm].ept));
+	invept_everywhere(ept_eptp(&vms[vm].ept));
 	invept_count++;
 }
 

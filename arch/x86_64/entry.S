@@ -16,7 +16,8 @@ _start:
 	jmp	1b
 
 /* void gdt_reload_segments(uint16_t cs, uint16_t ds): after lgdt, reload
- * CS with a far return and the data segments with ds. */
+ * CS with a far return and the data segments with ds.  FS and GS get the
+ * null selector (which keeps the GS base written afterwards). */
 	.text
 	.globl gdt_reload_segments
 gdt_reload_segments:

@@ -30,7 +30,7 @@ uint64_t io_merge_in(uint64_t rax, unsigned size, uint32_t value)
 	return (rax & ~0xFFull) | (value & 0xFF);
 }
 
-void cpuid_adjust(uint32_t leaf, uint32_t out[4])
+void cpuid_adjust(uint32_t leaf, uint32_t out[4], unsigned vcpu, unsigned nvcpus)
 {
 	if (leaf == 0x40000000) {
 		out[0] = 0x40000001;
@@ -38,7 +38,9 @@ void cpuid_adjust(uint32_t leaf, uint32_t out[4])
 		out[2] = 0x73695670; /* "pVis" */
 		out[3] = 0x2020726f; /* "or  " */
 	} else if (leaf == 0x40000001) {
-		out[0] = out[1] = out[2] = out[3] = 0;
+		out[0] = vcpu;
+		out[1] = nvcpus;
+		out[2] = out[3] = 0;
 	} else if (leaf == 1) {
 		out[2] &= ~(1u << 5); /* VMX: not offered to guests */
 		out[2] |= 1u << 31;   /* a hypervisor is present */

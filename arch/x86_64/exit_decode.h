@@ -27,8 +27,9 @@ uint32_t io_in_value(unsigned port, unsigned size);
 uint64_t io_merge_in(uint64_t rax, unsigned size, uint32_t value);
 
 /* CPUID as the guest sees it: VMX hidden and the hypervisor bit set in
- * leaf 1, dedupvisor's leaves 0x40000000-1 answered.  out[] holds the
+ * leaf 1; leaf 0x40000000 gives dedupvisor's signature, 0x40000001 the
+ * asking vCPU's index (EAX) and the VM's vCPU count (EBX).  out[] holds the
  * host's EAX, EBX, ECX, EDX for the leaf and is adjusted in place. */
-void cpuid_adjust(uint32_t leaf, uint32_t out[4]);
+void cpuid_adjust(uint32_t leaf, uint32_t out[4], unsigned vcpu, unsigned nvcpus);
 
 #endif

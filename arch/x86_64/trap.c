@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "cpu.h"
+#include "msr.h"
+#include "percpu.h"
 #include "trap.h"
 #include "../../kernel/power.h"
 
@@ -35,35 +37,40 @@ struct __attribute__((packed)) idt_gate {
 extern const uint64_t isr_table[32];
 void gdt_reload_segments(uint16_t cs, uint16_t ds);
 
-static uint64_t gdt[5] __attribute__((aligned(16)));
-static struct tss64 tss __attribute__((aligned(16)));
+/* One GDT and TSS per CPU: a TSS descriptor is marked busy when loaded. */
+static uint64_t gdt[MAX_CPUS][5] __attribute__((aligned(16)));
+static struct tss64 tss[MAX_CPUS] __attribute__((aligned(16)));
 static struct idt_gate idt[32] __attribute__((aligned(16)));
-static uint8_t df_stack[16384] __attribute__((aligned(16)));
+static uint8_t df_stack[MAX_CPUS][16384] __attribute__((aligned(16)));
+
+struct percpu percpus[MAX_CPUS];
+unsigned ncpus = 1;
 
 uint64_t trap_tss_base(void)
 {
-	return (uint64_t)&tss;
+	return (uint64_t)&tss[this_cpu()->index];
 }
 
-void trap_init(void)
+void trap_init(unsigned cpu)
 {
-	uint64_t base = (uint64_t)&tss, limit = sizeof(tss) - 1;
-	struct desc_ptr gp = { sizeof(gdt) - 1, (uint64_t)gdt };
+	uint64_t base = (uint64_t)&tss[cpu], limit = sizeof(tss[cpu]) - 1;
+	struct desc_ptr gp = { sizeof(gdt[cpu]) - 1, (uint64_t)gdt[cpu] };
 	struct desc_ptr ip = { sizeof(idt) - 1, (uint64_t)idt };
+	uint64_t *g = gdt[cpu];
 	unsigned v;
 
-	gdt[0] = 0;
-	gdt[1] = 0x00AF9A000000FFFFull; /* 64-bit code, DPL0, present */
-	gdt[2] = 0x00CF92000000FFFFull; /* data, writable, present */
+	g[0] = 0;
+	g[1] = 0x00AF9A000000FFFFull; /* 64-bit code, DPL0, present */
+	g[2] = 0x00CF92000000FFFFull; /* data, writable, present */
 	/* 64-bit available TSS: a 16-byte system descriptor (SDM 3A 8.2.3). */
-	gdt[3] = (limit & 0xFFFF) | ((base & 0xFFFFFF) << 16) | (0x89ull << 40) |
-		 (((limit >> 16) & 0xF) << 48) | (((base >> 24) & 0xFF) << 56);
-	gdt[4] = base >> 32;
-	memset(&tss, 0, sizeof(tss));
-	tss.ist[0] = (uint64_t)(df_stack + sizeof(df_stack));
-	tss.iomap_base = sizeof(tss);
+	g[3] = (limit & 0xFFFF) | ((base & 0xFFFFFF) << 16) | (0x89ull << 40) |
+	       (((limit >> 16) & 0xF) << 48) | (((base >> 24) & 0xFF) << 56);
+	g[4] = base >> 32;
+	memset(&tss[cpu], 0, sizeof(tss[cpu]));
+	tss[cpu].ist[0] = (uint64_t)(df_stack[cpu] + sizeof(df_stack[cpu]));
+	tss[cpu].iomap_base = sizeof(tss[cpu]);
 
-	for (v = 0; v < 32; v++) {
+	for (v = 0; v < 32 && cpu == 0; v++) {
 		uint64_t h = isr_table[v];
 		idt[v] = (struct idt_gate){
 			.off_lo = h & 0xFFFF, .sel = SEL_KERNEL_CS,
@@ -75,6 +82,10 @@ void trap_init(void)
 	gdt_reload_segments(SEL_KERNEL_CS, SEL_KERNEL_DS);
 	ltr(SEL_TSS);
 	lidt(&ip);
+	/* This CPU's data, at %gs:0 from now on. */
+	percpus[cpu].self = &percpus[cpu];
+	percpus[cpu].index = cpu;
+	wrmsr(IA32_GS_BASE, (uint64_t)&percpus[cpu]);
 }
 
 static const char *const exc_names[32] = {
@@ -91,7 +102,8 @@ void trap_handler(struct trap_frame *f)
 {
 	const char *name = f->vector < 32 && exc_names[f->vector] ? exc_names[f->vector] : "reserved";
 
-	printf("\nPANIC: exception %lu (%s) error code 0x%lx\n", f->vector, name, f->error);
+	printf("\nPANIC: CPU %u: exception %lu (%s) error code 0x%lx\n", this_cpu()->index,
+	       f->vector, name, f->error);
 	printf("  RIP %016lx  CS %04lx  RFLAGS %016lx\n", f->rip, f->cs, f->rflags);
 	printf("  RSP %016lx  SS %04lx  CR2 %016lx  CR3 %016lx\n", f->rsp, f->ss,
 	       read_cr2(), read_cr3());

@@ -18,8 +18,9 @@ struct trap_frame {
 	uint64_t rip, cs, rflags, rsp, ss; /* pushed by the CPU */
 };
 
-/* Loads this CPU's GDT (code, data, TSS), TSS and IDT. */
-void trap_init(void);
+/* Loads CPU cpu's GDT (code, data, TSS), TSS and the IDT, and points its
+ * GS base at its struct percpu. */
+void trap_init(unsigned cpu);
 
 void trap_handler(struct trap_frame *f) __attribute__((noreturn));
 

@@ -6,9 +6,11 @@
  * vcpu_setup(): every control through vmx_adjust_controls(), the host
  * state of this CPU, and the guest state: 32-bit protected mode with flat
  * segments and paging off (allowed by "unrestricted guest"), EPT and a VPID.
- * vcpu_run_slice(): the guest's FPU/SSE state is restored just before VM
- * entry and saved right after the exit, so the hypervisor (and newlib) may
- * use those registers freely in between; then the exit is dispatched.
+ * vcpu_run_slice(): called with hv_lock held, which it drops only while the
+ * guest runs.  The guest's FPU/SSE state is restored just before VM entry
+ * and saved right after the exit, so the hypervisor (and newlib) may use
+ * those registers freely in between; then the exit is dispatched.  A vCPU
+ * is set up on, and stays on, the CPU that runs it (no VMCS migration).
  */
 #include <stdio.h>
 #include <string.h>
@@ -20,6 +22,7 @@
 #include "vmx.h"
 #include "vmx_controls.h"
 #include "vmexit.h"
+#include "percpu.h"
 #include "trap.h"
 #include "../../kernel/frames.h"
 
@@ -28,7 +31,6 @@ unsigned vmx_errors;
 uint64_t exit_totals[EXIT_REASON_MAX + 1];
 
 static uint64_t msr_bitmap; /* all ones: every RDMSR/WRMSR exits */
-static uint64_t current_vmcs;
 static uint32_t preemption_ticks;
 
 static uint64_t zeroed_frame(void)
@@ -97,7 +99,7 @@ int vcpu_setup(struct vcpu *v, uint64_t entry)
 	*(uint32_t *)(uintptr_t)v->vmcs = (uint32_t)(rdmsr(IA32_VMX_BASIC) & 0x7fffffff);
 	if (vmclear(v->vmcs) || vmptrld(v->vmcs))
 		return printf("vm %s: VMCLEAR/VMPTRLD failed\n", vm->name), -1;
-	current_vmcs = v->vmcs;
+	this_cpu()->current_vmcs = v->vmcs;
 	vmx_errors = 0;
 
 	for (i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
@@ -175,7 +177,7 @@ int vcpu_setup(struct vcpu *v, uint64_t entry)
 	vmcs_write32(GUEST_GDTR_LIMIT, 0);
 	vmcs_writenat(GUEST_IDTR_BASE, 0);
 	vmcs_write32(GUEST_IDTR_LIMIT, 0);          /* any guest exception: triple fault */
-	vmcs_writenat(GUEST_RSP, entry);
+	vmcs_writenat(GUEST_RSP, entry - 0x400ull * v->index); /* 1 KiB of stack each */
 	vmcs_writenat(GUEST_RIP, entry);
 	vmcs_writenat(GUEST_RFLAGS, 0x2);
 	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, 0);
@@ -196,21 +198,29 @@ int vcpu_setup(struct vcpu *v, uint64_t entry)
 
 void vcpu_run_slice(struct vcpu *v)
 {
-	if (current_vmcs != v->vmcs) {
+	struct percpu *me = this_cpu();
+
+	if (me->current_vmcs != v->vmcs) {
 		if (vmptrld(v->vmcs)) {
 			vm_stop(v->vm, "VMPTRLD of vCPU %u failed", v->index);
 			return;
 		}
-		current_vmcs = v->vmcs;
+		me->current_vmcs = v->vmcs;
 	}
 	vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, preemption_ticks);
 	while (v->state == VCPU_RUNNABLE) {
 		uint32_t reason;
 		int failed;
 
+		/* The guest runs without the hypervisor lock; any INVEPT request
+		 * is answered first (one that comes later makes the guest exit). */
+		hv_unlock();
+		flush_poll();
 		fxrstor(v->fpu);
 		failed = vmx_enter(&v->regs, v->launched);
 		fxsave(v->fpu);
+		flush_poll();
+		hv_lock();
 		if (failed) {
 			vm_stop(v->vm, "VM entry failed: VM-instruction error %u",
 				vmcs_read32(VM_INSTRUCTION_ERROR));

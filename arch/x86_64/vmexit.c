@@ -64,7 +64,7 @@ static enum exit_action exit_cpuid(struct vcpu *v)
 	uint32_t leaf = (uint32_t)r->rax, out[4];
 
 	cpuid(leaf, (uint32_t)r->rcx, out);
-	cpuid_adjust(leaf, out);
+	cpuid_adjust(leaf, out, v->index, v->vm->nvcpus);
 	r->rax = out[0], r->rbx = out[1], r->rcx = out[2], r->rdx = out[3];
 	skip_instruction();
 	return EXIT_RESUME;

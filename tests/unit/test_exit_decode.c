@@ -44,11 +44,11 @@ static void test_cpuid(void **state)
 {
 	uint32_t r[4] = { 0x000906EA, 0, 0xFFFFFFFFu & ~(1u << 31), 0 };
 	(void)state;
-	cpuid_adjust(1, r);
+	cpuid_adjust(1, r, 0, 1);
 	assert_int_equal(r[2] & (1u << 5), 0);         /* VMX hidden */
 	assert_int_not_equal(r[2] & (1u << 31), 0);    /* hypervisor present */
 	assert_int_equal(r[0], 0x000906EA);            /* the rest untouched */
-	cpuid_adjust(0x40000000, r);
+	cpuid_adjust(0x40000000, r, 0, 1);
 	assert_int_equal(r[0], 0x40000001);
 	{
 		char sig[13];
@@ -57,8 +57,11 @@ static void test_cpuid(void **state)
 		sig[12] = 0;
 		assert_string_equal(sig, "DedupVisor  ");
 	}
+	cpuid_adjust(0x40000001, r, 1, 2); /* vCPU 1 of 2 */
+	assert_int_equal(r[0], 1);
+	assert_int_equal(r[1], 2);
 	r[0] = 7, r[1] = 8, r[2] = 9, r[3] = 10;
-	cpuid_adjust(0, r); /* other leaves: as the host says */
+	cpuid_adjust(0, r, 0, 1); /* other leaves: as the host says */
 	assert_int_equal(r[0] + r[1] + r[2] + r[3], 34);
 }
 
