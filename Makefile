@@ -75,7 +75,7 @@ test_exit_decode_SRCS := arch/x86_64/exit_decode.c
 ESP_FILES = $(B)/BOOTX64.EFI $(B)/dedupvisor.elf config/dedupvisor.cfg $(GUEST_BINS)
 
 .PHONY: all deps run test unit-test tool-test system-test check-seams bench clean distclean
-all: $(B)/esp.img $(B)/tools/dedupsim $(B)/tools/ksmbench
+all: $(B)/esp.img $(B)/tools/dedupsim $(B)/tools/ksmbench $(B)/tools/pagebench
 
 deps: $(B)/.deps
 $(B)/.deps: scripts/deps.sh
@@ -152,6 +152,8 @@ $(B)/tools/dedupsim: $(patsubst %.c,$(B)/tools/%.o,$(DEDUPSIM_SRCS))
 	$(Q)$(CC) -o $@ $^
 
 $(B)/tools/ksmbench: $(B)/tools/tools/ksmbench.o
+	$(Q)$(CC) -o $@ $^
+$(B)/tools/pagebench: $(B)/tools/tools/pagebench.o $(B)/tools/dedup/page.o
 	$(Q)$(CC) -o $@ $^
 
 bench: all

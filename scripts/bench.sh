@@ -15,6 +15,8 @@ mkdir -p "$B"
 bash tools/mkcorpus.sh
 imgs=(build/corpus/*.raw)
 
+echo "bench: the engine's page functions (dedup/page.c) on this CPU"
+build/tools/pagebench | tee "$B/pagebench.txt"
 echo "bench: dedupsim (engine over the host fake), ${#imgs[@]} images"
 build/tools/dedupsim --json "${imgs[@]}" >"$B/dedup-ad.json"
 build/tools/dedupsim --no-ad --json "${imgs[@]}" >"$B/dedup-noad.json"
