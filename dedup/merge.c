@@ -34,12 +34,24 @@ static int map(struct dedup *d, unsigned vm, uint64_t gfn, uint64_t frame, bool 
 	return d->ops.map(d->ops.ctx, vm, gfn, frame, w);
 }
 
+/* Steps 4-6, common to both merges: the candidate, write-protected and
+ * found equal, is remapped read-only to shared frame sfid; after the
+ * invalidate nobody reads its old frame any more, which is then freed. */
+static void finish_merge(struct dedup *d, unsigned vm, uint64_t gfn, uint64_t frame, uint32_t sfid)
+{
+	map(d, vm, gfn, d->sf[sfid].frame, false);           /* 4 */
+	d->ops.invalidate(d->ops.ctx, vm);                   /* 5 */
+	d->ops.frame_free(d->ops.ctx, frame);                /* 6 */
+	sharers_add(d, sfid, vm);
+	set_state(d, &d->vm[vm].pages[gfn], DP_SHARED, sfid);
+	d->st.merges++;
+}
+
 /* Merges (vm, gfn) on frame into shared frame sfid.  0 merged, 1 the full
  * compare failed (the page changed: it is writable again and NEW). */
 static int merge_into(struct dedup *d, unsigned vm, uint64_t gfn, uint64_t frame, uint32_t sfid)
 {
 	struct dpage *p = &d->vm[vm].pages[gfn];
-	uint64_t shared = d->sf[sfid].frame;
 
 	map(d, vm, gfn, frame, false);                       /* 1 */
 	d->ops.invalidate(d->ops.ctx, vm);                   /* 2 */
@@ -49,12 +61,7 @@ static int merge_into(struct dedup *d, unsigned vm, uint64_t gfn, uint64_t frame
 		d->st.merge_races++;
 		return 1;
 	}
-	map(d, vm, gfn, shared, false);                      /* 4 */
-	d->ops.invalidate(d->ops.ctx, vm);                   /* 5 */
-	d->ops.frame_free(d->ops.ctx, frame);                /* 6 */
-	sharers_add(d, sfid, vm);
-	set_state(d, p, DP_SHARED, sfid);
-	d->st.merges++;
+	finish_merge(d, vm, gfn, frame, sfid);               /* 4, 5, 6 */
 	return 0;
 }
 
@@ -88,12 +95,7 @@ static int merge_pair(struct dedup *d, unsigned vm, uint64_t gfn, uint64_t frame
 	sfid = sframe_new(d, qframe, csum, d->vm[vm].domain, zero);
 	sharers_add(d, sfid, qvm);                           /* q maps it read-only already */
 	set_state(d, q, DP_SHARED, sfid);
-	map(d, vm, gfn, qframe, false);                      /* 4 */
-	d->ops.invalidate(d->ops.ctx, vm);                   /* 5 */
-	d->ops.frame_free(d->ops.ctx, frame);                /* 6 */
-	sharers_add(d, sfid, vm);
-	set_state(d, p, DP_SHARED, sfid);
-	d->st.merges++;
+	finish_merge(d, vm, gfn, frame, sfid);               /* 4, 5, 6 */
 	return 0;
 }
 

@@ -176,6 +176,8 @@ static void prune(struct ept *e, uint64_t gpa)
 	}
 }
 
+static uint64_t *leaf(const struct ept *e, uint64_t gpa, int *level);
+
 int ept_unmap(struct ept *e, uint64_t gpa)
 {
 	int got, err;
@@ -183,8 +185,7 @@ int ept_unmap(struct ept *e, uint64_t gpa)
 
 	if (gpa >= EPT_MAX_GPA)
 		return EPT_EINVAL;
-	ent = walk(e, gpa, 1, false, &got, &err);
-	if (!ent || !present(*ent))
+	if (!(ent = leaf(e, gpa, &got)))
 		return EPT_ENOENT;
 	if (got == 2 && (ent = walk(e, gpa, 1, true, &got, &err)) == NULL)
 		return err; /* split a 2 MiB page to unmap 4 KiB of it */
@@ -193,15 +194,27 @@ int ept_unmap(struct ept *e, uint64_t gpa)
 	return 0;
 }
 
+/* The present leaf (4 KiB, or 2 MiB when *level = 2) mapping gpa, or NULL.
+ * A query only: it never creates or splits anything. */
+static uint64_t *leaf(const struct ept *e, uint64_t gpa, int *level)
+{
+	int err;
+	uint64_t *ent;
+
+	if (gpa >= EPT_MAX_GPA)
+		return NULL;
+	ent = walk((struct ept *)e, gpa, 1, false, level, &err);
+	return ent && present(*ent) ? ent : NULL;
+}
+
 int ept_protect(struct ept *e, uint64_t gpa, uint64_t perms)
 {
-	int got, err;
+	int level;
 	uint64_t *ent;
 
 	if (gpa >= EPT_MAX_GPA || bad_args(gpa & ~(EPT_4K - 1), 0, EPT_4K, perms) || !perms)
 		return EPT_EINVAL;
-	ent = walk(e, gpa, 1, false, &got, &err);
-	if (!ent || !present(*ent))
+	if (!(ent = leaf(e, gpa, &level)))
 		return EPT_ENOENT;
 	*ent = (*ent & ~EPT_RWX) | perms;
 	return 0;
@@ -209,27 +222,26 @@ int ept_protect(struct ept *e, uint64_t gpa, uint64_t perms)
 
 int ept_split(struct ept *e, uint64_t gpa)
 {
-	int got, err;
-	uint64_t *ent = walk(e, gpa, 1, false, &got, &err);
+	int level;
+	uint64_t *ent = leaf(e, gpa, &level);
 
-	if (!ent || !present(*ent))
+	if (!ent)
 		return EPT_ENOENT;
-	if (got != 2)
+	if (level != 2)
 		return EPT_EINVAL; /* not a 2 MiB page */
 	return split_pde(e, ent);
 }
 
 int ept_lookup(const struct ept *e, uint64_t gpa, struct ept_leaf *out)
 {
-	int got, err;
+	int level;
 	uint64_t *ent, size;
 
 	if (gpa >= EPT_MAX_GPA)
 		return EPT_EINVAL;
-	ent = walk((struct ept *)e, gpa, 1, false, &got, &err); /* no create: no change */
-	if (!ent || !present(*ent))
+	if (!(ent = leaf(e, gpa, &level)))
 		return EPT_ENOENT;
-	size = got == 2 ? EPT_2M : EPT_4K;
+	size = level == 2 ? EPT_2M : EPT_4K;
 	out->hpa = (*ent & EPT_ADDR_MASK & ~(size - 1)) | (gpa & (size - 1));
 	out->perms = *ent & EPT_RWX;
 	out->size = size;
@@ -239,10 +251,10 @@ int ept_lookup(const struct ept *e, uint64_t gpa, struct ept_leaf *out)
 
 int ept_test_and_clear_dirty(struct ept *e, uint64_t gpa)
 {
-	int got, err;
-	uint64_t *ent = walk(e, gpa, 1, false, &got, &err);
+	int level;
+	uint64_t *ent = leaf(e, gpa, &level);
 
-	if (!ent || !present(*ent))
+	if (!ent)
 		return EPT_ENOENT;
 	if (!(*ent & EPT_DIRTY))
 		return 0;

@@ -41,16 +41,14 @@ static void print_stats(void)
 
 static void print_vms(void)
 {
-	unsigned i, r;
+	unsigned i;
 	for (i = 0; i < nvms; i++) {
 		const struct vm *vm = &vms[i];
-		uint64_t n = 0;
-		for (r = 0; r <= EXIT_REASON_MAX; r++)
-			n += vm->exits[r];
 		printf("  vm %-12s %s, %lu MiB, domain %u, %lu exits, round %lu, errors %lu\n", vm->name,
 		       vm->stopped ? vm->why : vm->vcpu[0].state == VCPU_HALTED ? "halted" :
 		       vm->vcpu[0].state == VCPU_WAITING ? "waiting for memory" : "running",
-		       vm->npages >> 8, vm->cfg ? vm->cfg->domain : 0, n, vm->rounds, vm->errors);
+		       vm->npages >> 8, vm->cfg ? vm->cfg->domain : 0, vm_exit_count(vm), vm->rounds,
+		       vm->errors);
 	}
 }
 

@@ -193,12 +193,9 @@ void sched_report(void)
 
 	for (i = 0; i < nvms; i++) {
 		const struct vm *vm = &vms[i];
-		uint64_t n = 0;
-		for (r = 0; r <= EXIT_REASON_MAX; r++)
-			n += vm->exits[r];
 		printf("summary: vm %s: %s; rounds %lu, errors %lu; %lu exits, %lu EPT violations\n",
-		       vm->name, vm->stopped ? vm->why : "halted", vm->rounds, vm->errors, n,
-		       vm->ept_violations);
+		       vm->name, vm->stopped ? vm->why : "halted", vm->rounds, vm->errors,
+		       vm_exit_count(vm), vm->ept_violations);
 	}
 	printf("summary: exits by reason:");
 	for (r = 0; r <= EXIT_REASON_MAX; r++)

@@ -104,6 +104,15 @@ int copy_from_guest(struct vm *vm, void *dst, uint64_t gpa, uint64_t len)
 	return 0;
 }
 
+uint64_t vm_exit_count(const struct vm *vm)
+{
+	uint64_t n = 0;
+	unsigned r;
+	for (r = 0; r <= EXIT_REASON_MAX; r++)
+		n += vm->exits[r];
+	return n;
+}
+
 void vm_serial_out(struct vm *vm, char c)
 {
 	if (c == '\r')

@@ -76,6 +76,9 @@ void *vm_gpa_ptr(struct vm *vm, uint64_t gpa, uint64_t len, bool back);
  * 0, or -1 if any byte lies outside the guest's RAM (nothing copied then). */
 int copy_from_guest(struct vm *vm, void *dst, uint64_t gpa, uint64_t len);
 
+/* All exits of vm so far. */
+uint64_t vm_exit_count(const struct vm *vm);
+
 /* The serial port: one byte from the guest. */
 void vm_serial_out(struct vm *vm, char c);
 

@@ -50,15 +50,8 @@ vmx_enter:
 	jmp	2f
 1:	vmresume
 2:	/* VM entry failed: nothing of the guest ran */
-	pop	%rdi
-	pop	%r15
-	pop	%r14
-	pop	%r13
-	pop	%r12
-	pop	%rbx
-	pop	%rbp
 	mov	$1, %eax
-	ret
+	jmp	3f
 
 	.globl vmx_exit
 vmx_exit:
@@ -80,6 +73,8 @@ vmx_exit:
 	mov	%r15, GR_r15(%rdi)
 	pop	%rax
 	mov	%rax, GR_rdi(%rdi)
+	xor	%eax, %eax
+3:	/* both ways out: regs, then the host's callee-saved registers */
 	pop	%rdi
 	pop	%r15
 	pop	%r14
@@ -87,7 +82,6 @@ vmx_exit:
 	pop	%r12
 	pop	%rbx
 	pop	%rbp
-	xor	%eax, %eax
 	ret
 
 	.section .note.GNU-stack, "", @progbits
