@@ -397,6 +397,31 @@ static void test_bad_arguments(void **state)
 	fix_fini(&f);
 }
 
+/* The scanner's dirty-bit clears are batched: one invalidate per batch of
+ * up to 64 pages of a wake-up, not one per page (on hardware each is an
+ * INVEPT plus a shootdown).  Here one wake-up scans the whole VM. */
+static void test_invalidations_batched(void **state)
+{
+	enum { N = 1000 };
+	static uint64_t c[N];
+	struct fix f;
+	(void)state;
+	for (unsigned i = 0; i < N; i++)
+		c[i] = 5000 + i; /* all unique: no merges, so no merge invalidations */
+	fix_init(&f, N + 16, 1, 0);
+	assert_int_equal(fix_add_vm(&f, 0, c, N, 0), 0);
+	f.m.logging = true;
+	fake_log_clear(&f.m);
+	assert_int_equal(dedup_scan(f.d, N), N);
+	assert_int_equal(fix_stats(&f).full_scans, 1);
+	assert_int_equal(fake_count(&f.m, EV_DIRTY, ~0u), N);
+	assert_int_equal(fake_count(&f.m, EV_INVALIDATE, ~0u), (N + 63) / 64);
+	fake_log_clear(&f.m);
+	assert_int_equal(dedup_scan(f.d, N), N); /* the same for a later scan */
+	assert_int_equal(fake_count(&f.m, EV_INVALIDATE, ~0u), (N + 63) / 64);
+	fix_fini(&f);
+}
+
 static void test_metadata_budget(void **state)
 {
 	enum { N = 8192 };
@@ -433,6 +458,7 @@ int main(void)
 		cmocka_unit_test(test_self_inter_split),
 		cmocka_unit_test(test_vm_remove_drops_references),
 		cmocka_unit_test(test_bad_arguments),
+		cmocka_unit_test(test_invalidations_batched),
 		cmocka_unit_test(test_metadata_budget),
 	};
 	return cmocka_run_group_tests_name("dedup_engine", tests, NULL, NULL);
