@@ -183,6 +183,9 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 		Print(L"loader: dedupvisor.cfg:%d: %a\n", cerr.line, cerr.msg);
 		return fail("dedupvisor.cfg", "configuration refused");
 	}
+	for (i = 0; i < cfg.nrefused; i++)
+		Print(L"loader: dedupvisor.cfg:%d: VM refused: %a\n", cfg.refused[i].line,
+		      cfg.refused[i].msg);
 
 	/* 2. Hypervisor image. */
 	elf = read_file("dedupvisor.elf", 256ull << 20, "file larger than 256 MiB", &elflen, &why);

@@ -5,9 +5,9 @@
  * words; a global line is "KEY = VALUE" (spaces around '=' optional), a VM
  * line starts with the word "vm".  Keys are looked up in small tables that
  * give each value's range, so every check and every message comes from one
- * place.  The first error stops the parse: a half-understood configuration
- * must never start half its VMs.  No libc (see config.h), hence the small
- * string helpers below.
+ * place.  An error in a vm line refuses that VM (recorded with its line);
+ * any other error stops the parse: a half-understood configuration must
+ * never start.  No libc (see config.h), hence the small string helpers.
  */
 #include "config.h"
 
@@ -290,8 +290,13 @@ int config_parse(const char *text, size_t len, struct config *cfg,
 		if (nw == 0)
 			continue;
 		if (str_eq(w[0], "vm")) {
-			if (parse_vm(cfg, w, nw, line, err))
-				return -1;
+			struct config_error ve;
+			if (parse_vm(cfg, w, nw, line, &ve)) {
+				/* This VM alone is refused; the others stand. */
+				if (cfg->nrefused == CONFIG_MAX_VMS)
+					return fail(err, line, "too many refused VMs", 0, 0);
+				cfg->refused[cfg->nrefused++] = ve;
+			}
 			continue;
 		}
 		/* KEY = VALUE: exactly one word on each side of one '='. */

@@ -19,6 +19,9 @@
  * the hypervisor flip one byte of data page N-1 after the guest's round 1.
  * Numbers are decimal or 0x-hex.
  *
+ * A bad vm line refuses that VM and no other; a bad global line, a
+ * non-text file or more bad VMs than fit refuse the whole file.
+ *
  * The parser is freestanding C (no libc): the UEFI loader uses it to find
  * the guest images and to refuse a bad file before anything starts, the
  * hypervisor to build its VMs, the host tests to check every error.
@@ -50,6 +53,11 @@ struct vm_config {
 	unsigned line;    /* where it was defined */
 };
 
+struct config_error {
+	unsigned line;  /* 1-based; 0 when the error is about the whole file */
+	char msg[160];
+};
+
 struct config {
 	uint32_t cpus;
 	uint32_t dedup_run;
@@ -58,15 +66,14 @@ struct config {
 	uint32_t dedup_summary_scans;
 	unsigned nvms;
 	struct vm_config vm[CONFIG_MAX_VMS];
+	unsigned nrefused;                        /* bad vm lines, left out */
+	struct config_error refused[CONFIG_MAX_VMS];
 };
 
-struct config_error {
-	unsigned line;  /* 1-based; 0 when the error is about the whole file */
-	char msg[160];
-};
-
-/* Parses text[0..len) into *cfg (defaults first).  Returns 0, or -1 with the
- * first error's line and message in *err; *cfg is then not to be used. */
+/* Parses text[0..len) into *cfg (defaults first).  A bad vm line refuses
+ * that VM alone (cfg->refused names its line and why) and the others
+ * stand; any other error refuses the whole file: -1 with the line and the
+ * message in *err, and *cfg is then not to be used. */
 int config_parse(const char *text, size_t len, struct config *cfg,
 		 struct config_error *err);
 

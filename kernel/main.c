@@ -147,6 +147,9 @@ void kmain(struct boot_info *bi)
 		printf("config: %s:%u: %s\n", bi->files[0].name, cerr.line, cerr.msg);
 		power_off("configuration refused");
 	}
+	for (i = 0; i < cfg.nrefused; i++)
+		printf("config: %s:%u: VM refused: %s\n", bi->files[0].name, cfg.refused[i].line,
+		       cfg.refused[i].msg);
 	printf("config: %u VMs; dedup run=%u pages_to_scan=%u sleep_ms=%u\n", cfg.nvms,
 	       cfg.dedup_run, cfg.dedup_pages_to_scan, cfg.dedup_sleep_ms);
 	for (i = 0; i < cfg.nvms; i++)

@@ -17,12 +17,12 @@ ESP=$B/esp.img
 CASES=(
 "qemu-boot|qemu|60|2|256|$ESP|dedupvisor loader;;dedupvisor [0-9.]+: hypervisor started;;mem: [0-9]+ MiB usable RAM, [0-9]+ MiB free;;acpi: PM1a_CNT 0x[0-9a-f]+;;VT-x missing: \[CPUID.1:ECX.VMX\];;power: off \(VT-x missing\)"
 "bochs-memtest|bochs|300|2|256|$ESP|dedupvisor [0-9.]+: hypervisor started;;mem: [0-9]+ MiB usable;;IA32_FEATURE_CONTROL was unlocked;;EPT accessed/dirty bits +present;;VMX-preemption timer +present;;all required VT-x features present;;VMXON done;;smp: 2 CPUs online;;dedup: engine ready;;~vm beta vcpu 0: on CPU 1;;~vm alpha: round 3 verified 3328 pages, 0 errors;;~vm beta: round 3 verified 3328 pages, 0 errors;;~vm gamma: round 3 verified 3328 pages, 0 errors;;~\\[gamma\\] memtest: done, memory intact;;~summary: vm alpha: halted; rounds 3, errors 0;;!MISMATCH;;!CORRUPTED;;!stopped: ;;dedup: after [0-9]+ more full scans: saved 8763 \\(self 6711, inter 2052\\); recount of identical pages: 8763 \\(self 6711, inter 2052\\): exact;;power: off \\(all VMs finished\\)"
-"bochs-hostile|bochs|240|2|256|$OUT/img/hostile.img|VMXON done;;~vm oob: stopped: read guest-physical 0x201000, outside its 2 MiB of RAM;;~vm vmxon: stopped: triple fault;;~\\[hcall\\] hostile: all bad hypercalls refused;;~vm hcall: stopped: powered off by the guest, exit code 0;;~vm rowrite: stopped: write to read-only guest memory at 0xfffff000;;~vm triple: stopped: triple fault;;~vm mt0: round 2 verified 1664 pages, 0 errors;;~vm mt1: round 2 verified 1664 pages, 0 errors;;~summary: vm mt1: halted; rounds 2, errors 0;;!MISMATCH;;!CORRUPTED;;!containment failed;;~recount of identical pages: .*: exact;;power: off \\(all VMs finished\\)"
+"bochs-hostile|bochs|240|2|256|$OUT/img/hostile.img|loader: dedupvisor.cfg:8: VM refused: vcpus must be 1 to 64;;config: dedupvisor.cfg:8: VM refused: vcpus must be 1 to 64;;config: 7 VMs;;VMXON done;;~vm oob: stopped: read guest-physical 0x201000, outside its 2 MiB of RAM;;~vm vmxon: stopped: triple fault;;~\\[hcall\\] hostile: all bad hypercalls refused;;~vm hcall: stopped: powered off by the guest, exit code 0;;~vm rowrite: stopped: write to read-only guest memory at 0xfffff000;;~vm triple: stopped: triple fault;;~vm mt0: round 2 verified 1664 pages, 0 errors;;~vm mt1: round 2 verified 1664 pages, 0 errors;;~summary: vm mt1: halted; rounds 2, errors 0;;!MISMATCH;;!CORRUPTED;;!containment failed;;~recount of identical pages: .*: exact;;power: off \\(all VMs finished\\)"
 "bochs-domains|bochs|240|2|256|$OUT/img/domains.img|VMXON done;;~vm d0a: round 2 verified 1664 pages, 0 errors;;~vm d1a: round 2 verified 1664 pages, 0 errors;;!MISMATCH;;!stopped: ;;dedup: after [0-9]+ more full scans: saved 3865 \\(self 3351, inter 514\\); recount of identical pages: 3865 \\(self 3351, inter 514\\): exact;;power: off"
 "bochs-smp|bochs|240|2|256|$OUT/img/smp.img|smp: 2 CPUs online;;~vm duo vcpu 0: on CPU 0;;~vm duo vcpu 1: on CPU 1;;~vm duo vcpu 0: round 2 verified 832 pages, 0 errors;;~vm duo vcpu 1: round 2 verified 832 pages, 0 errors;;~vm solo: round 2 verified 1664 pages, 0 errors;;!MISMATCH;;!CORRUPTED;;!stopped: ;;~summary: 2 CPUs; INVEPT shootdown IPIs [1-9][0-9]*;;dedup: after [0-9]+ more full scans: saved 2748 \\(self 2234, inter 514\\); recount of identical pages: 2748 \\(self 2234, inter 514\\): exact;;power: off"
 "bochs-corrupt|bochs|240|1|128|$OUT/img/corrupt.img|VMXON done;;~vm bad: test: flipped one bit of the byte at guest-physical 0x1004d2;;~vm bad: MISMATCH at guest-physical 0x100000 offset 1232: expected [0-9a-f]{8} found [0-9a-f]{8};;~vm bad: round 2 verified 640 pages, 1 errors;;~\\[bad\\] memtest: done, memory CORRUPTED;;~vm good: round 2 verified 640 pages, 0 errors;;~\\[good\\] memtest: done, memory intact;;power: off"
 "bochs-oom|bochs|240|1|96|$OUT/img/oom.img|VMXON done;;~vm small: round 2 verified 640 pages, 0 errors;;~\\[small\\] memtest: done, memory intact;;~vm hog: out of memory: waiting for free frames;;~vm hog: stopped: out of memory: no frame freed in a full scan;;!MISMATCH;;!CORRUPTED;;!PANIC;;~recount of identical pages: .*: exact;;power: off \\(all VMs finished\\)"
-"bad-config|qemu|60|1|256|$OUT/img/bad-config.img|loader: dedupvisor.cfg:3: unknown VM key 'colour';;loader: nothing was started"
+"bad-config|qemu|60|1|256|$OUT/img/bad-config.img|loader: dedupvisor.cfg:3: 'cpus' needs a number;;loader: nothing was started"
 "missing-image|qemu|60|1|256|$OUT/img/missing-image.img|VM 'b' names image 'nope.bin';;loader: nope.bin: file not found;;loader: nothing was started"
 "oversized-image|qemu|60|1|256|$OUT/img/oversized-image.img|loader: big.bin: file larger than its VM's RAM;;loader: nothing was started"
 "truncated-elf|qemu|60|1|256|$OUT/img/truncated-elf.img|loader: dedupvisor.elf: .*truncated;;loader: nothing was started"
@@ -37,7 +37,7 @@ make_images() {
 	t=$(mktemp -d)
 	head -c 8192 /dev/urandom >"$t/small.bin"
 	head -c $((2 * 1048576 + 4096)) /dev/zero >"$t/big.bin"
-	printf 'cpus = 1\nvm a ram=1M image=small.bin\nvm b ram=1M image=small.bin colour=red\n' >"$t/bad.cfg"
+	printf 'dedup.run = 1\nvm a ram=1M image=small.bin\ncpus = many\n' >"$t/bad.cfg"
 	printf 'vm a ram=1M image=small.bin\nvm b ram=4M image=nope.bin\n' >"$t/missing.cfg"
 	printf 'vm a ram=2M image=big.bin\n' >"$t/over.cfg"
 	printf 'vm a ram=1M image=small.bin\n' >"$t/ok.cfg"
@@ -61,6 +61,7 @@ make_images() {
 		echo "vm hcall ram=2M image=hostile.bin seed=3"
 		echo "vm rowrite ram=2M image=hostile.bin seed=4"
 		echo "vm triple ram=2M image=hostile.bin seed=5"
+		echo "vm greedy ram=2M vcpus=99 image=hostile.bin"
 	} >"$t/hostile.cfg"
 	bash scripts/mkesp.sh "$d/hostile.img" $B/BOOTX64.EFI $B/dedupvisor.elf "$t/hostile.cfg" \
 		$B/guests/memtest.bin $B/guests/hostile.bin

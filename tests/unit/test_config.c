@@ -25,6 +25,16 @@ static void expect_error(const char *text, unsigned line, const char *fragment)
 		fail_msg("message '%s' lacks '%s'", err.msg, fragment);
 }
 
+/* A bad vm line: that VM alone is refused, naming its line. */
+static void expect_refused(const char *text, unsigned line, const char *fragment)
+{
+	assert_int_equal(parse(text), 0);
+	assert_int_equal(cfg.nrefused, 1);
+	assert_int_equal(cfg.refused[0].line, line);
+	if (!strstr(cfg.refused[0].msg, fragment))
+		fail_msg("message '%s' lacks '%s'", cfg.refused[0].msg, fragment);
+}
+
 static void test_defaults_and_globals(void **state)
 {
 	(void)state;
@@ -92,26 +102,34 @@ static void test_global_errors(void **state)
 static void test_vm_errors(void **state)
 {
 	(void)state;
-	expect_error("vm", 1, "needs a name");
-	expect_error("vm a/b ram=1M image=x", 1, "bad VM name");
-	expect_error("vm a ram=1M image=x\nvm a ram=1M image=y", 2, "duplicate VM name 'a'");
-	expect_error("vm a image=x", 1, "needs ram=");
-	expect_error("vm a ram=1M", 1, "needs image=");
-	expect_error("vm a ram=1M image=../etc", 1, "bad image file name");
-	expect_error("vm a ram=1M image=x color=red", 1, "unknown VM key 'color'");
-	expect_error("vm a ram=1M image=x vcpus", 1, "expected key=value");
-	expect_error("vm a ram=1M image=x vcpus=", 1, "expected key=value");
-	expect_error("vm a ram=12Q image=x", 1, "bad number '12Q'");
-	expect_error("vm a ram=1000 image=x", 1, "multiple of 4K");
-	expect_error("vm a ram=512K image=x", 1, "between 1M and 64G");
-	expect_error("vm a ram=65G image=x", 1, "between 1M and 64G");
-	expect_error("vm a ram=99999999999G image=x", 1, "bad number");
-	expect_error("vm a ram=1M image=x vcpus=0", 1, "vcpus must be 1 to 64");
-	expect_error("vm a ram=1M image=x vcpus=65", 1, "vcpus must be 1 to 64");
-	expect_error("vm a ram=1M image=x domain=70000", 1, "domain must be");
-	expect_error("vm a ram=1M image=x entry=0x100000", 1, "entry lies outside");
-	expect_error("vm a ram=2M image=x inter=200 ws=57", 1, "recipe pages exceed");
-	expect_error("vm a ram=2M image=x rounds=abc", 1, "bad number 'abc'");
+	/* The others stand: a good VM before and after the bad line. */
+	assert_int_equal(parse("vm a ram=1M image=x\nvm b ram=9Q image=y\nvm c ram=1M image=z"), 0);
+	assert_int_equal(cfg.nvms, 2);
+	assert_non_null(config_find_vm(&cfg, "a"));
+	assert_non_null(config_find_vm(&cfg, "c"));
+	assert_null(config_find_vm(&cfg, "b"));
+	assert_int_equal(cfg.nrefused, 1);
+	assert_int_equal(cfg.refused[0].line, 2);
+	expect_refused("vm", 1, "needs a name");
+	expect_refused("vm a/b ram=1M image=x", 1, "bad VM name");
+	expect_refused("vm a ram=1M image=x\nvm a ram=1M image=y", 2, "duplicate VM name 'a'");
+	expect_refused("vm a image=x", 1, "needs ram=");
+	expect_refused("vm a ram=1M", 1, "needs image=");
+	expect_refused("vm a ram=1M image=../etc", 1, "bad image file name");
+	expect_refused("vm a ram=1M image=x color=red", 1, "unknown VM key 'color'");
+	expect_refused("vm a ram=1M image=x vcpus", 1, "expected key=value");
+	expect_refused("vm a ram=1M image=x vcpus=", 1, "expected key=value");
+	expect_refused("vm a ram=12Q image=x", 1, "bad number '12Q'");
+	expect_refused("vm a ram=1000 image=x", 1, "multiple of 4K");
+	expect_refused("vm a ram=512K image=x", 1, "between 1M and 64G");
+	expect_refused("vm a ram=65G image=x", 1, "between 1M and 64G");
+	expect_refused("vm a ram=99999999999G image=x", 1, "bad number");
+	expect_refused("vm a ram=1M image=x vcpus=0", 1, "vcpus must be 1 to 64");
+	expect_refused("vm a ram=1M image=x vcpus=65", 1, "vcpus must be 1 to 64");
+	expect_refused("vm a ram=1M image=x domain=70000", 1, "domain must be");
+	expect_refused("vm a ram=1M image=x entry=0x100000", 1, "entry lies outside");
+	expect_refused("vm a ram=2M image=x inter=200 ws=57", 1, "recipe pages exceed");
+	expect_refused("vm a ram=2M image=x rounds=abc", 1, "bad number 'abc'");
 }
 
 static void test_file_errors(void **state)
@@ -135,7 +153,8 @@ static void test_file_errors(void **state)
 		snprintf(l, sizeof(l), "vm v%d ram=1M image=x\n", i);
 		strcat(buf, l);
 	}
-	expect_error(buf, 17, "too many VMs");
+	expect_refused(buf, 17, "too many VMs");
+	assert_int_equal(cfg.nvms, 16);
 }
 
 int main(void)
