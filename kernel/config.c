@@ -104,6 +104,7 @@ static const struct num_key global_keys[] = {
 	{ "dedup.pages_to_scan", 1, 1u << 24, CFG_OFF(dedup_pages_to_scan) },
 	{ "dedup.sleep_ms",      0, 60000,   CFG_OFF(dedup_sleep_ms) },
 	{ "dedup.summary_scans", 0, 1000000, CFG_OFF(dedup_summary_scans) },
+	{ "dedup.scanner",       0, 1,       CFG_OFF(dedup_scanner) },
 };
 #define NGLOBAL (sizeof(global_keys) / sizeof(global_keys[0]))
 
@@ -126,7 +127,7 @@ static int parse_global(struct config *cfg, char *key, char *val,
 	}
 	return fail(err, line, "unknown setting '", key,
 		    "' (known: cpus, dedup.run, dedup.pages_to_scan, dedup.sleep_ms, "
-		    "dedup.summary_scans)");
+		    "dedup.summary_scans, dedup.scanner)");
 }
 
 static int valid_name(const char *s)

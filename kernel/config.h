@@ -8,7 +8,8 @@
  *
  * Global keys: cpus (CPUs to run on, 0 = all), dedup.run (0/1),
  * dedup.pages_to_scan, dedup.sleep_ms, dedup.summary_scans (a one-line
- * summary every N full scans, 0 = none).  VM keys: ram (required; bytes with
+ * summary every N full scans, 0 = none), dedup.scanner (0: the scanner runs
+ * between vCPU slices on the boot CPU; 1: on a CPU of its own, the last).  VM keys: ram (required; bytes with
  * optional K/M/G suffix, multiple of 4 KiB), vcpus (default 1), image
  * (required; a file in the ESP's \dedupvisor\ folder), entry (guest-physical
  * entry point, default 0x1000), domain (sharing domain, default 0), and the
@@ -64,6 +65,7 @@ struct config {
 	uint32_t dedup_pages_to_scan;
 	uint32_t dedup_sleep_ms;
 	uint32_t dedup_summary_scans;
+	uint32_t dedup_scanner;  /* 0: between vCPU slices on the boot CPU; 1: a CPU of its own */
 	unsigned nvms;
 	struct vm_config vm[CONFIG_MAX_VMS];
 	unsigned nrefused;                        /* bad vm lines, left out */

@@ -171,7 +171,7 @@ void kmain(struct boot_info *bi)
 	if (sharing_init(&cfg))
 		power_off("the dedup engine could not start");
 	start_vms(bi);
-	sched_place();
+	sched_place(cfg.dedup_scanner != 0);
 	console.scan = cfg.dedup_run != 0;
 	console.summary_scans = cfg.dedup_summary_scans;
 	printf("console: type 'help' on COM1 for commands\n");

@@ -5,8 +5,10 @@
  * (i + j) mod n).  Each CPU runs rounds over its own vCPUs; a slice is
  * bounded by the VMX-preemption timer, so a guest that never exits cannot
  * keep the CPU.  All of this runs under hv_lock, dropped only while a
- * guest runs.  The boot CPU also polls the console and runs a scanner step
- * (pages_to_scan pages) after each of its rounds.
+ * guest runs.  The boot CPU also polls the console; the scanner runs a step
+ * (pages_to_scan pages) after each of the boot CPU's rounds, or, with
+ * dedup.scanner = 1 and two CPUs or more, on the last CPU, which then runs
+ * no vCPU: merges there happen while the guests run on the others.
  *
  * A vCPU waiting for a frame is retried every round.  If every vCPU still
  * running is waiting, and a whole full scan frees nothing, their VMs are
@@ -26,19 +28,25 @@
 
 static volatile unsigned aps_done;
 static volatile bool go; /* the VMs exist and are placed: APs may start */
+static volatile bool finished; /* no vCPU anywhere is left running */
+static unsigned scanner_cpu = ~0u; /* the scanner's own CPU, if any */
 
 static bool active(const struct vcpu *v)
 {
 	return v->state == VCPU_RUNNABLE || v->state == VCPU_WAITING;
 }
 
-/* Places every vCPU on an online CPU. */
-void sched_place(void)
+/* Places every vCPU on an online CPU (not on the scanner's own). */
+void sched_place(bool own_scanner_cpu)
 {
 	unsigned online[MAX_CPUS], n = 0, i, j;
 	for (i = 0; i < MAX_CPUS; i++)
 		if (percpus[i].online)
 			online[n++] = i;
+	if (own_scanner_cpu && n >= 2) {
+		scanner_cpu = online[--n];
+		printf("dedup: scanner on CPU %u, vCPUs on the others\n", scanner_cpu);
+	}
 	for (i = 0; i < nvms; i++)
 		for (j = 0; j < vms[i].nvcpus; j++)
 			vms[i].vcpu[j].cpu = online[(i + j) % n];
@@ -100,6 +108,21 @@ static int all_starved(void)
 	return act == 0 ? -1 : act == starved;
 }
 
+/* One scanner step and, every summary_scans full scans, a summary. */
+static void scan_step(void)
+{
+	static uint64_t last_scans;
+	struct dedup_stats st;
+	if (!console.scan)
+		return;
+	sharing_scan_step();
+	dedup_get_stats(engine, &st);
+	if (st.full_scans != last_scans && console.summary_scans &&
+	    st.full_scans % console.summary_scans == 0)
+		sharing_summary("running");
+	last_scans = st.full_scans;
+}
+
 /* Lets other CPUs take the lock for a moment. */
 static void breathe(void)
 {
@@ -119,6 +142,12 @@ void ap_work(unsigned cpu)
 		cpu_relax();
 	}
 	hv_lock();
+	if (cpu == scanner_cpu) {
+		while (!finished) {
+			scan_step();
+			breathe();
+		}
+	}
 	while (mine_active(cpu)) {
 		bool ran = false;
 		run_round(cpu, &ran);
@@ -135,7 +164,7 @@ void ap_work(unsigned cpu)
 
 void sched_run(void)
 {
-	uint64_t stuck_since = ~0ull, last_scans = 0;
+	uint64_t stuck_since = ~0ull;
 	int st_all;
 
 	for (;;) {
@@ -144,13 +173,9 @@ void sched_run(void)
 
 		run_round(0, &ran);
 		console_poll();
-		if (console.scan)
-			sharing_scan_step();
+		if (scanner_cpu == ~0u)
+			scan_step();
 		dedup_get_stats(engine, &st);
-		if (console.scan && st.full_scans != last_scans && console.summary_scans &&
-		    st.full_scans % console.summary_scans == 0)
-			sharing_summary("running");
-		last_scans = st.full_scans;
 		st_all = all_starved();
 		if (st_all < 0)
 			break;
@@ -172,6 +197,7 @@ void sched_run(void)
 			breathe();
 	}
 	/* Every vCPU is done; wait for the APs to notice. */
+	finished = true;
 	while (aps_done + 1 < ncpus)
 		breathe();
 }

@@ -1,8 +1,10 @@
 /* sched.h - run the VMs' vCPUs (see sched.c). */
 #ifndef KERNEL_SCHED_H
 #define KERNEL_SCHED_H
-/* Places every vCPU on an online CPU (before sched_run). */
-void sched_place(void);
+#include <stdbool.h>
+/* Places every vCPU on an online CPU (before sched_run); with
+ * own_scanner_cpu and two CPUs or more, the last one is the scanner's. */
+void sched_place(bool own_scanner_cpu);
 /* On the boot CPU, with hv_lock held: runs its vCPUs, the console and the
  * scanner until no vCPU anywhere is left running. */
 void sched_run(void);

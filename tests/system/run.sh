@@ -18,7 +18,7 @@ CASES=(
 "qemu-boot|qemu|60|2|256|$ESP|dedupvisor loader;;dedupvisor [0-9.]+: hypervisor started;;mem: [0-9]+ MiB usable RAM, [0-9]+ MiB free;;acpi: PM1a_CNT 0x[0-9a-f]+;;VT-x missing: \[CPUID.1:ECX.VMX\];;power: off \(VT-x missing\)"
 "bochs-memtest|bochs|300|2|256|$ESP|dedupvisor [0-9.]+: hypervisor started;;mem: [0-9]+ MiB usable;;IA32_FEATURE_CONTROL was unlocked;;EPT accessed/dirty bits +present;;VMX-preemption timer +present;;all required VT-x features present;;VMXON done;;smp: 2 CPUs online;;dedup: engine ready;;~vm beta vcpu 0: on CPU 1;;~vm alpha: round 3 verified 3328 pages, 0 errors;;~vm beta: round 3 verified 3328 pages, 0 errors;;~vm gamma: round 3 verified 3328 pages, 0 errors;;~\\[gamma\\] memtest: done, memory intact;;~summary: vm alpha: halted; rounds 3, errors 0;;!MISMATCH;;!CORRUPTED;;!stopped: ;;dedup: after [0-9]+ more full scans: saved 8763 \\(self 6711, inter 2052\\); recount of identical pages: 8763 \\(self 6711, inter 2052\\): exact;;power: off \\(all VMs finished\\)"
 "bochs-hostile|bochs|240|2|256|$OUT/img/hostile.img|loader: dedupvisor.cfg:8: VM refused: vcpus must be 1 to 64;;config: dedupvisor.cfg:8: VM refused: vcpus must be 1 to 64;;config: 7 VMs;;VMXON done;;~vm oob: stopped: read guest-physical 0x201000, outside its 2 MiB of RAM;;~vm vmxon: stopped: triple fault;;~\\[hcall\\] hostile: all bad hypercalls refused;;~vm hcall: stopped: powered off by the guest, exit code 0;;~vm rowrite: stopped: write to read-only guest memory at 0xfffff000;;~vm triple: stopped: triple fault;;~vm mt0: round 2 verified 1664 pages, 0 errors;;~vm mt1: round 2 verified 1664 pages, 0 errors;;~summary: vm mt1: halted; rounds 2, errors 0;;!MISMATCH;;!CORRUPTED;;!containment failed;;~recount of identical pages: .*: exact;;power: off \\(all VMs finished\\)"
-"bochs-domains|bochs|240|2|256|$OUT/img/domains.img|VMXON done;;~vm d0a: round 2 verified 1664 pages, 0 errors;;~vm d1a: round 2 verified 1664 pages, 0 errors;;!MISMATCH;;!stopped: ;;dedup: after [0-9]+ more full scans: saved 3865 \\(self 3351, inter 514\\); recount of identical pages: 3865 \\(self 3351, inter 514\\): exact;;power: off"
+"bochs-domains|bochs|240|2|256|$OUT/img/domains.img|VMXON done;;dedup: scanner on CPU 1, vCPUs on the others;;~vm d0a vcpu 0: on CPU 0;;~vm d1a vcpu 0: on CPU 0;;~vm d0a: round 2 verified 1664 pages, 0 errors;;~vm d1a: round 2 verified 1664 pages, 0 errors;;!MISMATCH;;!stopped: ;;dedup: after [0-9]+ more full scans: saved 3865 \\(self 3351, inter 514\\); recount of identical pages: 3865 \\(self 3351, inter 514\\): exact;;power: off"
 "bochs-smp|bochs|240|2|256|$OUT/img/smp.img|smp: 2 CPUs online;;~vm duo vcpu 0: on CPU 0;;~vm duo vcpu 1: on CPU 1;;~vm duo vcpu 0: round 2 verified 832 pages, 0 errors;;~vm duo vcpu 1: round 2 verified 832 pages, 0 errors;;~vm solo: round 2 verified 1664 pages, 0 errors;;!MISMATCH;;!CORRUPTED;;!stopped: ;;~summary: 2 CPUs; INVEPT shootdown IPIs [1-9][0-9]*;;dedup: after [0-9]+ more full scans: saved 2748 \\(self 2234, inter 514\\); recount of identical pages: 2748 \\(self 2234, inter 514\\): exact;;power: off"
 "bochs-corrupt|bochs|240|1|128|$OUT/img/corrupt.img|VMXON done;;~vm bad: test: flipped one bit of the byte at guest-physical 0x1004d2;;~vm bad: MISMATCH at guest-physical 0x100000 offset 1232: expected [0-9a-f]{8} found [0-9a-f]{8};;~vm bad: round 2 verified 640 pages, 1 errors;;~\\[bad\\] memtest: done, memory CORRUPTED;;~vm good: round 2 verified 640 pages, 0 errors;;~\\[good\\] memtest: done, memory intact;;power: off"
 "bochs-oom|bochs|240|1|96|$OUT/img/oom.img|VMXON done;;~vm small: round 2 verified 640 pages, 0 errors;;~\\[small\\] memtest: done, memory intact;;~vm hog: out of memory: waiting for free frames;;~vm hog: stopped: out of memory: no frame freed in a full scan;;!MISMATCH;;!CORRUPTED;;!PANIC;;~recount of identical pages: .*: exact;;power: off \\(all VMs finished\\)"
@@ -66,10 +66,14 @@ make_images() {
 	bash scripts/mkesp.sh "$d/hostile.img" $B/BOOTX64.EFI $B/dedupvisor.elf "$t/hostile.cfg" \
 		$B/guests/memtest.bin $B/guests/hostile.bin
 	# Two sharing domains: d0a and d0b may share, d1a shares with nobody.
-	for v in "d0a 0 1" "d0b 0 2" "d1a 1 3"; do
-		set -- $v
-		echo "vm $1 ram=8M image=memtest.bin domain=$2 seed=$3 rounds=2 inter=512 dup=256 zero=512 unique=256 ws=128"
-	done >"$t/domains.cfg"
+	# ...with the scanner on a CPU of its own.
+	{
+		echo "dedup.scanner = 1"
+		for v in "d0a 0 1" "d0b 0 2" "d1a 1 3"; do
+			set -- $v
+			echo "vm $1 ram=8M image=memtest.bin domain=$2 seed=$3 rounds=2 inter=512 dup=256 zero=512 unique=256 ws=128"
+		done
+	} >"$t/domains.cfg"
 	bash scripts/mkesp.sh "$d/domains.img" $B/BOOTX64.EFI $B/dedupvisor.elf "$t/domains.cfg" $B/guests/memtest.bin
 	# Frame exhaustion: hog's unique pages need more frames than exist.
 	{
