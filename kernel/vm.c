@@ -54,18 +54,18 @@ void vm_stop(struct vm *vm, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(vm->why, sizeof(vm->why), fmt, ap);
 	va_end(ap);
-	for (i = 0; i < vm->nvcpus; i++)
-		vm->vcpu[i].state = VCPU_DONE;
+	for (i = 0; i < vm->nvcpus; i++) /* before any shootdown: see vcpu_run_slice */
+		__atomic_store_n(&vm->vcpu[i].state, VCPU_DONE, __ATOMIC_RELEASE);
 	printf("vm %s: stopped: %s\n", vm->name, vm->why);
 	if (vm->in_engine) {
+		/* The engine invalidates on every CPU before it frees anything;
+		 * the parameter page goes last, after that. */
 		struct ept_leaf l;
-		if (ept_lookup(&vm->ept, GUEST_PARAMS_GPA, &l) == 0) {
-			ept_unmap(&vm->ept, GUEST_PARAMS_GPA);
-			if (frames_free(&frames, l.hpa))
-				printf("vm %s: parameter page not freed\n", vm->name);
-		}
+		bool params = ept_lookup(&vm->ept, GUEST_PARAMS_GPA, &l) == 0;
 		sharing_remove_vm(vm);
 		vm->in_engine = false;
+		if (params && frames_free(&frames, l.hpa))
+			printf("vm %s: parameter page not freed\n", vm->name);
 	}
 }
 

@@ -213,14 +213,23 @@ void vcpu_run_slice(struct vcpu *v)
 		int failed;
 
 		/* The guest runs without the hypervisor lock; any INVEPT request
-		 * is answered first (one that comes later makes the guest exit). */
+		 * is answered first (one that comes later makes the guest exit).
+		 * Then the state is read again: a CPU stopping this VM sets it
+		 * before its shootdown, and frees the VM's memory only after our
+		 * answer - so a VM stopped meanwhile is never entered. */
 		hv_unlock();
 		flush_poll();
+		if (__atomic_load_n(&v->state, __ATOMIC_ACQUIRE) != VCPU_RUNNABLE) {
+			hv_lock();
+			return;
+		}
 		fxrstor(v->fpu);
 		failed = vmx_enter(&v->regs, v->launched);
 		fxsave(v->fpu);
 		flush_poll();
 		hv_lock();
+		if (v->state != VCPU_RUNNABLE)
+			return; /* its VM was stopped from another CPU while it ran: drop the exit */
 		if (failed) {
 			vm_stop(v->vm, "VM entry failed: VM-instruction error %u",
 				vmcs_read32(VM_INSTRUCTION_ERROR));
