@@ -39,7 +39,8 @@
  *
  * Merge order (merge.c): write-protect the candidate -> invalidate -> compare
  * all 4 KiB -> remap it read-only to the shared frame -> invalidate -> free
- * the duplicate frame.  COW break (cow.c) is the mirror: allocate -> copy ->
+ * the duplicate frame (those last two once per scanner batch of up to 64
+ * pages, for all its merges).  COW break (cow.c) is the mirror: allocate -> copy ->
  * remap read-write -> invalidate, and with one sharer left, no copy at all.
  *
  * Sharing domains.  Each VM belongs to a domain; frames (zero frames too)

@@ -84,6 +84,11 @@ struct dedup {
 	struct sharer *cnt;
 	uint32_t cnt_mask, cnt_used;
 
+	/* Duplicates merged away, freed after one invalidate per VM (merge.c). */
+	uint64_t pend_free[64];
+	unsigned npend;
+	uint64_t pend_vms;    /* bit v: VM v has remaps not yet invalidated */
+
 	uint32_t zero_csum;
 	uint64_t n_state[4];
 	struct dedup_stats st; /* counters; derived fields filled by get_stats */
@@ -113,5 +118,6 @@ uint32_t sharers_remove(struct dedup *d, uint32_t sfid, unsigned vm);
 
 /* merge.c */
 void merge_candidate(struct dedup *d, unsigned vm, uint64_t gfn, uint64_t frame, uint32_t csum);
+void merge_flush(struct dedup *d);
 
 #endif

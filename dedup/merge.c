@@ -17,6 +17,14 @@
  *   5. invalidate: after this nobody reads the duplicate frame any more
  *   6. free the duplicate frame
  *
+ * Steps 5 and 6 are batched: the duplicate is queued, and one invalidate
+ * per VM touched, then the frees, come at the end of each scanner batch
+ * of up to 64 pages (merge_flush).  That is safe because
+ * after step 1's invalidate no translation anywhere can write the
+ * duplicate, and until it is freed its content is the shared frame's: a
+ * stale read-only translation reads the right bytes.  Every merge still
+ * costs one invalidate (step 2), not two.
+ *
  * Memory the merge needs (a shared-frame slot, sharer-table room) is
  * reserved before step 1, so a merge never stops half-way for lack of it.
  */
@@ -37,11 +45,25 @@ static int map(struct dedup *d, unsigned vm, uint64_t gfn, uint64_t frame, bool 
 /* Steps 4-6, common to both merges: the candidate, write-protected and
  * found equal, is remapped read-only to shared frame sfid; after the
  * invalidate nobody reads its old frame any more, which is then freed. */
+void merge_flush(struct dedup *d)
+{
+	unsigned v, i;
+	for (v = 0; v < DEDUP_MAX_VMS; v++)                  /* 5 */
+		if (d->pend_vms & (1ull << v))
+			d->ops.invalidate(d->ops.ctx, v);
+	for (i = 0; i < d->npend; i++)                       /* 6 */
+		d->ops.frame_free(d->ops.ctx, d->pend_free[i]);
+	d->npend = 0;
+	d->pend_vms = 0;
+}
+
 static void finish_merge(struct dedup *d, unsigned vm, uint64_t gfn, uint64_t frame, uint32_t sfid)
 {
 	map(d, vm, gfn, d->sf[sfid].frame, false);           /* 4 */
-	d->ops.invalidate(d->ops.ctx, vm);                   /* 5 */
-	d->ops.frame_free(d->ops.ctx, frame);                /* 6 */
+	d->pend_vms |= 1ull << vm;                           /* 5 and 6, batched */
+	d->pend_free[d->npend++] = frame;
+	if (d->npend == sizeof(d->pend_free) / sizeof(d->pend_free[0]))
+		merge_flush(d);
 	sharers_add(d, sfid, vm);
 	set_state(d, &d->vm[vm].pages[gfn], DP_SHARED, sfid);
 	d->st.merges++;

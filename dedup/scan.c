@@ -100,6 +100,7 @@ uint64_t dedup_scan(struct dedup *d, uint64_t n)
 				d->cur_gfn = 0;
 			}
 		}
+		merge_flush(d); /* the batch's merges: one invalidate per VM, then frees */
 		if (d->cur_vm == DEDUP_MAX_VMS) { /* a full scan is complete */
 			if (d->scan_visits)
 				d->st.full_scans++;

@@ -38,6 +38,7 @@ void dedup_destroy(struct dedup *d)
 	unsigned v;
 	if (!d)
 		return;
+	merge_flush(d);
 	for (v = 0; v < DEDUP_MAX_VMS; v++)
 		free(d->vm[v].pages);
 	free(d->uheads);
@@ -131,6 +132,7 @@ int dedup_vm_remove(struct dedup *d, unsigned vm)
 
 	if (vm >= DEDUP_MAX_VMS || !d->vm[vm].pages)
 		return DEDUP_ENOENT;
+	merge_flush(d); /* no frame of this VM may wait in the queue */
 	v = &d->vm[vm];
 	for (g = 0; g < v->npages; g++) {
 		struct dpage *p = &v->pages[g];
