@@ -3,5 +3,4 @@
 #define KERNEL_HEAP_H
 #include <stddef.h>
 void heap_init(void *base, size_t size);
-size_t heap_left(void);
 #endif

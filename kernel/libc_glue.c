@@ -27,11 +27,6 @@ void heap_init(void *base, size_t size)
 	heap_end = (char *)base + size;
 }
 
-size_t heap_left(void)
-{
-	return (size_t)(heap_end - heap_cur);
-}
-
 void *sbrk(ptrdiff_t inc)
 {
 	char *old = heap_cur;

@@ -17,7 +17,6 @@
 #include <stdio.h>
 
 #include "console.h"
-#include "frames.h"
 #include "sched.h"
 #include "sharing.h"
 #include "vm.h"

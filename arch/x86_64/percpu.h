@@ -23,7 +23,6 @@ struct percpu {
 	uint64_t current_vmcs;
 	volatile uint64_t flush_req;  /* INVEPT requests from other CPUs... */
 	volatile uint64_t flush_done; /* ...and how many this CPU has done */
-	volatile bool in_guest;
 	bool online;
 	uint64_t shootdowns_sent;
 };

@@ -74,31 +74,22 @@ static void apic_init(void)
 	lapic_x2 = (v & APIC_X2APIC) != 0;
 }
 
-static uint64_t apic_base(void)
-{
-	return lapic_base;
-}
-
-static int x2apic(void)
-{
-	return lapic_x2;
-}
 
 static uint32_t apic_id(void)
 {
-	if (x2apic())
+	if (lapic_x2)
 		return (uint32_t)rdmsr(0x802);
-	return *(volatile uint32_t *)(uintptr_t)(apic_base() + LAPIC_ID) >> 24;
+	return *(volatile uint32_t *)(uintptr_t)(lapic_base + LAPIC_ID) >> 24;
 }
 
 static void send_ipi(uint32_t dest, uint32_t icr_low)
 {
-	if (x2apic()) {
+	if (lapic_x2) {
 		wrmsr(0x830, ((uint64_t)dest << 32) | icr_low);
 		return;
 	}
-	volatile uint32_t *icr = (volatile uint32_t *)(uintptr_t)(apic_base() + LAPIC_ICR_LO);
-	*(volatile uint32_t *)(uintptr_t)(apic_base() + LAPIC_ICR_HI) = dest << 24;
+	volatile uint32_t *icr = (volatile uint32_t *)(uintptr_t)(lapic_base + LAPIC_ICR_LO);
+	*(volatile uint32_t *)(uintptr_t)(lapic_base + LAPIC_ICR_HI) = dest << 24;
 	*icr = icr_low;
 	while (*icr & (1u << 12)) /* delivery pending */
 		cpu_relax();
