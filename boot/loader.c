@@ -24,8 +24,8 @@
 #include "boot_info.h"
 #include "elf_check.h"
 #include "mmap_convert.h"
-#include "../kernel/config.h"
-#include "../arch/x86_64/pt_build.h"
+#include "config.h"
+#include "pt_build.h"
 
 #define DIR L"\\dedupvisor\\"
 #define MAX_REGIONS 1024
@@ -149,6 +149,8 @@ static UINT64 memory_top(void)
 	return top;
 }
 
+/* Called by gnu-efi's crt0 (SysV ABI, not EFIAPI: the project's ENVIRONMENT notes). */
+EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st);
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 {
 	static struct config cfg; /* ~2 KiB: keep it off the firmware's stack */

@@ -152,5 +152,8 @@ int dedup_cow_break(struct dedup *d, unsigned vm, uint64_t gfn);
 void dedup_get_stats(const struct dedup *d, struct dedup_stats *s);
 int dedup_get_vm_stats(const struct dedup *d, unsigned vm, struct dedup_vm_stats *s);
 uint64_t dedup_metadata_bytes(const struct dedup *d);
+/* The most metadata the engine may hold at once for `pages` tracked pages
+ * (resizes included): what a heap must be sized for. */
+uint64_t dedup_metadata_max(uint64_t pages);
 
 #endif

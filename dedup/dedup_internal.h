@@ -39,49 +39,69 @@ _Static_assert(sizeof(struct dpage) == 8, "8 bytes of metadata per guest page");
 static inline unsigned dp_state(const struct dpage *p) { return p->word >> DP_INDEX_BITS; }
 static inline uint32_t dp_index(const struct dpage *p) { return p->word & DP_INDEX_MASK; }
 
-/* Unstable links pack (vm, gfn): 6 + 24 bits. */
-static inline uint32_t link_pack(unsigned vm, uint64_t gfn) { return (uint32_t)vm << 24 | (uint32_t)gfn; }
-static inline unsigned link_vm(uint32_t l) { return l >> 24; }
-static inline uint64_t link_gfn(uint32_t l) { return l & 0xFFFFFF; }
+/* Unstable links pack (vm, gfn) into the 30-bit index: 6 + 24 bits. */
+#define LINK_VM_BITS  6
+#define LINK_GFN_BITS 24
+static inline uint32_t link_pack(unsigned vm, uint64_t gfn) { return (uint32_t)vm << LINK_GFN_BITS | (uint32_t)gfn; }
+static inline unsigned link_vm(uint32_t l) { return l >> LINK_GFN_BITS; }
+static inline uint64_t link_gfn(uint32_t l) { return l & ((1u << LINK_GFN_BITS) - 1); }
+
+/* The bit budget, asserted: why 63 VMs and 2^24 pages per VM. */
+_Static_assert(LINK_VM_BITS + LINK_GFN_BITS == DP_INDEX_BITS,
+	       "a (vm, gfn) link fills exactly the index bits of dpage.word");
+_Static_assert(DEDUP_MAX_VMS <= (1u << LINK_VM_BITS) - 1,
+	       "VM ids need LINK_VM_BITS, and VM id 63 is never used: with gfn 2^24-1 it would be DP_NIL");
+_Static_assert(DEDUP_MAX_PAGES <= (1u << LINK_GFN_BITS), "a gfn fits LINK_GFN_BITS");
 
 #define SF_USED 1u
 #define SF_ZERO 2u          /* content is all zeros: a domain's zero frame */
 #define SF_MAX  (1u << 25)  /* shared-frame ids fit the sharer-count key */
 
+/* One shared frame (or a domain's zero frame): what the stable index holds. */
 struct sframe {
-	uint64_t frame;
-	uint32_t csum;
-	uint32_t next;   /* stable chain, or free list */
-	uint32_t refs;   /* mappings: sum of c_v */
-	uint8_t nvms;    /* k: VMs with c_v > 0 */
-	uint8_t flags;
-	uint16_t domain;
+	uint64_t frame;  /* the host frame every sharer maps read-only */
+	uint32_t csum;   /* its content's checksum: the stable index's key */
+	uint32_t next;   /* next id in its stable bucket's chain, or in the free list */
+	uint32_t refs;   /* mappings: sum of c_v over the VMs that map it */
+	uint8_t nvms;    /* k: VMs with c_v > 0 (for the self/inter-VM split) */
+	uint8_t flags;   /* SF_USED, SF_ZERO */
+	uint16_t domain; /* the sharing domain; never mapped outside it */
 };
 _Static_assert(sizeof(struct sframe) == 24, "24 bytes per shared frame");
+_Static_assert(SF_MAX <= DP_NIL, "a shared-frame id fits dpage.word's index, DP_NIL excluded");
+_Static_assert(DEDUP_MAX_VMS <= UINT8_MAX, "k, the VMs of one frame, fits sframe.nvms");
+_Static_assert((uint64_t)DEDUP_MAX_VMS * DEDUP_MAX_PAGES <= UINT32_MAX,
+	       "every page of every VM mapping one frame still fits sframe.refs");
 
-struct sharer { uint32_t key, count; }; /* key = (sfid << 6 | vm) + 1; 0 = empty */
+/* c_v for one (shared frame, VM): an open-addressing table entry. */
+struct sharer { uint32_t key, count; }; /* key = (sfid << LINK_VM_BITS | vm) + 1; 0 = empty */
+_Static_assert((((uint64_t)SF_MAX - 1) << LINK_VM_BITS | DEDUP_MAX_VMS) + 1 <= UINT32_MAX,
+	       "a sharer key of any shared frame and VM fits 32 bits, 0 left for empty");
 
+/* One registered VM. */
 struct dvm {
-	struct dpage *pages; /* NULL: slot unused */
+	struct dpage *pages; /* npages entries, indexed by gfn; NULL: slot unused */
 	uint64_t npages;
-	uint16_t domain;
-	uint64_t zero, merged, self;
+	uint16_t domain;     /* its sharing domain */
+	uint64_t zero;       /* its pages mapped to the zero frame */
+	uint64_t merged;     /* its pages mapped to a shared or zero frame */
+	uint64_t self;       /* Barker's self-sharing: sum over frames of c_v - 1 */
 };
 
 struct dedup {
-	struct dedup_ops ops;
-	struct dedup_knobs knobs;
+	struct dedup_ops ops;     /* the machine (dedup_ops.h), copied at create */
+	struct dedup_knobs knobs; /* KSM's knobs, changed by the caller at will */
 	struct dvm vm[DEDUP_MAX_VMS];
 
-	unsigned cur_vm;      /* the cursor */
+	unsigned cur_vm;      /* the cursor: the next page a scan visits */
 	uint64_t cur_gfn;
 	uint64_t scan_visits; /* visits in the current full scan */
 
-	uint32_t *uheads, umask;
-	uint32_t *sheads, smask;
-	struct sframe *sf;
-	uint32_t sf_cap, sf_top, sf_free, sf_live;
-	struct sharer *cnt;
+	uint32_t *uheads, umask; /* unstable index: umask + 1 buckets of link heads */
+	uint32_t *sheads, smask; /* stable index: smask + 1 buckets of sframe ids */
+	struct sframe *sf;       /* shared frames by id: sf_cap slots, sf_top used so far */
+	uint32_t sf_cap, sf_top, sf_free, sf_live; /* sf_free: free-list head; sf_live: in use */
+	struct sharer *cnt;      /* sharer counts: cnt_mask + 1 slots, cnt_used filled */
 	uint32_t cnt_mask, cnt_used;
 
 	/* Duplicates merged away, freed after one invalidate per VM (merge.c). */
@@ -89,8 +109,8 @@ struct dedup {
 	unsigned npend;
 	uint64_t pend_vms;    /* bit v: VM v has remaps not yet invalidated */
 
-	uint32_t zero_csum;
-	uint64_t n_state[4];
+	uint32_t zero_csum;    /* the checksum of an all-zero page */
+	uint64_t n_state[4];   /* pages in each enum dp_state */
 	struct dedup_stats st; /* counters; derived fields filled by get_stats */
 };
 

@@ -17,7 +17,7 @@
 
 #include "dedup_internal.h"
 
-static uint32_t key_of(uint32_t sfid, unsigned vm) { return (sfid << 6 | vm) + 1; }
+static uint32_t key_of(uint32_t sfid, unsigned vm) { return (sfid << LINK_VM_BITS | vm) + 1; }
 
 static uint32_t home(const struct dedup *d, uint32_t key)
 {

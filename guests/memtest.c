@@ -14,56 +14,17 @@
  * rewrites the working set and reports progress.  After the last round it
  * halts, its memory kept for the hypervisor's final sharing check.  With
  * several vCPUs, vCPU k does the pages i with i mod n = k, concurrently.
+ *
+ * The recipe itself (layout, keys, page contents) lives in memtest_recipe.h,
+ * shared with tools/recipe_recount.c, which rebuilds the same final memory
+ * on the host to compute the sharing the system tests expect.
  */
 #include "guest.h"
-
-#define PAGE_WORDS 1024
-
-static uint32_t mix32(uint32_t x)
-{
-	x ^= x >> 16;
-	x *= 0x7feb352dU;
-	x ^= x >> 15;
-	x *= 0x846ca68bU;
-	x ^= x >> 16;
-	return x;
-}
-
-static uint32_t page_key(uint32_t seed, uint32_t page, uint32_t gen)
-{
-	return mix32(seed ^ mix32(page ^ mix32(gen + 0x9E3779B9u)));
-}
-
-enum { C_INTER, C_DUP, C_ZERO, C_UNIQUE, C_WS };
-
-struct layout { uint32_t start[6]; uint32_t groups; };
-
-static uint32_t key_of(const struct guest_params *p, const struct layout *l, uint32_t i,
-		       uint32_t round, int *zero)
-{
-	*zero = 0;
-	if (i < l->start[C_DUP])
-		return page_key(p->shared_seed, i, 0);
-	if (i < l->start[C_ZERO])
-		return page_key(p->seed, 0xD0D0u + (i - l->start[C_DUP]) % l->groups, 0);
-	if (i < l->start[C_UNIQUE]) {
-		*zero = 1;
-		return 0;
-	}
-	if (i < l->start[C_WS])
-		return page_key(p->seed, 0x10000000u + i, 0);
-	return page_key(p->seed, 0x20000000u + i, round);
-}
+#include "memtest_recipe.h"
 
 static volatile uint32_t *page_at(uint32_t i)
 {
 	return (volatile uint32_t *)(uintptr_t)(GUEST_DATA_GPA + i * 4096u);
-}
-
-static void fill(volatile uint32_t *w, uint32_t key, int zero)
-{
-	for (uint32_t k = 0; k < PAGE_WORDS; k++)
-		w[k] = zero ? 0 : mix32(key + k * 0x9E3779B9u);
 }
 
 /* Returns the mismatching words of page i (reporting the first few). */
@@ -72,7 +33,7 @@ static uint32_t verify(uint32_t i, uint32_t key, int zero, uint32_t *reported)
 	volatile uint32_t *w = page_at(i);
 	uint32_t bad = 0;
 	for (uint32_t k = 0; k < PAGE_WORDS; k++) {
-		uint32_t want = zero ? 0 : mix32(key + k * 0x9E3779B9u), got = w[k];
+		uint32_t want = page_word(key, k, zero), got = w[k];
 		if (got != want) {
 			bad++;
 			if (*reported < 16) {
@@ -98,13 +59,7 @@ void _start(void)
 		say("memtest: no parameter page");
 		hypercall(HC_POWER_OFF, 99, 0, 0, 0);
 	}
-	l.start[C_INTER] = 0;
-	l.start[C_DUP] = p->inter;
-	l.start[C_ZERO] = l.start[C_DUP] + p->dup;
-	l.start[C_UNIQUE] = l.start[C_ZERO] + p->zero;
-	l.start[C_WS] = l.start[C_UNIQUE] + p->unique;
-	l.start[5] = total = l.start[C_WS] + p->ws;
-	l.groups = p->dup / 8 ? p->dup / 8 : 1;
+	total = layout_of(p, &l);
 
 	if (me == 0) {
 		say("memtest: writing ");

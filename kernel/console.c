@@ -8,11 +8,11 @@
  */
 #include <stdio.h>
 
+#include "arch.h"
 #include "console.h"
 #include "console_cmd.h"
 #include "sharing.h"
 #include "vm.h"
-#include "../arch/x86_64/uart.h"
 
 struct console_state console = { true, 8 };
 
@@ -92,7 +92,7 @@ void console_poll(void)
 	static unsigned n;
 	int ch;
 
-	while ((ch = uart_getc()) >= 0) {
+	while ((ch = arch_console_getc()) >= 0) {
 		if (ch == '\r' || ch == '\n') {
 			line[n] = 0;
 			if (n)

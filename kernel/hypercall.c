@@ -3,14 +3,16 @@
  *
  * Every pointer a guest passes is guest-physical and checked against its
  * RAM before use: a bad one gets HC_EFAULT, never a host access.  A
- * misbehaving guest can stop itself, never another VM.
+ * misbehaving guest can stop itself, never another VM.  The architecture
+ * decodes the VMCALL (arch/x86_64/vmexit.c) and calls core_hypercall().
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "guest_abi.h"
-#include "hypercall.h"
 #include "sharing.h"
+#include "test_support.h"
+#include "upcall.h"
 
 static int32_t hc_console_write(struct vcpu *v, uint64_t gpa, uint64_t len)
 {
@@ -29,11 +31,10 @@ static int32_t hc_query_counters(struct vcpu *v, uint64_t gpa, uint64_t len)
 {
 	struct vm *vm = v->vm;
 	struct hc_counters c = { 0 };
-	uint64_t i, off;
+	uint64_t off;
 	if (len < sizeof(c) || gpa >= vm->npages * 4096 || sizeof(c) > vm->npages * 4096 - gpa)
 		return len < sizeof(c) ? HC_EINVAL : HC_EFAULT;
-	for (i = 0; i <= EXIT_REASON_MAX; i++)
-		c.exits += vm->exits[i];
+	c.exits = vm_exit_count(vm);
 	c.ept_violations = vm->ept_violations;
 	{
 		struct dedup_stats s;
@@ -60,26 +61,12 @@ static int32_t hc_query_counters(struct vcpu *v, uint64_t gpa, uint64_t len)
 	return HC_OK;
 }
 
-/* The test of the integrity oracle (config key corrupt=): one byte of one
- * data page, in this VM's view only (its private copy after a COW break). */
-static void corrupt_one_byte(struct vm *vm, uint32_t page)
+int32_t core_hypercall(struct arch_vcpu *av, uint32_t nr, const uint32_t args[4],
+		       enum core_action *next)
 {
-	uint64_t gpa = GUEST_DATA_GPA + (uint64_t)page * 4096 + 1234;
-	uint8_t *p = vm_gpa_ptr(vm, gpa, 1, true);
-	if (!p) {
-		printf("vm %s: corrupt=%u lies outside its RAM\n", vm->name, page + 1);
-		return;
-	}
-	*p ^= 0x40;
-	printf("vm %s: test: flipped one bit of the byte at guest-physical 0x%lx\n", vm->name, gpa);
-}
-
-void hypercall(struct vcpu *v)
-{
-	struct guest_regs *r = &v->regs;
+	struct vcpu *v = vcpu_of(av);
 	struct vm *vm = v->vm;
-	uint32_t nr = (uint32_t)r->rax, a = (uint32_t)r->rbx, b = (uint32_t)r->rcx;
-	uint32_t c = (uint32_t)r->rdx, d = (uint32_t)r->rsi;
+	uint32_t a = args[0], b = args[1], c = args[2], d = args[3];
 	int32_t ret = HC_OK;
 
 	switch (nr) {
@@ -105,8 +92,7 @@ void hypercall(struct vcpu *v)
 			       a, c, b);
 		else
 			printf("vm %s: round %u verified %u pages, %u errors\n", vm->name, a, c, b);
-		if (a == 1 && vm->cfg->corrupt && v->index == 0)
-			corrupt_one_byte(vm, vm->cfg->corrupt - 1);
+		test_support_after_round(vm, v->index, a);
 		break;
 	}
 	case HC_REPORT_ERROR:
@@ -125,5 +111,6 @@ void hypercall(struct vcpu *v)
 		ret = HC_ENOSYS;
 		break;
 	}
-	r->rax = (uint32_t)ret;
+	*next = v->state == VCPU_RUNNABLE ? CORE_RESUME : CORE_YIELD;
+	return ret;
 }

@@ -12,12 +12,22 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
+#include "arch.h"
 #include "heap.h"
-#include "power.h"
-#include "../arch/x86_64/uart.h"
 
 #undef errno
 extern int errno;
+
+/* newlib calls these by name; no header of its declares all of them. */
+void *sbrk(ptrdiff_t inc);
+int write(int fd, const void *buf, size_t n);
+int read(int fd, void *buf, size_t n);
+int close(int fd);
+int lseek(int fd, int off, int whence);
+int isatty(int fd);
+int getpid(void);
+int kill(int pid, int sig);
+void _exit(int code) __attribute__((noreturn));
 
 static char *heap_base, *heap_cur, *heap_end;
 
@@ -48,8 +58,8 @@ int write(int fd, const void *buf, size_t n)
 	}
 	for (i = 0; i < n; i++) {
 		if (p[i] == '\n')
-			uart_putc('\r');
-		uart_putc(p[i]);
+			arch_console_putc('\r');
+		arch_console_putc(p[i]);
 	}
 	return (int)n;
 }
@@ -71,5 +81,5 @@ int fstat(int fd, struct stat *st)
 void _exit(int code)
 {
 	(void)code;
-	power_off("newlib called _exit (abort or assertion)");
+	arch_power_off("newlib called _exit (abort or assertion)");
 }

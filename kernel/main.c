@@ -2,33 +2,29 @@
  * main.c - the hypervisor's start: from boot_info to a running system.
  *
  * Order matters: descriptor tables first (so a fault prints instead of
- * triple-faulting), the console, then the memory map is checked, the frame
- * metadata and heap are carved off physical memory, our own page tables are
- * loaded, ACPI is read for power-off and the CPU list, the config is parsed,
- * and the VT-x gate decides whether VMs can run.  Any failure prints what
+ * triple-faulting), the console, then the memory map is checked and the
+ * config parsed (its VMs size the heap), the frame metadata and heap are
+ * carved off physical memory, our own page tables are loaded, ACPI is read
+ * for power-off and the CPU list, and the VT-x gate decides whether VMs can
+ * run.  Everything below the core is reached through arch.h.  Any failure prints what
  * and where, then powers off: nothing half-started.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "acpi.h"
+#include "arch.h"
 #include "boot_info_check.h"
 #include "config.h"
+#include "console.h"
 #include "frames.h"
 #include "heap.h"
-#include "power.h"
-#include "console.h"
+#include "lock.h"
+#include "recount.h"
 #include "sched.h"
 #include "sharing.h"
+#include "upcall.h"
 #include "vm.h"
-#include "../arch/x86_64/cpu.h"
-#include "../arch/x86_64/vcpu.h"
-#include "../arch/x86_64/paging.h"
-#include "../arch/x86_64/percpu.h"
-#include "../arch/x86_64/smp.h"
-#include "../arch/x86_64/trap.h"
-#include "../arch/x86_64/uart.h"
-#include "../arch/x86_64/vmx_gate.h"
 
 #define VERSION "0.1"
 #define MIB(x) ((x) >> 20)
@@ -36,24 +32,43 @@
 struct frame_pool frames;
 static struct config cfg;
 
-static void *phys_to_virt(uint64_t phys)
-{
-	return (void *)(uintptr_t)phys; /* identity-mapped (paging.c) */
-}
-
 static void fatal(const char *what, const char *why)
 {
 	printf("dedupvisor: %s: %s\n", what, why);
-	power_off("cannot continue");
+	arch_power_off("cannot continue");
 }
 
-/* The hypervisor's code (newlib included) may use SSE: enable it.  Guest
- * FPU/SSE state is saved and restored around hypervisor code by the VM
- * exit path, so the hypervisor may clobber those registers freely. */
-static void fpu_init(void)
+/* acpi_parse reaches tables through this. */
+static void *acpi_ptr(uint64_t phys)
 {
-	write_cr0((read_cr0() & ~CR0_EM) | CR0_MP | CR0_NE);
-	write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
+	return phys_to_virt(phys);
+}
+
+/*
+ * The heap (newlib's malloc) holds what the hypervisor allocates at run
+ * time; its size is derived from the configured guest RAM, P pages in all:
+ *   the engine's metadata     dedup_metadata_max(P): <= 89 B a page at its
+ *                             worst moment, ~11 B measured
+ *   the recount at the end    dedup_recount_bytes(P): 24 B a page (one
+ *                             domain at a time; all VMs in one is the most)
+ *   x 2                       newlib's nano-malloc is first-fit and keeps
+ *                             the freed halves of doubled arrays as holes
+ *   + HEAP_FIXED              AP stacks (ARCH_MAX_CPUS x 16 KiB), newlib's
+ *                             stdio and reentrancy data, VM and console
+ *                             buffers: well under 1 MiB; 2 MiB.
+ * For the default three 16 MiB VMs that is 2 + 2.6 MiB.  VM structures and
+ * the frame metadata are not on the heap (static, and carved apart).
+ */
+#define HEAP_FIXED (2ull << 20)
+
+static uint64_t heap_size(const struct config *c)
+{
+	uint64_t pages = 0;
+	unsigned i;
+	for (i = 0; i < c->nvms; i++)
+		pages += c->vm[i].ram / FRAME_SIZE;
+	return HEAP_FIXED + 2 * (dedup_metadata_max(pages) +
+				 dedup_recount_bytes(pages, DEDUP_PAGE_SIZE, c->nvms));
 }
 
 static void memory_init(struct boot_info *bi)
@@ -62,20 +77,16 @@ static void memory_init(struct boot_info *bi)
 	uint64_t meta_phys, heap_phys, heap_bytes, meta = frames_meta_bytes(r, bi->region_count);
 	const char *why;
 
-	/* Heap: 1/16 of usable RAM, 4 MiB to 256 MiB: VM structures and
-	 * dedup metadata (16 B per guest page = 1/256 of guest RAM) fit. */
-	heap_bytes = frames_usable_bytes(r, bi->region_count) / 16;
-	heap_bytes = heap_bytes < (4u << 20) ? (4u << 20) : heap_bytes > (256u << 20) ? (256u << 20) : heap_bytes;
-	heap_bytes &= ~(FRAME_SIZE - 1);
+	heap_bytes = (heap_size(&cfg) + FRAME_SIZE - 1) & ~(FRAME_SIZE - 1);
 	if (frames_carve(r, bi->region_count, meta, &meta_phys) ||
 	    frames_carve(r, bi->region_count, heap_bytes, &heap_phys))
 		fatal("memory map", "no room for the frame metadata and the heap");
 	if (frames_init(&frames, r, bi->region_count, phys_to_virt(meta_phys), meta, &why))
 		fatal("memory map", why);
 	heap_init(phys_to_virt(heap_phys), heap_bytes);
-	printf("mem: %lu MiB usable RAM, %lu MiB free (%lu frames), metadata %lu KiB, heap %lu MiB\n",
+	printf("mem: %lu MiB usable RAM, %lu MiB free (%lu frames), metadata %lu KiB, heap %lu KiB\n",
 	       MIB(frames.nusable * FRAME_SIZE), MIB(frames.nfree * FRAME_SIZE), frames.nfree,
-	       meta >> 10, MIB(heap_bytes));
+	       meta >> 10, heap_bytes >> 10);
 }
 
 /* Creates each configured VM; a VM that cannot be built is stopped with
@@ -117,9 +128,7 @@ void kmain(struct boot_info *bi)
 	const char *why;
 	unsigned i;
 
-	trap_init(0);
-	fpu_init();
-	uart_init();
+	arch_boot_cpu_init();
 	setvbuf(stdout, NULL, _IONBF, 0); /* no malloc before the heap exists */
 	printf("\ndedupvisor %s: hypervisor started\n", VERSION);
 
@@ -130,22 +139,9 @@ void kmain(struct boot_info *bi)
 	printf("boot: image at 0x%lx (%lu KiB), %u memory regions, %u files, identity map to %lu GiB\n",
 	       bi->kernel_phys, bi->kernel_size >> 10, bi->region_count, bi->file_count,
 	       bi->identity_limit >> 30);
-	memory_init(bi);
-	if (paging_init(&frames, bi))
-		fatal("paging", "out of frames for the page tables");
-
-	if (acpi_parse(bi->rsdp, phys_to_virt, &acpi, &why))
-		printf("acpi: %s; power-off falls back to fixed ports\n", why);
-	else {
-		acpi_ok = true;
-		power_set_acpi(acpi.pm1a_cnt, acpi.s5_slp_typ);
-		printf("acpi: PM1a_CNT 0x%x, S5 type %u, %u CPUs in the MADT\n",
-		       acpi.pm1a_cnt, acpi.s5_slp_typ, acpi.ncpus);
-	}
-
 	if (config_parse(phys_to_virt(bi->files[0].phys), bi->files[0].size, &cfg, &cerr)) {
 		printf("config: %s:%u: %s\n", bi->files[0].name, cerr.line, cerr.msg);
-		power_off("configuration refused");
+		arch_power_off("configuration refused");
 	}
 	for (i = 0; i < cfg.nrefused; i++)
 		printf("config: %s:%u: VM refused: %s\n", bi->files[0].name, cfg.refused[i].line,
@@ -157,19 +153,30 @@ void kmain(struct boot_info *bi)
 		       cfg.vm[i].name, MIB(cfg.vm[i].ram), cfg.vm[i].vcpus, cfg.vm[i].image,
 		       cfg.vm[i].domain);
 
-	if (vmx_gate()) {
-		printf("dedupvisor: cannot run VMs without VT-x\n");
-		power_off("VT-x missing");
+	memory_init(bi);
+	if (arch_paging_init(bi))
+		fatal("paging", "out of frames for the page tables");
+
+	if (acpi_parse(bi->rsdp, acpi_ptr, &acpi, &why))
+		printf("acpi: %s; power-off falls back to fixed ports\n", why);
+	else {
+		acpi_ok = true;
+		arch_power_set_acpi(acpi.pm1a_cnt, acpi.s5_slp_typ);
+		printf("acpi: PM1a_CNT 0x%x, S5 type %u, %u CPUs in the MADT\n",
+		       acpi.pm1a_cnt, acpi.s5_slp_typ, acpi.ncpus);
 	}
-	if (vmx_cpu_on())
-		power_off("VMX could not be turned on");
-	/* No device interrupts are used yet: mask the legacy PIC. */
-	outb(0x21, 0xFF);
-	outb(0xA1, 0xFF);
+
+	if (arch_virt_check()) {
+		printf("dedupvisor: cannot run VMs without VT-x\n");
+		arch_power_off("VT-x missing");
+	}
+	if (arch_virt_cpu_on())
+		arch_power_off("VMX could not be turned on");
+	arch_mask_legacy_irqs();
+	sched_set_cpus(arch_start_cpus(bi, cfg.cpus, acpi_ok ? acpi.ncpus : 0, ap_work));
 	hv_lock(); /* from here on, hypervisor code runs under the lock */
-	smp_start(bi, cfg.cpus, acpi_ok ? acpi.ncpus : 0);
 	if (sharing_init(&cfg))
-		power_off("the dedup engine could not start");
+		arch_power_off("the dedup engine could not start");
 	start_vms(bi);
 	sched_place(cfg.dedup_scanner != 0);
 	console.scan = cfg.dedup_run != 0;
@@ -180,5 +187,5 @@ void kmain(struct boot_info *bi)
 	console_run("stats");
 	if (console.scan)
 		sharing_converge_and_check();
-	power_off("all VMs finished");
+	arch_power_off("all VMs finished");
 }

@@ -3,9 +3,10 @@
  *
  * Each vCPU belongs to one CPU for its life (VM i's vCPU j on online CPU
  * (i + j) mod n).  Each CPU runs rounds over its own vCPUs; a slice is
- * bounded by the VMX-preemption timer, so a guest that never exits cannot
- * keep the CPU.  All of this runs under hv_lock, dropped only while a
- * guest runs.  The boot CPU also polls the console; the scanner runs a step
+ * bounded by the architecture's timer (the VMX-preemption timer), so a
+ * guest that never exits cannot keep the CPU.  All of this runs under
+ * hv_lock, dropped only while a guest runs.  The other CPUs come here
+ * through ap_work(), which kmain hands to arch_start_cpus().  The boot CPU also polls the console; the scanner runs a step
  * (pages_to_scan pages) after each of the boot CPU's rounds, or, with
  * dedup.scanner = 1 and two CPUs or more, on the last CPU, which then runs
  * no vCPU: merges there happen while the guests run on the others.
@@ -16,16 +17,15 @@
  */
 #include <stdio.h>
 
+#include "arch.h"
 #include "console.h"
+#include "lock.h"
 #include "sched.h"
 #include "sharing.h"
 #include "vm.h"
-#include "../arch/x86_64/cpu.h"
-#include "../arch/x86_64/percpu.h"
-#include "../arch/x86_64/smp.h"
-#include "../arch/x86_64/vcpu.h"
 
 static volatile unsigned aps_done;
+static unsigned ncpus = 1; /* online, from arch_start_cpus() */
 static volatile bool go; /* the VMs exist and are placed: APs may start */
 static volatile bool finished; /* no vCPU anywhere is left running */
 static unsigned scanner_cpu = ~0u; /* the scanner's own CPU, if any */
@@ -38,9 +38,9 @@ static bool active(const struct vcpu *v)
 /* Places every vCPU on an online CPU (not on the scanner's own). */
 void sched_place(bool own_scanner_cpu)
 {
-	unsigned online[MAX_CPUS], n = 0, i, j;
-	for (i = 0; i < MAX_CPUS; i++)
-		if (percpus[i].online)
+	unsigned online[ARCH_MAX_CPUS], n = 0, i, j;
+	for (i = 0; i < ARCH_MAX_CPUS; i++)
+		if (arch_cpu_online(i))
 			online[n++] = i;
 	if (own_scanner_cpu && n >= 2) {
 		scanner_cpu = online[--n];
@@ -50,6 +50,40 @@ void sched_place(bool own_scanner_cpu)
 		for (j = 0; j < vms[i].nvcpus; j++)
 			vms[i].vcpu[j].cpu = online[(i + j) % n];
 	go = true;
+}
+
+/* Runs v for one time slice: until the slice ends, or it halts, waits or
+ * is stopped.  Called with hv_lock held, which it drops while the guest
+ * runs.  Before each entry, invalidation requests are answered, then the
+ * state is read again: a CPU stopping this VM sets it before its
+ * shootdown and frees the VM's memory only after our answer, so a VM
+ * stopped meanwhile is never entered, and an exit that comes back after
+ * its VM was stopped is dropped (arch_vcpu_enter has acknowledged what
+ * needed acknowledging). */
+static void vcpu_run_slice(struct vcpu *v)
+{
+	if (arch_vcpu_load(&v->arch)) {
+		vm_stop(v->vm, "vCPU %u could not be made current on CPU %u", v->index,
+			arch_cpu_index());
+		return;
+	}
+	while (v->state == VCPU_RUNNABLE) {
+		int entered;
+
+		hv_unlock();
+		arch_poll_requests();
+		if (__atomic_load_n(&v->state, __ATOMIC_ACQUIRE) != VCPU_RUNNABLE) {
+			hv_lock();
+			return;
+		}
+		entered = arch_vcpu_enter(&v->arch);
+		arch_poll_requests();
+		hv_lock();
+		if (v->state != VCPU_RUNNABLE)
+			return; /* its VM was stopped from another CPU while it ran */
+		if (arch_vcpu_handle_exit(&v->arch, entered) == ARCH_YIELD)
+			return;
+	}
 }
 
 /* One round over this CPU's vCPUs.  *ran: one of them did work. */
@@ -63,13 +97,19 @@ static void run_round(unsigned cpu, bool *ran)
 				continue;
 			if (v->state == VCPU_WAITING)
 				v->state = VCPU_RUNNABLE; /* retry its write */
-			if (!v->vmcs) {
-				if (vcpu_setup(v, vms[i].cfg->entry)) {
+			if (!v->set_up) {
+				const struct arch_vcpu_config c = {
+					.vm_name = vms[i].name, .index = j, .nvcpus = vms[i].nvcpus,
+					.eptp = ept_eptp(&vms[i].ept), .vpid = vms[i].vpid,
+					.entry = vms[i].cfg->entry,
+				};
+				if (arch_vcpu_setup(&v->arch, &c)) {
 					vm_stop(&vms[i], "vCPU %u could not be set up", j);
 					continue;
 				}
+				v->set_up = true;
 				printf("vm %s vcpu %u: on CPU %u (APIC id %u)\n", vms[i].name, j, cpu,
-				       this_cpu()->apic_id);
+				       arch_cpu_hw_id(cpu));
 			}
 			vcpu_run_slice(v);
 			if (v->state == VCPU_WAITING) {
@@ -128,8 +168,8 @@ static void breathe(void)
 	unsigned k;
 	hv_unlock();
 	for (k = 0; k < 1000; k++) {
-		flush_poll();
-		cpu_relax();
+		arch_poll_requests();
+		arch_cpu_relax();
 	}
 	hv_lock();
 }
@@ -137,8 +177,8 @@ static void breathe(void)
 void ap_work(unsigned cpu)
 {
 	while (!go) {
-		flush_poll();
-		cpu_relax();
+		arch_poll_requests();
+		arch_cpu_relax();
 	}
 	hv_lock();
 	if (cpu == scanner_cpu) {
@@ -156,8 +196,8 @@ void ap_work(unsigned cpu)
 	aps_done++;
 	hv_unlock();
 	for (;;) {
-		flush_poll();
-		cpu_relax();
+		arch_poll_requests();
+		arch_cpu_relax();
 	}
 }
 
@@ -201,20 +241,14 @@ void sched_run(void)
 		breathe();
 }
 
-static const char *const reason_names[EXIT_REASON_MAX + 1] = {
-	[EXIT_REASON_EXTERNAL_INTERRUPT] = "external-interrupt",
-	[EXIT_REASON_TRIPLE_FAULT] = "triple-fault", [EXIT_REASON_CPUID] = "cpuid",
-	[EXIT_REASON_HLT] = "hlt", [EXIT_REASON_VMCALL] = "vmcall",
-	[EXIT_REASON_VMXON] = "vmxon", [EXIT_REASON_IO_INSTRUCTION] = "io",
-	[EXIT_REASON_MSR_READ] = "rdmsr", [EXIT_REASON_MSR_WRITE] = "wrmsr",
-	[EXIT_REASON_EPT_VIOLATION] = "ept-violation", [EXIT_REASON_EPT_MISCONFIG] = "ept-misconfig",
-	[EXIT_REASON_PREEMPTION_TIMER] = "preemption-timer",
-};
+void sched_set_cpus(unsigned n)
+{
+	ncpus = n;
+}
 
 void sched_report(void)
 {
-	uint64_t total = 0, shootdowns = 0;
-	unsigned i, r;
+	unsigned i;
 
 	for (i = 0; i < nvms; i++) {
 		const struct vm *vm = &vms[i];
@@ -222,17 +256,6 @@ void sched_report(void)
 		       vm->name, vm->stopped ? vm->why : "halted", vm->rounds, vm->errors,
 		       vm_exit_count(vm), vm->ept_violations);
 	}
-	printf("summary: exits by reason:");
-	for (r = 0; r <= EXIT_REASON_MAX; r++)
-		if (exit_totals[r]) {
-			total += exit_totals[r];
-			if (reason_names[r])
-				printf(" %s %lu", reason_names[r], exit_totals[r]);
-			else
-				printf(" reason-%u %lu", r, exit_totals[r]);
-		}
-	printf("; total %lu\n", total);
-	for (i = 0; i < MAX_CPUS; i++)
-		shootdowns += percpus[i].shootdowns_sent;
-	printf("summary: %u CPUs; INVEPT shootdown IPIs %lu\n", ncpus, shootdowns);
+	arch_exits_report("summary: exits by reason:");
+	printf("summary: %u CPUs; INVEPT shootdown IPIs %lu\n", ncpus, arch_shootdowns_sent());
 }

@@ -8,6 +8,10 @@ void sched_place(bool own_scanner_cpu);
 /* On the boot CPU, with hv_lock held: runs its vCPUs, the console and the
  * scanner until no vCPU anywhere is left running. */
 void sched_run(void);
+/* The number of CPUs online (arch_start_cpus()'s answer). */
+void sched_set_cpus(unsigned n);
+/* What each other CPU runs once it is up: its vCPUs, or the scanner. */
+void ap_work(unsigned cpu) __attribute__((noreturn));
 /* Prints each VM's fate and the exits by reason. */
 void sched_report(void);
 #endif

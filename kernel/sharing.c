@@ -14,20 +14,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "frames.h"
+#include "recount.h"
 #include "sharing.h"
-#include "../tools/oracle.h"
 
 extern struct frame_pool frames;
-extern const struct dedup_ops hv_dedup_ops;
-extern uint64_t invept_count;
 
 struct dedup *engine;
+/* 1 MiB of frames kept for the hypervisor: EPT tables and VMCSs for the
+ * VMs still to start, a few page-table pages. */
+static struct sharing_ctx ctx = { &frames, vms, 256, 0 };
 
 int sharing_init(const struct config *cfg)
 {
 	struct dedup_knobs k = { cfg->dedup_pages_to_scan, cfg->dedup_sleep_ms, false };
-	engine = dedup_create(&hv_dedup_ops, &k);
+	struct dedup_ops ops = sharing_ops(&ctx);
+	engine = dedup_create(&ops, &k);
 	if (!engine)
 		return printf("dedup: no memory for the engine\n"), -1;
 	printf("dedup: engine ready (run=%u, pages_to_scan=%u, EPT A/D dirty bits)\n",
@@ -67,7 +68,7 @@ void *sharing_private_page(struct vm *vm, uint64_t gpa)
 	struct ept_leaf l;
 	if (dedup_cow_break(engine, vm->id, gpa >> 12) || ept_lookup(&vm->ept, gpa, &l))
 		return NULL;
-	return (void *)(uintptr_t)(l.hpa & ~0xFFFull);
+	return phys_to_virt(l.hpa & ~0xFFFull);
 }
 
 uint64_t sharing_scan_step(void)
@@ -84,18 +85,18 @@ void sharing_summary(const char *when)
 	       "merges %lu races %lu invept %lu free %lu MiB\n",
 	       when, s.full_scans, s.pages_shared, s.pages_sharing, s.ksm_zero_pages, s.frames_saved,
 	       s.self_sharing, s.inter_sharing, s.cow_breaks, s.cow_reuses, s.pages_volatile, s.merges,
-	       s.merge_races, invept_count, frames.nfree >> 8);
+	       s.merge_races, ctx.invalidations, frames.nfree >> 8);
 }
 
-/* The oracle reads guest pages through the EPT. */
-struct oracle_ctx { unsigned ids[VM_MAX]; };
-static const unsigned char *guest_page(void *ctx, unsigned v, uint64_t p)
+/* The recount reads guest pages through the EPT. */
+struct recount_ctx { unsigned ids[VM_MAX]; };
+static const unsigned char *guest_page(void *rc, unsigned v, uint64_t p)
 {
-	struct oracle_ctx *c = ctx;
+	struct recount_ctx *c = rc;
 	struct ept_leaf l;
 	if (ept_lookup(&vms[c->ids[v]].ept, p << 12, &l))
 		return NULL;
-	return (const unsigned char *)(uintptr_t)l.hpa;
+	return phys_to_virt(l.hpa);
 }
 
 void sharing_converge_and_check(void)
@@ -124,8 +125,8 @@ void sharing_converge_and_check(void)
 		return;
 	/* The exact recount, domain by domain: frames are never shared across. */
 	for (dom = 0; dom <= 0xFFFF; dom++) {
-		struct oracle_ctx c;
-		struct oracle o;
+		struct recount_ctx c;
+		struct dedup_recount o;
 		uint64_t pages[VM_MAX];
 		unsigned k = 0;
 		for (i = 0; i < nvms; i++)
@@ -135,14 +136,14 @@ void sharing_converge_and_check(void)
 			}
 		if (!k)
 			continue;
-		if (oracle_count(guest_page, &c, pages, k, 4096, &o)) {
+		if (dedup_recount(guest_page, &c, pages, k, 4096, &o)) {
 			printf("dedup: the recount ran out of memory\n");
 			return;
 		}
 		sharable += o.sharable;
 		self += o.self_sharing;
 		inter += o.inter_sharing;
-		oracle_free(&o);
+		dedup_recount_free(&o);
 		n -= k;
 		if (!n)
 			break;

@@ -3,10 +3,22 @@
 #define KERNEL_SHARING_H
 #include <stdint.h>
 #include "config.h"
+#include "dedup.h"
+#include "frames.h"
 #include "vm.h"
-#include "../dedup/dedup.h"
+
+/* What the engine's ops (sharing_ops.c) reach through ops.ctx. */
+struct sharing_ctx {
+	struct frame_pool *frames;
+	struct vm *vms;            /* indexed by the engine's VM id */
+	uint64_t reserve_frames;   /* never given to guests: the hypervisor's */
+	uint64_t invalidations;    /* invalidate() calls, for the summary */
+};
 
 extern struct dedup *engine;
+
+/* The engine's ops over ctx. */
+struct dedup_ops sharing_ops(struct sharing_ctx *ctx);
 
 /* Creates the engine from the config's knobs.  0, or -1. */
 int sharing_init(const struct config *cfg);
@@ -24,6 +36,6 @@ uint64_t sharing_scan_step(void);
 /* Prints the one-line summary of the engine's counters. */
 void sharing_summary(const char *when);
 /* Scans until unchanging memory converged, then checks the result against
- * an exact recount of identical pages (tools/oracle.c), per domain. */
+ * an exact recount of identical pages (dedup/recount.c), per domain. */
 void sharing_converge_and_check(void);
 #endif

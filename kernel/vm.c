@@ -15,6 +15,7 @@
 #include "frames.h"
 #include "guest_abi.h"
 #include "sharing.h"
+#include "test_support.h"
 #include "vm.h"
 
 extern struct frame_pool frames;
@@ -38,7 +39,7 @@ static void ept_table_free(void *ctx, uint64_t phys)
 static uint64_t *ept_table_ptr(void *ctx, uint64_t phys)
 {
 	(void)ctx;
-	return (uint64_t *)(uintptr_t)phys; /* identity map */
+	return phys_to_virt(phys);
 }
 
 static const struct ept_ops vm_ept_ops = { ept_table_alloc, ept_table_free, ept_table_ptr, NULL };
@@ -82,7 +83,7 @@ void *vm_gpa_ptr(struct vm *vm, uint64_t gpa, uint64_t len, bool back)
 	}
 	if (ept_lookup(&vm->ept, gpa, &leaf))
 		return NULL;
-	return (void *)(uintptr_t)leaf.hpa;
+	return phys_to_virt(leaf.hpa);
 }
 
 int copy_from_guest(struct vm *vm, void *dst, uint64_t gpa, uint64_t len)
@@ -107,9 +108,9 @@ int copy_from_guest(struct vm *vm, void *dst, uint64_t gpa, uint64_t len)
 uint64_t vm_exit_count(const struct vm *vm)
 {
 	uint64_t n = 0;
-	unsigned r;
-	for (r = 0; r <= EXIT_REASON_MAX; r++)
-		n += vm->exits[r];
+	unsigned i;
+	for (i = 0; i < vm->nvcpus; i++)
+		n += arch_vcpu_exits(&vm->vcpu[i].arch);
 	return n;
 }
 
@@ -132,13 +133,13 @@ static void *map_new(struct vm *vm, uint64_t gpa, uint64_t perms)
 	uint64_t f;
 	if (frames_alloc(&frames, FRAME_GUEST, &f))
 		return NULL;
-	memset((void *)(uintptr_t)f, 0, 4096);
+	memset(phys_to_virt(f), 0, 4096);
 	if (ept_map(&vm->ept, gpa, f, EPT_4K, perms)) {
 		if (frames_free(&frames, f))
 			printf("vm: frame leak at %lx\n", f);
 		return NULL;
 	}
-	return (void *)(uintptr_t)f;
+	return phys_to_virt(f);
 }
 
 int vm_create(unsigned id, const struct vm_config *cfg, const void *image, uint64_t size)
@@ -181,18 +182,11 @@ int vm_create(unsigned id, const struct vm_config *cfg, const void *image, uint6
 		memcpy(dst, (const uint8_t *)image + off, n > size - off ? size - off : n);
 	}
 	/* The parameter page, outside RAM and read-only to the guest. */
-	{
-		gp = map_new(vm, GUEST_PARAMS_GPA, EPT_READ);
-		if (!gp) {
-			vm_stop(vm, "out of memory for its parameter page");
-			return -1;
-		}
-		*gp = (struct guest_params){
-			.magic = GUEST_PARAMS_MAGIC, .vm_id = id, .ram_pages = (uint32_t)vm->npages,
-			.seed = cfg->seed ? cfg->seed : 0x1000 + id, .shared_seed = 0x5EED5EED,
-			.rounds = cfg->rounds ? cfg->rounds : 3, .inter = cfg->inter, .dup = cfg->dup,
-			.zero = cfg->zero, .unique = cfg->unique, .ws = cfg->ws,
-		};
+	gp = map_new(vm, GUEST_PARAMS_GPA, EPT_READ);
+	if (!gp) {
+		vm_stop(vm, "out of memory for its parameter page");
+		return -1;
 	}
+	test_support_params(gp, cfg, id, vm->npages);
 	return 0;
 }

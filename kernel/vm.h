@@ -6,12 +6,12 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
+#include "arch.h"
 #include "config.h"
-#include "../ept/ept.h"
-#include "../arch/x86_64/guest_regs.h"
-#include "../arch/x86_64/vmx_exit_reasons.h"
+#include "ept.h"
 
 #define VM_MAX       CONFIG_MAX_VMS
 #define VCPU_MAX     4
@@ -21,13 +21,13 @@ enum vcpu_state { VCPU_RUNNABLE, VCPU_WAITING, VCPU_HALTED, VCPU_DONE };
 
 struct vm;
 
+/* A vCPU: the generic part; the architecture's (registers, VMCS, FPU
+ * image, exit counts) is arch, which only arch/ looks into. */
 struct vcpu {
-	struct guest_regs regs;
-	uint8_t fpu[512] __attribute__((aligned(16))); /* the guest's FXSAVE image */
+	struct arch_vcpu arch;
 	struct vm *vm;
 	unsigned index;
-	uint64_t vmcs;       /* physical */
-	int launched;
+	bool set_up;         /* arch_vcpu_setup done, on its CPU */
 	enum vcpu_state state;
 	unsigned cpu;        /* the CPU it runs on, always */
 	bool starved;        /* its last slice ended waiting for a frame */
@@ -49,7 +49,6 @@ struct vm {
 	char why[128];
 	char line[160];      /* its serial port's current line */
 	unsigned linelen;
-	uint64_t exits[EXIT_REASON_MAX + 1];
 	uint64_t ept_violations;
 	uint64_t rounds, errors;  /* the memtest guest's last progress report */
 	bool powered_off;
@@ -75,6 +74,12 @@ void *vm_gpa_ptr(struct vm *vm, uint64_t gpa, uint64_t len, bool back);
 /* Copies between guest-physical memory and the host, page by page.
  * 0, or -1 if any byte lies outside the guest's RAM (nothing copied then). */
 int copy_from_guest(struct vm *vm, void *dst, uint64_t gpa, uint64_t len);
+
+/* The vCPU that holds arch state a (the upcalls' way back to the core). */
+static inline struct vcpu *vcpu_of(struct arch_vcpu *a)
+{
+	return (struct vcpu *)((char *)a - offsetof(struct vcpu, arch));
+}
 
 /* All exits of vm so far. */
 uint64_t vm_exit_count(const struct vm *vm);

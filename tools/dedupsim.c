@@ -27,8 +27,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../dedup/dedup.h"
-#include "../tests/fake/fake_mem.h"
+#include "dedup.h"
+#include "fake_mem.h"
 #include "oracle.h"
 
 #define MAX_IMAGES 32
@@ -128,7 +128,7 @@ int main(int argc, char **argv)
 	unsigned n = 0, i, nrows = 0, ns = 0;
 	int json = 0, gran = 0, ad = 1, first = 0;
 	const char *png = NULL;
-	struct oracle o, og[2];
+	struct dedup_recount o, og[2];
 	struct fake_mem m;
 	struct dedup_ops ops;
 	struct dedup_knobs k;
@@ -295,10 +295,10 @@ int main(int argc, char **argv)
 	}
 	dedup_destroy(d);
 	fake_fini(&m);
-	oracle_free(&o);
+	dedup_recount_free(&o);
 	if (gran) {
-		oracle_free(&og[0]);
-		oracle_free(&og[1]);
+		dedup_recount_free(&og[0]);
+		dedup_recount_free(&og[1]);
 	}
 	free(smp);
 	return 0;

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "../dedup/dedup_internal.h"
+#include "dedup_internal.h"
 
 #define COLD_PAGES (1u << 18) /* 1 GiB */
 

@@ -6,7 +6,7 @@
  */
 #include <stddef.h>
 
-#include "guest_regs.h"
+#include "arch.h"
 
 #define DEFINE(sym, val) __asm__ volatile("\n.ascii \"->" #sym " %c0\"" :: "i"(val))
 #define REG(r) DEFINE(GR_##r, offsetof(struct guest_regs, r))

@@ -3,7 +3,8 @@
  *
  * _start is entered from the loader (boot/handoff.S) with RDI = boot_info,
  * interrupts off, on the loader's page tables.  It moves to the boot stack
- * in .bss and calls kmain(boot_info), which never returns.
+ * in .bss and calls the core's kmain(boot_info) (declared in
+ * kernel/include/upcall.h), which never returns.
  */
 	.section .text.entry, "ax"
 	.globl _start

@@ -3,22 +3,11 @@
  */
 #include "exit_decode.h"
 
-#define COM1 0x3F8
-
 struct io_access io_decode(uint64_t q)
 {
 	struct io_access a = { (unsigned)(q & 7) + 1, (unsigned)(q >> 16) & 0xFFFF,
 			       (q >> 3) & 1, (q >> 4) & 1, (q >> 5) & 1 };
 	return a;
-}
-
-uint32_t io_in_value(unsigned port, unsigned size)
-{
-	if (port == COM1 + 5)
-		return 0x60;            /* LSR: THRE | TEMT */
-	if (port >= COM1 && port <= COM1 + 7)
-		return 0;
-	return size == 1 ? 0xFF : size == 2 ? 0xFFFF : 0xFFFFFFFFu;
 }
 
 uint64_t io_merge_in(uint64_t rax, unsigned size, uint32_t value)

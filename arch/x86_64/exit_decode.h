@@ -18,10 +18,6 @@ struct io_access {
 
 struct io_access io_decode(uint64_t qualification);
 
-/* What an IN from port reads: COM1's LSR says "transmitter empty", COM1's
- * other registers 0, any other port all ones. */
-uint32_t io_in_value(unsigned port, unsigned size);
-
 /* RAX after an IN of size bytes: AL, AX or EAX replaced, the rest kept
  * (an IN to EAX clears bits 63:32, as a 32-bit register write does). */
 uint64_t io_merge_in(uint64_t rax, unsigned size, uint32_t value);

@@ -11,12 +11,14 @@
 #define   FEATURE_CONTROL_VMX_OUTSIDE_SMX (1ull << 2)
 
 #define IA32_VMX_BASIC                0x480
+#define   VMX_BASIC_REVISION_MASK         0x7FFFFFFFu    /* bits 30:0 */
 #define   VMX_BASIC_TRUE_CTLS             (1ull << 55)
 #define IA32_VMX_PINBASED_CTLS        0x481
 #define IA32_VMX_PROCBASED_CTLS       0x482
 #define IA32_VMX_EXIT_CTLS            0x483
 #define IA32_VMX_ENTRY_CTLS           0x484
 #define IA32_VMX_MISC                 0x485
+#define   VMX_MISC_PREEMPTION_RATE_MASK   0x1F  /* bits 4:0: timer = TSC >> rate */
 #define IA32_VMX_CR0_FIXED0           0x486
 #define IA32_VMX_CR0_FIXED1           0x487
 #define IA32_VMX_CR4_FIXED0           0x488
@@ -29,6 +31,11 @@
 #define IA32_VMX_TRUE_ENTRY_CTLS      0x490
 
 #define IA32_EFER                     0xC0000080
+#define   EFER_SCE                        (1ull << 0)
+#define   EFER_LME                        (1ull << 8)
+#define   EFER_LMA                        (1ull << 10)
+#define   EFER_NXE                        (1ull << 11)
+#define   EFER_GUEST_WRITABLE             (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
 #define IA32_FS_BASE                  0xC0000100
 #define IA32_GS_BASE                  0xC0000101
 

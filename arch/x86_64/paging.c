@@ -3,37 +3,36 @@
  *
  * Same layout as the hand-over (boot_info.h): physical memory identity-
  * mapped up to identity_limit with 2 MiB pages, the image at its link
- * address.  Table pages come from the frame allocator (FRAME_PAGETABLE),
- * so the loader's tables become ordinary reserved loader memory.  The
- * identity map is what makes phys_to_virt() the identity in this kernel.
+ * address.  Table pages are the core's frames (core_frame_alloc), so the
+ * loader's tables become ordinary reserved loader memory.  The identity
+ * map is what makes phys_to_virt() (arch.h) the identity in this kernel.
  */
-#include <string.h>
+#include <stddef.h>
 
+#include "arch.h"
 #include "cpu.h"
-#include "paging.h"
 #include "pt_build.h"
+#include "upcall.h"
 
 static uint64_t *alloc_table(void *ctx, uint64_t *phys)
 {
-	uint64_t *t;
-	if (frames_alloc(ctx, FRAME_PAGETABLE, phys))
+	(void)ctx;
+	if (core_frame_alloc(UPCALL_FRAME_PAGETABLE, phys))
 		return 0;
-	t = (uint64_t *)(uintptr_t)*phys;
-	memset(t, 0, 4096);
-	return t;
+	return phys_to_virt(*phys);
 }
 
 static uint64_t *table_ptr(void *ctx, uint64_t phys)
 {
 	(void)ctx;
-	return (uint64_t *)(uintptr_t)phys;
+	return phys_to_virt(phys);
 }
 
-int paging_init(struct frame_pool *fp, const struct boot_info *bi)
+int arch_paging_init(const struct boot_info *bi)
 {
-	struct pt_ops ops = { alloc_table, table_ptr, fp };
+	struct pt_ops ops = { alloc_table, table_ptr, NULL };
 	uint64_t pml4_phys;
-	uint64_t *pml4 = alloc_table(fp, &pml4_phys);
+	uint64_t *pml4 = alloc_table(NULL, &pml4_phys);
 
 	if (!pml4 || pt_map_2m(&ops, pml4, 0, 0, bi->identity_limit) ||
 	    pt_map_2m(&ops, pml4, bi->kernel_virt, bi->kernel_phys, bi->kernel_size))

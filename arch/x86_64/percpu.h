@@ -3,10 +3,9 @@
  *
  * Each CPU's struct percpu is reached through its GS base (set once at
  * bring-up; restored by every VM exit from the VMCS host state), so
- * this_cpu() is one instruction.  All hypervisor code runs under one lock
- * (hv_lock), released only while a CPU runs a guest: simple, and enough
- * while exits are short.  INVEPT requests to other CPUs are answered
- * without that lock (see smp.c), so holding it never blocks a shootdown.
+ * this_cpu() is one instruction.  INVEPT requests to other CPUs are
+ * answered without the core's lock (see smp.c), so holding it never blocks
+ * a shootdown.
  */
 #ifndef ARCH_PERCPU_H
 #define ARCH_PERCPU_H
@@ -14,7 +13,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define MAX_CPUS 8
+#include "arch.h"
+
+#define MAX_CPUS ARCH_MAX_CPUS
 
 struct percpu {
 	struct percpu *self;      /* at %gs:0 */
@@ -28,7 +29,6 @@ struct percpu {
 };
 
 extern struct percpu percpus[MAX_CPUS];
-extern unsigned ncpus;
 
 static inline struct percpu *this_cpu(void)
 {
@@ -36,16 +36,5 @@ static inline struct percpu *this_cpu(void)
 	__asm__ volatile("mov %%gs:0, %0" : "=r"(p));
 	return p;
 }
-
-/* The hypervisor lock.  While spinning, a CPU still answers INVEPT requests. */
-void hv_lock(void);
-void hv_unlock(void);
-
-/* Answers pending INVEPT requests (INVEPT all-context); lock not needed. */
-void flush_poll(void);
-
-/* INVEPT of eptp on this CPU, and on every other online CPU, waiting for
- * each to acknowledge.  Called with hv_lock held. */
-void invept_everywhere(uint64_t eptp);
 
 #endif

@@ -5,10 +5,12 @@
  * 1 MiB and patched; INIT, then two STARTUP IPIs go to all CPUs but this
  * one (the ACPI MADT, when the firmware provides one, only tells how many
  * to wait for: OVMF under Bochs provides none).  Each AP loads its own
- * GDT/TSS, turns on VMX and checks in; CPUs beyond the configured count
- * just stay idle.
+ * GDT/TSS, turns on VMX and checks in (under a bring-up lock of its own:
+ * the core's lock is not ours to take), then calls the core's AP entry,
+ * which kmain passed to arch_start_cpus(); CPUs beyond the configured
+ * count just stay idle.
  *
- * Shootdown: a CPU that changes a VM's EPT holds hv_lock; for every other
+ * Shootdown: a CPU that changes a VM's EPT holds the core's lock; for every other
  * online CPU it bumps that CPU's flush_req, sends it an IPI and waits until
  * its flush_done catches up.  A target answers without taking the lock:
  * right after a VM exit, while spinning for the lock, while idle, and just
@@ -21,78 +23,38 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "apic.h"
+#include "arch.h"
 #include "cpu.h"
-#include "msr.h"
 #include "percpu.h"
-#include "smp.h"
-#include "trap.h"
+#include "setup.h"
 #include "vcpu.h"
+#include "vectors.h"
 #include "vmx.h"
-#include "../../kernel/frames.h"
+#include "vmx_gate.h"
 
-#define IA32_APIC_BASE 0x1B
-#define APIC_X2APIC    (1ull << 10)
-#define LAPIC_ID       0x20
-#define LAPIC_ICR_LO   0x300
-#define LAPIC_ICR_HI   0x310
-#define SHOOTDOWN_VECTOR 0xF0
 #define AP_STACK_SIZE  16384
 
 extern char ap_boot_start[], ap_boot_end[], ap_gdt_ptr[], ap_far32[], ap_far64[], ap_cr3[],
 	ap_count[], ap_stacks[], ap_entry[], ap_gdt[], ap_pm32[], ap_lm64[];
 
-static volatile uint32_t lock_word;
 static volatile unsigned cpus_up = 1;
 static unsigned cpus_wanted;
+static void (*ap_entry_fn)(unsigned cpu);
 
-/* ---- the lock ---- */
+/* Serializes the APs' check-in (their messages and frame allocations);
+ * the boot CPU only waits meanwhile. */
+static volatile uint32_t bringup_lock;
 
-void hv_lock(void)
+static void bringup_acquire(void)
 {
-	while (__atomic_exchange_n(&lock_word, 1, __ATOMIC_ACQUIRE)) {
-		while (lock_word) {
-			flush_poll();
-			cpu_relax();
-		}
-	}
-}
-
-void hv_unlock(void)
-{
-	__atomic_store_n(&lock_word, 0, __ATOMIC_RELEASE);
-}
-
-/* ---- local APIC (its mode and base read once: every CPU has the same) ---- */
-
-static uint64_t lapic_base;
-static int lapic_x2;
-
-static void apic_init(void)
-{
-	uint64_t v = rdmsr(IA32_APIC_BASE);
-	lapic_base = v & ~0xFFFull;
-	lapic_x2 = (v & APIC_X2APIC) != 0;
-}
-
-
-static uint32_t apic_id(void)
-{
-	if (lapic_x2)
-		return (uint32_t)rdmsr(0x802);
-	return *(volatile uint32_t *)(uintptr_t)(lapic_base + LAPIC_ID) >> 24;
-}
-
-static void send_ipi(uint32_t dest, uint32_t icr_low)
-{
-	if (lapic_x2) {
-		wrmsr(0x830, ((uint64_t)dest << 32) | icr_low);
-		return;
-	}
-	volatile uint32_t *icr = (volatile uint32_t *)(uintptr_t)(lapic_base + LAPIC_ICR_LO);
-	*(volatile uint32_t *)(uintptr_t)(lapic_base + LAPIC_ICR_HI) = dest << 24;
-	*icr = icr_low;
-	while (*icr & (1u << 12)) /* delivery pending */
+	while (__atomic_exchange_n(&bringup_lock, 1, __ATOMIC_ACQUIRE))
 		cpu_relax();
+}
+
+static void bringup_release(void)
+{
+	__atomic_store_n(&bringup_lock, 0, __ATOMIC_RELEASE);
 }
 
 static void delay(uint64_t tsc_ticks)
@@ -109,7 +71,7 @@ static void delay(uint64_t tsc_ticks)
 
 /* ---- shootdown ---- */
 
-void flush_poll(void)
+void arch_poll_requests(void)
 {
 	struct percpu *me = this_cpu();
 	uint64_t req = me->flush_req;
@@ -119,7 +81,7 @@ void flush_poll(void)
 	}
 }
 
-void invept_everywhere(uint64_t eptp)
+void arch_ept_invalidate(uint64_t eptp)
 {
 	struct percpu *me = this_cpu();
 	uint64_t want[MAX_CPUS];
@@ -131,7 +93,7 @@ void invept_everywhere(uint64_t eptp)
 		if (p == me || !p->online)
 			continue;
 		want[c] = __atomic_add_fetch(&p->flush_req, 1, __ATOMIC_ACQ_REL);
-		send_ipi(p->apic_id, SHOOTDOWN_VECTOR | (1u << 14)); /* fixed, assert */
+		apic_send_ipi(p->apic_id, SHOOTDOWN_VECTOR | APIC_ICR_DM_FIXED | APIC_ICR_LEVEL_ASSERT);
 		me->shootdowns_sent++;
 	}
 	for (c = 0; c < MAX_CPUS; c++) {
@@ -148,27 +110,22 @@ void invept_everywhere(uint64_t eptp)
 void ap_main(unsigned cpu);
 void ap_main(unsigned cpu)
 {
-	trap_init(cpu);
-	write_cr0((read_cr0() & ~CR0_EM) | CR0_MP | CR0_NE);
-	write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
+	cpu_init(cpu);
 	percpus[cpu].apic_id = apic_id();
-	hv_lock();
+	bringup_acquire();
 	if (cpu >= cpus_wanted || cpu >= MAX_CPUS) {
 		printf("smp: CPU %u (APIC id %u) stays idle (cpus = %u)\n", cpu, percpus[cpu].apic_id,
 		       cpus_wanted);
-		hv_unlock();
+		bringup_release();
 		for (;;) {
 			cli();
 			hlt();
 		}
 	}
-	/* Unlocked feature control as OVMF leaves it on every CPU: lock it with VMX on. */
-	if (!(rdmsr(IA32_FEATURE_CONTROL) & FEATURE_CONTROL_LOCK))
-		wrmsr(IA32_FEATURE_CONTROL, rdmsr(IA32_FEATURE_CONTROL) | FEATURE_CONTROL_LOCK |
-		      FEATURE_CONTROL_VMX_OUTSIDE_SMX);
+	vmx_lock_feature_control();
 	if (vmx_cpu_on()) {
 		printf("smp: CPU %u: VMX could not be turned on; it stays idle\n", cpu);
-		hv_unlock();
+		bringup_release();
 		for (;;) {
 			cli();
 			hlt();
@@ -176,13 +133,47 @@ void ap_main(unsigned cpu)
 	}
 	percpus[cpu].online = true;
 	cpus_up++;
-	hv_unlock();
-	ap_work(cpu);
+	bringup_release();
+	ap_entry_fn(cpu);
+	for (;;) { /* the core's AP entry does not return */
+		cli();
+		hlt();
+	}
 }
 
-unsigned smp_start(const struct boot_info *bi, unsigned want, unsigned madt_cpus)
+unsigned arch_cpu_index(void)
 {
-	const struct boot_mem_region *r = (const void *)(uintptr_t)bi->regions_phys;
+	return this_cpu()->index;
+}
+
+bool arch_cpu_online(unsigned cpu)
+{
+	return cpu < MAX_CPUS && percpus[cpu].online;
+}
+
+uint32_t arch_cpu_hw_id(unsigned cpu)
+{
+	return cpu < MAX_CPUS ? percpus[cpu].apic_id : ~0u;
+}
+
+void arch_cpu_relax(void)
+{
+	cpu_relax();
+}
+
+uint64_t arch_shootdowns_sent(void)
+{
+	uint64_t n = 0;
+	unsigned c;
+	for (c = 0; c < MAX_CPUS; c++)
+		n += percpus[c].shootdowns_sent;
+	return n;
+}
+
+unsigned arch_start_cpus(const struct boot_info *bi, unsigned want, unsigned madt_cpus,
+			 void (*entry_fn)(unsigned cpu))
+{
+	const struct boot_mem_region *r = phys_to_virt(bi->regions_phys);
 	uint64_t page = 0, size = (uint64_t)(ap_boot_end - ap_boot_start), cr3 = read_cr3();
 	uint8_t *tr;
 	char *stacks;
@@ -191,6 +182,7 @@ unsigned smp_start(const struct boot_info *bi, unsigned want, unsigned madt_cpus
 	apic_init();
 	percpus[0].apic_id = apic_id();
 	percpus[0].online = true;
+	ap_entry_fn = entry_fn;
 	cpus_wanted = want ? want : MAX_CPUS;
 	if (cpus_wanted == 1)
 		return 1;
@@ -208,7 +200,7 @@ unsigned smp_start(const struct boot_info *bi, unsigned want, unsigned madt_cpus
 		printf("smp: cannot start APs (no low page, page tables above 4 GiB or no memory)\n");
 		return 1;
 	}
-	tr = (uint8_t *)(uintptr_t)page;
+	tr = phys_to_virt(page);
 	memcpy(tr, ap_boot_start, size);
 #define PATCH32(sym, val) (*(uint32_t *)(tr + ((sym) - ap_boot_start)) = (uint32_t)(val))
 #define PATCH64(sym, val) (*(uint64_t *)(tr + ((sym) - ap_boot_start)) = (uint64_t)(val))
@@ -223,12 +215,13 @@ unsigned smp_start(const struct boot_info *bi, unsigned want, unsigned madt_cpus
 #undef PATCH64
 
 	/* INIT, then STARTUP twice, to all but this CPU (SDM 3A 8.4.4.1). */
-	hv_unlock(); /* APs check in under the lock */
-	send_ipi(0, 0x000C4500);
+	apic_send_ipi(0, APIC_ICR_ALL_BUT_SELF | APIC_ICR_LEVEL_ASSERT | APIC_ICR_DM_INIT);
 	delay(10000000);
-	send_ipi(0, 0x000C4600 | (uint32_t)(page >> 12));
+	apic_send_ipi(0, APIC_ICR_ALL_BUT_SELF | APIC_ICR_LEVEL_ASSERT | APIC_ICR_DM_STARTUP |
+		      (uint32_t)(page >> 12));
 	delay(200000);
-	send_ipi(0, 0x000C4600 | (uint32_t)(page >> 12));
+	apic_send_ipi(0, APIC_ICR_ALL_BUT_SELF | APIC_ICR_LEVEL_ASSERT | APIC_ICR_DM_STARTUP |
+		      (uint32_t)(page >> 12));
 	/* Wait for them: all the MADT lists, or until none has come for a while. */
 	for (i = 0; i < 200; i++) {
 		unsigned before = cpus_up;
@@ -238,11 +231,11 @@ unsigned smp_start(const struct boot_info *bi, unsigned want, unsigned madt_cpus
 		if (i > 20 && cpus_up == before && cpus_up > 1)
 			break;
 	}
-	hv_lock();
-	ncpus = cpus_up;
+	bringup_acquire(); /* the last AP to check in has finished printing */
 	for (i = 0; i < MAX_CPUS; i++)
 		if (percpus[i].online)
 			printf("smp: CPU %u online (APIC id %u)\n", i, percpus[i].apic_id);
-	printf("smp: %u CPUs online\n", ncpus);
-	return ncpus;
+	printf("smp: %u CPUs online\n", cpus_up);
+	bringup_release();
+	return cpus_up;
 }

@@ -11,11 +11,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "arch.h"
 #include "cpu.h"
 #include "msr.h"
 #include "percpu.h"
 #include "trap.h"
-#include "../../kernel/power.h"
+#include "vectors.h"
 
 struct __attribute__((packed)) tss64 {
 	uint32_t reserved0;
@@ -34,17 +35,16 @@ struct __attribute__((packed)) idt_gate {
 	uint32_t off_hi, zero;
 };
 
-extern const uint64_t isr_table[32];
+extern const uint64_t isr_table[EXC_COUNT];
 void gdt_reload_segments(uint16_t cs, uint16_t ds);
 
 /* One GDT and TSS per CPU: a TSS descriptor is marked busy when loaded. */
 static uint64_t gdt[MAX_CPUS][5] __attribute__((aligned(16)));
 static struct tss64 tss[MAX_CPUS] __attribute__((aligned(16)));
-static struct idt_gate idt[32] __attribute__((aligned(16)));
+static struct idt_gate idt[EXC_COUNT] __attribute__((aligned(16)));
 static uint8_t df_stack[MAX_CPUS][16384] __attribute__((aligned(16)));
 
 struct percpu percpus[MAX_CPUS];
-unsigned ncpus = 1;
 
 uint64_t trap_tss_base(void)
 {
@@ -70,11 +70,11 @@ void trap_init(unsigned cpu)
 	tss[cpu].ist[0] = (uint64_t)(df_stack[cpu] + sizeof(df_stack[cpu]));
 	tss[cpu].iomap_base = sizeof(tss[cpu]);
 
-	for (v = 0; v < 32 && cpu == 0; v++) {
+	for (v = 0; v < EXC_COUNT && cpu == 0; v++) {
 		uint64_t h = isr_table[v];
 		idt[v] = (struct idt_gate){
 			.off_lo = h & 0xFFFF, .sel = SEL_KERNEL_CS,
-			.ist = v == 8 ? 1 : 0, .type = 0x8E, /* interrupt gate */
+			.ist = v == EXC_DF ? 1 : 0, .type = 0x8E, /* interrupt gate */
 			.off_mid = (h >> 16) & 0xFFFF, .off_hi = (uint32_t)(h >> 32),
 		};
 	}
@@ -88,7 +88,7 @@ void trap_init(unsigned cpu)
 	wrmsr(IA32_GS_BASE, (uint64_t)&percpus[cpu]);
 }
 
-static const char *const exc_names[32] = {
+static const char *const exc_names[EXC_COUNT] = {
 	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
 	"#BR bound range", "#UD invalid opcode", "#NM device not available",
 	"#DF double fault", "coprocessor segment overrun", "#TS invalid TSS",
@@ -100,7 +100,7 @@ static const char *const exc_names[32] = {
 
 void trap_handler(struct trap_frame *f)
 {
-	const char *name = f->vector < 32 && exc_names[f->vector] ? exc_names[f->vector] : "reserved";
+	const char *name = f->vector < EXC_COUNT && exc_names[f->vector] ? exc_names[f->vector] : "reserved";
 
 	printf("\nPANIC: CPU %u: exception %lu (%s) error code 0x%lx\n", this_cpu()->index,
 	       f->vector, name, f->error);
@@ -112,5 +112,5 @@ void trap_handler(struct trap_frame *f)
 	printf("  R9  %016lx  R10 %016lx  R11 %016lx  R12 %016lx\n", f->r9, f->r10, f->r11, f->r12);
 	printf("  R13 %016lx  R14 %016lx  R15 %016lx\n", f->r13, f->r14, f->r15);
 	fflush(stdout);
-	power_off("fatal exception");
+	arch_power_off("fatal exception");
 }

@@ -3,43 +3,56 @@
  *
  * vmx_cpu_on(): CR0/CR4 to the values VMX requires (IA32_VMX_CR*_FIXED*),
  * VMXON with the revision from IA32_VMX_BASIC (never hard-coded).
- * vcpu_setup(): every control through vmx_adjust_controls(), the host
+ * arch_vcpu_setup(): every control through vmx_adjust_controls(), the host
  * state of this CPU, and the guest state: 32-bit protected mode with flat
  * segments and paging off (allowed by "unrestricted guest"), EPT and a VPID.
- * vcpu_run_slice(): called with hv_lock held, which it drops only while the
- * guest runs.  The guest's FPU/SSE state is restored just before VM entry
- * and saved right after the exit, so the hypervisor (and newlib) may use
- * those registers freely in between; then the exit is dispatched.  A vCPU
- * is set up on, and stays on, the CPU that runs it (no VMCS migration).
+ * arch_vcpu_load(): VMPTRLD if another VMCS is current, and a fresh slice
+ * of the VMX-preemption timer.
+ * arch_vcpu_enter(): called without the core's lock.  The guest's FPU/SSE
+ * state is restored just before VM entry and saved right after the exit,
+ * so the hypervisor (and newlib) may use those registers freely in
+ * between; an external interrupt that caused the exit (acknowledged on
+ * exit) gets its EOI right here, on every path, before the core decides
+ * whether to handle the exit at all (vmexit.c handles it).  A vCPU is set
+ * up on, and stays on, the CPU that runs it (no VMCS migration).
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "apic.h"
+#include "arch.h"
 #include "cpu.h"
 #include "msr.h"
+#include "percpu.h"
+#include "trap.h"
+#include "upcall.h"
 #include "vcpu.h"
 #include "vmcs_fields.h"
 #include "vmx.h"
 #include "vmx_controls.h"
-#include "vmexit.h"
-#include "percpu.h"
-#include "trap.h"
-#include "../../kernel/frames.h"
+#include "vmx_exit_reasons.h"
 
-extern struct frame_pool frames;
 unsigned vmx_errors;
-uint64_t exit_totals[EXIT_REASON_MAX + 1];
 
 static uint64_t msr_bitmap; /* all ones: every RDMSR/WRMSR exits */
 static uint32_t preemption_ticks;
 
+/* A zeroed frame of the core's, or 0. */
 static uint64_t zeroed_frame(void)
 {
 	uint64_t f;
-	if (frames_alloc(&frames, FRAME_KERNEL, &f))
-		return 0;
-	memset((void *)(uintptr_t)f, 0, 4096);
-	return f;
+	return core_frame_alloc(UPCALL_FRAME_DATA, &f) ? 0 : f;
+}
+
+/* The VMCS revision identifier (IA32_VMX_BASIC[30:0]). */
+static uint32_t vmcs_revision(void)
+{
+	return (uint32_t)(rdmsr(IA32_VMX_BASIC) & VMX_BASIC_REVISION_MASK);
+}
+
+int arch_virt_cpu_on(void)
+{
+	return vmx_cpu_on();
 }
 
 int vmx_cpu_on(void)
@@ -49,7 +62,7 @@ int vmx_cpu_on(void)
 
 	if (!region)
 		return printf("vmx: no memory for the VMXON region\n"), -1;
-	*(uint32_t *)(uintptr_t)region = (uint32_t)(basic & 0x7fffffff);
+	*(uint32_t *)phys_to_virt(region) = vmcs_revision();
 	cr0 = (cr0 | rdmsr(IA32_VMX_CR0_FIXED0)) & rdmsr(IA32_VMX_CR0_FIXED1);
 	cr4 = (cr4 | rdmsr(IA32_VMX_CR4_FIXED0)) & rdmsr(IA32_VMX_CR4_FIXED1);
 	write_cr0(cr0);
@@ -61,20 +74,20 @@ int vmx_cpu_on(void)
 		msr_bitmap = zeroed_frame();
 		if (!msr_bitmap)
 			return printf("vmx: no memory for the MSR bitmap\n"), -1;
-		memset((void *)(uintptr_t)msr_bitmap, 0xFF, 4096);
+		memset(phys_to_virt(msr_bitmap), 0xFF, 4096);
 	}
 	/* Time slice: ~2^20 TSC ticks, whatever the timer's rate (MISC[4:0]). */
-	preemption_ticks = (1u << 20) >> (rdmsr(IA32_VMX_MISC) & 0x1F);
+	preemption_ticks = (1u << 20) >> (rdmsr(IA32_VMX_MISC) & VMX_MISC_PREEMPTION_RATE_MASK);
 	printf("vmx: VMXON done (VMCS revision 0x%lx, preemption timer slice %u)\n",
-	       basic & 0x7fffffff, preemption_ticks);
+	       basic & VMX_BASIC_REVISION_MASK, preemption_ticks);
 	return 0;
 }
 
 struct want { const char *name; uint32_t bits; uint32_t msr, true_msr; uint32_t field; uint32_t optional; };
 
-int vcpu_setup(struct vcpu *v, uint64_t entry)
+int arch_vcpu_setup(struct arch_vcpu *v, const struct arch_vcpu_config *c)
 {
-	struct vm *vm = v->vm;
+	uint64_t entry = c->entry;
 	bool true_ctls = rdmsr(IA32_VMX_BASIC) & VMX_BASIC_TRUE_CTLS;
 	const struct want w[] = {
 		{ "pin-based", PIN_EXTERNAL_INTERRUPT_EXITING | PIN_NMI_EXITING | PIN_PREEMPTION_TIMER,
@@ -93,12 +106,15 @@ int vcpu_setup(struct vcpu *v, uint64_t entry)
 	struct desc_ptr gdtr, idtr;
 	unsigned i;
 
+	v->vm_name = c->vm_name;
+	v->index = c->index;
+	v->nvcpus = c->nvcpus;
 	v->vmcs = zeroed_frame();
 	if (!v->vmcs)
-		return printf("vm %s: no memory for a VMCS\n", vm->name), -1;
-	*(uint32_t *)(uintptr_t)v->vmcs = (uint32_t)(rdmsr(IA32_VMX_BASIC) & 0x7fffffff);
+		return printf("vm %s: no memory for a VMCS\n", v->vm_name), -1;
+	*(uint32_t *)phys_to_virt(v->vmcs) = vmcs_revision();
 	if (vmclear(v->vmcs) || vmptrld(v->vmcs))
-		return printf("vm %s: VMCLEAR/VMPTRLD failed\n", vm->name), -1;
+		return printf("vm %s: VMCLEAR/VMPTRLD failed\n", v->vm_name), -1;
 	this_cpu()->current_vmcs = v->vmcs;
 	vmx_errors = 0;
 
@@ -106,14 +122,14 @@ int vcpu_setup(struct vcpu *v, uint64_t entry)
 		uint32_t missing, val = vmx_adjust_controls(w[i].bits, rdmsr(true_ctls ? w[i].true_msr : w[i].msr),
 							   &missing);
 		if (missing & ~w[i].optional)
-			return printf("vm %s: %s controls 0x%x not supported\n", vm->name, w[i].name,
+			return printf("vm %s: %s controls 0x%x not supported\n", v->vm_name, w[i].name,
 				      missing), -1;
 		vmx_write(w[i].field, val);
 	}
 	vmcs_write32(EXCEPTION_BITMAP, 0);
 	vmcs_write64(MSR_BITMAP, msr_bitmap);
-	vmcs_write64(EPT_POINTER, ept_eptp(&vm->ept));
-	vmcs_write16(VIRTUAL_PROCESSOR_ID, vm->vpid);
+	vmcs_write64(EPT_POINTER, c->eptp);
+	vmcs_write16(VIRTUAL_PROCESSOR_ID, c->vpid);
 	vmcs_write32(VM_EXIT_MSR_STORE_COUNT, 0);
 	vmcs_write32(VM_EXIT_MSR_LOAD_COUNT, 0);
 	vmcs_write32(VM_ENTRY_MSR_LOAD_COUNT, 0);
@@ -190,64 +206,36 @@ int vcpu_setup(struct vcpu *v, uint64_t entry)
 	memset(v->fpu, 0, sizeof(v->fpu));
 	*(uint16_t *)&v->fpu[0] = 0x37F;   /* FCW after FNINIT */
 	*(uint32_t *)&v->fpu[24] = 0x1F80; /* MXCSR at reset */
-	v->state = VCPU_RUNNABLE;
 	if (vmx_errors)
-		return printf("vm %s: %u VMWRITEs failed\n", vm->name, vmx_errors), -1;
+		return printf("vm %s: %u VMWRITEs failed\n", v->vm_name, vmx_errors), -1;
 	return 0;
 }
 
-void vcpu_run_slice(struct vcpu *v)
+int arch_vcpu_load(struct arch_vcpu *v)
 {
 	struct percpu *me = this_cpu();
 
 	if (me->current_vmcs != v->vmcs) {
-		if (vmptrld(v->vmcs)) {
-			vm_stop(v->vm, "VMPTRLD of vCPU %u failed", v->index);
-			return;
-		}
+		if (vmptrld(v->vmcs))
+			return -1;
 		me->current_vmcs = v->vmcs;
 	}
 	vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, preemption_ticks);
-	while (v->state == VCPU_RUNNABLE) {
-		uint32_t reason;
-		int failed;
+	return 0;
+}
 
-		/* The guest runs without the hypervisor lock; any INVEPT request
-		 * is answered first (one that comes later makes the guest exit).
-		 * Then the state is read again: a CPU stopping this VM sets it
-		 * before its shootdown, and frees the VM's memory only after our
-		 * answer - so a VM stopped meanwhile is never entered. */
-		hv_unlock();
-		flush_poll();
-		if (__atomic_load_n(&v->state, __ATOMIC_ACQUIRE) != VCPU_RUNNABLE) {
-			hv_lock();
-			return;
-		}
-		fxrstor(v->fpu);
-		failed = vmx_enter(&v->regs, v->launched);
-		fxsave(v->fpu);
-		flush_poll();
-		hv_lock();
-		if (v->state != VCPU_RUNNABLE)
-			return; /* its VM was stopped from another CPU while it ran: drop the exit */
-		if (failed) {
-			vm_stop(v->vm, "VM entry failed: VM-instruction error %u",
-				vmcs_read32(VM_INSTRUCTION_ERROR));
-			return;
-		}
-		v->launched = 1;
-		reason = vmcs_read32(VM_EXIT_REASON);
-		if (reason & EXIT_REASON_FAILED_ENTRY) {
-			vm_stop(v->vm, "VM entry failed: exit reason %u, qualification 0x%lx",
-				reason & 0xFFFF, vmcs_readnat(EXIT_QUALIFICATION));
-			return;
-		}
-		reason &= 0xFFFF;
-		if (reason <= EXIT_REASON_MAX) {
-			v->vm->exits[reason]++;
-			exit_totals[reason]++;
-		}
-		if (vmexit_dispatch(v, reason) == EXIT_YIELD)
-			return;
-	}
+int arch_vcpu_enter(struct arch_vcpu *v)
+{
+	int failed;
+
+	fxrstor(v->fpu);
+	failed = vmx_enter(&v->regs, v->launched);
+	fxsave(v->fpu);
+	if (failed)
+		return -1;
+	v->launched = 1;
+	/* Acknowledged on exit: end it now, whatever the core does next. */
+	if ((vmcs_read32(VM_EXIT_REASON) & EXIT_REASON_BASIC_MASK) == EXIT_REASON_EXTERNAL_INTERRUPT)
+		apic_eoi();
+	return 0;
 }

@@ -1,24 +1,46 @@
 /*
  * vmexit.c - what a VM exit means, one handler per basic exit reason.
  *
- * The table below is indexed by basic exit reason; a reason without a
- * handler stops the VM with a register dump (the others keep running).
- * Handlers that complete an instruction advance RIP by its length; those
- * that fault the guest inject the exception instead.  The EPT-violation
- * handler is a hot path: it prints only when it stops the VM.
+ * The table below is indexed by basic exit reason, beside the reasons'
+ * names and the counting of exits; a reason without a handler stops the VM
+ * with a register dump (the others keep running).  Handlers that complete
+ * an instruction advance RIP by its length; those that fault the guest
+ * inject the exception instead.  What an exit means to the VM - a
+ * hypercall, a port, a write to shared memory, a halt, a stop - is the
+ * core's to decide: handlers decode the exit and make the upcall
+ * (kernel/include/upcall.h).  The EPT-violation path is hot: nothing here
+ * prints on it.
  */
 #include <stdio.h>
 
+#include "arch.h"
 #include "cpu.h"
 #include "exit_decode.h"
 #include "msr.h"
+#include "upcall.h"
+#include "vectors.h"
 #include "vmcs_fields.h"
-#include "vmexit.h"
 #include "vmx.h"
-#include "../../kernel/hypercall.h"
-#include "../../kernel/sharing.h"
+#include "vmx_exit_reasons.h"
 
-#define LAPIC_EOI 0xFEE000B0ull
+_Static_assert(EXIT_REASON_MAX + 1 == ARCH_EXIT_REASONS, "arch.h counts every basic exit reason");
+
+static uint64_t exit_totals[ARCH_EXIT_REASONS]; /* all vCPUs, since boot */
+
+static const char *const reason_names[ARCH_EXIT_REASONS] = {
+	[EXIT_REASON_EXTERNAL_INTERRUPT] = "external-interrupt",
+	[EXIT_REASON_TRIPLE_FAULT] = "triple-fault", [EXIT_REASON_CPUID] = "cpuid",
+	[EXIT_REASON_HLT] = "hlt", [EXIT_REASON_VMCALL] = "vmcall",
+	[EXIT_REASON_VMXON] = "vmxon", [EXIT_REASON_IO_INSTRUCTION] = "io",
+	[EXIT_REASON_MSR_READ] = "rdmsr", [EXIT_REASON_MSR_WRITE] = "wrmsr",
+	[EXIT_REASON_EPT_VIOLATION] = "ept-violation", [EXIT_REASON_EPT_MISCONFIG] = "ept-misconfig",
+	[EXIT_REASON_PREEMPTION_TIMER] = "preemption-timer",
+};
+
+static enum arch_exit_action to_arch(enum core_action a)
+{
+	return a == CORE_RESUME ? ARCH_RESUME : ARCH_YIELD;
+}
 
 static void skip_instruction(void)
 {
@@ -33,85 +55,88 @@ static void inject(unsigned vector, bool has_code, uint32_t code)
 		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, code);
 }
 
-static void dump(struct vcpu *v)
+void arch_vcpu_dump(const struct arch_vcpu *v)
 {
 	const struct guest_regs *r = &v->regs;
 	printf("  vm %s vcpu %u: RIP %08lx RSP %08lx RFLAGS %lx CR0 %lx qual %lx GPA %lx\n",
-	       v->vm->name, v->index, vmcs_readnat(GUEST_RIP), vmcs_readnat(GUEST_RSP),
+	       v->vm_name, v->index, vmcs_readnat(GUEST_RIP), vmcs_readnat(GUEST_RSP),
 	       vmcs_readnat(GUEST_RFLAGS), vmcs_readnat(GUEST_CR0), vmcs_readnat(EXIT_QUALIFICATION),
 	       vmcs_read64(GUEST_PHYSICAL_ADDRESS));
 	printf("  EAX %08lx EBX %08lx ECX %08lx EDX %08lx ESI %08lx EDI %08lx EBP %08lx\n",
 	       r->rax, r->rbx, r->rcx, r->rdx, r->rsi, r->rdi, r->rbp);
 }
 
-static enum exit_action exit_external_interrupt(struct vcpu *v)
+static enum arch_exit_action exit_external_interrupt(struct arch_vcpu *v)
 {
-	(void)v; /* acknowledged on exit; nothing of ours is pending on it */
-	*(volatile uint32_t *)(uintptr_t)LAPIC_EOI = 0;
-	return EXIT_RESUME;
+	(void)v; /* acknowledged on exit and EOI'd in arch_vcpu_enter */
+	return ARCH_RESUME;
 }
 
-static enum exit_action exit_triple_fault(struct vcpu *v)
+static enum arch_exit_action exit_triple_fault(struct arch_vcpu *v)
 {
-	dump(v);
-	vm_stop(v->vm, "triple fault");
-	return EXIT_YIELD;
+	arch_vcpu_dump(v);
+	core_vm_stop(v, "triple fault");
+	return ARCH_YIELD;
 }
 
-static enum exit_action exit_cpuid(struct vcpu *v)
+static enum arch_exit_action exit_cpuid(struct arch_vcpu *v)
 {
 	struct guest_regs *r = &v->regs;
 	uint32_t leaf = (uint32_t)r->rax, out[4];
 
 	cpuid(leaf, (uint32_t)r->rcx, out);
-	cpuid_adjust(leaf, out, v->index, v->vm->nvcpus);
+	cpuid_adjust(leaf, out, v->index, v->nvcpus);
 	r->rax = out[0], r->rbx = out[1], r->rcx = out[2], r->rdx = out[3];
 	skip_instruction();
-	return EXIT_RESUME;
+	return ARCH_RESUME;
 }
 
-static enum exit_action exit_hlt(struct vcpu *v)
-{
-	/* No virtual interrupts yet: a halted vCPU has nothing to wake it. */
-	skip_instruction();
-	v->state = VCPU_HALTED;
-	return EXIT_YIELD;
-}
-
-static enum exit_action exit_vmcall(struct vcpu *v)
+static enum arch_exit_action exit_hlt(struct arch_vcpu *v)
 {
 	skip_instruction();
-	hypercall(v);
-	return v->state == VCPU_RUNNABLE ? EXIT_RESUME : EXIT_YIELD;
+	return to_arch(core_vcpu_halt(v));
 }
 
-static enum exit_action exit_vmx_instruction(struct vcpu *v)
+/* Hypercall ABI (docs/hypercalls.md): number in EAX, arguments in EBX,
+ * ECX, EDX, ESI; the result back in EAX. */
+static enum arch_exit_action exit_vmcall(struct arch_vcpu *v)
+{
+	struct guest_regs *r = &v->regs;
+	const uint32_t args[4] = { (uint32_t)r->rbx, (uint32_t)r->rcx, (uint32_t)r->rdx,
+				   (uint32_t)r->rsi };
+	enum core_action next;
+
+	skip_instruction();
+	r->rax = (uint32_t)core_hypercall(v, (uint32_t)r->rax, args, &next);
+	return to_arch(next);
+}
+
+static enum arch_exit_action exit_vmx_instruction(struct arch_vcpu *v)
 {
 	(void)v;
-	inject(6, false, 0); /* #UD: VMX is not offered to guests */
-	return EXIT_RESUME;
+	inject(EXC_UD, false, 0); /* VMX is not offered to guests */
+	return ARCH_RESUME;
 }
 
-/* I/O: a 16550 at COM1 per VM for output; other ports read as all ones. */
-static enum exit_action exit_io(struct vcpu *v)
+static enum arch_exit_action exit_io(struct arch_vcpu *v)
 {
 	struct io_access a = io_decode(vmcs_readnat(EXIT_QUALIFICATION));
+	uint32_t value = (uint32_t)v->regs.rax;
+	enum core_action next;
 
 	if (a.string) {
-		dump(v);
-		vm_stop(v->vm, "string I/O (INS/OUTS) on port 0x%x is not supported", a.port);
-		return EXIT_YIELD;
+		arch_vcpu_dump(v);
+		core_vm_stop(v, "string I/O (INS/OUTS) on port 0x%x is not supported", a.port);
+		return ARCH_YIELD;
 	}
-	if (a.in) {
-		v->regs.rax = io_merge_in(v->regs.rax, a.size, io_in_value(a.port, a.size));
-	} else if (a.port == 0x3F8) {
-		vm_serial_out(v->vm, (char)v->regs.rax);
-	}
+	next = core_port_io(v, (uint16_t)a.port, a.size, a.in, &value);
+	if (a.in)
+		v->regs.rax = io_merge_in(v->regs.rax, a.size, value);
 	skip_instruction();
-	return EXIT_RESUME;
+	return to_arch(next);
 }
 
-static enum exit_action exit_rdmsr(struct vcpu *v)
+static enum arch_exit_action exit_rdmsr(struct arch_vcpu *v)
 {
 	if ((uint32_t)v->regs.rcx == IA32_EFER) {
 		uint64_t e = vmcs_read64(GUEST_IA32_EFER);
@@ -119,77 +144,52 @@ static enum exit_action exit_rdmsr(struct vcpu *v)
 		v->regs.rdx = e >> 32;
 		skip_instruction();
 	} else {
-		inject(13, true, 0); /* unknown MSR: #GP */
+		inject(EXC_GP, true, 0); /* unknown MSR */
 	}
-	return EXIT_RESUME;
+	return ARCH_RESUME;
 }
 
-static enum exit_action exit_wrmsr(struct vcpu *v)
+static enum arch_exit_action exit_wrmsr(struct arch_vcpu *v)
 {
 	uint64_t val = (v->regs.rdx << 32) | (uint32_t)v->regs.rax;
-	if ((uint32_t)v->regs.rcx == IA32_EFER && !(val & ~0xD01ull)) { /* SCE, LME, LMA, NXE */
+	if ((uint32_t)v->regs.rcx == IA32_EFER && !(val & ~EFER_GUEST_WRITABLE)) {
 		vmcs_write64(GUEST_IA32_EFER, val);
 		skip_instruction();
 	} else {
-		inject(13, true, 0);
+		inject(EXC_GP, true, 0);
 	}
-	return EXIT_RESUME;
+	return ARCH_RESUME;
 }
 
-/* The COW entry into dedup/: a write to RAM mapped read-only (a shared or
- * zero frame).  Hot path: no printing but the first out-of-memory warning,
- * no allocation but the one frame the COW break takes. */
-static enum exit_action exit_ept_violation(struct vcpu *v)
+/* A guest-physical access the EPT refused: the core decides (a write to
+ * RAM mapped read-only is dedup's COW break). */
+static enum arch_exit_action exit_ept_violation(struct arch_vcpu *v)
 {
-	uint64_t gpa = vmcs_read64(GUEST_PHYSICAL_ADDRESS), q = vmcs_readnat(EXIT_QUALIFICATION);
-	struct vm *vm = v->vm;
-	struct ept_leaf leaf;
-	int r;
+	uint64_t q = vmcs_readnat(EXIT_QUALIFICATION);
+	unsigned access = (q & EPT_QUAL_READ ? UPCALL_ACCESS_READ : 0) |
+			  (q & EPT_QUAL_WRITE ? UPCALL_ACCESS_WRITE : 0) |
+			  (q & EPT_QUAL_FETCH ? UPCALL_ACCESS_EXEC : 0);
 
-	vm->ept_violations++;
-	if (gpa < vm->npages * 4096 && (q & 2)) {
-		r = sharing_write_fault(vm, gpa >> 12);
-		if (r == 0)
-			return EXIT_RESUME;
-		if (r == DEDUP_ENOMEM) {
-			/* No frame now: the vCPU waits and retries the write later. */
-			if (!vm->warned_oom)
-				printf("vm %s: out of memory: waiting for free frames\n", vm->name);
-			vm->warned_oom = true;
-			v->state = VCPU_WAITING;
-			return EXIT_YIELD;
-		}
-		vm_stop(vm, "COW break at 0x%lx failed (%d)", gpa, r);
-		return EXIT_YIELD;
-	}
-	dump(v);
-	if (ept_lookup(&vm->ept, gpa, &leaf) == 0)
-		vm_stop(vm, "write to read-only guest memory at 0x%lx", gpa);
-	else if (gpa >= vm->npages * 4096)
-		vm_stop(vm, "%s guest-physical 0x%lx, outside its %lu MiB of RAM",
-			q & 2 ? "wrote" : q & 4 ? "fetched" : "read", gpa, vm->npages >> 8);
-	else
-		vm_stop(vm, "EPT violation at unmapped RAM 0x%lx (qualification 0x%lx)", gpa, q);
-	return EXIT_YIELD;
+	return to_arch(core_guest_mem_fault(v, vmcs_read64(GUEST_PHYSICAL_ADDRESS), access));
 }
 
-static enum exit_action exit_ept_misconfig(struct vcpu *v)
+static enum arch_exit_action exit_ept_misconfig(struct arch_vcpu *v)
 {
-	dump(v);
-	vm_stop(v->vm, "EPT misconfiguration at guest-physical 0x%lx",
-		vmcs_read64(GUEST_PHYSICAL_ADDRESS));
-	return EXIT_YIELD;
+	arch_vcpu_dump(v);
+	core_vm_stop(v, "EPT misconfiguration at guest-physical 0x%lx",
+		     vmcs_read64(GUEST_PHYSICAL_ADDRESS));
+	return ARCH_YIELD;
 }
 
-static enum exit_action exit_preemption_timer(struct vcpu *v)
+static enum arch_exit_action exit_preemption_timer(struct arch_vcpu *v)
 {
 	(void)v;
-	return EXIT_YIELD; /* the time slice is over */
+	return ARCH_YIELD; /* the time slice is over */
 }
 
-typedef enum exit_action (*exit_handler)(struct vcpu *);
+typedef enum arch_exit_action (*exit_handler)(struct arch_vcpu *);
 
-static const exit_handler handlers[EXIT_REASON_MAX + 1] = {
+static const exit_handler handlers[ARCH_EXIT_REASONS] = {
 	[EXIT_REASON_EXTERNAL_INTERRUPT] = exit_external_interrupt,
 	[EXIT_REASON_TRIPLE_FAULT]       = exit_triple_fault,
 	[EXIT_REASON_CPUID]              = exit_cpuid,
@@ -214,13 +214,58 @@ static const exit_handler handlers[EXIT_REASON_MAX + 1] = {
 	[EXIT_REASON_PREEMPTION_TIMER]   = exit_preemption_timer,
 };
 
-enum exit_action vmexit_dispatch(struct vcpu *v, unsigned reason)
+enum arch_exit_action arch_vcpu_handle_exit(struct arch_vcpu *v, int entered)
 {
-	exit_handler h = reason <= EXIT_REASON_MAX ? handlers[reason] : NULL;
+	uint32_t reason;
+	exit_handler h;
+
+	if (entered) {
+		core_vm_stop(v, "VM entry failed: VM-instruction error %u",
+			     vmcs_read32(VM_INSTRUCTION_ERROR));
+		return ARCH_YIELD;
+	}
+	reason = vmcs_read32(VM_EXIT_REASON);
+	if (reason & EXIT_REASON_FAILED_ENTRY) {
+		core_vm_stop(v, "VM entry failed: exit reason %u, qualification 0x%lx",
+			     reason & EXIT_REASON_BASIC_MASK, vmcs_readnat(EXIT_QUALIFICATION));
+		return ARCH_YIELD;
+	}
+	reason &= EXIT_REASON_BASIC_MASK;
+	h = reason < ARCH_EXIT_REASONS ? handlers[reason] : NULL;
+	if (reason < ARCH_EXIT_REASONS) {
+		v->exits[reason]++;
+		exit_totals[reason]++;
+	}
 	if (!h) {
-		dump(v);
-		vm_stop(v->vm, "unhandled VM exit, reason %u", reason);
-		return EXIT_YIELD;
+		arch_vcpu_dump(v);
+		core_vm_stop(v, "unhandled VM exit, reason %u", reason);
+		return ARCH_YIELD;
 	}
 	return h(v);
+}
+
+uint64_t arch_vcpu_exits(const struct arch_vcpu *v)
+{
+	uint64_t n = 0;
+	unsigned r;
+	for (r = 0; r < ARCH_EXIT_REASONS; r++)
+		n += v->exits[r];
+	return n;
+}
+
+void arch_exits_report(const char *prefix)
+{
+	uint64_t total = 0;
+	unsigned r;
+
+	printf("%s", prefix);
+	for (r = 0; r < ARCH_EXIT_REASONS; r++)
+		if (exit_totals[r]) {
+			total += exit_totals[r];
+			if (reason_names[r])
+				printf(" %s %lu", reason_names[r], exit_totals[r]);
+			else
+				printf(" reason-%u %lu", r, exit_totals[r]);
+		}
+	printf("; total %lu\n", total);
 }

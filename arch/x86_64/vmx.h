@@ -11,7 +11,7 @@
 
 #include <stdint.h>
 
-#include "guest_regs.h"
+#include "arch.h"
 
 extern unsigned vmx_errors;
 

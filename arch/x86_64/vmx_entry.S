@@ -13,8 +13,7 @@
  * state is saved and restored by the caller (vcpu.c).
  */
 #include "asm-offsets.h"
-
-#define HOST_RSP 0x6C14
+#include "vmcs_fields.h"
 
 	.text
 	.globl vmx_enter

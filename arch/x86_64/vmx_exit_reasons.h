@@ -35,6 +35,12 @@
 #define EXIT_REASON_XSETBV              55
 #define EXIT_REASON_MAX                 70
 
+#define EXIT_REASON_BASIC_MASK          0xFFFFu    /* bits 15:0 of VM_EXIT_REASON */
 #define EXIT_REASON_FAILED_ENTRY        (1u << 31) /* bit 31 of VM_EXIT_REASON */
+
+/* Exit qualification for EPT violations (SDM 3C 28.2.1, Table 28-7). */
+#define EPT_QUAL_READ                   (1u << 0)  /* a data read */
+#define EPT_QUAL_WRITE                  (1u << 1)  /* a data write */
+#define EPT_QUAL_FETCH                  (1u << 2)  /* an instruction fetch */
 
 #endif

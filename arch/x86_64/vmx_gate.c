@@ -15,6 +15,15 @@
 #include "vmx_features.h"
 #include "vmx_gate.h"
 
+bool vmx_lock_feature_control(void)
+{
+	uint64_t fc = rdmsr(IA32_FEATURE_CONTROL);
+	if (vmx_feature_control_action(fc) != VMX_FC_ENABLE)
+		return false;
+	wrmsr(IA32_FEATURE_CONTROL, fc | FEATURE_CONTROL_LOCK | FEATURE_CONTROL_VMX_OUTSIDE_SMX);
+	return true;
+}
+
 unsigned vmx_gate(void)
 {
 	struct vmx_snapshot s = { 0 };
@@ -26,14 +35,10 @@ unsigned vmx_gate(void)
 	s.cpuid_vmx = (r[2] >> 5) & 1;
 	if (s.cpuid_vmx) {
 		bool true_ctls;
-		s.feature_control = rdmsr(IA32_FEATURE_CONTROL);
-		if (vmx_feature_control_action(s.feature_control) == VMX_FC_ENABLE) {
-			wrmsr(IA32_FEATURE_CONTROL, s.feature_control | FEATURE_CONTROL_LOCK |
-			      FEATURE_CONTROL_VMX_OUTSIDE_SMX);
-			s.feature_control = rdmsr(IA32_FEATURE_CONTROL);
+		if (vmx_lock_feature_control())
 			printf("vmx: IA32_FEATURE_CONTROL was unlocked; set to 0x%lx\n",
-			       s.feature_control);
-		}
+			       rdmsr(IA32_FEATURE_CONTROL));
+		s.feature_control = rdmsr(IA32_FEATURE_CONTROL);
 		s.basic = rdmsr(IA32_VMX_BASIC);
 		true_ctls = s.basic & VMX_BASIC_TRUE_CTLS;
 		s.pinbased = rdmsr(true_ctls ? IA32_VMX_TRUE_PINBASED_CTLS : IA32_VMX_PINBASED_CTLS);

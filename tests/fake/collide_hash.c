@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include "../../dedup/dedup_internal.h"
+#include "dedup_internal.h"
 
 uint64_t page_hash(const void *p)
 {

@@ -17,7 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../../dedup/dedup_ops.h"
+#include "dedup_ops.h"
 
 enum fake_op { EV_ALLOC, EV_FREE, EV_MAP_RO, EV_MAP_RW, EV_UNMAP, EV_INVALIDATE,
 	       EV_PTR, EV_DIRTY };

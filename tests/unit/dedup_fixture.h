@@ -6,8 +6,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "../../dedup/dedup.h"
-#include "../fake/fake_mem.h"
+#include "dedup.h"
+#include "fake_mem.h"
 
 struct fix {
 	struct fake_mem m;

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../kernel/acpi.h"
+#include "acpi.h"
 
 static uint8_t mem[8192]; /* fake physical memory: phys = offset */
 

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../kernel/boot_info_check.h"
+#include "boot_info_check.h"
 
 static struct boot_info bi;
 static struct boot_mem_region r[3];

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../kernel/config.h"
+#include "config.h"
 
 static struct config cfg;
 static struct config_error err;

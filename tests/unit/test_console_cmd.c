@@ -5,7 +5,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../kernel/console_cmd.h"
+#include "console_cmd.h"
 
 static void test_commands(void **state)
 {

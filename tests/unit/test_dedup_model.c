@@ -25,7 +25,7 @@
 #include <cmocka.h>
 
 #include "dedup_fixture.h"
-#include "../../dedup/dedup_internal.h"
+#include "dedup_internal.h"
 
 #define NSLOTS 4
 #define MAXPAGES 48

@@ -8,7 +8,7 @@
 #include <elf.h>
 #include <cmocka.h>
 
-#include "../../boot/elf_check.h"
+#include "elf_check.h"
 
 #define BASE 0xFFFFFFFF80000000ull
 

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../ept/ept.h"
+#include "ept.h"
 
 #define NPAGES 64
 #define PHYS0 0x40000000ull

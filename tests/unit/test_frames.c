@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../kernel/frames.h"
+#include "frames.h"
 
 #define MB (1ull << 20)
 #define R(base, bytes, type) { (base), (bytes) / 4096, (type), 0 }

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../boot/mmap_convert.h"
+#include "mmap_convert.h"
 
 /* Firmware descriptors may be larger than the struct: use a 48-byte stride. */
 struct fat_desc { struct efi_mem_desc d; uint64_t extra; };

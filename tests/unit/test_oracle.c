@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../tools/oracle.h"
+#include "oracle.h"
 
 /* Page c: 0 = zeros, else filled with byte c (halves differ when c >= 100:
  * first half c, second half c+1). */
@@ -30,7 +30,7 @@ static void test_known_answer(void **state)
 	static const int v0[] = { 1, 1, 0, 2 }, v1[] = { 1, 3, 0 }, v2[] = { 0, 0 };
 	const unsigned char *img[3] = { image(v0, 4), image(v1, 3), image(v2, 2) };
 	uint64_t sz[3] = { 4 * 4096, 3 * 4096, 2 * 4096 };
-	struct oracle o;
+	struct dedup_recount o;
 	(void)state;
 	assert_int_equal(oracle_compute(img, sz, 3, 4096, &o), 0);
 	assert_int_equal(o.pages_total, 9);
@@ -47,7 +47,7 @@ static void test_known_answer(void **state)
 	assert_true(o.max_copies_is_zero);
 	assert_int_equal(o.vm[0].zero, 1);
 	assert_int_equal(o.vm[2].zero, 2);
-	oracle_free(&o);
+	dedup_recount_free(&o);
 	for (int i = 0; i < 3; i++)
 		free((void *)img[i]);
 }
@@ -60,16 +60,16 @@ static void test_finer_granularity(void **state)
 	static const int v[] = { 101, 102, 1 };
 	const unsigned char *img[1] = { image(v, 3) };
 	uint64_t sz[1] = { 3 * 4096 };
-	struct oracle o;
+	struct dedup_recount o;
 	(void)state;
 	assert_int_equal(oracle_compute(img, sz, 1, 4096, &o), 0);
 	assert_int_equal(o.sharable, 0);
-	oracle_free(&o);
+	dedup_recount_free(&o);
 	assert_int_equal(oracle_compute(img, sz, 1, 2048, &o), 0);
 	assert_int_equal(o.pages_total, 6);      /* halves: 1 2 2 3 1 1 */
 	assert_int_equal(o.pages_unique, 3);
 	assert_int_equal(o.sharable, 3);
-	oracle_free(&o);
+	dedup_recount_free(&o);
 	free((void *)img[0]);
 }
 
@@ -78,13 +78,13 @@ static void test_empty_and_single(void **state)
 	static const int v[] = { 7 };
 	const unsigned char *img[1] = { image(v, 1) };
 	uint64_t sz[1] = { 4096 };
-	struct oracle o;
+	struct dedup_recount o;
 	(void)state;
 	assert_int_equal(oracle_compute(img, sz, 1, 4096, &o), 0);
 	assert_int_equal(o.sharable, 0);
 	assert_int_equal(o.sharable_nonzero, 0);
 	assert_int_equal(o.inter_sharing, 0);
-	oracle_free(&o);
+	dedup_recount_free(&o);
 	free((void *)img[0]);
 }
 

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../arch/x86_64/pt_build.h"
+#include "pt_build.h"
 
 #define NPAGES 16
 #define PHYS0 0x100000ull /* fake physical address of arena page 0 */

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../arch/x86_64/vmx_features.h"
-#include "../../arch/x86_64/msr.h"
+#include "vmx_features.h"
+#include "msr.h"
 
 /* What Bochs 2.7's corei7_skylake_x reports (allowed-1 halves and caps as
  * read there), reduced to the bits the gate looks at. */

@@ -1,0 +1,138 @@
+/*
+ * arch.h - what the generic core asks of the architecture: the one seam
+ * between kernel/ and arch/x86_64/, downwards.
+ *
+ * The core (kernel/) includes nothing else from arch/: it starts CPUs, runs
+ * a vCPU for a slice, invalidates a VM's EPT on the CPUs that may cache it,
+ * writes to the console UART and powers off through these calls, and holds
+ * each vCPU's architectural state as an opaque-to-it struct arch_vcpu.
+ * The other direction, the few calls arch/ makes into the core, is
+ * kernel/include/upcall.h.  `make check-seams` enforces both (Jailhouse's
+ * hypervisor/ against arch/x86/, with include/jailhouse/control.h, is the
+ * model).
+ *
+ * Locking: the core serializes its calls with its lock (kernel/lock.c);
+ * calls marked "lock not needed" may be made without it.
+ */
+#ifndef ARCH_H
+#define ARCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "boot_info.h"
+
+#define ARCH_MAX_CPUS 8     /* per-CPU tables are sized for this many */
+
+/* ---- memory ---- */
+
+/* The hypervisor maps all physical memory 1:1 (arch_paging_init and the
+ * loader's hand-over tables): the one place that says so. */
+static inline void *phys_to_virt(uint64_t phys) { return (void *)(uintptr_t)phys; }
+
+/* Replaces the loader's page tables by our own (frames from the core).
+ * 0, or -1 when frames ran out. */
+int arch_paging_init(const struct boot_info *bi) __attribute__((warn_unused_result));
+
+/* ---- this CPU, the console, power ---- */
+
+/* The boot CPU's first step: descriptor tables, per-CPU data, the FPU/SSE
+ * unit (newlib may use it), then the console UART. */
+void arch_boot_cpu_init(void);
+void arch_console_putc(char c);
+/* A received console byte, or -1 if none waits (never blocks). */
+int arch_console_getc(void);
+/* The ACPI power-off port and S5 sleep type, when the firmware gave them. */
+void arch_power_set_acpi(uint16_t pm1a_cnt, uint16_t slp_typ);
+/* Prints "power: off (why)" and powers the machine off; never returns. */
+void arch_power_off(const char *why) __attribute__((noreturn));
+
+/* ---- virtualization on this CPU ---- */
+
+/* Checks and reports, by name, every hardware feature the hypervisor needs.
+ * 0 when all are present, else the number missing. */
+unsigned arch_virt_check(void);
+/* Turns virtualization on on this CPU (VMXON).  0, or -1 said why. */
+int arch_virt_cpu_on(void) __attribute__((warn_unused_result));
+/* No device interrupts are used: masks the legacy interrupt controller. */
+void arch_mask_legacy_irqs(void);
+
+/* ---- CPUs ---- */
+
+/* Starts the other CPUs (at most want - 1; want 0 = all), each of which
+ * turns virtualization on and then calls ap_entry(its index), which must
+ * not return.  madt_cpus: how many the firmware listed (0: unknown).
+ * Returns the number of CPUs online, this one included.  Lock not held. */
+unsigned arch_start_cpus(const struct boot_info *bi, unsigned want, unsigned madt_cpus,
+			 void (*ap_entry)(unsigned cpu));
+unsigned arch_cpu_index(void);               /* this CPU: 0 = boot CPU */
+bool arch_cpu_online(unsigned cpu);
+uint32_t arch_cpu_hw_id(unsigned cpu);       /* its local APIC id */
+void arch_cpu_relax(void);                   /* a spin-wait hint */
+
+/* Invalidates the cached translations of the EPT whose pointer is eptp on
+ * this CPU and on every other CPU that may cache them, waiting for each. */
+void arch_ept_invalidate(uint64_t eptp);
+/* Answers invalidation requests from other CPUs.  Lock not needed: the
+ * core calls it while spinning for its lock and while idle. */
+void arch_poll_requests(void);
+/* Invalidation IPIs sent so far, all CPUs. */
+uint64_t arch_shootdowns_sent(void);
+
+/* ---- vCPUs ---- */
+
+/* A vCPU's general registers while the host runs; RSP and RIP live in the
+ * VMCS.  vmx_entry.S reaches them through offsets generated from this
+ * struct (asm-offsets.c). */
+struct guest_regs {
+	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp;
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+};
+
+#define ARCH_EXIT_REASONS 71 /* basic exit reasons 0..70 (SDM 3D Appendix C) */
+
+/* What a vCPU is to the architecture: the core embeds it in struct vcpu
+ * and never looks inside. */
+struct arch_vcpu {
+	struct guest_regs regs;
+	uint8_t fpu[512] __attribute__((aligned(16))); /* the guest's FXSAVE image */
+	uint64_t vmcs;          /* physical; 0 until arch_vcpu_setup */
+	int launched;           /* VMLAUNCH done: VMRESUME from now on */
+	const char *vm_name;    /* for messages */
+	unsigned index, nvcpus; /* this vCPU in its VM; CPUID leaf 0x40000001 */
+	uint64_t exits[ARCH_EXIT_REASONS];
+};
+
+/* What the core tells the architecture about a new vCPU. */
+struct arch_vcpu_config {
+	const char *vm_name;
+	unsigned index, nvcpus;
+	uint64_t eptp;          /* ept_eptp() of its VM */
+	uint16_t vpid;
+	uint64_t entry;         /* where it starts: 32-bit flat, paging off */
+};
+
+/* Creates and fills the vCPU's VMCS on this CPU (which runs it from then
+ * on).  0, or -1 said why. */
+int arch_vcpu_setup(struct arch_vcpu *a, const struct arch_vcpu_config *c)
+	__attribute__((warn_unused_result));
+/* Makes the vCPU current on this CPU and starts its time slice.  0, or -1. */
+int arch_vcpu_load(struct arch_vcpu *a) __attribute__((warn_unused_result));
+/* Runs the guest until it exits.  Call without the core's lock.  Returns
+ * 0 after an exit (external interrupts are acknowledged before it returns,
+ * so an exit the core drops loses nothing), or -1 when the entry failed. */
+int arch_vcpu_enter(struct arch_vcpu *a);
+
+enum arch_exit_action { ARCH_RESUME, ARCH_YIELD };
+/* Handles the exit (or failed entry, entered = -1) that arch_vcpu_enter
+ * returned; under the core's lock.  YIELD: the slice is over, or the vCPU
+ * no longer runs. */
+enum arch_exit_action arch_vcpu_handle_exit(struct arch_vcpu *a, int entered);
+/* The vCPU's exits so far, all reasons. */
+uint64_t arch_vcpu_exits(const struct arch_vcpu *a);
+/* Prints the vCPU's registers (for a VM that is stopped for a fault). */
+void arch_vcpu_dump(const struct arch_vcpu *a);
+/* Prints one line: every exit reason seen since boot, with its count. */
+void arch_exits_report(const char *prefix);
+
+#endif

@@ -1,0 +1,50 @@
+/*
+ * recount.h - the ideal sharing of a set of VMs' pages, recounted exactly
+ * from their contents (Barker et al., USENIX ATC 2012, section 3).
+ *
+ * For chunks of `chunk` bytes (4096, or 2048/1024 as in the paper's
+ * figure 10): sharable = chunks - distinct contents; self-sharing(V) = the
+ * same within V alone; inter-VM = sharable - sum of self.  Zero chunks are
+ * counted apart and also included, as the paper does.  Plain C: built into
+ * the hypervisor (its check at convergence), dedupsim and the host tests.
+ */
+#ifndef DEDUP_RECOUNT_H
+#define DEDUP_RECOUNT_H
+
+#include <stdint.h>
+
+struct dedup_recount_vm {
+	uint64_t pages, zero, distinct, self;
+};
+
+struct dedup_recount {
+	unsigned chunk;
+	uint64_t pages_total, pages_zero;
+	uint64_t pages_unique;     /* distinct contents, zero counting as one */
+	uint64_t sharable;         /* pages_total - pages_unique */
+	uint64_t sharable_nonzero; /* the same with zero chunks left out */
+	uint64_t self_sharing, inter_sharing;
+	uint64_t max_copies;       /* most copies of one content */
+	int max_copies_is_zero;
+	unsigned nvm;
+	struct dedup_recount_vm *vm; /* nvm entries, malloc'd */
+};
+
+/* Page p (4 KiB) of VM v, read through the caller. */
+typedef const unsigned char *(*dedup_page_fn)(void *ctx, unsigned v, uint64_t p);
+
+/* VM v has pages[v] pages of 4 KiB; chunk divides 4096.  0, or -1 (out of
+ * memory, or a 128-bit hash collision, which would make the count wrong). */
+int dedup_recount(dedup_page_fn page, void *ctx, const uint64_t *pages, unsigned nvm,
+		  unsigned chunk, struct dedup_recount *out) __attribute__((warn_unused_result));
+
+void dedup_recount_free(struct dedup_recount *o);
+
+/* Bytes dedup_recount() allocates at most for `pages` pages of 4 KiB in
+ * chunks of `chunk` bytes (24 B per chunk, and a record per VM). */
+static inline uint64_t dedup_recount_bytes(uint64_t pages, unsigned chunk, unsigned nvm)
+{
+	return pages * (4096 / chunk) * 24 + (uint64_t)(nvm + 1) * sizeof(struct dedup_recount_vm);
+}
+
+#endif

@@ -1,0 +1,65 @@
+/*
+ * upcall.h - the only calls arch/ makes into the generic core.
+ *
+ * arch/ sits below kernel/: it implements arch.h and reaches up only
+ * through what is declared here (Jailhouse's include/jailhouse/control.h
+ * plays this part).  Each call names the architectural vCPU it is about;
+ * the core finds its own struct vcpu around it.  The AP's way into the
+ * scheduler is not here: the core hands it to arch_start_cpus() as a
+ * function pointer.  `make check-seams` fails if a file of arch/ includes
+ * any other header of the core.
+ *
+ * All but kmain() and core_frame_alloc() during CPU bring-up run under the
+ * core's lock.
+ */
+#ifndef UPCALL_H
+#define UPCALL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "boot_info.h"
+
+struct arch_vcpu;
+
+/* The core's entry, from arch/x86_64/entry.S on the boot CPU. */
+void kmain(struct boot_info *bi) __attribute__((noreturn));
+
+/* A zeroed 4 KiB frame for the hypervisor's own use (a VMCS, page tables).
+ * 0 and its physical address, or -1 when none is left. */
+enum upcall_frame_use { UPCALL_FRAME_DATA, UPCALL_FRAME_PAGETABLE };
+int core_frame_alloc(enum upcall_frame_use use, uint64_t *phys)
+	__attribute__((warn_unused_result));
+
+/* What an upcall asks of the vCPU's run loop. */
+enum core_action {
+	CORE_RESUME,  /* enter the guest again */
+	CORE_YIELD,   /* the vCPU halted, waits or was stopped: end the slice */
+};
+
+/* Stops the vCPU's VM (all its vCPUs), printing why; the others go on. */
+void core_vm_stop(struct arch_vcpu *a, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* The vCPU executed HLT (RIP already past it). */
+enum core_action core_vcpu_halt(struct arch_vcpu *a);
+
+/* A hypercall (docs/hypercalls.md): number and arguments decoded from the
+ * guest's registers; the return value goes back in its EAX. */
+int32_t core_hypercall(struct arch_vcpu *a, uint32_t nr, const uint32_t args[4],
+		       enum core_action *next);
+
+/* An access to an I/O port: size 1, 2 or 4; *value is written for an OUT
+ * and filled for an IN. */
+enum core_action core_port_io(struct arch_vcpu *a, uint16_t port, unsigned size, bool in,
+			      uint32_t *value);
+
+/* Guest-physical gpa faulted in the VM's second-level page tables: access
+ * is a mix of the bits below.  A write to guest RAM mapped read-only is
+ * the COW entry into dedup/ (hot path: no printing, one frame at most). */
+#define UPCALL_ACCESS_READ  1u
+#define UPCALL_ACCESS_WRITE 2u
+#define UPCALL_ACCESS_EXEC  4u
+enum core_action core_guest_mem_fault(struct arch_vcpu *a, uint64_t gpa, unsigned access);
+
+#endif

@@ -1,0 +1,80 @@
+/*
+ * sharing_ops.c - the machine under the dedup engine, in the hypervisor.
+ *
+ * Implements dedup/dedup_ops.h over the core's frame pool and the VMs'
+ * EPTs, both reached through ops.ctx (struct sharing_ctx), never through
+ * globals.  Frames are physical addresses, reached through phys_to_virt.
+ * Guest frames come from the frame pool but never its last reserve_frames:
+ * those stay for the hypervisor itself (EPT tables, VMCS, heap growth), so
+ * a guest that exhausts memory cannot starve the hypervisor.  Mappings go
+ * through the VM's EPT (ept/); invalidation is the architecture's
+ * (arch_ept_invalidate: INVEPT for the VM's EPTP here and, by IPI, on
+ * every other CPU that may cache it, waiting for each).
+ */
+#include <stdio.h>
+
+#include "arch.h"
+#include "sharing.h"
+
+static void *frame_ptr(void *ctx, uint64_t frame)
+{
+	(void)ctx;
+	return phys_to_virt(frame);
+}
+
+static int frame_alloc(void *ctx, uint64_t *frame)
+{
+	struct sharing_ctx *c = ctx;
+	if (c->frames->nfree <= c->reserve_frames)
+		return -1;
+	return frames_alloc(c->frames, FRAME_GUEST, frame);
+}
+
+static void frame_free(void *ctx, uint64_t frame)
+{
+	struct sharing_ctx *c = ctx;
+	if (frames_free(c->frames, frame))
+		printf("dedup: frame 0x%lx freed twice (an engine bug)\n", frame);
+}
+
+static struct ept *ept_of(void *ctx, unsigned vm)
+{
+	return &((struct sharing_ctx *)ctx)->vms[vm].ept;
+}
+
+static int lookup(void *ctx, unsigned vm, uint64_t gfn, uint64_t *frame)
+{
+	struct ept_leaf l;
+	if (ept_lookup(ept_of(ctx, vm), gfn << 12, &l))
+		return -1;
+	*frame = l.hpa;
+	return 0;
+}
+
+static int map(void *ctx, unsigned vm, uint64_t gfn, uint64_t frame, bool writable)
+{
+	return ept_map(ept_of(ctx, vm), gfn << 12, frame, EPT_4K,
+		       writable ? EPT_RWX : EPT_READ | EPT_EXECUTE);
+}
+
+static void unmap(void *ctx, unsigned vm, uint64_t gfn)
+{
+	ept_unmap(ept_of(ctx, vm), gfn << 12);
+}
+
+static void invalidate(void *ctx, unsigned vm)
+{
+	arch_ept_invalidate(ept_eptp(ept_of(ctx, vm)));
+	((struct sharing_ctx *)ctx)->invalidations++;
+}
+
+static int dirty(void *ctx, unsigned vm, uint64_t gfn)
+{
+	return ept_test_and_clear_dirty(ept_of(ctx, vm), gfn << 12) == 1;
+}
+
+struct dedup_ops sharing_ops(struct sharing_ctx *ctx)
+{
+	return (struct dedup_ops){ frame_ptr, frame_alloc, frame_free, lookup, map, unmap,
+				   invalidate, dirty, ctx };
+}

@@ -1,0 +1,94 @@
+/*
+ * upcall.c - the core's side of the upcalls that arch/ makes
+ * (kernel/include/upcall.h), those that are not another file's concern:
+ * stopping a VM, a halted vCPU, the hypervisor's frames, port I/O (whose
+ * values portio.c decides) and faults on guest-physical memory.
+ * (Hypercalls: hypercall.c.)
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "frames.h"
+#include "portio.h"
+#include "sharing.h"
+#include "uart_16550.h"
+#include "upcall.h"
+#include "vm.h"
+
+extern struct frame_pool frames;
+
+void core_vm_stop(struct arch_vcpu *a, const char *fmt, ...)
+{
+	char why[sizeof(((struct vm *)0)->why)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	vm_stop(vcpu_of(a)->vm, "%s", why);
+}
+
+enum core_action core_vcpu_halt(struct arch_vcpu *a)
+{
+	/* No virtual interrupts yet: a halted vCPU has nothing to wake it. */
+	vcpu_of(a)->state = VCPU_HALTED;
+	return CORE_YIELD;
+}
+
+enum core_action core_port_io(struct arch_vcpu *a, uint16_t port, unsigned size, bool in,
+			      uint32_t *value)
+{
+	if (in)
+		*value = io_in_value(port, size);
+	else if (port == COM1_BASE + UART_THR)
+		vm_serial_out(vcpu_of(a)->vm, (char)*value);
+	return CORE_RESUME;
+}
+
+int core_frame_alloc(enum upcall_frame_use use, uint64_t *phys)
+{
+	if (frames_alloc(&frames, use == UPCALL_FRAME_PAGETABLE ? FRAME_PAGETABLE : FRAME_KERNEL,
+			 phys))
+		return -1;
+	memset(phys_to_virt(*phys), 0, FRAME_SIZE);
+	return 0;
+}
+
+enum core_action core_guest_mem_fault(struct arch_vcpu *a, uint64_t gpa, unsigned access)
+{
+	struct vcpu *v = vcpu_of(a);
+	struct vm *vm = v->vm;
+	struct ept_leaf leaf;
+	int r;
+
+	vm->ept_violations++;
+	if (gpa < vm->npages * 4096 && (access & UPCALL_ACCESS_WRITE)) {
+		/* The COW entry into dedup/: RAM mapped read-only (shared or zero). */
+		r = sharing_write_fault(vm, gpa >> 12);
+		if (r == 0)
+			return CORE_RESUME;
+		if (r == DEDUP_ENOMEM) {
+			/* No frame now: the vCPU waits and retries the write later. */
+			if (!vm->warned_oom)
+				printf("vm %s: out of memory: waiting for free frames\n", vm->name);
+			vm->warned_oom = true;
+			v->state = VCPU_WAITING;
+			return CORE_YIELD;
+		}
+		vm_stop(vm, "COW break at 0x%lx failed (%d)", gpa, r);
+		return CORE_YIELD;
+	}
+	arch_vcpu_dump(a);
+	if (ept_lookup(&vm->ept, gpa, &leaf) == 0)
+		vm_stop(vm, "write to read-only guest memory at 0x%lx", gpa);
+	else if (gpa >= vm->npages * 4096)
+		vm_stop(vm, "%s guest-physical 0x%lx, outside its %lu MiB of RAM",
+			access & UPCALL_ACCESS_WRITE ? "wrote" : access & UPCALL_ACCESS_EXEC ? "fetched"
+			: "read", gpa, vm->npages >> 8);
+	else
+		vm_stop(vm, "EPT violation at unmapped RAM 0x%lx (access %s%s%s)", gpa,
+			access & UPCALL_ACCESS_READ ? "r" : "", access & UPCALL_ACCESS_WRITE ? "w" : "",
+			access & UPCALL_ACCESS_EXEC ? "x" : "");
+	return CORE_YIELD;
+}

@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# check-seams.sh - the layers of dedupvisor, checked (make check-seams; the
+# hypervisor's link runs the symbol check too).
+#
+#   boot/ -> kernel/ (the generic core) -> arch/ARCH/ and the portable
+#   models (dedup/, ept/); include/ and common/ are shared by all.
+#
+# --sources ARCH -- HV_SRCS... -- EFI_SRCS...
+#   Every quoted #include names a bare file found through the folder's own
+#   include roots (no "../", no paths), and:
+#   - dedup/, ept/: only their own headers; no inline assembly;
+#   - kernel/: from arch/ only arch.h (arch/ARCH/include/arch.h);
+#   - arch/ARCH/: from the core only upcall.h (kernel/include/upcall.h);
+#   - common/: only include/ and common/; boot/: boot/, include/, common/;
+#   - nothing from tools/, tests/ or guests/ is in the hypervisor's or the
+#     loader's link line.
+# --symbols OBJDIR ARCH
+#   In the built objects: arch/ calls into the core only functions declared
+#   in upcall.h, and nothing of dedup/ or ept/; the core calls into arch/
+#   only what arch.h declares; dedup/, ept/ and common/ call into neither.
+# Each violation is printed with its file and line (or symbol); exit 1.
+set -u
+cd "$(dirname "$0")/.."
+bad=0
+say() { echo "seams: $*"; bad=1; }
+
+# The identifiers a header declares as functions (name followed by '(').
+declared() { grep -oE '\b[a-z_][a-z_0-9]*\(' "$1" | tr -d '(' | sort -u; }
+
+sources() {
+	local arch=$1; shift
+	[ "${1:-}" = -- ] && shift
+	local hv=() efi=() in_efi=0 a
+	for a in "$@"; do
+		[ "$a" = -- ] && { in_efi=1; continue; }
+		if [ $in_efi = 1 ]; then efi+=("$a"); else hv+=("$a"); fi
+	done
+	local A=arch/$arch
+	# folder -> allowed include folders ("@arch.h" / "@upcall.h": that one file)
+	declare -A roots=(
+		[dedup]="dedup" [ept]="ept" [common]="include common" [include]="include"
+		[boot]="boot include common"
+		[kernel]="kernel kernel/include include common dedup ept @$A/include/arch.h"
+		[arch]="$A $A/include include common @kernel/include/upcall.h"
+	)
+	local f top line inc dirs d ok where
+	while IFS= read -r f; do
+		top=${f%%/*}
+		dirs=${roots[$top]:-}
+		[ -n "$dirs" ] || continue
+		while IFS=: read -r line inc; do
+			inc=$(sed -E 's/.*#include *"([^"]*)".*/\1/' <<<"$inc")
+			case $inc in
+			*/*) say "$f:$line: #include \"$inc\": a path; include by name through the include roots"; continue ;;
+			esac
+			ok=0
+			for d in $dirs; do
+				if [ "${d#@}" != "$d" ]; then
+					[ "$(basename "${d#@}")" = "$inc" ] && ok=1
+				elif [ -f "$d/$inc" ]; then
+					ok=1
+				fi
+			done
+			[ $ok = 1 ] && continue
+			where=$(cd . && ls {kernel,kernel/include,$A,$A/include,dedup,ept,common,include,boot,tools,tests/fake}/"$inc" 2>/dev/null | head -n1)
+			if [ -n "$where" ]; then
+				say "$f:$line: #include \"$inc\": $top/ may not include $where"
+			elif [ "${f%.S}" = "$f" ] || [ "$inc" != asm-offsets.h ]; then
+				say "$f:$line: #include \"$inc\": not found in $top/'s include roots ($dirs)"
+			fi
+		done < <(grep -nE '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' "$f")
+	done < <(git ls-files 'dedup/*.[ch]' 'ept/*.[ch]' 'common/*.[ch]' 'include/*.h' 'boot/*.[chS]' \
+		'kernel/*.[ch]' 'kernel/include/*.h' "$A/*.[chS]" "$A/include/*.h" 2>/dev/null; \
+		ls dedup/*.[ch] ept/*.[ch] common/*.[ch] include/*.h boot/*.[chS] kernel/*.[ch] \
+		kernel/include/*.h $A/*.[chS] $A/include/*.h 2>/dev/null | sort -u)
+	local asm
+	asm=$(grep -nE '__asm__|\basm *\(|volatile *\(' dedup/*.[ch] ept/*.[ch] common/*.[ch] 2>/dev/null)
+	[ -z "$asm" ] || say "inline assembly in a portable folder:"$'\n'"$asm"
+	for a in "${hv[@]}"; do
+		case $a in tools/*|tests/*|guests/*) say "hypervisor link line has $a (test or tool code)";; esac
+	done
+	for a in "${efi[@]}"; do
+		case $a in tools/*|tests/*|guests/*) say "loader link line has $a (test or tool code)";; esac
+	done
+	[ $bad = 0 ] && echo "seams: the layers hold (includes of ${#hv[@]} hypervisor and ${#efi[@]} loader sources checked)"
+}
+
+symbols() {
+	local obj=$1 arch=$2 A=arch/$2
+	local t; t=$(mktemp -d)
+	defs() { nm --defined-only -g "$@" 2>/dev/null | awk 'NF==3{print $3}' | sort -u; }
+	undef() { nm -u "$1" | awk '{print $2}' | sort -u; }
+	defs "$obj"/$A/*.o >"$t/arch"
+	defs "$obj"/kernel/*.o >"$t/core"
+	defs "$obj"/dedup/*.o "$obj"/ept/*.o >"$t/portable"
+	declared kernel/include/upcall.h >"$t/upcalls"
+	declared $A/include/arch.h >"$t/archapi"
+	local o s
+	for o in "$obj"/$A/*.o; do
+		for s in $(undef "$o" | comm -12 - "$t/core" | comm -23 - "$t/upcalls"); do
+			say "${o#"$obj"/}: calls the core's $s, which upcall.h does not declare"
+		done
+		for s in $(undef "$o" | comm -12 - "$t/portable"); do
+			say "${o#"$obj"/}: calls $s of dedup/ or ept/ (the core's to call)"
+		done
+	done
+	for o in "$obj"/kernel/*.o; do
+		for s in $(undef "$o" | comm -12 - "$t/arch" | comm -23 - "$t/archapi"); do
+			say "${o#"$obj"/}: calls arch/'s $s, which arch.h does not declare"
+		done
+	done
+	for o in "$obj"/dedup/*.o "$obj"/ept/*.o "$obj"/common/*.o; do
+		for s in $(undef "$o" | cat - "$t/arch" "$t/core" | sort | uniq -d); do
+			say "${o#"$obj"/}: a portable object calls $s of arch/ or the core"
+		done
+	done
+	rm -rf "$t"
+	[ $bad = 0 ] && echo "seams: calls between the layers go through arch.h and upcall.h only"
+}
+
+case ${1:-} in
+--sources) shift; sources "$@" ;;
+--symbols) shift; symbols "$@" ;;
+*) echo "usage: $0 --sources ARCH -- HV_SRCS -- EFI_SRCS | --symbols OBJDIR ARCH" >&2; exit 2 ;;
+esac
+exit $bad

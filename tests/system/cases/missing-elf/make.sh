@@ -1,0 +1,4 @@
+#!/usr/bin/env bash
+# missing-elf/make.sh WORK - the generated inputs named in ./files (see run.sh).
+# small.bin: a guest image for VM a (never run: the loader stops first).
+head -c 8192 /dev/urandom >"$1/small.bin"
