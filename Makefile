@@ -46,7 +46,7 @@ inc_for = $(INC_$(firstword $(subst /, ,$(1))))
 HV_ABI  := -ffreestanding -fno-pic -mcmodel=kernel -mno-red-zone -fno-stack-protector -fno-common
 HV_CFLAGS := -std=gnu11 -O2 -g $(WARN) $(HV_ABI) -mno-sse -mno-mmx -mno-80387 \
 	-isystem $(NEWLIB)/include -MMD -MP
-# newlib is built with the same ABI; it may use SSE (see kmain's fpu_init).
+# newlib is built with the same ABI; it may use SSE (see arch/x86_64/setup.c).
 NEWLIB_CFLAGS := -O2 -g $(HV_ABI)
 
 EFI_CFLAGS := -std=gnu11 -O2 $(WARN) -Wno-unused-parameter \
@@ -121,7 +121,7 @@ $(B)/newlib/stamp: | $(B)/.deps
 # ---- flag sets: a set's file changes only when the set does, and every
 # object built with it depends on it, so changed flags rebuild them ----
 FLAG_SETS := hv efi host tool guest
-flags_hv = $(HV_CFLAGS) $(INC_kernel) $(INC_arch)
+flags_hv = $(HV_CFLAGS) $(INC_kernel) $(INC_arch) $(INC_common) $(INC_dedup) $(INC_ept)
 flags_efi = $(EFI_CFLAGS) $(INC_boot)
 flags_host = $(HOST_CFLAGS) $(SAN_FLAGS) $(INC_tests)
 flags_tool = $(TOOL_CFLAGS) $(INC_tools)
@@ -162,11 +162,12 @@ $(B)/guests/%.o: guests/%.c guests/guest.h guests/memtest_recipe.h include/guest
 $(B)/guests/%.bin: $(B)/guests/%.o guests/guest.ld
 	$(Q)ld -m elf_i386 -T guests/guest.ld -o $@ $<
 GUEST_BINS := $(addprefix $(B)/guests/,$(addsuffix .bin,$(GUESTS)))
+.SECONDARY: $(GUEST_BINS:.bin=.o) # kept: else every make rebuilds them
 
 # The link also checks the seams at the symbol level (scripts/check-seams.sh).
 $(B)/dedupvisor.elf: $(HV_OBJS) linker.ld $(B)/newlib/stamp scripts/check-seams.sh
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)bash scripts/check-seams.sh --symbols $(B)/hv $(ARCH)
+	$(Q)bash scripts/check-seams.sh --symbols $(B)/hv $(ARCH) -- $(HV_OBJS)
 	$(Q)$(LD) -nostdlib -static -z noexecstack -z max-page-size=4096 -T linker.ld \
 		-o $@ $(HV_OBJS) -L$(NEWLIB)/lib -lc
 

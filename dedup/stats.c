@@ -24,23 +24,25 @@ uint64_t dedup_metadata_bytes(const struct dedup *d)
 }
 
 /*
- * The most heap the engine can hold at once for `pages` tracked pages, with
- * P = pages and S <= P/2 + 1 shared frames (each maps >= 2 pages, plus one
- * zero frame per domain, which the + DEDUP_MAX_VMS covers):
+ * The most heap the engine can hold at once for `pages` tracked pages.
+ * P = pages; shared frames S <= P + DEDUP_MAX_VMS: a frame left with one
+ * mapping by a COW break stays in the stable index (cow.c deletes it only
+ * when its last sharer breaks), so S is bounded by the mappings, not by
+ * half of them, plus a zero frame per domain:
  *   page array         8 B x P                          (struct dpage)
  *   unstable buckets   < 2 x P/4 x 4 B, old + new during a resize: 4 B x P
  *   shared frames      cap < 2S slots of 24 B, realloc'd: old + new < 3S
- *                      -> 36 B x P
- *   stable buckets     < 2S of 4 B, rebuilt: old + new < 3S -> 6 B x P
+ *                      -> 72 B x P
+ *   stable buckets     < 2S of 4 B, rebuilt: old + new < 3S -> 12 B x P
  *   sharer counts      (frame, VM) pairs <= P, at most 70% full, doubled:
  *                      old + new < 1.5 x 2P/0.7 slots of 8 B -> 35 B x P
- * = 89 B x P, plus the struct itself.  Measured use is ~11 B x P (make
+ * = 131 B x P, plus the struct itself.  Measured use is ~11 B x P (make
  * bench); the bound is what a heap must be sized for.
  */
 uint64_t dedup_metadata_max(uint64_t pages)
 {
 	uint64_t p = pages + DEDUP_MAX_VMS;
-	return sizeof(struct dedup) + p * (sizeof(struct dpage) + 4 + 36 + 6 + 35);
+	return sizeof(struct dedup) + p * (sizeof(struct dpage) + 4 + 72 + 12 + 35);
 }
 
 void dedup_get_stats(const struct dedup *d, struct dedup_stats *s)

@@ -4,7 +4,8 @@
  * Shared by the hypervisor and the guests in guests/ (built 32-bit), so
  * only fixed-width types.  A guest starts in 32-bit protected mode, flat
  * segments, paging off, at the config's entry (its image is loaded there),
- * with ESP = entry and the parameter page (GUEST_PARAMS_GPA) mapped read-only.
+ * with ESP = entry - GUEST_STACK_PER_VCPU * (its vCPU index) and the
+ * parameter page (GUEST_PARAMS_GPA) mapped read-only.
  */
 #ifndef GUEST_ABI_H
 #define GUEST_ABI_H
@@ -21,12 +22,19 @@
 
 #define HC_OK      0
 #define HC_EFAULT  (-14) /* a pointer outside the guest's RAM */
+#define HC_ENOMEM  (-12) /* no host frame for the result now: try again later */
 #define HC_EINVAL  (-22)
 #define HC_ENOSYS  (-38)
 
 #define GUEST_PARAMS_GPA 0xFFFFF000u /* just below 4 GiB, outside RAM: read-only */
 #define GUEST_DATA_GPA   0x100000u /* memtest pages start at 1 MiB */
 #define GUEST_PARAMS_MAGIC 0x44565052u /* "RPVD" */
+#define GUEST_STACK_PER_VCPU 0x400u   /* each vCPU's stack below the entry */
+#define GUEST_VCPUS_MAX      4u       /* vCPUs a VM gets at most */
+/* The parameter page's defaults for a config that leaves them out. */
+#define GUEST_SHARED_SEED      0x5EED5EEDu  /* the same in every VM */
+#define GUEST_DEFAULT_SEED(id) (0x1000u + (id))
+#define GUEST_DEFAULT_ROUNDS   3u
 
 struct guest_params {
 	uint32_t magic;

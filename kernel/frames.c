@@ -9,36 +9,118 @@
  * metadata, the heap) is carved off usable regions before the pool is
  * built, so the pool never has to find contiguous runs.
  */
+#include <stdio.h>
+
+#include "boot_info_check.h"
 #include "frames.h"
+
+_Static_assert(FRAMES_PHYS_LIMIT == BOOT_PHYS_LIMIT, "one physical address limit");
+
+#define LOW_PFN (FRAMES_LOW_LIMIT / FRAME_SIZE)
+#define MAX_NPFN (1ull << 32) /* free_stack holds 32-bit frame indices */
+
+/* frames_map_check()'s answer; the allocator is set up on the boot CPU only. */
+static char why_buf[200];
 
 static int usable(const struct boot_mem_region *r)
 {
 	return r->type == BOOT_MEM_USABLE && r->pages;
 }
 
-static void span(const struct boot_mem_region *r, size_t n, uint64_t *lo, uint64_t *hi)
+static const char *say(const char *fmt, unsigned long i, unsigned long long x, unsigned long long y)
 {
-	size_t i;
+	snprintf(why_buf, sizeof(why_buf), fmt, i, x, y);
+	return why_buf;
+}
+
+/* The end of region i, base + pages * 4096, computed without overflow. */
+static const char *region_end(const struct boot_mem_region *r, size_t i, uint64_t *end)
+{
+	uint64_t size;
+
+	if (r->base % FRAME_SIZE)
+		return say("memory region %lu: base 0x%llx not 4 KiB aligned", i, r->base, 0);
+	if (__builtin_mul_overflow(r->pages, FRAME_SIZE, &size))
+		return say("memory region %lu: base 0x%llx + 0x%llx pages overflows 64 bits", i,
+			   r->base, r->pages);
+	if (__builtin_add_overflow(r->base, size, end))
+		return say("memory region %lu: base 0x%llx + 0x%llx pages wraps past 2^64", i,
+			   r->base, r->pages);
+	if (*end > FRAMES_PHYS_LIMIT)
+		return say("memory region %lu: base 0x%llx + 0x%llx pages ends beyond the 52-bit "
+			   "physical address space", i, r->base, r->pages);
+	return NULL;
+}
+
+/*
+ * Every entry point checks the map first, so that no size below wraps: each
+ * non-empty region aligned, its end within 52 bits, regions in ascending
+ * order and disjoint (a frame in two regions would be counted twice, and a
+ * carve from one would leave the carved frames free in the other), and the
+ * managed frames [*lo, *hi) few enough for 32-bit indices.  Empty regions
+ * (frames_carve may leave some) are skipped.
+ */
+static const char *check(const struct boot_mem_region *r, size_t n, uint64_t *lo, uint64_t *hi)
+{
+	uint64_t end, prev_end = 0;
+	size_t i, prev = n;
+	const char *why;
+
 	*lo = UINT64_MAX;
 	*hi = 0;
 	for (i = 0; i < n; i++) {
-		uint64_t a = r[i].base / FRAME_SIZE, b = a + r[i].pages;
-		if (!usable(&r[i]) || b <= FRAMES_LOW_LIMIT / FRAME_SIZE)
+		uint64_t a, b;
+		if (r[i].pages == 0)
 			continue;
-		if (a < FRAMES_LOW_LIMIT / FRAME_SIZE)
-			a = FRAMES_LOW_LIMIT / FRAME_SIZE;
+		if ((why = region_end(&r[i], i, &end)))
+			return why;
+		if (prev < n && r[i].base < r[prev].base) {
+			snprintf(why_buf, sizeof(why_buf), "memory region %lu (base 0x%llx) is below "
+				 "region %lu (base 0x%llx): the memory map is unsorted", (unsigned long)i,
+				 (unsigned long long)r[i].base, (unsigned long)prev,
+				 (unsigned long long)r[prev].base);
+			return why_buf;
+		}
+		if (prev < n && r[i].base < prev_end) {
+			snprintf(why_buf, sizeof(why_buf), "memory regions %lu and %lu overlap: "
+				 "[0x%llx, 0x%llx) and [0x%llx, 0x%llx)", (unsigned long)prev,
+				 (unsigned long)i, (unsigned long long)r[prev].base,
+				 (unsigned long long)prev_end, (unsigned long long)r[i].base,
+				 (unsigned long long)end);
+			return why_buf;
+		}
+		prev = i;
+		prev_end = end;
+		a = r[i].base / FRAME_SIZE;
+		b = end / FRAME_SIZE;
+		if (!usable(&r[i]) || b <= LOW_PFN)
+			continue;
+		if (a < LOW_PFN)
+			a = LOW_PFN;
 		if (a < *lo) *lo = a;
 		if (b > *hi) *hi = b;
 	}
 	if (*hi == 0)
 		*lo = 0;
+	if (*hi - *lo > MAX_NPFN)
+		return say("usable memory in the %lu regions spans [0x%llx, 0x%llx): more than 16 TiB, "
+			   "more frames than the allocator indexes", n, *lo * FRAME_SIZE, *hi * FRAME_SIZE);
+	return NULL;
+}
+
+const char *frames_map_check(const struct boot_mem_region *r, size_t n)
+{
+	uint64_t lo, hi;
+	return check(r, n, &lo, &hi);
 }
 
 uint64_t frames_usable_bytes(const struct boot_mem_region *r, size_t n)
 {
-	uint64_t sum = 0;
+	uint64_t sum = 0, lo, hi;
 	size_t i;
-	for (i = 0; i < n; i++)
+	if (check(r, n, &lo, &hi))
+		return 0;
+	for (i = 0; i < n; i++) /* disjoint, below 2^52: no overflow */
 		if (usable(&r[i]))
 			sum += r[i].pages * FRAME_SIZE;
 	return sum;
@@ -47,23 +129,29 @@ uint64_t frames_usable_bytes(const struct boot_mem_region *r, size_t n)
 uint64_t frames_meta_bytes(const struct boot_mem_region *r, size_t n)
 {
 	uint64_t lo, hi;
-	span(r, n, &lo, &hi);
-	return (hi - lo) * (sizeof(struct frame) + sizeof(uint32_t));
+	if (check(r, n, &lo, &hi))
+		return 0;
+	return (hi - lo) * (sizeof(struct frame) + sizeof(uint32_t)); /* at most 48 GiB */
 }
 
 int frames_carve(struct boot_mem_region *r, size_t n, uint64_t bytes, uint64_t *phys)
 {
-	uint64_t pages = (bytes + FRAME_SIZE - 1) / FRAME_SIZE;
+	uint64_t pages = bytes / FRAME_SIZE + (bytes % FRAME_SIZE != 0), lo, hi;
 	size_t i;
 
+	if (check(r, n, &lo, &hi))
+		return -1;
 	for (i = n; i-- > 0;) {
-		uint64_t end = r[i].base + r[i].pages * FRAME_SIZE;
-		if (!usable(&r[i]) || r[i].pages < pages ||
-		    end - pages * FRAME_SIZE < FRAMES_LOW_LIMIT ||
-		    end - pages * FRAME_SIZE < r[i].base)
+		uint64_t end, start;
+		if (!usable(&r[i]) || r[i].pages < pages)
+			continue;
+		/* Checked above: base + pages * 4096 fits, and start >= base. */
+		end = r[i].base + r[i].pages * FRAME_SIZE;
+		start = end - pages * FRAME_SIZE;
+		if (start < FRAMES_LOW_LIMIT)
 			continue;
 		r[i].pages -= pages;
-		*phys = end - pages * FRAME_SIZE;
+		*phys = start;
 		return 0;
 	}
 	return -1;
@@ -73,10 +161,14 @@ int frames_init(struct frame_pool *fp, const struct boot_mem_region *r, size_t n
 		void *meta, uint64_t meta_bytes, const char **why)
 {
 	uint64_t lo, hi, pfn, i;
+	const char *bad;
 	size_t k;
 
-	span(r, n, &lo, &hi);
-	if (meta_bytes < (hi - lo) * (sizeof(struct frame) + sizeof(uint32_t))) {
+	if ((bad = check(r, n, &lo, &hi))) {
+		*why = bad;
+		return -1;
+	}
+	if (meta_bytes < (hi - lo) * (sizeof(struct frame) + sizeof(uint32_t)) || (hi > lo && !meta)) {
 		*why = "frame metadata buffer too small";
 		return -1;
 	}

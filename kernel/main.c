@@ -47,7 +47,7 @@ static void *acpi_ptr(uint64_t phys)
 /*
  * The heap (newlib's malloc) holds what the hypervisor allocates at run
  * time; its size is derived from the configured guest RAM, P pages in all:
- *   the engine's metadata     dedup_metadata_max(P): <= 89 B a page at its
+ *   the engine's metadata     dedup_metadata_max(P): <= 131 B a page at its
  *                             worst moment, ~11 B measured
  *   the recount at the end    dedup_recount_bytes(P): 24 B a page (one
  *                             domain at a time; all VMs in one is the most)
@@ -56,10 +56,15 @@ static void *acpi_ptr(uint64_t phys)
  *   + HEAP_FIXED              AP stacks (ARCH_MAX_CPUS x 16 KiB), newlib's
  *                             stdio and reentrancy data, VM and console
  *                             buffers: well under 1 MiB; 2 MiB.
- * For the default three 16 MiB VMs that is 2 + 2.6 MiB.  VM structures and
- * the frame metadata are not on the heap (static, and carved apart).
+ * For the default three 16 MiB VMs that is 2 + 3.8 MiB.  Guest RAM is
+ * backed lazily, so a config may name more RAM than the machine has: the
+ * heap then takes at most a quarter of usable RAM (HEAP_MAX_SHARE), says
+ * so, and the engine's allocations can fail (DEDUP_ENOMEM, handled) long
+ * before the guests could touch that much.  VM structures and the frame
+ * metadata are not on the heap (static, and carved apart).
  */
-#define HEAP_FIXED (2ull << 20)
+#define HEAP_FIXED     (2ull << 20)
+#define HEAP_MAX_SHARE 4 /* at most 1/4 of usable RAM */
 
 static uint64_t heap_size(const struct config *c)
 {
@@ -75,9 +80,18 @@ static void memory_init(struct boot_info *bi)
 {
 	struct boot_mem_region *r = phys_to_virt(bi->regions_phys);
 	uint64_t meta_phys, heap_phys, heap_bytes, meta = frames_meta_bytes(r, bi->region_count);
-	const char *why;
+	const char *why = frames_map_check(r, bi->region_count);
 
+	if (why)
+		fatal("memory map", why);
 	heap_bytes = (heap_size(&cfg) + FRAME_SIZE - 1) & ~(FRAME_SIZE - 1);
+	if (heap_bytes > frames_usable_bytes(r, bi->region_count) / HEAP_MAX_SHARE) {
+		heap_bytes = (frames_usable_bytes(r, bi->region_count) / HEAP_MAX_SHARE) &
+			     ~(FRAME_SIZE - 1);
+		printf("mem: the configured guest RAM would want a heap of %lu KiB; capped at %lu KiB "
+		       "(1/%u of RAM)\n", (heap_size(&cfg) + 1023) >> 10, heap_bytes >> 10,
+		       HEAP_MAX_SHARE);
+	}
 	if (frames_carve(r, bi->region_count, meta, &meta_phys) ||
 	    frames_carve(r, bi->region_count, heap_bytes, &heap_phys))
 		fatal("memory map", "no room for the frame metadata and the heap");

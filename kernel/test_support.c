@@ -11,8 +11,8 @@ void test_support_params(struct guest_params *gp, const struct vm_config *cfg, u
 {
 	*gp = (struct guest_params){
 		.magic = GUEST_PARAMS_MAGIC, .vm_id = id, .ram_pages = (uint32_t)npages,
-		.seed = cfg->seed ? cfg->seed : 0x1000 + id, .shared_seed = 0x5EED5EED,
-		.rounds = cfg->rounds ? cfg->rounds : 3, .inter = cfg->inter, .dup = cfg->dup,
+		.seed = cfg->seed ? cfg->seed : GUEST_DEFAULT_SEED(id), .shared_seed = GUEST_SHARED_SEED,
+		.rounds = cfg->rounds ? cfg->rounds : GUEST_DEFAULT_ROUNDS, .inter = cfg->inter, .dup = cfg->dup,
 		.zero = cfg->zero, .unique = cfg->unique, .ws = cfg->ws,
 	};
 }

@@ -12,9 +12,10 @@
 #include "arch.h"
 #include "config.h"
 #include "ept.h"
+#include "guest_abi.h"
 
 #define VM_MAX       CONFIG_MAX_VMS
-#define VCPU_MAX     4
+#define VCPU_MAX     GUEST_VCPUS_MAX
 
 /* WAITING: a write needs a frame and none is free; retried each round. */
 enum vcpu_state { VCPU_RUNNABLE, VCPU_WAITING, VCPU_HALTED, VCPU_DONE };

@@ -56,13 +56,12 @@
 
 #define PAGE 4096u
 #define MEMTEST_IMAGE "memtest.bin"
-/* As the hypervisor sets them: kernel/test_support.c (seeds, rounds),
- * kernel/vm.h (VCPU_MAX), arch/x86_64/vcpu.c (the stacks). */
-#define HV_SHARED_SEED 0x5EED5EEDu
-#define HV_DEFAULT_SEED(id) (0x1000u + (id))
-#define HV_DEFAULT_ROUNDS 3u
-#define HV_VCPU_MAX 4u
-#define HV_STACK_BYTES 0x400u
+/* As the hypervisor sets them (include/guest_abi.h, one home for both). */
+#define HV_SHARED_SEED GUEST_SHARED_SEED
+#define HV_DEFAULT_SEED(id) GUEST_DEFAULT_SEED(id)
+#define HV_DEFAULT_ROUNDS GUEST_DEFAULT_ROUNDS
+#define HV_VCPU_MAX GUEST_VCPUS_MAX
+#define HV_STACK_BYTES GUEST_STACK_PER_VCPU
 
 /* One VM's final memory: page p reads from pg[p], which points to
  * zero_page, into data (the recipe's pages) or into extra (the pages
@@ -210,7 +209,10 @@ static void build_vm(struct vm_mem *m, const char *cfgpath, unsigned id,
 			continue; /* a second stack in the same page */
 		stack_page(m, id, vc->name, p);
 	}
-	/* The data pages, as the guest leaves them. */
+	/* The data pages, as the guest leaves them (the parser checked that
+	 * they fit the RAM above 1 MiB; checked again: this writes pg[]). */
+	if (GUEST_DATA_GPA / PAGE + (uint64_t)total > m->npages)
+		die(2, "vm %s: the recipe's %u pages do not fit its RAM above 1 MiB", vc->name, total);
 	m->data = xcalloc(total, PAGE);
 	for (i = 0; i < total; i++) {
 		int zero;

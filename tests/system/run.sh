@@ -77,6 +77,8 @@ read_case() {
 # build_image NAME IMG: the ESP of an image=own case (see the top).
 build_image() {
 	local d=$CASES/$1 img=$2 work f src elf='' guests=() rc=0
+	[ -f "$d/files" ] || { echo "system: $d: image=own needs a files list (dedupvisor.elf and guests)"; return 1; }
+	[ -f "$d/dedupvisor.cfg" ] || { echo "system: $d: image=own needs a dedupvisor.cfg"; return 1; }
 	work=$(mktemp -d)
 	if [ -f "$d/make.sh" ]; then
 		B=$B bash -e "$d/make.sh" "$work" || { echo "system: $d/make.sh failed"; rm -rf "$work"; return 1; }
@@ -162,8 +164,10 @@ run_case() {
 }
 
 all=()
-for c in "$CASES"/*/case; do
-	c=${c%/case}; all+=("${c##*/}")
+for c in "$CASES"/*/; do
+	c=${c%/}
+	[ -f "$c/case" ] || { echo "system: $c: a case folder without its case file" >&2; exit 2; }
+	all+=("${c##*/}")
 done
 sel=("${all[@]}")
 if [ $# -gt 0 ]; then
