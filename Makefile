@@ -71,7 +71,7 @@ ARCH_SRCS := arch/$(ARCH)/entry.S arch/$(ARCH)/isr.S arch/$(ARCH)/setup.c arch/$
 CORE_SRCS := kernel/main.c kernel/frames.c kernel/lock.c kernel/vm.c kernel/upcall.c \
 	kernel/hypercall.c kernel/portio.c kernel/sched.c kernel/sharing.c kernel/sharing_ops.c \
 	kernel/console.c kernel/console_cmd.c kernel/boot_info_check.c kernel/acpi.c \
-	kernel/test_support.c kernel/libc_glue.c
+	kernel/test_support.c kernel/guest_out.c kernel/libc_glue.c
 HV_SRCS := $(ARCH_SRCS) $(CORE_SRCS) $(COMMON_SRCS) $(DEDUP_SRCS) ept/ept.c
 EFI_SRCS := boot/loader.c boot/elf_check.c boot/mmap_convert.c $(COMMON_SRCS) \
 	arch/$(ARCH)/handoff.S

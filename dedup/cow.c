@@ -34,10 +34,17 @@ int dedup_cow_break(struct dedup *d, unsigned vm, uint64_t gfn)
 	v = &d->vm[vm];
 	p = &v->pages[gfn];
 	if (dp_state(p) != DP_SHARED) {
-		/* Not shared: a fault that raced with an aborted merge.  Make sure
-		 * the page is writable; the guest's write then simply happens. */
+		/* Not shared: a fault that raced with an aborted merge, or the
+		 * hypervisor about to write the page itself.  Make sure the page
+		 * is writable; the write then simply happens.  Remapping clears
+		 * the dirty bit, and a hypervisor write sets none: so the page
+		 * is NEW again, and its next visit reads it instead of trusting
+		 * the checksum stored at the last one. */
 		if (d->ops.lookup(d->ops.ctx, vm, gfn, &nf))
 			return DEDUP_EINVAL;
+		if (dp_state(p) == DP_UNSTABLE && behind_cursor(d, vm, gfn))
+			unstable_unlink(d, vm, gfn);
+		set_state(d, p, DP_NEW, 0);
 		return d->ops.map(d->ops.ctx, vm, gfn, nf, true) ? DEDUP_EIO : 0;
 	}
 	sfid = dp_index(p);

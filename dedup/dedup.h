@@ -142,11 +142,14 @@ int dedup_vm_remove(struct dedup *d, unsigned vm);
  * completes; returns the number visited. */
 uint64_t dedup_scan(struct dedup *d, uint64_t n);
 
-/* A write to (vm, gfn) faulted.  Gives the page a private, writable frame
- * with the same content: a copy, or the shared frame itself when this is
- * its last sharer.  O(1) in the number of sharers.  0 (also when the page
- * was not shared: a spurious fault), DEDUP_ENOMEM when no frame could be
- * had (nothing changed: retry later), DEDUP_EINVAL for a bad vm/gfn. */
+/* A write to (vm, gfn) faulted, or the hypervisor is about to write the
+ * page itself (it must call this first: its writes set no dirty bit).
+ * Gives the page a private, writable frame with the same content: a copy,
+ * or the shared frame itself when this is its last sharer; either way the
+ * next visit reads the page again.  O(1) in the number of sharers.  0
+ * (also when the page was not shared: a spurious fault), DEDUP_ENOMEM when
+ * no frame could be had (nothing changed: retry later), DEDUP_EINVAL for a
+ * bad vm/gfn. */
 int dedup_cow_break(struct dedup *d, unsigned vm, uint64_t gfn);
 
 void dedup_get_stats(const struct dedup *d, struct dedup_stats *s);

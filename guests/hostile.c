@@ -8,6 +8,15 @@
  *      powers off with exit code 0 if they were, 1 if not)
  *   4  write to the read-only parameter page
  *   5  triple-fault on purpose (an exception with an empty IDT)
+ *   6  MONITOR + MWAIT (must exit and halt it, not sleep the CPU; CPUID
+ *      must not offer them)
+ *   7  WBINVD (must exit, as a no-op; then powers off with exit code 0)
+ *   8  set CR4.OSXSAVE (XSAVE is not offered: #GP, a triple fault here)
+ *   9  write DR0, then halt; 10 read DR0 on the same CPU afterwards: it
+ *      must read its own 0, not the other guest's value (powers off with
+ *      exit code 0 if so, 1 if it leaked)
+ *   11 flood the console: 1,000 hypercalls of 4 KiB of lines (4 MB, about
+ *      six minutes of a 115200-baud UART); powers off with exit code 0
  */
 #include "guest.h"
 
@@ -47,6 +56,56 @@ void _start(void)
 		say("hostile: triple fault\n");
 		__asm__ volatile("int3");
 		break;
+	case 6: {
+		uint32_t a, b, c, d;
+		__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
+		say(c & (1u << 3) ? "hostile: MONITOR/MWAIT offered\n" : "hostile: MONITOR/MWAIT hidden\n");
+		say("hostile: MONITOR + MWAIT\n");
+		__asm__ volatile("monitor" :: "a"(0x2000), "c"(0), "d"(0));
+		__asm__ volatile("mwait" :: "a"(0xF0), "c"(0)); /* the deepest C-state hint */
+		break;
+	}
+	case 7:
+		say("hostile: WBINVD\n");
+		__asm__ volatile("wbinvd" ::: "memory");
+		say("hostile: WBINVD returned\n");
+		hypercall(HC_POWER_OFF, 0, 0, 0, 0);
+		break;
+	case 8: {
+		uint32_t cr4;
+		say("hostile: setting CR4.OSXSAVE\n");
+		__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+		cr4 |= 1u << 18;
+		__asm__ volatile("mov %0, %%cr4" :: "r"(cr4));
+		break;
+	}
+	case 9:
+		say("hostile: DR0 = 0x12345678, then halt\n");
+		__asm__ volatile("mov %0, %%dr0" :: "r"(0x12345678u));
+		for (;;)
+			__asm__ volatile("hlt");
+	case 11: {
+		char *buf = (char *)(uintptr_t)GUEST_DATA_GPA; /* 4 KiB of its RAM */
+		uint32_t i;
+		for (i = 0; i < 4096; i++)
+			buf[i] = i % 64 == 63 ? '\n' : (char)('a' + i % 26);
+		say("hostile: flooding the console\n");
+		for (i = 0; i < 1000; i++)
+			hypercall(HC_CONSOLE_WRITE, GUEST_DATA_GPA, 4096, 0, 0);
+		say("hostile: flood done\n");
+		hypercall(HC_POWER_OFF, 0, 0, 0, 0);
+		break;
+	}
+	case 10: {
+		uint32_t dr0;
+		char num[12];
+		__asm__ volatile("mov %%dr0, %0" : "=r"(dr0));
+		say("hostile: DR0 reads ");
+		say(u32_str(dr0, num));
+		say(dr0 ? ": another guest's value leaked\n" : ": my own\n");
+		hypercall(HC_POWER_OFF, dr0 != 0, 0, 0, 0);
+		break;
+	}
 	}
 	say("hostile: still running: containment failed\n");
 	hypercall(HC_POWER_OFF, 2, 0, 0, 0);

@@ -53,8 +53,8 @@ static int32_t hc_query_counters(struct vcpu *v, uint64_t gpa, uint64_t len)
 		if (n > sizeof(c) - off)
 			n = sizeof(c) - off;
 		dst = vm_gpa_ptr(vm, gpa + off, n, true);
-		if (!dst)
-			return HC_EFAULT;
+		if (!dst) /* inside RAM (checked above): the COW break found no frame */
+			return HC_ENOMEM;
 		memcpy(dst, (const char *)&c + off, n);
 		off += n;
 	}

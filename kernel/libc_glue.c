@@ -13,7 +13,9 @@
 #include <sys/stat.h>
 
 #include "arch.h"
+#include "console.h"
 #include "heap.h"
+#include "lock.h"
 
 #undef errno
 extern int errno;
@@ -56,12 +58,27 @@ int write(int fd, const void *buf, size_t n)
 		errno = EBADF;
 		return -1;
 	}
-	for (i = 0; i < n; i++) {
-		if (p[i] == '\n')
-			arch_console_putc('\r');
-		arch_console_putc(p[i]);
-	}
+	(void)i;
+	console_write(p, n);
 	return (int)n;
+}
+
+/* One writer at a time on the UART: the boot CPU sends guests' lines
+ * without the hypervisor lock (guest_out.c) while another CPU may print. */
+static struct spinlock uart_lock;
+
+void console_write(const char *s, size_t n)
+{
+	size_t i;
+	spin_lock(&uart_lock);
+	for (i = 0; i < n; i++) {
+		if (s[i] == '\n')
+			arch_console_putc('\r');
+		arch_console_putc(s[i]);
+		if (s[i] == '\n')
+			arch_poll_requests(); /* a long write still answers shootdowns */
+	}
+	spin_unlock(&uart_lock);
 }
 
 int read(int fd, void *buf, size_t n) { (void)fd; (void)buf; (void)n; errno = ENOSYS; return -1; }

@@ -12,19 +12,29 @@
 #include "arch.h"
 #include "lock.h"
 
-static volatile uint32_t lock_word;
-
-void hv_lock(void)
+void spin_lock(struct spinlock *l)
 {
-	while (__atomic_exchange_n(&lock_word, 1, __ATOMIC_ACQUIRE)) {
-		while (__atomic_load_n(&lock_word, __ATOMIC_RELAXED)) {
+	while (__atomic_exchange_n(&l->word, 1, __ATOMIC_ACQUIRE)) {
+		while (__atomic_load_n(&l->word, __ATOMIC_RELAXED)) {
 			arch_poll_requests();
 			arch_cpu_relax();
 		}
 	}
 }
 
+void spin_unlock(struct spinlock *l)
+{
+	__atomic_store_n(&l->word, 0, __ATOMIC_RELEASE);
+}
+
+static struct spinlock big_lock;
+
+void hv_lock(void)
+{
+	spin_lock(&big_lock);
+}
+
 void hv_unlock(void)
 {
-	__atomic_store_n(&lock_word, 0, __ATOMIC_RELEASE);
+	spin_unlock(&big_lock);
 }

@@ -5,9 +5,11 @@
  * (i + j) mod n).  Each CPU runs rounds over its own vCPUs; a slice is
  * bounded by the architecture's timer (the VMX-preemption timer), so a
  * guest that never exits cannot keep the CPU.  All of this runs under
- * hv_lock, dropped only while a guest runs.  The other CPUs come here
- * through ap_work(), which kmain hands to arch_start_cpus().  The boot CPU also polls the console; the scanner runs a step
- * (pages_to_scan pages) after each of the boot CPU's rounds, or, with
+ * hv_lock, dropped only while a guest runs or the UART sends guests' lines
+ * (guest_out.c, between the boot CPU's rounds).  The other CPUs come here
+ * through ap_work(), which kmain hands to arch_start_cpus().  The boot CPU
+ * also polls the console; the scanner runs a step (pages_to_scan pages)
+ * after each of the boot CPU's rounds, or, with
  * dedup.scanner = 1 and two CPUs or more, on the last CPU, which then runs
  * no vCPU: merges there happen while the guests run on the others.
  *
@@ -19,6 +21,7 @@
 
 #include "arch.h"
 #include "console.h"
+#include "guest_out.h"
 #include "lock.h"
 #include "sched.h"
 #include "sharing.h"
@@ -68,7 +71,7 @@ static void vcpu_run_slice(struct vcpu *v)
 		return;
 	}
 	while (v->state == VCPU_RUNNABLE) {
-		int entered;
+		int enter_rc;
 
 		hv_unlock();
 		arch_poll_requests();
@@ -76,12 +79,12 @@ static void vcpu_run_slice(struct vcpu *v)
 			hv_lock();
 			return;
 		}
-		entered = arch_vcpu_enter(&v->arch);
+		enter_rc = arch_vcpu_enter(&v->arch);
 		arch_poll_requests();
 		hv_lock();
 		if (v->state != VCPU_RUNNABLE)
 			return; /* its VM was stopped from another CPU while it ran */
-		if (arch_vcpu_handle_exit(&v->arch, entered) == ARCH_YIELD)
+		if (arch_vcpu_handle_exit(&v->arch, enter_rc) == ARCH_YIELD)
 			return;
 	}
 }
@@ -212,6 +215,7 @@ void sched_run(void)
 
 		run_round(0, &ran);
 		console_poll();
+		guest_out_drain(GUEST_OUT_BUDGET); /* guests' lines, the lock dropped */
 		if (scanner_cpu == ~0u)
 			scan_step();
 		dedup_get_stats(engine, &st);
@@ -239,6 +243,7 @@ void sched_run(void)
 	finished = true;
 	while (aps_done + 1 < ncpus)
 		breathe();
+	guest_out_flush();
 }
 
 void sched_set_cpus(unsigned n)

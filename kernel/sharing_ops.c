@@ -5,7 +5,7 @@
  * EPTs, both reached through ops.ctx (struct sharing_ctx), never through
  * globals.  Frames are physical addresses, reached through phys_to_virt.
  * Guest frames come from the frame pool but never its last reserve_frames:
- * those stay for the hypervisor itself (EPT tables, VMCS, heap growth), so
+ * those stay for the hypervisor itself (EPT tables, VMCSs, page tables), so
  * a guest that exhausts memory cannot starve the hypervisor.  Mappings go
  * through the VM's EPT (ept/); invalidation is the architecture's
  * (arch_ept_invalidate: INVEPT for the VM's EPTP here and, by IPI, on

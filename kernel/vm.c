@@ -116,15 +116,7 @@ uint64_t vm_exit_count(const struct vm *vm)
 
 void vm_serial_out(struct vm *vm, char c)
 {
-	if (c == '\r')
-		return;
-	if (c != '\n' && vm->linelen < sizeof(vm->line) - 1) {
-		vm->line[vm->linelen++] = (c >= 0x20 && c < 0x7f) ? c : '?';
-		return;
-	}
-	vm->line[vm->linelen] = 0;
-	printf("[%s] %s\n", vm->name, vm->line);
-	vm->linelen = 0;
+	guest_out_byte(&vm->out, vm->name, c);
 }
 
 /* Maps a fresh frame at gpa with perms and returns its host pointer. */

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "ept.h"
 #include "guest_abi.h"
+#include "guest_out.h"
 
 #define VM_MAX       CONFIG_MAX_VMS
 #define VCPU_MAX     GUEST_VCPUS_MAX
@@ -48,8 +49,7 @@ struct vm {
 	bool in_engine;      /* its RAM is registered with the dedup engine */
 	bool warned_oom;
 	char why[128];
-	char line[160];      /* its serial port's current line */
-	unsigned linelen;
+	struct guest_out out; /* its console output (guest_out.c) */
 	uint64_t ept_violations;
 	uint64_t rounds, errors;  /* the memtest guest's last progress report */
 	bool powered_off;
@@ -85,7 +85,7 @@ static inline struct vcpu *vcpu_of(struct arch_vcpu *a)
 /* All exits of vm so far. */
 uint64_t vm_exit_count(const struct vm *vm);
 
-/* The serial port: one byte from the guest. */
+/* The serial port (and the console hypercall): one byte from the guest. */
 void vm_serial_out(struct vm *vm, char c);
 
 #endif

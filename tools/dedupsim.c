@@ -96,28 +96,164 @@ static void fill(unsigned vm, uint64_t gfn, void *page, void *arg)
 	memcpy(page, fill_images[vm].data + gfn * 4096, 4096);
 }
 
+/* Bytes in the valid UTF-8 sequence at p (1 to 4), or 0 if there is none:
+ * no overlong forms, surrogates or code points above U+10FFFF. */
+static size_t utf8_len(const unsigned char *p)
+{
+	unsigned cp, min;
+	size_t n, i;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xC2 && p[0] <= 0xDF)
+		n = 2, cp = p[0] & 0x1F, min = 0x80;
+	else if ((p[0] & 0xF0) == 0xE0)
+		n = 3, cp = p[0] & 0x0F, min = 0x800;
+	else if (p[0] >= 0xF0 && p[0] <= 0xF4)
+		n = 4, cp = p[0] & 0x07, min = 0x10000;
+	else
+		return 0;
+	for (i = 1; i < n; i++) { /* stops at the NUL too */
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3F);
+	}
+	if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		return 0;
+	return n;
+}
+
+/* s as a JSON string (RFC 8259): quote and backslash escaped, control
+ * characters as \u00XX, and bytes that are not UTF-8 (file names need not
+ * be) as U+FFFD, so that the output stays valid JSON text. */
+static void json_string(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	putc('"', f);
+	while (*p) {
+		size_t n = utf8_len(p);
+		if (n == 0) {
+			fputs("\\ufffd", f);
+			p++;
+		} else if (n > 1) {
+			fwrite(p, 1, n, f);
+			p += n;
+		} else {
+			if (*p == '"' || *p == '\\')
+				fprintf(f, "\\%c", *p);
+			else if (*p < 0x20)
+				fprintf(f, "\\u%04x", *p);
+			else
+				putc(*p, f);
+			p++;
+		}
+	}
+	putc('"', f);
+}
+
+/* Whether s can be a gnuplot single-quoted string: no escapes there ('' is
+ * a quote) and no backquote or macro substitution, but a line break ends
+ * the command, so no control characters. */
+static int gnuplot_quotable(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* s as a gnuplot single-quoted string; gnuplot_quotable(s) must hold. */
+static void gnuplot_string(FILE *g, const char *s)
+{
+	putc('\'', g);
+	for (; *s; s++) {
+		if (*s == '\'')
+			putc('\'', g);
+		putc(*s, g);
+	}
+	putc('\'', g);
+}
+
+/* Copies the file at from to the path to (created or truncated): 0, or -1. */
+static int copy_file(const char *from, const char *to)
+{
+	FILE *in = fopen(from, "rb"), *out;
+	char buf[65536];
+	size_t n;
+	int bad = 0;
+
+	if (!in)
+		return -1;
+	out = fopen(to, "wb");
+	if (!out) {
+		fclose(in);
+		return -1;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		if (fwrite(buf, 1, n, out) != n)
+			bad = 1;
+	if (ferror(in))
+		bad = 1;
+	fclose(in);
+	if (fclose(out))
+		bad = 1;
+	return bad ? -1 : 0;
+}
+
+/*
+ * gnuplot draws into a temporary file whose name we made (mkstemp: letters
+ * and digits under /tmp), which is then copied to png: the user's path never
+ * enters the script, so no quote, backslash, backquote, @ or line break in it
+ * can end the string or run a command, and any path the C library can open
+ * works.  gnuplot's own output goes to stderr, never into --json's stdout.
+ */
 static void plot(const char *png, const struct sample *s, unsigned ns, uint64_t ideal)
 {
-	char dat[] = "/tmp/dedupsim-XXXXXX";
-	int fd = mkstemp(dat);
+	char dat[] = "/tmp/dedupsim-XXXXXX", img[] = "/tmp/dedupsim-XXXXXX";
+	int fd = mkstemp(dat), ifd, bad;
+	struct stat st;
 	FILE *f, *g;
 
 	if (fd < 0 || !(f = fdopen(fd, "w")))
 		die("%s: cannot write plot data", png);
 	for (unsigned i = 0; i < ns; i++)
 		fprintf(f, "%.4f %llu\n", s[i].progress, (unsigned long long)s[i].saved);
-	fclose(f);
-	g = popen("gnuplot 2>&1", "w");
-	if (!g)
+	if (fclose(f)) {
+		unlink(dat);
+		die("%s: cannot write plot data", png);
+	}
+	ifd = mkstemp(img);
+	if (ifd < 0 || !gnuplot_quotable(dat) || !gnuplot_quotable(img)) {
+		unlink(dat);
+		if (ifd >= 0)
+			unlink(img);
+		die("%s: cannot create a temporary file for the plot", png);
+	}
+	close(ifd);
+	g = popen("gnuplot 1>&2", "w");
+	if (!g) {
+		unlink(dat);
+		unlink(img);
 		die("%s: cannot run gnuplot (apt-get install gnuplot-nox)", png);
-	fprintf(g, "set terminal pngcairo size 900,540\nset output '%s'\n"
-		"set title 'dedupsim: pages saved against scan progress'\n"
-		"set xlabel 'full scans'\nset ylabel 'pages saved'\nset key bottom right\nset grid\n"
-		"plot '%s' using 1:2 with linespoints title 'engine', %llu with lines dt 2 title 'oracle (ideal)'\n",
-		png, dat, (unsigned long long)ideal);
-	if (pclose(g))
-		fprintf(stderr, "dedupsim: gnuplot failed (is gnuplot-nox installed?)\n");
+	}
+	fprintf(g, "set terminal pngcairo size 900,540\nset output ");
+	gnuplot_string(g, img);
+	fprintf(g, "\nset title 'dedupsim: pages saved against scan progress'\n"
+		"set xlabel 'full scans'\nset ylabel 'pages saved'\nset key bottom right\nset grid\nplot ");
+	gnuplot_string(g, dat);
+	fprintf(g, " using 1:2 with linespoints title 'engine', %llu with lines dt 2 title 'oracle (ideal)'\n",
+		(unsigned long long)ideal);
+	bad = pclose(g) != 0 || stat(img, &st) || st.st_size == 0;
 	unlink(dat);
+	if (bad) {
+		unlink(img);
+		die("%s: gnuplot failed or drew nothing (is gnuplot-nox installed?)", png);
+	}
+	bad = copy_file(img, png);
+	unlink(img);
+	if (bad)
+		die("%s: cannot write the plot there", png);
 }
 
 int main(int argc, char **argv)
@@ -228,10 +364,13 @@ int main(int argc, char **argv)
 			       (unsigned long long)og[0].sharable, (unsigned long long)og[0].pages_total,
 			       (unsigned long long)og[1].sharable, (unsigned long long)og[1].pages_total);
 		printf("  \"vms\": [");
-		for (i = 0; i < n; i++)
-			printf("%s\n    {\"name\": \"%s\", \"pages\": %llu, \"zero\": %llu, \"self_sharing\": %llu}",
-			       i ? "," : "", im[i].name, (unsigned long long)o.vm[i].pages,
-			       (unsigned long long)o.vm[i].zero, (unsigned long long)o.vm[i].self);
+		for (i = 0; i < n; i++) {
+			printf("%s\n    {\"name\": ", i ? "," : "");
+			json_string(stdout, im[i].name);
+			printf(", \"pages\": %llu, \"zero\": %llu, \"self_sharing\": %llu}",
+			       (unsigned long long)o.vm[i].pages, (unsigned long long)o.vm[i].zero,
+			       (unsigned long long)o.vm[i].self);
+		}
 		printf("\n  ],\n  \"engine\": {\"ad_bits\": %s, \"merge_first_sight\": %s, \"pages_to_scan\": %llu, "
 		       "\"oracle_cpu_seconds\": %.3f},\n  \"scans\": [",
 		       ad ? "true" : "false", first ? "true" : "false", (unsigned long long)pts, t_oracle);

@@ -10,13 +10,16 @@
  *   real mode --lgdt, CR0.PE--> 32-bit --PAE, CR3, EFER.LME, CR0.PG--> 64-bit
  *   --lock xadd ap_count--> its index i --> RSP = ap_stacks + (i+1)*16 KiB
  *   --> ap_main(i + 1)
+ * An AP whose number i + 1 reaches ap_max (the hypervisor's CPU limit)
+ * halts right after taking its index, before it touches a stack or any
+ * per-CPU data: real machines have more CPUs than we have tables for.
  */
 #define SLOT(x) ((x) - ap_boot_start)
 #define AP_STACK_SIZE 16384
 
 	.section .rodata
 	.globl ap_boot_start, ap_boot_end
-	.globl ap_gdt_ptr, ap_far32, ap_far64, ap_cr3, ap_count, ap_stacks, ap_entry, ap_gdt
+	.globl ap_gdt_ptr, ap_far32, ap_far64, ap_cr3, ap_count, ap_max, ap_stacks, ap_entry, ap_gdt
 	.globl ap_pm32, ap_lm64
 	.code16
 ap_boot_start:
@@ -58,6 +61,8 @@ ap_lm64:
 	mov	$1, %eax
 	lock xadd %eax, SLOT(ap_count)(%rbx)	/* EAX = this AP's index */
 	lea	1(%rax), %edi			/* ap_main(cpu = index + 1) */
+	cmp	SLOT(ap_max)(%rbx), %edi
+	jae	1f				/* beyond the limit: park, touching nothing */
 	mov	%edi, %eax
 	imul	$AP_STACK_SIZE, %rax
 	add	SLOT(ap_stacks)(%rbx), %rax
@@ -91,6 +96,8 @@ ap_cr3:
 	.long	0				/* patched: the hypervisor's PML4 (< 4 GiB) */
 ap_count:
 	.long	0
+ap_max:
+	.long	0				/* patched: the CPU limit (ARCH_MAX_CPUS) */
 	.balign 8
 ap_stacks:
 	.quad	0				/* patched: the AP stacks' base */

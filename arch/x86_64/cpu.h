@@ -53,6 +53,25 @@ static inline void cli(void) { __asm__ volatile("cli"); }
 static inline void hlt(void) { __asm__ volatile("hlt"); }
 static inline void cpu_relax(void) { __asm__ volatile("pause"); }
 
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+/* Debug registers DR0-DR3 and DR6 (DR7 is in the VMCS guest state). */
+#define DEFINE_DR(n) \
+	static inline uint64_t read_dr##n(void) { uint64_t v; __asm__ volatile("mov %%dr" #n ", %0" : "=r"(v)); return v; } \
+	static inline void write_dr##n(uint64_t v) { __asm__ volatile("mov %0, %%dr" #n :: "r"(v)); }
+DEFINE_DR(0)
+DEFINE_DR(1)
+DEFINE_DR(2)
+DEFINE_DR(3)
+DEFINE_DR(6)
+#undef DEFINE_DR
+#define DR6_INIT 0xFFFF0FF0ull /* DR6 at reset (SDM 3B 18.2.3) */
+
 /* CR0/CR4 bits used here (SDM Vol. 3A 2.5). */
 #define CR0_MP (1ull << 1)
 #define CR0_EM (1ull << 2)
@@ -60,5 +79,8 @@ static inline void cpu_relax(void) { __asm__ volatile("pause"); }
 #define CR4_OSFXSR     (1ull << 9)
 #define CR4_OSXMMEXCPT (1ull << 10)
 #define CR4_VMXE       (1ull << 13)
+#define CR4_OSXSAVE    (1ull << 18)
+#define CR0_PE         (1ull << 0)
+#define CR0_PG         (1ull << 31)
 
 #endif

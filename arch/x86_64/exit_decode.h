@@ -22,9 +22,20 @@ struct io_access io_decode(uint64_t qualification);
  * (an IN to EAX clears bits 63:32, as a 32-bit register write does). */
 uint64_t io_merge_in(uint64_t rax, unsigned size, uint32_t value);
 
-/* CPUID as the guest sees it: VMX hidden and the hypervisor bit set in
- * leaf 1; leaf 0x40000000 gives dedupvisor's signature, 0x40000001 the
- * asking vCPU's index (EAX) and the VM's vCPU count (EBX).  out[] holds the
+/* A control-register access's exit qualification (SDM 3C Table 28-3). */
+enum { CR_MOV_TO = 0, CR_MOV_FROM = 1, CR_CLTS = 2, CR_LMSW = 3 };
+struct cr_access {
+	unsigned cr;    /* the control register */
+	unsigned type;  /* CR_MOV_TO ... CR_LMSW */
+	unsigned gpr;   /* for MOV: 0 RAX, 1 RCX, 2 RDX, 3 RBX, 4 RSP, 5 RBP, 6 RSI, 7 RDI, 8-15 */
+};
+struct cr_access cr_decode(uint64_t qualification);
+
+/* CPUID as the guest sees it: what is not virtualized is not offered (in
+ * leaf 1 VMX, MONITOR, XSAVE/OSXSAVE/AVX and PDCM are hidden; leaves 5, 0xA
+ * and 0xD are empty) and the hypervisor bit is set; leaf 0x40000000 gives
+ * dedupvisor's signature, 0x40000001 the asking vCPU's index (EAX) and the
+ * VM's vCPU count (EBX).  out[] holds the
  * host's EAX, EBX, ECX, EDX for the leaf and is adjusted in place. */
 void cpuid_adjust(uint32_t leaf, uint32_t out[4], unsigned vcpu, unsigned nvcpus);
 

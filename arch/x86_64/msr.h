@@ -38,5 +38,6 @@
 #define   EFER_GUEST_WRITABLE             (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
 #define IA32_FS_BASE                  0xC0000100
 #define IA32_GS_BASE                  0xC0000101
+#define IA32_KERNEL_GS_BASE           0xC0000102
 
 #endif

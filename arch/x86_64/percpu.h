@@ -22,6 +22,7 @@ struct percpu {
 	unsigned index;           /* 0 = the boot CPU */
 	uint32_t apic_id;
 	uint64_t current_vmcs;
+	struct arch_vcpu *state_owner; /* whose DRs and KERNEL_GS_BASE are loaded */
 	volatile uint64_t flush_req;  /* INVEPT requests from other CPUs... */
 	volatile uint64_t flush_done; /* ...and how many this CPU has done */
 	bool online;

@@ -36,15 +36,18 @@
 #define AP_STACK_SIZE  16384
 
 extern char ap_boot_start[], ap_boot_end[], ap_gdt_ptr[], ap_far32[], ap_far64[], ap_cr3[],
-	ap_count[], ap_stacks[], ap_entry[], ap_gdt[], ap_pm32[], ap_lm64[];
+	ap_count[], ap_max[], ap_stacks[], ap_entry[], ap_gdt[], ap_pm32[], ap_lm64[];
 
 static volatile unsigned cpus_up = 1;
 static unsigned cpus_wanted;
 static void (*ap_entry_fn)(unsigned cpu);
 
 /* Serializes the APs' check-in (their messages and frame allocations);
- * the boot CPU only waits meanwhile. */
+ * the boot CPU only waits meanwhile.  Once it stops waiting it closes the
+ * check-in: an AP that comes later would print and take frames while the
+ * core does, so it halts instead, touching nothing shared. */
 static volatile uint32_t bringup_lock;
+static bool bringup_closed;
 
 static void bringup_acquire(void)
 {
@@ -59,14 +62,9 @@ static void bringup_release(void)
 
 static void delay(uint64_t tsc_ticks)
 {
-	uint32_t lo, hi;
-	uint64_t end;
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	end = (((uint64_t)hi << 32) | lo) + tsc_ticks;
-	do {
+	uint64_t end = rdtsc() + tsc_ticks;
+	while (rdtsc() < end)
 		cpu_relax();
-		__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	} while ((((uint64_t)hi << 32) | lo) < end);
 }
 
 /* ---- shootdown ---- */
@@ -110,10 +108,22 @@ void arch_ept_invalidate(uint64_t eptp)
 void ap_main(unsigned cpu);
 void ap_main(unsigned cpu)
 {
+	if (cpu >= MAX_CPUS) /* ap_boot.S parks these already: never touch our tables */
+		for (;;) {
+			cli();
+			hlt();
+		}
 	cpu_init(cpu);
 	percpus[cpu].apic_id = apic_id();
 	bringup_acquire();
-	if (cpu >= cpus_wanted || cpu >= MAX_CPUS) {
+	if (bringup_closed) {
+		bringup_release();
+		for (;;) {
+			cli();
+			hlt();
+		}
+	}
+	if (cpu >= cpus_wanted) {
 		printf("smp: CPU %u (APIC id %u) stays idle (cpus = %u)\n", cpu, percpus[cpu].apic_id,
 		       cpus_wanted);
 		bringup_release();
@@ -209,6 +219,7 @@ unsigned arch_start_cpus(const struct boot_info *bi, unsigned want, unsigned mad
 	PATCH32(ap_far64, page + (ap_lm64 - ap_boot_start));
 	PATCH32(ap_cr3, cr3);
 	PATCH32(ap_count, 0);
+	PATCH32(ap_max, MAX_CPUS); /* CPUs 1 .. MAX_CPUS - 1 have stacks and tables */
 	PATCH64(ap_stacks, (uint64_t)(uintptr_t)stacks);
 	PATCH64(ap_entry, (uint64_t)(uintptr_t)ap_main);
 #undef PATCH32
@@ -232,9 +243,16 @@ unsigned arch_start_cpus(const struct boot_info *bi, unsigned want, unsigned mad
 			break;
 	}
 	bringup_acquire(); /* the last AP to check in has finished printing */
+	bringup_closed = true;
 	for (i = 0; i < MAX_CPUS; i++)
 		if (percpus[i].online)
 			printf("smp: CPU %u online (APIC id %u)\n", i, percpus[i].apic_id);
+	{
+		uint32_t started = *(volatile uint32_t *)(tr + (ap_count - ap_boot_start)) + 1;
+		if (started > MAX_CPUS)
+			printf("smp: %u CPUs beyond the limit of %u parked\n", started - MAX_CPUS,
+			       MAX_CPUS);
+	}
 	printf("smp: %u CPUs online\n", cpus_up);
 	bringup_release();
 	return cpus_up;

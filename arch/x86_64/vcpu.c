@@ -22,6 +22,7 @@
 #include "apic.h"
 #include "arch.h"
 #include "cpu.h"
+#include "guest_abi.h"
 #include "msr.h"
 #include "percpu.h"
 #include "trap.h"
@@ -35,7 +36,12 @@
 unsigned vmx_errors;
 
 static uint64_t msr_bitmap; /* all ones: every RDMSR/WRMSR exits */
-static uint32_t preemption_ticks;
+static uint32_t preemption_ticks, preemption_rate;
+/* "Save VMX-preemption timer value" is optional: without it every entry
+ * would restart the timer from the whole slice, and a guest that exits
+ * often would keep its CPU.  Then the remaining slice is computed from the
+ * TSC before each entry instead. */
+static bool timer_saved;
 
 /* A zeroed frame of the core's, or 0. */
 static uint64_t zeroed_frame(void)
@@ -77,7 +83,8 @@ int vmx_cpu_on(void)
 		memset(phys_to_virt(msr_bitmap), 0xFF, 4096);
 	}
 	/* Time slice: ~2^20 TSC ticks, whatever the timer's rate (MISC[4:0]). */
-	preemption_ticks = (1u << 20) >> (rdmsr(IA32_VMX_MISC) & VMX_MISC_PREEMPTION_RATE_MASK);
+	preemption_rate = rdmsr(IA32_VMX_MISC) & VMX_MISC_PREEMPTION_RATE_MASK;
+	preemption_ticks = (1u << 20) >> preemption_rate;
 	printf("vmx: VMXON done (VMCS revision 0x%lx, preemption timer slice %u)\n",
 	       basic & VMX_BASIC_REVISION_MASK, preemption_ticks);
 	return 0;
@@ -92,10 +99,16 @@ int arch_vcpu_setup(struct arch_vcpu *v, const struct arch_vcpu_config *c)
 	const struct want w[] = {
 		{ "pin-based", PIN_EXTERNAL_INTERRUPT_EXITING | PIN_NMI_EXITING | PIN_PREEMPTION_TIMER,
 		  IA32_VMX_PINBASED_CTLS, IA32_VMX_TRUE_PINBASED_CTLS, PIN_BASED_VM_EXEC_CONTROL, 0 },
-		{ "processor-based", CPU_HLT_EXITING | CPU_UNCOND_IO_EXITING | CPU_USE_MSR_BITMAPS |
-		  CPU_SECONDARY_CONTROLS, IA32_VMX_PROCBASED_CTLS, IA32_VMX_TRUE_PROCBASED_CTLS,
-		  CPU_BASED_VM_EXEC_CONTROL, 0 },
-		{ "secondary", SEC_ENABLE_EPT | SEC_ENABLE_VPID | SEC_UNRESTRICTED_GUEST,
+		/* MWAIT and MONITOR exit (a guest in a deep C-state would stop
+		 * the preemption timer), and so do MOV to/from CR8 (the guest's
+		 * task priority is virtual: it must not mask the host's IPIs). */
+		{ "processor-based", CPU_HLT_EXITING | CPU_MWAIT_EXITING | CPU_CR8_LOAD_EXITING |
+		  CPU_CR8_STORE_EXITING | CPU_UNCOND_IO_EXITING | CPU_USE_MSR_BITMAPS |
+		  CPU_MONITOR_EXITING | CPU_SECONDARY_CONTROLS, IA32_VMX_PROCBASED_CTLS,
+		  IA32_VMX_TRUE_PROCBASED_CTLS, CPU_BASED_VM_EXEC_CONTROL, 0 },
+		/* WBINVD exits: a guest must not flush every cache of the machine. */
+		{ "secondary", SEC_ENABLE_EPT | SEC_ENABLE_VPID | SEC_WBINVD_EXITING |
+		  SEC_UNRESTRICTED_GUEST,
 		  IA32_VMX_PROCBASED_CTLS2, IA32_VMX_PROCBASED_CTLS2, SECONDARY_VM_EXEC_CONTROL, 0 },
 		{ "VM-exit", EXIT_HOST_ADDR_SPACE_SIZE | EXIT_ACK_INTR_ON_EXIT | EXIT_SAVE_IA32_EFER |
 		  EXIT_LOAD_IA32_EFER | EXIT_SAVE_PREEMPTION_TIMER, IA32_VMX_EXIT_CTLS,
@@ -124,6 +137,8 @@ int arch_vcpu_setup(struct arch_vcpu *v, const struct arch_vcpu_config *c)
 		if (missing & ~w[i].optional)
 			return printf("vm %s: %s controls 0x%x not supported\n", v->vm_name, w[i].name,
 				      missing), -1;
+		if (w[i].field == VM_EXIT_CONTROLS)
+			timer_saved = (val & EXIT_SAVE_PREEMPTION_TIMER) != 0;
 		vmx_write(w[i].field, val);
 	}
 	vmcs_write32(EXCEPTION_BITMAP, 0);
@@ -135,9 +150,11 @@ int arch_vcpu_setup(struct arch_vcpu *v, const struct arch_vcpu_config *c)
 	vmcs_write32(VM_ENTRY_MSR_LOAD_COUNT, 0);
 	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
 	vmcs_write64(VMCS_LINK_POINTER, ~0ull);
-	/* The guest sees CR4.VMXE clear; the real bit stays set (VMX requires it). */
+	/* The guest sees CR4.VMXE clear; the real bit stays set (VMX requires
+	 * it).  CR4.OSXSAVE is the host's too: XSAVE is not offered (the
+	 * extended state is not switched), so setting it exits and #GPs. */
 	vmcs_writenat(CR0_GUEST_HOST_MASK, 0);
-	vmcs_writenat(CR4_GUEST_HOST_MASK, CR4_VMXE);
+	vmcs_writenat(CR4_GUEST_HOST_MASK, CR4_VMXE | CR4_OSXSAVE);
 	vmcs_writenat(CR4_READ_SHADOW, 0);
 
 	/* Host state: this CPU as it is now; exits land in vmx_exit. */
@@ -193,7 +210,7 @@ int arch_vcpu_setup(struct arch_vcpu *v, const struct arch_vcpu_config *c)
 	vmcs_write32(GUEST_GDTR_LIMIT, 0);
 	vmcs_writenat(GUEST_IDTR_BASE, 0);
 	vmcs_write32(GUEST_IDTR_LIMIT, 0);          /* any guest exception: triple fault */
-	vmcs_writenat(GUEST_RSP, entry - 0x400ull * v->index); /* 1 KiB of stack each */
+	vmcs_writenat(GUEST_RSP, entry - (uint64_t)GUEST_STACK_PER_VCPU * v->index);
 	vmcs_writenat(GUEST_RIP, entry);
 	vmcs_writenat(GUEST_RFLAGS, 0x2);
 	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, 0);
@@ -203,12 +220,40 @@ int arch_vcpu_setup(struct arch_vcpu *v, const struct arch_vcpu_config *c)
 	vmcs_writenat(GUEST_SYSENTER_ESP, 0);
 	vmcs_writenat(GUEST_SYSENTER_EIP, 0);
 
+	memset(v->dr, 0, sizeof(v->dr));
+	v->dr6 = DR6_INIT;
+	v->kernel_gs_base = 0;
+	v->tpr = 0;
 	memset(v->fpu, 0, sizeof(v->fpu));
 	*(uint16_t *)&v->fpu[0] = 0x37F;   /* FCW after FNINIT */
 	*(uint32_t *)&v->fpu[24] = 0x1F80; /* MXCSR at reset */
 	if (vmx_errors)
 		return printf("vm %s: %u VMWRITEs failed\n", v->vm_name, vmx_errors), -1;
 	return 0;
+}
+
+/* The guest state that VM entry and exit do not switch lives in the CPU
+ * while its vCPU owns it: the debug registers DR0-DR3 and DR6 (a guest may
+ * move to and from them without an exit) and IA32_KERNEL_GS_BASE (SWAPGS
+ * reads and writes it without an exit).  The hypervisor itself uses none
+ * of them, so they are switched only when another vCPU runs on this CPU,
+ * and one guest never sees another's values. */
+static void own_cpu_state(struct percpu *me, struct arch_vcpu *v)
+{
+	struct arch_vcpu *old = me->state_owner;
+
+	if (old == v)
+		return;
+	if (old) {
+		old->dr[0] = read_dr0(), old->dr[1] = read_dr1();
+		old->dr[2] = read_dr2(), old->dr[3] = read_dr3();
+		old->dr6 = read_dr6();
+		old->kernel_gs_base = rdmsr(IA32_KERNEL_GS_BASE);
+	}
+	write_dr0(v->dr[0]), write_dr1(v->dr[1]), write_dr2(v->dr[2]), write_dr3(v->dr[3]);
+	write_dr6(v->dr6);
+	wrmsr(IA32_KERNEL_GS_BASE, v->kernel_gs_base);
+	me->state_owner = v;
 }
 
 int arch_vcpu_load(struct arch_vcpu *v)
@@ -220,7 +265,9 @@ int arch_vcpu_load(struct arch_vcpu *v)
 			return -1;
 		me->current_vmcs = v->vmcs;
 	}
+	own_cpu_state(me, v);
 	vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, preemption_ticks);
+	v->slice_end = rdtsc() + ((uint64_t)preemption_ticks << preemption_rate);
 	return 0;
 }
 
@@ -228,6 +275,11 @@ int arch_vcpu_enter(struct arch_vcpu *v)
 {
 	int failed;
 
+	if (!timer_saved) { /* what is left of the slice; 0 exits at once */
+		uint64_t now = rdtsc();
+		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE,
+			     now >= v->slice_end ? 0 : (uint32_t)((v->slice_end - now) >> preemption_rate));
+	}
 	fxrstor(v->fpu);
 	failed = vmx_enter(&v->regs, v->launched);
 	fxsave(v->fpu);

@@ -34,7 +34,9 @@ static const char *const reason_names[ARCH_EXIT_REASONS] = {
 	[EXIT_REASON_VMXON] = "vmxon", [EXIT_REASON_IO_INSTRUCTION] = "io",
 	[EXIT_REASON_MSR_READ] = "rdmsr", [EXIT_REASON_MSR_WRITE] = "wrmsr",
 	[EXIT_REASON_EPT_VIOLATION] = "ept-violation", [EXIT_REASON_EPT_MISCONFIG] = "ept-misconfig",
-	[EXIT_REASON_PREEMPTION_TIMER] = "preemption-timer",
+	[EXIT_REASON_PREEMPTION_TIMER] = "preemption-timer", [EXIT_REASON_CR_ACCESS] = "cr-access",
+	[EXIT_REASON_MWAIT_INSTRUCTION] = "mwait", [EXIT_REASON_MONITOR_INSTRUCTION] = "monitor",
+	[EXIT_REASON_WBINVD] = "wbinvd",
 };
 
 static enum arch_exit_action to_arch(enum core_action a)
@@ -47,8 +49,12 @@ static void skip_instruction(void)
 	vmcs_writenat(GUEST_RIP, vmcs_readnat(GUEST_RIP) + vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
 }
 
+/* Injects a hardware exception.  In real mode (an unrestricted guest with
+ * CR0.PE clear) no exception pushes an error code, and VM entry checks it. */
 static void inject(unsigned vector, bool has_code, uint32_t code)
 {
+	if (!(vmcs_readnat(GUEST_CR0) & CR0_PE))
+		has_code = false;
 	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, vector | INTR_TYPE_HW_EXCEPTION | INTR_INFO_VALID |
 		     (has_code ? INTR_INFO_DELIVER_CODE : 0));
 	if (has_code)
@@ -111,6 +117,82 @@ static enum arch_exit_action exit_vmcall(struct arch_vcpu *v)
 	return to_arch(next);
 }
 
+/* MWAIT behaves as HLT (with no virtual interrupts, for good); MONITOR
+ * arms nothing.  Neither is offered by CPUID. */
+static enum arch_exit_action exit_mwait(struct arch_vcpu *v)
+{
+	skip_instruction();
+	return to_arch(core_vcpu_halt(v));
+}
+
+static enum arch_exit_action exit_monitor(struct arch_vcpu *v)
+{
+	(void)v;
+	skip_instruction();
+	return ARCH_RESUME;
+}
+
+/* WBINVD: guest memory is write-back and coherent, and no device of ours
+ * does DMA to it, so there is nothing to write back: a no-op, not a flush
+ * of every cache in the machine on a guest's say-so. */
+static enum arch_exit_action exit_wbinvd(struct arch_vcpu *v)
+{
+	(void)v;
+	skip_instruction();
+	return ARCH_RESUME;
+}
+
+/* The guest's general register n in the order of the exit qualifications
+ * (RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8-R15); RSP lives in the VMCS. */
+static uint64_t gpr_read(const struct arch_vcpu *v, unsigned n)
+{
+	const struct guest_regs *r = &v->regs;
+	const uint64_t in_regs[16] = { r->rax, r->rcx, r->rdx, r->rbx, 0, r->rbp, r->rsi, r->rdi,
+				       r->r8, r->r9, r->r10, r->r11, r->r12, r->r13, r->r14, r->r15 };
+	return n == 4 ? vmcs_readnat(GUEST_RSP) : in_regs[n & 15];
+}
+
+static void gpr_write(struct arch_vcpu *v, unsigned n, uint64_t val)
+{
+	struct guest_regs *r = &v->regs;
+	uint64_t *const in_regs[16] = { &r->rax, &r->rcx, &r->rdx, &r->rbx, NULL, &r->rbp, &r->rsi,
+					&r->rdi, &r->r8, &r->r9, &r->r10, &r->r11, &r->r12, &r->r13,
+					&r->r14, &r->r15 };
+	if ((n & 15) == 4)
+		vmcs_writenat(GUEST_RSP, val);
+	else
+		*in_regs[n & 15] = val;
+}
+
+/* MOV to/from CR8 (64-bit guests): the task priority is virtual, kept per
+ * vCPU, so a guest cannot mask the host's interrupts (our shootdown IPIs)
+ * by raising the CPU's.  MOV to CR4 exits only when it would set a bit we
+ * own (VMXE, OSXSAVE): neither is offered, so that is a #GP. */
+static enum arch_exit_action exit_cr_access(struct arch_vcpu *v)
+{
+	struct cr_access a = cr_decode(vmcs_readnat(EXIT_QUALIFICATION));
+
+	if (a.cr == 8 && a.type == CR_MOV_FROM) {
+		gpr_write(v, a.gpr, v->tpr);
+	} else if (a.cr == 8 && a.type == CR_MOV_TO) {
+		uint64_t val = gpr_read(v, a.gpr);
+		if (val > 0xF) { /* bits 63:4 are reserved */
+			inject(EXC_GP, true, 0);
+			return ARCH_RESUME;
+		}
+		v->tpr = (uint8_t)val;
+	} else if (a.cr == 4 && a.type == CR_MOV_TO) {
+		inject(EXC_GP, true, 0);
+		return ARCH_RESUME;
+	} else {
+		arch_vcpu_dump(v);
+		core_vm_stop(v, "unexpected control-register access (CR%u, type %u)", a.cr, a.type);
+		return ARCH_YIELD;
+	}
+	skip_instruction();
+	return ARCH_RESUME;
+}
+
 static enum arch_exit_action exit_vmx_instruction(struct arch_vcpu *v)
 {
 	(void)v;
@@ -153,6 +235,15 @@ static enum arch_exit_action exit_wrmsr(struct arch_vcpu *v)
 {
 	uint64_t val = (v->regs.rdx << 32) | (uint32_t)v->regs.rax;
 	if ((uint32_t)v->regs.rcx == IA32_EFER && !(val & ~EFER_GUEST_WRITABLE)) {
+		/* LMA is the processor's to set (CR0.PG with LME): WRMSR leaves
+		 * it as it is, so EFER stays consistent with the "IA-32e mode
+		 * guest" entry control; LME cannot change while paging is on. */
+		uint64_t old = vmcs_read64(GUEST_IA32_EFER);
+		val = (val & ~EFER_LMA) | (old & EFER_LMA);
+		if (((val ^ old) & EFER_LME) && (vmcs_readnat(GUEST_CR0) & CR0_PG)) {
+			inject(EXC_GP, true, 0);
+			return ARCH_RESUME;
+		}
 		vmcs_write64(GUEST_IA32_EFER, val);
 		skip_instruction();
 	} else {
@@ -193,6 +284,10 @@ static const exit_handler handlers[ARCH_EXIT_REASONS] = {
 	[EXIT_REASON_EXTERNAL_INTERRUPT] = exit_external_interrupt,
 	[EXIT_REASON_TRIPLE_FAULT]       = exit_triple_fault,
 	[EXIT_REASON_CPUID]              = exit_cpuid,
+	[EXIT_REASON_CR_ACCESS]          = exit_cr_access,
+	[EXIT_REASON_MWAIT_INSTRUCTION]  = exit_mwait,
+	[EXIT_REASON_MONITOR_INSTRUCTION] = exit_monitor,
+	[EXIT_REASON_WBINVD]             = exit_wbinvd,
 	[EXIT_REASON_HLT]                = exit_hlt,
 	[EXIT_REASON_VMCALL]             = exit_vmcall,
 	[EXIT_REASON_VMCLEAR]            = exit_vmx_instruction,
@@ -214,12 +309,12 @@ static const exit_handler handlers[ARCH_EXIT_REASONS] = {
 	[EXIT_REASON_PREEMPTION_TIMER]   = exit_preemption_timer,
 };
 
-enum arch_exit_action arch_vcpu_handle_exit(struct arch_vcpu *v, int entered)
+enum arch_exit_action arch_vcpu_handle_exit(struct arch_vcpu *v, int enter_rc)
 {
 	uint32_t reason;
 	exit_handler h;
 
-	if (entered) {
+	if (enter_rc) {
 		core_vm_stop(v, "VM entry failed: VM-instruction error %u",
 			     vmcs_read32(VM_INSTRUCTION_ERROR));
 		return ARCH_YIELD;

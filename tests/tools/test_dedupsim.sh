@@ -2,7 +2,7 @@
 # tests/tools/test_dedupsim.sh SIM - dedupsim's input errors and its answer on
 # synthetic images whose ideal sharing is known exactly.
 set -u
-SIM=$1
+SIM=$(cd "$(dirname "$1")" && pwd)/$(basename "$1") # absolute: some tests run in $T
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 pass=0 fail=0
 ok()  { echo "PASS $1"; pass=$((pass + 1)); }
@@ -45,5 +45,108 @@ for mode in "" "--no-ad"; do
 	grep -q '"frames_saved": 5, "self": 2, "inter": 3' <<<"$last" || miss="$miss [engine: $last]"
 	if [ -z "$miss" ]; then ok "known-answer${mode:+ $mode}"; else bad "known-answer$mode" "$miss"; fi
 done
+# Image names reach the JSON as RFC 8259 strings: quote, backslash and
+# control characters escaped, bytes that are not UTF-8 as U+FFFD.
+json_name() { # TEST FILE-NAME WANTED-JSON-VALUE (a Python literal)
+	local name=$1 file=$2 want=$3 out rc=0
+	mkimg "$T/$file" 1 2
+	out=$("$SIM" --json "$T/$file" "$T/a.raw" 2>&1) || rc=$?
+	if [ $rc -ne 0 ]; then bad "$name" "exit $rc: $out"; return; fi
+	if ! python3 -m json.tool <<<"$out" >/dev/null 2>&1; then
+		bad "$name" "not JSON: $(grep -a '"name"' <<<"$out" | head -n1)"; return
+	fi
+	if ! python3 -c 'import json, sys
+d = json.load(sys.stdin)
+sys.exit(0 if d["vms"][0]["name"] == '"$want"' and d["vms"][1]["name"] == "a.raw" else 1)' <<<"$out"; then
+		bad "$name" "name not kept: $(grep -a '"name"' <<<"$out" | head -n1)"; return
+	fi
+	if command -v jq >/dev/null && ! jq -e '.vms[0].name | length > 0' <<<"$out" >/dev/null; then
+		bad "$name" "jq cannot read it"; return
+	fi
+	ok "$name"
+}
+json_name json-name-quote-backslash-newline $'q"b\\s\nn.raw' "'q\"b\\\\s\\nn.raw'"
+json_name json-name-control-chars $'tab\tbell\x01del\x7f.raw' "'tab\\tbell\\x01del\\x7f.raw'"
+json_name json-name-not-utf8 $'bad\xff\xc3(\xe2\x82.raw' "'bad\\ufffd\\ufffd(\\ufffd\\ufffd.raw'"
+json_name json-name-utf8-kept $'caf\xc3\xa9-\xe2\x82\xac-\xf0\x9f\x98\x80.raw' "'caf\\u00e9-\\u20ac-\\U0001f600.raw'"
+
+# --plot: the PNG path never reaches gnuplot's script, whatever it holds.
+# A stand-in gnuplot on PATH lexes its script as gnuplot would (statements
+# split at ; outside quotes, '' in single quotes, backquotes substituted),
+# writes a fake PNG for `set output` and logs anything it would execute.
+mkdir -p "$T/bin" "$T/run"
+cat >"$T/bin/gnuplot" <<'FAKE'
+#!/usr/bin/env python3
+import os, sys
+log = open(os.environ["FAKE_GNUPLOT_LOG"], "a")
+def statements(line):
+    out, cur, i, q = [], "", 0, None
+    while i < len(line):
+        c = line[i]
+        if q == "'":
+            if c == "'" and line[i + 1:i + 2] == "'": cur += "''"; i += 1
+            elif c == "'": q = None; cur += c
+            else: cur += c
+        elif q == '"':
+            if c == "\\": cur += line[i:i + 2]; i += 1
+            elif c == '"': q = None; cur += c
+            elif c == "`": log.write("EXEC backquote: %r\n" % line[i:])
+            else: cur += c
+        elif c in "'\"": q = c; cur += c
+        elif c == "`": log.write("EXEC backquote: %r\n" % line[i:])
+        elif c == ";": out.append(cur.strip()); cur = ""
+        else: cur += c
+        i += 1
+    if q: log.write("ERROR unterminated string: %r\n" % line)
+    out.append(cur.strip())
+    return [s for s in out if s]
+for line in sys.stdin:
+    for st in statements(line.rstrip("\n")):
+        word = st.split()[0]
+        if st.startswith("set output '") and st.endswith("'"):
+            open(st[12:-1].replace("''", "'"), "wb").write(b"\x89PNG fake\n")
+        elif word in ("set", "plot", "unset"):
+            pass
+        elif word.startswith("system") or word.startswith("!"):
+            log.write("EXEC %r\n" % st)
+        else:
+            log.write("ERROR unknown command %r\n" % st)
+FAKE
+chmod +x "$T/bin/gnuplot"
+evil="x'; system('touch pwned') ; '.png"
+plot_case() { # TEST PNG-PATH (run in $T/run)
+	local name=$1 png=$2 out rc=0
+	: >"$T/gnuplot.log"; rm -f "$T/run/pwned"
+	out=$(cd "$T/run" && PATH="$T/bin:$PATH" FAKE_GNUPLOT_LOG="$T/gnuplot.log" \
+		"$SIM" --plot "$png" "$T/a.raw" "$T/b.raw" 2>&1) || rc=$?
+	if [ -e "$T/run/pwned" ] || [ -s "$T/gnuplot.log" ]; then
+		bad "$name" "gnuplot was fed more than a plot: $(cat "$T/gnuplot.log")"
+	elif [ $rc -ne 0 ]; then bad "$name" "exit $rc: $out"
+	elif [ "$(head -c 4 "$T/run/$png" 2>/dev/null | od -An -tx1 | tr -d ' ')" != 89504e47 ]; then
+		bad "$name" "no PNG at the path: $(ls "$T/run")"
+	else ok "$name"; fi
+	rm -f "$T/run/$png"
+}
+plot_case plot-path-quote "$evil"
+plot_case plot-path-backslash-newline $'back\\slash\nnew`line`.png'
+plot_case plot-path-plain plot.png
+# A path that cannot be written is refused, with status 2, naming it.
+rc=0; out=$(cd "$T/run" && PATH="$T/bin:$PATH" FAKE_GNUPLOT_LOG="$T/gnuplot.log" \
+	"$SIM" --plot "$T/nodir/p.png" "$T/a.raw" 2>&1 >/dev/null) || rc=$?
+if [ $rc -eq 2 ] && grep -qF "$T/nodir/p.png: cannot write" <<<"$out"; then ok plot-unwritable
+else bad plot-unwritable "rc=$rc: $out"; fi
+# The real gnuplot, where installed.
+if command -v gnuplot >/dev/null; then
+	rm -f "$T/run/pwned"; rc=0
+	out=$(cd "$T/run" && "$SIM" --plot "$evil" "$T/a.raw" "$T/b.raw" 2>&1) || rc=$?
+	if [ -e "$T/run/pwned" ]; then bad plot-real-gnuplot "the path was executed"
+	elif [ $rc -ne 0 ]; then bad plot-real-gnuplot "exit $rc: $out"
+	elif [ "$(head -c 4 "$T/run/$evil" | od -An -tx1 | tr -d ' ')" != 89504e47 ]; then
+		bad plot-real-gnuplot "no PNG written"
+	else ok plot-real-gnuplot; fi
+else
+	echo "SKIP plot-real-gnuplot: gnuplot not installed (the stand-in checked the script)"
+fi
+
 echo "dedupsim: $pass passed, $fail failed"
 [ $fail -eq 0 ]

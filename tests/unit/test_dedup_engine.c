@@ -123,6 +123,31 @@ static void test_first_scan_with_dirty_bits_second_without(void **state)
 	fix_fini(&f);
 }
 
+/* The hypervisor writes guest pages too (a hypercall's result, a loaded
+ * image): it calls dedup_cow_break() first, then writes the frame without
+ * the guest's dirty bit.  The engine must read such a page again instead of
+ * trusting the checksum of its last visit (issue 13, finding 8). */
+static void test_hypervisor_write_is_seen(void **state)
+{
+	static const uint64_t c[] = { A, B, C, 44 };
+	unsigned char page[4096];
+	uint64_t frame;
+	struct fix f;
+	(void)state;
+	fix_init(&f, 64, 1, 0);
+	assert_int_equal(fix_add_vm(&f, 0, c, 4, 0), 0);
+	fix_full_scans(&f, 2); /* all unchanged, all distinct: checksums stored */
+	assert_int_equal(fix_stats(&f).frames_saved, 0);
+	assert_int_equal(dedup_cow_break(f.d, 0, 2), 0); /* private already */
+	assert_int_equal(f.ops.lookup(f.ops.ctx, 0, 2, &frame), 0);
+	content(A, page);
+	memcpy(f.ops.frame_ptr(f.ops.ctx, frame), page, sizeof(page)); /* no dirty bit */
+	fix_full_scans(&f, 2);
+	assert_int_equal(fix_stats(&f).frames_saved, 1); /* gfn 2 now holds A, as gfn 0 */
+	assert_true(fix_reads(&f, 0, 2, A));
+	fix_fini(&f);
+}
+
 static void test_domains_never_share(void **state)
 {
 	static const uint64_t c[] = { A, Z, B };
@@ -448,6 +473,7 @@ int main(void)
 		cmocka_unit_test(test_merge_order),
 		cmocka_unit_test(test_volatile_never_merges),
 		cmocka_unit_test(test_first_scan_with_dirty_bits_second_without),
+		cmocka_unit_test(test_hypervisor_write_is_seen),
 		cmocka_unit_test(test_domains_never_share),
 		cmocka_unit_test(test_zero_pages),
 		cmocka_unit_test(test_lazy_vm_costs_nothing_until_written),

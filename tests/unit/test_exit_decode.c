@@ -41,6 +41,10 @@ static void test_cpuid(void **state)
 	(void)state;
 	cpuid_adjust(1, r, 0, 1);
 	assert_int_equal(r[2] & (1u << 5), 0);         /* VMX hidden */
+	assert_int_equal(r[2] & (1u << 3), 0);         /* MONITOR/MWAIT hidden (issue 13, 3) */
+	assert_int_equal(r[2] & (7u << 26), 0);        /* XSAVE, OSXSAVE, AVX hidden (13, 7) */
+	assert_int_equal(r[2] & (1u << 15), 0);        /* PDCM hidden */
+	assert_int_equal(r[2] & 0x7FF, 0x7FF & ~(1u << 3) & ~(1u << 5)); /* the rest as the host's */
 	assert_int_not_equal(r[2] & (1u << 31), 0);    /* hypervisor present */
 	assert_int_equal(r[0], 0x000906EA);            /* the rest untouched */
 	cpuid_adjust(0x40000000, r, 0, 1);
@@ -58,6 +62,28 @@ static void test_cpuid(void **state)
 	r[0] = 7, r[1] = 8, r[2] = 9, r[3] = 10;
 	cpuid_adjust(0, r, 0, 1); /* other leaves: as the host says */
 	assert_int_equal(r[0] + r[1] + r[2] + r[3], 34);
+	static const uint32_t empty[] = { 5, 0xA, 0xD }; /* MONITOR, PMU, XSAVE leaves */
+	for (unsigned i = 0; i < 3; i++) {
+		r[0] = r[1] = r[2] = r[3] = 0xFFFFFFFFu;
+		cpuid_adjust(empty[i], r, 0, 1);
+		assert_int_equal(r[0] | r[1] | r[2] | r[3], 0);
+	}
+}
+
+static void test_cr_decode(void **state)
+{
+	struct cr_access a;
+	(void)state;
+	a = cr_decode(0x8 | (0u << 4) | (3u << 8)); /* MOV CR8, RBX */
+	assert_int_equal(a.cr, 8);
+	assert_int_equal(a.type, CR_MOV_TO);
+	assert_int_equal(a.gpr, 3);
+	a = cr_decode(0x8 | (1u << 4) | (12u << 8)); /* MOV R12, CR8 */
+	assert_int_equal(a.type, CR_MOV_FROM);
+	assert_int_equal(a.gpr, 12);
+	a = cr_decode(0x4 | (0u << 4) | (4u << 8)); /* MOV CR4, RSP */
+	assert_int_equal(a.cr, 4);
+	assert_int_equal(a.gpr, 4);
 }
 
 int main(void)
@@ -66,6 +92,7 @@ int main(void)
 		cmocka_unit_test(test_io_decode),
 		cmocka_unit_test(test_merge_in),
 		cmocka_unit_test(test_cpuid),
+		cmocka_unit_test(test_cr_decode),
 	};
 	return cmocka_run_group_tests_name("exit_decode", tests, NULL, NULL);
 }

@@ -101,6 +101,12 @@ struct arch_vcpu {
 	const char *vm_name;    /* for messages */
 	unsigned index, nvcpus; /* this vCPU in its VM; CPUID leaf 0x40000001 */
 	uint64_t exits[ARCH_EXIT_REASONS];
+	uint64_t slice_end;     /* TSC at which its slice ends */
+	/* Guest state the VMCS does not switch, loaded into the CPU while the
+	 * vCPU owns it (vcpu.c): the debug registers, SWAPGS's MSR, and the
+	 * virtual task priority that MOV CR8 reads and writes. */
+	uint64_t dr[4], dr6, kernel_gs_base;
+	uint8_t tpr;
 };
 
 /* What the core tells the architecture about a new vCPU. */
@@ -124,10 +130,10 @@ int arch_vcpu_load(struct arch_vcpu *a) __attribute__((warn_unused_result));
 int arch_vcpu_enter(struct arch_vcpu *a);
 
 enum arch_exit_action { ARCH_RESUME, ARCH_YIELD };
-/* Handles the exit (or failed entry, entered = -1) that arch_vcpu_enter
+/* Handles the exit (or failed entry, enter_rc = -1) that arch_vcpu_enter
  * returned; under the core's lock.  YIELD: the slice is over, or the vCPU
  * no longer runs. */
-enum arch_exit_action arch_vcpu_handle_exit(struct arch_vcpu *a, int entered);
+enum arch_exit_action arch_vcpu_handle_exit(struct arch_vcpu *a, int enter_rc);
 /* The vCPU's exits so far, all reasons. */
 uint64_t arch_vcpu_exits(const struct arch_vcpu *a);
 /* Prints the vCPU's registers (for a VM that is stopped for a fault). */

@@ -1,0 +1,36 @@
+/*
+ * guest_out.h - what guests write to their consoles, bounded (guest_out.c).
+ */
+#ifndef KERNEL_GUEST_OUT_H
+#define KERNEL_GUEST_OUT_H
+
+#include <stdint.h>
+
+#define GUEST_OUT_BYTES 2048 /* per VM: complete lines waiting for the UART */
+#define GUEST_OUT_LINE  160  /* a longer line is cut, the rest starts the next */
+#define GUEST_OUT_BUDGET 256 /* bytes one drain sends, all VMs together */
+
+struct guest_out {
+	char ring[GUEST_OUT_BYTES];  /* formatted lines "[name] text\n" */
+	uint32_t head, tail;         /* free-running: bytes written, bytes sent */
+	uint64_t dropped;            /* bytes of lines that did not fit, not yet said */
+	uint64_t dropped_total;
+	char line[GUEST_OUT_LINE];   /* the line being written */
+	unsigned linelen;
+};
+
+/* One byte from the guest of VM `name` (its serial port or the console
+ * hypercall); a complete line goes into the VM's ring, or is dropped and
+ * counted when the ring is full.  Under the hypervisor lock; never waits. */
+void guest_out_byte(struct guest_out *o, const char *name, char c);
+
+/* Sends up to budget bytes of complete lines, taking the VMs in turn, and
+ * a "(N bytes dropped)" line for each VM that lost some.  Called with the
+ * hypervisor lock held; drops it while the UART works.  Returns the bytes
+ * sent. */
+unsigned guest_out_drain(unsigned budget);
+
+/* Sends everything that waits (at the end, when no guest runs). */
+void guest_out_flush(void);
+
+#endif
