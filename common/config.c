@@ -203,18 +203,23 @@ static int parse_vm(struct config *cfg, char **w, unsigned nw, unsigned line,
 				continue;
 			}
 		}
-		if (!str_eq(k, "ram") && !str_eq(k, "vcpus") &&
+		if (!str_eq(k, "ram") && !str_eq(k, "limit") && !str_eq(k, "vcpus") &&
 		    !str_eq(k, "entry") && !str_eq(k, "domain"))
 			return fail(err, line, "unknown VM key '", k,
-				    "' (known: ram, vcpus, image, entry, domain, seed, rounds, "
+				    "' (known: ram, limit, vcpus, image, entry, domain, seed, rounds, "
 				    "inter, dup, zero, unique, ws, corrupt)");
-		if (parse_u64(val, str_eq(k, "ram"), &v))
+		if (parse_u64(val, str_eq(k, "ram") || str_eq(k, "limit"), &v))
 			return fail(err, line, "bad number '", val, "'");
 		if (str_eq(k, "ram")) {
 			if (v < CONFIG_RAM_MIN || v > CONFIG_RAM_MAX || (v & 4095))
 				return fail(err, line, "ram must be a multiple of 4K "
 					    "between 1M and 64G", 0, 0);
 			vm->ram = v;
+		} else if (str_eq(k, "limit")) {
+			if (v < 4096 || (v & 4095))
+				return fail(err, line, "limit must be a multiple of 4K, at least 4K",
+					    0, 0);
+			vm->limit = v;
 		} else if (str_eq(k, "vcpus")) {
 			if (v < 1 || v > CONFIG_VCPUS_MAX)
 				return fail(err, line, "vcpus must be 1 to 64", 0, 0);
@@ -233,6 +238,8 @@ static int parse_vm(struct config *cfg, char **w, unsigned nw, unsigned line,
 		return fail(err, line, "VM '", vm->name, "' needs image=FILE");
 	if (vm->entry >= vm->ram)
 		return fail(err, line, "VM '", vm->name, "': entry lies outside its ram");
+	if (vm->limit > vm->ram)
+		return fail(err, line, "VM '", vm->name, "': limit is above its ram");
 	if ((uint64_t)vm->inter + vm->dup + vm->zero + vm->unique + vm->ws >
 	    (vm->ram >> 12) - 256)
 		return fail(err, line, "VM '", vm->name,

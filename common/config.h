@@ -10,7 +10,9 @@
  * dedup.pages_to_scan, dedup.sleep_ms, dedup.summary_scans (a one-line
  * summary every N full scans, 0 = none), dedup.scanner (0: the scanner runs
  * between vCPU slices on the boot CPU; 1: on a CPU of its own, the last).  VM keys: ram (required; bytes with
- * optional K/M/G suffix, multiple of 4 KiB), vcpus (default 1), image
+ * optional K/M/G suffix, multiple of 4 KiB), limit (the host memory it may
+ * hold in frames of its own, at most ram; default ram: see kernel/upcall.c),
+ * vcpus (default 1), image
  * (required; a file in the ESP's \dedupvisor\ folder), entry (guest-physical
  * entry point, default 0x1000), domain (sharing domain, default 0), and the
  * memtest guest's recipe (docs/hypercalls.md): seed, rounds, and page
@@ -45,6 +47,7 @@ struct vm_config {
 	char name[CONFIG_NAME_MAX];
 	char image[CONFIG_IMAGE_MAX];
 	uint64_t ram;     /* bytes, multiple of 4 KiB */
+	uint64_t limit;   /* host memory it may hold, bytes (0: its ram) */
 	uint64_t entry;   /* guest-physical entry point */
 	uint32_t vcpus;
 	uint32_t domain;  /* sharing domain */

@@ -8,8 +8,9 @@
  * counted.  Writing never waits for the UART, so an exit that writes is as
  * short as any other.  The boot CPU drains the rings between its rounds
  * (sched.c): under the lock it copies whole lines, the VMs in turn, up to
- * GUEST_OUT_BUDGET bytes, plus "[name] (N bytes dropped)" for a VM that
- * lost some; then it drops the lock and sends them, at the UART's pace,
+ * GUEST_OUT_BUDGET bytes, and "[name] (N bytes dropped)" once a VM that
+ * lost some has sent what it kept; then it drops the lock and sends them,
+ * at the UART's pace,
  * while the other CPUs run guests and take exits.  So a guest that floods
  * its console gets its share of GUEST_OUT_BUDGET per round and loses the
  * rest; before, each of its newlines was a printf to the UART made with
@@ -94,7 +95,9 @@ unsigned guest_out_drain(unsigned budget)
 	for (i = 0; i < nvms && n < budget; i++) {
 		struct vm *vm = &vms[(next + i) % nvms];
 		struct guest_out *o = &vm->out;
-		if (o->dropped) {
+		n += take_lines(o, buf + n, budget - n);
+		/* What was dropped came after what the ring kept: say so then. */
+		if (o->dropped && !used(o)) {
 			int k = snprintf(buf + n, sizeof(buf) - n, "[%s] (%lu bytes dropped)\n", vm->name,
 					 o->dropped);
 			if (k > 0 && (unsigned)k < sizeof(buf) - n) {
@@ -102,7 +105,6 @@ unsigned guest_out_drain(unsigned budget)
 				o->dropped = 0;
 			}
 		}
-		n += take_lines(o, buf + n, budget - n);
 	}
 	if (nvms)
 		next = (next + 1) % nvms;

@@ -14,8 +14,9 @@
  * no vCPU: merges there happen while the guests run on the others.
  *
  * A vCPU waiting for a frame is retried every round.  If every vCPU still
- * running is waiting, and a whole full scan frees nothing, their VMs are
- * stopped (out of memory) so that the others can finish.
+ * running is waiting, and a whole full scan frees nothing, the VM holding
+ * the most frames of its own is stopped (out of memory), whichever it is:
+ * not the small VMs that happened to ask last.
  */
 #include <stdio.h>
 
@@ -227,13 +228,16 @@ void sched_run(void)
 		} else if (stuck_since == ~0ull) {
 			stuck_since = st.full_scans;
 		} else if (!console.scan || st.full_scans > stuck_since + 1) {
-			unsigned i, j;
-			for (i = 0; i < nvms; i++)
-				for (j = 0; j < vms[i].nvcpus; j++)
-					if (active(&vms[i].vcpu[j]) && vms[i].vcpu[j].starved) {
-						vm_stop(&vms[i], "out of memory: no frame freed in a full scan");
-						break;
-					}
+			/* Out of frames: stop the VM that holds the most frames of
+			 * its own - running, waiting or halted - and only that one;
+			 * the waiters then get its frames.  (Each VM is within its
+			 * budget, which the COW break enforces: frames run out only
+			 * when the budgets together overcommit the machine.) */
+			uint64_t held;
+			struct vm *big = sharing_biggest_holder(&held);
+			if (big)
+				vm_stop(big, "out of memory: no frame freed in a full scan; it holds the "
+					"most frames of its own (%lu KiB)", held * 4);
 			stuck_since = ~0ull;
 		}
 		if (!ran)

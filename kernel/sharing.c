@@ -76,6 +76,30 @@ uint64_t sharing_scan_step(void)
 	return dedup_scan(engine, dedup_knobs(engine)->pages_to_scan);
 }
 
+uint64_t sharing_private_frames(const struct vm *vm)
+{
+	struct dedup_vm_stats vs;
+	if (!vm->in_engine || dedup_get_vm_stats(engine, vm->id, &vs))
+		return 0;
+	return vs.pages - vs.merged;
+}
+
+struct vm *sharing_biggest_holder(uint64_t *held)
+{
+	struct vm *big = NULL;
+	unsigned i;
+
+	*held = 0;
+	for (i = 0; i < nvms; i++) {
+		uint64_t n = vms[i].stopped ? 0 : sharing_private_frames(&vms[i]);
+		if (n > *held) {
+			*held = n;
+			big = &vms[i];
+		}
+	}
+	return big;
+}
+
 void sharing_summary(const char *when)
 {
 	struct dedup_stats s;

@@ -33,6 +33,11 @@ int sharing_write_fault(struct vm *vm, uint64_t gfn);
 void *sharing_private_page(struct vm *vm, uint64_t gpa);
 /* One scanner step (pages_to_scan pages); returns pages visited. */
 uint64_t sharing_scan_step(void);
+/* Frames vm holds of its own (pages not mapped to a shared or zero frame). */
+uint64_t sharing_private_frames(const struct vm *vm);
+/* The running or halted VM holding the most frames of its own, and how
+ * many (*held); NULL if none holds any. */
+struct vm *sharing_biggest_holder(uint64_t *held);
 /* Prints the one-line summary of the engine's counters. */
 void sharing_summary(const char *when);
 /* Scans until unchanging memory converged, then checks the result against

@@ -64,7 +64,15 @@ enum core_action core_guest_mem_fault(struct arch_vcpu *a, uint64_t gpa, unsigne
 
 	vm->ept_violations++;
 	if (gpa < vm->npages * 4096 && (access & UPCALL_ACCESS_WRITE)) {
-		/* The COW entry into dedup/: RAM mapped read-only (shared or zero). */
+		/* The COW entry into dedup/: RAM mapped read-only (shared or zero).
+		 * A copy is charged to the VM that writes: one over its budget
+		 * (limit=) is stopped, not given a frame another VM may need. */
+		if (vm->frame_budget < vm->npages && sharing_private_frames(vm) >= vm->frame_budget &&
+		    !(ept_lookup(&vm->ept, gpa, &leaf) == 0 && (leaf.perms & EPT_WRITE))) {
+			vm_stop(vm, "over its memory limit of %lu KiB in frames of its own",
+				vm->frame_budget * 4);
+			return CORE_YIELD;
+		}
 		r = sharing_write_fault(vm, gpa >> 12);
 		if (r == 0)
 			return CORE_RESUME;

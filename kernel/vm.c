@@ -145,6 +145,7 @@ int vm_create(unsigned id, const struct vm_config *cfg, const void *image, uint6
 	vm->cfg = cfg;
 	strncpy(vm->name, cfg->name, sizeof(vm->name) - 1);
 	vm->npages = cfg->ram / 4096;
+	vm->frame_budget = cfg->limit ? cfg->limit / 4096 : vm->npages;
 	vm->vpid = (uint16_t)(id + 1);
 	vm->nvcpus = cfg->vcpus > VCPU_MAX ? VCPU_MAX : cfg->vcpus;
 	if (ept_init(&vm->ept, &vm_ept_ops, true)) {

@@ -41,6 +41,7 @@ struct vm {
 	const struct vm_config *cfg;
 	char name[CONFIG_NAME_MAX];
 	uint64_t npages;     /* RAM in 4 KiB pages */
+	uint64_t frame_budget; /* frames of its own it may hold: limit=, else npages */
 	uint16_t vpid;
 	struct ept ept;
 	struct vcpu vcpu[VCPU_MAX];

@@ -130,6 +130,11 @@ static void test_vm_errors(void **state)
 	expect_refused("vm a ram=1M image=x entry=0x100000", 1, "entry lies outside");
 	expect_refused("vm a ram=2M image=x inter=200 ws=57", 1, "recipe pages exceed");
 	expect_refused("vm a ram=2M image=x rounds=abc", 1, "bad number 'abc'");
+	expect_refused("vm a ram=2M image=x limit=3M", 1, "limit is above its ram");
+	expect_refused("vm a ram=2M image=x limit=1000", 1, "limit must be a multiple of 4K");
+	expect_refused("vm a ram=2M image=x limit=0", 1, "limit must be");
+	assert_int_equal(parse("vm a ram=4M limit=1M image=x"), 0);
+	assert_int_equal(cfg.vm[0].limit, 1ull << 20);
 }
 
 static void test_file_errors(void **state)
