@@ -17,6 +17,9 @@
  *      exit code 0 if so, 1 if it leaked)
  *   11 flood the console: 1,000 hypercalls of 4 KiB of lines (4 MB, about
  *      six minutes of a 115200-baud UART); powers off with exit code 0
+ *   12 (two vCPUs) vCPU 0 triple-faults, stopping the VM, while vCPU 1
+ *      spins: the shootdown IPI that makes vCPU 1 exit is still ended
+ *      (EOI), so later shootdowns do not wait for a whole slice
  */
 #include "guest.h"
 
@@ -95,6 +98,16 @@ void _start(void)
 		say("hostile: flood done\n");
 		hypercall(HC_POWER_OFF, 0, 0, 0, 0);
 		break;
+	}
+	case 12: {
+		uint32_t me, n;
+		vcpu_id(&me, &n);
+		if (me == 0) {
+			say("hostile: vCPU 0 triple-faults while vCPU 1 spins\n");
+			__asm__ volatile("int3");
+		}
+		for (;;)
+			__asm__ volatile("pause");
 	}
 	case 10: {
 		uint32_t dr0;

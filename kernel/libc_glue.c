@@ -75,8 +75,7 @@ void console_write(const char *s, size_t n)
 		if (s[i] == '\n')
 			arch_console_putc('\r');
 		arch_console_putc(s[i]);
-		if (s[i] == '\n')
-			arch_poll_requests(); /* a long write still answers shootdowns */
+		arch_poll_requests(); /* a long write still answers shootdowns */
 	}
 	spin_unlock(&uart_lock);
 }

@@ -266,5 +266,6 @@ void sched_report(void)
 		       vm_exit_count(vm), vm->ept_violations);
 	}
 	arch_exits_report("summary: exits by reason:");
-	printf("summary: %u CPUs; INVEPT shootdown IPIs %lu\n", ncpus, arch_shootdowns_sent());
+	printf("summary: %u CPUs; INVEPT shootdown IPIs %lu, the longest wait for answers %lu TSC "
+	       "ticks\n", ncpus, arch_shootdowns_sent(), arch_shootdown_worst_wait());
 }

@@ -27,6 +27,7 @@ struct percpu {
 	volatile uint64_t flush_done; /* ...and how many this CPU has done */
 	bool online;
 	uint64_t shootdowns_sent;
+	uint64_t shootdown_worst;     /* the longest wait for the answers, TSC ticks */
 };
 
 extern struct percpu percpus[MAX_CPUS];

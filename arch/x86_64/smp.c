@@ -82,10 +82,11 @@ void arch_poll_requests(void)
 void arch_ept_invalidate(uint64_t eptp)
 {
 	struct percpu *me = this_cpu();
-	uint64_t want[MAX_CPUS];
+	uint64_t want[MAX_CPUS], t0;
 	unsigned c;
 
 	invept(INVEPT_SINGLE_CONTEXT, eptp);
+	t0 = rdtsc();
 	for (c = 0; c < MAX_CPUS; c++) {
 		struct percpu *p = &percpus[c];
 		if (p == me || !p->online)
@@ -101,6 +102,18 @@ void arch_ept_invalidate(uint64_t eptp)
 		while (__atomic_load_n(&p->flush_done, __ATOMIC_ACQUIRE) < want[c])
 			cpu_relax();
 	}
+	if (rdtsc() - t0 > me->shootdown_worst)
+		me->shootdown_worst = rdtsc() - t0;
+}
+
+uint64_t arch_shootdown_worst_wait(void)
+{
+	uint64_t w = 0;
+	unsigned c;
+	for (c = 0; c < MAX_CPUS; c++)
+		if (percpus[c].shootdown_worst > w)
+			w = percpus[c].shootdown_worst;
+	return w;
 }
 
 /* ---- bring-up ---- */

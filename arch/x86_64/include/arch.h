@@ -78,6 +78,9 @@ void arch_ept_invalidate(uint64_t eptp);
 void arch_poll_requests(void);
 /* Invalidation IPIs sent so far, all CPUs. */
 uint64_t arch_shootdowns_sent(void);
+/* The longest an invalidation waited for the other CPUs' answers, in
+ * time-stamp-counter ticks (under Bochs: emulated instructions). */
+uint64_t arch_shootdown_worst_wait(void);
 
 /* ---- vCPUs ---- */
 
