@@ -109,6 +109,8 @@ all: $(B)/esp.img $(B)/tools/dedupsim $(B)/tools/ksmbench $(B)/tools/pagebench
 
 # System tests' needs (recipe_recount: a recipe's sharing by the engine's recount).
 include tests/system/system.mk
+# libFuzzer targets: make fuzz [FUZZ_SECONDS=N], fuzz-smoke (in make test), soak.
+include tests/fuzz/fuzz.mk
 
 deps: $(B)/.deps
 $(B)/.deps: scripts/deps.sh
@@ -244,13 +246,13 @@ tool-test: $(B)/tools/dedupsim recipe-recount-test
 system-test: $(SYSTEM_TEST_DEPS)
 	$(Q)bash tests/system/run.sh
 
-test: unit-test tool-test system-test
+test: unit-test tool-test fuzz-smoke system-test
 
 run: $(B)/esp.img
 	$(Q)bash scripts/emu.sh run $(or $(EMU),auto) $(B)/esp.img
 
 clean:
-	rm -rf $(B)/hv $(B)/efi $(B)/host $(B)/host-san $(B)/tools $(B)/guests $(B)/generated $(B)/*.elf $(B)/*.EFI $(B)/*.so \
+	rm -rf $(B)/hv $(B)/efi $(B)/host $(B)/host-san $(B)/tools $(B)/guests $(B)/generated $(B)/*.elf $(B)/*.EFI $(B)/*.so $(B)/fuzz \
 		$(B)/*.img $(B)/systest $(B)/run
 distclean:
 	rm -rf $(B)

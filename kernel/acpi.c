@@ -71,7 +71,8 @@ static void parse_fadt(const uint8_t *t, uint32_t len, void *(*to_ptr)(uint64_t)
 	out->pm1a_cnt = (uint16_t)pm1a;
 	if (dsdt) {
 		const struct sdt_header *d = to_ptr(dsdt);
-		if (!memcmp(d->sig, "DSDT", 4) && checksum_ok(d, d->length)) {
+		/* A length below the header would make the AML's length wrap. */
+		if (!memcmp(d->sig, "DSDT", 4) && d->length >= sizeof(*d) && checksum_ok(d, d->length)) {
 			int s5 = acpi_find_s5((const uint8_t *)d + sizeof(*d),
 					      d->length - sizeof(*d));
 			if (s5 >= 0)
@@ -126,8 +127,10 @@ int acpi_parse(uint64_t rsdp_phys, void *(*to_ptr)(uint64_t), struct acpi_info *
 		entry_size = 4;
 	}
 	root = to_ptr(root_phys);
-	if (!checksum_ok(root, root->length)) {
-		*why = "ACPI RSDT/XSDT checksum is bad";
+	/* A length below the header would make the entry count wrap (a zero
+	 * length passes the checksum: found by tests/fuzz/fuzz_acpi.c). */
+	if (root->length < sizeof(*root) || !checksum_ok(root, root->length)) {
+		*why = "ACPI RSDT/XSDT length or checksum is bad";
 		return -1;
 	}
 	n = (root->length - sizeof(*root)) / entry_size;
@@ -136,7 +139,7 @@ int acpi_parse(uint64_t rsdp_phys, void *(*to_ptr)(uint64_t), struct acpi_info *
 		const struct sdt_header *t;
 		memcpy(&p, (const uint8_t *)root + sizeof(*root) + i * entry_size, entry_size);
 		t = to_ptr(p);
-		if (!checksum_ok(t, t->length))
+		if (t->length < sizeof(*t) || !checksum_ok(t, t->length))
 			continue;
 		if (!memcmp(t->sig, "FACP", 4))
 			parse_fadt((const uint8_t *)t, t->length, to_ptr, out);

@@ -7,8 +7,12 @@
 # printed and the script fails so the build stops with a clear message.
 set -eu
 
+# clang builds tests/fuzz/; libclang-rt-14-dev holds its libFuzzer, ASan
+# and UBSan runtimes (libclang_rt.fuzzer-x86_64.a ...), which clang's
+# packages only recommend, and recommends are not installed here.
 PKGS="build-essential gnu-efi newlib-source libcmocka-dev libxxhash-dev
-      qemu-system-x86 ovmf bochs bochsbios vgabios mtools dosfstools xz-utils"
+      qemu-system-x86 ovmf bochs bochsbios vgabios mtools dosfstools xz-utils
+      clang libclang-rt-14-dev"
 # `deps.sh bench`: also what make bench needs (corpus initramfs, plots).
 [ "${1:-}" = bench ] && PKGS="$PKGS cpio gzip gnuplot-nox jq"
 

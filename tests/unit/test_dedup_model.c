@@ -125,8 +125,10 @@ static void check_invariants(struct model *m)
 			const struct dpage *p = &d->vm[s].pages[g];
 			const struct fake_pte *e = &fm->vm[s].ept[g];
 			assert_true(e->present);
-			if (!seen[e->frame]++)
+			if (!seen[e->frame]) { /* a flag: a count would wrap at 256 mappings */
+				seen[e->frame] = 1;
 				frames++;
+			}
 			if (dp_state(p) == DP_SHARED) {
 				const struct sframe *sf = &d->sf[dp_index(p)];
 				assert_true(sf->flags & SF_USED);

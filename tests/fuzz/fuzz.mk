@@ -1,0 +1,78 @@
+# tests/fuzz/fuzz.mk - libFuzzer targets for every parser and state machine
+# that takes outside input; included by the top-level Makefile, which
+# defines B, Q, INC_tests, the $(B)/flags/% rule and $(B)/.deps.
+#
+#   make fuzz               each target for FUZZ_SECONDS (60) over its corpus
+#   make fuzz FUZZ_TARGETS=engine FUZZ_SECONDS=600
+#   make fuzz-smoke         each target for FUZZ_SMOKE_SECONDS (3): make test
+#   make fuzz-build         just build them
+#   make soak               the engine's model test with 10^7 operations
+#
+# Each target is tests/fuzz/fuzz_NAME.c (its opening comment says what it
+# feeds and checks) linked with the product sources in fuzz_NAME_SRCS, all
+# built with clang, ASan, UBSan and libFuzzer's coverage into $(B)/fuzz/.
+# Seeds (and crash inputs kept as regression tests) are in
+# tests/fuzz/corpus/NAME/; what the fuzzer finds goes to $(B)/fuzz/work/NAME,
+# crash inputs to $(B)/fuzz/crashes/NAME/, logs to $(B)/fuzz/logs/.
+# kernel/hypercall.c is not fuzzed here: it needs the hypervisor's vm/sched/
+# sharing code, not plain C over fakes.
+
+FUZZ_TARGETS ?= config elf boot_info console_cmd acpi engine engine_collide recount
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 3
+FUZZ_CC := clang
+FUZZ_SAN := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS = -std=gnu11 -g -O1 $(FUZZ_SAN) $(or $(WARN),-Wall -Wextra -Werror) -MMD -MP
+FUZZ_INC = $(or $(INC_tests),-Iinclude -Icommon -Idedup -Iept -Ikernel -Ikernel/include \
+	-Iarch/x86_64 -Iarch/x86_64/include -Iboot -Itools -Itests/fake -Itests/unit -Iguests)
+
+fuzz_config_SRCS      := common/config.c
+fuzz_elf_SRCS         := boot/elf_check.c
+fuzz_boot_info_SRCS   := kernel/boot_info_check.c kernel/frames.c
+fuzz_console_cmd_SRCS := kernel/console_cmd.c
+fuzz_acpi_SRCS        := kernel/acpi.c
+fuzz_engine_SRCS      := dedup/page.c dedup/index.c dedup/sharers.c dedup/merge.c dedup/cow.c \
+	dedup/scan.c dedup/vm.c dedup/stats.c dedup/recount.c tests/fake/fake_mem.c
+# The engine again with every page hashing alike (tests/fake/collide_hash.c
+# for dedup/page.c): every index lookup is a collision, only the full
+# compares decide.
+fuzz_engine_collide_MAIN := engine
+fuzz_engine_collide_SRCS := $(filter-out dedup/page.c,$(fuzz_engine_SRCS)) tests/fake/collide_hash.c
+fuzz_recount_SRCS     := dedup/recount.c tools/oracle.c
+
+FUZZ_BINS := $(addprefix $(B)/fuzz/fuzz_,$(FUZZ_TARGETS))
+
+# Objects rebuild when the flags change (the top-level $(B)/flags/% rule).
+flags_fuzz = $(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_INC)
+.SECONDARY: $(B)/flags/fuzz
+
+$(B)/fuzz/%.o: %.c $(B)/flags/fuzz | $(B)/.deps
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZCC  $<")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_INC) -c $< -o $@
+
+# fuzz_NAME: tests/fuzz/fuzz_$(fuzz_NAME_MAIN or NAME).c and fuzz_NAME_SRCS.
+define fuzz_rule
+$(B)/fuzz/fuzz_$(1): $(B)/fuzz/tests/fuzz/fuzz_$(or $(fuzz_$(1)_MAIN),$(1)).o \
+		$$(patsubst %.c,$(B)/fuzz/%.o,$$(fuzz_$(1)_SRCS))
+	@$$(if $$(Q),echo "  FUZZLD  $$@")
+	$$(Q)$$(FUZZ_CC) $$(FUZZ_SAN) -o $$@ $$^
+endef
+FUZZ_ALL := config elf boot_info console_cmd acpi engine engine_collide recount
+$(foreach t,$(FUZZ_ALL),$(eval $(call fuzz_rule,$(t))))
+
+.PHONY: fuzz fuzz-build fuzz-smoke soak
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: $(FUZZ_BINS)
+	$(Q)bash tests/fuzz/run.sh fuzz $(FUZZ_SECONDS) $(B) $(FUZZ_TARGETS)
+
+fuzz-smoke: $(FUZZ_BINS)
+	$(Q)bash tests/fuzz/run.sh smoke $(FUZZ_SMOKE_SECONDS) $(B) $(FUZZ_TARGETS)
+
+# The randomized model test (tests/unit/test_dedup_model.c), 10^7 operations
+# in each of its two modes; DEDUP_MODEL_SEED=N replays another seed.
+soak: $(B)/host/test_dedup_model
+	$(Q)DEDUP_MODEL_OPS=10000000 $(B)/host/test_dedup_model
+
+-include $(wildcard $(B)/fuzz/*/*.d $(B)/fuzz/*/*/*.d)

@@ -1,0 +1,591 @@
+/*
+ * fuzz_engine.c - the page-sharing engine (every file of dedup/) over the
+ * fake machine (tests/fake/fake_mem.c), driven by an operation stream.
+ * fuzz_engine_collide is the same over tests/fake/collide_hash.c, where
+ * every page hashes alike: every index lookup is a collision.
+ *
+ * Feeds: u8 setup (bit 0: EPT A/D bits; bit 1: merge_first_sight), then
+ * operations until the input ends (at most MAX_OPS), each an opcode byte
+ * and its arguments (encoding below the enum): guest writes of a whole page
+ * (zero, one of a few shared contents, or unique) or of a few bytes, the
+ * hypervisor writing a page itself (dedup_cow_break first, then the frame
+ * directly: no dirty bit), scanner steps and full scans, spurious COW
+ * breaks, guest reads and TLB evictions, VM add (populated or lazy, in one
+ * of three domains, optionally with its EPT running out of table pages
+ * after k mappings) and remove, frame exhaustion, the knob, and "races":
+ * another vCPU caching a writable translation just before a write-protect
+ * and writing through it just before the invalidate (as the model test).
+ * Up to 4 VM slots (VM ids 0, 1, 2 and 62) of up to 80 pages.  The calls
+ * the API refuses (bad VM ids and sizes) are made once per input.
+ *
+ * Checks: after every operation every byte of every VM's memory, read
+ * through the guest's view (fake TLB, then EPT), equals a shadow copy of
+ * what was written; the engine's bookkeeping agrees with the fake EPT
+ * (shared pages map their frame read-only, private ones a frame of their
+ * own, refs and k per frame, no frame leaked, stats = a count from the
+ * EPT); errors are only those the API allows.  At the end, with frames
+ * plentiful and no races, three full scans converge: frames_saved,
+ * self_sharing, inter_sharing and each VM's self-sharing must equal
+ * dedup_recount() (dedup/recount.h) over the shadow copies, domain by
+ * domain (frames are never shared across domains).
+ */
+#include <stdbool.h>
+#include <string.h>
+
+#include "dedup_fixture.h"
+#include "dedup_internal.h"
+#include "fuzz_common.h"
+#include "recount.h"
+
+#define NSLOTS   4
+#define MAXPAGES 80 /* > 64: a batch of merges fills the queue; > 256 pages in all */
+#define NFRAMES  (NSLOTS * MAXPAGES + 64)
+#define MAX_OPS  400
+#define NDOMAINS 3
+
+static const unsigned slot_vm[NSLOTS] = { 0, 1, 2, 62 };
+
+enum op {
+	OP_WRITE_PAGE, OP_WRITE_PAGE2, OP_WRITE_BYTES, OP_HV_WRITE, OP_SCAN, OP_FULL_SCAN,
+	OP_COW_BREAK, OP_READ, OP_EVICT, OP_ADD, OP_REMOVE, OP_EXHAUST, OP_KNOB, OP_RACE,
+	OP_COUNT
+};
+/*
+ * Encoding: op byte % OP_COUNT, slot byte % NSLOTS, and when the slot holds
+ * a VM a gfn byte % its pages; then
+ *   WRITE_PAGE(2), HV_WRITE  u8 content: % 12, 0 zero, 1-7 a shared pool,
+ *                            8-11 a page never seen before
+ *   WRITE_BYTES  u16 offset % 4096, u8 length - 1 (% 8), the bytes
+ *   SCAN         u8 pages - 1
+ *   ADD          u8 pages - 1 (% MAXPAGES), u8 how (bit 0 lazy; domain
+ *                (how >> 1) % NDOMAINS; bit 3 more unique contents; bit 4,
+ *                lazy: the EPT fails after (how >> 5) % pages first maps),
+ *                u8 content seed
+ *   EXHAUST      u8 b: b % 4 frames to allocate for 1 + (b >> 2) % 32 ops
+ *   RACE         u8: a race 1 in (b % 5) chances, 0 none
+ *   FULL_SCAN, COW_BREAK, READ, EVICT, REMOVE, KNOB: nothing more.
+ * FUZZ_TRACE=1 in the environment prints each operation (to replay a crash).
+ */
+
+struct model {
+	struct fix f;
+	bool live[NSLOTS];
+	uint64_t npages[NSLOTS];
+	uint16_t domain[NSLOTS];
+	unsigned char (*shadow[NSLOTS])[4096];
+	uint64_t next_unique;
+	uint64_t rng;        /* race decisions, seeded by the input */
+	unsigned race_odds;  /* 0: no races; else 1 in race_odds */
+	int exhausted;       /* ops left with a rationed frame supply */
+	int map_limit;       /* >= 0: first mappings fail after this many */
+};
+
+static struct model M;
+static unsigned char shadow_mem[NSLOTS][MAXPAGES][4096]; /* M.shadow[s] points here */
+
+static uint64_t rnd(void) { M.rng = mix64(M.rng); return M.rng; }
+
+static int slot_of(unsigned vm)
+{
+	for (int s = 0; s < NSLOTS; s++)
+		if (slot_vm[s] == vm)
+			return s;
+	return -1;
+}
+
+/* Content c: 0 zero, 1-7 a small pool (duplicates), else a fresh unique one. */
+static void make_content(uint8_t c, void *page)
+{
+	c %= 12;
+	content(c < 8 ? c : 1000 + M.next_unique++, page);
+}
+
+static void check_page(unsigned s, uint64_t g, const char *when)
+{
+	static unsigned char got[4096];
+	fake_guest_read(&M.f.m, slot_vm[s], g, 0, got, 4096);
+	if (memcmp(got, M.shadow[s][g], 4096)) {
+		unsigned off = 0;
+		while (got[off] == M.shadow[s][g][off])
+			off++;
+		CHECK(0, "after %s: vm %u gfn %llu byte %u reads 0x%02x, the guest wrote 0x%02x", when,
+		      slot_vm[s], (unsigned long long)g, off, got[off], M.shadow[s][g][off]);
+	}
+}
+
+/* ---- races: another vCPU's translation, as in test_dedup_model.c ---- */
+
+static void race_cache(struct fake_mem *fm, unsigned vm, uint64_t gfn, bool writable, void *arg)
+{
+	unsigned char b[8];
+	(void)arg;
+	if (M.map_limit == 0)
+		fm->fail_new_maps = true;
+	else if (M.map_limit > 0 && !fm->vm[vm].ept[gfn].present)
+		M.map_limit--;
+	if (M.race_odds && !writable && fm->vm[vm].ept[gfn].present &&
+	    fm->vm[vm].ept[gfn].writable && rnd() % M.race_odds == 0)
+		fake_guest_read(fm, vm, gfn, 0, b, 8);
+}
+
+static void race_write(struct fake_mem *fm, unsigned vm, void *arg)
+{
+	int s = slot_of(vm);
+	(void)arg;
+	if (!M.race_odds || s < 0 || !M.live[s])
+		return;
+	for (uint64_t g = 0; g < M.npages[s]; g++) {
+		const struct fake_tlbe *t = &fm->vm[vm].tlb[g];
+		if (t->gen == fm->vm[vm].tlb_gen && t->writable && !fm->vm[vm].ept[g].writable &&
+		    rnd() % 2 == 0) {
+			uint64_t w = rnd() % 3 ? rnd() : 0;
+			unsigned off = (unsigned)(rnd() % 512) * 8;
+			CHECK(fake_guest_write(fm, vm, g, off, &w, 8) == 0, "stale writable TLB entry refused");
+			memcpy(M.shadow[s][g] + off, &w, 8);
+		}
+	}
+}
+
+/* ---- the engine's bookkeeping against the fake EPT ---- */
+
+/* 1 the first time frame f is seen (a flag, not a count: 256 mappings of a
+ * zero frame would wrap a byte). */
+static unsigned first_sight(uint8_t *seen, uint64_t f)
+{
+	if (seen[f])
+		return 0;
+	seen[f] = 1;
+	return 1;
+}
+
+static void check_bookkeeping(void)
+{
+	struct dedup *d = M.f.d;
+	struct fake_mem *fm = &M.f.m;
+	struct dedup_stats st;
+	uint64_t *refs = calloc(d->sf_top + 1, sizeof(uint64_t));
+	uint8_t *seen = calloc(fm->nframes, 1);
+	uint64_t frames = 0, saved = 0, self = 0, inter = 0, tracked = 0, zero = 0;
+
+	CHECK(refs && seen, "out of memory");
+	for (unsigned s = 0; s < NSLOTS; s++) {
+		unsigned vm = slot_vm[s];
+		if (!M.live[s])
+			continue;
+		tracked += M.npages[s];
+		for (uint64_t g = 0; g < M.npages[s]; g++) {
+			const struct dpage *p = &d->vm[vm].pages[g];
+			const struct fake_pte *e = &fm->vm[vm].ept[g];
+			CHECK(e->present, "vm %u gfn %llu unmapped", vm, (unsigned long long)g);
+			frames += first_sight(seen, e->frame);
+			if (dp_state(p) == DP_SHARED) {
+				const struct sframe *sf = &d->sf[dp_index(p)];
+				CHECK(dp_index(p) < d->sf_top && (sf->flags & SF_USED),
+				      "vm %u gfn %llu shares a dead frame", vm, (unsigned long long)g);
+				CHECK(e->frame == sf->frame && !e->writable,
+				      "vm %u gfn %llu: shared, but the EPT maps frame %llu %s", vm,
+				      (unsigned long long)g, (unsigned long long)e->frame,
+				      e->writable ? "writable" : "read-only");
+				CHECK(sf->domain == M.domain[s], "vm %u shares a frame of domain %u", vm,
+				      sf->domain);
+				refs[dp_index(p)]++;
+				zero += !!(sf->flags & SF_ZERO);
+			} else {
+				CHECK(fm->mapcount[e->frame] == 1, "vm %u gfn %llu: private frame mapped %u times",
+				      vm, (unsigned long long)g, fm->mapcount[e->frame]);
+			}
+		}
+	}
+	for (uint32_t i = 0; i < d->sf_top; i++) {
+		const struct sframe *sf = &d->sf[i];
+		unsigned k = 0;
+		if (!(sf->flags & SF_USED))
+			continue;
+		CHECK(sf->refs == refs[i] && fm->mapcount[sf->frame] == refs[i],
+		      "shared frame %u: refs %u, mappings %llu, EPT entries %u", i, sf->refs,
+		      (unsigned long long)refs[i], fm->mapcount[sf->frame]);
+		CHECK(refs[i] || (sf->flags & SF_ZERO), "shared frame %u kept with no sharer", i);
+		for (unsigned s = 0; s < NSLOTS; s++) {
+			bool maps = false;
+			for (uint64_t g = 0; M.live[s] && g < M.npages[s] && !maps; g++)
+				maps = dp_state(&d->vm[slot_vm[s]].pages[g]) == DP_SHARED &&
+				       dp_index(&d->vm[slot_vm[s]].pages[g]) == i;
+			k += maps;
+		}
+		CHECK(sf->nvms == k, "shared frame %u: k %u, counted %u", i, sf->nvms, k);
+		if (refs[i]) {
+			saved += refs[i] - 1;
+			self += refs[i] - k;
+			inter += k - 1;
+		}
+		if (sf->flags & SF_ZERO)
+			CHECK(page_is_zero(fake_frame_ptr(fm, sf->frame)), "zero frame %u is not zero", i);
+	}
+	/* Frames in use: the mapped ones, plus each zero frame nobody maps. */
+	for (uint32_t i = 0; i < d->sf_top; i++)
+		if ((d->sf[i].flags & SF_USED) && !refs[i])
+			frames += first_sight(seen, d->sf[i].frame);
+	CHECK(fake_frames_in_use(fm) == frames, "%llu frames in use, %llu reachable: a leak",
+	      (unsigned long long)fake_frames_in_use(fm), (unsigned long long)frames);
+	dedup_get_stats(d, &st);
+	CHECK(st.frames_saved == saved && st.self_sharing == self && st.inter_sharing == inter,
+	      "stats saved/self/inter %llu/%llu/%llu, the EPT says %llu/%llu/%llu",
+	      (unsigned long long)st.frames_saved, (unsigned long long)st.self_sharing,
+	      (unsigned long long)st.inter_sharing, (unsigned long long)saved,
+	      (unsigned long long)self, (unsigned long long)inter);
+	CHECK(st.pages_tracked == tracked, "pages_tracked %llu, live pages %llu",
+	      (unsigned long long)st.pages_tracked, (unsigned long long)tracked);
+	CHECK(st.ksm_zero_pages == zero, "ksm_zero_pages %llu, counted %llu",
+	      (unsigned long long)st.ksm_zero_pages, (unsigned long long)zero);
+	free(refs);
+	free(seen);
+}
+
+/* ---- operations ---- */
+
+static void fill_shadow(unsigned vm, uint64_t gfn, void *page, void *arg)
+{
+	(void)arg;
+	memcpy(page, M.shadow[slot_of(vm)][gfn], 4096);
+}
+
+static void vm_add(unsigned s, uint8_t npages, uint8_t how, uint8_t seed)
+{
+	unsigned vm = slot_vm[s];
+	uint64_t n = 1 + npages % MAXPAGES, before = fake_frames_in_use(&M.f.m);
+	bool lazy = how & 1;
+	int r;
+
+	if (M.live[s]) {
+		CHECK(dedup_vm_add(M.f.d, vm, n, 0, lazy) == DEDUP_EEXIST, "vm %u added twice", vm);
+		return;
+	}
+	M.npages[s] = n;
+	M.domain[s] = (uint16_t)((how >> 1) % NDOMAINS);
+	M.shadow[s] = shadow_mem[s];
+	memset(M.shadow[s], 0, n * 4096);
+	fake_vm_create(&M.f.m, vm, n);
+	if (!lazy) {
+		for (uint64_t g = 0; g < n; g++)
+			make_content((uint8_t)(mix64(seed * 64 + g) >> (how & 8 ? 60 : 61)), M.shadow[s][g]);
+		fake_vm_populate(&M.f.m, vm, fill_shadow, NULL);
+		before = fake_frames_in_use(&M.f.m);
+	} else if (how & 16) {
+		M.map_limit = (how >> 5) % (int)n; /* EPT table pages run out after k maps */
+	}
+	r = dedup_vm_add(M.f.d, vm, n, M.domain[s], lazy);
+	M.map_limit = -1;
+	M.f.m.fail_new_maps = false;
+	if (r) {
+		CHECK(r == DEDUP_ENOMEM && lazy, "vm_add: %d", r);
+		CHECK(fake_frames_in_use(&M.f.m) == before, "a refused vm_add kept %llu frames",
+		      (unsigned long long)(fake_frames_in_use(&M.f.m) - before));
+		for (uint64_t g = 0; g < n; g++)
+			CHECK(!M.f.m.vm[vm].ept[g].present, "a refused vm_add left gfn %llu mapped",
+			      (unsigned long long)g);
+		fake_vm_destroy(&M.f.m, vm);
+		M.shadow[s] = NULL;
+		return;
+	}
+	M.live[s] = true;
+}
+
+static void vm_remove(unsigned s)
+{
+	unsigned vm = slot_vm[s];
+	if (!M.live[s]) {
+		CHECK(dedup_vm_remove(M.f.d, vm) == DEDUP_ENOENT, "removed vm %u twice", vm);
+		return;
+	}
+	CHECK(dedup_vm_remove(M.f.d, vm) == 0, "vm_remove failed");
+	for (uint64_t g = 0; g < M.npages[s]; g++) {
+		const struct fake_pte *e = &M.f.m.vm[vm].ept[g];
+		CHECK(!e->present || (e->writable && M.f.m.mapcount[e->frame] == 1),
+		      "after vm_remove, gfn %llu still maps a shared frame", (unsigned long long)g);
+	}
+	fake_vm_destroy(&M.f.m, vm);
+	M.shadow[s] = NULL;
+	M.live[s] = false;
+}
+
+/* A guest write of len bytes at off, breaking COW as the hypervisor does. */
+static void guest_write(unsigned s, uint64_t g, unsigned off, const unsigned char *src, unsigned len)
+{
+	unsigned vm = slot_vm[s];
+	int r = 0, tries = 0;
+
+	while (fake_guest_write(&M.f.m, vm, g, off, src, len)) {
+		CHECK(++tries <= 2, "vm %u gfn %llu still read-only after a COW break", vm,
+		      (unsigned long long)g);
+		r = dedup_cow_break(M.f.d, vm, g);
+		if (r)
+			break;
+	}
+	if (r) {
+		CHECK(r == DEDUP_ENOMEM && M.f.m.alloc_budget == 0, "COW break: %d", r);
+		return;
+	}
+	memcpy(M.shadow[s][g] + off, src, len);
+}
+
+/* The hypervisor writes the page itself: COW break first, then the frame,
+ * which sets no dirty bit. */
+static void hv_write(unsigned s, uint64_t g, uint8_t c)
+{
+	unsigned vm = slot_vm[s];
+	static unsigned char page[4096];
+	int r = dedup_cow_break(M.f.d, vm, g);
+	if (r) {
+		CHECK(r == DEDUP_ENOMEM && M.f.m.alloc_budget == 0, "COW break before a hypervisor write: %d", r);
+		return;
+	}
+	CHECK(M.f.m.vm[vm].ept[g].writable, "not writable after a COW break");
+	make_content(c, page);
+	memcpy(fake_frame_ptr(&M.f.m, M.f.m.vm[vm].ept[g].frame), page, 4096);
+	memcpy(M.shadow[s][g], page, 4096);
+}
+
+static void full_scans(unsigned n)
+{
+	uint64_t target;
+	if (!fix_stats(&M.f).pages_tracked)
+		return;
+	target = fix_stats(&M.f).full_scans + n;
+	for (unsigned i = 0; fix_stats(&M.f).full_scans < target; i++) {
+		CHECK(i < 1000 * n, "no full scan completes");
+		dedup_scan(M.f.d, 100);
+	}
+}
+
+/* ---- convergence against the recount ---- */
+
+static const unsigned char *shadow_page(void *ctx, unsigned v, uint64_t p)
+{
+	const unsigned *slots = ctx;
+	return M.shadow[slots[v]][p];
+}
+
+static void check_converged(void)
+{
+	struct dedup_stats st;
+	uint64_t saved = 0, self = 0, inter = 0;
+
+	full_scans(3);
+	check_bookkeeping();
+	dedup_get_stats(M.f.d, &st);
+	for (uint16_t dom = 0; dom < NDOMAINS; dom++) {
+		unsigned slots[NSLOTS], n = 0;
+		uint64_t pages[NSLOTS];
+		struct dedup_recount o;
+		for (unsigned s = 0; s < NSLOTS; s++)
+			if (M.live[s] && M.domain[s] == dom) {
+				slots[n] = s;
+				pages[n++] = M.npages[s];
+			}
+		if (!n)
+			continue;
+		CHECK(dedup_recount(shadow_page, slots, pages, n, 4096, &o) == 0, "recount failed");
+		saved += o.sharable;
+		self += o.self_sharing;
+		inter += o.inter_sharing;
+		for (unsigned i = 0; i < n; i++) {
+			struct dedup_vm_stats vs;
+			CHECK(dedup_get_vm_stats(M.f.d, slot_vm[slots[i]], &vs) == 0, "vm stats");
+			CHECK(vs.self_sharing == o.vm[i].self,
+			      "converged: vm %u self-sharing %llu, recount %llu", slot_vm[slots[i]],
+			      (unsigned long long)vs.self_sharing, (unsigned long long)o.vm[i].self);
+		}
+		dedup_recount_free(&o);
+	}
+	CHECK(st.frames_saved == saved && st.self_sharing == self && st.inter_sharing == inter,
+	      "converged after 3 full scans: saved/self/inter %llu/%llu/%llu, recount %llu/%llu/%llu",
+	      (unsigned long long)st.frames_saved, (unsigned long long)st.self_sharing,
+	      (unsigned long long)st.inter_sharing, (unsigned long long)saved,
+	      (unsigned long long)self, (unsigned long long)inter);
+}
+
+static void check_all(const char *when)
+{
+	for (unsigned s = 0; s < NSLOTS; s++)
+		for (uint64_t g = 0; M.live[s] && g < M.npages[s]; g++)
+			check_page(s, g, when);
+	check_bookkeeping();
+}
+
+/* The fake machine is made once and reset for each input: a fresh 640 KiB
+ * arena per input would spend most of the time in mmap and page faults. */
+static void start(uint8_t setup)
+{
+	static struct fake_mem m;
+	static bool made;
+	struct dedup_knobs k = { 100, 20, (setup & 2) != 0 };
+
+	if (!made) {
+		fake_init(&m, NFRAMES, false);
+		made = true;
+	}
+	memset(&M, 0, sizeof(M));
+	M.map_limit = -1;
+	M.f.m = m; /* arena and arrays, all frames free */
+	M.f.m.ad_bits = setup & 1;
+	M.f.ops = fake_ops(&M.f.m);
+	M.f.d = dedup_create(&M.f.ops, &k);
+	CHECK(M.f.d, "dedup_create failed");
+}
+
+/* Removes the VMs (which must free every frame) and keeps the machine. */
+static void finish(void)
+{
+	struct fake_mem *fm = &M.f.m;
+	for (unsigned s = 0; s < NSLOTS; s++)
+		if (M.live[s]) {
+			vm_remove(s);
+			check_bookkeeping();
+		}
+	dedup_destroy(M.f.d);
+	CHECK(fake_frames_in_use(fm) == 0, "%llu frames still allocated with every VM removed",
+	      (unsigned long long)fake_frames_in_use(fm));
+	for (uint64_t i = 0; i < fm->nframes; i++)
+		fm->free_stack[i] = fm->nframes - 1 - i; /* the same order for every input */
+}
+
+static const char *const op_names[OP_COUNT] = {
+	"write page", "write page", "write bytes", "hypervisor write", "scan", "full scan",
+	"COW break", "read", "TLB evict", "add vm", "remove vm", "exhaust", "knob", "race",
+};
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct fz f = { data, size };
+	uint8_t setup = fz_u8(&f);
+	unsigned ops = 0;
+	static int trace = -1; /* FUZZ_TRACE=1: print each operation (replaying a crash) */
+
+	if (trace < 0)
+		trace = getenv("FUZZ_TRACE") != NULL;
+
+	start(setup);
+	/* What the API refuses, with nothing changed. */
+	CHECK(dedup_vm_add(M.f.d, DEDUP_MAX_VMS, 1, 0, false) == DEDUP_EINVAL, "vm id 63 taken");
+	CHECK(dedup_vm_add(M.f.d, 5, 0, 0, true) == DEDUP_EINVAL, "a VM of 0 pages taken");
+	CHECK(dedup_vm_add(M.f.d, 5, DEDUP_MAX_PAGES + 1ull, 0, true) == DEDUP_EINVAL,
+	      "a VM of 2^24 + 1 pages taken");
+	CHECK(dedup_vm_remove(M.f.d, 5) == DEDUP_ENOENT && dedup_vm_remove(M.f.d, 99) == DEDUP_ENOENT,
+	      "removed a VM that is not there");
+	CHECK(dedup_cow_break(M.f.d, 99, 0) == DEDUP_EINVAL, "COW break in VM 99");
+	{
+		struct dedup_vm_stats vs;
+		CHECK(dedup_get_vm_stats(M.f.d, 5, &vs) == DEDUP_ENOENT, "stats of a VM not there");
+	}
+	CHECK(dedup_scan(M.f.d, 100) == 0, "scanned pages of no VM");
+	M.f.m.on_map = race_cache;
+	M.f.m.on_invalidate = race_write;
+	M.rng = setup;
+
+	while (f.n && ops++ < MAX_OPS) {
+		enum op op = (enum op)(fz_u8(&f) % OP_COUNT);
+		unsigned s = fz_u8(&f) % NSLOTS;
+		uint64_t g = M.live[s] ? fz_u8(&f) % M.npages[s] : 0;
+		static unsigned char page[4096];
+
+		switch (op) {
+		case OP_WRITE_PAGE:
+		case OP_WRITE_PAGE2:
+			if (!M.live[s])
+				break;
+			make_content(fz_u8(&f), page);
+			guest_write(s, g, 0, page, 4096);
+			break;
+		case OP_WRITE_BYTES: {
+			unsigned off = fz_u16(&f) % 4096, len = 1 + fz_u8(&f) % 8;
+			unsigned char b[8];
+			if (!M.live[s])
+				break;
+			if (len > 4096 - off)
+				len = 4096 - off;
+			for (unsigned i = 0; i < len; i++)
+				b[i] = fz_u8(&f);
+			guest_write(s, g, off, b, len);
+			break;
+		}
+		case OP_HV_WRITE:
+			if (M.live[s])
+				hv_write(s, g, fz_u8(&f));
+			break;
+		case OP_SCAN:
+			dedup_scan(M.f.d, 1 + fz_u8(&f));
+			break;
+		case OP_FULL_SCAN:
+			full_scans(1);
+			break;
+		case OP_COW_BREAK: {
+			int r, want = 0;
+			if (!M.live[s]) {
+				CHECK(dedup_cow_break(M.f.d, slot_vm[s], 0) == DEDUP_EINVAL,
+				      "COW break of a VM that is not there");
+				break;
+			}
+			{
+				const struct dpage *p = &M.f.d->vm[slot_vm[s]].pages[g];
+				if (M.f.m.alloc_budget == 0 && dp_state(p) == DP_SHARED &&
+				    M.f.d->sf[dp_index(p)].refs > 1)
+					want = DEDUP_ENOMEM;
+			}
+			r = dedup_cow_break(M.f.d, slot_vm[s], g);
+			CHECK(r == want, "spurious COW break: %d, expected %d", r, want);
+			CHECK(dedup_cow_break(M.f.d, slot_vm[s], M.npages[s]) == DEDUP_EINVAL,
+			      "COW break past the VM's end");
+			break;
+		}
+		case OP_READ:
+			if (M.live[s]) {
+				unsigned char w[8];
+				fake_guest_read(&M.f.m, slot_vm[s], g, 0, w, 8);
+			}
+			break;
+		case OP_EVICT:
+			if (M.live[s])
+				fake_tlb_evict(&M.f.m, slot_vm[s], g);
+			break;
+		case OP_ADD: {
+			uint8_t n = fz_u8(&f), how = fz_u8(&f), seed = fz_u8(&f);
+			vm_add(s, n, how, seed);
+			break;
+		}
+		case OP_REMOVE:
+			vm_remove(s);
+			break;
+		case OP_EXHAUST: {
+			uint8_t b = fz_u8(&f);
+			M.f.m.alloc_budget = b % 4;
+			M.exhausted = 1 + (b >> 2) % 32;
+			break;
+		}
+		case OP_KNOB:
+			dedup_knobs(M.f.d)->merge_first_sight = !dedup_knobs(M.f.d)->merge_first_sight;
+			break;
+		case OP_RACE:
+			M.race_odds = fz_u8(&f) % 5;
+			break;
+		default:
+			break;
+		}
+		if (trace)
+			fprintf(stderr, "op %u: %s slot %u (vm %u) gfn %llu; now %s, %llu pages, domain %u, "
+				"%llu frames in use\n", ops, op_names[op], s, slot_vm[s],
+				(unsigned long long)g, M.live[s] ? "live" : "not live",
+				(unsigned long long)M.npages[s], M.domain[s],
+				(unsigned long long)fake_frames_in_use(&M.f.m));
+		if (M.exhausted && --M.exhausted == 0)
+			M.f.m.alloc_budget = -1;
+		check_all(op_names[op]);
+	}
+
+	/* Converge: frames plentiful, nothing racing, memory as written. */
+	M.f.m.alloc_budget = -1;
+	M.race_odds = 0;
+	check_converged();
+
+	finish();
+	return 0;
+}

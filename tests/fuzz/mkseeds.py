@@ -1,0 +1,231 @@
+#!/usr/bin/env python3
+"""tests/fuzz/mkseeds.py - (re)writes the generated seeds in tests/fuzz/corpus/.
+
+Each seed is a small meaningful input in its target's encoding (see the
+opening comment of tests/fuzz/fuzz_NAME.c).  The config seeds are the
+project's own configurations; crash inputs kept as regression tests are
+named regress-* and are not written here.  Run from the repository root:
+    python3 tests/fuzz/mkseeds.py
+"""
+import os
+import shutil
+import struct
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
+
+
+def put(target, name, data):
+    if target == "engine":  # the same seeds for the engine over colliding hashes
+        put("engine_collide", name, data)
+    d = os.path.join(ROOT, target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data if isinstance(data, bytes) else data.encode())
+
+
+# ---- config: the shipped configuration and the system tests' ----
+def config():
+    put("config", "default.cfg", open("config/dedupvisor.cfg").read())
+    cases = "tests/system/cases"
+    for case in sorted(os.listdir(cases)):
+        p = os.path.join(cases, case, "dedupvisor.cfg")
+        if os.path.exists(p):
+            put("config", case + ".cfg", open(p).read())
+    put("config", "keys.cfg",
+        "cpus=4\ndedup.run =0\ndedup.pages_to_scan= 0x100\ndedup.sleep_ms = 0\n"
+        "dedup.summary_scans = 1000000\ndedup.scanner =1\n"
+        "vm a-1 ram=0x100000 image=a.bin vcpus=64 entry=0xFFFFF domain=65535\n"
+        "vm B_2 ram=1g image=b.c.bin seed=0xffffffff rounds=1 inter=1 dup=2 zero=3 unique=4 ws=5 corrupt=6\r\n"
+        "vm c ram=4096K image=c\tentry=0 limit=8k\nvm d ram=2M limit=0x200000 image=d\n")
+
+
+# ---- elf: ELF64 x86-64 executables, accepted and refused ----
+KVMA = 0xFFFFFFFF80000000
+
+
+def elf(entry, segs, phnum=None, etype=2, machine=62, tail=b""):
+    phoff = 64
+    n = len(segs) if phnum is None else phnum
+    hdr = b"\x7fELF" + bytes([2, 1, 1, 0]) + bytes(8)
+    hdr += struct.pack("<HHIQQQIHHHHHH", etype, machine, 1, entry, phoff, 0, 0, 64, 56, n, 64, 0, 0)
+    ph = b""
+    for (ptype, off, vaddr, filesz, memsz) in segs:
+        ph += struct.pack("<IIQQQQQQ", ptype, 5, off, vaddr, vaddr, filesz, memsz, 0x1000)
+    body = hdr + ph
+    body += bytes((i * 7) & 0xFF for i in range(256)) + tail
+    return body
+
+
+def elf_seeds():
+    put("elf", "one-segment", elf(KVMA + 0x40, [(1, 0, KVMA, 0x100, 0x3000)]))
+    put("elf", "two-segments", elf(KVMA + 0x100010, [(1, 0, KVMA, 0x80, 0x1000),
+                                                   (1, 0x80, KVMA + 0x100000, 0x80, 0x800),
+                                                   (4, 0, 0, 0, 0)]))
+    put("elf", "low-window", elf(0x100040, [(1, 0, 0x100000, 0x100, 0x100)]))
+    put("elf", "overlap", elf(KVMA, [(1, 0, KVMA, 0x10, 0x2000), (1, 0, KVMA + 0x1000, 0x10, 0x10)]))
+    put("elf", "truncated", elf(KVMA, [(1, 0, KVMA, 0x10000, 0x10000)])[:100])
+    put("elf", "wrong-arch", elf(KVMA, [(1, 0, KVMA, 0x10, 0x10)], machine=3))
+    put("elf", "top-of-memory", elf(0xFFFFFFFFFFFFF000, [(1, 0, 0xFFFFFFFFFFFFF000, 0x10, 0x1000)]))
+
+
+# ---- boot_info: compact encoding of fuzz_boot_info.c ----
+def boot_info(mode, files, regions, heap=16, kphys=0x200000, ksize=0, raw_count=0, ops=b""):
+    b = struct.pack("<BBBHQQH", mode, files, len(regions), heap, kphys, ksize, raw_count)
+    for (gap, pages, typ) in regions:
+        b += struct.pack("<QQB", gap, pages, typ)
+    return b + ops
+
+
+def boot_seeds():
+    pc = [(0, 256, 4), (0, 0x8000, 1), (0x1000000, 16, 3), (0, 0x800, 1)]
+    allocs = bytes([0, 1, 4, 5, 8, 0, 2, 0, 0, 2, 3, 0]) + struct.pack("<Q", 0x123456789000) + bytes([0, 0, 1])
+    put("boot_info", "pc-map", boot_info(0, 1, pc, ops=allocs))
+    put("boot_info", "small-pool", boot_info(0, 3, [(0x100000, 0x1100, 1)], heap=1, ops=bytes([0] * 40 + [2] * 10)))
+    put("boot_info", "holes", boot_info(0, 2, [(0, 160, 1), (0x60000, 0x100, 4), (0x100000, 0x1000, 1),
+                                             (0x10000000, 0x1000, 1), (0x100000000, 0x200, 2)], heap=0x100,
+                                        ops=bytes([0, 1, 2, 0, 0, 3]) + struct.pack("<Q", 0x100000)))
+    put("boot_info", "too-small", boot_info(0, 1, [(0x100000, 0x100, 1)]))
+    put("boot_info", "absolute-unsorted", boot_info(16, 1, [(0x200000, 0x100, 1), (0x100000, 0x100, 1)]))
+    put("boot_info", "bad-header", boot_info(7, 0, [(0, 1, 1)]))
+
+
+# ---- console_cmd ----
+def console_seeds():
+    for i, line in enumerate(["stats", "vms", "help", "set pages_to_scan 1000", "set sleep_ms 20",
+                              "set merge_first_sight 1", "set run 0", "set summary_scans 8",
+                              " \tset  sleep_ms\t00060000 \r", "set pages_to_scan 4294967296",
+                              "set bogus 1", "stats now", "set run 1 2"]):
+        put("console_cmd", "line%02d" % i, line)
+
+
+# ---- acpi: u32 rsdp, then memory (as tests/unit/test_acpi.c builds it) ----
+def acpi_mem(rev, s5, madt_entries=3, dsdt_len_extra=0):
+    mem = bytearray(0x800)
+
+    def fix(at, length, csum_at):
+        mem[at + csum_at] = 0
+        mem[at + csum_at] = (-sum(mem[at:at + length])) & 0xFF
+
+    def header(at, sig, length):
+        mem[at:at + 4] = sig
+        mem[at + 4:at + 8] = struct.pack("<I", length)
+
+    rsdp = 0x40
+    mem[rsdp:rsdp + 8] = b"RSD PTR "
+    mem[rsdp + 15] = rev
+    if rev >= 2:
+        mem[rsdp + 24:rsdp + 32] = struct.pack("<Q", 0x100)
+        header(0x100, b"XSDT", 36 + 16)
+        mem[0x100 + 36:0x100 + 52] = struct.pack("<QQ", 0x200, 0x400)
+        root_len = 52
+    else:
+        mem[rsdp + 16:rsdp + 20] = struct.pack("<I", 0x100)
+        header(0x100, b"RSDT", 36 + 8)
+        mem[0x100 + 36:0x100 + 44] = struct.pack("<II", 0x200, 0x400)
+        root_len = 44
+    fix(rsdp, 20, 8)
+    fix(0x100, root_len, 9)
+    header(0x200, b"FACP", 116)
+    mem[0x200 + 40:0x200 + 44] = struct.pack("<I", 0x600)
+    mem[0x200 + 64:0x200 + 68] = struct.pack("<I", 0xB004)
+    fix(0x200, 116, 9)
+    madt_len = 44 + 8 * madt_entries
+    header(0x400, b"APIC", madt_len)
+    for i in range(madt_entries):
+        at = 0x400 + 44 + 8 * i
+        mem[at:at + 8] = bytes([0, 8, i, 2 * i]) + struct.pack("<I", 0 if i == 2 else 1)
+    fix(0x400, madt_len, 9)
+    dlen = 36 + len(s5) + dsdt_len_extra
+    header(0x600, b"DSDT", dlen)
+    mem[0x600 + 36:0x600 + 36 + len(s5)] = s5
+    fix(0x600, dlen, 9)
+    return struct.pack("<I", rsdp) + bytes(mem)
+
+
+def acpi_seeds():
+    s5 = bytes([0x08]) + b"_S5_" + bytes([0x12, 0x0A, 0x04, 0x0A, 0x05, 0x0A, 0x05, 0, 0])
+    put("acpi", "xsdt", acpi_mem(2, s5))
+    put("acpi", "rsdt", acpi_mem(0, b"\x08_S5_\x12\x06\x04\x00\x00\x00\x00"))
+    put("acpi", "s5-oneop", acpi_mem(2, b"\x08_S5_\x12\x46\x00\x04\x01\x01", madt_entries=8))
+    put("acpi", "no-rsdp", struct.pack("<I", 0) + bytes(64))
+
+
+# ---- engine: u8 setup, then (op, slot[, gfn if live], args) ----
+OPS = dict(write=0, write2=1, bytes=2, hv=3, scan=4, full=5, cow=6, read=7, evict=8, add=9,
+           remove=10, exhaust=11, knob=12, race=13)
+
+
+class Eng:
+    def __init__(self, setup):
+        self.b = bytearray([setup])
+        self.live = [False] * 4
+
+    def op(self, name, s, g=0, *args):
+        self.b += bytes([OPS[name], s])
+        if self.live[s]:
+            self.b.append(g)
+        self.b += bytes(args)
+        if name == "add" and not self.live[s]:
+            self.live[s] = True
+        if name == "remove":
+            self.live[s] = False
+        return self
+
+
+def engine_seeds():
+    e = Eng(1)
+    e.op("add", 0, 0, 15, 0, 7).op("add", 1, 0, 15, 2, 7).op("add", 3, 0, 7, 1 | 2 * 2, 0)
+    for g in range(8):
+        e.op("write", 3, g, g % 3)
+    e.op("full", 0).op("full", 0).op("write", 0, 3, 9).op("bytes", 1, 4, 0x10, 0, 2, 1, 2, 3)
+    e.op("hv", 1, 5, 2).op("scan", 0, 0, 40).op("cow", 0, 1).op("evict", 1, 2).op("read", 0, 2)
+    put("engine", "three-vms", bytes(e.b))
+    e = Eng(0)
+    e.op("add", 0, 0, 11, 8, 3).op("add", 2, 0, 11, 8, 3).op("race", 0, 0, 1)
+    for i in range(6):
+        e.op("scan", 0, 0, 20).op("write", 0, i, 1).op("write", 2, i + 1, 1)
+    e.op("exhaust", 0, 0, 0x40).op("write", 0, 3, 2).op("cow", 2, 4).op("remove", 2).op("knob", 0)
+    e.op("add", 2, 0, 5, 1 | 16 | 32 * 2, 0).op("full", 0)
+    put("engine", "races-and-exhaustion", bytes(e.b))
+    e = Eng(2)
+    e.op("add", 1, 0, 3, 1, 0).op("add", 0, 0, 3, 1, 0)
+    for g in range(4):
+        e.op("write", 0, g, 0).op("write", 1, g, 5).op("hv", 0, g, 5)
+    e.op("full", 0).op("remove", 0).op("full", 0)
+    put("engine", "lazy-and-zero", bytes(e.b))
+
+
+# ---- recount: u8 shape, per VM (u8 pages, u16 tail), per page (u16 blocks, u8 tweak) ----
+def recount(nvm, chunk_sel, vms):
+    b = bytes([nvm | chunk_sel << 3])
+    for (tail, pages) in vms:
+        b += struct.pack("<BH", len(pages), tail)
+        for (blocks, tweak) in pages:
+            b += struct.pack("<HB", blocks, tweak)
+    return b
+
+
+def recount_seeds():
+    put("recount", "pages", recount(3, 0, [(0, [(0x5555, 0), (0x5555, 0), (0, 0), (0xAAAA, 0)]),
+                                           (100, [(0x5555, 0), (0xFFFF, 0), (0, 0)]),
+                                           (4095, [(0, 0), (0, 0)])]))
+    put("recount", "halves", recount(2, 1, [(0, [(0x1155, 0), (0x5511, 0), (0x5555, 7)]),
+                                            (1, [(0x1111, 255), (0x5555, 7)])]))
+    put("recount", "small-chunks", recount(4, 3, [(0, [(0x0123, 0)]), (0, [(0x3210, 1)]),
+                                                  (0, []), (0, [(0x0123, 0), (0, 0)])]))
+
+
+if __name__ == "__main__":
+    for t in ("config", "elf", "boot_info", "console_cmd", "acpi", "engine", "engine_collide", "recount"):
+        d = os.path.join(ROOT, t)
+        if os.path.isdir(d):
+            for f in os.listdir(d):
+                if not f.startswith("regress-"):
+                    os.remove(os.path.join(d, f))
+    config()
+    elf_seeds()
+    boot_seeds()
+    console_seeds()
+    acpi_seeds()
+    engine_seeds()
+    recount_seeds()
