@@ -67,16 +67,18 @@ ARCH_SRCS := arch/$(ARCH)/entry.S arch/$(ARCH)/isr.S arch/$(ARCH)/setup.c arch/$
 	arch/$(ARCH)/uart.c arch/$(ARCH)/power.c arch/$(ARCH)/paging.c arch/$(ARCH)/apic.c \
 	arch/$(ARCH)/vmx_features.c arch/$(ARCH)/vmx_gate.c arch/$(ARCH)/vmx_controls.c \
 	arch/$(ARCH)/vmx_entry.S arch/$(ARCH)/vcpu.c arch/$(ARCH)/vmexit.c \
-	arch/$(ARCH)/exit_decode.c arch/$(ARCH)/smp.c arch/$(ARCH)/ap_boot.S
+	arch/$(ARCH)/exit_decode.c arch/$(ARCH)/smp.c arch/$(ARCH)/ap_boot.S \
+	arch/$(ARCH)/guest_msr.c arch/$(ARCH)/tsc.c arch/$(ARCH)/cmos.c
 CORE_SRCS := kernel/main.c kernel/frames.c kernel/lock.c kernel/vm.c kernel/upcall.c \
 	kernel/hypercall.c kernel/portio.c kernel/sched.c kernel/sharing.c kernel/sharing_ops.c \
 	kernel/console.c kernel/console_cmd.c kernel/boot_info_check.c kernel/acpi.c \
-	kernel/test_support.c kernel/guest_out.c kernel/libc_glue.c
+	kernel/test_support.c kernel/guest_out.c kernel/libc_glue.c kernel/linux_vm.c \
+	kernel/vplatform.c
 HV_SRCS := $(ARCH_SRCS) $(CORE_SRCS) $(COMMON_SRCS) $(DEDUP_SRCS) ept/ept.c
 EFI_SRCS := boot/loader.c boot/elf_check.c boot/mmap_convert.c $(COMMON_SRCS) \
 	arch/$(ARCH)/handoff.S
 
-HV_OBJS  := $(patsubst %,$(B)/hv/%.o,$(HV_SRCS))
+HV_OBJS   = $(patsubst %,$(B)/hv/%.o,$(HV_SRCS))
 EFI_OBJS := $(patsubst %,$(B)/efi/%.o,$(EFI_SRCS))
 
 # Host unit tests: test name -> the product sources it links.
@@ -102,9 +104,31 @@ test_console_cmd_SRCS := kernel/console_cmd.c
 test_exit_decode_SRCS := arch/x86_64/exit_decode.c
 test_portio_SRCS := kernel/portio.c
 
+# ---- device models (devices/) ----
+# Plain C11 models of the PC devices a Linux guest needs; no hardware access.
+# Built into the hypervisor and host-tested like dedup/ and ept/.
+DEVICE_SRCS := devices/pic8259.c devices/pit8254.c devices/uart16550.c devices/rtc_cmos.c
+UNIT_TESTS += test_pic8259 test_pit8254 test_uart16550 test_rtc_cmos
+test_pic8259_SRCS := devices/pic8259.c
+test_pit8254_SRCS := devices/pit8254.c
+test_uart16550_SRCS := devices/uart16550.c
+test_rtc_cmos_SRCS := devices/rtc_cmos.c
+INC_tests += -Idevices
+
+# The Linux loader's plan (which kernel file, where its pieces go, boot_params
+# or PVH start_info), and the device models, into the hypervisor.
+HV_SRCS += devices/linux_boot.c $(DEVICE_SRCS)
+INC_kernel += -Idevices
+INC_devices := -Iinclude -Idevices
+INC_tests += -Idevices
+UNIT_TESTS += test_linux_boot test_vplatform
+test_linux_boot_SRCS := devices/linux_boot.c
+test_vplatform_SRCS := kernel/vplatform.c $(DEVICE_SRCS)
+
 ESP_FILES = $(B)/BOOTX64.EFI $(B)/dedupvisor.elf config/dedupvisor.cfg $(GUEST_BINS)
 
-.PHONY: all deps run test unit-test tool-test system-test check-seams bench clean distclean
+.PHONY: all deps run run-linux linux-guest bench-linux test unit-test tool-test system-test check-seams bench \
+	clean distclean
 all: $(B)/esp.img $(B)/tools/dedupsim $(B)/tools/ksmbench $(B)/tools/pagebench
 
 # System tests' needs (recipe_recount: a recipe's sharing by the engine's recount).
@@ -195,6 +219,28 @@ $(B)/BOOTX64.EFI: $(B)/BOOTX64.so
 $(B)/esp.img: $(ESP_FILES) scripts/mkesp.sh
 	@$(if $(Q),echo "  ESP     $@")
 	$(Q)bash scripts/mkesp.sh $@ $(B)/BOOTX64.EFI $(B)/dedupvisor.elf config/dedupvisor.cfg $(GUEST_BINS)
+
+# ---- Linux guests ----
+# Debian's stock kernel (bzImage and the vmlinux extracted from it) and a
+# reproducible busybox initramfs, fetched as .debs and built by
+# scripts/linux-guest.sh (cached in build/linux/cache: kept by make clean).
+LINUX_DIR := $(B)/linux
+$(LINUX_DIR)/stamp: scripts/linux-guest.sh guests/linux/init
+	$(Q)bash scripts/linux-guest.sh $(LINUX_DIR) $(LINUX_DIR)/cache
+	$(Q)touch $@
+linux-guest: $(LINUX_DIR)/stamp
+
+# make run-linux: two Linux VMs and a memtest VM (config/linux.cfg).
+$(B)/esp-linux.img: $(ESP_FILES) $(LINUX_DIR)/stamp config/linux.cfg scripts/mkesp.sh
+	@$(if $(Q),echo "  ESP     $@")
+	$(Q)bash scripts/mkesp.sh $@ $(B)/BOOTX64.EFI $(B)/dedupvisor.elf config/linux.cfg $(GUEST_BINS) \
+		$(LINUX_DIR)/vmlinux $(LINUX_DIR)/vmlinuz $(LINUX_DIR)/initrd.cpio.gz
+# make bench-linux: what a Linux VM costs under Bochs (scripts/linuxbench.sh).
+bench-linux: $(B)/esp.img $(LINUX_DIR)/stamp
+	$(Q)bash scripts/linuxbench.sh
+
+run-linux: $(B)/esp-linux.img
+	$(Q)bash scripts/emu.sh run $(or $(EMU),auto) $(B)/esp-linux.img build/run 0 2 512
 
 # ---- host tools: the same dedup/ sources, host flags, optimized ----
 TOOL_CFLAGS := -std=gnu11 -O2 -g $(WARN) -MMD -MP

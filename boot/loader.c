@@ -218,32 +218,41 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	bi->regions_phys = (uint64_t)(UINTN)regions;
 	add_file(bi, "dedupvisor.cfg", cfgtext, cfglen);
 
-	/* 3. Guest images, each at most its VM's RAM; a shared image is read once. */
+	/* 3. Guest files (an image, or a Linux kernel and initrd), each at most
+	 * its VM's RAM; a file that several VMs name is read once. */
 	for (i = 0; i < cfg.nvms; i++) {
 		const struct vm_config *vm = &cfg.vm[i];
-		UINT64 sz;
-		UINTN j;
-		void *p;
-		for (j = 1; j < bi->file_count; j++) {
-			const char *a = bi->files[j].name, *b = vm->image;
-			while (*a && *a == *b) a++, b++;
-			if (*a == *b)
-				break;
+		const char *const names[3] = { vm->image, vm->kernel, vm->initrd };
+		const char *const kinds[3] = { "image", "kernel", "initrd" };
+		UINTN which;
+		for (which = 0; which < 3; which++) {
+			const char *name = names[which];
+			UINT64 sz;
+			UINTN j;
+			void *p;
+			if (!name[0])
+				continue;
+			for (j = 1; j < bi->file_count; j++) {
+				const char *a = bi->files[j].name, *b = name;
+				while (*a && *a == *b) a++, b++;
+				if (*a == *b)
+					break;
+			}
+			if (j < bi->file_count) {
+				if (bi->files[j].size > vm->ram)
+					return fail(name, "file larger than its VM's RAM");
+				continue;
+			}
+			if (bi->file_count == BOOT_MAX_FILES)
+				return fail(name, "too many distinct guest files");
+			p = read_file(name, vm->ram, "file larger than its VM's RAM", &sz, &why);
+			if (!p) {
+				Print(L"loader: dedupvisor.cfg:%d: VM '%a' names %a '%a'\n",
+				      vm->line, vm->name, kinds[which], name);
+				return fail(name, why);
+			}
+			add_file(bi, name, p, sz);
 		}
-		if (j < bi->file_count) {
-			if (bi->files[j].size > vm->ram)
-				return fail(vm->image, "file larger than its VM's RAM");
-			continue;
-		}
-		if (bi->file_count == BOOT_MAX_FILES)
-			return fail(vm->image, "too many distinct guest images");
-		p = read_file(vm->image, vm->ram, "file larger than its VM's RAM", &sz, &why);
-		if (!p) {
-			Print(L"loader: dedupvisor.cfg:%d: VM '%a' names image '%a'\n",
-			      vm->line, vm->name, vm->image);
-			return fail(vm->image, why);
-		}
-		add_file(bi, vm->image, p, sz);
 	}
 
 	/* 4. ACPI. */

@@ -105,6 +105,7 @@ static const struct num_key global_keys[] = {
 	{ "dedup.sleep_ms",      0, 60000,   CFG_OFF(dedup_sleep_ms) },
 	{ "dedup.summary_scans", 0, 1000000, CFG_OFF(dedup_summary_scans) },
 	{ "dedup.scanner",       0, 1,       CFG_OFF(dedup_scanner) },
+	{ "dedup.max_cpu_pct",   1, 100,     CFG_OFF(dedup_max_cpu_pct) },
 };
 #define NGLOBAL (sizeof(global_keys) / sizeof(global_keys[0]))
 
@@ -127,7 +128,7 @@ static int parse_global(struct config *cfg, char *key, char *val,
 	}
 	return fail(err, line, "unknown setting '", key,
 		    "' (known: cpus, dedup.run, dedup.pages_to_scan, dedup.sleep_ms, "
-		    "dedup.summary_scans, dedup.scanner)");
+		    "dedup.summary_scans, dedup.scanner, dedup.max_cpu_pct)");
 }
 
 static int valid_name(const char *s)
@@ -160,6 +161,7 @@ static int parse_vm(struct config *cfg, char **w, unsigned nw, unsigned line,
 	struct vm_config *vm;
 	unsigned i;
 	uint64_t v;
+	int has_entry = 0;
 
 	if (nw < 2)
 		return fail(err, line, "'vm' needs a name: vm NAME ram=SIZE image=FILE", 0, 0);
@@ -181,11 +183,24 @@ static int parse_vm(struct config *cfg, char **w, unsigned nw, unsigned line,
 		if (*val != '=' || val == k || !val[1])
 			return fail(err, line, "expected key=value, got '", k, "'");
 		*val++ = 0;
-		if (str_eq(k, "image")) {
+		if (str_eq(k, "image") || str_eq(k, "kernel") || str_eq(k, "initrd")) {
+			char *dst = str_eq(k, "image") ? vm->image : str_eq(k, "kernel") ? vm->kernel
+											  : vm->initrd;
 			if (!valid_file(val))
-				return fail(err, line, "bad image file name '", val,
+				return fail(err, line, str_eq(k, "image") ? "bad image file name '"
+					    : str_eq(k, "kernel") ? "bad kernel file name '"
+					    : "bad initrd file name '", val,
 					    "' (1-63 of A-Z a-z 0-9 . - _)");
-			str_copy(vm->image, val, sizeof(vm->image));
+			str_copy(dst, val, CONFIG_IMAGE_MAX);
+			continue;
+		}
+		if (str_eq(k, "cmdline")) {
+			size_t n = 0;
+			while (val[n])
+				n++;
+			if (n >= CONFIG_CMDLINE_MAX)
+				return fail(err, line, "cmdline longer than 399 characters", 0, 0);
+			str_copy(vm->cmdline, val, sizeof(vm->cmdline));
 			continue;
 		}
 		{
@@ -206,8 +221,8 @@ static int parse_vm(struct config *cfg, char **w, unsigned nw, unsigned line,
 		if (!str_eq(k, "ram") && !str_eq(k, "limit") && !str_eq(k, "vcpus") &&
 		    !str_eq(k, "entry") && !str_eq(k, "domain"))
 			return fail(err, line, "unknown VM key '", k,
-				    "' (known: ram, limit, vcpus, image, entry, domain, seed, rounds, "
-				    "inter, dup, zero, unique, ws, corrupt)");
+				    "' (known: ram, limit, vcpus, image, kernel, initrd, cmdline, entry, "
+				    "domain, seed, rounds, inter, dup, zero, unique, ws, corrupt)");
 		if (parse_u64(val, str_eq(k, "ram") || str_eq(k, "limit"), &v))
 			return fail(err, line, "bad number '", val, "'");
 		if (str_eq(k, "ram")) {
@@ -226,6 +241,7 @@ static int parse_vm(struct config *cfg, char **w, unsigned nw, unsigned line,
 			vm->vcpus = (uint32_t)v;
 		} else if (str_eq(k, "entry")) {
 			vm->entry = v;
+			has_entry = 1;
 		} else {
 			if (v > 0xffff)
 				return fail(err, line, "domain must be 0 to 65535", 0, 0);
@@ -234,8 +250,24 @@ static int parse_vm(struct config *cfg, char **w, unsigned nw, unsigned line,
 	}
 	if (!vm->ram)
 		return fail(err, line, "VM '", vm->name, "' needs ram=SIZE");
-	if (!vm->image[0])
-		return fail(err, line, "VM '", vm->name, "' needs image=FILE");
+	if (vm->kernel[0]) {
+		if (vm->image[0])
+			return fail(err, line, "VM '", vm->name,
+				    "' names both image= and kernel=: one or the other");
+		if (vm->vcpus > 1)
+			return fail(err, line, "VM '", vm->name,
+				    "': a Linux VM has one vCPU (SMP guests are not supported yet)");
+		if (has_entry || vm->seed || vm->rounds || vm->inter || vm->dup || vm->zero ||
+		    vm->unique || vm->ws || vm->corrupt)
+			return fail(err, line, "VM '", vm->name,
+				    "': entry= and the memtest recipe are for image= guests, not kernel=");
+	} else {
+		if (!vm->image[0])
+			return fail(err, line, "VM '", vm->name, "' needs image=FILE or kernel=FILE");
+		if (vm->initrd[0] || vm->cmdline[0])
+			return fail(err, line, "VM '", vm->name,
+				    "': initrd= and cmdline= need kernel=FILE");
+	}
 	if (vm->entry >= vm->ram)
 		return fail(err, line, "VM '", vm->name, "': entry lies outside its ram");
 	if (vm->limit > vm->ram)
@@ -264,7 +296,8 @@ int config_parse(const char *text, size_t len, struct config *cfg,
 	unsigned line = 0;
 
 	*cfg = (struct config){ .dedup_run = 1, .dedup_pages_to_scan = 100,
-				.dedup_sleep_ms = 20, .dedup_summary_scans = 8 };
+				.dedup_sleep_ms = 20, .dedup_summary_scans = 8,
+				.dedup_max_cpu_pct = 25 };
 	err->line = 0;
 	err->msg[0] = 0;
 
@@ -281,7 +314,7 @@ int config_parse(const char *text, size_t len, struct config *cfg,
 				return fail(err, line, "control character in the file "
 					    "(is it a text file?)", 0, 0);
 			if (n == CONFIG_LINE_MAX)
-				return fail(err, line, "line longer than 256 characters", 0, 0);
+				return fail(err, line, "line longer than 512 characters", 0, 0);
 			buf[n++] = c;
 		}
 		pos++; /* the '\n' */
@@ -289,11 +322,29 @@ int config_parse(const char *text, size_t len, struct config *cfg,
 		for (i = 0; i < n; i++)
 			if (buf[i] == '#') { buf[i] = 0; n = i; break; }
 
-		/* Split into words; '=' between words is its own word. */
-		for (i = 0; i < n;) {
-			while (i < n && is_space(buf[i])) buf[i++] = 0;
-			if (i < n) w[nw++] = &buf[i];
-			while (i < n && !is_space(buf[i])) i++;
+		/* Split into words; '=' between words is its own word.  Double
+		 * quotes keep spaces inside a word and are dropped; the words are
+		 * compacted in place (o never passes i). */
+		{
+			size_t o = 0;
+			int quoted = 0;
+			for (i = 0; i < n;) {
+				while (i < n && is_space(buf[i]))
+					i++;
+				if (i == n)
+					break;
+				w[nw++] = &buf[o];
+				while (i < n && (quoted || !is_space(buf[i]))) {
+					if (buf[i] == '"')
+						quoted = !quoted, i++;
+					else
+						buf[o++] = buf[i++];
+				}
+				if (quoted)
+					return fail(err, line, "a double quote is not closed", 0, 0);
+				buf[o++] = 0;
+				i += i < n; /* the space that ended the word */
+			}
 		}
 		if (nw == 0)
 			continue;

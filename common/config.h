@@ -9,7 +9,10 @@
  * Global keys: cpus (CPUs to run on, 0 = all), dedup.run (0/1),
  * dedup.pages_to_scan, dedup.sleep_ms, dedup.summary_scans (a one-line
  * summary every N full scans, 0 = none), dedup.scanner (0: the scanner runs
- * between vCPU slices on the boot CPU; 1: on a CPU of its own, the last).  VM keys: ram (required; bytes with
+ * between vCPU slices on the boot CPU; 1: on a CPU of its own, the last),
+ * dedup.max_cpu_pct (1-100, default 25: while vCPUs on the boot CPU have
+ * work, the scanner takes at most this share of it; when they idle it
+ * takes the rest).  VM keys: ram (required; bytes with
  * optional K/M/G suffix, multiple of 4 KiB), limit (the host memory it may
  * hold in frames of its own, at most ram; default ram: see kernel/upcall.c),
  * vcpus (default 1), image
@@ -21,6 +24,12 @@
  * RAM above the first MiB.  corrupt=N (a test of the memtest oracle) makes
  * the hypervisor flip one byte of data page N-1 after the guest's round 1.
  * Numbers are decimal or 0x-hex.
+ *
+ * A Linux VM names kernel=FILE (a bzImage, or the uncompressed vmlinux with
+ * its PVH entry note) instead of image=, with optional initrd=FILE and
+ * cmdline="..." (double quotes keep spaces in one value; at most 399
+ * characters); it has one vCPU (vcpus above 1 is refused until SMP guests
+ * are supported) and takes no entry= or memtest recipe.
  *
  * A bad vm line refuses that VM and no other; a bad global line, a
  * non-text file or more bad VMs than fit refuse the whole file.
@@ -38,14 +47,18 @@
 #define CONFIG_MAX_VMS   16
 #define CONFIG_NAME_MAX  32
 #define CONFIG_IMAGE_MAX 64
-#define CONFIG_LINE_MAX  256
+#define CONFIG_LINE_MAX  512
+#define CONFIG_CMDLINE_MAX 400 /* a Linux VM's command line, NUL included */
 #define CONFIG_RAM_MIN   (1ull << 20)
 #define CONFIG_RAM_MAX   (64ull << 30)
 #define CONFIG_VCPUS_MAX 64
 
 struct vm_config {
 	char name[CONFIG_NAME_MAX];
-	char image[CONFIG_IMAGE_MAX];
+	char image[CONFIG_IMAGE_MAX];  /* a flat guest image, or: */
+	char kernel[CONFIG_IMAGE_MAX]; /* a Linux kernel (bzImage or vmlinux), */
+	char initrd[CONFIG_IMAGE_MAX]; /* its initrd (optional) */
+	char cmdline[CONFIG_CMDLINE_MAX]; /* and its command line */
 	uint64_t ram;     /* bytes, multiple of 4 KiB */
 	uint64_t limit;   /* host memory it may hold, bytes (0: its ram) */
 	uint64_t entry;   /* guest-physical entry point */
@@ -69,6 +82,7 @@ struct config {
 	uint32_t dedup_sleep_ms;
 	uint32_t dedup_summary_scans;
 	uint32_t dedup_scanner;  /* 0: between vCPU slices on the boot CPU; 1: a CPU of its own */
+	uint32_t dedup_max_cpu_pct; /* the scanner's share of the boot CPU while vCPUs run there */
 	unsigned nvms;
 	struct vm_config vm[CONFIG_MAX_VMS];
 	unsigned nrefused;                        /* bad vm lines, left out */

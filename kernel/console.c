@@ -14,7 +14,7 @@
 #include "sharing.h"
 #include "vm.h"
 
-struct console_state console = { true, 8 };
+struct console_state console = { true, 8, 25 };
 
 static void print_stats(void)
 {

@@ -8,6 +8,7 @@
 struct console_state {
 	bool scan;               /* the dedup scanner runs */
 	uint32_t summary_scans;  /* a summary every N full scans (0: none) */
+	uint32_t max_cpu_pct;    /* the scanner's share of a CPU whose vCPUs run */
 };
 extern struct console_state console;
 /* Reads what waits on COM1 and runs each complete line (never blocks). */

@@ -84,6 +84,11 @@ static uint32_t take_lines(struct guest_out *o, char *dst, uint32_t room)
 	return last;
 }
 
+unsigned guest_out_room(const struct guest_out *o)
+{
+	return GUEST_OUT_BYTES - (o->head - o->tail);
+}
+
 unsigned guest_out_drain(unsigned budget)
 {
 	static char buf[GUEST_OUT_BUDGET * 2 + 64 * VM_MAX];

@@ -24,6 +24,11 @@ struct guest_out {
  * counted when the ring is full.  Under the hypervisor lock; never waits. */
 void guest_out_byte(struct guest_out *o, const char *name, char c);
 
+/* Bytes free in the VM's ring: below GUEST_OUT_ROOM_MIN a guest's UART
+ * reads as busy (vplatform), so that a complete line always fits. */
+#define GUEST_OUT_ROOM_MIN (GUEST_OUT_LINE + 40)
+unsigned guest_out_room(const struct guest_out *o);
+
 /* Sends up to budget bytes of complete lines, taking the VMs in turn, and
  * a "(N bytes dropped)" line for each VM that lost some.  Called with the
  * hypervisor lock held; drops it while the UART works.  Returns the bytes

@@ -19,6 +19,7 @@
 #include "console.h"
 #include "frames.h"
 #include "heap.h"
+#include "linux_vm.h"
 #include "lock.h"
 #include "recount.h"
 #include "sched.h"
@@ -103,6 +104,9 @@ static void memory_init(struct boot_info *bi)
 	       meta >> 10, heap_bytes >> 10);
 }
 
+/* Why each kernel= VM was refused at boot, or "". */
+static char refusal[CONFIG_MAX_VMS][sizeof(((struct vm *)0)->why)];
+
 /* Creates each configured VM; a VM that cannot be built is stopped with
  * its reason, and the others still start. */
 static void start_vms(const struct boot_info *bi)
@@ -112,6 +116,24 @@ static void start_vms(const struct boot_info *bi)
 	for (i = 0; i < cfg.nvms; i++) {
 		const struct vm_config *c = &cfg.vm[i];
 		struct vm *vm = &vms[i];
+		if (c->kernel[0]) {
+			nvms = i + 1;
+			if (refusal[i][0]) { /* said at boot (kmain) */
+				memset(vm, 0, sizeof(*vm));
+				strncpy(vm->name, c->name, sizeof(vm->name) - 1);
+				strncpy(vm->why, refusal[i], sizeof(vm->why) - 1);
+				vm->stopped = true;
+				continue;
+			}
+			if (linux_vm_create(i, c, bi))
+				continue;
+			vm->vcpu[0].vm = vm;
+			vm->vcpu[0].index = 0;
+			vm->vcpu[0].state = VCPU_RUNNABLE;
+			printf("vm %s: started, %lu MiB, 1 vCPU, Linux, cmdline \"%s\"\n", vm->name,
+			       c->ram >> 20, c->cmdline);
+			continue;
+		}
 		for (f = 1; f < bi->file_count && strcmp(bi->files[f].name, c->image); f++)
 			;
 		nvms = i + 1;
@@ -162,10 +184,22 @@ void kmain(struct boot_info *bi)
 		       cfg.refused[i].msg);
 	printf("config: %u VMs; dedup run=%u pages_to_scan=%u sleep_ms=%u\n", cfg.nvms,
 	       cfg.dedup_run, cfg.dedup_pages_to_scan, cfg.dedup_sleep_ms);
+	for (i = 0; i < cfg.nvms; i++) {
+		const struct vm_config *c = &cfg.vm[i];
+		if (c->kernel[0])
+			printf("config:   vm %-12s ram %5lu MiB  vcpus %u  kernel %s  initrd %s  domain %u\n",
+			       c->name, MIB(c->ram), c->vcpus, c->kernel, c->initrd[0] ? c->initrd : "-",
+			       c->domain);
+		else
+			printf("config:   vm %-12s ram %5lu MiB  vcpus %u  image %s  domain %u\n",
+			       c->name, MIB(c->ram), c->vcpus, c->image, c->domain);
+	}
+	/* Linux VMs' kernels, checked before anything starts, so that a file
+	 * the kernel cannot use is named even on a machine without VT-x. */
 	for (i = 0; i < cfg.nvms; i++)
-		printf("config:   vm %-12s ram %5lu MiB  vcpus %u  image %s  domain %u\n",
-		       cfg.vm[i].name, MIB(cfg.vm[i].ram), cfg.vm[i].vcpus, cfg.vm[i].image,
-		       cfg.vm[i].domain);
+		if (cfg.vm[i].kernel[0] &&
+		    linux_vm_check(&cfg.vm[i], bi, refusal[i], sizeof(refusal[i])))
+			printf("vm %s: refused: %s\n", cfg.vm[i].name, refusal[i]);
 
 	memory_init(bi);
 	if (arch_paging_init(bi))
@@ -195,6 +229,7 @@ void kmain(struct boot_info *bi)
 	sched_place(cfg.dedup_scanner != 0);
 	console.scan = cfg.dedup_run != 0;
 	console.summary_scans = cfg.dedup_summary_scans;
+	console.max_cpu_pct = cfg.dedup_max_cpu_pct;
 	printf("console: type 'help' on COM1 for commands\n");
 	sched_run();
 	sched_report();

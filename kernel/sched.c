@@ -23,6 +23,7 @@
 #include "arch.h"
 #include "console.h"
 #include "guest_out.h"
+#include "linux_vm.h"
 #include "lock.h"
 #include "sched.h"
 #include "sharing.h"
@@ -36,7 +37,7 @@ static unsigned scanner_cpu = ~0u; /* the scanner's own CPU, if any */
 
 static bool active(const struct vcpu *v)
 {
-	return v->state == VCPU_RUNNABLE || v->state == VCPU_WAITING;
+	return v->state == VCPU_RUNNABLE || v->state == VCPU_WAITING || v->state == VCPU_BLOCKED;
 }
 
 /* Places every vCPU on an online CPU (not on the scanner's own). */
@@ -71,8 +72,11 @@ static void vcpu_run_slice(struct vcpu *v)
 			arch_cpu_index());
 		return;
 	}
+	v->last_exit = 0; /* time between slices is not the hypervisor's for it */
 	while (v->state == VCPU_RUNNABLE) {
+		uint64_t t0;
 		int enter_rc;
+		bool injected = v->vm->is_linux && linux_vcpu_prepare(v);
 
 		hv_unlock();
 		arch_poll_requests();
@@ -80,13 +84,25 @@ static void vcpu_run_slice(struct vcpu *v)
 			hv_lock();
 			return;
 		}
+		t0 = arch_time_now();
+		if (v->last_exit) { /* the hypervisor's time since the last exit */
+			v->host_ticks += t0 - v->last_exit;
+			if (injected) {
+				v->irq_trips++;
+				v->irq_trip_ticks += t0 - v->last_exit;
+			}
+		}
 		enter_rc = arch_vcpu_enter(&v->arch);
+		v->last_exit = arch_time_now();
+		v->guest_ticks += v->last_exit - t0;
 		arch_poll_requests();
 		hv_lock();
 		if (v->state != VCPU_RUNNABLE)
 			return; /* its VM was stopped from another CPU while it ran */
-		if (arch_vcpu_handle_exit(&v->arch, enter_rc) == ARCH_YIELD)
+		if (arch_vcpu_handle_exit(&v->arch, enter_rc) == ARCH_YIELD) {
+			v->host_ticks += arch_time_now() - v->last_exit;
 			return;
+		}
 	}
 }
 
@@ -101,11 +117,19 @@ static void run_round(unsigned cpu, bool *ran)
 				continue;
 			if (v->state == VCPU_WAITING)
 				v->state = VCPU_RUNNABLE; /* retry its write */
+			if (v->state == VCPU_BLOCKED) {
+				if (arch_time_now() < v->wake)
+					continue; /* halted until its next interrupt */
+				v->state = VCPU_RUNNABLE;
+			}
 			if (!v->set_up) {
 				const struct arch_vcpu_config c = {
 					.vm_name = vms[i].name, .index = j, .nvcpus = vms[i].nvcpus,
 					.eptp = ept_eptp(&vms[i].ept), .vpid = vms[i].vpid,
-					.entry = vms[i].cfg->entry,
+					.entry = vms[i].entry,
+					.rsp = vms[i].is_linux ? 0
+						: vms[i].entry - (uint64_t)GUEST_STACK_PER_VCPU * j,
+					.rbx = vms[i].entry_rbx, .rsi = vms[i].entry_rsi,
 				};
 				if (arch_vcpu_setup(&v->arch, &c)) {
 					vm_stop(&vms[i], "vCPU %u could not be set up", j);
@@ -151,14 +175,24 @@ static int all_starved(void)
 	return act == 0 ? -1 : act == starved;
 }
 
-/* One scanner step and, every summary_scans full scans, a summary. */
-static void scan_step(void)
+/* One scanner step and, every summary_scans full scans, a summary.  busy:
+ * vCPUs of this CPU have work; the scanner then takes at most
+ * max_cpu_pct of the CPU (a step that took t waits t * (100 - pct) / pct
+ * before the next); while they idle, halted or done, it takes the rest. */
+static void scan_step(bool busy)
 {
-	static uint64_t last_scans;
+	static uint64_t last_scans, next_busy_step;
 	struct dedup_stats st;
+	uint64_t t0, t1, pct = console.max_cpu_pct ? console.max_cpu_pct : 100;
+
 	if (!console.scan)
 		return;
+	t0 = arch_time_now();
+	if (busy && t0 < next_busy_step)
+		return;
 	sharing_scan_step();
+	t1 = arch_time_now();
+	next_busy_step = t1 + (t1 - t0) * (100 - pct) / pct;
 	dedup_get_stats(engine, &st);
 	if (st.full_scans != last_scans && console.summary_scans &&
 	    st.full_scans % console.summary_scans == 0)
@@ -187,7 +221,7 @@ void ap_work(unsigned cpu)
 	hv_lock();
 	if (cpu == scanner_cpu) {
 		while (!finished) {
-			scan_step();
+			scan_step(false); /* its own CPU */
 			breathe();
 		}
 	}
@@ -218,7 +252,7 @@ void sched_run(void)
 		console_poll();
 		guest_out_drain(GUEST_OUT_BUDGET); /* guests' lines, the lock dropped */
 		if (scanner_cpu == ~0u)
-			scan_step();
+			scan_step(ran);
 		dedup_get_stats(engine, &st);
 		st_all = all_starved();
 		if (st_all < 0)
@@ -264,6 +298,8 @@ void sched_report(void)
 		printf("summary: vm %s: %s; rounds %lu, errors %lu; %lu exits, %lu EPT violations\n",
 		       vm->name, vm->stopped ? vm->why : "halted", vm->rounds, vm->errors,
 		       vm_exit_count(vm), vm->ept_violations);
+		if (vm->is_linux)
+			linux_vm_report(vm);
 	}
 	arch_exits_report("summary: exits by reason:");
 	printf("summary: %u CPUs; INVEPT shootdown IPIs %lu, the longest wait for answers %lu TSC "

@@ -129,6 +129,12 @@ void sharing_converge_and_check(void)
 	uint64_t prev = ~0ull, scans0, sharable = 0, self = 0, inter = 0;
 	unsigned i, n = 0, dom;
 
+	for (i = 0; i < nvms; i++)
+		n += vms[i].in_engine;
+	if (!n) { /* every VM stopped and gave its memory back: nothing to scan */
+		printf("dedup: no VM memory left to converge on\n");
+		return;
+	}
 	dedup_get_stats(engine, &s);
 	scans0 = s.full_scans;
 	/* Unchanging memory: two full scans in a row without change. */
@@ -143,10 +149,6 @@ void sharing_converge_and_check(void)
 		prev = s.frames_saved;
 	}
 	sharing_summary("converged");
-	for (i = 0; i < nvms; i++)
-		n += vms[i].in_engine;
-	if (!n)
-		return;
 	/* The exact recount, domain by domain: frames are never shared across. */
 	for (dom = 0; dom <= 0xFFFF; dom++) {
 		struct recount_ctx c;

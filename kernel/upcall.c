@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "frames.h"
+#include "linux_vm.h"
 #include "portio.h"
 #include "sharing.h"
 #include "uart_16550.h"
@@ -29,16 +30,21 @@ void core_vm_stop(struct arch_vcpu *a, const char *fmt, ...)
 	vm_stop(vcpu_of(a)->vm, "%s", why);
 }
 
-enum core_action core_vcpu_halt(struct arch_vcpu *a)
+enum core_action core_vcpu_halt(struct arch_vcpu *a, bool interruptible)
 {
-	/* No virtual interrupts yet: a halted vCPU has nothing to wake it. */
-	vcpu_of(a)->state = VCPU_HALTED;
+	struct vcpu *v = vcpu_of(a);
+	if (v->vm->is_linux)
+		return linux_vcpu_halt(v, interruptible);
+	/* Our test guests have no interrupts: nothing can wake them. */
+	v->state = VCPU_HALTED;
 	return CORE_YIELD;
 }
 
 enum core_action core_port_io(struct arch_vcpu *a, uint16_t port, unsigned size, bool in,
 			      uint32_t *value)
 {
+	if (vcpu_of(a)->vm->is_linux)
+		return linux_port_io(vcpu_of(a), port, size, in, value);
 	if (in)
 		*value = io_in_value(port, size);
 	else if (port == COM1_BASE + UART_THR)

@@ -52,6 +52,7 @@ void vm_stop(struct vm *vm, const char *fmt, ...)
 	if (vm->stopped)
 		return;
 	vm->stopped = true;
+	vm->ended = arch_time_now();
 	va_start(ap, fmt);
 	vsnprintf(vm->why, sizeof(vm->why), fmt, ap);
 	va_end(ap);
@@ -105,6 +106,25 @@ int copy_from_guest(struct vm *vm, void *dst, uint64_t gpa, uint64_t len)
 	return 0;
 }
 
+int copy_to_guest(struct vm *vm, uint64_t gpa, const void *src, uint64_t len)
+{
+	const uint8_t *s = src;
+	if (gpa >= vm->npages * 4096 || len > vm->npages * 4096 - gpa)
+		return -1;
+	while (len) {
+		uint64_t n = 4096 - (gpa & 0xFFF);
+		uint8_t *dst;
+		if (n > len)
+			n = len;
+		dst = vm_gpa_ptr(vm, gpa, n, true);
+		if (!dst)
+			return -1;
+		memcpy(dst, s, n);
+		s += n, gpa += n, len -= n;
+	}
+	return 0;
+}
+
 uint64_t vm_exit_count(const struct vm *vm)
 {
 	uint64_t n = 0;
@@ -148,6 +168,7 @@ int vm_create(unsigned id, const struct vm_config *cfg, const void *image, uint6
 	vm->frame_budget = cfg->limit ? cfg->limit / 4096 : vm->npages;
 	vm->vpid = (uint16_t)(id + 1);
 	vm->nvcpus = cfg->vcpus > VCPU_MAX ? VCPU_MAX : cfg->vcpus;
+	vm->entry = cfg->entry;
 	if (ept_init(&vm->ept, &vm_ept_ops, true)) {
 		vm_stop(vm, "no memory for its EPT");
 		return -1;

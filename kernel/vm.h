@@ -14,12 +14,14 @@
 #include "ept.h"
 #include "guest_abi.h"
 #include "guest_out.h"
+#include "vplatform.h"
 
 #define VM_MAX       CONFIG_MAX_VMS
 #define VCPU_MAX     GUEST_VCPUS_MAX
 
 /* WAITING: a write needs a frame and none is free; retried each round. */
-enum vcpu_state { VCPU_RUNNABLE, VCPU_WAITING, VCPU_HALTED, VCPU_DONE };
+/* BLOCKED: halted until its next interrupt is due (wake, a TSC). */
+enum vcpu_state { VCPU_RUNNABLE, VCPU_WAITING, VCPU_BLOCKED, VCPU_HALTED, VCPU_DONE };
 
 struct vm;
 
@@ -34,6 +36,11 @@ struct vcpu {
 	unsigned cpu;        /* the CPU it runs on, always */
 	bool starved;        /* its last slice ended waiting for a frame */
 	uint64_t rounds, errors; /* the memtest guest's last report */
+	uint64_t wake;       /* BLOCKED until this TSC */
+	/* Where its time went, in TSC ticks: in the guest, and in the
+	 * hypervisor between an exit and the next entry; irq_trips interrupts
+	 * injected, irq_trip_ticks from the exits before them to their entry. */
+	uint64_t guest_ticks, host_ticks, last_exit, irq_trips, irq_trip_ticks;
 };
 
 struct vm {
@@ -55,6 +62,12 @@ struct vm {
 	uint64_t rounds, errors;  /* the memtest guest's last progress report */
 	bool powered_off;
 	uint32_t exit_code;
+	/* Where its vCPUs start: 32-bit flat, paging off, with these registers
+	 * (an image guest's stack is below entry, one per vCPU). */
+	uint64_t entry, entry_rbx, entry_rsi;
+	bool is_linux;        /* a kernel= VM: the PC below is its platform */
+	uint64_t started, ended; /* TSC at creation and at its stop */
+	struct vplatform plat;
 };
 
 extern struct vm vms[VM_MAX];
@@ -67,6 +80,11 @@ int vm_create(unsigned id, const struct vm_config *cfg, const void *image, uint6
 /* Stops vm (all its vCPUs), says why, and gives its memory back; the
  * others keep running. */
 void vm_stop(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Copies len bytes from the host into guest-physical memory from gpa,
+ * making each page private (a COW break where shared).  0, or -1 when it
+ * leaves RAM or frames ran out. */
+int copy_to_guest(struct vm *vm, uint64_t gpa, const void *src, uint64_t len);
 
 /* The host pointer to guest-physical gpa for len bytes within one page, or
  * NULL if outside RAM.  With back (to write), the page is made private

@@ -3,12 +3,13 @@
 # hypervisor's link runs the symbol check too).
 #
 #   boot/ -> kernel/ (the generic core) -> arch/ARCH/ and the portable
-#   models (dedup/, ept/); include/ and common/ are shared by all.
+#   models (dedup/, ept/, devices/); include/ and common/ are shared by all.
 #
 # --sources ARCH -- HV_SRCS... -- EFI_SRCS...
 #   Every quoted #include names a bare file found through the folder's own
 #   include roots (no "../", no paths), and:
-#   - dedup/, ept/: only their own headers; no inline assembly;
+#   - dedup/, ept/: only their own headers; devices/: its own and include/
+#     (the hardware constants); none of them inline assembly;
 #   - kernel/: from arch/ only arch.h (arch/ARCH/include/arch.h); from
 #     dedup/ only its public headers (dedup.h, dedup_ops.h, recount.h);
 #   - arch/ARCH/: from the core only upcall.h (kernel/include/upcall.h);
@@ -41,9 +42,10 @@ sources() {
 	local A=arch/$arch
 	# folder -> allowed include folders ("@arch.h" / "@upcall.h": that one file)
 	declare -A roots=(
-		[dedup]="dedup" [ept]="ept" [common]="include common" [include]="include"
+		[dedup]="dedup" [ept]="ept" [devices]="devices include" [common]="include common"
+		[include]="include"
 		[boot]="boot include common"
-		[kernel]="kernel kernel/include include common ept @dedup/dedup.h @dedup/dedup_ops.h @dedup/recount.h @$A/include/arch.h"
+		[kernel]="kernel kernel/include include common ept devices @dedup/dedup.h @dedup/dedup_ops.h @dedup/recount.h @$A/include/arch.h"
 		[arch]="$A $A/include include common @kernel/include/upcall.h"
 	)
 	local f top line inc dirs d ok where
@@ -65,19 +67,20 @@ sources() {
 				fi
 			done
 			[ $ok = 1 ] && continue
-			where=$(cd . && ls {kernel,kernel/include,$A,$A/include,dedup,ept,common,include,boot,tools,tests/fake}/"$inc" 2>/dev/null | head -n1)
+			where=$(cd . && ls {kernel,kernel/include,$A,$A/include,dedup,ept,devices,common,include,boot,tools,tests/fake}/"$inc" 2>/dev/null | head -n1)
 			if [ -n "$where" ]; then
 				say "$f:$line: #include \"$inc\": $top/ may not include $where"
 			elif [ "${f%.S}" = "$f" ] || [ "$inc" != asm-offsets.h ]; then
 				say "$f:$line: #include \"$inc\": not found in $top/'s include roots ($dirs)"
 			fi
 		done < <(grep -nE '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' "$f")
-	done < <(git ls-files 'dedup/*.[ch]' 'ept/*.[ch]' 'common/*.[ch]' 'include/*.h' 'boot/*.[chS]' \
-		'kernel/*.[ch]' 'kernel/include/*.h' "$A/*.[chS]" "$A/include/*.h" 2>/dev/null; \
-		ls dedup/*.[ch] ept/*.[ch] common/*.[ch] include/*.h boot/*.[chS] kernel/*.[ch] \
+	done < <(git ls-files 'dedup/*.[ch]' 'ept/*.[ch]' 'devices/*.[ch]' 'common/*.[ch]' 'include/*.h' \
+		'boot/*.[chS]' 'kernel/*.[ch]' 'kernel/include/*.h' "$A/*.[chS]" "$A/include/*.h" 2>/dev/null; \
+		ls dedup/*.[ch] ept/*.[ch] devices/*.[ch] common/*.[ch] include/*.h boot/*.[chS] kernel/*.[ch] \
 		kernel/include/*.h $A/*.[chS] $A/include/*.h 2>/dev/null | sort -u)
 	local asm
-	asm=$(grep -nE '__asm__|\basm *\(|volatile *\(' dedup/*.[ch] ept/*.[ch] common/*.[ch] 2>/dev/null)
+	asm=$(grep -nE '__asm__|\basm *\(|volatile *\(' dedup/*.[ch] ept/*.[ch] devices/*.[ch] common/*.[ch] \
+		2>/dev/null)
 	[ -z "$asm" ] || say "inline assembly in a portable folder:"$'\n'"$asm"
 	for a in "${hv[@]}"; do
 		case $a in tools/*|tests/*|guests/*) say "hypervisor link line has $a (test or tool code)";; esac
@@ -99,7 +102,7 @@ symbols() {
 		case $o in
 		"$obj"/$A/*) arch_o+=("$o") ;;
 		"$obj"/kernel/*) core_o+=("$o") ;;
-		"$obj"/dedup/*|"$obj"/ept/*|"$obj"/common/*) port_o+=("$o") ;;
+		"$obj"/dedup/*|"$obj"/ept/*|"$obj"/devices/*|"$obj"/common/*) port_o+=("$o") ;;
 		esac
 	done
 	defs() { nm --defined-only -g "$@" 2>/dev/null | awk 'NF==3{print $3}' | sort -u; }

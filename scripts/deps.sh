@@ -12,7 +12,7 @@ set -eu
 # packages only recommend, and recommends are not installed here.
 PKGS="build-essential gnu-efi newlib-source libcmocka-dev libxxhash-dev
       qemu-system-x86 ovmf bochs bochsbios vgabios mtools dosfstools xz-utils
-      clang libclang-rt-14-dev"
+      clang libclang-rt-14-dev cpio zstd"
 # `deps.sh bench`: also what make bench needs (corpus initramfs, plots).
 [ "${1:-}" = bench ] && PKGS="$PKGS cpio gzip gnuplot-nox jq"
 

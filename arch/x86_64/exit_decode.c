@@ -29,26 +29,78 @@ struct cr_access cr_decode(uint64_t q)
 /* The policy: offer what is virtualized, hide what is not.
  *   VMX                not offered to guests
  *   MONITOR/MWAIT      intercepted (MWAIT behaves as HLT): not offered
- *   XSAVE, AVX         XCR0 and the upper vector state are not switched
+ *   XSAVE, AVX and the VEX-encoded FMA, F16C, AVX2, AVX-512
+ *                      XCR0 and the upper vector state are not switched
  *                      between guests: not offered (CR4.OSXSAVE #GPs)
- *   PDCM, leaf 0xA     no performance counters are virtualized
+ *   PDCM, DS, DTES64, leaf 0xA   no performance counters are virtualized
+ *   local APIC, x2APIC, TSC deadline   no virtual local APIC yet: a Linux
+ *                      guest runs on the 8259 PIC and the 8254 PIT
+ *   MCE/MCA, MTRR, PAT, PSN, thermal and power (ACPI, TM, TM2, PBE, EIST,
+ *                      leaf 6), SMX: their MSRs are not virtualized
+ *   RDTSCP, INVPCID    their VM-execution controls are off: they would #UD
+ *   leaf 7             only the features that need nothing of us
+ *                      (FSGSBASE, BMI, SMEP/SMAP, ERMS, RDSEED, ADX,
+ *                      CLFLUSHOPT, CLWB, SHA)
+ *   topology (0xB, 0x1F), HTT   one thread per package
+ *   TSC rate           leaf 0x15 says the measured rate (crystal = TSC
+ *                      Hz, ratio 1/1), leaf 0x16 its MHz: Linux believes
+ *                      these without calibrating; leaf 0 reaches 0x16
  *   hypervisor bit     set; leaves 0x40000000/1 are ours. */
-void cpuid_adjust(uint32_t leaf, uint32_t out[4], unsigned vcpu, unsigned nvcpus)
+void cpuid_adjust(uint32_t leaf, uint32_t out[4], unsigned vcpu, unsigned nvcpus, uint64_t tsc_hz)
 {
-	if (leaf == CPUID_LEAF_HV_BASE) {
+	switch (leaf) {
+	case 0:
+		if (out[0] < CPUID_LEAF_FREQUENCY)
+			out[0] = CPUID_LEAF_FREQUENCY;
+		break;
+	case CPUID_LEAF_HV_BASE:
 		out[0] = CPUID_LEAF_HV_VCPU;
 		out[1] = 0x75646544; /* "Dedu" */
 		out[2] = 0x73695670; /* "pVis" */
 		out[3] = 0x2020726f; /* "or  " */
-	} else if (leaf == CPUID_LEAF_HV_VCPU) {
+		break;
+	case CPUID_LEAF_HV_VCPU:
 		out[0] = vcpu;
 		out[1] = nvcpus;
 		out[2] = out[3] = 0;
-	} else if (leaf == CPUID_LEAF_FEATURES) {
+		break;
+	case CPUID_LEAF_FEATURES:
+		out[1] &= 0xFF00FFFFu; /* one logical processor per package */
 		out[2] &= ~(CPUID_1_ECX_VMX | CPUID_1_ECX_MONITOR | CPUID_1_ECX_PDCM |
-			    CPUID_1_ECX_XSAVE | CPUID_1_ECX_OSXSAVE | CPUID_1_ECX_AVX);
+			    CPUID_1_ECX_XSAVE | CPUID_1_ECX_OSXSAVE | CPUID_1_ECX_AVX |
+			    CPUID_1_ECX_DTES64 | CPUID_1_ECX_DS_CPL | CPUID_1_ECX_SMX |
+			    CPUID_1_ECX_EIST | CPUID_1_ECX_TM2 | CPUID_1_ECX_FMA | CPUID_1_ECX_X2APIC |
+			    CPUID_1_ECX_TSC_DEADLINE | CPUID_1_ECX_F16C);
 		out[2] |= CPUID_1_ECX_HYPERVISOR;
-	} else if (leaf == CPUID_LEAF_MONITOR || leaf == CPUID_LEAF_PMU || leaf == CPUID_LEAF_XSAVE) {
+		out[3] &= ~(CPUID_1_EDX_MCE | CPUID_1_EDX_APIC | CPUID_1_EDX_MTRR | CPUID_1_EDX_MCA |
+			    CPUID_1_EDX_PAT | CPUID_1_EDX_PSN | CPUID_1_EDX_DS | CPUID_1_EDX_ACPI |
+			    CPUID_1_EDX_HTT | CPUID_1_EDX_TM | CPUID_1_EDX_PBE);
+		break;
+	case CPUID_LEAF_EXT_FEATURES:
+		out[0] = 0; /* no subleaves beyond 0 */
+		out[1] &= CPUID_7_EBX_FSGSBASE | CPUID_7_EBX_BMI1 | CPUID_7_EBX_SMEP |
+			  CPUID_7_EBX_BMI2 | CPUID_7_EBX_ERMS | CPUID_7_EBX_RDSEED | CPUID_7_EBX_ADX |
+			  CPUID_7_EBX_SMAP | CPUID_7_EBX_CLFLUSHOPT | CPUID_7_EBX_CLWB |
+			  CPUID_7_EBX_SHA;
+		out[2] = out[3] = 0;
+		break;
+	case CPUID_LEAF_TSC:
+		/* TSC Hz = ECX * EBX / EAX; ECX is 32 bits wide. */
+		out[0] = 1;
+		out[1] = tsc_hz > 0xFFFFFFFFull ? 4 : 1;
+		out[2] = (uint32_t)(tsc_hz > 0xFFFFFFFFull ? tsc_hz / 4 : tsc_hz);
+		out[3] = 0;
+		break;
+	case CPUID_LEAF_FREQUENCY:
+		out[0] = out[1] = (uint32_t)(tsc_hz / 1000000);
+		out[2] = out[3] = 0;
+		break;
+	case CPUID_LEAF_EXT_INFO:
+		out[3] &= ~CPUID_81_EDX_RDTSCP;
+		break;
+	case CPUID_LEAF_MONITOR: case CPUID_LEAF_THERMAL_POWER: case CPUID_LEAF_PMU:
+	case CPUID_LEAF_XSAVE: case CPUID_LEAF_TOPOLOGY: case CPUID_LEAF_TOPOLOGY_V2:
 		out[0] = out[1] = out[2] = out[3] = 0;
+		break;
 	}
 }

@@ -31,12 +31,12 @@ struct cr_access {
 };
 struct cr_access cr_decode(uint64_t qualification);
 
-/* CPUID as the guest sees it: what is not virtualized is not offered (in
- * leaf 1 VMX, MONITOR, XSAVE/OSXSAVE/AVX and PDCM are hidden; leaves 5, 0xA
- * and 0xD are empty) and the hypervisor bit is set; leaf 0x40000000 gives
- * dedupvisor's signature, 0x40000001 the asking vCPU's index (EAX) and the
- * VM's vCPU count (EBX).  out[] holds the
- * host's EAX, EBX, ECX, EDX for the leaf and is adjusted in place. */
-void cpuid_adjust(uint32_t leaf, uint32_t out[4], unsigned vcpu, unsigned nvcpus);
+/* CPUID as the guest sees it: what is not virtualized is not offered (the
+ * policy is listed in exit_decode.c) and the hypervisor bit is set; leaf
+ * 0x40000000 gives dedupvisor's signature, 0x40000001 the asking vCPU's
+ * index (EAX) and the VM's vCPU count (EBX); leaves 0x15/0x16 the TSC's
+ * rate, tsc_hz.  out[] holds the host's EAX, EBX, ECX, EDX for the leaf
+ * and is adjusted in place. */
+void cpuid_adjust(uint32_t leaf, uint32_t out[4], unsigned vcpu, unsigned nvcpus, uint64_t tsc_hz);
 
 #endif

@@ -5,11 +5,23 @@
 #ifndef ARCH_MSR_H
 #define ARCH_MSR_H
 
+#define IA32_TIME_STAMP_COUNTER       0x010
+#define IA32_PLATFORM_ID              0x017
 #define IA32_FEATURE_CONTROL          0x03A
 #define   FEATURE_CONTROL_LOCK            (1ull << 0)
 #define   FEATURE_CONTROL_VMX_INSIDE_SMX  (1ull << 1)
 #define   FEATURE_CONTROL_VMX_OUTSIDE_SMX (1ull << 2)
 
+#define IA32_BIOS_UPDT_TRIG           0x079
+#define IA32_BIOS_SIGN_ID             0x08B  /* the microcode revision */
+#define IA32_SYSENTER_CS              0x174
+#define IA32_SYSENTER_ESP             0x175
+#define IA32_SYSENTER_EIP             0x176
+#define IA32_MISC_ENABLE              0x1A0
+#define   MISC_ENABLE_FAST_STRING         (1ull << 0)
+#define   MISC_ENABLE_BTS_UNAVAIL         (1ull << 11)
+#define   MISC_ENABLE_PEBS_UNAVAIL        (1ull << 12)
+#define IA32_DEBUGCTL                 0x1D9
 #define IA32_VMX_BASIC                0x480
 #define   VMX_BASIC_REVISION_MASK         0x7FFFFFFFu    /* bits 30:0 */
 #define   VMX_BASIC_TRUE_CTLS             (1ull << 55)
@@ -36,6 +48,10 @@
 #define   EFER_LMA                        (1ull << 10)
 #define   EFER_NXE                        (1ull << 11)
 #define   EFER_GUEST_WRITABLE             (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
+#define IA32_STAR                     0xC0000081  /* SYSCALL's segments */
+#define IA32_LSTAR                    0xC0000082  /* SYSCALL's 64-bit entry */
+#define IA32_CSTAR                    0xC0000083  /* SYSCALL's compatibility-mode entry */
+#define IA32_FMASK                    0xC0000084  /* SYSCALL's RFLAGS mask */
 #define IA32_FS_BASE                  0xC0000100
 #define IA32_GS_BASE                  0xC0000101
 #define IA32_KERNEL_GS_BASE           0xC0000102

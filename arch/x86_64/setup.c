@@ -13,6 +13,7 @@
 #include "cpu.h"
 #include "setup.h"
 #include "trap.h"
+#include "tsc.h"
 #include "uart.h"
 #include "vmx_gate.h"
 
@@ -35,7 +36,8 @@ void cpu_init(unsigned cpu)
 void arch_boot_cpu_init(void)
 {
 	cpu_init(0);
-	uart_init();
+	console_uart_init();
+	tsc_calibrate();
 }
 
 void arch_mask_legacy_irqs(void)

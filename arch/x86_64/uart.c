@@ -16,7 +16,7 @@
 
 static int have_e9;
 
-void uart_init(void)
+void console_uart_init(void)
 {
 	outb(COM1 + UART_IER, 0x00); /* no interrupts */
 	outb(COM1 + UART_LCR, UART_LCR_DLAB);

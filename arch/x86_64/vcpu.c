@@ -23,6 +23,7 @@
 #include "arch.h"
 #include "cpu.h"
 #include "guest_abi.h"
+#include "guest_msr.h"
 #include "msr.h"
 #include "percpu.h"
 #include "trap.h"
@@ -37,11 +38,9 @@ unsigned vmx_errors;
 
 static uint64_t msr_bitmap; /* all ones: every RDMSR/WRMSR exits */
 static uint32_t preemption_ticks, preemption_rate;
-/* "Save VMX-preemption timer value" is optional: without it every entry
- * would restart the timer from the whole slice, and a guest that exits
- * often would keep its CPU.  Then the remaining slice is computed from the
- * TSC before each entry instead. */
-static bool timer_saved;
+/* The timer is set before every entry from the TSC (what is left of the
+ * slice, or less: the core's deadline), so whether the CPU offers "save
+ * VMX-preemption timer value" does not matter (it is asked for, optional). */
 
 /* A zeroed frame of the core's, or 0. */
 static uint64_t zeroed_frame(void)
@@ -88,6 +87,18 @@ int vmx_cpu_on(void)
 	printf("vmx: VMXON done (VMCS revision 0x%lx, preemption timer slice %u)\n",
 	       basic & VMX_BASIC_REVISION_MASK, preemption_ticks);
 	return 0;
+}
+
+uint64_t vmx_cr0_host_owned(void)
+{
+	uint64_t fixed0 = rdmsr(IA32_VMX_CR0_FIXED0), fixed1 = rdmsr(IA32_VMX_CR0_FIXED1);
+	return ((fixed0 & ~(CR0_PE | CR0_PG)) | ~fixed1) & 0xFFFFFFFFull;
+}
+
+uint64_t vmx_cr0_real(uint64_t val)
+{
+	uint64_t fixed0 = rdmsr(IA32_VMX_CR0_FIXED0), fixed1 = rdmsr(IA32_VMX_CR0_FIXED1);
+	return (val | (fixed0 & ~(CR0_PE | CR0_PG))) & fixed1;
 }
 
 struct want { const char *name; uint32_t bits; uint32_t msr, true_msr; uint32_t field; uint32_t optional; };
@@ -137,8 +148,6 @@ int arch_vcpu_setup(struct arch_vcpu *v, const struct arch_vcpu_config *c)
 		if (missing & ~w[i].optional)
 			return printf("vm %s: %s controls 0x%x not supported\n", v->vm_name, w[i].name,
 				      missing), -1;
-		if (w[i].field == VM_EXIT_CONTROLS)
-			timer_saved = (val & EXIT_SAVE_PREEMPTION_TIMER) != 0;
 		vmx_write(w[i].field, val);
 	}
 	vmcs_write32(EXCEPTION_BITMAP, 0);
@@ -153,7 +162,11 @@ int arch_vcpu_setup(struct arch_vcpu *v, const struct arch_vcpu_config *c)
 	/* The guest sees CR4.VMXE clear; the real bit stays set (VMX requires
 	 * it).  CR4.OSXSAVE is the host's too: XSAVE is not offered (the
 	 * extended state is not switched), so setting it exits and #GPs. */
-	vmcs_writenat(CR0_GUEST_HOST_MASK, 0);
+	/* CR0: the bits VMX fixes (NE; PE and PG are free for an unrestricted
+	 * guest) are the host's, so a guest that clears NE - Linux's PVH and
+	 * 32-bit entries write CR0 = PG|PE - gets a CR-access exit, not a #GP
+	 * (vmexit.c emulates the write); it reads back what it wrote. */
+	vmcs_writenat(CR0_GUEST_HOST_MASK, vmx_cr0_host_owned());
 	vmcs_writenat(CR4_GUEST_HOST_MASK, CR4_VMXE | CR4_OSXSAVE);
 	vmcs_writenat(CR4_READ_SHADOW, 0);
 
@@ -210,8 +223,11 @@ int arch_vcpu_setup(struct arch_vcpu *v, const struct arch_vcpu_config *c)
 	vmcs_write32(GUEST_GDTR_LIMIT, 0);
 	vmcs_writenat(GUEST_IDTR_BASE, 0);
 	vmcs_write32(GUEST_IDTR_LIMIT, 0);          /* any guest exception: triple fault */
-	vmcs_writenat(GUEST_RSP, entry - (uint64_t)GUEST_STACK_PER_VCPU * v->index);
+	vmcs_writenat(GUEST_RSP, c->rsp);
 	vmcs_writenat(GUEST_RIP, entry);
+	memset(&v->regs, 0, sizeof(v->regs));
+	v->regs.rbx = c->rbx;
+	v->regs.rsi = c->rsi;
 	vmcs_writenat(GUEST_RFLAGS, 0x2);
 	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, 0);
 	vmcs_write32(GUEST_ACTIVITY_STATE, 0);
@@ -223,7 +239,9 @@ int arch_vcpu_setup(struct arch_vcpu *v, const struct arch_vcpu_config *c)
 	memset(v->dr, 0, sizeof(v->dr));
 	v->dr6 = DR6_INIT;
 	v->kernel_gs_base = 0;
+	memset(v->syscall, 0, sizeof(v->syscall));
 	v->tpr = 0;
+	v->deadline = 0;
 	memset(v->fpu, 0, sizeof(v->fpu));
 	*(uint16_t *)&v->fpu[0] = 0x37F;   /* FCW after FNINIT */
 	*(uint32_t *)&v->fpu[24] = 0x1F80; /* MXCSR at reset */
@@ -234,10 +252,11 @@ int arch_vcpu_setup(struct arch_vcpu *v, const struct arch_vcpu_config *c)
 
 /* The guest state that VM entry and exit do not switch lives in the CPU
  * while its vCPU owns it: the debug registers DR0-DR3 and DR6 (a guest may
- * move to and from them without an exit) and IA32_KERNEL_GS_BASE (SWAPGS
- * reads and writes it without an exit).  The hypervisor itself uses none
- * of them, so they are switched only when another vCPU runs on this CPU,
- * and one guest never sees another's values. */
+ * move to and from them without an exit), IA32_KERNEL_GS_BASE (SWAPGS
+ * reads and writes it without an exit) and SYSCALL's MSRs (guest_msr.c).
+ * The hypervisor itself uses none of them, so they are switched only when
+ * another vCPU runs on this CPU, and one guest never sees another's
+ * values. */
 static void own_cpu_state(struct percpu *me, struct arch_vcpu *v)
 {
 	struct arch_vcpu *old = me->state_owner;
@@ -248,11 +267,11 @@ static void own_cpu_state(struct percpu *me, struct arch_vcpu *v)
 		old->dr[0] = read_dr0(), old->dr[1] = read_dr1();
 		old->dr[2] = read_dr2(), old->dr[3] = read_dr3();
 		old->dr6 = read_dr6();
-		old->kernel_gs_base = rdmsr(IA32_KERNEL_GS_BASE);
+		guest_msr_save(old);
 	}
 	write_dr0(v->dr[0]), write_dr1(v->dr[1]), write_dr2(v->dr[2]), write_dr3(v->dr[3]);
 	write_dr6(v->dr6);
-	wrmsr(IA32_KERNEL_GS_BASE, v->kernel_gs_base);
+	guest_msr_load(v);
 	me->state_owner = v;
 }
 
@@ -271,15 +290,35 @@ int arch_vcpu_load(struct arch_vcpu *v)
 	return 0;
 }
 
+bool arch_vcpu_irq_ready(struct arch_vcpu *v)
+{
+	(void)v;
+	if ((vmcs_readnat(GUEST_RFLAGS) & RFLAGS_IF) &&
+	    !(vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS)) &&
+	    !(vmcs_read32(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID))
+		return true;
+	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL,
+		     vmcs_read32(CPU_BASED_VM_EXEC_CONTROL) | CPU_INTR_WINDOW_EXITING);
+	return false;
+}
+
+void arch_vcpu_inject_irq(struct arch_vcpu *v, uint8_t vector)
+{
+	(void)v;
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, vector | INTR_TYPE_EXT_INTR | INTR_INFO_VALID);
+}
+
 int arch_vcpu_enter(struct arch_vcpu *v)
 {
 	int failed;
 
-	if (!timer_saved) { /* what is left of the slice; 0 exits at once */
-		uint64_t now = rdtsc();
-		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE,
-			     now >= v->slice_end ? 0 : (uint32_t)((v->slice_end - now) >> preemption_rate));
-	}
+	/* The timer runs to the end of the slice or to the core's deadline,
+	 * whichever comes first; 0 exits at once. */
+	uint64_t now = rdtsc(), end = v->slice_end;
+	if (v->deadline && v->deadline < end)
+		end = v->deadline;
+	vmcs_write32(VMX_PREEMPTION_TIMER_VALUE,
+		     now >= end ? 0 : (uint32_t)((end - now) >> preemption_rate));
 	fxrstor(v->fpu);
 	failed = vmx_enter(&v->regs, v->launched);
 	fxsave(v->fpu);

@@ -57,6 +57,8 @@
 #define VM_INSTRUCTION_ERROR            0x4400
 #define VM_EXIT_REASON                  0x4402
 #define VM_EXIT_INTR_INFO               0x4404
+#define IDT_VECTORING_INFO_FIELD        0x4408
+#define IDT_VECTORING_ERROR_CODE        0x440A
 #define VM_EXIT_INSTRUCTION_LEN         0x440C
 /* B.3.3 32-bit guest-state fields */
 #define GUEST_ES_LIMIT                  0x4800
@@ -131,6 +133,7 @@
 #define PIN_EXTERNAL_INTERRUPT_EXITING  (1u << 0)
 #define PIN_NMI_EXITING                 (1u << 3)
 #define PIN_PREEMPTION_TIMER            (1u << 6)
+#define CPU_INTR_WINDOW_EXITING         (1u << 2)  /* "interrupt-window exiting" */
 #define CPU_HLT_EXITING                 (1u << 7)
 #define CPU_MWAIT_EXITING               (1u << 10)
 #define CPU_CR8_LOAD_EXITING            (1u << 19)
@@ -150,12 +153,21 @@
 #define EXIT_SAVE_IA32_EFER             (1u << 20)
 #define EXIT_LOAD_IA32_EFER             (1u << 21)
 #define EXIT_SAVE_PREEMPTION_TIMER      (1u << 22)
+#define ENTRY_IA32E_MODE_GUEST          (1u << 9)
 #define ENTRY_LOAD_IA32_PAT             (1u << 14)
 #define ENTRY_LOAD_IA32_EFER            (1u << 15)
 
 /* VM-entry interruption-information (25.8.3). */
 #define INTR_INFO_VALID                 (1u << 31)
+#define INTR_TYPE_EXT_INTR              (0u << 8)
 #define INTR_TYPE_HW_EXCEPTION          (3u << 8)
+#define INTR_TYPE_MASK                  (7u << 8)
+#define INTR_TYPE_SOFT_INTR             (4u << 8)
+#define INTR_TYPE_PRIV_SW_EXCEPTION     (5u << 8)
+#define INTR_TYPE_SW_EXCEPTION          (6u << 8)
+/* Guest interruptibility state (25.4.2). */
+#define GUEST_INTR_STATE_STI            (1u << 0)
+#define GUEST_INTR_STATE_MOV_SS         (1u << 1)
 #define INTR_INFO_DELIVER_CODE          (1u << 11)
 
 #endif

@@ -16,8 +16,10 @@
 #include "arch.h"
 #include "cpu.h"
 #include "exit_decode.h"
+#include "guest_msr.h"
 #include "msr.h"
 #include "upcall.h"
+#include "vcpu.h"
 #include "vectors.h"
 #include "vmcs_fields.h"
 #include "vmx.h"
@@ -31,6 +33,7 @@ static const char *const reason_names[ARCH_EXIT_REASONS] = {
 	[EXIT_REASON_EXTERNAL_INTERRUPT] = "external-interrupt",
 	[EXIT_REASON_TRIPLE_FAULT] = "triple-fault", [EXIT_REASON_CPUID] = "cpuid",
 	[EXIT_REASON_HLT] = "hlt", [EXIT_REASON_VMCALL] = "vmcall",
+	[EXIT_REASON_INTERRUPT_WINDOW] = "interrupt-window",
 	[EXIT_REASON_VMXON] = "vmxon", [EXIT_REASON_IO_INSTRUCTION] = "io",
 	[EXIT_REASON_MSR_READ] = "rdmsr", [EXIT_REASON_MSR_WRITE] = "wrmsr",
 	[EXIT_REASON_EPT_VIOLATION] = "ept-violation", [EXIT_REASON_EPT_MISCONFIG] = "ept-misconfig",
@@ -44,9 +47,17 @@ static enum arch_exit_action to_arch(enum core_action a)
 	return a == CORE_RESUME ? ARCH_RESUME : ARCH_YIELD;
 }
 
+/* Completes the exiting instruction: RIP past it, and the STI or MOV SS
+ * shadow it sat in ends with it, as on hardware (Linux idles with STI;
+ * HLT: an interrupt injected at the wake-up must not be held back). */
 static void skip_instruction(void)
 {
+	uint32_t intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+
 	vmcs_writenat(GUEST_RIP, vmcs_readnat(GUEST_RIP) + vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
+	if (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
+		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO,
+			     intr & ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
 }
 
 /* Injects a hardware exception.  In real mode (an unrestricted guest with
@@ -91,16 +102,28 @@ static enum arch_exit_action exit_cpuid(struct arch_vcpu *v)
 	uint32_t leaf = (uint32_t)r->rax, out[4];
 
 	cpuid(leaf, (uint32_t)r->rcx, out);
-	cpuid_adjust(leaf, out, v->index, v->nvcpus);
+	cpuid_adjust(leaf, out, v->index, v->nvcpus, arch_time_hz());
 	r->rax = out[0], r->rbx = out[1], r->rcx = out[2], r->rdx = out[3];
 	skip_instruction();
 	return ARCH_RESUME;
 }
 
+/* HLT: the core blocks the vCPU until its next interrupt is due; with
+ * interrupts disabled nothing can wake it. */
 static enum arch_exit_action exit_hlt(struct arch_vcpu *v)
 {
 	skip_instruction();
-	return to_arch(core_vcpu_halt(v));
+	return to_arch(core_vcpu_halt(v, (vmcs_readnat(GUEST_RFLAGS) & RFLAGS_IF) != 0));
+}
+
+/* The guest can take an interrupt now (arch_vcpu_irq_ready asked for this
+ * exit): stop asking, and let the core's run loop inject. */
+static enum arch_exit_action exit_interrupt_window(struct arch_vcpu *v)
+{
+	(void)v;
+	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL,
+		     vmcs_read32(CPU_BASED_VM_EXEC_CONTROL) & ~CPU_INTR_WINDOW_EXITING);
+	return ARCH_RESUME;
 }
 
 /* Hypercall ABI (docs/hypercalls.md): number in EAX, arguments in EBX,
@@ -117,12 +140,12 @@ static enum arch_exit_action exit_vmcall(struct arch_vcpu *v)
 	return to_arch(next);
 }
 
-/* MWAIT behaves as HLT (with no virtual interrupts, for good); MONITOR
- * arms nothing.  Neither is offered by CPUID. */
+/* MWAIT behaves as HLT; MONITOR arms nothing.  Neither is offered by
+ * CPUID. */
 static enum arch_exit_action exit_mwait(struct arch_vcpu *v)
 {
 	skip_instruction();
-	return to_arch(core_vcpu_halt(v));
+	return to_arch(core_vcpu_halt(v, (vmcs_readnat(GUEST_RFLAGS) & RFLAGS_IF) != 0));
 }
 
 static enum arch_exit_action exit_monitor(struct arch_vcpu *v)
@@ -164,6 +187,47 @@ static void gpr_write(struct arch_vcpu *v, unsigned n, uint64_t val)
 		*in_regs[n & 15] = val;
 }
 
+/* MOV to CR0 that would change a bit VMX fixes (NE): what the guest wrote
+ * is its read shadow, the real CR0 keeps the fixed bits, and what the CPU
+ * would do on the write is done here: turning paging on with EFER.LME
+ * activates IA-32e mode (EFER.LMA and the "IA-32e mode guest" entry
+ * control), turning it off leaves it.  PAE paging outside long mode would
+ * need the PDPTEs loaded into the VMCS: not supported (no guest of ours
+ * uses it; Linux goes from paging off straight to long mode): the VM is
+ * stopped.  Returns RESUME to complete the instruction, or YIELD when it
+ * faulted (#GP injected, RIP unchanged) or the VM was stopped. */
+enum cr0_result { CR0_DONE, CR0_FAULT, CR0_STOPPED };
+static enum cr0_result cr0_write(struct arch_vcpu *v, uint64_t val)
+{
+	uint64_t old = vmcs_readnat(GUEST_CR0), efer = vmcs_read64(GUEST_IA32_EFER);
+	uint32_t entry = vmcs_read32(VM_ENTRY_CONTROLS);
+
+	if ((val >> 32) || ((val & CR0_PG) && !(val & CR0_PE))) {
+		inject(EXC_GP, true, 0);
+		return CR0_FAULT;
+	}
+	if ((val & CR0_PG) && !(old & CR0_PG)) {
+		if (efer & EFER_LME) {
+			if (!(vmcs_readnat(GUEST_CR4) & CR4_PAE)) {
+				inject(EXC_GP, true, 0);
+				return CR0_FAULT;
+			}
+			vmcs_write64(GUEST_IA32_EFER, efer | EFER_LMA);
+			vmcs_write32(VM_ENTRY_CONTROLS, entry | ENTRY_IA32E_MODE_GUEST);
+		} else if (vmcs_readnat(GUEST_CR4) & CR4_PAE) {
+			arch_vcpu_dump(v);
+			core_vm_stop(v, "PAE paging outside long mode is not supported");
+			return CR0_STOPPED;
+		}
+	} else if (!(val & CR0_PG) && (old & CR0_PG)) {
+		vmcs_write64(GUEST_IA32_EFER, efer & ~EFER_LMA);
+		vmcs_write32(VM_ENTRY_CONTROLS, entry & ~ENTRY_IA32E_MODE_GUEST);
+	}
+	vmcs_writenat(GUEST_CR0, vmx_cr0_real(val));
+	vmcs_writenat(CR0_READ_SHADOW, val);
+	return CR0_DONE;
+}
+
 /* MOV to/from CR8 (64-bit guests): the task priority is virtual, kept per
  * vCPU, so a guest cannot mask the host's interrupts (our shootdown IPIs)
  * by raising the CPU's.  MOV to CR4 exits only when it would set a bit we
@@ -181,6 +245,10 @@ static enum arch_exit_action exit_cr_access(struct arch_vcpu *v)
 			return ARCH_RESUME;
 		}
 		v->tpr = (uint8_t)val;
+	} else if (a.cr == 0 && a.type == CR_MOV_TO) {
+		enum cr0_result r = cr0_write(v, gpr_read(v, a.gpr));
+		if (r != CR0_DONE)
+			return r == CR0_FAULT ? ARCH_RESUME : ARCH_YIELD;
 	} else if (a.cr == 4 && a.type == CR_MOV_TO) {
 		inject(EXC_GP, true, 0);
 		return ARCH_RESUME;
@@ -218,12 +286,13 @@ static enum arch_exit_action exit_io(struct arch_vcpu *v)
 	return to_arch(next);
 }
 
+/* MSRs: guest_msr.c says which and where they live; EFER's write is here. */
 static enum arch_exit_action exit_rdmsr(struct arch_vcpu *v)
 {
-	if ((uint32_t)v->regs.rcx == IA32_EFER) {
-		uint64_t e = vmcs_read64(GUEST_IA32_EFER);
-		v->regs.rax = (uint32_t)e;
-		v->regs.rdx = e >> 32;
+	uint64_t val;
+	if (guest_msr_read(v, (uint32_t)v->regs.rcx, &val)) {
+		v->regs.rax = (uint32_t)val;
+		v->regs.rdx = val >> 32;
 		skip_instruction();
 	} else {
 		inject(EXC_GP, true, 0); /* unknown MSR */
@@ -245,6 +314,9 @@ static enum arch_exit_action exit_wrmsr(struct arch_vcpu *v)
 			return ARCH_RESUME;
 		}
 		vmcs_write64(GUEST_IA32_EFER, val);
+		skip_instruction();
+	} else if ((uint32_t)v->regs.rcx != IA32_EFER &&
+		   guest_msr_write(v, (uint32_t)v->regs.rcx, val)) {
 		skip_instruction();
 	} else {
 		inject(EXC_GP, true, 0);
@@ -272,10 +344,11 @@ static enum arch_exit_action exit_ept_misconfig(struct arch_vcpu *v)
 	return ARCH_YIELD;
 }
 
+/* The timer fires at the end of the slice or at the core's deadline (the
+ * vCPU's next virtual timer interrupt), whichever is first. */
 static enum arch_exit_action exit_preemption_timer(struct arch_vcpu *v)
 {
-	(void)v;
-	return ARCH_YIELD; /* the time slice is over */
+	return rdtsc() < v->slice_end ? ARCH_RESUME : ARCH_YIELD;
 }
 
 typedef enum arch_exit_action (*exit_handler)(struct arch_vcpu *);
@@ -289,6 +362,7 @@ static const exit_handler handlers[ARCH_EXIT_REASONS] = {
 	[EXIT_REASON_MONITOR_INSTRUCTION] = exit_monitor,
 	[EXIT_REASON_WBINVD]             = exit_wbinvd,
 	[EXIT_REASON_HLT]                = exit_hlt,
+	[EXIT_REASON_INTERRUPT_WINDOW]   = exit_interrupt_window,
 	[EXIT_REASON_VMCALL]             = exit_vmcall,
 	[EXIT_REASON_VMCLEAR]            = exit_vmx_instruction,
 	[EXIT_REASON_VMLAUNCH]           = exit_vmx_instruction,
@@ -309,6 +383,27 @@ static const exit_handler handlers[ARCH_EXIT_REASONS] = {
 	[EXIT_REASON_PREEMPTION_TIMER]   = exit_preemption_timer,
 };
 
+/* An exit in the middle of delivering an event through the guest's IDT (an
+ * EPT violation on its stack while an interrupt or exception is pushed, a
+ * COW break most often) loses the event unless it is delivered again at
+ * the next entry (SDM 3C 28.2.4, 27.6.1.1).  Handlers that inject their
+ * own exception overwrite it: the guest then sees that one instead, as if
+ * the second fault had come first. */
+static void reinject_vectoring(void)
+{
+	uint32_t info = vmcs_read32(IDT_VECTORING_INFO_FIELD);
+	uint32_t type = info & INTR_TYPE_MASK;
+
+	if (!(info & INTR_INFO_VALID))
+		return;
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, info & ~(1u << 12)); /* bit 12 is reserved here */
+	if (info & INTR_INFO_DELIVER_CODE)
+		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, vmcs_read32(IDT_VECTORING_ERROR_CODE));
+	if (type == INTR_TYPE_SOFT_INTR || type == INTR_TYPE_PRIV_SW_EXCEPTION ||
+	    type == INTR_TYPE_SW_EXCEPTION)
+		vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
+}
+
 enum arch_exit_action arch_vcpu_handle_exit(struct arch_vcpu *v, int enter_rc)
 {
 	uint32_t reason;
@@ -326,6 +421,7 @@ enum arch_exit_action arch_vcpu_handle_exit(struct arch_vcpu *v, int enter_rc)
 		return ARCH_YIELD;
 	}
 	reason &= EXIT_REASON_BASIC_MASK;
+	reinject_vectoring();
 	h = reason < ARCH_EXIT_REASONS ? handlers[reason] : NULL;
 	if (reason < ARCH_EXIT_REASONS) {
 		v->exits[reason]++;

@@ -9,6 +9,7 @@
 #define EXIT_REASON_EXTERNAL_INTERRUPT   1
 #define EXIT_REASON_TRIPLE_FAULT         2
 #define EXIT_REASON_INIT_SIGNAL          3
+#define EXIT_REASON_INTERRUPT_WINDOW     7
 #define EXIT_REASON_CPUID               10
 #define EXIT_REASON_HLT                 12
 #define EXIT_REASON_INVD                13

@@ -41,8 +41,9 @@ enum core_action {
 void core_vm_stop(struct arch_vcpu *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* The vCPU executed HLT (RIP already past it). */
-enum core_action core_vcpu_halt(struct arch_vcpu *a);
+/* The vCPU executed HLT or MWAIT (RIP already past it); interruptible:
+ * its interrupt flag was set, so an interrupt may wake it. */
+enum core_action core_vcpu_halt(struct arch_vcpu *a, bool interruptible);
 
 /* A hypercall (docs/hypercalls.md): number and arguments decoded from the
  * guest's registers; the return value goes back in its EAX. */

@@ -15,7 +15,8 @@
 #   dedupvisor.cfg  the case's config
 #   files           the other files of the ESP's \dedupvisor\ folder, one a
 #                   line: each is the one the case's make.sh made, if it made
-#                   it, else build/dedupvisor.elf or build/guests/NAME.  Without
+#                   it, else build/dedupvisor.elf, build/linux/NAME (the Linux
+#                   guest's kernel and initrd) or build/guests/NAME.  Without
 #                   a dedupvisor.elf line the ESP has no ELF at all.
 #   make.sh         optional: `bash make.sh WORK`, run from the repository
 #                   root with $B = build, writes the generated bad inputs
@@ -87,6 +88,7 @@ build_image() {
 		if [[ $f == */* ]]; then echo "system: $d/files: '$f': a file name, not a path"; rc=1; break; fi
 		if [ -f "$work/$f" ]; then src=$work/$f
 		elif [ "$f" = dedupvisor.elf ]; then src=$B/dedupvisor.elf
+		elif [ -f "$B/linux/$f" ]; then src=$B/linux/$f
 		else src=$B/guests/$f
 		fi
 		[ -f "$src" ] || { echo "system: $d/files: $f: no $src (made by make.sh, or built)"; rc=1; break; }

@@ -19,7 +19,7 @@ $(B)/tools/recipe_recount: $(B)/tools/tools/recipe_recount.o $(B)/tools/dedup/re
 # it builds the cases' own ESPs from, the guests, and recipe_recount.
 # (Recursive: GUEST_BINS may be defined after this file is included.)
 SYSTEM_TEST_DEPS = $(B)/esp.img $(B)/BOOTX64.EFI $(B)/dedupvisor.elf $(GUEST_BINS) \
-	$(B)/tools/recipe_recount
+	$(B)/tools/recipe_recount $(B)/linux/stamp
 
 # recipe_recount against the hypervisor's measured figures, and its errors
 # (a host-only test: make it a prerequisite of tool-test).

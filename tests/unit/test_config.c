@@ -49,6 +49,11 @@ static void test_defaults_and_globals(void **state)
 	assert_int_equal(cfg.dedup_pages_to_scan, 1024);
 	assert_int_equal(cfg.dedup_sleep_ms, 5);
 	assert_int_equal(cfg.dedup_run, 0);
+	assert_int_equal(cfg.dedup_max_cpu_pct, 25);
+	assert_int_equal(parse("dedup.max_cpu_pct = 100\n"), 0);
+	assert_int_equal(cfg.dedup_max_cpu_pct, 100);
+	expect_error("dedup.max_cpu_pct = 0\n", 1, "out of range");
+	expect_error("dedup.max_cpu_pct = 101\n", 1, "out of range");
 }
 
 static void test_vm_lines(void **state)
@@ -150,7 +155,7 @@ static void test_file_errors(void **state)
 	}
 	memset(buf, 'x', sizeof(buf));
 	buf[sizeof(buf) - 1] = 0;
-	expect_error(buf, 1, "longer than 256");
+	expect_error(buf, 1, "longer than 512");
 	/* 17 VMs: the 17th is refused, naming its line. */
 	buf[0] = 0;
 	for (i = 0; i < 17; i++) {
@@ -162,6 +167,46 @@ static void test_file_errors(void **state)
 	assert_int_equal(cfg.nvms, 16);
 }
 
+/* Linux VMs: kernel=, initrd=, a quoted cmdline=, one vCPU. */
+static void test_linux_lines(void **state)
+{
+	const struct vm_config *v;
+	(void)state;
+	assert_int_equal(parse("vm tux ram=256M kernel=vmlinux initrd=initrd.cpio.gz "
+			       "cmdline=\"console=ttyS0,115200 quiet  workload=idle\" domain=2\n"
+			       "vm t2 ram=128M kernel=vmlinuz cmdline=nokaslr\n"), 0);
+	assert_int_equal(cfg.nvms, 2);
+	assert_int_equal(cfg.nrefused, 0);
+	v = config_find_vm(&cfg, "tux");
+	assert_non_null(v);
+	assert_string_equal(v->kernel, "vmlinux");
+	assert_string_equal(v->initrd, "initrd.cpio.gz");
+	assert_string_equal(v->cmdline, "console=ttyS0,115200 quiet  workload=idle");
+	assert_string_equal(v->image, "");
+	assert_int_equal(v->domain, 2);
+	assert_int_equal(v->vcpus, 1);
+	v = config_find_vm(&cfg, "t2");
+	assert_string_equal(v->cmdline, "nokaslr");
+	assert_string_equal(v->initrd, "");
+	expect_refused("vm a ram=64M kernel=k vcpus=2\n", 1, "one vCPU");
+	expect_refused("vm a ram=64M kernel=k image=i\n", 1, "both image= and kernel=");
+	expect_refused("vm a ram=64M image=i initrd=r\n", 1, "need kernel=");
+	expect_refused("vm a ram=64M image=i cmdline=x\n", 1, "need kernel=");
+	expect_refused("vm a ram=64M kernel=k entry=0x2000\n", 1, "for image= guests");
+	expect_refused("vm a ram=64M kernel=k seed=3\n", 1, "for image= guests");
+	expect_refused("vm a ram=64M initrd=r\n", 1, "needs image=FILE or kernel=FILE");
+	expect_refused("vm a ram=64M kernel=k/x\n", 1, "bad kernel file name");
+	expect_error("vm a ram=64M kernel=k cmdline=\"unclosed\n", 1, "not closed");
+	{
+		char line[520];
+		memset(line, 0, sizeof(line));
+		strcpy(line, "vm a ram=64M kernel=k cmdline=\"");
+		memset(line + strlen(line), 'x', 400);
+		strcat(line, "\"\n");
+		expect_refused(line, 1, "cmdline longer than 399");
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -170,6 +215,7 @@ int main(void)
 		cmocka_unit_test(test_global_errors),
 		cmocka_unit_test(test_vm_errors),
 		cmocka_unit_test(test_file_errors),
+		cmocka_unit_test(test_linux_lines),
 	};
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }

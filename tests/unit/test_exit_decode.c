@@ -39,15 +39,16 @@ static void test_cpuid(void **state)
 {
 	uint32_t r[4] = { 0x000906EA, 0, 0xFFFFFFFFu & ~(1u << 31), 0 };
 	(void)state;
-	cpuid_adjust(1, r, 0, 1);
+	cpuid_adjust(1, r, 0, 1, 50000000);
 	assert_int_equal(r[2] & (1u << 5), 0);         /* VMX hidden */
 	assert_int_equal(r[2] & (1u << 3), 0);         /* MONITOR/MWAIT hidden (issue 13, 3) */
 	assert_int_equal(r[2] & (7u << 26), 0);        /* XSAVE, OSXSAVE, AVX hidden (13, 7) */
 	assert_int_equal(r[2] & (1u << 15), 0);        /* PDCM hidden */
-	assert_int_equal(r[2] & 0x7FF, 0x7FF & ~(1u << 3) & ~(1u << 5)); /* the rest as the host's */
+	assert_int_equal(r[2] & 0x603, 0x603);         /* SSE3, PCLMUL, SSSE3, ... as the host's */
+	assert_int_equal(r[2] & ((1u << 21) | (1u << 24)), 0); /* x2APIC, TSC deadline hidden */
 	assert_int_not_equal(r[2] & (1u << 31), 0);    /* hypervisor present */
 	assert_int_equal(r[0], 0x000906EA);            /* the rest untouched */
-	cpuid_adjust(0x40000000, r, 0, 1);
+	cpuid_adjust(0x40000000, r, 0, 1, 50000000);
 	assert_int_equal(r[0], 0x40000001);
 	{
 		char sig[13];
@@ -56,18 +57,55 @@ static void test_cpuid(void **state)
 		sig[12] = 0;
 		assert_string_equal(sig, "DedupVisor  ");
 	}
-	cpuid_adjust(0x40000001, r, 1, 2); /* vCPU 1 of 2 */
+	cpuid_adjust(0x40000001, r, 1, 2, 50000000); /* vCPU 1 of 2 */
 	assert_int_equal(r[0], 1);
 	assert_int_equal(r[1], 2);
 	r[0] = 7, r[1] = 8, r[2] = 9, r[3] = 10;
-	cpuid_adjust(0, r, 0, 1); /* other leaves: as the host says */
+	cpuid_adjust(0x80000002, r, 0, 1, 50000000); /* other leaves: as the host says */
 	assert_int_equal(r[0] + r[1] + r[2] + r[3], 34);
-	static const uint32_t empty[] = { 5, 0xA, 0xD }; /* MONITOR, PMU, XSAVE leaves */
-	for (unsigned i = 0; i < 3; i++) {
+	static const uint32_t empty[] = { 5, 6, 0xA, 0xB, 0xD, 0x1F }; /* MONITOR, power, PMU, topology, XSAVE */
+	for (unsigned i = 0; i < 6; i++) {
 		r[0] = r[1] = r[2] = r[3] = 0xFFFFFFFFu;
-		cpuid_adjust(empty[i], r, 0, 1);
+		cpuid_adjust(empty[i], r, 0, 1, 50000000);
 		assert_int_equal(r[0] | r[1] | r[2] | r[3], 0);
 	}
+}
+
+/* What a Linux guest reads: the TSC's measured rate, no local APIC, the
+ * leaf-7 features that need nothing of the hypervisor, no RDTSCP. */
+static void test_cpuid_linux_policy(void **state)
+{
+	uint32_t r[4] = { 0, 0, 0, 0 };
+	(void)state;
+	r[0] = 0xD; /* a host whose highest leaf is 0xD */
+	cpuid_adjust(0, r, 0, 1, 50000000);
+	assert_true(r[0] >= 0x16);
+	cpuid_adjust(0x15, r, 0, 1, 49875000);
+	assert_int_equal((uint64_t)r[2] * r[1] / r[0], 49875000);
+	cpuid_adjust(0x15, r, 0, 1, 5200000000ull); /* above 32 bits */
+	assert_int_equal((uint64_t)r[2] * r[1] / r[0], 5200000000ull);
+	cpuid_adjust(0x16, r, 0, 1, 3500000000ull);
+	assert_int_equal(r[0], 3500);
+	r[0] = 0x000906EA, r[1] = 0x00100800, r[2] = 0, r[3] = 0xFFFFFFFFu;
+	cpuid_adjust(1, r, 0, 1, 50000000);
+	assert_int_equal(r[3] & (1u << 9), 0);   /* APIC */
+	assert_int_equal(r[3] & (1u << 12), 0);  /* MTRR */
+	assert_int_equal(r[3] & (1u << 16), 0);  /* PAT */
+	assert_int_equal(r[3] & ((1u << 7) | (1u << 14)), 0); /* MCE, MCA */
+	assert_int_not_equal(r[3] & (1u << 25), 0); /* SSE stays */
+	assert_int_not_equal(r[3] & (1u << 4), 0);  /* TSC stays */
+	assert_int_equal((r[1] >> 16) & 0xFF, 0);   /* one logical processor */
+	r[0] = 2, r[1] = r[2] = r[3] = 0xFFFFFFFFu;
+	cpuid_adjust(7, r, 0, 1, 50000000);
+	assert_int_equal(r[0], 0);
+	assert_int_equal(r[1] & (1u << 5), 0);      /* AVX2 */
+	assert_int_equal(r[1] & (1u << 10), 0);     /* INVPCID */
+	assert_int_not_equal(r[1] & (1u << 0), 0);  /* FSGSBASE */
+	assert_int_equal(r[2] | r[3], 0);
+	r[3] = 0xFFFFFFFFu;
+	cpuid_adjust(0x80000001, r, 0, 1, 50000000);
+	assert_int_equal(r[3] & (1u << 27), 0);     /* RDTSCP */
+	assert_int_not_equal(r[3] & (1u << 29), 0); /* long mode stays */
 }
 
 static void test_cr_decode(void **state)
@@ -93,6 +131,7 @@ int main(void)
 		cmocka_unit_test(test_merge_in),
 		cmocka_unit_test(test_cpuid),
 		cmocka_unit_test(test_cr_decode),
+		cmocka_unit_test(test_cpuid_linux_policy),
 	};
 	return cmocka_run_group_tests_name("exit_decode", tests, NULL, NULL);
 }

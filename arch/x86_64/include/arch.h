@@ -82,6 +82,21 @@ uint64_t arch_shootdowns_sent(void);
  * time-stamp-counter ticks (under Bochs: emulated instructions). */
 uint64_t arch_shootdown_worst_wait(void);
 
+/* ---- time ---- */
+
+/* The time-stamp counter, which guests read unchanged (no offsetting). */
+uint64_t arch_time_now(void);
+/* Its rate in ticks per second, measured at boot against the PIT (under
+ * Bochs: the emulated instructions per second, its `ips`). */
+uint64_t arch_time_hz(void);
+
+/* The machine's real-time clock, as it reads now. */
+struct arch_datetime {
+	unsigned year, month, day, hour, minute, second;
+};
+/* false when no clock answered sensibly. */
+bool arch_wallclock(struct arch_datetime *t);
+
 /* ---- vCPUs ---- */
 
 /* A vCPU's general registers while the host runs; RSP and RIP live in the
@@ -93,6 +108,7 @@ struct guest_regs {
 };
 
 #define ARCH_EXIT_REASONS 71 /* basic exit reasons 0..70 (SDM 3D Appendix C) */
+#define ARCH_SYSCALL_MSRS 4
 
 /* What a vCPU is to the architecture: the core embeds it in struct vcpu
  * and never looks inside. */
@@ -109,7 +125,11 @@ struct arch_vcpu {
 	 * vCPU owns it (vcpu.c): the debug registers, SWAPGS's MSR, and the
 	 * virtual task priority that MOV CR8 reads and writes. */
 	uint64_t dr[4], dr6, kernel_gs_base;
+	uint64_t syscall[ARCH_SYSCALL_MSRS]; /* STAR, LSTAR, CSTAR, FMASK */
 	uint8_t tpr;
+	/* Set by the core before each entry: the TSC at which the guest must
+	 * exit (its next virtual timer interrupt), or 0 for none. */
+	uint64_t deadline;
 };
 
 /* What the core tells the architecture about a new vCPU. */
@@ -119,6 +139,7 @@ struct arch_vcpu_config {
 	uint64_t eptp;          /* ept_eptp() of its VM */
 	uint16_t vpid;
 	uint64_t entry;         /* where it starts: 32-bit flat, paging off */
+	uint64_t rsp, rbx, rsi; /* and its registers there (the rest are 0) */
 };
 
 /* Creates and fills the vCPU's VMCS on this CPU (which runs it from then
@@ -137,6 +158,15 @@ enum arch_exit_action { ARCH_RESUME, ARCH_YIELD };
  * returned; under the core's lock.  YIELD: the slice is over, or the vCPU
  * no longer runs. */
 enum arch_exit_action arch_vcpu_handle_exit(struct arch_vcpu *a, int enter_rc);
+/* Whether the vCPU can take an external interrupt at its next entry
+ * (interrupts enabled, no STI or MOV SS shadow, no event already being
+ * delivered).  When it cannot, the guest is made to exit as soon as it can
+ * (interrupt-window exiting).  Its VMCS must be current: call from the run
+ * loop, under the core's lock. */
+bool arch_vcpu_irq_ready(struct arch_vcpu *a);
+/* Delivers external interrupt vector at the next entry (after
+ * arch_vcpu_irq_ready said yes). */
+void arch_vcpu_inject_irq(struct arch_vcpu *a, uint8_t vector);
 /* The vCPU's exits so far, all reasons. */
 uint64_t arch_vcpu_exits(const struct arch_vcpu *a);
 /* Prints the vCPU's registers (for a VM that is stopped for a fault). */

@@ -1,0 +1,214 @@
+/*
+ * linux_vm.c - a VM that boots an unmodified Linux kernel.
+ *
+ * Creation: the kernel file (a bzImage, or the uncompressed vmlinux with a
+ * PVH entry note) is recognized and planned by devices/linux_boot.c; its
+ * pieces, the initrd (top of RAM), the command line and the boot
+ * information page are copied into guest memory, which is otherwise left
+ * to the zero frame like any VM's.  The vCPU starts at the kernel's 32-bit
+ * entry with ESI (boot_params) or EBX (hvm_start_info) set.  A file the
+ * kernel cannot use stops this VM with one line naming it and why; the
+ * other VMs start.
+ *
+ * Running: the VM's PC (vplatform.c) is brought up to date before every
+ * entry; an interrupt the PIC raises is injected when the guest can take
+ * it (interrupt-window exiting otherwise), and the VMX-preemption timer is
+ * set to fire at the PIT's next edge, so timer interrupts arrive on time
+ * even when the guest never exits.  HLT with interrupts enabled blocks the
+ * vCPU until its next interrupt is due: an idle Linux costs no CPU.  HLT
+ * with interrupts disabled can never end: that is how Linux powers off
+ * without ACPI (`poweroff -f` prints "reboot: System halted"), and the VM
+ * is stopped as powered off.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "linux_boot.h"
+#include "rtc_cmos.h"
+#include "linux_vm.h"
+#include "uart_16550.h"
+#include "vm.h"
+
+static const struct boot_file *find_file(const struct boot_info *bi, const char *name)
+{
+	unsigned f;
+	for (f = 1; f < bi->file_count; f++)
+		if (!strcmp(bi->files[f].name, name))
+			return &bi->files[f];
+	return NULL;
+}
+
+/* The wall clock in seconds since 1970, from the machine's RTC, read once
+ * at the first Linux VM's start and advanced by the TSC from there; 0
+ * (the guest then starts in 1970) when the machine has no clock. */
+static uint64_t wallclock_now(void)
+{
+	static uint64_t unix0, tsc0;
+	static bool read;
+	struct arch_datetime t;
+
+	if (!read) {
+		read = true;
+		tsc0 = arch_time_now();
+		if (arch_wallclock(&t))
+			unix0 = (uint64_t)rtc_days_from_civil(t.year, t.month, t.day) * 86400 +
+				t.hour * 3600 + t.minute * 60 + t.second;
+		printf("time: the machine's clock reads %lu s since 1970 (guests' RTCs start there)\n",
+		       unix0);
+	}
+	return unix0 ? unix0 + (arch_time_now() - tsc0) / (arch_time_hz() ? arch_time_hz() : 1) : 0;
+}
+
+/* Finds the VM's files and plans its load: 0, or -1 with the reason (naming
+ * the file) in why. */
+static int plan(const struct vm_config *c, const struct boot_info *bi, struct lb_kernel *k,
+		struct lb_layout *l, const struct boot_file **kf, const struct boot_file **rf,
+		char *why, size_t n)
+{
+	const char *reason;
+
+	*kf = find_file(bi, c->kernel);
+	*rf = c->initrd[0] ? find_file(bi, c->initrd) : NULL;
+	if (!*kf || (c->initrd[0] && !*rf)) {
+		snprintf(why, n, "%s %s was not loaded", *kf ? "initrd" : "kernel",
+			 *kf ? c->initrd : c->kernel);
+		return -1;
+	}
+	if (lb_parse(phys_to_virt((*kf)->phys), (*kf)->size, k, &reason)) {
+		snprintf(why, n, "kernel %s: %s", c->kernel, reason);
+		return -1;
+	}
+	if (lb_place(k, c->ram, *rf ? (*rf)->size : 0, strlen(c->cmdline), l, &reason)) {
+		snprintf(why, n, "kernel %s: %s (RAM %lu MiB; the kernel needs %lu MiB%s)",
+			 c->kernel, reason, c->ram >> 20, (k->hi + 0xFFFFF) >> 20,
+			 *rf ? " below its initrd" : "");
+		return -1;
+	}
+	return 0;
+}
+
+int linux_vm_check(const struct vm_config *c, const struct boot_info *bi, char *why, size_t n)
+{
+	struct lb_kernel k;
+	struct lb_layout l;
+	const struct boot_file *kf, *rf;
+	return plan(c, bi, &k, &l, &kf, &rf, why, n);
+}
+
+int linux_vm_create(unsigned id, const struct vm_config *c, const struct boot_info *bi)
+{
+	struct vm *vm = &vms[id];
+	const struct boot_file *kf, *rf;
+	const uint8_t *kernel;
+	struct lb_kernel k;
+	struct lb_layout l;
+	static uint8_t page[4096];
+	char why[sizeof(vm->why)];
+	unsigned s;
+
+	if (vm_create(id, c, NULL, 0))
+		return -1;
+	if (plan(c, bi, &k, &l, &kf, &rf, why, sizeof(why))) {
+		vm_stop(vm, "%s", why);
+		return -1;
+	}
+	kernel = phys_to_virt(kf->phys);
+	for (s = 0; s < k.nsegs; s++)
+		if (copy_to_guest(vm, k.seg[s].gpa, kernel + k.seg[s].file_off, k.seg[s].file_size))
+			goto nomem;
+	if (rf && copy_to_guest(vm, l.initrd_gpa, phys_to_virt(rf->phys), rf->size))
+		goto nomem;
+	if (copy_to_guest(vm, l.cmdline_gpa, c->cmdline, strlen(c->cmdline) + 1))
+		goto nomem;
+	lb_build_info(&k, kernel, &l, page);
+	if (copy_to_guest(vm, l.info_gpa, page, sizeof(page)))
+		goto nomem;
+	vm->is_linux = true;
+	vm->started = arch_time_now();
+	vm->entry = k.entry;
+	vm->entry_rbx = l.entry_ebx;
+	vm->entry_rsi = l.entry_esi;
+	vplat_init(&vm->plat, arch_time_now(), arch_time_hz(), wallclock_now());
+	printf("vm %s: Linux kernel %s (%s, %lu KiB, entry 0x%lx), initrd %s (%lu KiB at 0x%lx)\n",
+	       vm->name, c->kernel, k.format == LB_BZIMAGE ? "bzImage" : "vmlinux, PVH entry",
+	       kf->size >> 10, k.entry, rf ? c->initrd : "none", l.initrd_size >> 10, l.initrd_gpa);
+	return 0;
+nomem:
+	vm_stop(vm, "out of memory loading its kernel and initrd");
+	return -1;
+}
+
+bool linux_vcpu_prepare(struct vcpu *v)
+{
+	struct vplatform *p = &v->vm->plat;
+	uint64_t now = arch_time_now();
+	bool injected = false;
+
+	uart_set_tx_busy(&p->uart, guest_out_room(&v->vm->out) < GUEST_OUT_ROOM_MIN);
+	vplat_update(p, now);
+	if (vplat_irq_pending(p) && arch_vcpu_irq_ready(&v->arch)) {
+		arch_vcpu_inject_irq(&v->arch, vplat_irq_ack(p));
+		injected = true;
+	}
+	v->arch.deadline = vplat_next_event(p, now);
+	return injected;
+}
+
+void linux_vm_report(const struct vm *vm)
+{
+	const struct vcpu *v = &vm->vcpu[0];
+	uint64_t hz = arch_time_hz() ? arch_time_hz() : 1;
+	uint64_t life = (vm->ended ? vm->ended : arch_time_now()) - vm->started;
+	uint64_t busy = v->guest_ticks + v->host_ticks;
+
+	printf("summary: vm %s: Linux: lived %lu ms; in the guest %lu ms, in the hypervisor for it "
+	       "%lu ms (%lu%% busy); %lu interrupts delivered (%lu timer edges), %lu TSC ticks from "
+	       "exit to delivery on average\n", vm->name, life * 1000 / hz,
+	       v->guest_ticks * 1000 / hz, v->host_ticks * 1000 / hz,
+	       life ? busy * 100 / life : 0, vm->plat.irqs, vm->plat.timer_edges,
+	       v->irq_trips ? v->irq_trip_ticks / v->irq_trips : 0);
+}
+
+enum core_action linux_vcpu_halt(struct vcpu *v, bool interruptible)
+{
+	struct vplatform *p = &v->vm->plat;
+	uint64_t now = arch_time_now();
+
+	if (!interruptible) {
+		v->vm->powered_off = true;
+		vm_stop(v->vm, "powered off (the guest halted with interrupts disabled)");
+		return CORE_YIELD;
+	}
+	vplat_update(p, now);
+	if (vplat_irq_pending(p))
+		return CORE_RESUME;
+	v->wake = vplat_next_event(p, now);
+	if (!v->wake) /* no timer armed: look again in a second (console input) */
+		v->wake = now + p->tsc_hz;
+	v->state = VCPU_BLOCKED;
+	return CORE_YIELD;
+}
+
+enum core_action linux_port_io(struct vcpu *v, uint16_t port, unsigned size, bool in,
+			       uint32_t *value)
+{
+	struct vm *vm = v->vm;
+	int tx;
+
+	vplat_port_io(&vm->plat, arch_time_now(), port, size, in, value, &tx);
+	if (tx >= 0) {
+		vm_serial_out(vm, (char)tx);
+		if (guest_out_room(&vm->out) < GUEST_OUT_ROOM_MIN)
+			uart_set_tx_busy(&vm->plat.uart, 1);
+	}
+	/* Waiting for the transmitter while the console is behind: end the
+	 * slice, so that the boot CPU sends what waits (guest_out.c). */
+	if (in && port == COM1_BASE + UART_LSR && vm->plat.uart.tx_busy)
+		return CORE_YIELD;
+	if (vm->plat.reset) {
+		vm_stop(vm, "the guest asked for a reset (keyboard controller); restarting a VM is "
+			"not supported yet");
+		return CORE_YIELD;
+	}
+	return CORE_RESUME;
+}

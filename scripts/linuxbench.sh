@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# scripts/linuxbench.sh - what a Linux VM costs under dedupvisor, measured
+# under Bochs (make bench-linux).
+#
+# Boots one Linux VM (Debian's kernel, uncompressed, scripts/linux-guest.sh)
+# twice, with the idle workload for R1 and then R2 rounds of 2 s, and reads
+# the console as it comes, stamping each line with the wall clock:
+#   - wall seconds from the hypervisor's banner to the guest's first kernel
+#     line, to its init, and to its power-off;
+#   - the hypervisor's summary of the VM: its lifetime, the time in the
+#     guest and in the hypervisor for it, interrupts delivered, and TSC
+#     ticks from an exit to the delivery of the interrupt it was for (under
+#     Bochs the TSC counts emulated instructions);
+#   - VM exits by reason per guest-second while Linux boots (run 1, up to
+#     its power-off) and while it idles (run 2 minus run 1, over the
+#     2*(R2-R1) s of extra idling).
+# Usage: linuxbench.sh [R1 [R2]]   (default 1 and 11)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+R1=${1:-1} R2=${2:-11}
+B=build
+OUT=$B/linuxbench
+mkdir -p "$OUT"
+CMDLINE="console=ttyS0,115200 nokaslr mitigations=off tsc=reliable cryptomgr.notests acpi=off noapic"
+
+run() { # name rounds -> $OUT/name/{console.txt,stamps.txt}
+	local n=$1 r=$2 d=$OUT/$1
+	mkdir -p "$d"
+	cat >"$d/dedupvisor.cfg" <<CFG
+cpus = 1
+dedup.pages_to_scan = 1000
+vm tux ram=192M kernel=vmlinux initrd=initrd.cpio.gz cmdline="$CMDLINE workload=idle rounds=$r"
+CFG
+	bash scripts/mkesp.sh "$d/esp.img" $B/BOOTX64.EFI $B/dedupvisor.elf "$d/dedupvisor.cfg" \
+		$B/linux/vmlinux $B/linux/initrd.cpio.gz
+	bash scripts/emu.sh boot bochs "$d/esp.img" "$d/run" 600 1 384 &
+	local pid=$! seen=0
+	: >"$d/stamps.txt"
+	# Stamp each new console line with the wall clock as it appears.
+	while kill -0 $pid 2>/dev/null; do
+		local total
+		total=$(wc -l <"$d/run/console.txt" 2>/dev/null || echo 0)
+		if [ "$total" -gt "$seen" ]; then
+			sed -n "$((seen + 1)),${total}p" "$d/run/console.txt" |
+				while IFS= read -r l; do printf '%s %s\n' "$(date +%s.%N)" "$l"; done >>"$d/stamps.txt"
+			seen=$total
+		fi
+		sleep 0.2
+	done
+	wait $pid || true
+}
+
+at() { # stamps pattern -> seconds since the banner
+	awk -v re="$2" 'index($0, "hypervisor started") && !t0 { t0 = $1 }
+		$0 ~ re && t0 { printf "%.1f", $1 - t0; exit }' "$1"
+}
+
+exits() { # console -> "reason count" lines, and the VM's lifetime in ms
+	sed -n 's/^summary: exits by reason: //p' "$1" | tr ';' '\n' | head -n1 |
+		awk '{ for (i = 1; i < NF; i += 2) print $i, $(i + 1) }'
+}
+
+life_ms() { sed -n 's/^summary: vm tux: Linux: lived \([0-9]*\) ms.*/\1/p' "$1"; }
+
+run boot "$R1"
+run idle "$R2"
+for n in boot idle; do
+	s=$OUT/$n/stamps.txt
+	echo "== run $n (workload=idle rounds=$([ $n = boot ] && echo "$R1" || echo "$R2"))"
+	printf 'wall s from the hypervisor banner: first kernel line %s, init %s, power-off %s\n' \
+		"$(at "$s" '\[tux\] \[ *0\.0+\] Linux version')" "$(at "$s" 'dedupvisor-linux: init started')" \
+		"$(at "$s" 'vm tux: stopped: powered off')"
+	grep -E '^summary: vm tux: Linux:|tsc: Detected|clocksource: Switched|APIC: |Keep in PIC' \
+		"$OUT/$n/run/console.txt" | sed 's/^/  /'
+done
+b=$OUT/boot/run/console.txt i=$OUT/idle/run/console.txt
+lb=$(life_ms "$b") li=$(life_ms "$i")
+echo "== VM exits per guest-second"
+echo "  booting (run boot, ${lb} ms of guest life, mostly boot):"
+exits "$b" | awk -v ms="$lb" '{ printf "    %-18s %8.1f/s\n", $1, $2 * 1000 / ms }'
+echo "  idling (run idle minus run boot: $(( (li - lb) )) ms more, all idle):"
+join <(exits "$b" | sort) <(exits "$i" | sort) -a 2 -e 0 -o 0,1.2,2.2 |
+	awk -v ms="$((li - lb))" '{ printf "    %-18s %8.1f/s\n", $1, ($3 - $2) * 1000 / ms }'
+gb=$(sed -n 's/^summary: vm tux: Linux: .*in the guest \([0-9]*\) ms, in the hypervisor for it \([0-9]*\) ms.*/\1 \2/p' "$b")
+gi=$(sed -n 's/^summary: vm tux: Linux: .*in the guest \([0-9]*\) ms, in the hypervisor for it \([0-9]*\) ms.*/\1 \2/p' "$i")
+echo "$gb $gi" | awk -v ms="$((li - lb))" '{ printf "== an idle Linux VM costs %.1f%% of a CPU (guest %.1f%%, hypervisor %.1f%%)\n", \
+	(($3 - $1) + ($4 - $2)) * 100 / ms, ($3 - $1) * 100 / ms, ($4 - $2) * 100 / ms }'
