@@ -225,8 +225,11 @@ $(B)/esp.img: $(ESP_FILES) scripts/mkesp.sh
 # reproducible busybox initramfs, fetched as .debs and built by
 # scripts/linux-guest.sh (cached in build/linux/cache: kept by make clean).
 LINUX_DIR := $(B)/linux
+# A second kernel version (6.12, from bookworm-security) goes to $(B)/linux-6.12:
+# the system tests boot both (nothing may be tuned to one build).
 $(LINUX_DIR)/stamp: scripts/linux-guest.sh guests/linux/init
 	$(Q)bash scripts/linux-guest.sh $(LINUX_DIR) $(LINUX_DIR)/cache
+	$(Q)bash scripts/linux-guest.sh $(B)/linux-6.12 $(LINUX_DIR)/cache linux-image-6.12-amd64
 	$(Q)touch $@
 linux-guest: $(LINUX_DIR)/stamp
 

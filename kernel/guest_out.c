@@ -121,6 +121,18 @@ unsigned guest_out_drain(unsigned budget)
 	return n;
 }
 
+void guest_out_flush_vm(struct guest_out *o, const char *name)
+{
+	char buf[GUEST_OUT_BYTES];
+	uint32_t n;
+
+	if (o->linelen)
+		end_line(o, name);
+	n = take_lines(o, buf, sizeof(buf));
+	if (n)
+		console_write(buf, n); /* under the lock: a stop is rare, 2 KiB at most */
+}
+
 void guest_out_flush(void)
 {
 	while (guest_out_drain(GUEST_OUT_BUDGET * 2))

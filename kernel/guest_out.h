@@ -35,6 +35,11 @@ unsigned guest_out_room(const struct guest_out *o);
  * sent. */
 unsigned guest_out_drain(unsigned budget);
 
+/* Sends one VM's waiting lines and its unfinished line now, with the lock
+ * held: a Linux VM's last words (a panic, "System halted") come before the
+ * line that says it stopped. */
+void guest_out_flush_vm(struct guest_out *o, const char *name);
+
 /* Sends everything that waits (at the end, when no guest runs). */
 void guest_out_flush(void);
 

@@ -58,6 +58,8 @@ void vm_stop(struct vm *vm, const char *fmt, ...)
 	va_end(ap);
 	for (i = 0; i < vm->nvcpus; i++) /* before any shootdown: see vcpu_run_slice */
 		__atomic_store_n(&vm->vcpu[i].state, VCPU_DONE, __ATOMIC_RELEASE);
+	if (vm->is_linux)
+		guest_out_flush_vm(&vm->out, vm->name);
 	printf("vm %s: stopped: %s\n", vm->name, vm->why);
 	if (vm->in_engine) {
 		/* The engine invalidates on every CPU before it frees anything;
