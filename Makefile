@@ -46,6 +46,13 @@ inc_for = $(INC_$(firstword $(subst /, ,$(1))))
 HV_ABI  := -ffreestanding -fno-pic -mcmodel=kernel -mno-red-zone -fno-stack-protector -fno-common
 HV_CFLAGS := -std=gnu11 -O2 -g $(WARN) $(HV_ABI) -mno-sse -mno-mmx -mno-80387 \
 	-isystem $(NEWLIB)/include -MMD -MP
+# The page hash (dedup/page.c) is built with SSE2 for XXH3's vector path:
+# every x86-64 CPU has SSE2, and the hypervisor may use SSE registers
+# because each guest's FXSAVE state is saved right after every exit and
+# restored right before every entry (arch/x86_64/vcpu.c).  AVX2 is not used:
+# XCR0 and the upper vector state are not switched between guests.
+# HV_HASH=scalar builds it without (to measure the difference).
+HV_SIMD := $(if $(filter scalar,$(HV_HASH)),,-msse -msse2)
 # newlib is built with the same ABI; it may use SSE (see arch/x86_64/setup.c).
 NEWLIB_CFLAGS := -O2 -g $(HV_ABI)
 
@@ -147,7 +154,7 @@ $(B)/newlib/stamp: | $(B)/.deps
 # ---- flag sets: a set's file changes only when the set does, and every
 # object built with it depends on it, so changed flags rebuild them ----
 FLAG_SETS := hv efi host tool guest
-flags_hv = $(HV_CFLAGS) $(INC_kernel) $(INC_arch) $(INC_common) $(INC_dedup) $(INC_ept)
+flags_hv = $(HV_CFLAGS) $(INC_kernel) $(INC_arch) $(INC_common) $(INC_dedup) $(INC_ept) $(HV_SIMD)
 flags_efi = $(EFI_CFLAGS) $(INC_boot)
 flags_host = $(HOST_CFLAGS) $(SAN_FLAGS) $(INC_tests)
 flags_tool = $(TOOL_CFLAGS) $(INC_tools)
@@ -164,6 +171,7 @@ $(B)/hv/%.c.o: %.c $(B)/newlib/stamp $(B)/flags/hv
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(HV_CFLAGS) $(call inc_for,$<) -c $< -o $@
+$(B)/hv/dedup/page.c.o: private HV_CFLAGS += $(HV_SIMD)
 $(B)/hv/%.S.o: %.S $(B)/generated/asm-offsets.h $(B)/flags/hv | $(B)/.deps
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(HV_CFLAGS) $(call inc_for,$<) -I$(B)/generated -c $< -o $@

@@ -153,6 +153,11 @@ uint64_t dedup_scan(struct dedup *d, uint64_t n);
 int dedup_cow_break(struct dedup *d, unsigned vm, uint64_t gfn);
 
 void dedup_get_stats(const struct dedup *d, struct dedup_stats *s);
+
+/* The engine's page hash (XXH3-64 of 4 KiB), for measuring its cost; which
+ * code path it runs (SSE2 or scalar) is the build's (dedup_hash_path). */
+uint64_t dedup_page_hash(const void *page);
+const char *dedup_hash_path(void);
 int dedup_get_vm_stats(const struct dedup *d, unsigned vm, struct dedup_vm_stats *s);
 uint64_t dedup_metadata_bytes(const struct dedup *d);
 /* The most metadata the engine may hold at once for `pages` tracked pages

@@ -20,6 +20,10 @@
  *   12 (two vCPUs) vCPU 0 triple-faults, stopping the VM, while vCPU 1
  *      spins: the shootdown IPI that makes vCPU 1 exit is still ended
  *      (EOI), so later shootdowns do not wait for a whole slice
+ *   13 fill XMM0-XMM7 with a pattern, spin for about 40 slices (while the
+ *      hypervisor scans with SSE2 on this CPU between them), and check the
+ *      registers: they must be its own still (powers off with exit code 0,
+ *      or 1 with the first register that changed)
  */
 #include "guest.h"
 
@@ -108,6 +112,45 @@ void _start(void)
 		}
 		for (;;)
 			__asm__ volatile("pause");
+	}
+	case 13: {
+		static uint8_t in[128] __attribute__((aligned(16))), out[128] __attribute__((aligned(16)));
+		uint32_t cr4, lo, hi, i, bad = 0;
+		uint64_t t0, t;
+		char num[12];
+		for (i = 0; i < 128; i++)
+			in[i] = (uint8_t)(0xA5 ^ (i * 37 + 11));
+		__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+		__asm__ volatile("mov %0, %%cr4" :: "r"(cr4 | (1u << 9) | (1u << 10))); /* OSFXSR */
+		say("hostile: XMM0-7 loaded, spinning\n");
+		__asm__ volatile("movdqu 0(%0), %%xmm0\n\tmovdqu 16(%0), %%xmm1\n\t"
+				 "movdqu 32(%0), %%xmm2\n\tmovdqu 48(%0), %%xmm3\n\t"
+				 "movdqu 64(%0), %%xmm4\n\tmovdqu 80(%0), %%xmm5\n\t"
+				 "movdqu 96(%0), %%xmm6\n\tmovdqu 112(%0), %%xmm7"
+				 :: "r"(in) : "memory");
+		__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+		t0 = (uint64_t)hi << 32 | lo;
+		do { /* ~40 slices of 2^20 ticks: the hypervisor runs between them */
+			__asm__ volatile("pause; rdtsc" : "=a"(lo), "=d"(hi));
+			t = (uint64_t)hi << 32 | lo;
+		} while (t - t0 < (40ull << 20));
+		__asm__ volatile("movdqu %%xmm0, 0(%0)\n\tmovdqu %%xmm1, 16(%0)\n\t"
+				 "movdqu %%xmm2, 32(%0)\n\tmovdqu %%xmm3, 48(%0)\n\t"
+				 "movdqu %%xmm4, 64(%0)\n\tmovdqu %%xmm5, 80(%0)\n\t"
+				 "movdqu %%xmm6, 96(%0)\n\tmovdqu %%xmm7, 112(%0)"
+				 :: "r"(out) : "memory");
+		for (i = 0; i < 128 && in[i] == out[i]; i++)
+			;
+		bad = i < 128;
+		if (bad) {
+			say("hostile: XMM");
+			say(u32_str(i / 16, num));
+			say(" changed under me\n");
+		} else {
+			say("hostile: XMM0-7 intact after 40 slices\n");
+		}
+		hypercall(HC_POWER_OFF, bad, 0, 0, 0);
+		break;
 	}
 	case 10: {
 		uint32_t dr0;

@@ -179,6 +179,8 @@ static int all_starved(void)
  * vCPUs of this CPU have work; the scanner then takes at most
  * max_cpu_pct of the CPU (a step that took t waits t * (100 - pct) / pct
  * before the next); while they idle, halted or done, it takes the rest. */
+static uint64_t scan_ticks; /* TSC ticks in scanner steps, all CPUs */
+
 static void scan_step(bool busy)
 {
 	static uint64_t last_scans, next_busy_step;
@@ -192,6 +194,7 @@ static void scan_step(bool busy)
 		return;
 	sharing_scan_step();
 	t1 = arch_time_now();
+	scan_ticks += t1 - t0;
 	next_busy_step = t1 + (t1 - t0) * (100 - pct) / pct;
 	dedup_get_stats(engine, &st);
 	if (st.full_scans != last_scans && console.summary_scans &&
@@ -302,6 +305,15 @@ void sched_report(void)
 			linux_vm_report(vm);
 	}
 	arch_exits_report("summary: exits by reason:");
+	{
+		struct dedup_stats st;
+		dedup_get_stats(engine, &st);
+		/* Under Bochs a TSC tick is an emulated instruction. */
+		printf("summary: scanner: %lu TSC ticks for %lu pages scanned (%lu hashed): %lu ticks per "
+		       "scanned page, %lu per hashed page\n", scan_ticks, st.pages_scanned,
+		       st.pages_hashed, st.pages_scanned ? scan_ticks / st.pages_scanned : 0,
+		       st.pages_hashed ? scan_ticks / st.pages_hashed : 0);
+	}
 	printf("summary: %u CPUs; INVEPT shootdown IPIs %lu, the longest wait for answers %lu TSC "
 	       "ticks\n", ncpus, arch_shootdowns_sent(), arch_shootdown_worst_wait());
 }
