@@ -161,7 +161,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	struct elf_image img;
 	const char *why;
 	char *cfgtext, *elf;
-	UINT64 cfglen, elflen, top, kphys, limit;
+	UINT64 cfglen, elflen, top, kphys, limit, max_ram = 0;
 	uint64_t *pml4, pml4_phys;
 	struct pt_ops ops = { pt_alloc, pt_ptr, NULL };
 	UINTN map_size, key, dsz, i;
@@ -218,8 +218,14 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	bi->regions_phys = (uint64_t)(UINTN)regions;
 	add_file(bi, "dedupvisor.cfg", cfgtext, cfglen);
 
-	/* 3. Guest files (an image, or a Linux kernel and initrd), each at most
-	 * its VM's RAM; a file that several VMs name is read once. */
+	/* 3. Guest files, read once each however many VMs name them.  An image
+	 * must fit its VM's RAM (else nothing starts).  A kernel or initrd is
+	 * only bounded by the largest VM's RAM here: whether it fits its VM, with
+	 * everything else the kernel needs, the hypervisor decides per VM
+	 * (kernel/linux_vm.c), refusing that VM alone. */
+	for (i = 0; i < cfg.nvms; i++)
+		if (cfg.vm[i].ram > max_ram)
+			max_ram = cfg.vm[i].ram;
 	for (i = 0; i < cfg.nvms; i++) {
 		const struct vm_config *vm = &cfg.vm[i];
 		const char *const names[3] = { vm->image, vm->kernel, vm->initrd };
@@ -239,13 +245,14 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 					break;
 			}
 			if (j < bi->file_count) {
-				if (bi->files[j].size > vm->ram)
+				if (which == 0 && bi->files[j].size > vm->ram)
 					return fail(name, "file larger than its VM's RAM");
 				continue;
 			}
 			if (bi->file_count == BOOT_MAX_FILES)
 				return fail(name, "too many distinct guest files");
-			p = read_file(name, vm->ram, "file larger than its VM's RAM", &sz, &why);
+			p = which == 0 ? read_file(name, vm->ram, "file larger than its VM's RAM", &sz, &why)
+				       : read_file(name, max_ram, "file larger than any VM's RAM", &sz, &why);
 			if (!p) {
 				Print(L"loader: dedupvisor.cfg:%d: VM '%a' names %a '%a'\n",
 				      vm->line, vm->name, kinds[which], name);

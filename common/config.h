@@ -28,7 +28,7 @@
  * A Linux VM names kernel=FILE (a bzImage, or the uncompressed vmlinux with
  * its PVH entry note) instead of image=, with optional initrd=FILE and
  * cmdline="..." (double quotes keep spaces in one value; at most 399
- * characters); it has one vCPU (vcpus above 1 is refused until SMP guests
+ * characters; '#' starts a comment even inside quotes); it has one vCPU (vcpus above 1 is refused until SMP guests
  * are supported) and takes no entry= or memtest recipe.
  *
  * A bad vm line refuses that VM and no other; a bad global line, a

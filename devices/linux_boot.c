@@ -58,11 +58,11 @@ static int parse_bzimage(const uint8_t *f, uint64_t size, struct lb_kernel *k, c
 
 	if (rd(f + BP_HEADER, 4) != BP_HEADER_MAGIC || rd(f + BP_BOOT_FLAG, 2) != BP_BOOT_FLAG_MAGIC)
 		return no(why, "not a Linux kernel (no bzImage header, no ELF)");
+	if (size < BP_INIT_SIZE + 4)
+		return no(why, "truncated: shorter than its setup header");
 	version = (uint32_t)rd(f + BP_VERSION, 2);
 	if (version < 0x20C)
 		return no(why, "boot protocol older than 2.12 (needs a kernel from 3.8 on)");
-	if (size < BP_INIT_SIZE + 4)
-		return no(why, "truncated: shorter than its setup header");
 	if (!(rd(f + BP_LOADFLAGS, 1) & LOADED_HIGH))
 		return no(why, "not a bzImage (zImage loaded low is not supported)");
 	if (!(rd(f + BP_XLOADFLAGS, 2) & XLF_KERNEL_64))
@@ -80,6 +80,8 @@ static int parse_bzimage(const uint8_t *f, uint64_t size, struct lb_kernel *k, c
 	pref = rd(f + BP_PREF_ADDRESS, 8);
 	if (pref < 0x100000)
 		pref = 0x100000;
+	if (pref > (1ull << 32))
+		return no(why, "a preferred load address above 4 GiB");
 	k->format = LB_BZIMAGE;
 	k->protocol = (uint16_t)version;
 	k->entry = 0x100000;

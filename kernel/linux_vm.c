@@ -138,14 +138,21 @@ nomem:
 	return -1;
 }
 
+/* The platform's interrupt lines brought up to now: the console's room
+ * (the UART's transmitter), the PIT's edges. */
+static void sync_lines(struct vm *vm, uint64_t now)
+{
+	uart_set_tx_busy(&vm->plat.uart, guest_out_room(&vm->out) < GUEST_OUT_ROOM_MIN);
+	vplat_update(&vm->plat, now);
+}
+
 bool linux_vcpu_prepare(struct vcpu *v)
 {
 	struct vplatform *p = &v->vm->plat;
 	uint64_t now = arch_time_now();
 	bool injected = false;
 
-	uart_set_tx_busy(&p->uart, guest_out_room(&v->vm->out) < GUEST_OUT_ROOM_MIN);
-	vplat_update(p, now);
+	sync_lines(v->vm, now);
 	if (vplat_irq_pending(p) && arch_vcpu_irq_ready(&v->arch)) {
 		arch_vcpu_inject_irq(&v->arch, vplat_irq_ack(p));
 		injected = true;
@@ -179,12 +186,12 @@ enum core_action linux_vcpu_halt(struct vcpu *v, bool interruptible)
 		vm_stop(v->vm, "powered off (the guest halted with interrupts disabled)");
 		return CORE_YIELD;
 	}
-	vplat_update(p, now);
+	sync_lines(v->vm, now);
 	if (vplat_irq_pending(p))
 		return CORE_RESUME;
 	v->wake = vplat_next_event(p, now);
-	if (!v->wake) /* no timer armed: look again in a second (console input) */
-		v->wake = now + p->tsc_hz;
+	if (!v->wake) /* no timer armed: look again in a few ms (the UART's THRE) */
+		v->wake = now + p->tsc_hz / 256;
 	v->state = VCPU_BLOCKED;
 	return CORE_YIELD;
 }

@@ -28,9 +28,16 @@ static uint64_t muldiv(uint64_t a, uint64_t b, uint64_t c)
 	return a / c * b + a % c * b / c;
 }
 
+/* Time since power-on as the devices count it.  A TSC read on another CPU
+ * may lag the one read at power-on a little: that is time 0, not 2^64. */
 static uint64_t pit_time(const struct vplatform *p, uint64_t now)
 {
 	return now <= p->tsc0 ? 0 : muldiv(now - p->tsc0, PIT_HZ, p->tsc_hz);
+}
+
+static uint64_t wall_time(const struct vplatform *p, uint64_t now)
+{
+	return p->unix0 + (now <= p->tsc0 ? 0 : (now - p->tsc0) / p->tsc_hz);
 }
 
 void vplat_init(struct vplatform *p, uint64_t now, uint64_t tsc_hz, uint64_t unix0)
@@ -54,7 +61,7 @@ static uint8_t byte_in(struct vplatform *p, uint64_t now, uint16_t port)
 	case PIT_CH0: case PIT_CH1: case PIT_CH2: case PIT_MODE: case PIT_PORT_B:
 		return pit_io_read(&p->pit, pit_time(p, now), port);
 	case 0x70: case 0x71:
-		return rtc_io_read(&p->rtc, p->unix0 + (now - p->tsc0) / p->tsc_hz, port);
+		return rtc_io_read(&p->rtc, wall_time(p, now), port);
 	}
 	if (port >= 0x3F8 && port < 0x400)
 		return uart_io_read(&p->uart, port - 0x3F8u);
@@ -73,7 +80,7 @@ static void byte_out(struct vplatform *p, uint64_t now, uint16_t port, uint8_t v
 		pit_io_write(&p->pit, pit_time(p, now), port, val);
 		return;
 	case 0x70: case 0x71:
-		rtc_io_write(&p->rtc, p->unix0 + (now - p->tsc0) / p->tsc_hz, port, val);
+		rtc_io_write(&p->rtc, wall_time(p, now), port, val);
 		return;
 	case PORT_KBC_CMD:
 		if (val == KBC_CMD_RESET)

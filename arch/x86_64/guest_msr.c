@@ -102,7 +102,11 @@ bool guest_msr_write(struct arch_vcpu *v, uint32_t msr, uint64_t val)
 	int s = syscall_index(msr);
 
 	if (s >= 0) {
+		/* What the CPU would refuse with #GP must not reach WRMSR here: a
+		 * #GP in the hypervisor is fatal to every VM. */
 		if ((msr == IA32_LSTAR || msr == IA32_CSTAR) && !canonical(val))
+			return false;
+		if (msr == IA32_FMASK && (val >> 32)) /* bits 63:32 reserved */
 			return false;
 		wrmsr(msr, val);
 		v->syscall[s] = val;

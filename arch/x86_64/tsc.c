@@ -34,10 +34,11 @@ void tsc_calibrate(void)
 	outb(PIT_CH2, CALIBRATE_TICKS & 0xFF);
 	outb(PIT_CH2, CALIBRATE_TICKS >> 8);
 	t0 = rdtsc();
-	while (!(inb(PIT_PORT_B) & PIT_B_OUT2) && ++spins < 100000000)
+	/* At most 2^34 TSC ticks (5 s at 3.5 GHz) for a PIT that never answers. */
+	while (!(inb(PIT_PORT_B) & PIT_B_OUT2) && ++spins < 100000000 && rdtsc() - t0 < (1ull << 34))
 		;
 	t1 = rdtsc();
-	if (spins >= 100000000 || t1 <= t0) {
+	if (!(inb(PIT_PORT_B) & PIT_B_OUT2) || t1 <= t0) {
 		tsc_hz = 1000000000; /* no PIT: guess 1 GHz and say so */
 		printf("time: no PIT answered; TSC rate assumed 1 GHz (guest clocks may drift)\n");
 		return;

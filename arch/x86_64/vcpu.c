@@ -322,6 +322,7 @@ int arch_vcpu_enter(struct arch_vcpu *v)
 	fxrstor(v->fpu);
 	failed = vmx_enter(&v->regs, v->launched);
 	fxsave(v->fpu);
+	ldmxcsr(MXCSR_DEFAULT); /* the guest's MXCSR could unmask SSE exceptions for us */
 	if (failed)
 		return -1;
 	v->launched = 1;

@@ -165,6 +165,8 @@
 #define INTR_TYPE_SOFT_INTR             (4u << 8)
 #define INTR_TYPE_PRIV_SW_EXCEPTION     (5u << 8)
 #define INTR_TYPE_SW_EXCEPTION          (6u << 8)
+/* Segment access rights (25.4.1): L, 64-bit code segment. */
+#define SEG_AR_L                        (1u << 13)
 /* Guest interruptibility state (25.4.2). */
 #define GUEST_INTR_STATE_STI            (1u << 0)
 #define GUEST_INTR_STATE_MOV_SS         (1u << 1)

@@ -134,9 +134,14 @@ static enum arch_exit_action exit_vmcall(struct arch_vcpu *v)
 	const uint32_t args[4] = { (uint32_t)r->rbx, (uint32_t)r->rcx, (uint32_t)r->rdx,
 				   (uint32_t)r->rsi };
 	enum core_action next;
+	int32_t ret = core_hypercall(v, (uint32_t)r->rax, args, &next);
 
+	if (next == CORE_UNDEFINED) {
+		inject(EXC_UD, false, 0);
+		return ARCH_RESUME;
+	}
 	skip_instruction();
-	r->rax = (uint32_t)core_hypercall(v, (uint32_t)r->rax, args, &next);
+	r->rax = (uint32_t)ret;
 	return to_arch(next);
 }
 
@@ -194,8 +199,8 @@ static void gpr_write(struct arch_vcpu *v, unsigned n, uint64_t val)
  * control), turning it off leaves it.  PAE paging outside long mode would
  * need the PDPTEs loaded into the VMCS: not supported (no guest of ours
  * uses it; Linux goes from paging off straight to long mode): the VM is
- * stopped.  Returns RESUME to complete the instruction, or YIELD when it
- * faulted (#GP injected, RIP unchanged) or the VM was stopped. */
+ * stopped.  Returns CR0_DONE (complete the instruction), CR0_FAULT (#GP
+ * injected, RIP unchanged) or CR0_STOPPED. */
 enum cr0_result { CR0_DONE, CR0_FAULT, CR0_STOPPED };
 static enum cr0_result cr0_write(struct arch_vcpu *v, uint64_t val)
 {
@@ -220,9 +225,16 @@ static enum cr0_result cr0_write(struct arch_vcpu *v, uint64_t val)
 			return CR0_STOPPED;
 		}
 	} else if (!(val & CR0_PG) && (old & CR0_PG)) {
+		if (vmcs_read32(GUEST_CS_AR_BYTES) & SEG_AR_L) { /* in 64-bit mode: #GP */
+			inject(EXC_GP, true, 0);
+			return CR0_FAULT;
+		}
 		vmcs_write64(GUEST_IA32_EFER, efer & ~EFER_LMA);
 		vmcs_write32(VM_ENTRY_CONTROLS, entry & ~ENTRY_IA32E_MODE_GUEST);
 	}
+	/* A MOV to CR0 that changes PG or PE flushes the TLB, globals too. */
+	if ((val ^ old) & (CR0_PG | CR0_PE))
+		invvpid_single(vmcs_read16(VIRTUAL_PROCESSOR_ID));
 	vmcs_writenat(GUEST_CR0, vmx_cr0_real(val));
 	vmcs_writenat(CR0_READ_SHADOW, val);
 	return CR0_DONE;

@@ -76,6 +76,20 @@ static inline void invept(uint64_t type, uint64_t eptp)
 	__asm__ volatile("invept %0, %1" :: "m"(desc), "r"(type) : "cc", "memory");
 }
 
+#define INVVPID_SINGLE_CONTEXT 1
+
+/* Drops the cached translations of the guest whose VPID is vpid. */
+static inline void invvpid_single(uint16_t vpid)
+{
+	struct { uint64_t vpid, addr; } desc = { vpid, 0 };
+	__asm__ volatile("invvpid %0, %1" :: "m"(desc), "r"((uint64_t)INVVPID_SINGLE_CONTEXT)
+			 : "cc", "memory");
+}
+
+/* The MXCSR at reset: all SSE exceptions masked, round to nearest. */
+#define MXCSR_DEFAULT 0x1F80
+static inline void ldmxcsr(uint32_t v) { __asm__ volatile("ldmxcsr %0" :: "m"(v)); }
+
 static inline void fxsave(void *area) { __asm__ volatile("fxsave64 (%0)" :: "r"(area) : "memory"); }
 static inline void fxrstor(const void *area) { __asm__ volatile("fxrstor64 (%0)" :: "r"(area) : "memory"); }
 

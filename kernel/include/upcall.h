@@ -35,6 +35,7 @@ int core_frame_alloc(enum upcall_frame_use use, uint64_t *phys)
 enum core_action {
 	CORE_RESUME,  /* enter the guest again */
 	CORE_YIELD,   /* the vCPU halted, waits or was stopped: end the slice */
+	CORE_UNDEFINED, /* the instruction does not exist for this guest: #UD */
 };
 
 /* Stops the vCPU's VM (all its vCPUs), printing why; the others go on. */
@@ -46,7 +47,9 @@ void core_vm_stop(struct arch_vcpu *a, const char *fmt, ...)
 enum core_action core_vcpu_halt(struct arch_vcpu *a, bool interruptible);
 
 /* A hypercall (docs/hypercalls.md): number and arguments decoded from the
- * guest's registers; the return value goes back in its EAX. */
+ * guest's registers; the return value goes back in its EAX.  *next may be
+ * CORE_UNDEFINED: the VM has no hypercalls (a Linux VM), VMCALL is #UD as
+ * on a machine without VMX. */
 int32_t core_hypercall(struct arch_vcpu *a, uint32_t nr, const uint32_t args[4],
 		       enum core_action *next);
 
