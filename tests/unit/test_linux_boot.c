@@ -86,6 +86,12 @@ static void test_bzimage_refusals(void **state)
 	expect_refused(f, BZ_SIZE - 1, "truncated");
 	expect_refused(f, 600, "truncated");
 	expect_refused(f, 100, "too short");
+	{ /* exactly up to the "HdrS" signature: nothing past it may be read */
+		uint8_t *g = malloc(BP_HEADER + 4);
+		memcpy(g, f, BP_HEADER + 4);
+		expect_refused(g, BP_HEADER + 4, "truncated");
+		free(g);
+	}
 	put(f + BP_SYSSIZE, 4, 0);                 /* found by tests/fuzz/fuzz_linux_boot.c */
 	expect_refused(f, BZ_SIZE, "without protected-mode code");
 	put(f + BP_SYSSIZE, 4, (BZ_SIZE - 28 * 512) / 16);
