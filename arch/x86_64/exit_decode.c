@@ -46,7 +46,8 @@ struct cr_access cr_decode(uint64_t q)
  *                      Hz, ratio 1/1), leaf 0x16 its MHz: Linux believes
  *                      these without calibrating; leaf 0 reaches 0x16
  *   hypervisor bit     set; leaves 0x40000000/1 are ours. */
-void cpuid_adjust(uint32_t leaf, uint32_t out[4], unsigned vcpu, unsigned nvcpus, uint64_t tsc_hz)
+void cpuid_adjust(uint32_t leaf, uint32_t subleaf, uint32_t out[4], unsigned vcpu, unsigned nvcpus,
+		  uint64_t tsc_hz)
 {
 	switch (leaf) {
 	case 0:
@@ -65,7 +66,9 @@ void cpuid_adjust(uint32_t leaf, uint32_t out[4], unsigned vcpu, unsigned nvcpus
 		out[2] = out[3] = 0;
 		break;
 	case CPUID_LEAF_FEATURES:
-		out[1] &= 0xFF00FFFFu; /* one logical processor per package */
+		/* One logical processor per package; its initial APIC id is the
+		 * vCPU's index, not the host CPU's. */
+		out[1] = (out[1] & 0x0000FFFFu) | (uint32_t)(vcpu & 0xFF) << 24;
 		out[2] &= ~(CPUID_1_ECX_VMX | CPUID_1_ECX_MONITOR | CPUID_1_ECX_PDCM |
 			    CPUID_1_ECX_XSAVE | CPUID_1_ECX_OSXSAVE | CPUID_1_ECX_AVX |
 			    CPUID_1_ECX_DTES64 | CPUID_1_ECX_DS_CPL | CPUID_1_ECX_SMX |
@@ -77,7 +80,11 @@ void cpuid_adjust(uint32_t leaf, uint32_t out[4], unsigned vcpu, unsigned nvcpus
 			    CPUID_1_EDX_HTT | CPUID_1_EDX_TM | CPUID_1_EDX_PBE);
 		break;
 	case CPUID_LEAF_EXT_FEATURES:
-		out[0] = 0; /* no subleaves beyond 0 */
+		if (subleaf) { /* no subleaves beyond 0 */
+			out[0] = out[1] = out[2] = out[3] = 0;
+			break;
+		}
+		out[0] = 0;
 		out[1] &= CPUID_7_EBX_FSGSBASE | CPUID_7_EBX_BMI1 | CPUID_7_EBX_SMEP |
 			  CPUID_7_EBX_BMI2 | CPUID_7_EBX_ERMS | CPUID_7_EBX_RDSEED | CPUID_7_EBX_ADX |
 			  CPUID_7_EBX_SMAP | CPUID_7_EBX_CLFLUSHOPT | CPUID_7_EBX_CLWB |

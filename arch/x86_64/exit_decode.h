@@ -37,6 +37,7 @@ struct cr_access cr_decode(uint64_t qualification);
  * index (EAX) and the VM's vCPU count (EBX); leaves 0x15/0x16 the TSC's
  * rate, tsc_hz.  out[] holds the host's EAX, EBX, ECX, EDX for the leaf
  * and is adjusted in place. */
-void cpuid_adjust(uint32_t leaf, uint32_t out[4], unsigned vcpu, unsigned nvcpus, uint64_t tsc_hz);
+void cpuid_adjust(uint32_t leaf, uint32_t subleaf, uint32_t out[4], unsigned vcpu, unsigned nvcpus,
+		  uint64_t tsc_hz);
 
 #endif

@@ -102,7 +102,7 @@ static enum arch_exit_action exit_cpuid(struct arch_vcpu *v)
 	uint32_t leaf = (uint32_t)r->rax, out[4];
 
 	cpuid(leaf, (uint32_t)r->rcx, out);
-	cpuid_adjust(leaf, out, v->index, v->nvcpus, arch_time_hz());
+	cpuid_adjust(leaf, (uint32_t)r->rcx, out, v->index, v->nvcpus, arch_time_hz());
 	r->rax = out[0], r->rbx = out[1], r->rcx = out[2], r->rdx = out[3];
 	skip_instruction();
 	return ARCH_RESUME;

@@ -39,7 +39,7 @@ static void test_cpuid(void **state)
 {
 	uint32_t r[4] = { 0x000906EA, 0, 0xFFFFFFFFu & ~(1u << 31), 0 };
 	(void)state;
-	cpuid_adjust(1, r, 0, 1, 50000000);
+	cpuid_adjust(1, 0, r, 0, 1, 50000000);
 	assert_int_equal(r[2] & (1u << 5), 0);         /* VMX hidden */
 	assert_int_equal(r[2] & (1u << 3), 0);         /* MONITOR/MWAIT hidden (issue 13, 3) */
 	assert_int_equal(r[2] & (7u << 26), 0);        /* XSAVE, OSXSAVE, AVX hidden (13, 7) */
@@ -48,7 +48,7 @@ static void test_cpuid(void **state)
 	assert_int_equal(r[2] & ((1u << 21) | (1u << 24)), 0); /* x2APIC, TSC deadline hidden */
 	assert_int_not_equal(r[2] & (1u << 31), 0);    /* hypervisor present */
 	assert_int_equal(r[0], 0x000906EA);            /* the rest untouched */
-	cpuid_adjust(0x40000000, r, 0, 1, 50000000);
+	cpuid_adjust(0x40000000, 0, r, 0, 1, 50000000);
 	assert_int_equal(r[0], 0x40000001);
 	{
 		char sig[13];
@@ -57,16 +57,16 @@ static void test_cpuid(void **state)
 		sig[12] = 0;
 		assert_string_equal(sig, "DedupVisor  ");
 	}
-	cpuid_adjust(0x40000001, r, 1, 2, 50000000); /* vCPU 1 of 2 */
+	cpuid_adjust(0x40000001, 0, r, 1, 2, 50000000); /* vCPU 1 of 2 */
 	assert_int_equal(r[0], 1);
 	assert_int_equal(r[1], 2);
 	r[0] = 7, r[1] = 8, r[2] = 9, r[3] = 10;
-	cpuid_adjust(0x80000002, r, 0, 1, 50000000); /* other leaves: as the host says */
+	cpuid_adjust(0x80000002, 0, r, 0, 1, 50000000); /* other leaves: as the host says */
 	assert_int_equal(r[0] + r[1] + r[2] + r[3], 34);
 	static const uint32_t empty[] = { 5, 6, 0xA, 0xB, 0xD, 0x1F }; /* MONITOR, power, PMU, topology, XSAVE */
 	for (unsigned i = 0; i < 6; i++) {
 		r[0] = r[1] = r[2] = r[3] = 0xFFFFFFFFu;
-		cpuid_adjust(empty[i], r, 0, 1, 50000000);
+		cpuid_adjust(empty[i], 0, r, 0, 1, 50000000);
 		assert_int_equal(r[0] | r[1] | r[2] | r[3], 0);
 	}
 }
@@ -78,16 +78,16 @@ static void test_cpuid_linux_policy(void **state)
 	uint32_t r[4] = { 0, 0, 0, 0 };
 	(void)state;
 	r[0] = 0xD; /* a host whose highest leaf is 0xD */
-	cpuid_adjust(0, r, 0, 1, 50000000);
+	cpuid_adjust(0, 0, r, 0, 1, 50000000);
 	assert_true(r[0] >= 0x16);
-	cpuid_adjust(0x15, r, 0, 1, 49875000);
+	cpuid_adjust(0x15, 0, r, 0, 1, 49875000);
 	assert_int_equal((uint64_t)r[2] * r[1] / r[0], 49875000);
-	cpuid_adjust(0x15, r, 0, 1, 5200000000ull); /* above 32 bits */
+	cpuid_adjust(0x15, 0, r, 0, 1, 5200000000ull); /* above 32 bits */
 	assert_int_equal((uint64_t)r[2] * r[1] / r[0], 5200000000ull);
-	cpuid_adjust(0x16, r, 0, 1, 3500000000ull);
+	cpuid_adjust(0x16, 0, r, 0, 1, 3500000000ull);
 	assert_int_equal(r[0], 3500);
 	r[0] = 0x000906EA, r[1] = 0x00100800, r[2] = 0, r[3] = 0xFFFFFFFFu;
-	cpuid_adjust(1, r, 0, 1, 50000000);
+	cpuid_adjust(1, 0, r, 0, 1, 50000000);
 	assert_int_equal(r[3] & (1u << 9), 0);   /* APIC */
 	assert_int_equal(r[3] & (1u << 12), 0);  /* MTRR */
 	assert_int_equal(r[3] & (1u << 16), 0);  /* PAT */
@@ -95,15 +95,22 @@ static void test_cpuid_linux_policy(void **state)
 	assert_int_not_equal(r[3] & (1u << 25), 0); /* SSE stays */
 	assert_int_not_equal(r[3] & (1u << 4), 0);  /* TSC stays */
 	assert_int_equal((r[1] >> 16) & 0xFF, 0);   /* one logical processor */
+	assert_int_equal(r[1] >> 24, 0);            /* vCPU 0's APIC id, not the host's */
+	r[1] = 0xFF000800;
+	cpuid_adjust(1, 0, r, 3, 4, 50000000);
+	assert_int_equal(r[1], 0x03000800);          /* vCPU 3: APIC id 3; CLFLUSH size kept */
 	r[0] = 2, r[1] = r[2] = r[3] = 0xFFFFFFFFu;
-	cpuid_adjust(7, r, 0, 1, 50000000);
+	cpuid_adjust(7, 0, r, 0, 1, 50000000);
 	assert_int_equal(r[0], 0);
 	assert_int_equal(r[1] & (1u << 5), 0);      /* AVX2 */
 	assert_int_equal(r[1] & (1u << 10), 0);     /* INVPCID */
 	assert_int_not_equal(r[1] & (1u << 0), 0);  /* FSGSBASE */
 	assert_int_equal(r[2] | r[3], 0);
+	r[0] = r[1] = r[2] = r[3] = 0xFFFFFFFFu;
+	cpuid_adjust(7, 1, r, 0, 1, 50000000);      /* subleaf 1: none offered */
+	assert_int_equal(r[0] | r[1] | r[2] | r[3], 0);
 	r[3] = 0xFFFFFFFFu;
-	cpuid_adjust(0x80000001, r, 0, 1, 50000000);
+	cpuid_adjust(0x80000001, 0, r, 0, 1, 50000000);
 	assert_int_equal(r[3] & (1u << 27), 0);     /* RDTSCP */
 	assert_int_not_equal(r[3] & (1u << 29), 0); /* long mode stays */
 }
