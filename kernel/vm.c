@@ -89,42 +89,38 @@ void *vm_gpa_ptr(struct vm *vm, uint64_t gpa, uint64_t len, bool back)
 	return phys_to_virt(leaf.hpa);
 }
 
-int copy_from_guest(struct vm *vm, void *dst, uint64_t gpa, uint64_t len)
+/* Copies len bytes between guest-physical gpa and host, page by page; to:
+ * into the guest (each page made private first). */
+static int copy_guest(struct vm *vm, uint64_t gpa, void *host, uint64_t len, bool to)
 {
-	uint8_t *d = dst;
+	uint8_t *h = host;
 	if (gpa >= vm->npages * 4096 || len > vm->npages * 4096 - gpa)
 		return -1;
 	while (len) {
 		uint64_t n = 4096 - (gpa & 0xFFF);
-		const void *src;
+		uint8_t *g;
 		if (n > len)
 			n = len;
-		src = vm_gpa_ptr(vm, gpa, n, false);
-		if (!src)
+		g = vm_gpa_ptr(vm, gpa, n, to);
+		if (!g)
 			return -1;
-		memcpy(d, src, n);
-		d += n, gpa += n, len -= n;
+		if (to)
+			memcpy(g, h, n);
+		else
+			memcpy(h, g, n);
+		h += n, gpa += n, len -= n;
 	}
 	return 0;
 }
 
+int copy_from_guest(struct vm *vm, void *dst, uint64_t gpa, uint64_t len)
+{
+	return copy_guest(vm, gpa, dst, len, false);
+}
+
 int copy_to_guest(struct vm *vm, uint64_t gpa, const void *src, uint64_t len)
 {
-	const uint8_t *s = src;
-	if (gpa >= vm->npages * 4096 || len > vm->npages * 4096 - gpa)
-		return -1;
-	while (len) {
-		uint64_t n = 4096 - (gpa & 0xFFF);
-		uint8_t *dst;
-		if (n > len)
-			n = len;
-		dst = vm_gpa_ptr(vm, gpa, n, true);
-		if (!dst)
-			return -1;
-		memcpy(dst, s, n);
-		s += n, gpa += n, len -= n;
-	}
-	return 0;
+	return copy_guest(vm, gpa, (void *)(uintptr_t)src, len, true);
 }
 
 uint64_t vm_exit_count(const struct vm *vm)
