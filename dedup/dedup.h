@@ -160,6 +160,22 @@ uint64_t dedup_page_hash(const void *page);
 const char *dedup_hash_path(void);
 int dedup_get_vm_stats(const struct dedup *d, unsigned vm, struct dedup_vm_stats *s);
 uint64_t dedup_metadata_bytes(const struct dedup *d);
+
+/* One VM's cost at a consistent point (account.c): computed by a walk over
+ * its pages and the shared frames, not kept online. */
+#define DEDUP_PSS_ONE (1u << 20) /* one page of PSS, in fixed point */
+struct dedup_vm_account {
+	uint64_t pages;
+	uint64_t private_frames;   /* pages on a frame of their own */
+	uint64_t zero;             /* pages mapped to the zero frame */
+	uint64_t self_sharing;     /* Barker's self-sharing of this VM */
+	uint64_t pss;              /* sum over its pages of DEDUP_PSS_ONE / mappers */
+	uint64_t exclusive_frames; /* frames no other VM maps (private ones included) */
+	uint16_t domain;
+};
+int dedup_vm_account(const struct dedup *d, unsigned vm, struct dedup_vm_account *a);
+/* Host frames backing all registered guest memory (zero frames included). */
+uint64_t dedup_frames_in_use(const struct dedup *d);
 /* The most metadata the engine may hold at once for `pages` tracked pages
  * (resizes included): what a heap must be sized for. */
 uint64_t dedup_metadata_max(uint64_t pages);

@@ -135,6 +135,7 @@ uint32_t stable_find_zero(const struct dedup *d, uint16_t domain);
 int sharers_reserve(struct dedup *d, uint32_t n);
 void sharers_add(struct dedup *d, uint32_t sfid, unsigned vm);
 uint32_t sharers_remove(struct dedup *d, uint32_t sfid, unsigned vm);
+uint32_t sharers_count(const struct dedup *d, uint32_t sfid, unsigned vm); /* c(f,v) */
 
 /* merge.c */
 void merge_candidate(struct dedup *d, unsigned vm, uint64_t gfn, uint64_t frame, uint32_t csum);

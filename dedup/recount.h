@@ -13,8 +13,14 @@
 
 #include <stdint.h>
 
+#include "dedup.h" /* DEDUP_PSS_ONE */
+
+/* Per VM.  exclusive: contents no other VM of the set has (what the VM
+ * adds to the set's ideal footprint); pss: for each of its chunks,
+ * DEDUP_PSS_ONE / (copies of that content in the set), rounded down - the
+ * engine's dedup_vm_account() figures when its sharing is the ideal. */
 struct dedup_recount_vm {
-	uint64_t pages, zero, distinct, self;
+	uint64_t pages, zero, distinct, self, exclusive, pss;
 };
 
 struct dedup_recount {

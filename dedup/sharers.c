@@ -79,6 +79,17 @@ static void account(struct dedup *d, uint32_t sfid, unsigned vm, uint32_t c0, ui
 	v->self += (uint64_t)(saved(c1) - saved(c0));
 }
 
+uint32_t sharers_count(const struct dedup *d, uint32_t sfid, unsigned vm)
+{
+	uint32_t key = key_of(sfid, vm), i;
+	if (!d->cnt)
+		return 0;
+	for (i = home(d, key); d->cnt[i].key; i = (i + 1) & d->cnt_mask)
+		if (d->cnt[i].key == key)
+			return d->cnt[i].count;
+	return 0;
+}
+
 void sharers_add(struct dedup *d, uint32_t sfid, unsigned vm)
 {
 	uint32_t key = key_of(sfid, vm);

@@ -26,6 +26,7 @@
 
 #include "dedup_fixture.h"
 #include "dedup_internal.h"
+#include "recount.h"
 
 #define NSLOTS 4
 #define MAXPAGES 48
@@ -107,6 +108,15 @@ static void check_page(struct model *m, unsigned s, uint64_t g)
 			 (unsigned long long)g);
 }
 
+/* How many of VM s's EPT entries point at frame f. */
+static uint64_t fm_count_of(const struct fake_mem *fm, unsigned s, uint64_t f)
+{
+	uint64_t n = 0;
+	for (uint64_t g = 0; g < fm->vm[s].npages; g++)
+		n += fm->vm[s].ept[g].frame == f;
+	return n;
+}
+
 /* The engine's bookkeeping against the fake EPT and a recount. */
 static void check_invariants(struct model *m)
 {
@@ -166,6 +176,28 @@ static void check_invariants(struct model *m)
 	}
 	/* Every allocated frame is mapped: nothing leaked. */
 	assert_int_equal(fake_frames_in_use(fm), frames + 0);
+	assert_int_equal(dedup_frames_in_use(d), frames);
+	/* Per VM: PSS and exclusive frames, recomputed from the mappings. */
+	for (unsigned s = 0; s < NSLOTS; s++) {
+		struct dedup_vm_account a;
+		uint64_t pss = 0, excl = 0;
+		uint8_t *mine;
+		if (!m->live[s])
+			continue;
+		mine = calloc(fm->nframes, 1);
+		for (uint64_t g = 0; g < m->npages[s]; g++) {
+			const struct dpage *p = &d->vm[s].pages[g];
+			pss += DEDUP_PSS_ONE / (dp_state(p) == DP_SHARED ? refs[dp_index(p)] : 1);
+			mine[fm->vm[s].ept[g].frame] = 1;
+		}
+		for (uint64_t f = 0; f < fm->nframes; f++) /* frames only s maps */
+			excl += mine[f] && fm->mapcount[f] == fm_count_of(fm, s, f);
+		assert_int_equal(dedup_vm_account(d, s, &a), 0);
+		assert_int_equal(a.pss, pss);
+		assert_int_equal(a.exclusive_frames, excl);
+		assert_int_equal(a.pages, m->npages[s]);
+		free(mine);
+	}
 	dedup_get_stats(d, &st);
 	assert_int_equal(st.frames_saved, saved);
 	assert_int_equal(st.self_sharing, self);
@@ -179,6 +211,14 @@ static void check_invariants(struct model *m)
 
 /* Sharable pages per Barker et al., recounted from the shadow copies. */
 static int cmp_page(const void *a, const void *b) { return memcmp(*(void *const *)a, *(void *const *)b, 4096); }
+
+/* The recount reads the shadow copies: VM v of the set is slot shadow_ids[v]. */
+static const unsigned *shadow_ids;
+static const unsigned char *shadow_page(void *ctx, unsigned v, uint64_t p)
+{
+	struct model *m = ctx;
+	return m->shadow[shadow_ids[v]][p];
+}
 
 static void check_converged(struct model *m)
 {
@@ -217,6 +257,29 @@ static void check_converged(struct model *m)
 	assert_int_equal(st.frames_saved, sharable);
 	assert_int_equal(st.self_sharing, self_sum);
 	assert_int_equal(st.inter_sharing, sharable - self_sum);
+	/* Per VM, converged: the engine's PSS and exclusive frames are the
+	 * recount's (dedup/recount.c, from the shadow copies), domain by domain. */
+	for (uint16_t dom = 0; dom < 2; dom++) {
+		struct dedup_recount o;
+		uint64_t pages[NSLOTS];
+		unsigned ids[NSLOTS], k = 0;
+		for (unsigned s = 0; s < NSLOTS; s++)
+			if (m->live[s] && m->domain[s] == dom) {
+				ids[k] = s;
+				pages[k++] = m->npages[s];
+			}
+		if (!k)
+			continue;
+		shadow_ids = ids;
+		assert_int_equal(dedup_recount(shadow_page, m, pages, k, 4096, &o), 0);
+		for (unsigned v = 0; v < k; v++) {
+			struct dedup_vm_account a;
+			assert_int_equal(dedup_vm_account(m->f.d, ids[v], &a), 0);
+			assert_int_equal(a.pss, o.vm[v].pss);
+			assert_int_equal(a.exclusive_frames, o.vm[v].exclusive);
+		}
+		dedup_recount_free(&o);
+	}
 	m->converged++;
 }
 
