@@ -68,7 +68,7 @@ SAN_FLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-
 # dedup/ and ept/ are plain C11: the same files build into the hypervisor,
 # the host tests and the host tools.
 DEDUP_SRCS := dedup/page.c dedup/index.c dedup/sharers.c dedup/merge.c dedup/cow.c \
-	dedup/scan.c dedup/vm.c dedup/stats.c dedup/recount.c
+	dedup/scan.c dedup/vm.c dedup/stats.c dedup/recount.c dedup/account.c
 COMMON_SRCS := common/config.c common/pt_build.c
 ARCH_SRCS := arch/$(ARCH)/entry.S arch/$(ARCH)/isr.S arch/$(ARCH)/setup.c arch/$(ARCH)/trap.c \
 	arch/$(ARCH)/uart.c arch/$(ARCH)/power.c arch/$(ARCH)/paging.c arch/$(ARCH)/apic.c \
@@ -80,7 +80,7 @@ CORE_SRCS := kernel/main.c kernel/frames.c kernel/lock.c kernel/vm.c kernel/upca
 	kernel/hypercall.c kernel/portio.c kernel/sched.c kernel/sharing.c kernel/sharing_ops.c \
 	kernel/console.c kernel/console_cmd.c kernel/boot_info_check.c kernel/acpi.c \
 	kernel/test_support.c kernel/guest_out.c kernel/libc_glue.c kernel/linux_vm.c \
-	kernel/vplatform.c
+	kernel/vplatform.c kernel/fleet.c kernel/memdump.c
 HV_SRCS := $(ARCH_SRCS) $(CORE_SRCS) $(COMMON_SRCS) $(DEDUP_SRCS) ept/ept.c
 EFI_SRCS := boot/loader.c boot/elf_check.c boot/mmap_convert.c $(COMMON_SRCS) \
 	arch/$(ARCH)/handoff.S
@@ -172,6 +172,8 @@ $(B)/hv/%.c.o: %.c $(B)/newlib/stamp $(B)/flags/hv
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(HV_CFLAGS) $(call inc_for,$<) -c $< -o $@
 $(B)/hv/dedup/page.c.o: private HV_CFLAGS += $(HV_SIMD)
+# The exact recount (a measurement point's check) hashes every page too.
+$(B)/hv/dedup/recount.c.o: private HV_CFLAGS += $(HV_SIMD)
 $(B)/hv/%.S.o: %.S $(B)/generated/asm-offsets.h $(B)/flags/hv | $(B)/.deps
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(HV_CFLAGS) $(call inc_for,$<) -I$(B)/generated -c $< -o $@

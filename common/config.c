@@ -106,6 +106,8 @@ static const struct num_key global_keys[] = {
 	{ "dedup.summary_scans", 0, 1000000, CFG_OFF(dedup_summary_scans) },
 	{ "dedup.scanner",       0, 1,       CFG_OFF(dedup_scanner) },
 	{ "dedup.max_cpu_pct",   1, 100,     CFG_OFF(dedup_max_cpu_pct) },
+	{ "dedup.measure_s",     0, 86400,   CFG_OFF(dedup_measure_s) },
+	{ "dedup.dump_point",    0, 1000000, CFG_OFF(dedup_dump_point) },
 };
 #define NGLOBAL (sizeof(global_keys) / sizeof(global_keys[0]))
 
@@ -128,7 +130,8 @@ static int parse_global(struct config *cfg, char *key, char *val,
 	}
 	return fail(err, line, "unknown setting '", key,
 		    "' (known: cpus, dedup.run, dedup.pages_to_scan, dedup.sleep_ms, "
-		    "dedup.summary_scans, dedup.scanner, dedup.max_cpu_pct)");
+		    "dedup.summary_scans, dedup.scanner, dedup.max_cpu_pct, dedup.measure_s, "
+		    "dedup.dump_point)");
 }
 
 static int valid_name(const char *s)
@@ -194,6 +197,15 @@ static int parse_vm(struct config *cfg, char **w, unsigned nw, unsigned line,
 			str_copy(dst, val, CONFIG_IMAGE_MAX);
 			continue;
 		}
+		if (str_eq(k, "start")) {
+			if (str_eq(val, "boot"))
+				vm->start_late = 0;
+			else if (str_eq(val, "late"))
+				vm->start_late = 1;
+			else
+				return fail(err, line, "start must be boot or late, not '", val, "'");
+			continue;
+		}
 		if (str_eq(k, "cmdline")) {
 			size_t n = 0;
 			while (val[n])
@@ -222,7 +234,7 @@ static int parse_vm(struct config *cfg, char **w, unsigned nw, unsigned line,
 		    !str_eq(k, "entry") && !str_eq(k, "domain"))
 			return fail(err, line, "unknown VM key '", k,
 				    "' (known: ram, limit, vcpus, image, kernel, initrd, cmdline, entry, "
-				    "domain, seed, rounds, inter, dup, zero, unique, ws, corrupt)");
+				    "domain, start, seed, rounds, inter, dup, zero, unique, ws, corrupt)");
 		if (parse_u64(val, str_eq(k, "ram") || str_eq(k, "limit"), &v))
 			return fail(err, line, "bad number '", val, "'");
 		if (str_eq(k, "ram")) {

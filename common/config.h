@@ -12,12 +12,17 @@
  * between vCPU slices on the boot CPU; 1: on a CPU of its own, the last),
  * dedup.max_cpu_pct (1-100, default 25: while vCPUs on the boot CPU have
  * work, the scanner takes at most this share of it; when they idle it
- * takes the rest).  VM keys: ram (required; bytes with
+ * takes the rest), dedup.measure_s (a measurement point every N seconds,
+ * 0 = none, the default: kernel/fleet.c), dedup.dump_point (at that point,
+ * every VM's memory goes out through Bochs's debugger: kernel/memdump.c,
+ * scripts/memdump.sh; 0 = never).  VM keys: ram (required; bytes with
  * optional K/M/G suffix, multiple of 4 KiB), limit (the host memory it may
  * hold in frames of its own, at most ram; default ram: see kernel/upcall.c),
  * vcpus (default 1), image
  * (required; a file in the ESP's \dedupvisor\ folder), entry (guest-physical
- * entry point, default 0x1000), domain (sharing domain, default 0), and the
+ * entry point, default 0x1000), domain (sharing domain, default 0), start
+ * (boot, the default, or late: the VM joins the running fleet at its next
+ * measurement point, for the cost of an added VM), and the
  * memtest guest's recipe (docs/hypercalls.md): seed, rounds, and page
  * counts inter, dup, zero, unique, ws (identical across VMs, duplicated
  * within the VM, zero, unique, rewritten each round), which must fit in the
@@ -67,6 +72,7 @@ struct vm_config {
 	uint32_t seed, rounds;
 	uint32_t inter, dup, zero, unique, ws; /* memtest recipe, in pages */
 	uint32_t corrupt; /* test: flip a byte of data page corrupt-1 after round 1 */
+	uint32_t start_late; /* start=late: joins the fleet at its next measurement point */
 	unsigned line;    /* where it was defined */
 };
 
@@ -83,6 +89,8 @@ struct config {
 	uint32_t dedup_summary_scans;
 	uint32_t dedup_scanner;  /* 0: between vCPU slices on the boot CPU; 1: a CPU of its own */
 	uint32_t dedup_max_cpu_pct; /* the scanner's share of the boot CPU while vCPUs run there */
+	uint32_t dedup_measure_s;   /* a measurement point every so many seconds (0: none) */
+	uint32_t dedup_dump_point;  /* at this measurement point, dump VMs' memory (0: never) */
 	unsigned nvms;
 	struct vm_config vm[CONFIG_MAX_VMS];
 	unsigned nrefused;                        /* bad vm lines, left out */

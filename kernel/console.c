@@ -11,6 +11,7 @@
 #include "arch.h"
 #include "console.h"
 #include "console_cmd.h"
+#include "fleet.h"
 #include "sharing.h"
 #include "vm.h"
 
@@ -44,6 +45,10 @@ static void print_vms(void)
 	unsigned i;
 	for (i = 0; i < nvms; i++) {
 		const struct vm *vm = &vms[i];
+		if (vm->pending) {
+			printf("  vm %-12s waiting to join (start=late)\n", vm->name);
+			continue;
+		}
 		printf("  vm %-12s %s, %lu MiB, domain %u, %lu exits, round %lu, errors %lu\n", vm->name,
 		       vm->stopped ? vm->why : vm->vcpu[0].state == VCPU_HALTED ? "halted" :
 		       vm->vcpu[0].state == VCPU_WAITING ? "waiting for memory" : "running",
@@ -64,8 +69,15 @@ void console_run(const char *line)
 		printf("console: %s\n", c.error);
 		break;
 	case CMD_HELP:
-		printf("console: stats | vms | set pages_to_scan|sleep_ms|merge_first_sight|run|"
-		       "summary_scans VALUE\n");
+		printf("console: stats | vms | measure | start VM | set pages_to_scan|sleep_ms|"
+		       "merge_first_sight|run|summary_scans VALUE\n");
+		break;
+	case CMD_MEASURE:
+		fleet_measure("console");
+		break;
+	case CMD_START:
+		if (fleet_start_named(c.name))
+			printf("console: no VM %s waits to start (start=late)\n", c.name);
 		break;
 	case CMD_STATS:
 		print_stats();

@@ -47,7 +47,7 @@ static const struct { const char *name; enum knob k; uint32_t min, max; } knobs[
 
 struct cmd console_parse(const char *line)
 {
-	struct cmd c = { CMD_NONE, KNOB_RUN, 0, 0 };
+	struct cmd c = { CMD_NONE, KNOB_RUN, 0, 0, "" };
 	struct word w[4];
 	unsigned n = split(line, w, 3), i;
 
@@ -66,8 +66,31 @@ struct cmd console_parse(const char *line)
 		c.kind = w[0].s[0] == 's' ? CMD_STATS : w[0].s[0] == 'v' ? CMD_VMS : CMD_HELP;
 		return c;
 	}
+	if (eq(w[0].s, "measure", w[0].n)) {
+		if (n != 1) {
+			c.error = "this command takes no arguments";
+			return c;
+		}
+		c.kind = CMD_MEASURE;
+		return c;
+	}
+	if (eq(w[0].s, "start", w[0].n)) {
+		if (n != 2) {
+			c.error = "usage: start VM";
+			return c;
+		}
+		if (w[1].n >= sizeof(c.name)) {
+			c.error = "no VM has so long a name";
+			return c;
+		}
+		for (i = 0; i < w[1].n; i++)
+			c.name[i] = w[1].s[i];
+		c.name[i] = 0;
+		c.kind = CMD_START;
+		return c;
+	}
 	if (!eq(w[0].s, "set", w[0].n)) {
-		c.error = "unknown command (stats, vms, set KNOB VALUE, help)";
+		c.error = "unknown command (stats, vms, measure, start VM, set KNOB VALUE, help)";
 		return c;
 	}
 	if (n != 3) {

@@ -17,6 +17,7 @@
 #include "boot_info_check.h"
 #include "config.h"
 #include "console.h"
+#include "fleet.h"
 #include "frames.h"
 #include "heap.h"
 #include "linux_vm.h"
@@ -104,58 +105,6 @@ static void memory_init(struct boot_info *bi)
 	       meta >> 10, heap_bytes >> 10);
 }
 
-/* Why each kernel= VM was refused at boot, or "". */
-static char refusal[CONFIG_MAX_VMS][sizeof(((struct vm *)0)->why)];
-
-/* Creates each configured VM; a VM that cannot be built is stopped with
- * its reason, and the others still start. */
-static void start_vms(const struct boot_info *bi)
-{
-	unsigned i, f;
-
-	for (i = 0; i < cfg.nvms; i++) {
-		const struct vm_config *c = &cfg.vm[i];
-		struct vm *vm = &vms[i];
-		if (c->kernel[0]) {
-			nvms = i + 1;
-			if (refusal[i][0]) { /* said at boot (kmain) */
-				memset(vm, 0, sizeof(*vm));
-				strncpy(vm->name, c->name, sizeof(vm->name) - 1);
-				strncpy(vm->why, refusal[i], sizeof(vm->why) - 1);
-				vm->stopped = true;
-				continue;
-			}
-			if (linux_vm_create(i, c, bi))
-				continue;
-			vm->vcpu[0].vm = vm;
-			vm->vcpu[0].index = 0;
-			vm->vcpu[0].state = VCPU_RUNNABLE;
-			printf("vm %s: started, %lu MiB, 1 vCPU, Linux, cmdline \"%s\"\n", vm->name,
-			       c->ram >> 20, c->cmdline);
-			continue;
-		}
-		for (f = 1; f < bi->file_count && strcmp(bi->files[f].name, c->image); f++)
-			;
-		nvms = i + 1;
-		if (f == bi->file_count) {
-			memset(vm, 0, sizeof(*vm));
-			strncpy(vm->name, c->name, sizeof(vm->name) - 1);
-			vm_stop(vm, "image %s was not loaded", c->image);
-			continue;
-		}
-		if (vm_create(i, c, phys_to_virt(bi->files[f].phys), bi->files[f].size))
-			continue;
-		/* Its vCPUs are set up by the CPUs that will run them (sched.c). */
-		for (unsigned j = 0; j < vm->nvcpus; j++) {
-			vm->vcpu[j].vm = vm;
-			vm->vcpu[j].index = j;
-			vm->vcpu[j].state = VCPU_RUNNABLE;
-		}
-		printf("vm %s: started, %lu MiB, %u vCPUs, image %s (%lu bytes) at 0x%lx\n", vm->name,
-		       c->ram >> 20, vm->nvcpus, c->image, bi->files[f].size, c->entry);
-	}
-}
-
 void kmain(struct boot_info *bi)
 {
 	struct config_error cerr;
@@ -196,10 +145,7 @@ void kmain(struct boot_info *bi)
 	}
 	/* Linux VMs' kernels, checked before anything starts, so that a file
 	 * the kernel cannot use is named even on a machine without VT-x. */
-	for (i = 0; i < cfg.nvms; i++)
-		if (cfg.vm[i].kernel[0] &&
-		    linux_vm_check(&cfg.vm[i], bi, refusal[i], sizeof(refusal[i])))
-			printf("vm %s: refused: %s\n", cfg.vm[i].name, refusal[i]);
+	fleet_check_kernels(&cfg, bi);
 
 	memory_init(bi);
 	if (arch_paging_init(bi))
@@ -225,7 +171,7 @@ void kmain(struct boot_info *bi)
 	hv_lock(); /* from here on, hypervisor code runs under the lock */
 	if (sharing_init(&cfg))
 		arch_power_off("the dedup engine could not start");
-	start_vms(bi);
+	fleet_start_vms();
 	sched_place(cfg.dedup_scanner != 0);
 	console.scan = cfg.dedup_run != 0;
 	console.summary_scans = cfg.dedup_summary_scans;

@@ -22,6 +22,7 @@
 
 #include "arch.h"
 #include "console.h"
+#include "fleet.h"
 #include "guest_out.h"
 #include "linux_vm.h"
 #include "lock.h"
@@ -34,6 +35,11 @@ static unsigned ncpus = 1; /* online, from arch_start_cpus() */
 static volatile bool go; /* the VMs exist and are placed: APs may start */
 static volatile bool finished; /* no vCPU anywhere is left running */
 static unsigned scanner_cpu = ~0u; /* the scanner's own CPU, if any */
+static unsigned online[ARCH_MAX_CPUS], nonline; /* CPUs that run vCPUs */
+/* A measurement point (sched_pause): no vCPU may enter its guest, and
+ * in_guest counts those between the decision to enter and the exit. */
+static volatile bool paused;
+static volatile unsigned in_guest;
 
 static bool active(const struct vcpu *v)
 {
@@ -43,18 +49,24 @@ static bool active(const struct vcpu *v)
 /* Places every vCPU on an online CPU (not on the scanner's own). */
 void sched_place(bool own_scanner_cpu)
 {
-	unsigned online[ARCH_MAX_CPUS], n = 0, i, j;
+	unsigned i;
 	for (i = 0; i < ARCH_MAX_CPUS; i++)
 		if (arch_cpu_online(i))
-			online[n++] = i;
-	if (own_scanner_cpu && n >= 2) {
-		scanner_cpu = online[--n];
+			online[nonline++] = i;
+	if (own_scanner_cpu && nonline >= 2) {
+		scanner_cpu = online[--nonline];
 		printf("dedup: scanner on CPU %u, vCPUs on the others\n", scanner_cpu);
 	}
 	for (i = 0; i < nvms; i++)
-		for (j = 0; j < vms[i].nvcpus; j++)
-			vms[i].vcpu[j].cpu = online[(i + j) % n];
+		sched_place_vm(&vms[i]);
 	go = true;
+}
+
+void sched_place_vm(struct vm *vm)
+{
+	unsigned j;
+	for (j = 0; j < vm->nvcpus; j++)
+		vm->vcpu[j].cpu = online[(vm->id + j) % nonline];
 }
 
 /* Runs v for one time slice: until the slice ends, or it halts, waits or
@@ -76,11 +88,16 @@ static void vcpu_run_slice(struct vcpu *v)
 	while (v->state == VCPU_RUNNABLE) {
 		uint64_t t0;
 		int enter_rc;
-		bool injected = v->vm->is_linux && linux_vcpu_prepare(v);
+		bool injected;
 
+		if (paused)
+			return; /* a measurement point: the slice ends here */
+		injected = v->vm->is_linux && linux_vcpu_prepare(v);
+		__atomic_add_fetch(&in_guest, 1, __ATOMIC_ACQ_REL); /* under the lock */
 		hv_unlock();
 		arch_poll_requests();
 		if (__atomic_load_n(&v->state, __ATOMIC_ACQUIRE) != VCPU_RUNNABLE) {
+			__atomic_sub_fetch(&in_guest, 1, __ATOMIC_ACQ_REL);
 			hv_lock();
 			return;
 		}
@@ -96,6 +113,7 @@ static void vcpu_run_slice(struct vcpu *v)
 		v->last_exit = arch_time_now();
 		v->guest_ticks += v->last_exit - t0;
 		arch_poll_requests();
+		__atomic_sub_fetch(&in_guest, 1, __ATOMIC_ACQ_REL);
 		hv_lock();
 		if (v->state != VCPU_RUNNABLE)
 			return; /* its VM was stopped from another CPU while it ran */
@@ -113,7 +131,7 @@ static void run_round(unsigned cpu, bool *ran)
 	for (i = 0; i < nvms; i++)
 		for (j = 0; j < vms[i].nvcpus; j++) {
 			struct vcpu *v = &vms[i].vcpu[j];
-			if (v->cpu != cpu || !active(v))
+			if (v->cpu != cpu || !active(v) || paused)
 				continue;
 			if (v->state == VCPU_WAITING)
 				v->state = VCPU_RUNNABLE; /* retry its write */
@@ -215,6 +233,21 @@ static void breathe(void)
 	hv_lock();
 }
 
+/* Under the lock, so a CPU that has not yet decided to enter a guest sees
+ * paused, and one that has is counted in in_guest until its exit (at the
+ * latest when its slice's timer fires). */
+void sched_pause(void)
+{
+	paused = true;
+	while (__atomic_load_n(&in_guest, __ATOMIC_ACQUIRE))
+		breathe();
+}
+
+void sched_resume(void)
+{
+	paused = false;
+}
+
 void ap_work(unsigned cpu)
 {
 	while (!go) {
@@ -256,8 +289,14 @@ void sched_run(void)
 		guest_out_drain(GUEST_OUT_BUDGET); /* guests' lines, the lock dropped */
 		if (scanner_cpu == ~0u)
 			scan_step(ran);
+		fleet_tick();
 		dedup_get_stats(engine, &st);
 		st_all = all_starved();
+		if (st_all < 0 && fleet_pending()) {
+			/* The others are done: measure them, and the next one joins. */
+			fleet_measure("the running VMs finished; a waiting one joins");
+			continue;
+		}
 		if (st_all < 0)
 			break;
 		if (st_all == 0) {
@@ -298,6 +337,11 @@ void sched_report(void)
 
 	for (i = 0; i < nvms; i++) {
 		const struct vm *vm = &vms[i];
+		if (vm->pending) {
+			printf("summary: vm %s: never started (start=late, and no point came)\n",
+			       vm->name);
+			continue;
+		}
 		printf("summary: vm %s: %s; rounds %lu, errors %lu; %lu exits, %lu EPT violations\n",
 		       vm->name, vm->stopped ? vm->why : "halted", vm->rounds, vm->errors,
 		       vm_exit_count(vm), vm->ept_violations);

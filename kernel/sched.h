@@ -8,6 +8,13 @@ void sched_place(bool own_scanner_cpu);
 /* On the boot CPU, with hv_lock held: runs its vCPUs, the console and the
  * scanner until no vCPU anywhere is left running. */
 void sched_run(void);
+/* Places a VM started later (fleet.c) as sched_place placed the others. */
+struct vm;
+void sched_place_vm(struct vm *vm);
+/* A measurement point: returns once no vCPU is in its guest, and none
+ * enters one until sched_resume().  With hv_lock held (it breathes). */
+void sched_pause(void);
+void sched_resume(void);
 /* The number of CPUs online (arch_start_cpus()'s answer). */
 void sched_set_cpus(unsigned n);
 /* What each other CPU runs once it is up: its vCPUs, or the scanner. */

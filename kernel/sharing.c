@@ -146,18 +146,11 @@ static const unsigned char *guest_page(void *rc, unsigned v, uint64_t p)
 	return phys_to_virt(l.hpa);
 }
 
-void sharing_converge_and_check(void)
+uint64_t sharing_converge(void)
 {
 	struct dedup_stats s;
-	uint64_t prev = ~0ull, scans0, sharable = 0, self = 0, inter = 0;
-	unsigned i, n = 0, dom;
+	uint64_t prev = ~0ull, scans0;
 
-	for (i = 0; i < nvms; i++)
-		n += vms[i].in_engine;
-	if (!n) { /* every VM stopped and gave its memory back: nothing to scan */
-		printf("dedup: no VM memory left to converge on\n");
-		return;
-	}
 	dedup_get_stats(engine, &s);
 	scans0 = s.full_scans;
 	/* Unchanging memory: two full scans in a row without change. */
@@ -171,6 +164,38 @@ void sharing_converge_and_check(void)
 			break;
 		prev = s.frames_saved;
 	}
+	return s.full_scans - scans0;
+}
+
+int sharing_recount(const unsigned *ids, unsigned k, struct dedup_recount *o)
+{
+	struct recount_ctx c;
+	uint64_t pages[VM_MAX];
+	unsigned i;
+
+	for (i = 0; i < k; i++) {
+		c.ids[i] = ids[i];
+		pages[i] = vms[ids[i]].npages;
+	}
+	return dedup_recount(guest_page, &c, pages, k, 4096, o);
+}
+
+void sharing_converge_and_check(void)
+{
+	struct dedup_stats s;
+	uint64_t scans0, sharable = 0, self = 0, inter = 0;
+	unsigned i, n = 0, dom;
+
+	for (i = 0; i < nvms; i++)
+		n += vms[i].in_engine;
+	if (!n) { /* every VM stopped and gave its memory back: nothing to scan */
+		printf("dedup: no VM memory left to converge on\n");
+		return;
+	}
+	dedup_get_stats(engine, &s);
+	scans0 = s.full_scans;
+	sharing_converge();
+	dedup_get_stats(engine, &s);
 	sharing_summary("converged");
 	/* The exact recount, domain by domain: frames are never shared across. */
 	for (dom = 0; dom <= 0xFFFF; dom++) {

@@ -5,6 +5,7 @@
 #include "config.h"
 #include "dedup.h"
 #include "frames.h"
+#include "recount.h"
 #include "vm.h"
 
 /* What the engine's ops (sharing_ops.c) reach through ops.ctx. */
@@ -40,6 +41,12 @@ uint64_t sharing_private_frames(const struct vm *vm);
 struct vm *sharing_biggest_holder(uint64_t *held);
 /* Prints the one-line summary of the engine's counters. */
 void sharing_summary(const char *when);
+/* Scans until two full scans in a row change nothing; returns how many
+ * full scans that took.  Meaningful while no vCPU runs (sched_pause). */
+uint64_t sharing_converge(void);
+/* The exact recount (dedup/recount.c) of VMs ids[0..k), read through their
+ * EPTs, in 4 KiB pages.  0, or -1 (out of memory). */
+int sharing_recount(const unsigned *ids, unsigned k, struct dedup_recount *o);
 /* Scans until unchanging memory converged, then checks the result against
  * an exact recount of identical pages (dedup/recount.c), per domain. */
 void sharing_converge_and_check(void);

@@ -55,6 +55,7 @@ struct vm {
 	unsigned nvcpus;
 	bool stopped;
 	bool in_engine;      /* its RAM is registered with the dedup engine */
+	bool pending;        /* start=late: not built yet, waits to join (fleet.c) */
 	bool warned_oom;
 	char why[128];
 	struct guest_out out; /* its console output (guest_out.c) */

@@ -102,6 +102,22 @@ static void test_global_errors(void **state)
 	expect_error("dedup.pages_to_scan = 0", 1, "out of range");
 	expect_error("cpus = 99999999999999999999999", 1, "needs a number");
 	expect_error("dedup.sleep_ms = 12abc", 1, "needs a number");
+	expect_error("dedup.measure_s = 86401", 1, "out of range");
+}
+
+/* start=late and dedup.measure_s: the fleet's measurement points. */
+static void test_fleet_keys(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("dedup.measure_s = 90\nvm a ram=1M image=x\n"
+			       "vm b ram=1M image=x start=late\nvm c ram=1M image=x start=boot"), 0);
+	assert_int_equal(cfg.dedup_measure_s, 90);
+	assert_int_equal(cfg.dedup_dump_point, 0);
+	assert_int_equal(cfg.vm[0].start_late, 0);
+	assert_int_equal(cfg.vm[1].start_late, 1);
+	assert_int_equal(cfg.vm[2].start_late, 0);
+	assert_int_equal(parse("vm a ram=1M image=x"), 0);
+	assert_int_equal(cfg.dedup_measure_s, 0); /* off unless asked for */
 }
 
 static void test_vm_errors(void **state)
@@ -122,6 +138,7 @@ static void test_vm_errors(void **state)
 	expect_refused("vm a ram=1M", 1, "needs image=");
 	expect_refused("vm a ram=1M image=../etc", 1, "bad image file name");
 	expect_refused("vm a ram=1M image=x color=red", 1, "unknown VM key 'color'");
+	expect_refused("vm a ram=1M image=x start=soon", 1, "start must be boot or late, not 'soon'");
 	expect_refused("vm a ram=1M image=x vcpus", 1, "expected key=value");
 	expect_refused("vm a ram=1M image=x vcpus=", 1, "expected key=value");
 	expect_refused("vm a ram=12Q image=x", 1, "bad number '12Q'");
@@ -214,6 +231,7 @@ int main(void)
 		cmocka_unit_test(test_vm_lines),
 		cmocka_unit_test(test_global_errors),
 		cmocka_unit_test(test_vm_errors),
+		cmocka_unit_test(test_fleet_keys),
 		cmocka_unit_test(test_file_errors),
 		cmocka_unit_test(test_linux_lines),
 	};

@@ -16,6 +16,10 @@ static void test_commands(void **state)
 	assert_int_equal(console_parse("stats").kind, CMD_STATS);
 	assert_int_equal(console_parse("  vms \r").kind, CMD_VMS);
 	assert_int_equal(console_parse("help").kind, CMD_HELP);
+	assert_int_equal(console_parse(" measure ").kind, CMD_MEASURE);
+	c = console_parse("start tux4");
+	assert_int_equal(c.kind, CMD_START);
+	assert_string_equal(c.name, "tux4");
 	c = console_parse("set pages_to_scan 500");
 	assert_int_equal(c.kind, CMD_SET);
 	assert_int_equal(c.knob, KNOB_PAGES_TO_SCAN);
@@ -49,6 +53,10 @@ static void test_errors(void **state)
 	expect_error("set sleep_ms 99999999999", "decimal");
 	expect_error("set run 1 2", "too many");
 	expect_error("sta", "unknown command");
+	expect_error("measure now", "no arguments");
+	expect_error("start", "usage: start VM");
+	expect_error("start a b", "usage: start VM");
+	expect_error("start abcdefghijklmnopqrstuvwxyz0123456789", "so long a name");
 }
 
 int main(void)

@@ -69,6 +69,7 @@ unsigned arch_cpu_index(void);               /* this CPU: 0 = boot CPU */
 bool arch_cpu_online(unsigned cpu);
 uint32_t arch_cpu_hw_id(unsigned cpu);       /* its local APIC id */
 void arch_cpu_relax(void);                   /* a spin-wait hint */
+void arch_debug_break(void);                 /* the emulator's magic breakpoint (Bochs) */
 
 /* Invalidates the cached translations of the EPT whose pointer is eptp on
  * this CPU and on every other CPU that may cache them, waiting for each. */
