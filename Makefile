@@ -1,7 +1,8 @@
 # dedupvisor - top-level build.
 #
 #   make          deps, newlib (once), BOOTX64.EFI, dedupvisor.elf, build/esp.img
-#   make run      boot it: EMU=kvm|bochs|qemu (default: kvm if nested VT-x, else bochs)
+#   make run      boot it: EMU=kvm|bochs|qemu (default: kvm if nested VT-x, else bochs);
+#                 console commands (help, stats, vms, set) can be typed
 #   make test     host unit tests (plain and ASan+UBSan) and system tests
 #   make clean    everything but the cached newlib (make distclean: that too)
 #   V=1           show full command lines
@@ -301,6 +302,7 @@ unit-test: $(UNIT_BINS) check-seams
 
 tool-test: $(B)/tools/dedupsim recipe-recount-test
 	$(Q)bash tests/tools/test_dedupsim.sh $(B)/tools/dedupsim
+	$(Q)python3 tests/tools/test_console_driver.py
 
 system-test: $(SYSTEM_TEST_DEPS)
 	$(Q)bash tests/system/run.sh

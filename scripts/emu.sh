@@ -5,6 +5,11 @@
 #   emu.sh boot EMU ESP OUTDIR SECS [CPUS] [MEGS]
 #                                          bounded run for tests: console in
 #                                          OUTDIR/console.txt, emulator log in OUTDIR/emu.log
+#   EMU_CONSOLE=SCRIPT emu.sh ...          also type on the console: COM1 goes
+#                                          through scripts/console_driver.py,
+#                                          which runs SCRIPT's steps (WHEN-REGEX
+#                                          => COMMAND) and logs what it sent in
+#                                          OUTDIR/driver.log
 # EMU: kvm   QEMU+KVM with nested VT-x (-cpu host,+vmx): the real thing
 #      bochs Bochs 2.7, cpu corei7_skylake_x: emulated VT-x with EPT
 #      qemu  QEMU TCG: fast, but no VT-x (the "VT-x missing" path)
@@ -13,7 +18,18 @@
 # refusal, or after SECS seconds; the emulator is then killed.  The exit
 # status of emulators means little here (Bochs exits 1 on power-off):
 # callers judge from the console text.
+#
+# COM1: without EMU_CONSOLE, Bochs and QEMU write it to console.txt
+# themselves (nothing can be typed), except in run mode, where QEMU/KVM put
+# it on this terminal (mon:stdio) and Bochs goes through the driver in its
+# interactive mode (lines typed here are sent to COM1).  Through the driver,
+# the emulator connects to a TCP port on 127.0.0.1 that the driver listens
+# on (a free one, so runs side by side never collide), and the driver writes
+# console.txt byte for byte as the emulator would.
 set -u
+here=$(cd "$(dirname "$0")" && pwd)
+script=${EMU_CONSOLE:-}
+[ -z "$script" ] || [ -f "$script" ] || { echo "emu: EMU_CONSOLE=$script: no such file" >&2; exit 2; }
 mode=$1 emu=$2 esp=$3
 out=${4:-build/run} secs=${5:-0} cpus=${6:-2} megs=${7:-256}
 [ -f "$esp" ] || { echo "emu: $esp: no such image (run make first)" >&2; exit 2; }
@@ -26,9 +42,39 @@ out=$(cd "$out" && pwd)
 con=$out/console.txt log=$out/emu.log
 : >"$con"
 
+# The console driver, listening before the emulator starts.
+drv_pid='' port=''
+if [ -n "$script" ] || { [ "$mode" = run ] && [ "$emu" = bochs ]; }; then
+	drv=(python3 "$here/console_driver.py" --port-file "$out/driver.port" --console "$con"
+		--log "$out/driver.log")
+	[ -n "$script" ] && drv+=(--script "$script")
+	# A backstop only: the run's own limit (below) kills it first.
+	[ "$secs" -gt 0 ] && drv+=(--timeout $((secs + 60)))
+	if [ "$mode" = run ]; then
+		"${drv[@]}" --interactive <&0 &
+	else
+		"${drv[@]}" </dev/null &
+	fi
+	drv_pid=$!
+	for _ in $(seq 100); do
+		[ -s "$out/driver.port" ] && break
+		kill -0 $drv_pid 2>/dev/null || break
+		sleep 0.1
+	done
+	port=$(cat "$out/driver.port" 2>/dev/null)
+	if ! [[ $port =~ ^[0-9]+$ ]]; then
+		echo "emu: the console driver did not start (see above)" >&2
+		kill $drv_pid 2>/dev/null; wait $drv_pid 2>/dev/null
+		exit 2
+	fi
+fi
+
 case $emu in
 qemu|kvm)
 	cp /usr/share/OVMF/OVMF_VARS.fd "$out/vars.fd"
+	serial=(-serial file:"$con")
+	# shellcheck disable=SC2054 # commas inside QEMU's option, not elements
+	[ -n "$port" ] && serial=(-chardev socket,id=com1,host=127.0.0.1,port="$port" -serial chardev:com1)
 	accel="-machine pc,accel=tcg -cpu max"
 	[ $emu = kvm ] && accel="-machine pc,accel=kvm -cpu host,+vmx"
 	# shellcheck disable=SC2086
@@ -36,11 +82,13 @@ qemu|kvm)
 		-drive if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE.fd \
 		-drive if=pflash,format=raw,file="$out/vars.fd" \
 		-drive file="$esp",format=raw,if=ide,snapshot=on \
-		-serial file:"$con" -monitor none -net none \
+		"${serial[@]}" -monitor none -net none \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04
 	;;
 bochs)
 	cp --sparse=always "$esp" "$out/esp.img"
+	com1="mode=file, dev=$con"
+	[ -n "$port" ] && com1="mode=socket-client, dev=127.0.0.1:$port"
 	cat >"$out/bochsrc" <<EOR
 megs: $megs
 cpu: model=corei7_skylake_x, count=$cpus, ips=50000000, reset_on_triple_fault=0
@@ -53,7 +101,7 @@ ata0-master: type=disk, path=$out/esp.img, mode=flat
 boot: disk
 display_library: rfb, options="timeout=0"
 port_e9_hack: enabled=1
-com1: enabled=1, mode=file, dev=$con
+com1: enabled=1, $com1
 log: $log
 panic: action=fatal
 error: action=report
@@ -72,7 +120,7 @@ esac
 ms() { echo $(( $(date +%s%N) / 1000000 )); }
 # make run with QEMU: the serial console on this terminal, so that console
 # commands (stats, vms, set ...) can be typed; Ctrl-A X quits.
-if [ "$mode" = run ] && [ "$emu" != bochs ]; then
+if [ "$mode" = run ] && [ "$emu" != bochs ] && [ -z "$drv_pid" ]; then
 	args=() skip=0
 	for a in "$@"; do
 		if [ $skip = 1 ]; then skip=0; continue; fi
@@ -88,7 +136,8 @@ fi
 start=$(ms)
 "$@" </dev/null >>"$log" 2>&1 &
 pid=$!
-[ "$mode" = run ] && { tail -n +1 -f "$con" --pid=$pid & }
+[ "$mode" = run ] && echo "emu: console on this terminal (through the console driver):" \
+	"type 'help' and Enter for commands; Ctrl-C quits"
 # OVMF writes VT100 escapes to serial; strip them when matching.
 done_re='power: off|loader: nothing was started'
 banner=
@@ -106,6 +155,12 @@ while kill -0 $pid 2>/dev/null; do
 done
 t=$(( $(ms) - start ))
 kill $pid 2>/dev/null; wait $pid 2>/dev/null
+# The driver sees the connection close and ends; all it received is then in
+# console.txt.
+if [ -n "$drv_pid" ]; then
+	for _ in $(seq 50); do kill -0 $drv_pid 2>/dev/null || break; sleep 0.1; done
+	kill $drv_pid 2>/dev/null; wait $drv_pid 2>/dev/null
+fi
 # Only now: Bochs writes its log through its own file offset while it runs.
 if [ -n "$banner" ]; then
 	echo "emu: hypervisor banner after $banner s" >>"$log"

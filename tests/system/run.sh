@@ -31,6 +31,19 @@
 #                   converge to, "N \(self S, inter I\)", as
 #                   build/tools/recipe_recount computes it from the case's
 #                   config (recounted from the recipes, not typed by hand).
+#   console         optional: what to type on the hypervisor's console (COM1)
+#                   while the case runs, one step a line ('#' lines and blank
+#                   lines ignored, leading and trailing blanks dropped):
+#                     WHEN-REGEX => COMMAND
+#                   in order: once a complete console line shows WHEN-REGEX
+#                   (a Python regex; ERE for the usual) after the previous
+#                   step's match, COMMAND and a carriage return are sent.
+#                   An empty WHEN-REGEX sends at once (the firmware reads
+#                   COM1 too: wait for a hypervisor line first, e.g.
+#                   "console: type 'help'").  The console's text is
+#                   judged as ever by expect; what was sent, and when, and the
+#                   steps never reached, are in the case's driver.log,
+#                   printed when it fails (scripts/console_driver.py).
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 B=build
@@ -107,8 +120,8 @@ build_image() {
 }
 
 # prepare NAME: its image, and in $OUT/prep/ what run_case needs: NAME.run
-# (emulator, limits, image) and NAME.expect (the expect file's lines with
-# @RECOUNT@ filled in).
+# (emulator, limits, image), NAME.expect (the expect file's lines with
+# @RECOUNT@ filled in) and NAME.console (its console script, if any).
 prepare() {
 	local name=$1 emu secs cpus megs image img cfg fig l
 	read_case "$name" || return 1
@@ -125,6 +138,10 @@ prepare() {
 			{ echo "system: $name: unexpected recipe_recount output '$fig'"; return 1; }
 		fig=$(sed 's/^saved //; s/[][\.*^$()+?{}|]/\\&/g' <<<"$fig")
 	fi
+	if [ -f "$CASES/$name/console" ]; then
+		python3 scripts/console_driver.py --check "$CASES/$name/console" || return 1
+		cp "$CASES/$name/console" "$OUT/prep/$name.console"
+	fi
 	printf '%s %s %s %s %s\n' "$emu" "$secs" "$cpus" "$megs" "$img" >"$OUT/prep/$name.run"
 	while IFS= read -r l; do
 		printf '%s\n' "${l//@RECOUNT@/"${fig-}"}"
@@ -135,7 +152,9 @@ run_case() {
 	local name=$1 emu secs cpus megs img
 	read -r emu secs cpus megs img <"$OUT/prep/$name.run"
 	local dir=$OUT/$name con
-	bash scripts/emu.sh boot "$emu" "$img" "$dir" "$secs" "$cpus" "$megs"
+	local script=
+	[ -f "$OUT/prep/$name.console" ] && script=$OUT/prep/$name.console
+	EMU_CONSOLE=$script bash scripts/emu.sh boot "$emu" "$img" "$dir" "$secs" "$cpus" "$megs"
 	con=$dir/console.txt
 	# Each expected line must appear after the previous one.
 	local rest ok=1 re line=0 n
@@ -160,6 +179,9 @@ run_case() {
 	else
 		echo "---- $name console ($con) ----"; cat "$con"
 		echo "---- $name emulator log (tail) ----"; tail -n 25 "$dir/emu.log"
+		if [ -f "$dir/driver.log" ]; then
+			echo "---- $name console driver log ($dir/driver.log) ----"; cat "$dir/driver.log"
+		fi
 		echo "----"
 		return 1
 	fi
