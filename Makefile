@@ -11,8 +11,8 @@
 # Objects rebuild when their flag set changes ($(B)/flags/, below).
 #
 # Layers (README, "The layers"): boot/ -> kernel/ (the generic core) ->
-# arch/x86_64/ and the portable models (dedup/, ept/); common/ holds what the
-# loader and the hypervisor both compile.  Each folder is compiled with the
+# arch/x86_64/ and the portable models (dedup/, ept/, devices/, api/);
+# common/ holds what the loader and the hypervisor both compile.  Each folder is compiled with the
 # include roots it may use (INC_<folder>), and `make check-seams` checks the
 # rest: the core sees arch/ only through arch/x86_64/include/arch.h, arch/
 # sees the core only through kernel/include/upcall.h.
@@ -131,6 +131,18 @@ INC_tests += -Idevices
 UNIT_TESTS += test_linux_boot test_vplatform
 test_linux_boot_SRCS := devices/linux_boot.c
 test_vplatform_SRCS := kernel/vplatform.c $(DEVICE_SRCS)
+
+# ---- the HTTP API's portable core (api/) ----
+# Issue 12's request parser, router and token check, JSON and Prometheus
+# writers, knob parser and response heads: plain C11 over fixed buffers
+# (docs/api.md).  Built into the hypervisor (unused until the NIC and lwIP
+# come) and host-tested like devices/.
+API_SRCS := api/http_parse.c
+INC_api := -Iinclude -Iapi
+INC_tests += -Iapi
+HV_SRCS += $(API_SRCS)
+UNIT_TESTS += test_http_parse
+test_http_parse_SRCS := api/http_parse.c
 
 ESP_FILES = $(B)/BOOTX64.EFI $(B)/dedupvisor.elf config/dedupvisor.cfg $(GUEST_BINS)
 
