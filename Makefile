@@ -137,15 +137,16 @@ test_vplatform_SRCS := kernel/vplatform.c $(DEVICE_SRCS)
 # writers, knob parser and response heads: plain C11 over fixed buffers
 # (docs/api.md).  Built into the hypervisor (unused until the NIC and lwIP
 # come) and host-tested like devices/.
-API_SRCS := api/http_parse.c api/router.c api/json_write.c api/prom_write.c \
+API_SRCS := api/http_parse.c api/router.c api/json_write.c api/prom_write.c api/knobs_parse.c \
 	api/response.c
 INC_api := -Iinclude -Iapi
 INC_tests += -Iapi
 HV_SRCS += $(API_SRCS)
-UNIT_TESTS += test_http_parse test_api_router test_api_writers
+UNIT_TESTS += test_http_parse test_api_router test_api_writers test_knobs_parse
 test_http_parse_SRCS := api/http_parse.c
 test_api_router_SRCS := api/router.c api/http_parse.c
 test_api_writers_SRCS := api/json_write.c api/prom_write.c api/response.c
+test_knobs_parse_SRCS := api/knobs_parse.c
 
 ESP_FILES = $(B)/BOOTX64.EFI $(B)/dedupvisor.elf config/dedupvisor.cfg $(GUEST_BINS)
 
