@@ -12,8 +12,8 @@
 # Objects rebuild when their flag set changes ($(B)/flags/, below).
 #
 # Layers (README, "The layers"): boot/ -> kernel/ (the generic core) ->
-# arch/x86_64/ and the portable models (dedup/, ept/); common/ holds what the
-# loader and the hypervisor both compile.  Each folder is compiled with the
+# arch/x86_64/ and the portable models (dedup/, ept/, devices/, api/);
+# common/ holds what the loader and the hypervisor both compile.  Each folder is compiled with the
 # include roots it may use (INC_<folder>), and `make check-seams` checks the
 # rest: the core sees arch/ only through arch/x86_64/include/arch.h, arch/
 # sees the core only through kernel/include/upcall.h.
@@ -132,6 +132,22 @@ INC_tests += -Idevices
 UNIT_TESTS += test_linux_boot test_vplatform
 test_linux_boot_SRCS := devices/linux_boot.c
 test_vplatform_SRCS := kernel/vplatform.c $(DEVICE_SRCS)
+
+# ---- the HTTP API's portable core (api/) ----
+# Issue 12's request parser, router and token check, JSON and Prometheus
+# writers, knob parser and response heads: plain C11 over fixed buffers
+# (docs/api.md).  Built into the hypervisor (unused until the NIC and lwIP
+# come) and host-tested like devices/.
+API_SRCS := api/http_parse.c api/router.c api/json_write.c api/prom_write.c api/knobs_parse.c \
+	api/response.c
+INC_api := -Iinclude -Iapi
+INC_tests += -Iapi
+HV_SRCS += $(API_SRCS)
+UNIT_TESTS += test_http_parse test_api_router test_api_writers test_knobs_parse
+test_http_parse_SRCS := api/http_parse.c
+test_api_router_SRCS := api/router.c api/http_parse.c
+test_api_writers_SRCS := api/json_write.c api/prom_write.c api/response.c
+test_knobs_parse_SRCS := api/knobs_parse.c
 
 ESP_FILES = $(B)/BOOTX64.EFI $(B)/dedupvisor.elf config/dedupvisor.cfg $(GUEST_BINS)
 

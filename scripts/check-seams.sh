@@ -3,13 +3,16 @@
 # hypervisor's link runs the symbol check too).
 #
 #   boot/ -> kernel/ (the generic core) -> arch/ARCH/ and the portable
-#   models (dedup/, ept/, devices/); include/ and common/ are shared by all.
+#   models (dedup/, ept/, devices/, api/); include/ and common/ are shared
+#   by all.
 #
 # --sources ARCH -- HV_SRCS... -- EFI_SRCS...
 #   Every quoted #include names a bare file found through the folder's own
 #   include roots (no "../", no paths), and:
-#   - dedup/, ept/: only their own headers; devices/: its own and include/
-#     (the hardware constants); none of them inline assembly;
+#   - dedup/, ept/: only their own headers; devices/ and api/: their own
+#     and include/; none of them inline assembly; api/ (the HTTP API, built
+#     for the host and freestanding with newlib) of the C library only
+#     <stdint.h>, <stddef.h>, <stdbool.h>, <string.h> and <stdio.h>;
 #   - kernel/: from arch/ only arch.h (arch/ARCH/include/arch.h); from
 #     dedup/ only its public headers (dedup.h, dedup_ops.h, recount.h);
 #   - arch/ARCH/: from the core only upcall.h (kernel/include/upcall.h);
@@ -19,7 +22,8 @@
 # --symbols OBJDIR ARCH -- OBJS...  (the objects the hypervisor links)
 #   In the built objects: arch/ calls into the core only functions declared
 #   in upcall.h, and nothing of dedup/ or ept/; the core calls into arch/
-#   only what arch.h declares; dedup/, ept/ and common/ call into neither.
+#   only what arch.h declares; dedup/, ept/, devices/, api/ and common/
+#   call into neither.
 # Each violation is printed with its file and line (or symbol); exit 1.
 set -u
 cd "$(dirname "$0")/.."
@@ -42,7 +46,8 @@ sources() {
 	local A=arch/$arch
 	# folder -> allowed include folders ("@arch.h" / "@upcall.h": that one file)
 	declare -A roots=(
-		[dedup]="dedup" [ept]="ept" [devices]="devices include" [common]="include common"
+		[dedup]="dedup" [ept]="ept" [devices]="devices include" [api]="api include"
+		[common]="include common"
 		[include]="include"
 		[boot]="boot include common"
 		[kernel]="kernel kernel/include include common ept devices @dedup/dedup.h @dedup/dedup_ops.h @dedup/recount.h @$A/include/arch.h"
@@ -67,21 +72,27 @@ sources() {
 				fi
 			done
 			[ $ok = 1 ] && continue
-			where=$(cd . && ls {kernel,kernel/include,$A,$A/include,dedup,ept,devices,common,include,boot,tools,tests/fake}/"$inc" 2>/dev/null | head -n1)
+			where=$(cd . && ls {kernel,kernel/include,$A,$A/include,dedup,ept,devices,api,common,include,boot,tools,tests/fake}/"$inc" 2>/dev/null | head -n1)
 			if [ -n "$where" ]; then
 				say "$f:$line: #include \"$inc\": $top/ may not include $where"
 			elif [ "${f%.S}" = "$f" ] || [ "$inc" != asm-offsets.h ]; then
 				say "$f:$line: #include \"$inc\": not found in $top/'s include roots ($dirs)"
 			fi
 		done < <(grep -nE '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' "$f")
-	done < <(git ls-files 'dedup/*.[ch]' 'ept/*.[ch]' 'devices/*.[ch]' 'common/*.[ch]' 'include/*.h' \
-		'boot/*.[chS]' 'kernel/*.[ch]' 'kernel/include/*.h' "$A/*.[chS]" "$A/include/*.h" 2>/dev/null; \
-		ls dedup/*.[ch] ept/*.[ch] devices/*.[ch] common/*.[ch] include/*.h boot/*.[chS] kernel/*.[ch] \
-		kernel/include/*.h $A/*.[chS] $A/include/*.h 2>/dev/null | sort -u)
+	done < <(git ls-files 'dedup/*.[ch]' 'ept/*.[ch]' 'devices/*.[ch]' 'api/*.[ch]' 'common/*.[ch]' \
+		'include/*.h' 'boot/*.[chS]' 'kernel/*.[ch]' 'kernel/include/*.h' "$A/*.[chS]" \
+		"$A/include/*.h" 2>/dev/null; \
+		ls dedup/*.[ch] ept/*.[ch] devices/*.[ch] api/*.[ch] common/*.[ch] include/*.h boot/*.[chS] \
+		kernel/*.[ch] kernel/include/*.h $A/*.[chS] $A/include/*.h 2>/dev/null | sort -u)
 	local asm
-	asm=$(grep -nE '__asm__|\basm *\(|volatile *\(' dedup/*.[ch] ept/*.[ch] devices/*.[ch] common/*.[ch] \
-		2>/dev/null)
+	asm=$(grep -nE '__asm__|\basm *\(|volatile *\(' dedup/*.[ch] ept/*.[ch] devices/*.[ch] api/*.[ch] \
+		common/*.[ch] 2>/dev/null)
 	[ -z "$asm" ] || say "inline assembly in a portable folder:"$'\n'"$asm"
+	# api/ builds for the host and freestanding: the C library's common core only.
+	local sys
+	sys=$(grep -nE '^[[:space:]]*#[[:space:]]*include[[:space:]]*<' api/*.[ch] 2>/dev/null |
+		grep -vE '<(stdint|stddef|stdbool|string|stdio)\.h>')
+	[ -z "$sys" ] || say "api/ includes a system header beyond stdint, stddef, stdbool, string, stdio:"$'\n'"$sys"
 	for a in "${hv[@]}"; do
 		case $a in tools/*|tests/*|guests/*) say "hypervisor link line has $a (test or tool code)";; esac
 	done
@@ -102,7 +113,7 @@ symbols() {
 		case $o in
 		"$obj"/$A/*) arch_o+=("$o") ;;
 		"$obj"/kernel/*) core_o+=("$o") ;;
-		"$obj"/dedup/*|"$obj"/ept/*|"$obj"/devices/*|"$obj"/common/*) port_o+=("$o") ;;
+		"$obj"/dedup/*|"$obj"/ept/*|"$obj"/devices/*|"$obj"/api/*|"$obj"/common/*) port_o+=("$o") ;;
 		esac
 	done
 	defs() { nm --defined-only -g "$@" 2>/dev/null | awk 'NF==3{print $3}' | sort -u; }

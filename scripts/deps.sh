@@ -11,10 +11,11 @@ set -eu
 # and UBSan runtimes (libclang_rt.fuzzer-x86_64.a ...), which clang's
 # packages only recommend, and recommends are not installed here.
 # python3 runs scripts/console_driver.py (typing on the console in tests
-# and in make run under Bochs) and its test.
+# and in make run under Bochs) and its test.  prometheus brings promtool,
+# which checks the API's /metrics exposition (tests/unit/test_api_writers.c).
 PKGS="build-essential gnu-efi newlib-source libcmocka-dev libxxhash-dev
       qemu-system-x86 ovmf bochs bochsbios vgabios mtools dosfstools xz-utils
-      clang libclang-rt-14-dev cpio zstd python3"
+      clang libclang-rt-14-dev cpio zstd python3 prometheus"
 # `deps.sh bench`: also what make bench needs (corpus initramfs, plots).
 [ "${1:-}" = bench ] && PKGS="$PKGS cpio gzip gnuplot-nox jq"
 

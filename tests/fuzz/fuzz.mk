@@ -17,7 +17,8 @@
 # kernel/hypercall.c is not fuzzed here: it needs the hypervisor's vm/sched/
 # sharing code, not plain C over fakes.
 
-FUZZ_TARGETS ?= config elf boot_info console_cmd acpi engine engine_collide recount linux_boot devices
+FUZZ_TARGETS ?= config elf boot_info console_cmd acpi engine engine_collide recount linux_boot devices \
+	http
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 3
 FUZZ_CC := clang
@@ -25,7 +26,7 @@ FUZZ_SAN := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS = -std=gnu11 -g -O1 $(FUZZ_SAN) $(or $(WARN),-Wall -Wextra -Werror) -MMD -MP
 FUZZ_INC = $(or $(INC_tests),-Iinclude -Icommon -Idedup -Iept -Ikernel -Ikernel/include \
 	-Iarch/x86_64 -Iarch/x86_64/include -Iboot -Itools -Itests/fake -Itests/unit -Iguests \
-	-Idevices)
+	-Idevices -Iapi)
 
 fuzz_config_SRCS      := common/config.c
 fuzz_elf_SRCS         := boot/elf_check.c
@@ -44,6 +45,10 @@ fuzz_linux_boot_SRCS  := devices/linux_boot.c
 # A Linux VM's PC (kernel/vplatform.c and devices/) driven by a hostile guest.
 fuzz_devices_SRCS     := kernel/vplatform.c devices/pic8259.c devices/pit8254.c \
 	devices/uart16550.c devices/rtc_cmos.c
+# The API's request parser over connection streams cut anywhere, and what
+# the server does next with each request (router, token, knobs, answer).
+fuzz_http_SRCS        := api/http_parse.c api/router.c api/knobs_parse.c api/response.c \
+	api/json_write.c
 
 FUZZ_BINS := $(addprefix $(B)/fuzz/fuzz_,$(FUZZ_TARGETS))
 
@@ -63,7 +68,8 @@ $(B)/fuzz/fuzz_$(1): $(B)/fuzz/tests/fuzz/fuzz_$(or $(fuzz_$(1)_MAIN),$(1)).o \
 	@$$(if $$(Q),echo "  FUZZLD  $$@")
 	$$(Q)$$(FUZZ_CC) $$(FUZZ_SAN) -o $$@ $$^
 endef
-FUZZ_ALL := config elf boot_info console_cmd acpi engine engine_collide recount linux_boot devices
+FUZZ_ALL := config elf boot_info console_cmd acpi engine engine_collide recount linux_boot devices \
+	http
 $(foreach t,$(FUZZ_ALL),$(eval $(call fuzz_rule,$(t))))
 
 .PHONY: fuzz fuzz-build fuzz-smoke soak

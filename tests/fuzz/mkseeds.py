@@ -215,8 +215,40 @@ def recount_seeds():
                                                   (0, []), (0, [(0x0123, 0), (0, 0)])]))
 
 
+# ---- http: byte 0 cuts the stream (0: whole), then a connection's bytes ----
+def http_seeds():
+    h = "Host: hv.local\r\n"
+    reqs = {
+        "get": "GET /api/stats HTTP/1.1\r\n" + h + "\r\n",
+        "get-1.0": "GET /metrics HTTP/1.0\nConnection: keep-alive\n\n",
+        "knobs": "POST /api/knobs?dry=1 HTTP/1.1\r\n" + h + "Authorization: Bearer fuzz-token\r\n"
+                 "Content-Length: 38\r\n\r\n{\"pages_to_scan\": 500, \"run\": true }  ",
+        "pipelined": ("GET / HTTP/1.1\r\n" + h + "\r\n"
+                      "POST /api/vms/alpha/pause HTTP/1.1\r\n" + h + "Content-Length: 2\r\n\r\n{}\r\n"
+                      "HEAD /api/vms/b-2/memory HTTP/1.1\r\n" + h + "Connection: close\r\n\r\n"),
+        "absolute": "GET http://hv.local/api/history?seconds=60 HTTP/1.1\r\n" + h + "\r\n",
+        "expect": "POST /api/knobs HTTP/1.1\r\n" + h + "Expect: 100-continue\r\n"
+                  "Content-Length: 14\r\n\r\n{\"sleep_ms\":0}",
+        "chunked": "POST /api/knobs HTTP/1.1\r\n" + h + "Transfer-Encoding: chunked\r\n\r\n"
+                   "2\r\n{}\r\n0\r\n\r\n",
+        "two-lengths": "POST / HTTP/1.1\r\n" + h + "Content-Length: 1\r\nContent-Length: 2\r\n\r\nab",
+        "bad-version": "GET / HTTP/2.0\r\n\r\n",
+        "other-method": "BREW /pot HTTP/1.1\r\n" + h + "\r\n",
+    }
+    # Heads at HTTP_MAX_HEAD (4096 bytes) and one byte over, so that
+    # mutations explore the limits.
+    for size in (4096, 4097):
+        start = "GET /api/stats HTTP/1.1\r\n" + h + "X-Fill: "
+        reqs["head-%d" % size] = start + "x" * (size - len(start) - 4) + "\r\n\r\n"
+    reqs["long-line"] = "GET /" + "a" * 4100 + " HTTP/1.1\r\n" + h + "\r\n"
+    for name, text in reqs.items():
+        put("http", name, b"\x00" + text.encode())
+        put("http", name + "-cut7", b"\x07" + text.encode())
+
+
 if __name__ == "__main__":
-    for t in ("config", "elf", "boot_info", "console_cmd", "acpi", "engine", "engine_collide", "recount"):
+    for t in ("config", "elf", "boot_info", "console_cmd", "acpi", "engine", "engine_collide", "recount",
+              "http"):
         d = os.path.join(ROOT, t)
         if os.path.isdir(d):
             for f in os.listdir(d):
@@ -229,3 +261,4 @@ if __name__ == "__main__":
     acpi_seeds()
     engine_seeds()
     recount_seeds()
+    http_seeds()
