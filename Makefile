@@ -151,7 +151,7 @@ test_knobs_parse_SRCS := api/knobs_parse.c
 
 ESP_FILES = $(B)/BOOTX64.EFI $(B)/dedupvisor.elf config/dedupvisor.cfg $(GUEST_BINS)
 
-.PHONY: all deps run run-linux linux-guest bench-linux test unit-test tool-test system-test check-seams bench \
+.PHONY: all deps run run-linux linux-guest bench-linux bench-fleet memdump test unit-test tool-test system-test check-seams bench \
 	clean distclean
 all: $(B)/esp.img $(B)/tools/dedupsim $(B)/tools/ksmbench $(B)/tools/pagebench
 
@@ -269,6 +269,17 @@ $(B)/esp-linux.img: $(ESP_FILES) $(LINUX_DIR)/stamp config/linux.cfg scripts/mke
 bench-linux: $(B)/esp.img $(LINUX_DIR)/stamp
 	$(Q)bash scripts/linuxbench.sh
 
+# make bench-fleet: Linux VMs joining one by one, with and without
+# init_on_free=1, and two kernel versions mixed (scripts/fleetbench.sh).
+bench-fleet: $(B)/esp.img $(LINUX_DIR)/stamp
+	$(Q)bash scripts/fleetbench.sh
+# make memdump CONFIG=FILE: every VM's memory at a measurement point, for
+# dedupsim and KSM (scripts/memdump.sh; default config/linux.cfg).
+memdump: $(B)/esp.img $(LINUX_DIR)/stamp $(B)/tools/dedupsim
+	$(Q)bash scripts/memdump.sh $(if $(filter-out linux,$(CONFIG)),$(CONFIG),config/linux.cfg) \
+		$(B)/memdump $(GUEST_BINS) \
+		$(LINUX_DIR)/vmlinux $(LINUX_DIR)/initrd.cpio.gz
+
 run-linux: $(B)/esp-linux.img
 	$(Q)bash scripts/emu.sh run $(or $(EMU),auto) $(B)/esp-linux.img build/run 0 2 512
 
@@ -325,8 +336,13 @@ system-test: $(SYSTEM_TEST_DEPS)
 
 test: unit-test tool-test fuzz-smoke system-test
 
+# make run CONFIG=linux: the Linux fleet of config/linux.cfg (make run-linux).
+ifeq ($(CONFIG),linux)
+run: run-linux
+else
 run: $(B)/esp.img
 	$(Q)bash scripts/emu.sh run $(or $(EMU),auto) $(B)/esp.img
+endif
 
 clean:
 	rm -rf $(B)/hv $(B)/efi $(B)/host $(B)/host-san $(B)/tools $(B)/guests $(B)/generated $(B)/*.elf $(B)/*.EFI $(B)/*.so $(B)/fuzz \

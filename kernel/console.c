@@ -7,6 +7,7 @@
  * `vms` print the current state.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "arch.h"
 #include "console.h"
@@ -69,7 +70,7 @@ void console_run(const char *line)
 		printf("console: %s\n", c.error);
 		break;
 	case CMD_HELP:
-		printf("console: stats | vms | measure | start VM | set pages_to_scan|sleep_ms|"
+		printf("console: stats | vms | measure | start VM | stop VM | set pages_to_scan|sleep_ms|"
 		       "merge_first_sight|run|summary_scans VALUE\n");
 		break;
 	case CMD_MEASURE:
@@ -79,6 +80,16 @@ void console_run(const char *line)
 		if (fleet_start_named(c.name))
 			printf("console: no VM %s waits to start (start=late)\n", c.name);
 		break;
+	case CMD_STOP: {
+		unsigned i;
+		for (i = 0; i < nvms && strcmp(vms[i].name, c.name); i++)
+			;
+		if (i == nvms || vms[i].pending || vms[i].stopped)
+			printf("console: no running VM %s\n", c.name);
+		else
+			vm_stop(&vms[i], "stopped from the console");
+		break;
+	}
 	case CMD_STATS:
 		print_stats();
 		break;

@@ -5,6 +5,8 @@
  * number within the knob's range, checked here so that a typo never
  * reaches the engine.  No libc: the same file builds for the host tests.
  */
+#include <stdbool.h>
+
 #include "console_cmd.h"
 
 static int eq(const char *a, const char *b, unsigned n)
@@ -74,9 +76,10 @@ struct cmd console_parse(const char *line)
 		c.kind = CMD_MEASURE;
 		return c;
 	}
-	if (eq(w[0].s, "start", w[0].n)) {
+	if (eq(w[0].s, "start", w[0].n) || eq(w[0].s, "stop", w[0].n)) {
+		bool start = w[0].n == 5;
 		if (n != 2) {
-			c.error = "usage: start VM";
+			c.error = start ? "usage: start VM" : "usage: stop VM";
 			return c;
 		}
 		if (w[1].n >= sizeof(c.name)) {
@@ -86,11 +89,11 @@ struct cmd console_parse(const char *line)
 		for (i = 0; i < w[1].n; i++)
 			c.name[i] = w[1].s[i];
 		c.name[i] = 0;
-		c.kind = CMD_START;
+		c.kind = start ? CMD_START : CMD_STOP;
 		return c;
 	}
 	if (!eq(w[0].s, "set", w[0].n)) {
-		c.error = "unknown command (stats, vms, measure, start VM, set KNOB VALUE, help)";
+		c.error = "unknown command (stats, vms, measure, start VM, stop VM, set KNOB VALUE, help)";
 		return c;
 	}
 	if (n != 3) {

@@ -7,6 +7,7 @@
  *                         vCPU, converge, per-VM figures and the exact
  *                         recount, the cost of VMs that joined, resume
  *   start VM              start a VM configured start=late now
+ *   stop VM               stop a VM (its memory goes back; the others run on)
  *   set KNOB VALUE        pages_to_scan, sleep_ms, merge_first_sight, run,
  *                         summary_scans (a one-line summary every N full scans)
  *   help
@@ -17,7 +18,7 @@
 
 #include <stdint.h>
 
-enum cmd_kind { CMD_NONE, CMD_STATS, CMD_VMS, CMD_SET, CMD_HELP, CMD_MEASURE, CMD_START,
+enum cmd_kind { CMD_NONE, CMD_STATS, CMD_VMS, CMD_SET, CMD_HELP, CMD_MEASURE, CMD_START, CMD_STOP,
 		CMD_ERROR };
 enum knob { KNOB_PAGES_TO_SCAN, KNOB_SLEEP_MS, KNOB_MERGE_FIRST_SIGHT, KNOB_RUN, KNOB_SUMMARY_SCANS };
 
@@ -26,7 +27,7 @@ struct cmd {
 	enum knob knob;
 	uint32_t value;
 	const char *error; /* CMD_ERROR: what is wrong */
-	char name[32];     /* CMD_START: the VM */
+	char name[32];     /* CMD_START, CMD_STOP: the VM */
 };
 
 /* Parses one line (without its newline). */

@@ -5,6 +5,9 @@
 #   emu.sh boot EMU ESP OUTDIR SECS [CPUS] [MEGS]
 #                                          bounded run for tests: console in
 #                                          OUTDIR/console.txt, emulator log in OUTDIR/emu.log
+#   EMU_BOCHS_RC=FILE EMU_BOCHS_MAGIC=1    Bochs: its debugger runs FILE's commands
+#                                          and stops at the magic breakpoint
+#                                          (scripts/memdump.sh)
 #   EMU_CONSOLE=SCRIPT emu.sh ...          also type on the console: COM1 goes
 #                                          through scripts/console_driver.py,
 #                                          which runs SCRIPT's steps (WHEN-REGEX
@@ -101,6 +104,7 @@ ata0-master: type=disk, path=$out/esp.img, mode=flat
 boot: disk
 display_library: rfb, options="timeout=0"
 port_e9_hack: enabled=1
+magic_break: enabled=${EMU_BOCHS_MAGIC:-0}
 com1: enabled=1, $com1
 log: $log
 panic: action=fatal
@@ -112,7 +116,7 @@ speaker: enabled=0
 sound: waveoutdrv=dummy, waveindrv=dummy, midioutdrv=dummy
 EOR
 	printf 'continue\nquit\n' >"$out/cont.txt"
-	set -- bochs-bin -q -f "$out/bochsrc" -rc "$out/cont.txt"
+	set -- bochs-bin -q -f "$out/bochsrc" -rc "${EMU_BOCHS_RC:-$out/cont.txt}"
 	;;
 *) echo "emu: unknown emulator '$emu' (kvm, bochs, qemu)" >&2; exit 2 ;;
 esac

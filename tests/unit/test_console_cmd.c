@@ -20,6 +20,9 @@ static void test_commands(void **state)
 	c = console_parse("start tux4");
 	assert_int_equal(c.kind, CMD_START);
 	assert_string_equal(c.name, "tux4");
+	c = console_parse("stop\ttux1");
+	assert_int_equal(c.kind, CMD_STOP);
+	assert_string_equal(c.name, "tux1");
 	c = console_parse("set pages_to_scan 500");
 	assert_int_equal(c.kind, CMD_SET);
 	assert_int_equal(c.knob, KNOB_PAGES_TO_SCAN);
@@ -56,6 +59,7 @@ static void test_errors(void **state)
 	expect_error("measure now", "no arguments");
 	expect_error("start", "usage: start VM");
 	expect_error("start a b", "usage: start VM");
+	expect_error("stop", "usage: stop VM");
 	expect_error("start abcdefghijklmnopqrstuvwxyz0123456789", "so long a name");
 }
 

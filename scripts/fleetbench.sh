@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# scripts/fleetbench.sh - make bench-fleet: the papers' fleet experiments,
+# repeated on dedupvisor under Bochs (issue 11).
+#
+# Each run boots Linux VMs one after another - one at boot, the others with
+# start=late, so each joins at the next measurement point (every
+# dedup.measure_s seconds, kernel/fleet.c) - and reads the figures the
+# points print: frames backing the fleet, saved pages and their self/
+# inter-VM split (Barker et al.), PSS and exclusive frames per VM, what
+# each added VM cost the converged fleet (Agarwal's thesis, ch. 6), full
+# scans to converge, and each point checked against the exact recount.
+# Runs (two at a time, as Bochs is single-threaded):
+#   base    four VMs of Debian's 6.1 kernel, idle
+#   free    the same with init_on_free=1: Linux zeroes what it frees, and
+#           the zero-frame path takes those pages back
+#   kernels 6.1, 6.12, 6.1, 6.12: how much inter-VM sharing drops when the
+#           kernels differ (the thesis's section 6.7)
+# Results: build/fleetbench/RUN/run/console.txt and the table printed here
+# (also build/fleetbench/summary.txt).  Usage: fleetbench.sh [RUN...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+B=build
+OUT=$B/fleetbench
+MEASURE_S=${FLEET_MEASURE_S:-90}
+runs=("$@")
+[ ${#runs[@]} -gt 0 ] || runs=(base free kernels)
+K="console=ttyS0,115200 quiet nokaslr mitigations=off tsc=reliable cryptomgr.notests acpi=off noapic"
+
+config() { # run -> its dedupvisor.cfg on stdout
+	local run=$1 extra="" i kern
+	[ "$run" = free ] && extra=" init_on_free=1"
+	echo "cpus = 2"
+	echo "dedup.pages_to_scan = 2000"
+	echo "dedup.measure_s = $MEASURE_S"
+	for i in 1 2 3 4; do
+		kern=vmlinux
+		[ "$run" = kernels ] && [ $((i % 2)) = 0 ] && kern=vmlinux-6.12
+		# VM i joins at point i-1 and lives until the fourth point has passed.
+		local rounds=$(( (5 - i) * MEASURE_S / 2 + 30 )) start=""
+		[ $i -gt 1 ] && start=" start=late"
+		echo "vm tux$i ram=128M kernel=$kern initrd=initrd.cpio.gz$start cmdline=\"$K$extra workload=idle rounds=$rounds\""
+	done
+}
+
+run_one() { # run
+	local d=$OUT/$1
+	rm -rf "$d"; mkdir -p "$d/files"
+	config "$1" >"$d/dedupvisor.cfg"
+	cp $B/linux/vmlinux $B/linux/initrd.cpio.gz "$d/files/"
+	cp $B/linux-6.12/vmlinux "$d/files/vmlinux-6.12"
+	bash scripts/mkesp.sh "$d/esp.img" $B/BOOTX64.EFI $B/dedupvisor.elf "$d/dedupvisor.cfg" \
+		"$d"/files/*
+	rm -rf "$d/files"
+	local t0=$SECONDS
+	bash scripts/emu.sh boot bochs "$d/esp.img" "$d/run" "${FLEET_SECS:-2400}" 2 896 >/dev/null || true
+	echo "$((SECONDS - t0))" >"$d/wall_s"
+}
+
+report() { # run
+	local d=$OUT/$1 con=$OUT/$1/run/console.txt
+	echo "== $1 ($(cat "$d/wall_s") s of Bochs wall time; $con)"
+	awk '
+	/^measure: point [0-9]+ \(/ { p = $3 }
+	/^measure: converged after/ { scans[p] = $4 }
+	/^measure: fleet:/ {
+		match($0, /[0-9]+ VMs, [0-9]+ pages on [0-9]+ frames/); split(substr($0, RSTART, RLENGTH), a, " ")
+		vms[p] = a[1]; frames[p] = a[5]
+		match($0, /saved [0-9]+ \(self [0-9]+, inter [0-9]+\)/); sv[p] = substr($0, RSTART, RLENGTH)
+		match($0, /[0-9]+ zero-mapped/); z[p] = substr($0, RSTART, RLENGTH)
+	}
+	/^measure: recount of identical pages/ { ok[p] = $NF }
+	/^measure: joined since: vm/ { sub(/^measure: joined since: /, ""); join[p] = $0 }
+	/^measure: since point/ { match($0, /(grew|shrank) by [0-9]+ frames/); grew[p] = substr($0, RSTART, RLENGTH) }
+	/^measure: vm tux[0-9]+: domain/ {
+		match($0, /PSS [0-9.]+ pages/); pss[p] = pss[p] " " $3 substr($0, RSTART + 3, RLENGTH - 9)
+	}
+	END {
+		for (i = 1; i in vms; i++) {
+			printf "point %d: %d VMs on %d frames (%.1f MiB), %s, %s; %s full scans to converge; recount %s\n",
+			       i, vms[i], frames[i], frames[i] / 256, sv[i], z[i], scans[i], ok[i]
+			printf "         PSS (pages):%s\n", pss[i]
+			if (i in grew) printf "         since the last point the fleet %s; %s\n", grew[i], join[i]
+		}
+	}' "$con"
+	grep -E '^summary: (vm tux[0-9]+: Linux|scanner)' "$con" | sed 's/^/  /' || true
+	grep -E '^dedup: (measure|converged):' "$con" | tail -n1 | sed 's/^/  /' || true
+	grep -cE 'Kernel panic|MISMATCH' "$con" | sed 's/^/  panics or mismatches: /'
+}
+
+[ -f $B/linux-6.12/vmlinux ] || { echo "fleetbench: no $B/linux-6.12/vmlinux (make linux-guest)" >&2; exit 1; }
+mkdir -p "$OUT"
+pids=()
+for r in "${runs[@]}"; do
+	case $r in base|free|kernels) ;; *) echo "fleetbench: unknown run '$r'" >&2; exit 2 ;; esac
+	run_one "$r" &
+	pids+=($!)
+	if [ ${#pids[@]} = 2 ]; then wait "${pids[0]}"; pids=("${pids[1]}"); fi
+done
+wait
+for r in "${runs[@]}"; do report "$r"; done | tee "$OUT/summary.txt"
