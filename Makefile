@@ -258,7 +258,7 @@ TOOL_CFLAGS := -std=gnu11 -O2 -g $(WARN) -MMD -MP
 $(B)/tools/%.o: %.c $(B)/flags/tool | $(B)/.deps
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(TOOL_CFLAGS) $(INC_tools) -c $< -o $@
-DEDUPSIM_SRCS := tools/dedupsim.c tools/oracle.c $(DEDUP_SRCS) tests/fake/fake_mem.c
+DEDUPSIM_SRCS := tools/dedupsim.c tools/oracle.c tools/cost.c $(DEDUP_SRCS) tests/fake/fake_mem.c
 $(B)/tools/dedupsim: $(patsubst %.c,$(B)/tools/%.o,$(DEDUPSIM_SRCS))
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^
