@@ -68,7 +68,7 @@ SAN_FLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-
 # dedup/ and ept/ are plain C11: the same files build into the hypervisor,
 # the host tests and the host tools.
 DEDUP_SRCS := dedup/page.c dedup/index.c dedup/sharers.c dedup/merge.c dedup/cow.c \
-	dedup/scan.c dedup/vm.c dedup/stats.c dedup/recount.c
+	dedup/scan.c dedup/vm.c dedup/stats.c dedup/recount.c dedup/governor.c
 COMMON_SRCS := common/config.c common/pt_build.c
 ARCH_SRCS := arch/$(ARCH)/entry.S arch/$(ARCH)/isr.S arch/$(ARCH)/setup.c arch/$(ARCH)/trap.c \
 	arch/$(ARCH)/uart.c arch/$(ARCH)/power.c arch/$(ARCH)/paging.c arch/$(ARCH)/apic.c \
@@ -91,7 +91,8 @@ EFI_OBJS := $(patsubst %,$(B)/efi/%.o,$(EFI_SRCS))
 # Host unit tests: test name -> the product sources it links.
 UNIT_TESTS := test_config test_frames test_elf_check test_mmap_convert test_boot_info \
 	test_vmx_features test_pt_build test_acpi test_dedup_engine test_dedup_collision \
-	test_dedup_model test_oracle test_ept test_console_cmd test_exit_decode test_portio
+	test_dedup_model test_oracle test_ept test_console_cmd test_exit_decode test_portio \
+	test_governor
 test_config_SRCS       := common/config.c
 test_frames_SRCS       := kernel/frames.c
 test_elf_check_SRCS    := boot/elf_check.c
@@ -110,6 +111,7 @@ test_ept_SRCS := $(EPT_SRCS)
 test_console_cmd_SRCS := kernel/console_cmd.c
 test_exit_decode_SRCS := arch/x86_64/exit_decode.c
 test_portio_SRCS := kernel/portio.c
+test_governor_SRCS := dedup/governor.c
 
 # ---- device models (devices/) ----
 # Plain C11 models of the PC devices a Linux guest needs; no hardware access.
