@@ -12,7 +12,13 @@
  * between vCPU slices on the boot CPU; 1: on a CPU of its own, the last),
  * dedup.max_cpu_pct (1-100, default 25: while vCPUs on the boot CPU have
  * work, the scanner takes at most this share of it; when they idle it
- * takes the rest).  VM keys: ram (required; bytes with
+ * takes the rest), dedup.scan_target_s (1-86400, default 10: the rate
+ * governor, dedup/governor.h, sizes each scanner step so that a full scan
+ * takes about this long, within max_cpu_pct, pausing sleep_ms between
+ * steps).  The governor is the default; an explicit dedup.pages_to_scan
+ * (1 to 2^24) selects the fixed rate instead: that many pages a step, paced
+ * only by max_cpu_pct while vCPUs are busy (dedup_pages_to_scan stays 0
+ * when the key is absent).  VM keys: ram (required; bytes with
  * optional K/M/G suffix, multiple of 4 KiB), limit (the host memory it may
  * hold in frames of its own, at most ram; default ram: see kernel/upcall.c),
  * vcpus (default 1), image
@@ -83,6 +89,7 @@ struct config {
 	uint32_t dedup_summary_scans;
 	uint32_t dedup_scanner;  /* 0: between vCPU slices on the boot CPU; 1: a CPU of its own */
 	uint32_t dedup_max_cpu_pct; /* the scanner's share of the boot CPU while vCPUs run there */
+	uint32_t dedup_scan_target_s; /* governed: seconds a full scan should take */
 	unsigned nvms;
 	struct vm_config vm[CONFIG_MAX_VMS];
 	unsigned nrefused;                        /* bad vm lines, left out */
