@@ -8,6 +8,8 @@
  *   --granularity         also count the oracle at 2 KiB and 1 KiB
  *   --pages-to-scan N     pages per dedup_scan() call (default 10000)
  *   --max-scans N         stop after N full scans (default 10)
+ *   --steady-scans N      then N more full scans of the converged, unchanging
+ *                         memory, each timed alone: the steady state (default 0)
  *   --no-ad               no EPT A/D bits: KSM's two-visit rule
  *   --first-sight         the merge_first_sight knob
  *
@@ -43,7 +45,7 @@
 
 /* Under callgrind (make bench), the engine's calls alone are counted, one
  * dump per full scan; elsewhere these client requests do nothing. */
-#if defined(__has_include) && __has_include(<valgrind/callgrind.h>)
+#if defined(DEDUPSIM_CALLGRIND) && DEDUPSIM_CALLGRIND /* the Makefile's: the header is there */
 #include <valgrind/callgrind.h>
 #define HAVE_CALLGRIND 1
 #else
@@ -82,7 +84,7 @@ static void die(const char *fmt, const char *a)
 static void usage(void)
 {
 	fprintf(stderr, "usage: dedupsim [--json] [--plot FILE.png] [--granularity] "
-		"[--pages-to-scan N] [--max-scans N] [--no-ad] [--first-sight] IMAGE...\n");
+		"[--pages-to-scan N] [--max-scans N] [--steady-scans N] [--no-ad] [--first-sight] IMAGE...\n");
 	exit(2);
 }
 
@@ -309,7 +311,7 @@ int main(int argc, char **argv)
 {
 	struct image im[MAX_IMAGES];
 	const unsigned char *data[MAX_IMAGES];
-	uint64_t sizes[MAX_IMAGES], pages = 0, pts = 10000, max_scans = 10;
+	uint64_t sizes[MAX_IMAGES], pages = 0, pts = 10000, max_scans = 10, nsteady = 0;
 	unsigned n = 0, i, nrows = 0, ns = 0;
 	int json = 0, gran = 0, ad = 1, first = 0;
 	const char *png = NULL;
@@ -319,6 +321,7 @@ int main(int argc, char **argv)
 	struct dedup_knobs k;
 	struct dedup *d;
 	struct scan_row rows[256];
+	struct cost steady[256];
 	struct sample *smp;
 	double cpu = 0, t_oracle;
 	struct cost_sys sys0, sys1;
@@ -334,13 +337,14 @@ int main(int argc, char **argv)
 		else if (!strcmp(a, "--plot") && i + 1 < (unsigned)argc) png = argv[++i];
 		else if (!strcmp(a, "--pages-to-scan") && i + 1 < (unsigned)argc) pts = strtoull(argv[++i], NULL, 0);
 		else if (!strcmp(a, "--max-scans") && i + 1 < (unsigned)argc) max_scans = strtoull(argv[++i], NULL, 0);
+		else if (!strcmp(a, "--steady-scans") && i + 1 < (unsigned)argc) nsteady = strtoull(argv[++i], NULL, 0);
 		else if (a[0] == '-') usage();
 		else if (n == MAX_IMAGES) die("more than %s images", "32");
 		else im[n++].path = a;
 	}
 	if (n == 0)
 		die("%s", "no images given (an empty set has nothing to share)");
-	if (pts == 0 || max_scans == 0 || max_scans > 256)
+	if (pts == 0 || max_scans == 0 || max_scans > 256 || nsteady > 256)
 		usage();
 	for (i = 0; i < n; i++) {
 		load(&im[i]);
@@ -418,6 +422,24 @@ int main(int argc, char **argv)
 		if (nrows >= 2 && rows[nrows - 1].frames_saved == rows[nrows - 2].frames_saved)
 			break;
 	}
+	/* The steady state: full scans of memory that no longer changes. */
+	for (i = 0; i < nsteady; i++) {
+		struct dedup_stats st;
+		uint64_t before_scans;
+		steady[i] = (struct cost){ 0 };
+		dedup_get_stats(d, &st);
+		before_scans = st.full_scans;
+		do {
+			struct cost_mark mk;
+			cost_open(&mk);
+			CALLGRIND_TOGGLE_COLLECT;
+			dedup_scan(d, pts);
+			CALLGRIND_TOGGLE_COLLECT;
+			cost_close(&mk, &steady[i]);
+			dedup_get_stats(d, &st);
+		} while (st.full_scans == before_scans);
+		CALLGRIND_DUMP_STATS_AT("dedupsim: one full scan");
+	}
 	cost_sys_read(&sys1);
 
 	if (json) {
@@ -461,6 +483,11 @@ int main(int argc, char **argv)
 			       o.sharable ? (double)rows[i].frames_saved / o.sharable : 1.0);
 			cost_json(stdout, &rows[i].window);
 			printf("}");
+		}
+		printf("\n  ],\n  \"steady\": [");
+		for (i = 0; i < nsteady; i++) {
+			printf("%s\n    ", i ? "," : "");
+			cost_json(stdout, &steady[i]);
 		}
 		printf("\n  ],\n  \"reach\": [");
 		for (i = 0; i < 3; i++) {
@@ -510,6 +537,11 @@ int main(int argc, char **argv)
 			       rows[i].window.sys, (unsigned long long)rows[i].window.minflt,
 			       (unsigned long long)rows[i].window.majflt, (unsigned long long)rows[i].window.nvcsw,
 			       (unsigned long long)rows[i].window.nivcsw);
+		for (i = 0; i < nsteady; i++)
+			printf("  steady %-39u %7.3f %7.3f %7.3f %8llu %6llu %6llu %6llu\n", i + 1, steady[i].cpu,
+			       steady[i].user, steady[i].sys, (unsigned long long)steady[i].minflt,
+			       (unsigned long long)steady[i].majflt, (unsigned long long)steady[i].nvcsw,
+			       (unsigned long long)steady[i].nivcsw);
 		printf("  arena: %llu MiB, %ld MiB of it in transparent huge pages\n",
 		       (unsigned long long)(arena_bytes >> 20), arena_thp < 0 ? -1 : arena_thp >> 10);
 	}
