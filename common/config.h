@@ -10,15 +10,15 @@
  * dedup.pages_to_scan, dedup.sleep_ms, dedup.summary_scans (a one-line
  * summary every N full scans, 0 = none), dedup.scanner (0: the scanner runs
  * between vCPU slices on the boot CPU; 1: on a CPU of its own, the last),
- * dedup.max_cpu_pct (1-100, default 25: while vCPUs on the boot CPU have
- * work, the scanner takes at most this share of it; when they idle it
- * takes the rest), dedup.scan_target_s (1-86400, default 10: the rate
- * governor, dedup/governor.h, sizes each scanner step so that a full scan
- * takes about this long, within max_cpu_pct, pausing sleep_ms between
+ * dedup.max_cpu_pct (1-100, default 25: the scanner's share of its CPU),
+ * dedup.scan_target_s (1-86400, default 10, why in kernel/sharing.c: the
+ * rate governor, dedup/governor.h, sizes each scanner step so that a full
+ * scan takes about this long, within max_cpu_pct, pausing sleep_ms between
  * steps).  The governor is the default; an explicit dedup.pages_to_scan
- * (1 to 2^24) selects the fixed rate instead: that many pages a step, paced
- * only by max_cpu_pct while vCPUs are busy (dedup_pages_to_scan stays 0
- * when the key is absent).  VM keys: ram (required; bytes with
+ * (1 to 2^24) selects the fixed rate instead: that many pages a step,
+ * within max_cpu_pct while vCPUs on the boot CPU have work, all the rest
+ * while they idle (dedup_pages_to_scan stays 0 when the key is absent).
+ * VM keys: ram (required; bytes with
  * optional K/M/G suffix, multiple of 4 KiB), limit (the host memory it may
  * hold in frames of its own, at most ram; default ram: see kernel/upcall.c),
  * vcpus (default 1), image
