@@ -69,7 +69,7 @@ SAN_FLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-
 # dedup/ and ept/ are plain C11: the same files build into the hypervisor,
 # the host tests and the host tools.
 DEDUP_SRCS := dedup/page.c dedup/index.c dedup/sharers.c dedup/merge.c dedup/cow.c \
-	dedup/scan.c dedup/vm.c dedup/stats.c dedup/recount.c dedup/account.c
+	dedup/scan.c dedup/vm.c dedup/stats.c dedup/recount.c dedup/account.c dedup/governor.c
 COMMON_SRCS := common/config.c common/pt_build.c
 ARCH_SRCS := arch/$(ARCH)/entry.S arch/$(ARCH)/isr.S arch/$(ARCH)/setup.c arch/$(ARCH)/trap.c \
 	arch/$(ARCH)/uart.c arch/$(ARCH)/power.c arch/$(ARCH)/paging.c arch/$(ARCH)/apic.c \
@@ -92,7 +92,8 @@ EFI_OBJS := $(patsubst %,$(B)/efi/%.o,$(EFI_SRCS))
 # Host unit tests: test name -> the product sources it links.
 UNIT_TESTS := test_config test_frames test_elf_check test_mmap_convert test_boot_info \
 	test_vmx_features test_pt_build test_acpi test_dedup_engine test_dedup_collision \
-	test_dedup_model test_oracle test_ept test_console_cmd test_exit_decode test_portio
+	test_dedup_model test_oracle test_ept test_console_cmd test_exit_decode test_portio \
+	test_governor
 test_config_SRCS       := common/config.c
 test_frames_SRCS       := kernel/frames.c
 test_elf_check_SRCS    := boot/elf_check.c
@@ -111,6 +112,7 @@ test_ept_SRCS := $(EPT_SRCS)
 test_console_cmd_SRCS := kernel/console_cmd.c
 test_exit_decode_SRCS := arch/x86_64/exit_decode.c
 test_portio_SRCS := kernel/portio.c
+test_governor_SRCS := dedup/governor.c
 
 # ---- device models (devices/) ----
 # Plain C11 models of the PC devices a Linux guest needs; no hardware access.
@@ -285,10 +287,14 @@ run-linux: $(B)/esp-linux.img
 
 # ---- host tools: the same dedup/ sources, host flags, optimized ----
 TOOL_CFLAGS := -std=gnu11 -O2 -g $(WARN) -MMD -MP
+# dedupsim marks the engine's calls for callgrind (make bench's instruction
+# counts) when valgrind's header is there; in the flags, so that installing
+# it (deps.sh bench) rebuilds dedupsim.
+TOOL_CFLAGS += -DDEDUPSIM_CALLGRIND=$(if $(wildcard /usr/include/valgrind/callgrind.h),1,0)
 $(B)/tools/%.o: %.c $(B)/flags/tool | $(B)/.deps
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(TOOL_CFLAGS) $(INC_tools) -c $< -o $@
-DEDUPSIM_SRCS := tools/dedupsim.c tools/oracle.c $(DEDUP_SRCS) tests/fake/fake_mem.c
+DEDUPSIM_SRCS := tools/dedupsim.c tools/oracle.c tools/cost.c $(DEDUP_SRCS) tests/fake/fake_mem.c
 $(B)/tools/dedupsim: $(patsubst %.c,$(B)/tools/%.o,$(DEDUPSIM_SRCS))
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^
@@ -298,8 +304,9 @@ $(B)/tools/ksmbench: $(B)/tools/tools/ksmbench.o
 $(B)/tools/pagebench: $(B)/tools/tools/pagebench.o $(B)/tools/dedup/page.o
 	$(Q)$(CC) -o $@ $^
 
-bench: all
+bench:
 	$(Q)bash scripts/deps.sh bench
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)bash scripts/bench.sh
 
 # ---- host tests ----

@@ -108,6 +108,7 @@ static const struct num_key global_keys[] = {
 	{ "dedup.max_cpu_pct",   1, 100,     CFG_OFF(dedup_max_cpu_pct) },
 	{ "dedup.measure_s",     0, 86400,   CFG_OFF(dedup_measure_s) },
 	{ "dedup.dump_point",    0, 1000000, CFG_OFF(dedup_dump_point) },
+	{ "dedup.scan_target_s", 1, 86400,   CFG_OFF(dedup_scan_target_s) },
 };
 #define NGLOBAL (sizeof(global_keys) / sizeof(global_keys[0]))
 
@@ -130,8 +131,8 @@ static int parse_global(struct config *cfg, char *key, char *val,
 	}
 	return fail(err, line, "unknown setting '", key,
 		    "' (known: cpus, dedup.run, dedup.pages_to_scan, dedup.sleep_ms, "
-		    "dedup.summary_scans, dedup.scanner, dedup.max_cpu_pct, dedup.measure_s, "
-		    "dedup.dump_point)");
+		    "dedup.summary_scans, dedup.scanner, dedup.max_cpu_pct, dedup.scan_target_s, "
+		    "dedup.measure_s, dedup.dump_point)");
 }
 
 static int valid_name(const char *s)
@@ -307,9 +308,10 @@ int config_parse(const char *text, size_t len, struct config *cfg,
 	size_t pos = 0;
 	unsigned line = 0;
 
-	*cfg = (struct config){ .dedup_run = 1, .dedup_pages_to_scan = 100,
+	/* dedup_pages_to_scan 0: not given, the governor chooses (config.h). */
+	*cfg = (struct config){ .dedup_run = 1, .dedup_pages_to_scan = 0,
 				.dedup_sleep_ms = 20, .dedup_summary_scans = 8,
-				.dedup_max_cpu_pct = 25 };
+				.dedup_max_cpu_pct = 25, .dedup_scan_target_s = 10 };
 	err->line = 0;
 	err->msg[0] = 0;
 

@@ -10,11 +10,17 @@
  * dedup.pages_to_scan, dedup.sleep_ms, dedup.summary_scans (a one-line
  * summary every N full scans, 0 = none), dedup.scanner (0: the scanner runs
  * between vCPU slices on the boot CPU; 1: on a CPU of its own, the last),
- * dedup.max_cpu_pct (1-100, default 25: while vCPUs on the boot CPU have
- * work, the scanner takes at most this share of it; when they idle it
- * takes the rest), dedup.measure_s (a measurement point every N seconds,
- * 0 = none, the default: kernel/fleet.c), dedup.dump_point (at that point,
- * every VM's memory goes out through Bochs's debugger: kernel/memdump.c,
+ * dedup.max_cpu_pct (1-100, default 25: the scanner's share of its CPU),
+ * dedup.scan_target_s (1-86400, default 10, why in kernel/sharing.c: the
+ * rate governor, dedup/governor.h, sizes each scanner step so that a full
+ * scan takes about this long, within max_cpu_pct, pausing sleep_ms between
+ * steps).  The governor is the default; an explicit dedup.pages_to_scan
+ * (1 to 2^24) selects the fixed rate instead: that many pages a step,
+ * within max_cpu_pct while vCPUs on the boot CPU have work, all the rest
+ * while they idle (dedup_pages_to_scan stays 0 when the key is absent).
+ * dedup.measure_s (a measurement point every N seconds, 0 = none, the
+ * default: kernel/fleet.c), dedup.dump_point (at that point, every VM's
+ * memory goes out through Bochs's debugger: kernel/memdump.c,
  * scripts/memdump.sh; 0 = never).  VM keys: ram (required; bytes with
  * optional K/M/G suffix, multiple of 4 KiB), limit (the host memory it may
  * hold in frames of its own, at most ram; default ram: see kernel/upcall.c),
@@ -91,6 +97,7 @@ struct config {
 	uint32_t dedup_max_cpu_pct; /* the scanner's share of the boot CPU while vCPUs run there */
 	uint32_t dedup_measure_s;   /* a measurement point every so many seconds (0: none) */
 	uint32_t dedup_dump_point;  /* at this measurement point, dump VMs' memory (0: never) */
+	uint32_t dedup_scan_target_s; /* governed: seconds a full scan should take */
 	unsigned nvms;
 	struct vm_config vm[CONFIG_MAX_VMS];
 	unsigned nrefused;                        /* bad vm lines, left out */

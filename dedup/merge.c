@@ -48,7 +48,7 @@ static int map(struct dedup *d, unsigned vm, uint64_t gfn, uint64_t frame, bool 
 void merge_flush(struct dedup *d)
 {
 	unsigned v, i;
-	for (v = 0; v < DEDUP_MAX_VMS; v++)                  /* 5 */
+	for (v = 0; d->pend_vms >> v; v++)                   /* 5: up to the last VM touched */
 		if (d->pend_vms & (1ull << v))
 			d->ops.invalidate(d->ops.ctx, v);
 	for (i = 0; i < d->npend; i++)                       /* 6 */

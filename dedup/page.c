@@ -38,6 +38,34 @@ const char *dedup_hash_path(void)
 #endif
 }
 
+/*
+ * Most guest memory is zero, and the zero check runs twice on a zero page
+ * (at its visit, and after write-protect in its merge): a third of a first
+ * scan's instructions (make bench, callgrind).  With SSE2 (this file's
+ * flags, in the hypervisor too) it ORs 256 bytes into one register per
+ * test, 16-byte loads folded into the ORs: ~370 instructions a page against
+ * ~1,150 for 8-byte words.  A non-zero page still fails within its first
+ * 256 bytes, which its hash reads next anyway.  Frames are page-aligned.
+ */
+#if defined(__SSE2__)
+#include <emmintrin.h>
+
+int page_is_zero(const void *p)
+{
+	const __m128i *v = p;
+	unsigned i;
+	for (i = 0; i < DEDUP_PAGE_SIZE / 16; i += 16) {
+		__m128i a = _mm_or_si128(_mm_or_si128(v[i], v[i + 1]), _mm_or_si128(v[i + 2], v[i + 3]));
+		__m128i b = _mm_or_si128(_mm_or_si128(v[i + 4], v[i + 5]), _mm_or_si128(v[i + 6], v[i + 7]));
+		__m128i c = _mm_or_si128(_mm_or_si128(v[i + 8], v[i + 9]), _mm_or_si128(v[i + 10], v[i + 11]));
+		__m128i e = _mm_or_si128(_mm_or_si128(v[i + 12], v[i + 13]), _mm_or_si128(v[i + 14], v[i + 15]));
+		a = _mm_or_si128(_mm_or_si128(a, b), _mm_or_si128(c, e));
+		if (_mm_movemask_epi8(_mm_cmpeq_epi8(a, _mm_setzero_si128())) != 0xFFFF)
+			return 0;
+	}
+	return 1;
+}
+#else
 int page_is_zero(const void *p)
 {
 	const uint64_t *w = p;
@@ -50,6 +78,7 @@ int page_is_zero(const void *p)
 	}
 	return 1;
 }
+#endif
 
 int page_equal(const void *a, const void *b)
 {

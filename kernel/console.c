@@ -32,6 +32,7 @@ static void print_stats(void)
 	       "general_profit %ld bytes\n", s.pages_tracked, s.pages_scanned, s.pages_hashed,
 	       s.pages_unshared, s.hash_collisions, s.cow_enomem, s.metadata_bytes,
 	       per100 / 100, per100 % 100, s.general_profit);
+	sharing_governor_report();
 	for (i = 0; i < nvms; i++) {
 		struct dedup_vm_stats v;
 		if (!vms[i].in_engine || dedup_get_vm_stats(engine, i, &v))
@@ -71,7 +72,7 @@ void console_run(const char *line)
 		break;
 	case CMD_HELP:
 		printf("console: stats | vms | measure | start VM | stop VM | set pages_to_scan|sleep_ms|"
-		       "merge_first_sight|run|summary_scans VALUE\n");
+		       "merge_first_sight|run|summary_scans|scan_target_s VALUE\n");
 		break;
 	case CMD_MEASURE:
 		fleet_measure("console");
@@ -98,7 +99,8 @@ void console_run(const char *line)
 		break;
 	case CMD_SET:
 		switch (c.knob) {
-		case KNOB_PAGES_TO_SCAN: k->pages_to_scan = c.value; break;
+		case KNOB_PAGES_TO_SCAN: k->pages_to_scan = c.value; sharing_govern(0); break;
+		case KNOB_SCAN_TARGET_S: sharing_govern(c.value); break;
 		case KNOB_SLEEP_MS: k->sleep_ms = c.value; break;
 		case KNOB_MERGE_FIRST_SIGHT: k->merge_first_sight = c.value != 0; break;
 		case KNOB_RUN: console.scan = c.value != 0; break;

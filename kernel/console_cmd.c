@@ -45,6 +45,7 @@ static const struct { const char *name; enum knob k; uint32_t min, max; } knobs[
 	{ "merge_first_sight", KNOB_MERGE_FIRST_SIGHT, 0, 1 },
 	{ "run", KNOB_RUN, 0, 1 },
 	{ "summary_scans", KNOB_SUMMARY_SCANS, 0, 1000000 },
+	{ "scan_target_s", KNOB_SCAN_TARGET_S, 1, 86400 }, /* as dedup.scan_target_s */
 };
 
 struct cmd console_parse(const char *line)
@@ -122,6 +123,7 @@ struct cmd console_parse(const char *line)
 		c.value = (uint32_t)v;
 		return c;
 	}
-	c.error = "unknown knob (pages_to_scan, sleep_ms, merge_first_sight, run, summary_scans)";
+	c.error = "unknown knob (pages_to_scan, sleep_ms, merge_first_sight, run, summary_scans, "
+		  "scan_target_s)";
 	return c;
 }

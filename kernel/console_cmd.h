@@ -9,7 +9,9 @@
  *   start VM              start a VM configured start=late now
  *   stop VM               stop a VM (its memory goes back; the others run on)
  *   set KNOB VALUE        pages_to_scan, sleep_ms, merge_first_sight, run,
- *                         summary_scans (a one-line summary every N full scans)
+ *                         summary_scans (a one-line summary every N full scans),
+ *                         scan_target_s (seconds a full scan should take: the
+ *                         rate governor; pages_to_scan switches to a fixed rate)
  *   help
  * Plain C (host-tested); kernel/console.c runs them.
  */
@@ -20,7 +22,8 @@
 
 enum cmd_kind { CMD_NONE, CMD_STATS, CMD_VMS, CMD_SET, CMD_HELP, CMD_MEASURE, CMD_START, CMD_STOP,
 		CMD_ERROR };
-enum knob { KNOB_PAGES_TO_SCAN, KNOB_SLEEP_MS, KNOB_MERGE_FIRST_SIGHT, KNOB_RUN, KNOB_SUMMARY_SCANS };
+enum knob { KNOB_PAGES_TO_SCAN, KNOB_SLEEP_MS, KNOB_MERGE_FIRST_SIGHT, KNOB_RUN, KNOB_SUMMARY_SCANS,
+	    KNOB_SCAN_TARGET_S };
 
 struct cmd {
 	enum cmd_kind kind;

@@ -131,8 +131,12 @@ void kmain(struct boot_info *bi)
 	for (i = 0; i < cfg.nrefused; i++)
 		printf("config: %s:%u: VM refused: %s\n", bi->files[0].name, cfg.refused[i].line,
 		       cfg.refused[i].msg);
-	printf("config: %u VMs; dedup run=%u pages_to_scan=%u sleep_ms=%u\n", cfg.nvms,
-	       cfg.dedup_run, cfg.dedup_pages_to_scan, cfg.dedup_sleep_ms);
+	if (cfg.dedup_pages_to_scan)
+		printf("config: %u VMs; dedup run=%u pages_to_scan=%u (fixed rate) sleep_ms=%u\n",
+		       cfg.nvms, cfg.dedup_run, cfg.dedup_pages_to_scan, cfg.dedup_sleep_ms);
+	else
+		printf("config: %u VMs; dedup run=%u governed: a full scan in %u s, sleep_ms=%u\n",
+		       cfg.nvms, cfg.dedup_run, cfg.dedup_scan_target_s, cfg.dedup_sleep_ms);
 	for (i = 0; i < cfg.nvms; i++) {
 		const struct vm_config *c = &cfg.vm[i];
 		if (c->kernel[0])

@@ -8,8 +8,8 @@
  * hv_lock, dropped only while a guest runs or the UART sends guests' lines
  * (guest_out.c, between the boot CPU's rounds).  The other CPUs come here
  * through ap_work(), which kmain hands to arch_start_cpus().  The boot CPU
- * also polls the console; the scanner runs a step (pages_to_scan pages)
- * after each of the boot CPU's rounds, or, with
+ * also polls the console; the scanner runs a step (what the rate governor
+ * chose, or pages_to_scan pages) after each of the boot CPU's rounds, or, with
  * dedup.scanner = 1 and two CPUs or more, on the last CPU, which then runs
  * no vCPU: merges there happen while the guests run on the others.
  *
@@ -194,26 +194,29 @@ static int all_starved(void)
 }
 
 /* One scanner step and, every summary_scans full scans, a summary.  busy:
- * vCPUs of this CPU have work; the scanner then takes at most
- * max_cpu_pct of the CPU (a step that took t waits t * (100 - pct) / pct
- * before the next); while they idle, halted or done, it takes the rest. */
+ * vCPUs of this CPU have work.  At the fixed rate the scanner then takes at
+ * most max_cpu_pct of the CPU (a step that took t waits t * (100 - pct) /
+ * pct before the next); while they idle, halted or done, it takes the rest.
+ * Governed, the next step waits for the governor's pause (which holds the
+ * cap too) busy or not - converged memory needs no faster scan - unless
+ * every vCPU waits for frames, which only the scanner can free. */
 static uint64_t scan_ticks; /* TSC ticks in scanner steps, all CPUs */
 
 static void scan_step(bool busy)
 {
-	static uint64_t last_scans, next_busy_step;
+	static uint64_t last_scans, next_step;
 	struct dedup_stats st;
-	uint64_t t0, t1, pct = console.max_cpu_pct ? console.max_cpu_pct : 100;
+	uint64_t t0, t1, pause, pct = console.max_cpu_pct ? console.max_cpu_pct : 100;
 
 	if (!console.scan)
 		return;
 	t0 = arch_time_now();
-	if (busy && t0 < next_busy_step)
+	if (t0 < next_step && (busy || (sharing_governor() && all_starved() <= 0)))
 		return;
-	sharing_scan_step();
+	pause = sharing_scan_step();
 	t1 = arch_time_now();
 	scan_ticks += t1 - t0;
-	next_busy_step = t1 + (t1 - t0) * (100 - pct) / pct;
+	next_step = t1 + (sharing_governor() ? pause : (t1 - t0) * (100 - pct) / pct);
 	dedup_get_stats(engine, &st);
 	if (st.full_scans != last_scans && console.summary_scans &&
 	    st.full_scans % console.summary_scans == 0)

@@ -6,6 +6,7 @@
 #include "dedup.h"
 #include "frames.h"
 #include "recount.h"
+#include "governor.h"
 #include "vm.h"
 
 /* What the engine's ops (sharing_ops.c) reach through ops.ctx. */
@@ -32,8 +33,17 @@ void sharing_remove_vm(struct vm *vm);
 int sharing_write_fault(struct vm *vm, uint64_t gfn);
 /* A private, writable host pointer to gpa's page (COW broken first). */
 void *sharing_private_page(struct vm *vm, uint64_t gpa);
-/* One scanner step (pages_to_scan pages); returns pages visited. */
+/* One scanner step: pages_to_scan pages, or as many as the governor chose.
+ * Returns the ticks to pause before the next step: the governor's, or 0 at
+ * the fixed rate (sched.c's CPU cap paces it). */
 uint64_t sharing_scan_step(void);
+/* scan_target_s > 0: the governor sizes the steps (its measurements kept);
+ * 0: the fixed rate, pages_to_scan a step. */
+void sharing_govern(uint32_t scan_target_s);
+/* The governor, or NULL at the fixed rate. */
+const struct dedup_governor *sharing_governor(void);
+/* One line for `stats`: the rate, and what the governor chose and measured. */
+void sharing_governor_report(void);
 /* Frames vm holds of its own (pages not mapped to a shared or zero frame). */
 uint64_t sharing_private_frames(const struct vm *vm);
 /* The running or halted VM holding the most frames of its own, and how

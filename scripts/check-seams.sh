@@ -14,7 +14,8 @@
 #     for the host and freestanding with newlib) of the C library only
 #     <stdint.h>, <stddef.h>, <stdbool.h>, <string.h> and <stdio.h>;
 #   - kernel/: from arch/ only arch.h (arch/ARCH/include/arch.h); from
-#     dedup/ only its public headers (dedup.h, dedup_ops.h, recount.h);
+#     dedup/ only its public headers (dedup.h, dedup_ops.h, recount.h,
+#     governor.h);
 #   - arch/ARCH/: from the core only upcall.h (kernel/include/upcall.h);
 #   - common/: only include/ and common/; boot/: boot/, include/, common/;
 #   - nothing from tools/, tests/ or guests/ is in the hypervisor's or the
@@ -50,7 +51,7 @@ sources() {
 		[common]="include common"
 		[include]="include"
 		[boot]="boot include common"
-		[kernel]="kernel kernel/include include common ept devices @dedup/dedup.h @dedup/dedup_ops.h @dedup/recount.h @$A/include/arch.h"
+		[kernel]="kernel kernel/include include common ept devices @dedup/dedup.h @dedup/dedup_ops.h @dedup/recount.h @dedup/governor.h @$A/include/arch.h"
 		[arch]="$A $A/include include common @kernel/include/upcall.h"
 	)
 	local f top line inc dirs d ok where

@@ -16,8 +16,9 @@ set -eu
 PKGS="build-essential gnu-efi newlib-source libcmocka-dev libxxhash-dev
       qemu-system-x86 ovmf bochs bochsbios vgabios mtools dosfstools xz-utils
       clang libclang-rt-14-dev cpio zstd python3 prometheus"
-# `deps.sh bench`: also what make bench needs (corpus initramfs, plots).
-[ "${1:-}" = bench ] && PKGS="$PKGS cpio gzip gnuplot-nox jq"
+# `deps.sh bench`: also what make bench needs (corpus initramfs, plots,
+# instruction counts: valgrind, whose callgrind.h dedupsim uses when present).
+[ "${1:-}" = bench ] && PKGS="$PKGS cpio gzip gnuplot-nox jq valgrind"
 
 missing=""
 for p in $PKGS; do

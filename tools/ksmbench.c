@@ -2,17 +2,23 @@
  * ksmbench - run Linux KSM over memory images and measure it, for make bench.
  *
  *   ksmbench [--pages-to-scan N] [--sleep-ms N] [--use-zero-pages 0|1]
- *            [--timeout S] IMAGE...
+ *            [--timeout S] [--steady-scans N] IMAGE...
  *
  * Copies each image into its own anonymous mapping (THP off on it: with huge
  * pages this kernel's KSM counters were measured wrong), marks it
  * MADV_MERGEABLE, sets KSM's knobs, starts ksmd and samples
- * /sys/kernel/mm/ksm and ksmd's CPU time (/proc/PID/stat) every 50 ms until
- * the savings (pages_sharing + ksm_zero_pages) have not changed for two full
- * scans, or the timeout.  Prints one JSON document: final savings, full scans
- * and CPU-seconds to reach 50/90/99% of them, pages per CPU-second,
- * metadata bytes (saved bytes - general_profit), and the MemFree change as a
- * cross-check of the counters.
+ * /sys/kernel/mm/ksm and ksmd's CPU time (/proc/PID/schedstat, in ns; else
+ * /proc/PID/stat, in clock ticks) every 10 ms until the savings
+ * (pages_sharing + ksm_zero_pages) have not changed for two full scans and
+ * then --steady-scans (default 3) more full scans over that converged,
+ * unchanging memory, or the timeout.  Prints one JSON document: final
+ * savings, full scans and CPU-seconds to reach 50/90/99% of them, the CPU of
+ * the first full scan and of a full scan of converged memory (the steady
+ * state: the mean over the steady scans, from the first completed after the
+ * last change), pages per CPU-second, metadata bytes (saved bytes -
+ * general_profit), and the MemFree change as a cross-check of the counters.
+ * KSM's smart_scan (skip pages that keep failing to merge) is reported, and
+ * left as it is.
  *
  * Every knob written is recorded first and restored at exit, on failure and
  * on SIGINT/SIGTERM; KSM is unmerged (run=2) and left as it was (normally
@@ -106,12 +112,23 @@ static pid_t find_ksmd(void)
 	return pid;
 }
 
-/* ksmd's utime + stime, in seconds. */
+static int cpu_from_schedstat = 1;
+
+/* ksmd's CPU time in seconds: schedstat's runtime (ns), else utime + stime. */
 static double ksmd_cpu(pid_t pid)
 {
 	char path[64], buf[1024], *p;
 	unsigned long ut = 0, st = 0;
+	unsigned long long ns;
 	FILE *f;
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
+	if (cpu_from_schedstat && (f = fopen(path, "r"))) {
+		int ok = fscanf(f, "%llu", &ns) == 1;
+		fclose(f);
+		if (ok)
+			return (double)ns / 1e9;
+	}
+	cpu_from_schedstat = 0;
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	if (!(f = fopen(path, "r")))
 		return 0;
@@ -154,7 +171,7 @@ static void fail(const char *what)
 
 int main(int argc, char **argv)
 {
-	long pts = 10000, sleep_ms = 0, uzp = 1, timeout = 300, pages = 0;
+	long pts = 10000, sleep_ms = 0, uzp = 1, timeout = 300, pages = 0, steady = 3;
 	const char *img[MAX_IMAGES];
 	unsigned n = 0, ns = 0, cap = 4096;
 	struct sample *s = malloc(cap * sizeof(*s));
@@ -167,9 +184,10 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--sleep-ms") && i + 1 < argc) sleep_ms = atol(argv[++i]);
 		else if (!strcmp(argv[i], "--use-zero-pages") && i + 1 < argc) uzp = atol(argv[++i]);
 		else if (!strcmp(argv[i], "--timeout") && i + 1 < argc) timeout = atol(argv[++i]);
-		else if (argv[i][0] == '-' || n == MAX_IMAGES) {
+		else if (!strcmp(argv[i], "--steady-scans") && i + 1 < argc) steady = atol(argv[++i]);
+		else if (argv[i][0] == '-' || n == MAX_IMAGES || steady < 1) {
 			fprintf(stderr, "usage: ksmbench [--pages-to-scan N] [--sleep-ms N] "
-				"[--use-zero-pages 0|1] [--timeout S] IMAGE...\n");
+				"[--use-zero-pages 0|1] [--timeout S] [--steady-scans N>=1] IMAGE...\n");
 			return 2;
 		} else img[n++] = argv[i];
 	}
@@ -233,7 +251,7 @@ int main(int argc, char **argv)
 		fail("cannot start ksmd");
 	for (;;) {
 		struct sample x;
-		usleep(50000);
+		usleep(10000);
 		x.t = now() - t0;
 		x.cpu = ksmd_cpu(ksmd) - cpu0;
 		x.scans = rd("full_scans") - scans0;
@@ -245,7 +263,9 @@ int main(int argc, char **argv)
 			last_saved = x.saved;
 			last_change_scans = x.scans;
 		}
-		if (x.scans >= 3 && x.scans - last_change_scans >= 2)
+		/* The last change came during scan last_change_scans + 1; after
+		 * it, `steady` whole scans of unchanging memory. */
+		if (x.scans >= 3 && x.scans - last_change_scans >= 1 + steady)
 			break;
 		if (x.t > timeout)
 			break;
@@ -255,23 +275,40 @@ int main(int argc, char **argv)
 		struct sample *f = &s[ns - 1];
 		long shared = rd("pages_shared"), sharing = rd("pages_sharing"), zero = rd("ksm_zero_pages");
 		long profit = rd("general_profit"), scanned = rd("pages_scanned") - pages_scanned0;
-		double meta = (double)f->saved * 4096 - (double)profit;
+		double meta = (double)f->saved * 4096 - (double)profit, first = -1, steady_cpu = -1;
+		unsigned a = 0, b;
+		while (a < ns && s[a].scans < 1)
+			a++;
+		if (a < ns)
+			first = s[a].cpu;
+		/* The steady window: from the first sample after scan L+1 ended to
+		 * the first after scan L+1+steady ended (L = last_change_scans). */
+		a = 0;
+		while (a < ns && s[a].scans < last_change_scans + 1)
+			a++;
+		for (b = a; b < ns && s[b].scans < last_change_scans + 1 + steady; b++)
+			;
+		if (b < ns && s[b].scans > s[a].scans)
+			steady_cpu = (s[b].cpu - s[a].cpu) / (double)(s[b].scans - s[a].scans);
 		printf("{\n  \"available\": true,\n  \"pages\": %ld,\n  \"pages_to_scan\": %ld,\n"
 		       "  \"sleep_millisecs\": %ld,\n  \"use_zero_pages\": %ld,\n  \"converged\": %s,\n"
-		       "  \"seconds\": %.2f,\n  \"full_scans\": %ld,\n  \"cpu_seconds\": %.2f,\n"
+		       "  \"seconds\": %.2f,\n  \"full_scans\": %ld,\n  \"cpu_seconds\": %.4f,\n"
 		       "  \"saved\": %ld,\n  \"pages_shared\": %ld,\n  \"pages_sharing\": %ld,\n"
 		       "  \"ksm_zero_pages\": %ld,\n  \"pages_scanned\": %ld,\n  \"pages_per_cpu_second\": %.0f,\n"
-		       "  \"metadata_bytes_per_page\": %.2f,\n  \"memfree_gain_pages\": %ld,\n  \"reach\": [",
+		       "  \"metadata_bytes_per_page\": %.2f,\n  \"memfree_gain_pages\": %ld,\n"
+		       "  \"cpu_clock\": \"%s\",\n  \"smart_scan\": %ld,\n  \"first_scan_cpu_seconds\": %.4f,\n"
+		       "  \"steady_scans\": %ld,\n  \"steady_cpu_seconds_per_scan\": %.4f,\n  \"reach\": [",
 		       pages, pts, sleep_ms, uzp, f->t <= timeout ? "true" : "false", f->t, f->scans, f->cpu,
 		       f->saved, shared, sharing, zero, scanned, f->cpu > 0 ? scanned / f->cpu : 0.0,
-		       meta / pages, (mem1 - mem0) / 4);
+		       meta / pages, (mem1 - mem0) / 4, cpu_from_schedstat ? "schedstat" : "stat",
+		       rd("smart_scan"), first, steady, steady_cpu);
 		for (int q = 0; q < 3; q++) {
 			const double frac[] = { 0.5, 0.9, 0.99 };
 			unsigned i = 0;
 			while (i < ns && s[i].saved < frac[q] * f->saved)
 				i++;
 			if (i == ns) i = ns - 1;
-			printf("%s\n    {\"fraction\": %.2f, \"seconds\": %.2f, \"full_scans\": %ld, \"cpu_seconds\": %.2f}",
+			printf("%s\n    {\"fraction\": %.2f, \"seconds\": %.2f, \"full_scans\": %ld, \"cpu_seconds\": %.4f}",
 			       q ? "," : "", frac[q], s[i].t, s[i].scans, s[i].cpu);
 		}
 		printf("\n  ]\n}\n");

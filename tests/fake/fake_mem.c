@@ -31,7 +31,9 @@ void fake_init(struct fake_mem *m, uint64_t nframes, bool ad_bits)
 {
 	memset(m, 0, sizeof(*m));
 	m->nframes = nframes;
-	m->arena = malloc(nframes * 4096);
+	/* 2 MiB-aligned and a whole number of 2 MiB pages, so that a tool can
+	 * ask for huge pages over all of it (madvise needs an aligned start). */
+	m->arena = aligned_alloc(1u << 21, (nframes * 4096 + (1u << 21) - 1) & ~(uint64_t)((1u << 21) - 1));
 	m->free_stack = malloc(nframes * sizeof(uint64_t));
 	m->allocated = calloc(nframes, 1);
 	m->mapcount = calloc(nframes, sizeof(uint32_t));

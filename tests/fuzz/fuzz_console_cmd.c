@@ -23,6 +23,7 @@ static const struct { const char *name; enum knob k; uint64_t min, max; } knobs[
 	{ "merge_first_sight", KNOB_MERGE_FIRST_SIGHT, 0, 1 },
 	{ "run", KNOB_RUN, 0, 1 },
 	{ "summary_scans", KNOB_SUMMARY_SCANS, 0, 1000000 },
+	{ "scan_target_s", KNOB_SCAN_TARGET_S, 1, 86400 },
 };
 
 static bool sep(char c) { return c == ' ' || c == '\t' || c == '\r'; }

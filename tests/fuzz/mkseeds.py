@@ -33,7 +33,7 @@ def config():
             put("config", case + ".cfg", open(p).read())
     put("config", "keys.cfg",
         "cpus=4\ndedup.run =0\ndedup.pages_to_scan= 0x100\ndedup.sleep_ms = 0\n"
-        "dedup.summary_scans = 1000000\ndedup.scanner =1\n"
+        "dedup.summary_scans = 1000000\ndedup.scanner =1\ndedup.scan_target_s= 86400\n"
         "vm a-1 ram=0x100000 image=a.bin vcpus=64 entry=0xFFFFF domain=65535\n"
         "vm B_2 ram=1g image=b.c.bin seed=0xffffffff rounds=1 inter=1 dup=2 zero=3 unique=4 ws=5 corrupt=6\r\n"
         "vm c ram=4096K image=c\tentry=0 limit=8k\nvm d ram=2M limit=0x200000 image=d\n")
@@ -94,7 +94,7 @@ def console_seeds():
     for i, line in enumerate(["stats", "vms", "help", "set pages_to_scan 1000", "set sleep_ms 20",
                               "set merge_first_sight 1", "set run 0", "set summary_scans 8",
                               " \tset  sleep_ms\t00060000 \r", "set pages_to_scan 4294967296",
-                              "set bogus 1", "stats now", "set run 1 2"]):
+                              "set bogus 1", "stats now", "set run 1 2", "set scan_target_s 30"]):
         put("console_cmd", "line%02d" % i, line)
 
 

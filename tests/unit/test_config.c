@@ -41,7 +41,9 @@ static void test_defaults_and_globals(void **state)
 	assert_int_equal(parse(""), 0);
 	assert_int_equal(cfg.nvms, 0);
 	assert_int_equal(cfg.dedup_run, 1);
-	assert_int_equal(cfg.dedup_pages_to_scan, 100);
+	/* No pages_to_scan given: 0, the rate governor's (config.h). */
+	assert_int_equal(cfg.dedup_pages_to_scan, 0);
+	assert_int_equal(cfg.dedup_scan_target_s, 10);
 	assert_int_equal(cfg.dedup_sleep_ms, 20);
 	assert_int_equal(parse("# comment\n\ncpus = 2\ndedup.pages_to_scan=0x400 # trailing\n"
 			       "dedup.sleep_ms =5\r\ndedup.run= 0"), 0);
@@ -54,6 +56,11 @@ static void test_defaults_and_globals(void **state)
 	assert_int_equal(cfg.dedup_max_cpu_pct, 100);
 	expect_error("dedup.max_cpu_pct = 0\n", 1, "out of range");
 	expect_error("dedup.max_cpu_pct = 101\n", 1, "out of range");
+	assert_int_equal(parse("dedup.scan_target_s = 120\n"), 0);
+	assert_int_equal(cfg.dedup_scan_target_s, 120);
+	assert_int_equal(cfg.dedup_pages_to_scan, 0);
+	expect_error("dedup.scan_target_s = 0\n", 1, "out of range");
+	expect_error("dedup.scan_target_s = 86401\n", 1, "out of range");
 }
 
 static void test_vm_lines(void **state)

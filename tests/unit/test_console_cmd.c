@@ -33,6 +33,12 @@ static void test_commands(void **state)
 	assert_int_equal(c.value, 0);
 	c = console_parse("set summary_scans 4");
 	assert_int_equal(c.knob, KNOB_SUMMARY_SCANS);
+	c = console_parse("set scan_target_s 30");
+	assert_int_equal(c.kind, CMD_SET);
+	assert_int_equal(c.knob, KNOB_SCAN_TARGET_S);
+	assert_int_equal(c.value, 30);
+	c = console_parse("set scan_target_s 86400");
+	assert_int_equal(c.value, 86400);
 }
 
 static void expect_error(const char *line, const char *fragment)
@@ -61,6 +67,9 @@ static void test_errors(void **state)
 	expect_error("start a b", "usage: start VM");
 	expect_error("stop", "usage: stop VM");
 	expect_error("start abcdefghijklmnopqrstuvwxyz0123456789", "so long a name");
+	expect_error("set scan_target_s 0", "out of range");
+	expect_error("set scan_target_s 86401", "out of range");
+	expect_error("set scan_target 10", "unknown knob");
 }
 
 int main(void)
