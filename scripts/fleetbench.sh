@@ -3,12 +3,14 @@
 # repeated on dedupvisor under Bochs (issue 11).
 #
 # Each run boots Linux VMs one after another - one at boot, the others with
-# start=late, so each joins at the next measurement point (every
-# dedup.measure_s seconds, kernel/fleet.c) - and reads the figures the
-# points print: frames backing the fleet, saved pages and their self/
-# inter-VM split (Barker et al.), PSS and exclusive frames per VM, what
-# each added VM cost the converged fleet (Agarwal's thesis, ch. 6), full
-# scans to converge, and each point checked against the exact recount.
+# start=late, so each joins at the next measurement point (kernel/fleet.c).
+# The points are typed on the console (scripts/console_driver.py) when the
+# newest VM has idled two rounds (4 s) after its boot; after the last
+# point the VMs are stopped.  The figures the points print: frames backing
+# the fleet, saved pages and their self/inter-VM split (Barker et al.), PSS
+# per VM, what each added VM cost the converged fleet (Agarwal's thesis,
+# ch. 6), full scans to converge, and each point checked against the exact
+# recount.
 # Runs (two at a time, as Bochs is single-threaded):
 #   base    four VMs of Debian's 6.1 kernel, idle
 #   free    the same with init_on_free=1: Linux zeroes what it frees, and
@@ -21,24 +23,32 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 B=build
 OUT=$B/fleetbench
-MEASURE_S=${FLEET_MEASURE_S:-90}
+NVMS=${FLEET_VMS:-4}
 runs=("$@")
 [ ${#runs[@]} -gt 0 ] || runs=(base free kernels)
 K="console=ttyS0,115200 quiet nokaslr mitigations=off tsc=reliable cryptomgr.notests acpi=off noapic"
 
 config() { # run -> its dedupvisor.cfg on stdout
-	local run=$1 extra="" i kern
+	local run=$1 extra="" i kern start
 	[ "$run" = free ] && extra=" init_on_free=1"
 	echo "cpus = 2"
-	echo "dedup.pages_to_scan = 2000"
-	echo "dedup.measure_s = $MEASURE_S"
-	for i in 1 2 3 4; do
+	for ((i = 1; i <= NVMS; i++)); do
 		kern=vmlinux
 		[ "$run" = kernels ] && [ $((i % 2)) = 0 ] && kern=vmlinux-6.12
-		# VM i joins at point i-1 and lives until the fourth point has passed.
-		local rounds=$(( (5 - i) * MEASURE_S / 2 + 30 )) start=""
+		start=""
 		[ $i -gt 1 ] && start=" start=late"
-		echo "vm tux$i ram=128M kernel=$kern initrd=initrd.cpio.gz$start cmdline=\"$K$extra workload=idle rounds=$rounds\""
+		echo "vm tux$i ram=128M kernel=$kern initrd=initrd.cpio.gz$start cmdline=\"$K$extra workload=idle rounds=100000\""
+	done
+}
+
+script() { # the console steps: a point once the newest VM idles, then stop all
+	local i
+	for ((i = 1; i <= NVMS; i++)); do
+		echo "^\\[tux$i\\] dedupvisor-linux: idle round 2\$ => measure"
+	done
+	echo "^measure: point $NVMS done => stop tux1"
+	for ((i = 2; i <= NVMS; i++)); do
+		echo "^vm tux$((i - 1)): stopped => stop tux$i"
 	done
 }
 
@@ -46,13 +56,15 @@ run_one() { # run
 	local d=$OUT/$1
 	rm -rf "$d"; mkdir -p "$d/files"
 	config "$1" >"$d/dedupvisor.cfg"
+	script >"$d/console"
 	cp $B/linux/vmlinux $B/linux/initrd.cpio.gz "$d/files/"
 	cp $B/linux-6.12/vmlinux "$d/files/vmlinux-6.12"
 	bash scripts/mkesp.sh "$d/esp.img" $B/BOOTX64.EFI $B/dedupvisor.elf "$d/dedupvisor.cfg" \
 		"$d"/files/*
 	rm -rf "$d/files"
 	local t0=$SECONDS
-	bash scripts/emu.sh boot bochs "$d/esp.img" "$d/run" "${FLEET_SECS:-2400}" 2 896 >/dev/null || true
+	EMU_CONSOLE=$d/console bash scripts/emu.sh boot bochs "$d/esp.img" "$d/run" \
+		"${FLEET_SECS:-2400}" 2 896 >/dev/null || true
 	echo "$((SECONDS - t0))" >"$d/wall_s"
 }
 

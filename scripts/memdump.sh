@@ -70,3 +70,15 @@ rm -f "$out"/chunk.*
 grep -E '^measure: ' "$con" | tee "$out/measure.txt" | grep -E 'recount|fleet:' || true
 "$B/tools/dedupsim" --json "${imgs[@]}" >"$out/dedupsim.json"
 "$B/tools/dedupsim" "${imgs[@]}" | tee "$out/dedupsim.txt"
+# Linux KSM on the same images (root and /sys/kernel/mm/ksm; else it says why).
+if [ -x "$B/tools/ksmbench" ]; then
+	rc=0
+	"$B/tools/ksmbench" --pages-to-scan 10000 --sleep-ms 0 --use-zero-pages 1 --timeout 120 \
+		"${imgs[@]}" >"$out/ksm.json" || rc=$?
+	if [ $rc = 0 ]; then
+		jq -r '"memdump: KSM saved \(.saved) pages in \(.full_scans) full scans, \(.cpu_seconds) CPU-s"' \
+			"$out/ksm.json" 2>/dev/null || cat "$out/ksm.json"
+	else
+		echo "memdump: KSM not run (ksmbench exit $rc): $(jq -r .why "$out/ksm.json" 2>/dev/null)"
+	fi
+fi
