@@ -15,8 +15,8 @@
  * Within a run of n chunks over k VMs with c_v each: the content saves
  * n - 1 chunks, self-sharing of v is c_v - 1, inter-VM is k - 1; each copy
  * adds 1/n to its VM's PSS, and with k = 1 the content is exclusive to
- * its VM.  An all-zero chunk is recognised before hashing and given the
- * zero content's hash, computed once: most of a fresh guest is zeros.
+ * its VM.  All-zero chunks, most of a fresh guest, are recognised before
+ * hashing and counted as one run apart, without hashing or sorting.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -41,10 +41,6 @@ static int cmp_entry(const void *a, const void *b)
 	if (x->vm != y->vm) return x->vm < y->vm ? -1 : 1;
 	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
-
-/* idx's top bit: the chunk was found all zeros (no compare needed among
- * those).  Chunk indexes stay far below it (2^24 pages of 4 chunks). */
-#define IDX_ZERO (1u << 31)
 
 /* Word by word, leaving at the first non-zero 64 bytes (chunks are
  * multiples of 1 KiB): a byte loop cost more than the hash here. */
@@ -79,17 +75,14 @@ static const unsigned char *chunk_at(dedup_page_fn page, void *ctx, unsigned chu
 				     unsigned v, uint64_t idx)
 {
 	uint64_t per = 4096 / chunk;
-	idx &= ~(uint64_t)IDX_ZERO;
 	return page(ctx, v, idx / per) + (idx % per) * chunk;
 }
 
 int dedup_recount(dedup_page_fn page, void *ctx, const uint64_t *pages, unsigned nvm,
 		  unsigned chunk, struct dedup_recount *o)
 {
-	static const unsigned char zeros[4096];
-	XXH128_hash_t zero_hash;
 	struct entry *e;
-	uint64_t n = 0, i, j, m;
+	uint64_t n = 0, total = 0, i, j, m, kz = 0;
 	unsigned v;
 
 	memset(o, 0, sizeof(*o));
@@ -104,28 +97,27 @@ int dedup_recount(dedup_page_fn page, void *ctx, const uint64_t *pages, unsigned
 		dedup_recount_free(o);
 		return -1;
 	}
-	zero_hash = XXH3_128bits(zeros, chunk);
+	/* Zero chunks (most of a fresh guest) are counted, not sorted. */
 	for (v = 0, n = 0; v < nvm; v++)
-		for (i = 0; i < pages[v] * (4096 / chunk); i++, n++) {
+		for (i = 0; i < pages[v] * (4096 / chunk); i++, total++) {
 			const unsigned char *p = chunk_at(page, ctx, chunk, v, i);
-			int z = is_zero(p, chunk); /* most of a fresh guest: hashed once */
-			e[n] = (struct entry){ z ? zero_hash : XXH3_128bits(p, chunk), v,
-					       (uint32_t)i | (z ? IDX_ZERO : 0) };
 			o->vm[v].pages++;
-			if (z) {
+			if (is_zero(p, chunk)) {
 				o->vm[v].zero++;
 				o->pages_zero++;
+				continue;
 			}
+			e[n++] = (struct entry){ XXH3_128bits(p, chunk), v, (uint32_t)i };
 		}
-	o->pages_total = n;
+	o->pages_total = total;
 	qsort(e, n, sizeof(*e), cmp_entry);
 
 	for (i = 0; i < n; i = j) {
 		const unsigned char *first = chunk_at(page, ctx, chunk, e[i].vm, e[i].idx);
 		uint64_t k = 0;
 		for (j = i; j < n && !memcmp(&e[j].h, &e[i].h, sizeof(e[i].h)); j++) {
-			if (j != i && !(e[i].idx & e[j].idx & IDX_ZERO) && /* two zero chunks: equal */
-			    !chunk_equal(first, chunk_at(page, ctx, chunk, e[j].vm, e[j].idx), chunk)) {
+			if (j != i && !chunk_equal(first, chunk_at(page, ctx, chunk, e[j].vm, e[j].idx),
+						  chunk)) {
 				free(e);
 				dedup_recount_free(o);
 				return -1; /* a 128-bit collision: never seen, but never miscounted */
@@ -145,7 +137,28 @@ int dedup_recount(dedup_page_fn page, void *ctx, const uint64_t *pages, unsigned
 		o->inter_sharing += k - 1;
 		if (j - i > o->max_copies) {
 			o->max_copies = j - i;
-			o->max_copies_is_zero = is_zero(first, chunk);
+			o->max_copies_is_zero = 0;
+		}
+	}
+	/* The zero content: one run of pages_zero chunks over the VMs that have any. */
+	if (o->pages_zero) {
+		for (v = 0; v < nvm; v++) {
+			struct dedup_recount_vm *r = &o->vm[v];
+			if (!r->zero)
+				continue;
+			kz++;
+			r->distinct++;
+			r->self += r->zero - 1;
+			r->pss += r->zero * (DEDUP_PSS_ONE / o->pages_zero);
+		}
+		if (kz == 1)
+			for (v = 0; v < nvm; v++)
+				o->vm[v].exclusive += o->vm[v].zero != 0;
+		o->pages_unique++;
+		o->inter_sharing += kz - 1;
+		if (o->pages_zero > o->max_copies) {
+			o->max_copies = o->pages_zero;
+			o->max_copies_is_zero = 1;
 		}
 	}
 	o->sharable = o->pages_total - o->pages_unique;

@@ -36,7 +36,7 @@ static bool word_is(const char *s, size_t n, const char *w)
 /* The reference reading: kind, and knob and value for CMD_SET. */
 static struct cmd reference(const char *line)
 {
-	struct cmd c = { CMD_NONE, KNOB_RUN, 0, 0 };
+	struct cmd c = { CMD_NONE, KNOB_RUN, 0, 0, "" };
 	const char *w[4];
 	size_t wl[4], nw = 0, i;
 
@@ -50,7 +50,7 @@ static struct cmd reference(const char *line)
 		while (*line && !sep(*line))
 			line++;
 		if (nw == 4)
-			return (struct cmd){ CMD_ERROR, KNOB_RUN, 0, 0 };
+			return (struct cmd){ CMD_ERROR, KNOB_RUN, 0, 0, "" };
 		w[nw] = s;
 		wl[nw++] = (size_t)(line - s);
 	}
@@ -63,6 +63,19 @@ static struct cmd reference(const char *line)
 	    word_is(w[0], wl[0], "help")) {
 		if (nw == 1)
 			c.kind = w[0][0] == 's' ? CMD_STATS : w[0][0] == 'v' ? CMD_VMS : CMD_HELP;
+		return c;
+	}
+	if (word_is(w[0], wl[0], "measure")) {
+		if (nw == 1)
+			c.kind = CMD_MEASURE;
+		return c;
+	}
+	if (word_is(w[0], wl[0], "start") || word_is(w[0], wl[0], "stop")) {
+		if (nw == 2 && wl[1] < sizeof(c.name)) {
+			c.kind = wl[0] == 5 ? CMD_START : CMD_STOP;
+			memcpy(c.name, w[1], wl[1]);
+			c.name[wl[1]] = 0;
+		}
 		return c;
 	}
 	if (!word_is(w[0], wl[0], "set") || nw != 3)
@@ -108,6 +121,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	      got.error ? got.error : "no error");
 	CHECK((got.kind == CMD_ERROR) == (got.error != NULL), "'%s': kind %d with error %s", line,
 	      got.kind, got.error ? got.error : "NULL");
+	if (got.kind == CMD_START || got.kind == CMD_STOP)
+		CHECK(!strcmp(got.name, want.name), "'%s': VM '%s', expected '%s'", line, got.name,
+		      want.name);
 	if (got.kind == CMD_SET)
 		CHECK(got.knob == want.knob && got.value == want.value,
 		      "'%s': knob %d value %u, expected knob %d value %u", line, got.knob, got.value,
