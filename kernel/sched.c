@@ -167,16 +167,6 @@ static void run_round(unsigned cpu, bool *ran)
 		}
 }
 
-static bool mine_active(unsigned cpu)
-{
-	unsigned i, j;
-	for (i = 0; i < nvms; i++)
-		for (j = 0; j < vms[i].nvcpus; j++)
-			if (vms[i].vcpu[j].cpu == cpu && active(&vms[i].vcpu[j]))
-				return true;
-	return false;
-}
-
 /* 1: some vCPU is active and every active one is starved; 0: none is
  * starved or some runs; -1: nothing is active any more. */
 static int all_starved(void)
@@ -264,7 +254,9 @@ void ap_work(unsigned cpu)
 			breathe();
 		}
 	}
-	while (mine_active(cpu)) {
+	/* Until the end: a VM that joins late (fleet.c) may be placed here
+	 * after this CPU's first VMs are done. */
+	while (!finished) {
 		bool ran = false;
 		run_round(cpu, &ran);
 		if (!ran)
