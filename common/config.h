@@ -15,7 +15,13 @@
  * takes the rest), dedup.measure_s (a measurement point every N seconds,
  * 0 = none, the default: kernel/fleet.c), dedup.dump_point (at that point,
  * every VM's memory goes out through Bochs's debugger: kernel/memdump.c,
- * scripts/memdump.sh; 0 = never).  VM keys: ram (required; bytes with
+ * scripts/memdump.sh; 0 = never).  The network API (docs/api.md):
+ * net.ip (the hypervisor's own IPv4 address, dotted quad; without it the
+ * NIC is left alone), net.mask (default 255.255.255.0), net.gw (a router in
+ * that subnet; default none), api.token (the bearer token of the API's
+ * routes that change something: 1-63 characters of RFC 6750's b64token,
+ * A-Z a-z 0-9 - . _ ~ + / and then '=' padding; default none, and those
+ * routes answer 403).  VM keys: ram (required; bytes with
  * optional K/M/G suffix, multiple of 4 KiB), limit (the host memory it may
  * hold in frames of its own, at most ram; default ram: see kernel/upcall.c),
  * vcpus (default 1), image
@@ -57,6 +63,7 @@
 #define CONFIG_RAM_MIN   (1ull << 20)
 #define CONFIG_RAM_MAX   (64ull << 30)
 #define CONFIG_VCPUS_MAX 64
+#define CONFIG_TOKEN_MAX 64 /* api.token, NUL included */
 
 struct vm_config {
 	char name[CONFIG_NAME_MAX];
@@ -78,7 +85,7 @@ struct vm_config {
 
 struct config_error {
 	unsigned line;  /* 1-based; 0 when the error is about the whole file */
-	char msg[160];
+	char msg[256];
 };
 
 struct config {
@@ -91,6 +98,9 @@ struct config {
 	uint32_t dedup_max_cpu_pct; /* the scanner's share of the boot CPU while vCPUs run there */
 	uint32_t dedup_measure_s;   /* a measurement point every so many seconds (0: none) */
 	uint32_t dedup_dump_point;  /* at this measurement point, dump VMs' memory (0: never) */
+	/* IPv4 addresses in host order (10.0.2.15 is 0x0A00020F); net_ip 0: no network. */
+	uint32_t net_ip, net_mask, net_gw;
+	char api_token[CONFIG_TOKEN_MAX]; /* "" when none */
 	unsigned nvms;
 	struct vm_config vm[CONFIG_MAX_VMS];
 	unsigned nrefused;                        /* bad vm lines, left out */
