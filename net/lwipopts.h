@@ -14,7 +14,8 @@
  * hypervisor's heap nor be starved by the engine.  The budget:
  *   receive   PBUF_POOL_SIZE 32 frames of 1536 bytes       48 KiB
  *             (the driver's ring holds 32: each frame it hands up is
- *             copied into one pool pbuf, freed once TCP has consumed it)
+ *             copied into one pool pbuf, freed within the same poll: no
+ *             out-of-order queue, and the server copies bytes out at once)
  *   send      MEM_SIZE: segments copied out of the server's buffers
  *             (TCP_WRITE_FLAG_COPY), at most TCP_SND_BUF (4 MSS, 5.7
  *             KiB) unacknowledged per connection; 8 pooled connections
@@ -76,7 +77,10 @@
 #define TCP_WND                  (4 * TCP_MSS)
 #define TCP_SND_BUF              (4 * TCP_MSS)
 #define TCP_SND_QUEUELEN         (4 * TCP_SND_BUF / TCP_MSS)
-#define TCP_QUEUE_OOSEQ          1
+/* Segments out of order are dropped (the peer sends them again), so no
+ * received frame is held by TCP: the pool's frames are in use only while
+ * net_poll hands them up, and the server copies their bytes out at once. */
+#define TCP_QUEUE_OOSEQ          0
 #define LWIP_TCP_KEEPALIVE       0
 #define LWIP_TCP_TIMESTAMPS      0
 #define LWIP_WND_SCALE           0
