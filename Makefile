@@ -76,7 +76,7 @@ ARCH_SRCS := arch/$(ARCH)/entry.S arch/$(ARCH)/isr.S arch/$(ARCH)/setup.c arch/$
 	arch/$(ARCH)/vmx_features.c arch/$(ARCH)/vmx_gate.c arch/$(ARCH)/vmx_controls.c \
 	arch/$(ARCH)/vmx_entry.S arch/$(ARCH)/vcpu.c arch/$(ARCH)/vmexit.c \
 	arch/$(ARCH)/exit_decode.c arch/$(ARCH)/smp.c arch/$(ARCH)/ap_boot.S \
-	arch/$(ARCH)/guest_msr.c arch/$(ARCH)/tsc.c arch/$(ARCH)/cmos.c
+	arch/$(ARCH)/guest_msr.c arch/$(ARCH)/tsc.c arch/$(ARCH)/cmos.c arch/$(ARCH)/e1000.c
 CORE_SRCS := kernel/main.c kernel/frames.c kernel/lock.c kernel/vm.c kernel/upcall.c \
 	kernel/hypercall.c kernel/portio.c kernel/sched.c kernel/sharing.c kernel/sharing_ops.c \
 	kernel/console.c kernel/console_cmd.c kernel/boot_info_check.c kernel/acpi.c \
@@ -86,7 +86,7 @@ HV_SRCS := $(ARCH_SRCS) $(CORE_SRCS) $(COMMON_SRCS) $(DEDUP_SRCS) ept/ept.c
 EFI_SRCS := boot/loader.c boot/elf_check.c boot/mmap_convert.c $(COMMON_SRCS) \
 	arch/$(ARCH)/handoff.S
 
-HV_OBJS   = $(patsubst %,$(B)/hv/%.o,$(HV_SRCS))
+HV_OBJS   = $(patsubst %,$(B)/hv/%.o,$(HV_SRCS)) $(LWIP_OBJS)
 EFI_OBJS := $(patsubst %,$(B)/efi/%.o,$(EFI_SRCS))
 
 # Host unit tests: test name -> the product sources it links.
@@ -151,6 +151,35 @@ test_api_router_SRCS := api/router.c api/http_parse.c
 test_api_writers_SRCS := api/json_write.c api/prom_write.c api/response.c
 test_knobs_parse_SRCS := api/knobs_parse.c
 
+# ---- the network: lwIP (Debian's source) and our port (net/) ----
+# lwIP is Debian bookworm's `lwip` source package, fetched and unpacked by
+# scripts/lwip.sh into $(B)/lwip (outside git, kept by make clean), and its
+# core compiled here with the hypervisor's flags and full warning set (it
+# needs no relaxation): IPv4, ARP, ICMP, UDP, TCP, Ethernet; no DHCP, DNS,
+# IPv6, sockets or netconn (net/lwipopts.h says why).  net/ holds our
+# lwipopts.h, lwIP's arch/cc.h and what lwIP needs of a port (lwip_port.h):
+# plain C, no hardware.  The glue that drives lwIP from the core (the
+# netif over arch_nic_*, sys_now from the TSC) is kernel/net.c.
+LWIP_DIR := $(B)/lwip
+LWIP_SRC := $(LWIP_DIR)/src/src
+LWIP_FILES := core/init.c core/def.c core/inet_chksum.c core/ip.c core/mem.c core/memp.c \
+	core/netif.c core/pbuf.c core/tcp.c core/tcp_in.c core/tcp_out.c core/timeouts.c core/udp.c \
+	core/ipv4/etharp.c core/ipv4/icmp.c core/ipv4/ip4.c core/ipv4/ip4_addr.c netif/ethernet.c
+LWIP_OBJS := $(patsubst %,$(B)/hv/lwip/%.o,$(LWIP_FILES))
+INC_lwip := -Inet -I$(LWIP_SRC)/include
+INC_net := -Iinclude -Inet -Iapi -I$(LWIP_SRC)/include
+INC_kernel += -Inet -Iapi -I$(LWIP_SRC)/include
+NET_SRCS := net/http_server.c kernel/net.c kernel/api_serve.c
+HV_SRCS += $(NET_SRCS)
+
+$(LWIP_DIR)/stamp: scripts/lwip.sh
+	$(Q)bash scripts/lwip.sh $(LWIP_DIR)
+$(LWIP_SRC)/%.c: $(LWIP_DIR)/stamp ;
+$(B)/hv/lwip/%.c.o: $(LWIP_SRC)/%.c $(B)/newlib/stamp $(B)/flags/hv
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      lwip/$*.c")
+	$(Q)$(CC) $(HV_CFLAGS) $(INC_lwip) -c $< -o $@
+
 ESP_FILES = $(B)/BOOTX64.EFI $(B)/dedupvisor.elf config/dedupvisor.cfg $(GUEST_BINS)
 
 .PHONY: all deps run run-linux linux-guest bench-linux bench-fleet memdump test unit-test tool-test system-test check-seams bench \
@@ -173,7 +202,8 @@ $(B)/newlib/stamp: | $(B)/.deps
 # ---- flag sets: a set's file changes only when the set does, and every
 # object built with it depends on it, so changed flags rebuild them ----
 FLAG_SETS := hv efi host tool guest
-flags_hv = $(HV_CFLAGS) $(INC_kernel) $(INC_arch) $(INC_common) $(INC_dedup) $(INC_ept) $(HV_SIMD)
+flags_hv = $(HV_CFLAGS) $(INC_kernel) $(INC_arch) $(INC_common) $(INC_dedup) $(INC_ept) $(HV_SIMD) \
+	$(INC_lwip) $(INC_net)
 flags_efi = $(EFI_CFLAGS) $(INC_boot)
 flags_host = $(HOST_CFLAGS) $(SAN_FLAGS) $(INC_tests)
 flags_tool = $(TOOL_CFLAGS) $(INC_tools)
@@ -186,7 +216,7 @@ FORCE:
 .SECONDARY: $(addprefix $(B)/flags/,$(FLAG_SETS))
 
 # ---- hypervisor ----
-$(B)/hv/%.c.o: %.c $(B)/newlib/stamp $(B)/flags/hv
+$(B)/hv/%.c.o: %.c $(B)/newlib/stamp $(B)/flags/hv | $(LWIP_DIR)/stamp
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(HV_CFLAGS) $(call inc_for,$<) -c $< -o $@

@@ -112,12 +112,105 @@ static const struct num_key global_keys[] = {
 };
 #define NGLOBAL (sizeof(global_keys) / sizeof(global_keys[0]))
 
+/* A dotted quad a.b.c.d (each 0-255 in decimal, no leading zeros), in host
+ * order.  0, or -1. */
+static int parse_ipv4(const char *s, uint32_t *out)
+{
+	uint32_t ip = 0;
+	unsigned part;
+
+	for (part = 0; part < 4; part++) {
+		unsigned v = 0, digits = 0;
+		if (part && *s++ != '.')
+			return -1;
+		if (s[0] == '0' && s[1] >= '0' && s[1] <= '9')
+			return -1;
+		for (; *s >= '0' && *s <= '9' && digits < 4; s++, digits++)
+			v = v * 10 + (unsigned)(*s - '0');
+		if (!digits || v > 255)
+			return -1;
+		ip = ip << 8 | v;
+	}
+	if (*s)
+		return -1;
+	*out = ip;
+	return 0;
+}
+
+/* RFC 6750's b64token: 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=" */
+static int valid_token(const char *s)
+{
+	size_t n = 0;
+	for (; *s && *s != '='; s++, n++) {
+		char c = *s;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/'))
+			return 0;
+	}
+	if (!n)
+		return 0;
+	for (; *s == '='; s++, n++)
+		;
+	return !*s && n < CONFIG_TOKEN_MAX;
+}
+
+/* The network's keys: 1 when key is one of them (0 and *err set, or -1),
+ * 0 when it is not. */
+static int parse_net(struct config *cfg, const char *key, char *val, unsigned line,
+		     struct config_error *err, int *rc)
+{
+	uint32_t *ip = str_eq(key, "net.ip") ? &cfg->net_ip : str_eq(key, "net.mask") ? &cfg->net_mask
+		     : str_eq(key, "net.gw") ? &cfg->net_gw : 0;
+
+	*rc = 0;
+	if (str_eq(key, "api.token")) {
+		if (!valid_token(val))
+			*rc = fail(err, line, "api.token must be 1-63 of A-Z a-z 0-9 - . _ ~ + / "
+				   "(then '=' padding), not '", val, "'");
+		else
+			str_copy(cfg->api_token, val, sizeof(cfg->api_token));
+		return 1;
+	}
+	if (!ip)
+		return 0;
+	if (parse_ipv4(val, ip))
+		*rc = fail(err, line, "'", key, "' needs an IPv4 address a.b.c.d");
+	else if (ip == &cfg->net_mask && (!*ip || (~*ip & (~*ip + 1))))
+		*rc = fail(err, line, "net.mask must be contiguous ones then zeros, like 255.255.255.0", 0, 0);
+	return 1;
+}
+
+/* After the last line: the network's keys agree with each other. */
+static int check_net(struct config *cfg, const unsigned lines[3], struct config_error *err)
+{
+	uint32_t m;
+
+	if (!lines[0]) {
+		if (lines[1] || lines[2])
+			return fail(err, lines[1] ? lines[1] : lines[2], "net.mask and net.gw need net.ip", 0, 0);
+		return 0;
+	}
+	if (!cfg->net_mask)
+		cfg->net_mask = 0xFFFFFF00u;
+	m = cfg->net_mask;
+	if ((cfg->net_ip & ~m) == 0 || (cfg->net_ip & ~m) == ~m || cfg->net_ip >> 24 == 127 ||
+	    cfg->net_ip >> 24 == 0 || cfg->net_ip >> 28 >= 14)
+		return fail(err, lines[0], "net.ip is not a host address (its subnet's network or "
+			    "broadcast address, loopback, multicast or reserved)", 0, 0);
+	if (cfg->net_gw && ((cfg->net_gw & m) != (cfg->net_ip & m) || cfg->net_gw == cfg->net_ip))
+		return fail(err, lines[2], "net.gw must be another address in net.ip's subnet", 0, 0);
+	return 0;
+}
+
 static int parse_global(struct config *cfg, char *key, char *val,
 			unsigned line, struct config_error *err)
 {
 	size_t i;
 	uint64_t v;
+	int rc;
 
+	if (parse_net(cfg, key, val, line, err, &rc))
+		return rc;
 	for (i = 0; i < NGLOBAL; i++) {
 		const struct num_key *k = &global_keys[i];
 		if (!str_eq(k->name, key))
@@ -132,7 +225,7 @@ static int parse_global(struct config *cfg, char *key, char *val,
 	return fail(err, line, "unknown setting '", key,
 		    "' (known: cpus, dedup.run, dedup.pages_to_scan, dedup.sleep_ms, "
 		    "dedup.summary_scans, dedup.scanner, dedup.max_cpu_pct, dedup.scan_target_s, "
-		    "dedup.measure_s, dedup.dump_point)");
+		    "dedup.measure_s, dedup.dump_point, net.ip, net.mask, net.gw, api.token)");
 }
 
 static int valid_name(const char *s)
@@ -307,6 +400,7 @@ int config_parse(const char *text, size_t len, struct config *cfg,
 {
 	size_t pos = 0;
 	unsigned line = 0;
+	unsigned net_lines[3] = { 0, 0, 0 }; /* where net.ip, net.mask, net.gw were set */
 
 	/* dedup_pages_to_scan 0: not given, the governor chooses (config.h). */
 	*cfg = (struct config){ .dedup_run = 1, .dedup_pages_to_scan = 0,
@@ -391,7 +485,9 @@ int config_parse(const char *text, size_t len, struct config *cfg,
 					    "'vm NAME key=value ...', got '", w[0], "'");
 			if (parse_global(cfg, key, val, line, err))
 				return -1;
+			if (str_eq(key, "net.ip") || str_eq(key, "net.mask") || str_eq(key, "net.gw"))
+				net_lines[str_eq(key, "net.ip") ? 0 : str_eq(key, "net.mask") ? 1 : 2] = line;
 		}
 	}
-	return 0;
+	return check_net(cfg, net_lines, err);
 }

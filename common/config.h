@@ -21,7 +21,13 @@
  * dedup.measure_s (a measurement point every N seconds, 0 = none, the
  * default: kernel/fleet.c), dedup.dump_point (at that point, every VM's
  * memory goes out through Bochs's debugger: kernel/memdump.c,
- * scripts/memdump.sh; 0 = never).  VM keys: ram (required; bytes with
+ * scripts/memdump.sh; 0 = never).  The network API (docs/api.md):
+ * net.ip (the hypervisor's own IPv4 address, dotted quad; without it the
+ * NIC is left alone), net.mask (default 255.255.255.0), net.gw (a router in
+ * that subnet; default none), api.token (the bearer token of the API's
+ * routes that change something: 1-63 characters of RFC 6750's b64token,
+ * A-Z a-z 0-9 - . _ ~ + / and then '=' padding; default none, and those
+ * routes answer 403).  VM keys: ram (required; bytes with
  * optional K/M/G suffix, multiple of 4 KiB), limit (the host memory it may
  * hold in frames of its own, at most ram; default ram: see kernel/upcall.c),
  * vcpus (default 1), image
@@ -63,6 +69,7 @@
 #define CONFIG_RAM_MIN   (1ull << 20)
 #define CONFIG_RAM_MAX   (64ull << 30)
 #define CONFIG_VCPUS_MAX 64
+#define CONFIG_TOKEN_MAX 64 /* api.token, NUL included */
 
 struct vm_config {
 	char name[CONFIG_NAME_MAX];
@@ -84,7 +91,7 @@ struct vm_config {
 
 struct config_error {
 	unsigned line;  /* 1-based; 0 when the error is about the whole file */
-	char msg[160];
+	char msg[256];
 };
 
 struct config {
@@ -98,6 +105,9 @@ struct config {
 	uint32_t dedup_measure_s;   /* a measurement point every so many seconds (0: none) */
 	uint32_t dedup_dump_point;  /* at this measurement point, dump VMs' memory (0: never) */
 	uint32_t dedup_scan_target_s; /* governed: seconds a full scan should take */
+	/* IPv4 addresses in host order (10.0.2.15 is 0x0A00020F); net_ip 0: no network. */
+	uint32_t net_ip, net_mask, net_gw;
+	char api_token[CONFIG_TOKEN_MAX]; /* "" when none */
 	unsigned nvms;
 	struct vm_config vm[CONFIG_MAX_VMS];
 	unsigned nrefused;                        /* bad vm lines, left out */

@@ -21,6 +21,8 @@ struct pt_ops {
 
 #define PTE_P   (1ull << 0)
 #define PTE_RW  (1ull << 1)
+#define PTE_PWT (1ull << 3) /* write-through; with PCD: uncacheable (PAT entry 3) */
+#define PTE_PCD (1ull << 4) /* cache disable */
 #define PTE_PS  (1ull << 7)
 #define PTE_ADDR_MASK 0x000FFFFFFFFFF000ull
 

@@ -5,8 +5,9 @@
  * triple-faulting), the console, then the memory map is checked and the
  * config parsed (its VMs size the heap), the frame metadata and heap are
  * carved off physical memory, our own page tables are loaded, ACPI is read
- * for power-off and the CPU list, and the VT-x gate decides whether VMs can
- * run.  Everything below the core is reached through arch.h.  Any failure prints what
+ * for power-off and the CPU list, the network API is brought up when the
+ * config asks for it (net.ip), and the VT-x gate decides whether VMs can
+ * run; without VT-x but with the network, the API is served alone.  Everything below the core is reached through arch.h.  Any failure prints what
  * and where, then powers off: nothing half-started.
  */
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #include "heap.h"
 #include "linux_vm.h"
 #include "lock.h"
+#include "net.h"
 #include "recount.h"
 #include "sched.h"
 #include "sharing.h"
@@ -164,8 +166,14 @@ void kmain(struct boot_info *bi)
 		       acpi.pm1a_cnt, acpi.s5_slp_typ, acpi.ncpus);
 	}
 
+	/* The network before the VT-x gate: its API serves without VMs too. */
+	net_start(&cfg);
 	if (arch_virt_check()) {
 		printf("dedupvisor: cannot run VMs without VT-x\n");
+		if (net_up()) {
+			printf("dedupvisor: no VMs: serving the API only (the engine's counters read 0)\n");
+			net_serve();
+		}
 		arch_power_off("VT-x missing");
 	}
 	if (arch_virt_cpu_on())

@@ -26,6 +26,7 @@
 #include "guest_out.h"
 #include "linux_vm.h"
 #include "lock.h"
+#include "net.h"
 #include "sched.h"
 #include "sharing.h"
 #include "vm.h"
@@ -281,6 +282,7 @@ void sched_run(void)
 
 		run_round(0, &ran);
 		console_poll();
+		net_poll();
 		guest_out_drain(GUEST_OUT_BUDGET); /* guests' lines, the lock dropped */
 		if (scanner_cpu == ~0u)
 			scan_step(ran);

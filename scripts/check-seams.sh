@@ -3,18 +3,21 @@
 # hypervisor's link runs the symbol check too).
 #
 #   boot/ -> kernel/ (the generic core) -> arch/ARCH/ and the portable
-#   models (dedup/, ept/, devices/, api/); include/ and common/ are shared
-#   by all.
+#   models (dedup/, ept/, devices/, api/, net/); include/ and common/ are
+#   shared by all.  lwIP (build/lwip, Debian's source) is a library of the
+#   core's, like newlib.
 #
 # --sources ARCH -- HV_SRCS... -- EFI_SRCS...
 #   Every quoted #include names a bare file found through the folder's own
 #   include roots (no "../", no paths), and:
 #   - dedup/, ept/: only their own headers; devices/ and api/: their own
-#     and include/; none of them inline assembly; api/ (the HTTP API, built
+#     and include/; net/ (lwIP's port, the HTTP server) its own, api/,
+#     include/ and lwIP's headers (<lwip/...>); none of them inline
+#     assembly; api/ (the HTTP API, built
 #     for the host and freestanding with newlib) of the C library only
 #     <stdint.h>, <stddef.h>, <stdbool.h>, <string.h> and <stdio.h>;
-#   - kernel/: from arch/ only arch.h (arch/ARCH/include/arch.h); from
-#     dedup/ only its public headers (dedup.h, dedup_ops.h, recount.h,
+#   - kernel/: net/ and api/; from arch/ only arch.h (arch/ARCH/include/arch.h);
+#     from dedup/ only its public headers (dedup.h, dedup_ops.h, recount.h,
 #     governor.h);
 #   - arch/ARCH/: from the core only upcall.h (kernel/include/upcall.h);
 #   - common/: only include/ and common/; boot/: boot/, include/, common/;
@@ -23,8 +26,9 @@
 # --symbols OBJDIR ARCH -- OBJS...  (the objects the hypervisor links)
 #   In the built objects: arch/ calls into the core only functions declared
 #   in upcall.h, and nothing of dedup/ or ept/; the core calls into arch/
-#   only what arch.h declares; dedup/, ept/, devices/, api/ and common/
-#   call into neither.
+#   only what arch.h declares; dedup/, ept/, devices/, api/, net/ and
+#   common/ call into neither; lwIP calls nothing of arch/ and of the core
+#   only its port (sys_now, lwip_port_*: net/lwip_port.h).
 # Each violation is printed with its file and line (or symbol); exit 1.
 set -u
 cd "$(dirname "$0")/.."
@@ -48,10 +52,11 @@ sources() {
 	# folder -> allowed include folders ("@arch.h" / "@upcall.h": that one file)
 	declare -A roots=(
 		[dedup]="dedup" [ept]="ept" [devices]="devices include" [api]="api include"
+		[net]="net include api"
 		[common]="include common"
 		[include]="include"
 		[boot]="boot include common"
-		[kernel]="kernel kernel/include include common ept devices @dedup/dedup.h @dedup/dedup_ops.h @dedup/recount.h @dedup/governor.h @$A/include/arch.h"
+		[kernel]="kernel kernel/include include common ept devices net api @dedup/dedup.h @dedup/dedup_ops.h @dedup/recount.h @dedup/governor.h @$A/include/arch.h"
 		[arch]="$A $A/include include common @kernel/include/upcall.h"
 	)
 	local f top line inc dirs d ok where
@@ -73,21 +78,22 @@ sources() {
 				fi
 			done
 			[ $ok = 1 ] && continue
-			where=$(cd . && ls {kernel,kernel/include,$A,$A/include,dedup,ept,devices,api,common,include,boot,tools,tests/fake}/"$inc" 2>/dev/null | head -n1)
+			where=$(cd . && ls {kernel,kernel/include,$A,$A/include,dedup,ept,devices,api,net,common,include,boot,tools,tests/fake}/"$inc" 2>/dev/null | head -n1)
 			if [ -n "$where" ]; then
 				say "$f:$line: #include \"$inc\": $top/ may not include $where"
 			elif [ "${f%.S}" = "$f" ] || [ "$inc" != asm-offsets.h ]; then
 				say "$f:$line: #include \"$inc\": not found in $top/'s include roots ($dirs)"
 			fi
 		done < <(grep -nE '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' "$f")
-	done < <(git ls-files 'dedup/*.[ch]' 'ept/*.[ch]' 'devices/*.[ch]' 'api/*.[ch]' 'common/*.[ch]' \
+	done < <(git ls-files 'dedup/*.[ch]' 'ept/*.[ch]' 'devices/*.[ch]' 'api/*.[ch]' 'net/*.[ch]' 'common/*.[ch]' \
 		'include/*.h' 'boot/*.[chS]' 'kernel/*.[ch]' 'kernel/include/*.h' "$A/*.[chS]" \
 		"$A/include/*.h" 2>/dev/null; \
-		ls dedup/*.[ch] ept/*.[ch] devices/*.[ch] api/*.[ch] common/*.[ch] include/*.h boot/*.[chS] \
+		ls dedup/*.[ch] ept/*.[ch] devices/*.[ch] api/*.[ch] net/*.[ch] net/arch/*.h common/*.[ch] \
+		include/*.h boot/*.[chS] \
 		kernel/*.[ch] kernel/include/*.h $A/*.[chS] $A/include/*.h 2>/dev/null | sort -u)
 	local asm
 	asm=$(grep -nE '__asm__|\basm *\(|volatile *\(' dedup/*.[ch] ept/*.[ch] devices/*.[ch] api/*.[ch] \
-		common/*.[ch] 2>/dev/null)
+		net/*.[ch] net/arch/*.h common/*.[ch] 2>/dev/null)
 	[ -z "$asm" ] || say "inline assembly in a portable folder:"$'\n'"$asm"
 	# api/ builds for the host and freestanding: the C library's common core only.
 	local sys
@@ -109,12 +115,13 @@ symbols() {
 	[ "${1:-}" = -- ] && shift
 	local t; t=$(mktemp -d)
 	# Only what the link uses: a stale object of a removed source is no layer.
-	local o arch_o=() core_o=() port_o=()
+	local o arch_o=() core_o=() port_o=() lwip_o=()
 	for o in "$@"; do
 		case $o in
 		"$obj"/$A/*) arch_o+=("$o") ;;
 		"$obj"/kernel/*) core_o+=("$o") ;;
-		"$obj"/dedup/*|"$obj"/ept/*|"$obj"/devices/*|"$obj"/api/*|"$obj"/common/*) port_o+=("$o") ;;
+		"$obj"/dedup/*|"$obj"/ept/*|"$obj"/devices/*|"$obj"/api/*|"$obj"/net/*|"$obj"/common/*) port_o+=("$o") ;;
+		"$obj"/lwip/*) lwip_o+=("$o") ;;
 		esac
 	done
 	defs() { nm --defined-only -g "$@" 2>/dev/null | awk 'NF==3{print $3}' | sort -u; }
@@ -142,6 +149,13 @@ symbols() {
 	for o in "${port_o[@]}"; do
 		for s in $(undef "$o" | cat - "$t/arch" "$t/core" | sort | uniq -d); do
 			say "${o#"$obj"/}: a portable object calls $s of arch/ or the core"
+		done
+	done
+	# lwIP: into the core only its port's functions, into arch/ nothing.
+	for o in "${lwip_o[@]}"; do
+		for s in $(undef "$o" | cat - "$t/arch" "$t/core" | sort | uniq -d |
+			   grep -vxE 'sys_now|lwip_port_[a-z_0-9]+'); do
+			say "${o#"$obj"/}: lwIP calls $s of arch/ or the core (its port is sys_now, lwip_port_*)"
 		done
 	done
 	rm -rf "$t"

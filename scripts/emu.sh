@@ -13,6 +13,17 @@
 #                                          which runs SCRIPT's steps (WHEN-REGEX
 #                                          => COMMAND) and logs what it sent in
 #                                          OUTDIR/driver.log
+#   EMU_NET=user                           QEMU only: an e1000 NIC on QEMU's user
+#                                          network, the guest's port 80 (the
+#                                          API) forwarded to 127.0.0.1:PORT, a
+#                                          free port (EMU_API_PORT=N: that one),
+#                                          written to OUTDIR/api.port
+#   EMU_CHECK=SCRIPT EMU_CHECK_WHEN=ERE    boot mode, with EMU_NET: once a console
+#                                          line matches ERE, runs `bash SCRIPT
+#                                          http://127.0.0.1:PORT OUTDIR` (output
+#                                          in OUTDIR/check.log, status in
+#                                          OUTDIR/check.rc); the run ends when it
+#                                          does (or at SECS, which bounds it too)
 # EMU: kvm   QEMU+KVM with nested VT-x (-cpu host,+vmx): the real thing
 #      bochs Bochs 2.7, cpu corei7_skylake_x: emulated VT-x with EPT
 #      qemu  QEMU TCG: fast, but no VT-x (the "VT-x missing" path)
@@ -29,10 +40,21 @@
 # the emulator connects to a TCP port on 127.0.0.1 that the driver listens
 # on (a free one, so runs side by side never collide), and the driver writes
 # console.txt byte for byte as the emulator would.
+#
+# Without EMU_NET the machine has no NIC at all (-net none): the cases that
+# do not ask for one boot as they always did.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 script=${EMU_CONSOLE:-}
 [ -z "$script" ] || [ -f "$script" ] || { echo "emu: EMU_CONSOLE=$script: no such file" >&2; exit 2; }
+net=${EMU_NET:-none} check=${EMU_CHECK:-} check_when=${EMU_CHECK_WHEN:-}
+[[ $net =~ ^(none|user)$ ]] || { echo "emu: EMU_NET=$net: not none or user" >&2; exit 2; }
+if [ -n "$check" ]; then
+	[ -f "$check" ] || { echo "emu: EMU_CHECK=$check: no such file" >&2; exit 2; }
+	[ "$net" = user ] && [ -n "$check_when" ] ||
+		{ echo "emu: EMU_CHECK needs EMU_NET=user and EMU_CHECK_WHEN" >&2; exit 2; }
+	check=$(cd "$(dirname "$check")" && pwd)/$(basename "$check")
+fi
 mode=$1 emu=$2 esp=$3
 out=${4:-build/run} secs=${5:-0} cpus=${6:-2} megs=${7:-256}
 [ -f "$esp" ] || { echo "emu: $esp: no such image (run make first)" >&2; exit 2; }
@@ -72,6 +94,17 @@ if [ -n "$script" ] || { [ "$mode" = run ] && [ "$emu" = bochs ]; }; then
 	fi
 fi
 
+# The API's port on this side of QEMU's user network.
+api_port='' nic=(-net none)
+if [ "$net" = user ]; then
+	[ "$emu" = bochs ] && { echo "emu: EMU_NET=user is for QEMU (qemu, kvm), not Bochs" >&2; exit 2; }
+	api_port=${EMU_API_PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
+	echo "$api_port" >"$out/api.port"
+	# shellcheck disable=SC2054 # commas inside QEMU's options
+	nic=(-netdev user,id=n0,hostfwd=tcp:127.0.0.1:"$api_port"-:80 -device e1000,netdev=n0)
+	[ "$mode" = run ] && echo "emu: the API (net.ip in the config, port 80) is forwarded to http://127.0.0.1:$api_port/"
+fi
+
 case $emu in
 qemu|kvm)
 	cp /usr/share/OVMF/OVMF_VARS.fd "$out/vars.fd"
@@ -85,7 +118,7 @@ qemu|kvm)
 		-drive if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE.fd \
 		-drive if=pflash,format=raw,file="$out/vars.fd" \
 		-drive file="$esp",format=raw,if=ide,snapshot=on \
-		"${serial[@]}" -monitor none -net none \
+		"${serial[@]}" -monitor none "${nic[@]}" \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04
 	;;
 bochs)
@@ -144,13 +177,26 @@ pid=$!
 	"type 'help' and Enter for commands; Ctrl-C quits"
 # OVMF writes VT100 escapes to serial; strip them when matching.
 done_re='power: off|loader: nothing was started'
-banner=
+banner= check_pid=
 while kill -0 $pid 2>/dev/null; do
 	if [ -z "$banner" ] && grep -q 'hypervisor started' "$con"; then
 		t=$(( $(ms) - start )); banner="$((t / 1000)).$(( (t % 1000) / 100 ))"
 	fi
 	if sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g' "$con" | grep -qE "$done_re"; then
 		sleep 0.5; break
+	fi
+	# The host-side check: started once its console line shows, bounded
+	# by what is left of the time limit; its end ends the run.
+	if [ -n "$check" ] && [ -z "$check_pid" ] &&
+	   sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g' "$con" | grep -qE "$check_when"; then
+		left=$(( secs > 0 ? secs - ($(ms) - start) / 1000 : 600 ))
+		echo "emu: check $check started after $(( ($(ms) - start) / 1000 )) s" >>"$log"
+		( timeout -k 2 $(( left > 1 ? left : 1 )) bash "$check" "http://127.0.0.1:$api_port" "$out" \
+			>"$out/check.log" 2>&1 </dev/null; echo $? >"$out/check.rc" ) &
+		check_pid=$!
+	fi
+	if [ -n "$check_pid" ] && ! kill -0 "$check_pid" 2>/dev/null; then
+		echo "emu: check finished (status $(cat "$out/check.rc" 2>/dev/null))" >>"$log"; break
 	fi
 	if [ "$secs" -gt 0 ] && [ $(( $(ms) - start )) -gt $(( secs * 1000 )) ]; then
 		echo "emu: time limit of $secs s reached" >>"$log"; break
@@ -159,6 +205,14 @@ while kill -0 $pid 2>/dev/null; do
 done
 t=$(( $(ms) - start ))
 kill $pid 2>/dev/null; wait $pid 2>/dev/null
+# A check still running (the time limit came first) ends within its own
+# timeout, or now: the emulator it talked to is gone.
+if [ -n "$check_pid" ]; then
+	wait "$check_pid" 2>/dev/null
+elif [ -n "$check" ]; then
+	echo "emu: the check never started: no console line matched /$check_when/" >"$out/check.log"
+	echo 1 >"$out/check.rc"
+fi
 # The driver sees the connection close and ends; all it received is then in
 # console.txt.
 if [ -n "$drv_pid" ]; then

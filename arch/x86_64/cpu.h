@@ -13,6 +13,7 @@ static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %
 static inline void outw(uint16_t port, uint16_t v) { __asm__ volatile("outw %0, %1" :: "a"(v), "Nd"(port)); }
 static inline void outl(uint16_t port, uint32_t v) { __asm__ volatile("outl %0, %1" :: "a"(v), "Nd"(port)); }
 static inline uint8_t inb(uint16_t port) { uint8_t v; __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port)); return v; }
+static inline uint32_t inl(uint16_t port) { uint32_t v; __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port)); return v; }
 
 static inline uint64_t rdmsr(uint32_t msr)
 {
@@ -52,6 +53,12 @@ static inline void ltr(uint16_t sel) { __asm__ volatile("ltr %0" :: "r"(sel)); }
 static inline void cli(void) { __asm__ volatile("cli"); }
 static inline void hlt(void) { __asm__ volatile("hlt"); }
 static inline void cpu_relax(void) { __asm__ volatile("pause"); }
+static inline void invlpg(const void *va) { __asm__ volatile("invlpg (%0)" :: "r"(va) : "memory"); }
+/* Keeps the compiler from moving memory accesses across it: enough to
+ * order a device's descriptors (write-back RAM) against its registers
+ * (uncacheable), since x86 keeps stores in order with stores and loads
+ * with loads. */
+static inline void barrier(void) { __asm__ volatile("" ::: "memory"); }
 
 static inline uint64_t rdtsc(void)
 {

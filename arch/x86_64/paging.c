@@ -6,11 +6,17 @@
  * address.  Table pages are the core's frames (core_frame_alloc), so the
  * loader's tables become ordinary reserved loader memory.  The identity
  * map is what makes phys_to_virt() (arch.h) the identity in this kernel.
+ *
+ * The identity map is write-back, which suits RAM but not a device's
+ * registers: paging_map_uncached() makes the 2 MiB pages over a device's
+ * MMIO uncacheable (PCD and PWT: PAT entry 3, UC), so reads reach the
+ * device and writes are not combined or delayed.
  */
 #include <stddef.h>
 
 #include "arch.h"
 #include "cpu.h"
+#include "paging.h"
 #include "pt_build.h"
 #include "upcall.h"
 
@@ -28,15 +34,46 @@ static uint64_t *table_ptr(void *ctx, uint64_t phys)
 	return phys_to_virt(phys);
 }
 
+static uint64_t *pml4;          /* ours, once arch_paging_init is done */
+static uint64_t identity_limit;
+
 int arch_paging_init(const struct boot_info *bi)
 {
 	struct pt_ops ops = { alloc_table, table_ptr, NULL };
 	uint64_t pml4_phys;
-	uint64_t *pml4 = alloc_table(NULL, &pml4_phys);
+	uint64_t *t = alloc_table(NULL, &pml4_phys);
 
-	if (!pml4 || pt_map_2m(&ops, pml4, 0, 0, bi->identity_limit) ||
-	    pt_map_2m(&ops, pml4, bi->kernel_virt, bi->kernel_phys, bi->kernel_size))
+	if (!t || pt_map_2m(&ops, t, 0, 0, bi->identity_limit) ||
+	    pt_map_2m(&ops, t, bi->kernel_virt, bi->kernel_phys, bi->kernel_size))
 		return -1;
 	write_cr3(pml4_phys);
+	pml4 = t;
+	identity_limit = bi->identity_limit;
 	return 0;
+}
+
+volatile void *paging_map_uncached(uint64_t phys, uint64_t len)
+{
+	const uint64_t sz = 2ull << 20;
+	uint64_t va;
+
+	if (!pml4 || !len || phys >= identity_limit || len > identity_limit - phys)
+		return NULL;
+	for (va = phys & ~(sz - 1); va < phys + len; va += sz) {
+		uint64_t *pdpt, *pd, e;
+
+		e = pml4[(va >> 39) & 511];
+		if (!(e & PTE_P) || (e & PTE_PS))
+			return NULL;
+		pdpt = phys_to_virt(e & PTE_ADDR_MASK);
+		e = pdpt[(va >> 30) & 511];
+		if (!(e & PTE_P) || (e & PTE_PS))
+			return NULL;
+		pd = phys_to_virt(e & PTE_ADDR_MASK);
+		if (!(pd[(va >> 21) & 511] & PTE_PS))
+			return NULL;
+		pd[(va >> 21) & 511] |= PTE_PCD | PTE_PWT;
+		invlpg((const void *)(uintptr_t)va);
+	}
+	return (volatile void *)phys_to_virt(phys);
 }

@@ -11,7 +11,10 @@
 #   case            key=value lines: emu=bochs|qemu, secs= (time limit),
 #                   cpus=, megs= (the emulated machine), and image=default
 #                   (build/esp.img, i.e. config/dedupvisor.cfg) or image=own
-#                   (an ESP built here, in build/systest/img/NAME.img, from:)
+#                   (an ESP built here, in build/systest/img/NAME.img, from:);
+#                   optional: net=user (QEMU: an e1000 on QEMU's user network,
+#                   the API's port 80 forwarded to a free local port; default
+#                   net=none, no NIC) and check_when=ERE (with check.sh)
 #   dedupvisor.cfg  the case's config
 #   files           the other files of the ESP's \dedupvisor\ folder, one a
 #                   line: each is the one the case's make.sh made, if it made
@@ -44,6 +47,13 @@
 #                   judged as ever by expect; what was sent, and when, and the
 #                   steps never reached, are in the case's driver.log,
 #                   printed when it fails (scripts/console_driver.py).
+#   check.sh        optional, with net=user and check_when=: host-side checks
+#                   while the emulator runs.  Once a console line matches
+#                   check_when, `bash check.sh http://127.0.0.1:PORT OUTDIR`
+#                   runs (curl, python3, promtool against the API); the run
+#                   ends when it does, or at secs=, which bounds it too.  The
+#                   case passes only if it exits 0; its output (check.log) is
+#                   printed when it fails (scripts/emu.sh: EMU_CHECK).
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 B=build
@@ -68,10 +78,11 @@ lines_of() {
 	done <"$1"
 }
 
-# read_case NAME: sets emu, secs, cpus, megs and image from its case file.
+# read_case NAME: sets emu, secs, cpus, megs, image, net and check_when from
+# its case file.
 read_case() {
 	local f=$CASES/$1/case l key val
-	emu='' secs='' cpus='' megs='' image=''
+	emu='' secs='' cpus='' megs='' image='' net=none check_when=''
 	while IFS= read -r l; do
 		l=$(trim "${l%%#*}")
 		key=${l%%=*} val=${l#*=}
@@ -79,13 +90,21 @@ read_case() {
 		emu) [[ $val =~ ^(bochs|qemu|kvm)$ ]] || { echo "system: $f: emu=$val: not bochs, qemu or kvm"; return 1; } ;;
 		secs|cpus|megs) [[ $val =~ ^[1-9][0-9]*$ ]] || { echo "system: $f: $key=$val: not a number"; return 1; } ;;
 		image) [[ $val =~ ^(default|own)$ ]] || { echo "system: $f: image=$val: not default or own"; return 1; } ;;
-		*) echo "system: $f: unknown line '$l' (emu=, secs=, cpus=, megs=, image=)"; return 1 ;;
+		net) [[ $val =~ ^(none|user)$ ]] || { echo "system: $f: net=$val: not none or user"; return 1; } ;;
+		check_when) [ -n "$val" ] || { echo "system: $f: check_when= is empty"; return 1; } ;;
+		*) echo "system: $f: unknown line '$l' (emu=, secs=, cpus=, megs=, image=, net=, check_when=)"; return 1 ;;
 		esac
 		printf -v "$key" '%s' "$val"
 	done < <(lines_of "$f")
 	for key in emu secs cpus megs image; do
 		[ -n "${!key}" ] || { echo "system: $f: no $key="; return 1; }
 	done
+	if [ -f "$CASES/$1/check.sh" ]; then
+		[ "$net" = user ] && [ -n "$check_when" ] && [ "$emu" != bochs ] ||
+			{ echo "system: $f: a check.sh needs net=user, check_when= and QEMU"; return 1; }
+	elif [ -n "$check_when" ]; then
+		echo "system: $f: check_when= without a check.sh"; return 1
+	fi
 }
 
 # build_image NAME IMG: the ESP of an image=own case (see the top).
@@ -120,10 +139,11 @@ build_image() {
 }
 
 # prepare NAME: its image, and in $OUT/prep/ what run_case needs: NAME.run
-# (emulator, limits, image), NAME.expect (the expect file's lines with
-# @RECOUNT@ filled in) and NAME.console (its console script, if any).
+# (emulator, limits, image, network), NAME.expect (the expect file's lines
+# with @RECOUNT@ filled in), NAME.console (its console script, if any) and
+# NAME.when (its check's console line, if any).
 prepare() {
-	local name=$1 emu secs cpus megs image img cfg fig l
+	local name=$1 emu secs cpus megs image net check_when img cfg fig l
 	read_case "$name" || return 1
 	if [ "$image" = default ]; then
 		img=$ESP cfg=config/dedupvisor.cfg
@@ -142,19 +162,24 @@ prepare() {
 		python3 scripts/console_driver.py --check "$CASES/$name/console" || return 1
 		cp "$CASES/$name/console" "$OUT/prep/$name.console"
 	fi
-	printf '%s %s %s %s %s\n' "$emu" "$secs" "$cpus" "$megs" "$img" >"$OUT/prep/$name.run"
+	[ -n "$check_when" ] && printf '%s\n' "$check_when" >"$OUT/prep/$name.when"
+	printf '%s %s %s %s %s %s\n' "$emu" "$secs" "$cpus" "$megs" "$net" "$img" >"$OUT/prep/$name.run"
 	while IFS= read -r l; do
 		printf '%s\n' "${l//@RECOUNT@/"${fig-}"}"
 	done < <(lines_of "$CASES/$name/expect") >"$OUT/prep/$name.expect"
 }
 
 run_case() {
-	local name=$1 emu secs cpus megs img
-	read -r emu secs cpus megs img <"$OUT/prep/$name.run"
+	local name=$1 emu secs cpus megs net img
+	read -r emu secs cpus megs net img <"$OUT/prep/$name.run"
 	local dir=$OUT/$name con
-	local script=
+	local script= check= when=
 	[ -f "$OUT/prep/$name.console" ] && script=$OUT/prep/$name.console
-	EMU_CONSOLE=$script bash scripts/emu.sh boot "$emu" "$img" "$dir" "$secs" "$cpus" "$megs"
+	if [ -f "$OUT/prep/$name.when" ]; then
+		check=$CASES/$name/check.sh when=$(cat "$OUT/prep/$name.when")
+	fi
+	EMU_CONSOLE=$script EMU_NET=$net EMU_CHECK=$check EMU_CHECK_WHEN=$when \
+		bash scripts/emu.sh boot "$emu" "$img" "$dir" "$secs" "$cpus" "$megs"
 	con=$dir/console.txt
 	# Each expected line must appear after the previous one.
 	local rest ok=1 re line=0 n
@@ -174,11 +199,19 @@ run_case() {
 		fi
 		line=$((line + n)); rest=$(tail -n +$((n + 1)) <<<"$rest")
 	done <"$OUT/prep/$name.expect"
+	if [ $ok = 1 ] && [ -n "$check" ] && [ "$(cat "$dir/check.rc" 2>/dev/null)" != 0 ]; then
+		echo "FAIL $name: check.sh exited $(cat "$dir/check.rc" 2>/dev/null || echo '(no status)')"
+		ok=0
+	fi
 	if [ $ok = 1 ]; then
-		echo "PASS $name ($(tail -n1 "$dir/emu.log" | sed 's/^emu: //'))"
+		echo "PASS $name ($(tail -n1 "$dir/emu.log" | sed 's/^emu: //')$([ -n "$check" ] &&
+			echo "; check: $(tail -n1 "$dir/check.log")"))"
 	else
 		echo "---- $name console ($con) ----"; cat "$con"
 		echo "---- $name emulator log (tail) ----"; tail -n 25 "$dir/emu.log"
+		if [ -f "$dir/check.log" ]; then
+			echo "---- $name check.sh output ($dir/check.log) ----"; cat "$dir/check.log"
+		fi
 		if [ -f "$dir/driver.log" ]; then
 			echo "---- $name console driver log ($dir/driver.log) ----"; cat "$dir/driver.log"
 		fi
@@ -210,7 +243,7 @@ make_images() {
 }
 make_images >"$OUT/make_images.log" 2>&1 || { cat "$OUT/make_images.log"; exit 1; }
 export -f run_case
-export OUT
+export OUT CASES
 # Two at a time; Bochs cases first so the long ones overlap the short ones.
 results=$(for c in "${sel[@]}"; do read -r emu _ <"$OUT/prep/$c.run"; echo "$emu $c"; done |
 	sort | cut -d' ' -f2 |

@@ -192,6 +192,58 @@ static void test_file_errors(void **state)
 }
 
 /* Linux VMs: kernel=, initrd=, a quoted cmdline=, one vCPU. */
+/* The network API's keys: addresses, the mask's default and shape, the
+ * gateway in the subnet, the token's characters; each refusal names its line. */
+static void test_net_keys(void **state)
+{
+	(void)state;
+	assert_int_equal(parse(""), 0);
+	assert_int_equal(cfg.net_ip, 0);
+	assert_string_equal(cfg.api_token, "");
+	assert_int_equal(parse("net.ip = 10.0.2.15\n"), 0);
+	assert_int_equal(cfg.net_ip, 0x0A00020F);
+	assert_int_equal(cfg.net_mask, 0xFFFFFF00u);
+	assert_int_equal(cfg.net_gw, 0);
+	assert_int_equal(parse("net.gw = 192.168.7.1\nnet.ip=192.168.4.200\nnet.mask = 255.255.248.0\n"
+			       "api.token = s3cr.T-_~+/0==\n"), 0);
+	assert_int_equal(cfg.net_ip, 0xC0A804C8u);
+	assert_int_equal(cfg.net_mask, 0xFFFFF800u);
+	assert_int_equal(cfg.net_gw, 0xC0A80701u);
+	assert_string_equal(cfg.api_token, "s3cr.T-_~+/0==");
+	assert_int_equal(parse("net.ip = 172.16.0.254\nnet.mask = 255.255.255.252\n"), 0);
+	assert_int_equal(parse("api.token = "
+			       "123456789012345678901234567890123456789012345678901234567890123\n"), 0);
+	assert_int_equal(strlen(cfg.api_token), 63);
+
+	expect_error("net.ip = 10.0.2\n", 1, "needs an IPv4 address");
+	expect_error("net.ip = 10.0.2.15.1\n", 1, "needs an IPv4 address");
+	expect_error("net.ip = 10.0.2.256\n", 1, "needs an IPv4 address");
+	expect_error("net.ip = 10.0.02.15\n", 1, "needs an IPv4 address");
+	expect_error("net.ip = 10.0.2.15x\n", 1, "needs an IPv4 address");
+	expect_error("net.ip = 10..2.15\n", 1, "needs an IPv4 address");
+	expect_error("net.ip = -1.0.2.15\n", 1, "needs an IPv4 address");
+	expect_error("net.ip = 10.0.2.1000\n", 1, "needs an IPv4 address");
+	expect_error("\nnet.ip = 0.0.0.0\n", 2, "not a host address");
+	expect_error("net.ip = 10.0.2.0\n", 1, "not a host address");
+	expect_error("net.ip = 10.0.2.255\n", 1, "not a host address");
+	expect_error("net.ip = 127.0.0.1\nnet.mask = 255.0.0.0\n", 1, "not a host address");
+	expect_error("net.ip = 224.0.0.5\n", 1, "not a host address");
+	expect_error("net.ip = 10.0.2.15\nnet.mask = 255.0.255.0\n", 2, "contiguous");
+	expect_error("net.ip = 10.0.2.15\nnet.mask = 0.0.0.0\n", 2, "contiguous");
+	expect_error("net.ip = 10.0.2.15\n\nnet.gw = 10.0.3.1\n", 3, "subnet");
+	expect_error("net.ip = 10.0.2.15\nnet.gw = 10.0.2.15\n", 2, "subnet");
+	expect_error("net.mask = 255.255.255.0\n", 1, "need net.ip");
+	expect_error("\nnet.gw = 10.0.2.2\n", 2, "need net.ip");
+	expect_error("api.token = a b\n", 1, "expected 'KEY = VALUE'");
+	expect_error("api.token = tok=en\n", 1, "api.token must be");
+	expect_error("api.token = =\n", 1, "api.token must be");
+	expect_error("api.token = caf\xc3\xa9\n", 1, "api.token must be");
+	expect_error("api.token = "
+		     "1234567890123456789012345678901234567890123456789012345678901234\n", 1,
+		     "api.token must be");
+	expect_error("net.port = 80\n", 1, "net.ip, net.mask, net.gw, api.token");
+}
+
 static void test_linux_lines(void **state)
 {
 	const struct vm_config *v;
@@ -241,6 +293,7 @@ int main(void)
 		cmocka_unit_test(test_fleet_keys),
 		cmocka_unit_test(test_file_errors),
 		cmocka_unit_test(test_linux_lines),
+		cmocka_unit_test(test_net_keys),
 	};
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }

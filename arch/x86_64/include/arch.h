@@ -98,6 +98,37 @@ struct arch_datetime {
 /* false when no clock answered sensibly. */
 bool arch_wallclock(struct arch_datetime *t);
 
+/* ---- the network card: the hypervisor's own, never a guest's ---- */
+
+/* Bytes of an Ethernet frame the card sends or receives, its CRC not
+ * included (1514, and a VLAN tag's 4). */
+#define ARCH_NIC_FRAME_MAX 1518
+
+/* Finds the card (an Intel 82540EM on PCI), gives it receive and transmit
+ * rings in the hypervisor's own frames and starts it, polled (it raises no
+ * interrupt); mac gets its address.  0, or -1 with the reason printed.
+ * Call once, before the other CPUs start (its registers' mapping is made
+ * uncacheable on this CPU). */
+int arch_nic_probe(uint8_t mac[6]) __attribute__((warn_unused_result));
+/* One frame to send, gathered from parts (a chain of buffers). */
+struct arch_nic_part {
+	const void *data;
+	uint32_t len;
+};
+/* Queues the frame for sending.  0, or -1 when it is longer than
+ * ARCH_NIC_FRAME_MAX or the transmit ring is full (it is dropped: TCP
+ * sends it again). */
+int arch_nic_send(const struct arch_nic_part *parts, unsigned nparts);
+/* Copies the next received frame into buf[0..cap) and returns its length;
+ * 0 when none has arrived.  Frames received with an error or longer than
+ * cap are dropped and counted. */
+uint32_t arch_nic_recv(void *buf, uint32_t cap);
+bool arch_nic_link_up(void);
+struct arch_nic_stats {
+	uint64_t rx_frames, tx_frames, rx_dropped, tx_dropped;
+};
+void arch_nic_stats(struct arch_nic_stats *s);
+
 /* ---- vCPUs ---- */
 
 /* A vCPU's general registers while the host runs; RSP and RIP live in the

@@ -1,0 +1,367 @@
+/*
+ * api_serve.c - the API's endpoints: what the HTTP server (net/) answers,
+ * filled from the dedup engine and the VMs (docs/api.md has the list).
+ *
+ * The server routes a request and checks its token; this file writes the
+ * body into the server's buffer with api/'s writers.  It runs on the boot
+ * CPU under the core's lock (net_poll), so the engine's counters, a VM's
+ * accounting walk (dedup_vm_account) and the VM table are read at one
+ * consistent point.  Without VT-x there is no engine and no VM: every
+ * counter reads 0 and the VM list is empty.
+ *
+ * The engine's counters are one table (stat_fields), read by /api/stats
+ * under KSM's names and by /metrics under Prometheus's, so the two cannot
+ * drift apart.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "api_serve.h"
+#include "console.h"
+#include "json_write.h"
+#include "knobs_parse.h"
+#include "prom_write.h"
+#include "response.h"
+#include "sharing.h"
+#include "vm.h"
+
+#define STAT(f) offsetof(struct dedup_stats, f)
+
+static const struct stat_field {
+	const char *json;     /* /api/stats key: the struct's (KSM's) name */
+	const char *prom;     /* /metrics family, without "dedupvisor_" */
+	enum prom_type type;
+	const char *help;
+	size_t off;
+	bool is_signed;
+} stat_fields[] = {
+	{ "pages_shared", "pages_shared", PROM_GAUGE, "Shared frames with two mappings or more.",
+	  STAT(pages_shared), false },
+	{ "pages_sharing", "pages_sharing", PROM_GAUGE,
+	  "Extra mappings of shared frames: pages saved.", STAT(pages_sharing), false },
+	{ "pages_unshared", "pages_unshared", PROM_GAUGE,
+	  "Candidate pages in the unstable index, unmatched.", STAT(pages_unshared), false },
+	{ "pages_volatile", "pages_volatile", PROM_GAUGE,
+	  "Pages that changed since their last visit.", STAT(pages_volatile), false },
+	{ "full_scans", "full_scans_total", PROM_COUNTER, "Full scans of all guest memory.",
+	  STAT(full_scans), false },
+	{ "ksm_zero_pages", "ksm_zero_pages", PROM_GAUGE, "Guest pages mapped to a zero frame.",
+	  STAT(ksm_zero_pages), false },
+	{ "general_profit", "general_profit_bytes", PROM_GAUGE,
+	  "Bytes saved by sharing less the engine's metadata.", STAT(general_profit), true },
+	{ "pages_tracked", "pages_tracked", PROM_GAUGE, "Guest pages the engine tracks.",
+	  STAT(pages_tracked), false },
+	{ "pages_scanned", "pages_scanned_total", PROM_COUNTER, "Page visits by the scanner.",
+	  STAT(pages_scanned), false },
+	{ "pages_hashed", "pages_hashed_total", PROM_COUNTER, "Pages hashed by the scanner.",
+	  STAT(pages_hashed), false },
+	{ "merges", "merges_total", PROM_COUNTER, "Successful merges.", STAT(merges), false },
+	{ "merge_races", "merge_races_total", PROM_COUNTER,
+	  "Merges abandoned: the full compare failed after write-protect.", STAT(merge_races),
+	  false },
+	{ "hash_collisions", "hash_collisions_total", PROM_COUNTER,
+	  "Equal checksums over different contents.", STAT(hash_collisions), false },
+	{ "cow_breaks", "cow_breaks_total", PROM_COUNTER, "Copies made on writes to shared pages.",
+	  STAT(cow_breaks), false },
+	{ "cow_reuses", "cow_reuses_total", PROM_COUNTER,
+	  "Writes to shared pages by their last sharer: no copy.", STAT(cow_reuses), false },
+	{ "cow_enomem", "cow_enomem_total", PROM_COUNTER,
+	  "Copies that waited for want of a free frame.", STAT(cow_enomem), false },
+	{ "frames_saved", "frames_saved", PROM_GAUGE,
+	  "Guest pages less the frames that back them.", STAT(frames_saved), false },
+	{ "self_sharing", "self_sharing_pages", PROM_GAUGE,
+	  "Pages saved by sharing within a VM.", STAT(self_sharing), false },
+	{ "inter_sharing", "inter_sharing_pages", PROM_GAUGE,
+	  "Pages saved by sharing across VMs.", STAT(inter_sharing), false },
+	{ "metadata_bytes", "metadata_bytes", PROM_GAUGE, "The engine's metadata.",
+	  STAT(metadata_bytes), false },
+};
+#define NSTATS (sizeof(stat_fields) / sizeof(stat_fields[0]))
+
+/* The knobs POST /api/knobs may set (the console's, console_cmd.c). */
+enum { K_PAGES_TO_SCAN, K_SLEEP_MS, K_MERGE_FIRST_SIGHT, K_RUN, K_SUMMARY_SCANS, NKNOBS };
+static const struct knob_def knob_defs[NKNOBS] = {
+	[K_PAGES_TO_SCAN] = { "pages_to_scan", 1, 1u << 24, false },
+	[K_SLEEP_MS] = { "sleep_ms", 0, 60000, false },
+	[K_MERGE_FIRST_SIGHT] = { "merge_first_sight", 0, 1, true },
+	[K_RUN] = { "run", 0, 1, true },
+	[K_SUMMARY_SCANS] = { "summary_scans", 0, 1000000, false },
+};
+
+static void stats_now(struct dedup_stats *s)
+{
+	if (engine)
+		dedup_get_stats(engine, s);
+	else
+		memset(s, 0, sizeof(*s));
+}
+
+static void stat_value(const struct dedup_stats *s, size_t i, uint64_t *u, int64_t *v)
+{
+	const char *p = (const char *)s + stat_fields[i].off;
+	if (stat_fields[i].is_signed)
+		memcpy(v, p, sizeof(*v));
+	else
+		memcpy(u, p, sizeof(*u));
+}
+
+static void finish_json(struct json_writer *w, struct http_answer *a)
+{
+	if (jw_ok(w))
+		a->len = w->len;
+	else
+		a->status = 500, a->reason = "the answer did not fit its buffer";
+}
+
+static void get_stats(struct http_answer *a)
+{
+	struct json_writer w;
+	struct dedup_stats s;
+	size_t i;
+
+	stats_now(&s);
+	jw_init(&w, a->body, a->cap);
+	jw_object_begin(&w);
+	for (i = 0; i < NSTATS; i++) {
+		uint64_t u = 0;
+		int64_t v = 0;
+		stat_value(&s, i, &u, &v);
+		if (stat_fields[i].is_signed)
+			jw_kv_i64(&w, stat_fields[i].json, v);
+		else
+			jw_kv_u64(&w, stat_fields[i].json, u);
+	}
+	jw_object_end(&w);
+	finish_json(&w, a);
+}
+
+/* A VM as the API shows it. */
+struct vm_row {
+	const char *state;
+	bool accounted;                 /* in the engine: the page split below is known */
+	uint64_t private_pages, shared_pages, zero_pages, pss_bytes;
+};
+
+static void vm_row(const struct vm *vm, struct vm_row *r)
+{
+	struct dedup_vm_account acc;
+
+	memset(r, 0, sizeof(*r));
+	r->state = vm->pending ? "waiting to join" : vm->stopped ? "stopped"
+		 : vm->vcpu[0].state == VCPU_HALTED ? "halted"
+		 : vm->vcpu[0].state == VCPU_WAITING ? "waiting for memory" : "running";
+	if (!engine || !vm->in_engine || dedup_vm_account(engine, vm->id, &acc))
+		return;
+	r->accounted = true;
+	r->private_pages = acc.private_frames;
+	r->zero_pages = acc.zero;
+	r->shared_pages = acc.pages - acc.private_frames - acc.zero;
+	/* pss is in DEDUP_PSS_ONE-ths of a page. */
+	r->pss_bytes = acc.pss / DEDUP_PSS_ONE * DEDUP_PAGE_SIZE +
+		       acc.pss % DEDUP_PSS_ONE * DEDUP_PAGE_SIZE / DEDUP_PSS_ONE;
+}
+
+static void get_vms(struct http_answer *a)
+{
+	struct json_writer w;
+	unsigned i;
+
+	jw_init(&w, a->body, a->cap);
+	jw_array_begin(&w);
+	for (i = 0; i < nvms; i++) {
+		const struct vm *vm = &vms[i];
+		struct vm_row r;
+
+		vm_row(vm, &r);
+		jw_object_begin(&w);
+		jw_kv_string(&w, "name", vm->name);
+		jw_kv_string(&w, "state", r.state);
+		if (vm->stopped)
+			jw_kv_string(&w, "why", vm->why);
+		jw_kv_u64(&w, "ram_bytes", vm->npages * DEDUP_PAGE_SIZE);
+		jw_kv_u64(&w, "vcpus", vm->nvcpus);
+		jw_kv_u64(&w, "domain", vm->cfg ? vm->cfg->domain : 0);
+		jw_kv_u64(&w, "exits", vm_exit_count(vm));
+		if (r.accounted) {
+			jw_key(&w, "pages");
+			jw_object_begin(&w);
+			jw_kv_u64(&w, "private", r.private_pages);
+			jw_kv_u64(&w, "shared", r.shared_pages);
+			jw_kv_u64(&w, "zero", r.zero_pages);
+			jw_object_end(&w);
+			jw_kv_u64(&w, "pss_bytes", r.pss_bytes);
+		}
+		jw_object_end(&w);
+	}
+	jw_array_end(&w);
+	finish_json(&w, a);
+}
+
+static void get_metrics(struct http_answer *a)
+{
+	static struct vm_row rows[VM_MAX];
+	struct prom_writer w;
+	struct dedup_stats s;
+	unsigned i, accounted = 0;
+
+	stats_now(&s);
+	prom_init(&w, a->body, a->cap);
+	for (i = 0; i < NSTATS; i++) {
+		uint64_t u = 0;
+		int64_t v = 0;
+		stat_value(&s, i, &u, &v);
+		prom_family(&w, stat_fields[i].prom, stat_fields[i].type, stat_fields[i].help);
+		if (stat_fields[i].is_signed)
+			prom_sample_i64(&w, NULL, 0, v);
+		else
+			prom_sample_u64(&w, NULL, 0, u);
+	}
+	for (i = 0; i < nvms; i++) {
+		vm_row(&vms[i], &rows[i]);
+		accounted += rows[i].accounted;
+	}
+	if (accounted) {
+		static const char *const backing[3] = { "private", "shared", "zero" };
+		unsigned b;
+		prom_family(&w, "vm_pages", PROM_GAUGE, "Guest pages of a VM by how they are backed.");
+		for (i = 0; i < nvms; i++)
+			for (b = 0; b < 3 && rows[i].accounted; b++) {
+				struct prom_label l[2] = { { "vm", vms[i].name }, { "backing", backing[b] } };
+				prom_sample_u64(&w, l, 2, b == 0 ? rows[i].private_pages
+						 : b == 1 ? rows[i].shared_pages : rows[i].zero_pages);
+			}
+		prom_family(&w, "vm_pss_bytes", PROM_GAUGE,
+			    "A VM's proportional set size: each frame divided among its mappers.");
+		for (i = 0; i < nvms; i++)
+			if (rows[i].accounted) {
+				struct prom_label l = { "vm", vms[i].name };
+				prom_sample_u64(&w, &l, 1, rows[i].pss_bytes);
+			}
+	}
+	if (nvms) {
+		prom_family(&w, "vm_ram_bytes", PROM_GAUGE, "A VM's guest RAM.");
+		for (i = 0; i < nvms; i++) {
+			struct prom_label l = { "vm", vms[i].name };
+			prom_sample_u64(&w, &l, 1, vms[i].npages * DEDUP_PAGE_SIZE);
+		}
+		prom_family(&w, "vm_exits_total", PROM_COUNTER, "A VM's exits to the hypervisor.");
+		for (i = 0; i < nvms; i++) {
+			struct prom_label l = { "vm", vms[i].name };
+			prom_sample_u64(&w, &l, 1, vm_exit_count(&vms[i]));
+		}
+		prom_family(&w, "vm_running", PROM_GAUGE, "1 while the VM runs.");
+		for (i = 0; i < nvms; i++) {
+			struct prom_label l = { "vm", vms[i].name };
+			prom_sample_u64(&w, &l, 1, !vms[i].pending && !vms[i].stopped);
+		}
+	}
+	if (prom_ok(&w)) {
+		a->len = w.len;
+		a->content_type = PROM_CONTENT_TYPE;
+	} else {
+		a->status = 500;
+		a->reason = w.overflow ? "the answer did not fit its buffer" : w.misuse_why;
+	}
+}
+
+static uint64_t knob_value(unsigned k)
+{
+	const struct dedup_knobs *kn = engine ? dedup_knobs(engine) : NULL;
+	switch (k) {
+	case K_PAGES_TO_SCAN: return kn ? kn->pages_to_scan : 0;
+	case K_SLEEP_MS: return kn ? kn->sleep_ms : 0;
+	case K_MERGE_FIRST_SIGHT: return kn ? kn->merge_first_sight : 0;
+	case K_RUN: return console.scan;
+	default: return console.summary_scans;
+	}
+}
+
+static void get_knobs(struct http_answer *a)
+{
+	struct json_writer w;
+	unsigned k;
+
+	jw_init(&w, a->body, a->cap);
+	jw_object_begin(&w);
+	for (k = 0; k < NKNOBS; k++) {
+		jw_key(&w, knob_defs[k].name);
+		jw_object_begin(&w);
+		if (knob_defs[k].boolean) {
+			jw_kv_bool(&w, "value", knob_value(k) != 0);
+		} else {
+			jw_kv_u64(&w, "value", knob_value(k));
+			jw_kv_u64(&w, "min", knob_defs[k].min);
+			jw_kv_u64(&w, "max", knob_defs[k].max);
+		}
+		jw_object_end(&w);
+	}
+	jw_object_end(&w);
+	finish_json(&w, a);
+}
+
+static void set_knobs(const struct http_request *req, struct http_answer *a)
+{
+	static char reason[KNOBS_REASON_MAX];
+	struct knob_value v[NKNOBS];
+	struct dedup_knobs *kn;
+	int n, i;
+
+	if (!engine) {
+		a->status = 503;
+		a->reason = "no dedup engine runs (no VT-x): no knob to set";
+		return;
+	}
+	n = knobs_parse((const char *)req->body, (size_t)req->content_length, knob_defs, NKNOBS, v,
+			NKNOBS, reason);
+	if (n < 0) {
+		a->status = 400;
+		a->reason = reason;
+		return;
+	}
+	kn = dedup_knobs(engine);
+	for (i = 0; i < n; i++) {
+		uint32_t x = (uint32_t)v[i].value;
+		switch (v[i].def) {
+		case K_PAGES_TO_SCAN: kn->pages_to_scan = x; break;
+		case K_SLEEP_MS: kn->sleep_ms = x; break;
+		case K_MERGE_FIRST_SIGHT: kn->merge_first_sight = x != 0; break;
+		case K_RUN: console.scan = x != 0; break;
+		default: console.summary_scans = x; break;
+		}
+		printf("api: set %s %lu\n", knob_defs[v[i].def].name, (unsigned long)x);
+	}
+	get_knobs(a);
+}
+
+static void stop_vm(const char *name, struct http_answer *a)
+{
+	unsigned i;
+	for (i = 0; i < nvms && strcmp(vms[i].name, name); i++)
+		;
+	if (i == nvms || vms[i].pending || vms[i].stopped) {
+		a->status = i == nvms ? 404 : 409;
+		a->reason = i == nvms ? "no such VM" : "the VM does not run";
+		return;
+	}
+	vm_stop(&vms[i], "stopped through the API");
+	a->status = 202;
+	a->len = (size_t)snprintf(a->body, a->cap, "{\"stopped\":true}");
+}
+
+void api_serve(void *ctx, const struct http_request *req, const struct route *r,
+	       struct http_answer *a)
+{
+	(void)ctx;
+	switch (r->ep) {
+	case API_EP_STATS: get_stats(a); break;
+	case API_EP_VMS: get_vms(a); break;
+	case API_EP_METRICS: get_metrics(a); break;
+	case API_EP_KNOBS_GET: get_knobs(a); break;
+	case API_EP_KNOBS_SET: set_knobs(req, a); break;
+	case API_EP_VM_STOP: stop_vm(r->name, a); break;
+	default:
+		a->status = 501;
+		a->reason = "not served yet";
+		break;
+	}
+}

@@ -1,0 +1,190 @@
+/*
+ * net.c - the core's side of the network: the NIC as lwIP's netif, lwIP's
+ * port functions, and the poll that drives both.
+ *
+ * With net.ip in the config, net_start() brings up the hypervisor's own
+ * NIC (arch_nic_probe: an e1000 the hypervisor keeps to itself), gives
+ * lwIP (NO_SYS=1, Debian's source, see net/lwipopts.h) one netif with the
+ * static address, and starts the API's HTTP server (net/http_server.c)
+ * with the endpoints of api_serve.c.  Nothing runs by interrupt:
+ * net_poll(), called by the boot CPU between scheduling rounds (and in a
+ * loop when there is no VT-x, net_serve), moves received frames from the
+ * NIC into lwIP and runs lwIP's timers; lwIP's output goes straight to the
+ * NIC's transmit ring.  All of it runs on the boot CPU under the core's
+ * lock, so lwIP has one caller at a time and the handlers read the engine
+ * and the VMs consistently.
+ *
+ * lwIP's port functions (net/lwip_port.h) live here too: its clock is the
+ * architecture's TSC, and only the core may call arch.h; net/ stays plain C.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <lwip/etharp.h>
+#include <lwip/init.h>
+#include <lwip/netif.h>
+#include <lwip/pbuf.h>
+#include <lwip/sys.h>
+#include <lwip/timeouts.h>
+#include <netif/ethernet.h>
+
+#include "api_serve.h"
+#include "arch.h"
+#include "http_server.h"
+#include "lwip_port.h"
+#include "net.h"
+
+#define NET_RX_BUDGET 32  /* frames taken per poll: the rest wait in the ring */
+#define NET_TX_PARTS  16  /* a pbuf chain longer than this is flattened first */
+#define HTTP_PORT     80
+
+_Static_assert(PBUF_POOL_BUFSIZE >= ARCH_NIC_FRAME_MAX, "a received frame fits one pool pbuf");
+
+static struct netif nif;
+static bool up;
+
+/* ---- lwIP's port ---- */
+
+u32_t sys_now(void)
+{
+	uint64_t per_ms = arch_time_hz() / 1000;
+	return (u32_t)(arch_time_now() / (per_ms ? per_ms : 1));
+}
+
+uint32_t lwip_port_rand(void)
+{
+	static uint32_t x;
+	if (!x)
+		x = (uint32_t)arch_time_now() | 1;
+	/* xorshift32 (Marsaglia 2003): ports and sequence numbers, no secret. */
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	return x;
+}
+
+void lwip_port_assert(const char *msg, const char *file, int line)
+{
+	printf("lwip: assertion failed: %s (%s:%d)\n", msg, file, line);
+	arch_power_off("lwIP assertion failed");
+}
+
+/* ---- the netif over the NIC ---- */
+
+/* lwIP's frame out: the pbuf chain, gathered into the NIC's buffer. */
+static err_t link_output(struct netif *n, struct pbuf *p)
+{
+	struct arch_nic_part parts[NET_TX_PARTS];
+	static uint8_t flat[ARCH_NIC_FRAME_MAX];
+	unsigned k = 0;
+	struct pbuf *q;
+
+	(void)n;
+	for (q = p; q && k < NET_TX_PARTS; q = q->next)
+		parts[k++] = (struct arch_nic_part){ q->payload, q->len };
+	if (q) {
+		if (p->tot_len > sizeof(flat))
+			return ERR_IF;
+		parts[0] = (struct arch_nic_part){ flat, pbuf_copy_partial(p, flat, p->tot_len, 0) };
+		k = 1;
+	}
+	return arch_nic_send(parts, k) ? ERR_IF : ERR_OK;
+}
+
+static err_t netif_setup(struct netif *n)
+{
+	n->name[0] = 'e';
+	n->name[1] = '0';
+	n->mtu = 1500;
+	n->hwaddr_len = ETH_HWADDR_LEN;
+	n->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET;
+	n->output = etharp_output;
+	n->linkoutput = link_output;
+	return ERR_OK;
+}
+
+static void ip_str(char *out, size_t cap, uint32_t ip)
+{
+	snprintf(out, cap, "%u.%u.%u.%u", ip >> 24, ip >> 16 & 255, ip >> 8 & 255, ip & 255);
+}
+
+int net_start(const struct config *cfg)
+{
+	ip4_addr_t ip, mask, gw;
+	uint8_t mac[6];
+	char a[16], g[16];
+	unsigned bits = 0;
+
+	if (!cfg->net_ip)
+		return -1;
+	if (arch_nic_probe(mac)) {
+		printf("net: no network: the API is off\n");
+		return -1;
+	}
+	lwip_init();
+	IP4_ADDR(&ip, cfg->net_ip >> 24, cfg->net_ip >> 16 & 255, cfg->net_ip >> 8 & 255,
+		 cfg->net_ip & 255);
+	IP4_ADDR(&mask, cfg->net_mask >> 24, cfg->net_mask >> 16 & 255, cfg->net_mask >> 8 & 255,
+		 cfg->net_mask & 255);
+	IP4_ADDR(&gw, cfg->net_gw >> 24, cfg->net_gw >> 16 & 255, cfg->net_gw >> 8 & 255,
+		 cfg->net_gw & 255);
+	memcpy(nif.hwaddr, mac, sizeof(mac));
+	if (!netif_add(&nif, &ip, &mask, &gw, NULL, netif_setup, ethernet_input)) {
+		printf("net: lwIP refused the interface: the API is off\n");
+		return -1;
+	}
+	netif_set_default(&nif);
+	netif_set_up(&nif);
+	netif_set_link_up(&nif);
+	if (http_server_start(HTTP_PORT, cfg->api_token, api_serve, NULL)) {
+		printf("net: the HTTP server could not listen on port %u: the API is off\n", HTTP_PORT);
+		return -1;
+	}
+	up = true;
+	while (bits < 32 && (cfg->net_mask << bits & 0x80000000u))
+		bits++;
+	ip_str(a, sizeof(a), cfg->net_ip);
+	ip_str(g, sizeof(g), cfg->net_gw);
+	printf("net: API on http://%s:%u/ (%s/%u, gateway %s; %u connections; %s)\n", a, HTTP_PORT, a,
+	       bits, cfg->net_gw ? g : "none", HTTP_CONNS,
+	       cfg->api_token[0] ? "token set" : "no api.token: the routes that change things answer 403");
+	return 0;
+}
+
+bool net_up(void)
+{
+	return up;
+}
+
+void net_poll(void)
+{
+	static struct pbuf *spare; /* a pool pbuf kept for the next frame */
+	unsigned i;
+
+	if (!up)
+		return;
+	for (i = 0; i < NET_RX_BUDGET; i++) {
+		uint32_t len;
+		if (!spare)
+			spare = pbuf_alloc(PBUF_RAW, ARCH_NIC_FRAME_MAX, PBUF_POOL);
+		if (!spare)
+			break; /* the pool is empty: frames wait in the ring */
+		len = arch_nic_recv(spare->payload, ARCH_NIC_FRAME_MAX);
+		if (!len)
+			break;
+		pbuf_realloc(spare, (u16_t)len);
+		if (nif.input(spare, &nif) != ERR_OK)
+			pbuf_free(spare);
+		spare = NULL;
+	}
+	sys_check_timeouts();
+}
+
+void net_serve(void)
+{
+	for (;;) {
+		net_poll();
+		arch_poll_requests();
+		arch_cpu_relax();
+	}
+}

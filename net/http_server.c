@@ -1,0 +1,362 @@
+/*
+ * http_server.c - the API's HTTP/1.1 server on lwIP's raw TCP API (see
+ * http_server.h for what it promises).
+ *
+ * A connection is a slot of conns[]: free while pcb is NULL.  Its life:
+ *
+ *   accept --> reading --(request complete)--> sending --(all queued)--+
+ *                ^   \--(bad request)--> sending, closing              |
+ *                +-----------------(keep-alive)------------------------+
+ *   closing: once the answer is queued, tcp_close (FIN after the data)
+ *
+ * Received bytes are copied out of lwIP's pbufs at once (the pool that
+ * holds received frames is shared by every connection: a client that
+ * stops reading must not pin it) into c->rx, and wait there until the
+ * parser takes them; only then are they acknowledged to TCP (tcp_recved).
+ * So a client that sends faster than we answer fills its window and waits:
+ * what waits is bounded by TCP_WND, the size of c->rx, and pipelined
+ * requests are answered one at a time, in order.  Answers
+ * are copied into lwIP as its send buffer allows (TCP_WRITE_FLAG_COPY:
+ * lwIP owns what it may retransmit, so a slot can be reused at once); the
+ * rest goes out from the sent and poll callbacks.
+ *
+ * lwIP's rules followed here: a callback that aborted its PCB returns
+ * ERR_ABRT; after the error callback the PCB is gone; tcp_close can fail
+ * for want of memory, and then we abort (a reset) rather than leak.
+ */
+#include <string.h>
+
+#include <lwip/pbuf.h>
+#include <lwip/tcp.h>
+
+#include "http_server.h"
+#include "response.h"
+
+#define POLL_TICKS 2 /* tcp_poll interval, in TCP's 500 ms ticks: every second */
+
+struct conn {
+	struct tcp_pcb *pcb;     /* NULL: a free slot */
+	size_t rx_off, rx_len;   /* rx[rx_off..+rx_len): received, not yet parsed */
+	bool sending;            /* an answer is being queued */
+	bool closing;            /* close once it is queued; read nothing more */
+	bool peer_closed;        /* the client sent its FIN */
+	unsigned idle_s, req_s;  /* seconds without progress; on this request */
+	size_t head_len, body_len, sent; /* sent: of head then body, queued to TCP */
+	char head[HTTP_HEAD_MAX];
+	char body[HTTP_BODY_MAX + 1];
+	uint8_t rx[TCP_WND];     /* unacknowledged bytes: never more than the window */
+	struct http_parser parser;
+};
+
+static struct conn conns[HTTP_CONNS];
+static struct {
+	struct tcp_pcb *listen;
+	const char *token;
+	http_handler handler;
+	void *ctx;
+	struct http_server_stats st;
+} srv;
+
+/* Detaches c from its PCB and closes it (or resets it, if lwIP has no
+ * memory for the FIN).  ERR_ABRT when the PCB was aborted. */
+static err_t conn_close(struct conn *c, bool reset)
+{
+	struct tcp_pcb *pcb = c->pcb;
+	err_t r = ERR_OK;
+
+	tcp_arg(pcb, NULL);
+	tcp_recv(pcb, NULL);
+	tcp_sent(pcb, NULL);
+	tcp_err(pcb, NULL);
+	tcp_poll(pcb, NULL, 0);
+	/* Acknowledge what is dropped: lwIP resets a connection closed with
+	 * data it still counts as unread. */
+	if (c->rx_len)
+		tcp_recved(pcb, (u16_t)c->rx_len);
+	c->rx_len = 0;
+	if (reset || tcp_close(pcb) != ERR_OK) {
+		tcp_abort(pcb);
+		r = ERR_ABRT;
+	}
+	c->pcb = NULL;
+	srv.st.open--;
+	return r;
+}
+
+/* The answer to send is an error: status, reason, and the JSON body. */
+static void answer_error(struct conn *c, int status, const char *reason, bool keep,
+			 const char *extra, bool with_body)
+{
+	int n = http_error_response(c->body, sizeof(c->body), status, reason, keep, extra, with_body);
+
+	c->head_len = 0;
+	c->body_len = n > 0 ? (size_t)n : 0;
+	c->sending = true;
+	c->sent = 0;
+	c->closing = !keep || n <= 0;
+	srv.st.requests++;
+}
+
+/* A complete request in c->parser: route it, check its token, answer. */
+static void answer_request(struct conn *c)
+{
+	const struct http_request *q = &c->parser.req;
+	bool keep = q->keep_alive, body = q->method != HTTP_HEAD;
+	struct http_answer a;
+	struct route r;
+	int n;
+
+	router_match(q->method, q->path, &r);
+	if (r.status) {
+		char allow[sizeof(r.allow) + 10] = "";
+		if (r.status == 405) {
+			strcpy(allow, "Allow: ");
+			strcat(allow, r.allow);
+			strcat(allow, "\r\n");
+		}
+		answer_error(c, r.status, r.reason, keep, allow, body);
+		return;
+	}
+	if (r.needs_token) {
+		enum api_auth auth = api_auth_check(srv.token, q->authorization);
+		if (auth != API_AUTH_OK) {
+			answer_error(c, api_auth_status(auth),
+				     auth == API_AUTH_DISABLED ? "no token is configured (api.token)"
+				     : auth == API_AUTH_WRONG ? "the token is wrong"
+				     : "this resource needs Authorization: Bearer TOKEN",
+				     keep, api_auth_challenge(auth), body);
+			return;
+		}
+	}
+	a = (struct http_answer){ .status = 200, .content_type = HTTP_CT_JSON, .body = c->body,
+				  .cap = HTTP_BODY_MAX };
+	srv.handler(srv.ctx, q, &r, &a);
+	if (a.status < 400 && a.len > a.cap) {
+		a.status = 500;
+		a.reason = "the answer did not fit its buffer";
+	}
+	if (a.status >= 400) {
+		answer_error(c, a.status, a.reason, keep, NULL, body);
+		return;
+	}
+	n = http_response_head(c->head, sizeof(c->head), a.status, a.content_type, a.len, keep, NULL);
+	if (n < 0) {
+		answer_error(c, 500, "the response head did not fit", keep, NULL, body);
+		return;
+	}
+	c->head_len = (size_t)n;
+	c->body_len = body ? a.len : 0;
+	c->sent = 0;
+	c->sending = true;
+	c->closing = !keep;
+	srv.st.requests++;
+}
+
+/* Queues as much of the answer as lwIP takes.  true once all is queued. */
+static bool push(struct conn *c)
+{
+	bool wrote = false;
+
+	while (c->sent < c->head_len + c->body_len) {
+		const char *p = c->sent < c->head_len ? c->head + c->sent
+						      : c->body + (c->sent - c->head_len);
+		size_t left = c->sent < c->head_len ? c->head_len - c->sent
+						    : c->head_len + c->body_len - c->sent;
+		size_t room = tcp_sndbuf(c->pcb);
+		u16_t n = (u16_t)(left < room ? left : room);
+		if (!n || tcp_write(c->pcb, p, n, TCP_WRITE_FLAG_COPY |
+				    (c->sent + n < c->head_len + c->body_len ? TCP_WRITE_FLAG_MORE : 0))
+			  != ERR_OK)
+			break; /* ERR_MEM: again from the sent or poll callback */
+		c->sent += n;
+		wrote = true;
+	}
+	if (wrote)
+		tcp_output(c->pcb);
+	return c->sent == c->head_len + c->body_len;
+}
+
+/* Takes c forward as far as it goes now: sends what is due, then parses
+ * and answers the requests waiting in c->rx, one at a time. */
+static err_t service(struct conn *c)
+{
+	for (;;) {
+		enum http_result res;
+		size_t used;
+
+		if (c->sending) {
+			if (!push(c))
+				return ERR_OK;
+			c->sending = false;
+			if (c->closing)
+				return conn_close(c, false);
+		}
+		if (!c->rx_len) {
+			if (c->peer_closed)
+				return conn_close(c, false);
+			if (http_take_continue(&c->parser) &&
+			    tcp_write(c->pcb, HTTP_100_CONTINUE, sizeof(HTTP_100_CONTINUE) - 1, 0) == ERR_OK)
+				tcp_output(c->pcb);
+			return ERR_OK;
+		}
+		res = http_feed(&c->parser, c->rx + c->rx_off, c->rx_len, &used);
+		if (used) {
+			tcp_recved(c->pcb, (u16_t)used);
+			c->rx_off += used;
+			c->rx_len -= used;
+		}
+		if (res == HTTP_NEED_MORE && !used)
+			return ERR_OK; /* (the parser takes all it is given: never) */
+		if (res == HTTP_COMPLETE) {
+			answer_request(c);
+			http_parser_reset(&c->parser);
+			c->req_s = 0;
+		} else if (res == HTTP_ERROR) {
+			/* The framing is lost: answer, drop the rest, close. */
+			answer_error(c, c->parser.status, c->parser.reason, false, NULL, true);
+			tcp_recved(c->pcb, (u16_t)c->rx_len);
+			c->rx_len = 0;
+		}
+	}
+}
+
+static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
+{
+	struct conn *c = arg;
+
+	if (!c || err != ERR_OK) {
+		if (p) {
+			tcp_recved(pcb, p->tot_len);
+			pbuf_free(p);
+		}
+		return ERR_OK;
+	}
+	if (!p) {
+		c->peer_closed = true;
+		return service(c);
+	}
+	c->idle_s = 0;
+	if (c->closing) { /* after a bad request, or Connection: close */
+		tcp_recved(pcb, p->tot_len);
+		pbuf_free(p);
+		return ERR_OK;
+	}
+	if (!c->rx_len)
+		c->rx_off = 0;
+	if (c->rx_off + c->rx_len + p->tot_len > sizeof(c->rx)) {
+		memmove(c->rx, c->rx + c->rx_off, c->rx_len);
+		c->rx_off = 0;
+	}
+	if (c->rx_len + p->tot_len > sizeof(c->rx)) {
+		/* More than the window we offered: cannot happen with lwIP's
+		 * receive window; a reset rather than an overflow. */
+		pbuf_free(p);
+		srv.st.aborted++;
+		return conn_close(c, true);
+	}
+	c->rx_len += pbuf_copy_partial(p, c->rx + c->rx_off + c->rx_len, p->tot_len, 0);
+	pbuf_free(p);
+	return service(c);
+}
+
+static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
+{
+	struct conn *c = arg;
+	(void)pcb;
+	(void)len;
+	if (!c)
+		return ERR_OK;
+	c->idle_s = 0;
+	return service(c);
+}
+
+static err_t on_poll(void *arg, struct tcp_pcb *pcb)
+{
+	struct conn *c = arg;
+	(void)pcb;
+	if (!c)
+		return ERR_OK;
+	c->idle_s++;
+	if (c->parser.state != HTTP_S_LINE || c->parser.head_len || c->sending)
+		c->req_s++;
+	if (c->idle_s >= HTTP_IDLE_S || c->req_s >= HTTP_REQUEST_S) {
+		srv.st.timeouts++;
+		return conn_close(c, false);
+	}
+	return service(c);
+}
+
+/* The PCB is gone already (reset by the peer, or lwIP ran out of it). */
+static void on_err(void *arg, err_t err)
+{
+	struct conn *c = arg;
+	(void)err;
+	if (!c)
+		return;
+	c->rx_len = 0;
+	c->pcb = NULL;
+	srv.st.open--;
+	srv.st.aborted++;
+}
+
+static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+	struct conn *c = NULL;
+	unsigned i;
+	(void)arg;
+
+	if (err != ERR_OK || !pcb)
+		return ERR_VAL;
+	for (i = 0; i < HTTP_CONNS && !c; i++)
+		if (!conns[i].pcb)
+			c = &conns[i];
+	if (!c) {
+		/* The pool is full: a reset now, not a queue or more memory. */
+		srv.st.refused++;
+		tcp_abort(pcb);
+		return ERR_ABRT;
+	}
+	c->pcb = pcb;
+	c->rx_off = c->rx_len = 0;
+	c->sending = c->closing = c->peer_closed = false;
+	c->idle_s = c->req_s = 0;
+	c->head_len = c->body_len = c->sent = 0;
+	http_parser_init(&c->parser);
+	tcp_arg(pcb, c);
+	tcp_recv(pcb, on_recv);
+	tcp_sent(pcb, on_sent);
+	tcp_err(pcb, on_err);
+	tcp_poll(pcb, on_poll, POLL_TICKS);
+	tcp_nagle_disable(pcb); /* a head and a body: no waiting between them */
+	srv.st.accepted++;
+	srv.st.open++;
+	return ERR_OK;
+}
+
+int http_server_start(uint16_t port, const char *token, http_handler handler, void *ctx)
+{
+	struct tcp_pcb *pcb = tcp_new_ip_type(IPADDR_TYPE_V4), *l;
+
+	if (!pcb)
+		return -1;
+	if (tcp_bind(pcb, IP4_ADDR_ANY, port) != ERR_OK) {
+		tcp_close(pcb);
+		return -1;
+	}
+	l = tcp_listen(pcb); /* frees pcb, or leaves it when it fails */
+	if (!l) {
+		tcp_close(pcb);
+		return -1;
+	}
+	srv.listen = l;
+	srv.token = token && token[0] ? token : NULL;
+	srv.handler = handler;
+	srv.ctx = ctx;
+	tcp_accept(l, on_accept);
+	return 0;
+}
+
+void http_server_get_stats(struct http_server_stats *s)
+{
+	*s = srv.st;
+}

@@ -1,0 +1,74 @@
+/*
+ * http_server.h - the API's HTTP/1.1 server, on lwIP's raw TCP API.
+ *
+ * One listener, a fixed pool of HTTP_CONNS connections, each with its
+ * request parser (api/http_parse.h) and its response buffers, all static:
+ * a connection past the pool is refused at once with a reset (tcp_abort),
+ * never queued and never given memory.  A connection that makes no
+ * progress for HTTP_IDLE_S seconds, or spends HTTP_REQUEST_S on one
+ * request, is closed.  Requests are routed (api/router.h), the token
+ * checked where the route needs it, and the rest is the caller's handler:
+ * it writes the body of the answer into the connection's buffer.
+ *
+ * Why not lwIP's own httpd (apps/http): it serves files compiled into an
+ * fsdata image, with SSI and CGI for dynamic parts; the API needs POST
+ * bodies read whole (knobs), bearer tokens checked in constant time, the
+ * exact status codes of docs/api.md, answers streamed longer than a buffer
+ * (a VM's memory image, to come) and a pool with a hard limit.  A small
+ * server over api/'s host-tested parser and router does all of that in one
+ * page of state machine.
+ *
+ * Plain C over lwIP and api/: no hardware, no call into the core; lwIP's
+ * callbacks run from the core's net_poll (kernel/net.c), one at a time.
+ */
+#ifndef NET_HTTP_SERVER_H
+#define NET_HTTP_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "http_parse.h"
+#include "router.h"
+
+#define HTTP_CONNS      8         /* connections served at once */
+#define HTTP_IDLE_S     10        /* no byte in or acknowledged out for this long: closed */
+#define HTTP_REQUEST_S  30        /* one request may take this long to arrive and be answered */
+#define HTTP_HEAD_MAX   512       /* a response's head */
+/* A response's body: /metrics for 16 VMs is ~10 KiB, /api/vms ~4 KiB. */
+#define HTTP_BODY_MAX   (24 * 1024)
+
+/* What a handler answers.  The server fills it with status 200, JSON, and
+ * its buffer; the handler writes the body into body[0..cap) and sets len,
+ * or sets an error status (>= 400) with a reason, and the server sends the
+ * JSON error answer instead (500 when len > cap). */
+struct http_answer {
+	int status;
+	const char *reason;
+	const char *content_type;
+	char *body;
+	size_t cap, len;
+};
+
+/* Answers a routed request (route r->status == 0) whose token, if the
+ * route needs one, was checked.  req->body holds a POST's body. */
+typedef void (*http_handler)(void *ctx, const struct http_request *req, const struct route *r,
+			     struct http_answer *a);
+
+struct http_server_stats {
+	uint64_t accepted;  /* connections taken into the pool */
+	uint64_t refused;   /* connections reset because the pool was full */
+	uint64_t requests;  /* answers sent, errors included */
+	uint64_t timeouts;  /* connections closed for idling */
+	uint64_t aborted;   /* connections lost to a reset or lwIP's error */
+	unsigned open;      /* connections in the pool now */
+};
+
+/* Listens on port of every address of the netif.  token: the configured
+ * bearer token ("" or NULL: none; the routes that need one answer 403);
+ * it must outlive the server.  0, or -1 (lwIP out of PCBs or the port in
+ * use). */
+int http_server_start(uint16_t port, const char *token, http_handler handler, void *ctx);
+void http_server_get_stats(struct http_server_stats *s);
+
+#endif

@@ -1,0 +1,223 @@
+#!/usr/bin/env bash
+# check.sh URL OUTDIR - the API of a hypervisor without VT-x, from the host
+# (tests/system/run.sh runs it once the console says "serving the API only").
+#
+# curl and promtool for what a client sees; Python's sockets for what curl
+# cannot do: pipelining, a malformed request line, the connection pool's
+# limit (the ninth connection is closed without an answer while eight stay
+# open and served), a burst of concurrent clients, and the idle timeout.
+# Each check prints one "ok" line; the first failure exits 1.  The last
+# line is the measured rate (QEMU TCG: a relative figure only).
+set -eu
+url=$1 out=$2
+token=qemu-api-test-token
+fail() { echo "FAIL: $*"; exit 1; }
+ok() { echo "ok   $*"; }
+
+# The emulator's NIC and the forward may take a moment after the line.
+for _ in $(seq 50); do
+	curl -fsS -m 2 -o /dev/null "$url/api/stats" 2>/dev/null && break
+	sleep 0.2
+done
+
+# GET /api/stats: JSON, every counter of docs/api.md, all 0 without VT-x.
+curl -fsS -m 5 -D "$out/stats.head" "$url/api/stats" >"$out/stats.json" || fail "GET /api/stats"
+grep -qi '^Content-Type: application/json' "$out/stats.head" || fail "/api/stats Content-Type"
+python3 - "$out/stats.json" <<'EOF' || fail "/api/stats body"
+import json, sys
+s = json.load(open(sys.argv[1]))
+want = ("pages_shared pages_sharing pages_unshared pages_volatile full_scans ksm_zero_pages "
+        "general_profit pages_tracked pages_scanned pages_hashed merges merge_races "
+        "hash_collisions cow_breaks cow_reuses cow_enomem frames_saved self_sharing "
+        "inter_sharing metadata_bytes").split()
+assert sorted(s) == sorted(want), f"keys {sorted(s)}"
+assert all(s[k] == 0 for k in want), s
+EOF
+ok "GET /api/stats: JSON, the 20 counters, all 0"
+
+# HEAD: the same head, no body.
+len=$(grep -i '^Content-Length:' "$out/stats.head" | tr -d '\r' | awk '{print $2}')
+[ "$len" = "$(stat -c %s "$out/stats.json")" ] || fail "Content-Length $len"
+curl -sS -m 5 -I "$url/api/stats" >"$out/head.head" || fail "HEAD /api/stats"
+grep -q "^HTTP/1.1 200" "$out/head.head" && grep -qi "^Content-Length: $len" "$out/head.head" ||
+	fail "HEAD /api/stats: $(head -c 300 "$out/head.head")"
+ok "HEAD /api/stats: 200, Content-Length $len"
+
+# /metrics: the exposition format, checked by promtool.
+curl -fsS -m 5 -D "$out/metrics.head" "$url/metrics" >"$out/metrics.txt" || fail "GET /metrics"
+grep -qi '^Content-Type: text/plain; version=0.0.4; charset=utf-8' "$out/metrics.head" ||
+	fail "/metrics Content-Type"
+promtool check metrics <"$out/metrics.txt" >"$out/promtool.log" 2>&1 ||
+	fail "promtool check metrics: $(cat "$out/promtool.log")"
+grep -qx 'dedupvisor_cow_breaks_total 0' "$out/metrics.txt" || fail "/metrics lacks cow_breaks_total"
+ok "GET /metrics: promtool check metrics passes ($(grep -c '^# TYPE' "$out/metrics.txt") families)"
+
+[ "$(curl -fsS -m 5 "$url/api/vms")" = "[]" ] || fail "GET /api/vms is not []"
+ok "GET /api/vms: [] (no VM runs without VT-x)"
+curl -fsS -m 5 "$url/api/knobs" | python3 -c 'import json, sys; k = json.load(sys.stdin); assert k["pages_to_scan"]["max"] == 16777216, k' ||
+	fail "GET /api/knobs"
+ok "GET /api/knobs: JSON with ranges"
+
+# status URL [curl args...]: the status code of one request.
+status() { curl -sS -m 5 -o "$out/last.body" -D "$out/last.head" -w '%{http_code}' "$@"; }
+[ "$(status "$url/nope")" = 404 ] || fail "GET /nope: not 404"
+python3 -c 'import json, sys; e = json.load(open(sys.argv[1])); assert e["status"] == 404, e' \
+	"$out/last.body" || fail "404 body"
+ok "GET /nope: 404 with a JSON error"
+[ "$(status -X DELETE "$url/api/stats")" = 405 ] || fail "DELETE /api/stats: not 405"
+grep -q '^Allow: GET, HEAD' "$out/last.head" || fail "405 without Allow: GET, HEAD"
+ok "DELETE /api/stats: 405, Allow: GET, HEAD"
+[ "$(status -X BREW "$url/")" = 501 ] || fail "BREW /: not 501"
+ok "BREW /: 501"
+[ "$(status -X POST -d '{"pages_to_scan": 5}' "$url/api/knobs")" = 401 ] || fail "POST /api/knobs without token: not 401"
+grep -q '^WWW-Authenticate: Bearer realm="dedupvisor"' "$out/last.head" || fail "401 without challenge"
+[ "$(status -X POST -H 'Authorization: Bearer wrong' -d '{}' "$url/api/knobs")" = 401 ] || fail "wrong token: not 401"
+grep -q 'error="invalid_token"' "$out/last.head" || fail "wrong token: no invalid_token"
+ok "POST /api/knobs: 401 without the token, 401 invalid_token with a wrong one"
+[ "$(status -X POST -H "Authorization: Bearer $token" -d '{"pages_to_scan": 5}' "$url/api/knobs")" = 503 ] ||
+	fail "POST /api/knobs with the token: not 503 (no engine)"
+ok "POST /api/knobs with the token: 503 (no engine without VT-x)"
+
+python3 - "${url#http://}" <<'EOF'
+import socket, sys, threading, time
+host, port = sys.argv[1].split(":")
+port = int(port)
+
+def conn():
+    s = socket.create_connection((host, port), timeout=10)
+    return s
+
+def read_answer(s):
+    """One HTTP answer (head and Content-Length body) from s."""
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        d = s.recv(4096)
+        if not d:
+            raise EOFError(f"closed after {buf[:80]!r}")
+        buf += d
+    head, rest = buf.split(b"\r\n\r\n", 1)
+    n = int([l.split(b":")[1] for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")][0])
+    while len(rest) < n:
+        rest += s.recv(4096)
+    return head, rest[:n], rest[n:]
+
+def closed(s, within=5):
+    """True when the server closes s (FIN or reset) without answering."""
+    s.settimeout(within)
+    try:
+        return s.recv(100) == b""
+    except ConnectionResetError:
+        return True
+    except socket.timeout:
+        return False
+
+# Pipelining: two requests in one write, two answers in order.
+s = conn()
+s.sendall(b"GET /api/vms HTTP/1.1\r\nHost: a\r\n\r\nGET /nope HTTP/1.1\r\nHost: a\r\n\r\n")
+h1, b1, rest = read_answer(s)
+buf = rest
+while b"\r\n\r\n" not in buf:
+    buf += s.recv(4096)
+assert h1.startswith(b"HTTP/1.1 200") and b1 == b"[]", (h1, b1)
+assert buf.startswith(b"HTTP/1.1 404"), buf[:40]
+s.close()
+print("ok   pipelining: two requests in one segment, answered in order")
+
+# A malformed request line: 400, then the server closes.
+s = conn()
+s.sendall(b"GET  / HTTP/1.1\r\nHost: a\r\n\r\n")
+h, b, _ = read_answer(s)
+assert h.startswith(b"HTTP/1.1 400") and b"Connection: close" in h, h
+assert closed(s), "not closed after 400"
+s.close()
+print("ok   malformed request line: 400, Connection: close, closed")
+
+# The pool: 8 connections held open; the ninth is closed unanswered; the
+# eight are still served; once they go, new ones are served again.
+held = [conn() for _ in range(8)]
+time.sleep(0.5)
+extra = conn()
+extra.sendall(b"GET /api/stats HTTP/1.1\r\nHost: a\r\n\r\n")
+assert closed(extra), "the ninth connection was served"
+extra.close()
+for s in held:
+    s.sendall(b"GET /api/vms HTTP/1.1\r\nHost: a\r\n\r\n")
+    h, b, _ = read_answer(s)
+    assert h.startswith(b"HTTP/1.1 200"), h
+for s in held:
+    s.close()
+time.sleep(0.5)
+s = conn()
+s.sendall(b"GET /api/vms HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+h, b, _ = read_answer(s)
+assert h.startswith(b"HTTP/1.1 200") and b"Connection: close" in h, h
+assert closed(s), "Connection: close did not close"
+s.close()
+print("ok   pool of 8: the ninth connection closed unanswered, the eight served, then new ones")
+
+# A burst of 32 concurrent clients: each is answered or closed, none hangs,
+# and the server answers afterwards.
+res = []
+def one():
+    try:
+        c = conn()
+        c.sendall(b"GET /metrics HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+        h, b, _ = read_answer(c)
+        res.append("200" if h.startswith(b"HTTP/1.1 200") and b"dedupvisor_merges_total" in b else "bad")
+        c.close()
+    except (EOFError, ConnectionResetError, BrokenPipeError):
+        res.append("closed")
+    except socket.timeout:
+        res.append("timeout")
+ts = [threading.Thread(target=one) for _ in range(32)]
+[t.start() for t in ts]
+[t.join() for t in ts]
+assert "bad" not in res and "timeout" not in res, res
+assert res.count("200") >= 8, res
+time.sleep(0.5)
+s = conn()
+s.sendall(b"GET /api/stats HTTP/1.1\r\nHost: a\r\n\r\n")
+assert read_answer(s)[0].startswith(b"HTTP/1.1 200")
+s.close()
+print(f"ok   burst of 32 clients: {res.count('200')} answered, {res.count('closed')} refused, none hung")
+
+# A client that pipelines requests and never reads its answers stalls only
+# itself: others are served meanwhile, and its window bounds what it sends.
+hog = conn()
+hog.setblocking(False)
+sent = 0
+req = b"GET /metrics HTTP/1.1\r\nHost: a\r\n\r\n"
+t = time.time()
+while time.time() - t < 3:
+    try:
+        sent += hog.send(req)
+    except BlockingIOError:
+        time.sleep(0.05)
+for _ in range(5):
+    s = conn()
+    s.sendall(b"GET /api/stats HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+    assert read_answer(s)[0].startswith(b"HTTP/1.1 200")
+    s.close()
+print(f"ok   a client that never reads ({sent} bytes of requests sent) stalls only itself")
+
+# The idle timeout: a connection that sends nothing is closed (10 s).
+s = conn()
+t = time.time()
+assert closed(s, 20), "an idle connection was kept 20 s"
+dt = time.time() - t
+assert 8 <= dt <= 15, dt
+s.close()
+hog.close()
+print(f"ok   idle connection closed after {dt:.1f} s")
+
+# Rate: keep-alive GET /api/stats for 2 s.
+s = conn()
+n, t = 0, time.time()
+while time.time() - t < 2:
+    s.sendall(b"GET /api/stats HTTP/1.1\r\nHost: a\r\n\r\n")
+    h, b, _ = read_answer(s)
+    assert h.startswith(b"HTTP/1.1 200")
+    n += 1
+s.close()
+print(f"rate: {n / (time.time() - t):.0f} requests/s (GET /api/stats, keep-alive, QEMU TCG)")
+EOF
