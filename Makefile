@@ -175,6 +175,9 @@ HV_SRCS += $(NET_SRCS)
 $(LWIP_DIR)/stamp: scripts/lwip.sh
 	$(Q)bash scripts/lwip.sh $(LWIP_DIR)
 $(LWIP_SRC)/%.c: $(LWIP_DIR)/stamp ;
+# Made by a pattern rule, lwIP's sources would be intermediate files, which
+# make deletes after a build that created them: keep them.
+.PRECIOUS: $(LWIP_SRC)/%.c
 $(B)/hv/lwip/%.c.o: $(LWIP_SRC)/%.c $(B)/newlib/stamp $(B)/flags/hv
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      lwip/$*.c")

@@ -9,6 +9,9 @@
  */
 #include <string.h>
 
+/* Unaligned reads as packed-struct loads, not memcpy calls: the hypervisor
+ * is built -ffreestanding (-fno-builtin), where each would be a call. */
+#define XXH_FORCE_MEMORY_ACCESS 1
 #define XXH_INLINE_ALL
 #define XXH_NO_STDLIB
 #include <xxhash.h>

@@ -21,6 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Unaligned reads as packed-struct loads, not memcpy calls: the hypervisor
+ * is built -ffreestanding (-fno-builtin), where each would be a call. */
+#define XXH_FORCE_MEMORY_ACCESS 1
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
@@ -43,12 +46,14 @@ static int cmp_entry(const void *a, const void *b)
 }
 
 /* Word by word, leaving at the first non-zero 64 bytes (chunks are
- * multiples of 1 KiB): a byte loop cost more than the hash here. */
+ * multiples of 1 KiB): a byte loop cost more than the hash here.
+ * __builtin_memcpy: the hypervisor is built -ffreestanding (so
+ * -fno-builtin), where a plain memcpy would be a call per 64 bytes. */
 static int is_zero(const unsigned char *p, unsigned n)
 {
 	for (unsigned i = 0; i < n; i += 64) {
 		uint64_t w[8];
-		memcpy(w, p + i, sizeof(w));
+		__builtin_memcpy(w, p + i, sizeof(w));
 		if (w[0] | w[1] | w[2] | w[3] | w[4] | w[5] | w[6] | w[7])
 			return 0;
 	}
@@ -61,8 +66,8 @@ static int chunk_equal(const unsigned char *a, const unsigned char *b, unsigned 
 {
 	for (unsigned i = 0; i < n; i += 64) {
 		uint64_t x[8], y[8], d = 0;
-		memcpy(x, a + i, sizeof(x));
-		memcpy(y, b + i, sizeof(y));
+		__builtin_memcpy(x, a + i, sizeof(x));
+		__builtin_memcpy(y, b + i, sizeof(y));
 		for (unsigned k = 0; k < 8; k++)
 			d |= x[k] ^ y[k];
 		if (d)
