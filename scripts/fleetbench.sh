@@ -18,7 +18,8 @@
 #   kernels 6.1, 6.12, 6.1, 6.12: how much inter-VM sharing drops when the
 #           kernels differ (the thesis's section 6.7)
 # Results: build/fleetbench/RUN/run/console.txt and the table printed here
-# (also build/fleetbench/summary.txt).  Usage: fleetbench.sh [RUN...]
+# (also build/fleetbench/summary.txt).  Usage: fleetbench.sh [RUN...];
+# fleetbench.sh --report [RUN...] prints the table again from the consoles.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=build
@@ -76,7 +77,7 @@ report() { # run
 	/^measure: converged after/ { scans[p] = $4 }
 	/^measure: fleet:/ {
 		match($0, /[0-9]+ VMs, [0-9]+ pages on [0-9]+ frames/); split(substr($0, RSTART, RLENGTH), a, " ")
-		vms[p] = a[1]; frames[p] = a[5]
+		vms[p] = a[1]; frames[p] = a[6]
 		match($0, /saved [0-9]+ \(self [0-9]+, inter [0-9]+\)/); sv[p] = substr($0, RSTART, RLENGTH)
 		match($0, /[0-9]+ zero-mapped/); z[p] = substr($0, RSTART, RLENGTH)
 	}
@@ -99,6 +100,12 @@ report() { # run
 	grep -cE 'Kernel panic|MISMATCH' "$con" | sed 's/^/  panics or mismatches: /'
 }
 
+if [ "${1:-}" = --report ]; then # the table again, from runs already made
+	shift
+	[ $# -gt 0 ] || set -- base free kernels
+	for r in "$@"; do report "$r"; done
+	exit 0
+fi
 [ -f $B/linux-6.12/vmlinux ] || { echo "fleetbench: no $B/linux-6.12/vmlinux (make linux-guest)" >&2; exit 1; }
 mkdir -p "$OUT"
 pids=()
