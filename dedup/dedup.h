@@ -93,6 +93,7 @@ struct dedup_stats {
 	int64_t general_profit;  /* bytes saved - metadata bytes */
 	/* Ours. */
 	uint64_t pages_tracked;
+	uint64_t pages_new;      /* no checksum yet (never hashed, or content replaced) */
 	uint64_t pages_scanned;  /* visits, all time */
 	uint64_t pages_hashed;
 	uint64_t merges;         /* successful merges (into stable, pair or zero) */

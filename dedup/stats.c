@@ -50,6 +50,7 @@ void dedup_get_stats(const struct dedup *d, struct dedup_stats *s)
 	*s = d->st;
 	s->pages_unshared = d->n_state[DP_UNSTABLE];
 	s->pages_volatile = d->n_state[DP_SEEN];
+	s->pages_new = d->n_state[DP_NEW];
 	s->metadata_bytes = dedup_metadata_bytes(d);
 	s->general_profit = (int64_t)(s->frames_saved * DEDUP_PAGE_SIZE) - (int64_t)s->metadata_bytes;
 }

@@ -227,20 +227,29 @@ static const unsigned char *guest_page(void *rc, unsigned v, uint64_t p)
 uint64_t sharing_converge(void)
 {
 	struct dedup_stats s;
-	uint64_t prev = ~0ull, scans0;
+	uint64_t scans0, before;
 
 	dedup_get_stats(engine, &s);
 	scans0 = s.full_scans;
-	/* Unchanging memory: two full scans in a row without change. */
+	/* Finish the pass under way, so that every pass below is whole. */
+	before = s.full_scans;
+	while (s.full_scans == before) {
+		dedup_scan(engine, 1u << 20);
+		dedup_get_stats(engine, &s);
+	}
+	/* Converged: a whole pass that began with every page a candidate or
+	 * shared - none changed at its last visit (pages_volatile) or not yet
+	 * hashed (pages_new): those need another visit before they can merge -
+	 * and that merged nothing more. */
 	for (;;) {
-		uint64_t before = s.full_scans;
+		uint64_t prev = s.frames_saved, volatile0 = s.pages_volatile + s.pages_new;
+		before = s.full_scans;
 		while (s.full_scans == before) {
 			dedup_scan(engine, 1u << 20);
 			dedup_get_stats(engine, &s);
 		}
-		if (s.frames_saved == prev)
+		if (volatile0 == 0 && s.frames_saved == prev)
 			break;
-		prev = s.frames_saved;
 	}
 	return s.full_scans - scans0;
 }
