@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "api_serve.h"
+#include "api_vm.h"
 #include "console.h"
 #include "json_write.h"
 #include "knobs_parse.h"
@@ -139,7 +140,7 @@ static void get_stats(struct http_answer *a)
 struct vm_row {
 	const char *state;
 	bool accounted;                 /* in the engine: the page split below is known */
-	uint64_t private_pages, shared_pages, zero_pages, pss_bytes;
+	uint64_t private_pages, shared_pages, zero_pages, self_sharing, pss_bytes;
 };
 
 static void vm_row(const struct vm *vm, struct vm_row *r)
@@ -148,6 +149,7 @@ static void vm_row(const struct vm *vm, struct vm_row *r)
 
 	memset(r, 0, sizeof(*r));
 	r->state = vm->pending ? "waiting to join" : vm->stopped ? "stopped"
+		 : vm->pause_holds ? "paused"
 		 : vm->vcpu[0].state == VCPU_HALTED ? "halted"
 		 : vm->vcpu[0].state == VCPU_WAITING ? "waiting for memory" : "running";
 	if (!engine || !vm->in_engine || dedup_vm_account(engine, vm->id, &acc))
@@ -155,6 +157,7 @@ static void vm_row(const struct vm *vm, struct vm_row *r)
 	r->accounted = true;
 	r->private_pages = acc.private_frames;
 	r->zero_pages = acc.zero;
+	r->self_sharing = acc.self_sharing;
 	r->shared_pages = acc.pages - acc.private_frames - acc.zero;
 	/* pss is in DEDUP_PSS_ONE-ths of a page. */
 	r->pss_bytes = acc.pss / DEDUP_PSS_ONE * DEDUP_PAGE_SIZE +
@@ -188,6 +191,7 @@ static void get_vms(struct http_answer *a)
 			jw_kv_u64(&w, "private", r.private_pages);
 			jw_kv_u64(&w, "shared", r.shared_pages);
 			jw_kv_u64(&w, "zero", r.zero_pages);
+			jw_kv_u64(&w, "self_sharing", r.self_sharing);
 			jw_object_end(&w);
 			jw_kv_u64(&w, "pss_bytes", r.pss_bytes);
 		}
@@ -333,21 +337,6 @@ static void set_knobs(const struct http_request *req, struct http_answer *a)
 	get_knobs(a);
 }
 
-static void stop_vm(const char *name, struct http_answer *a)
-{
-	unsigned i;
-	for (i = 0; i < nvms && strcmp(vms[i].name, name); i++)
-		;
-	if (i == nvms || vms[i].pending || vms[i].stopped) {
-		a->status = i == nvms ? 404 : 409;
-		a->reason = i == nvms ? "no such VM" : "the VM does not run";
-		return;
-	}
-	vm_stop(&vms[i], "stopped through the API");
-	a->status = 202;
-	a->len = (size_t)snprintf(a->body, a->cap, "{\"stopped\":true}");
-}
-
 void api_serve(void *ctx, const struct http_request *req, const struct route *r,
 	       struct http_answer *a)
 {
@@ -358,7 +347,10 @@ void api_serve(void *ctx, const struct http_request *req, const struct route *r,
 	case API_EP_METRICS: get_metrics(a); break;
 	case API_EP_KNOBS_GET: get_knobs(a); break;
 	case API_EP_KNOBS_SET: set_knobs(req, a); break;
-	case API_EP_VM_STOP: stop_vm(r->name, a); break;
+	case API_EP_VM_PAUSE: api_vm_pause(r->name, a); break;
+	case API_EP_VM_RESUME: api_vm_resume(r->name, a); break;
+	case API_EP_VM_STOP: api_vm_stop(r->name, a); break;
+	case API_EP_VM_MEMORY: api_vm_memory(r->name, a); break;
 	default:
 		a->status = 501;
 		a->reason = "not served yet";

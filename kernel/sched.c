@@ -91,13 +91,15 @@ static void vcpu_run_slice(struct vcpu *v)
 		int enter_rc;
 		bool injected;
 
-		if (paused)
-			return; /* a measurement point: the slice ends here */
+		if (paused || v->vm->pause_holds)
+			return; /* a measurement point, or its VM paused: the slice ends here */
 		injected = v->vm->is_linux && linux_vcpu_prepare(v);
 		__atomic_add_fetch(&in_guest, 1, __ATOMIC_ACQ_REL); /* under the lock */
+		__atomic_add_fetch(&v->vm->in_guest, 1, __ATOMIC_ACQ_REL);
 		hv_unlock();
 		arch_poll_requests();
 		if (__atomic_load_n(&v->state, __ATOMIC_ACQUIRE) != VCPU_RUNNABLE) {
+			__atomic_sub_fetch(&v->vm->in_guest, 1, __ATOMIC_ACQ_REL);
 			__atomic_sub_fetch(&in_guest, 1, __ATOMIC_ACQ_REL);
 			hv_lock();
 			return;
@@ -114,6 +116,7 @@ static void vcpu_run_slice(struct vcpu *v)
 		v->last_exit = arch_time_now();
 		v->guest_ticks += v->last_exit - t0;
 		arch_poll_requests();
+		__atomic_sub_fetch(&v->vm->in_guest, 1, __ATOMIC_ACQ_REL);
 		__atomic_sub_fetch(&in_guest, 1, __ATOMIC_ACQ_REL);
 		hv_lock();
 		if (v->state != VCPU_RUNNABLE)
@@ -132,7 +135,7 @@ static void run_round(unsigned cpu, bool *ran)
 	for (i = 0; i < nvms; i++)
 		for (j = 0; j < vms[i].nvcpus; j++) {
 			struct vcpu *v = &vms[i].vcpu[j];
-			if (v->cpu != cpu || !active(v) || paused)
+			if (v->cpu != cpu || !active(v) || paused || vms[i].pause_holds)
 				continue;
 			if (v->state == VCPU_WAITING)
 				v->state = VCPU_RUNNABLE; /* retry its write */
@@ -240,6 +243,19 @@ void sched_pause(void)
 void sched_resume(void)
 {
 	paused = false;
+}
+
+void sched_pause_vm(struct vm *vm)
+{
+	vm->pause_holds++;
+	while (__atomic_load_n(&vm->in_guest, __ATOMIC_ACQUIRE))
+		breathe();
+}
+
+void sched_resume_vm(struct vm *vm)
+{
+	if (vm->pause_holds)
+		vm->pause_holds--;
 }
 
 void ap_work(unsigned cpu)

@@ -15,6 +15,12 @@ void sched_place_vm(struct vm *vm);
  * enters one until sched_resume().  With hv_lock held (it breathes). */
 void sched_pause(void);
 void sched_resume(void);
+/* The same for one VM: takes a hold on it (vm->pause_holds) and returns
+ * once none of its vCPUs is in the guest; its vCPUs enter none until every
+ * hold is given back (sched_resume_vm).  With hv_lock held (it breathes:
+ * the VM may be stopped meanwhile, so look at vm->stopped after). */
+void sched_pause_vm(struct vm *vm);
+void sched_resume_vm(struct vm *vm);
 /* The number of CPUs online (arch_start_cpus()'s answer). */
 void sched_set_cpus(unsigned n);
 /* What each other CPU runs once it is up: its vCPUs, or the scanner. */

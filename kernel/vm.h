@@ -56,6 +56,12 @@ struct vm {
 	bool stopped;
 	bool in_engine;      /* its RAM is registered with the dedup engine */
 	bool pending;        /* start=late: not built yet, waits to join (fleet.c) */
+	/* Paused (sched_pause_vm): its vCPUs enter no guest while pause_holds
+	 * > 0.  The API's pause is one hold (api_paused), and each memory
+	 * image being streamed holds one more (api_vm.c). */
+	unsigned pause_holds;
+	bool api_paused;
+	volatile unsigned in_guest; /* its vCPUs between the decision to enter and the exit */
 	bool warned_oom;
 	char why[128];
 	struct guest_out out; /* its console output (guest_out.c) */

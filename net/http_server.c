@@ -42,6 +42,9 @@ struct conn {
 	bool peer_closed;        /* the client sent its FIN */
 	unsigned idle_s, req_s;  /* seconds without progress; on this request */
 	size_t head_len, body_len, sent; /* sent: of head then body, queued to TCP */
+	bool streaming;          /* the body is stream's, read into body[] in turns */
+	struct http_stream stream;
+	uint64_t stream_off;     /* stream bytes read into body[] so far */
 	char head[HTTP_HEAD_MAX];
 	char body[HTTP_BODY_MAX + 1];
 	uint8_t rx[TCP_WND];     /* unacknowledged bytes: never more than the window */
@@ -57,6 +60,20 @@ static struct {
 	struct http_server_stats st;
 } srv;
 
+/* The connection is done with its stream, whether all was sent or not. */
+static void stream_end(struct conn *c, bool complete)
+{
+	if (!c->streaming)
+		return;
+	c->streaming = false;
+	if (!complete)
+		srv.st.streams_cut++;
+	/* What TCP took: what was read, less what of it is still unqueued. */
+	c->stream.end(c->stream.ctx, complete,
+		      c->stream_off - (c->head_len + c->body_len - (c->sent > c->head_len ? c->sent
+									  : c->head_len)));
+}
+
 /* Detaches c from its PCB and closes it (or resets it, if lwIP has no
  * memory for the FIN).  ERR_ABRT when the PCB was aborted. */
 static err_t conn_close(struct conn *c, bool reset)
@@ -64,6 +81,7 @@ static err_t conn_close(struct conn *c, bool reset)
 	struct tcp_pcb *pcb = c->pcb;
 	err_t r = ERR_OK;
 
+	stream_end(c, false);
 	tcp_arg(pcb, NULL);
 	tcp_recv(pcb, NULL);
 	tcp_sent(pcb, NULL);
@@ -104,6 +122,7 @@ static void answer_request(struct conn *c)
 	bool keep = q->keep_alive, body = q->method != HTTP_HEAD;
 	struct http_answer a;
 	struct route r;
+	size_t clen = 0;
 	int n;
 
 	router_match(q->method, q->path, &r);
@@ -131,6 +150,19 @@ static void answer_request(struct conn *c)
 	a = (struct http_answer){ .status = 200, .content_type = HTTP_CT_JSON, .body = c->body,
 				  .cap = HTTP_BODY_MAX };
 	srv.handler(srv.ctx, q, &r, &a);
+	if (a.stream.read) {
+		/* From here every path ends the stream: stream_end, on the
+		 * last byte queued or on the connection's end. */
+		c->streaming = true;
+		c->stream = a.stream;
+		c->stream_off = 0;
+		c->head_len = c->body_len = c->sent = 0;
+		srv.st.streams++;
+		clen = (size_t)a.stream.length;
+		a.len = 0;
+		if (a.status >= 400 || !body)
+			stream_end(c, !body && a.status < 400); /* nothing of it to send */
+	}
 	if (a.status < 400 && a.len > a.cap) {
 		a.status = 500;
 		a.reason = "the answer did not fit its buffer";
@@ -139,8 +171,10 @@ static void answer_request(struct conn *c)
 		answer_error(c, a.status, a.reason, keep, NULL, body);
 		return;
 	}
-	n = http_response_head(c->head, sizeof(c->head), a.status, a.content_type, a.len, keep, NULL);
+	n = http_response_head(c->head, sizeof(c->head), a.status, a.content_type,
+			       a.stream.read ? clen : a.len, keep, NULL);
 	if (n < 0) {
+		stream_end(c, false);
 		answer_error(c, 500, "the response head did not fit", keep, NULL, body);
 		return;
 	}
@@ -152,20 +186,51 @@ static void answer_request(struct conn *c)
 	srv.st.requests++;
 }
 
-/* Queues as much of the answer as lwIP takes.  true once all is queued. */
-static bool push(struct conn *c)
+/* Reads a stream's next buffer into body[] once the last is queued.  0, or
+ * -1 when the stream failed. */
+static int stream_refill(struct conn *c)
+{
+	uint64_t left = c->stream.length - c->stream_off;
+	size_t n = left < HTTP_BODY_MAX ? (size_t)left : HTTP_BODY_MAX;
+
+	if (c->stream.read(c->stream.ctx, c->stream_off, c->body, n))
+		return -1;
+	c->stream_off += n;
+	c->body_len = n;
+	c->sent = c->head_len;
+	return 0;
+}
+
+/* Queues as much of the answer as lwIP takes: 1 once all is queued, 0 if
+ * some waits for room, -1 if a stream failed (reset the connection). */
+static int push(struct conn *c)
 {
 	bool wrote = false;
 
-	while (c->sent < c->head_len + c->body_len) {
-		const char *p = c->sent < c->head_len ? c->head + c->sent
-						      : c->body + (c->sent - c->head_len);
-		size_t left = c->sent < c->head_len ? c->head_len - c->sent
-						    : c->head_len + c->body_len - c->sent;
-		size_t room = tcp_sndbuf(c->pcb);
-		u16_t n = (u16_t)(left < room ? left : room);
-		if (!n || tcp_write(c->pcb, p, n, TCP_WRITE_FLAG_COPY |
-				    (c->sent + n < c->head_len + c->body_len ? TCP_WRITE_FLAG_MORE : 0))
+	for (;;) {
+		const char *p;
+		size_t left, room;
+		u16_t n;
+		bool more;
+
+		if (c->sent == c->head_len + c->body_len) {
+			if (!c->streaming)
+				break;
+			if (c->stream_off == c->stream.length) {
+				stream_end(c, true);
+				break;
+			}
+			if (stream_refill(c))
+				return -1;
+		}
+		p = c->sent < c->head_len ? c->head + c->sent : c->body + (c->sent - c->head_len);
+		left = c->sent < c->head_len ? c->head_len - c->sent
+					     : c->head_len + c->body_len - c->sent;
+		room = tcp_sndbuf(c->pcb);
+		n = (u16_t)(left < room ? left : room);
+		more = c->sent + n < c->head_len + c->body_len ||
+		       (c->streaming && c->stream_off < c->stream.length);
+		if (!n || tcp_write(c->pcb, p, n, TCP_WRITE_FLAG_COPY | (more ? TCP_WRITE_FLAG_MORE : 0))
 			  != ERR_OK)
 			break; /* ERR_MEM: again from the sent or poll callback */
 		c->sent += n;
@@ -173,7 +238,7 @@ static bool push(struct conn *c)
 	}
 	if (wrote)
 		tcp_output(c->pcb);
-	return c->sent == c->head_len + c->body_len;
+	return c->sent == c->head_len + c->body_len && !c->streaming;
 }
 
 /* Takes c forward as far as it goes now: sends what is due, then parses
@@ -185,7 +250,12 @@ static err_t service(struct conn *c)
 		size_t used;
 
 		if (c->sending) {
-			if (!push(c))
+			int pushed = push(c);
+			if (pushed < 0) {
+				srv.st.aborted++;
+				return conn_close(c, true);
+			}
+			if (!pushed)
 				return ERR_OK;
 			c->sending = false;
 			if (c->closing)
@@ -277,7 +347,7 @@ static err_t on_poll(void *arg, struct tcp_pcb *pcb)
 	if (!c)
 		return ERR_OK;
 	c->idle_s++;
-	if (c->parser.state != HTTP_S_LINE || c->parser.head_len || c->sending)
+	if ((c->parser.state != HTTP_S_LINE || c->parser.head_len || c->sending) && !c->streaming)
 		c->req_s++;
 	if (c->idle_s >= HTTP_IDLE_S || c->req_s >= HTTP_REQUEST_S) {
 		srv.st.timeouts++;
@@ -293,6 +363,7 @@ static void on_err(void *arg, err_t err)
 	(void)err;
 	if (!c)
 		return;
+	stream_end(c, false);
 	c->rx_len = 0;
 	c->pcb = NULL;
 	srv.st.open--;
@@ -321,6 +392,7 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 	c->sending = c->closing = c->peer_closed = false;
 	c->idle_s = c->req_s = 0;
 	c->head_len = c->body_len = c->sent = 0;
+	c->streaming = false;
 	http_parser_init(&c->parser);
 	tcp_arg(pcb, c);
 	tcp_recv(pcb, on_recv);

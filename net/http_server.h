@@ -33,21 +33,41 @@
 
 #define HTTP_CONNS      8         /* connections served at once */
 #define HTTP_IDLE_S     10        /* no byte in or acknowledged out for this long: closed */
-#define HTTP_REQUEST_S  30        /* one request may take this long to arrive and be answered */
+#define HTTP_REQUEST_S  30        /* one request may take this long to arrive and be answered
+                                     (a streamed answer: to arrive; its sending is bounded
+                                     by HTTP_IDLE_S, since each acknowledgement is progress) */
 #define HTTP_HEAD_MAX   512       /* a response's head */
 /* A response's body: /metrics for 16 VMs is ~10 KiB, /api/vms ~4 KiB. */
 #define HTTP_BODY_MAX   (24 * 1024)
 
+/* A body too long for a buffer (a VM's memory image): length bytes that the
+ * server reads as it sends them, one buffer at a time, as TCP's window
+ * allows, so that a slow client holds one buffer and no more.  read copies
+ * n bytes from offset off into buf: 0, or -1 when the bytes are gone (the
+ * connection is then reset, and the client sees a body short of its
+ * Content-Length).  end is called once, when the connection is done with
+ * the stream: complete is true when every byte was queued to TCP.  read
+ * and end run from lwIP's callbacks, as the handler does. */
+struct http_stream {
+	uint64_t length;
+	int (*read)(void *ctx, uint64_t off, void *buf, size_t n);
+	void (*end)(void *ctx, bool complete, uint64_t sent);
+	void *ctx;
+};
+
 /* What a handler answers.  The server fills it with status 200, JSON, and
  * its buffer; the handler writes the body into body[0..cap) and sets len,
- * or sets an error status (>= 400) with a reason, and the server sends the
- * JSON error answer instead (500 when len > cap). */
+ * or sets stream.read (then len is ignored: the body is the stream), or
+ * sets an error status (>= 400) with a reason, and the server sends the
+ * JSON error answer instead (500 when len > cap).  A stream's end is
+ * called even when the answer is never sent (a HEAD request, an error). */
 struct http_answer {
 	int status;
 	const char *reason;
 	const char *content_type;
 	char *body;
 	size_t cap, len;
+	struct http_stream stream;
 };
 
 /* Answers a routed request (route r->status == 0) whose token, if the
@@ -61,6 +81,8 @@ struct http_server_stats {
 	uint64_t requests;  /* answers sent, errors included */
 	uint64_t timeouts;  /* connections closed for idling */
 	uint64_t aborted;   /* connections lost to a reset or lwIP's error */
+	uint64_t streams;   /* streamed answers begun; streams_cut: ended short */
+	uint64_t streams_cut;
 	unsigned open;      /* connections in the pool now */
 };
 
