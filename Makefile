@@ -18,6 +18,10 @@
 # rest: the core sees arch/ only through arch/x86_64/include/arch.h, arch/
 # sees the core only through kernel/include/upcall.h.
 
+# `make` alone builds the image and the host tools (the lwIP rules come
+# first in this file, and make would otherwise take their stamp as its goal).
+.DEFAULT_GOAL := all
+
 B       := build
 Q       := $(if $(V),,@)
 CC      := gcc
@@ -169,7 +173,7 @@ LWIP_OBJS := $(patsubst %,$(B)/hv/lwip/%.o,$(LWIP_FILES))
 INC_lwip := -Inet -I$(LWIP_SRC)/include
 INC_net := -Iinclude -Inet -Iapi -I$(LWIP_SRC)/include
 INC_kernel += -Inet -Iapi -I$(LWIP_SRC)/include
-NET_SRCS := net/http_server.c kernel/net.c kernel/api_serve.c
+NET_SRCS := net/http_server.c kernel/net.c kernel/api_serve.c kernel/api_vm.c
 HV_SRCS += $(NET_SRCS)
 
 $(LWIP_DIR)/stamp: scripts/lwip.sh
@@ -316,7 +320,7 @@ memdump: $(B)/esp.img $(LINUX_DIR)/stamp $(B)/tools/dedupsim
 		$(LINUX_DIR)/vmlinux $(LINUX_DIR)/initrd.cpio.gz
 
 run-linux: $(B)/esp-linux.img
-	$(Q)bash scripts/emu.sh run $(or $(EMU),auto) $(B)/esp-linux.img build/run 0 2 512
+	$(Q)EMU_NET=$(or $(NET),user) bash scripts/emu.sh run $(or $(EMU),auto) $(B)/esp-linux.img build/run 0 2 512
 
 # ---- host tools: the same dedup/ sources, host flags, optimized ----
 TOOL_CFLAGS := -std=gnu11 -O2 -g $(WARN) -MMD -MP
@@ -381,7 +385,7 @@ ifeq ($(CONFIG),linux)
 run: run-linux
 else
 run: $(B)/esp.img
-	$(Q)bash scripts/emu.sh run $(or $(EMU),auto) $(B)/esp.img
+	$(Q)EMU_NET=$(or $(NET),user) bash scripts/emu.sh run $(or $(EMU),auto) $(B)/esp.img
 endif
 
 clean:

@@ -13,8 +13,10 @@
 #                                          which runs SCRIPT's steps (WHEN-REGEX
 #                                          => COMMAND) and logs what it sent in
 #                                          OUTDIR/driver.log
-#   EMU_NET=user                           QEMU only: an e1000 NIC on QEMU's user
-#                                          network, the guest's port 80 (the
+#   EMU_NET=user                           an e1000 NIC on the emulator's user
+#                                          network (QEMU's, or Bochs's slirp
+#                                          module: 10.0.2.0/24, router
+#                                          10.0.2.2), the guest's port 80 (the
 #                                          API) forwarded to 127.0.0.1:PORT, a
 #                                          free port (EMU_API_PORT=N: that one),
 #                                          written to OUTDIR/api.port
@@ -97,12 +99,21 @@ fi
 # The API's port on this side of QEMU's user network.
 api_port='' nic=(-net none)
 if [ "$net" = user ]; then
-	[ "$emu" = bochs ] && { echo "emu: EMU_NET=user is for QEMU (qemu, kvm), not Bochs" >&2; exit 2; }
-	api_port=${EMU_API_PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
+	# make run: 8080 when it is free, so the dashboard's address is the
+	# same each time; tests: any free port, so runs side by side never collide.
+	api_port=${EMU_API_PORT:-$(python3 -c '
+import socket, sys
+s = socket.socket()
+try:
+    s.bind(("127.0.0.1", 8080 if sys.argv[1] == "run" else 0))
+except OSError:
+    s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])' "$mode")}
 	echo "$api_port" >"$out/api.port"
 	# shellcheck disable=SC2054 # commas inside QEMU's options
 	nic=(-netdev user,id=n0,hostfwd=tcp:127.0.0.1:"$api_port"-:80 -device e1000,netdev=n0)
-	[ "$mode" = run ] && echo "emu: the API (net.ip in the config, port 80) is forwarded to http://127.0.0.1:$api_port/"
+	[ "$mode" = run ] && echo "emu: the API and its dashboard (net.ip in the config, port 80):" \
+		"http://127.0.0.1:$api_port/"
 fi
 
 case $emu in
@@ -148,6 +159,15 @@ clock: sync=none, time0=local
 speaker: enabled=0
 sound: waveoutdrv=dummy, waveindrv=dummy, midioutdrv=dummy
 EOR
+	# Bochs's e1000 on its slirp module, whose config file takes QEMU's
+	# hostfwd syntax (the file must begin with its "# slirp config" line);
+	# the guest address is slirp's first DHCP address, 10.0.2.15, as
+	# QEMU's is (set net.ip = 10.0.2.15).
+	if [ "$net" = user ]; then
+		printf '# slirp config\nhostfwd = tcp:127.0.0.1:%s-10.0.2.15:80\n' "$api_port" >"$out/slirp.conf"
+		echo "e1000: enabled=1, mac=52:54:00:12:34:56, ethmod=slirp, script=$out/slirp.conf" \
+			>>"$out/bochsrc"
+	fi
 	printf 'continue\nquit\n' >"$out/cont.txt"
 	set -- bochs-bin -q -f "$out/bochsrc" -rc "${EMU_BOCHS_RC:-$out/cont.txt}"
 	;;
