@@ -108,6 +108,7 @@ struct config {
 	/* IPv4 addresses in host order (10.0.2.15 is 0x0A00020F); net_ip 0: no network. */
 	uint32_t net_ip, net_mask, net_gw;
 	char api_token[CONFIG_TOKEN_MAX]; /* "" when none */
+	uint32_t api_linger_s; /* the API serves this long after the VMs finish (0: power off at once) */
 	unsigned nvms;
 	struct vm_config vm[CONFIG_MAX_VMS];
 	unsigned nrefused;                        /* bad vm lines, left out */

@@ -43,6 +43,19 @@ static void fatal(const char *what, const char *why)
 }
 
 /* acpi_parse reaches tables through this. */
+/* After the VMs: the API (and the console) a while longer, so that a
+ * person or a script can read the final figures (api.linger_s). */
+static void linger(unsigned seconds)
+{
+	uint64_t end = arch_time_now() + (uint64_t)seconds * arch_time_hz();
+	while (arch_time_now() < end) {
+		console_poll();
+		net_poll();
+		arch_poll_requests();
+		arch_cpu_relax();
+	}
+}
+
 static void *acpi_ptr(uint64_t phys)
 {
 	return phys_to_virt(phys);
@@ -194,5 +207,10 @@ void kmain(struct boot_info *bi)
 	console_run("stats");
 	if (console.scan)
 		sharing_converge_and_check();
+	if (net_up() && cfg.api_linger_s) {
+		printf("net: all VMs finished; the API serves %u s more (api.linger_s), then power-off\n",
+		       cfg.api_linger_s);
+		linger(cfg.api_linger_s);
+	}
 	arch_power_off("all VMs finished");
 }

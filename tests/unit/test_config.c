@@ -61,6 +61,12 @@ static void test_defaults_and_globals(void **state)
 	assert_int_equal(cfg.dedup_pages_to_scan, 0);
 	expect_error("dedup.scan_target_s = 0\n", 1, "out of range");
 	expect_error("dedup.scan_target_s = 86401\n", 1, "out of range");
+	assert_int_equal(parse("api.linger_s = 300\n"), 0);
+	assert_int_equal(cfg.api_linger_s, 300);
+	assert_int_equal(parse("cpus = 1\n"), 0);
+	assert_int_equal(cfg.api_linger_s, 0); /* power off at once unless asked */
+	expect_error("api.linger_s = 86401\n", 1, "out of range");
+	expect_error("api.linger_s = soon\n", 1, "needs a number");
 }
 
 static void test_vm_lines(void **state)
