@@ -35,6 +35,7 @@
 
 struct frame_pool frames;
 static struct config cfg;
+static uint64_t t_run; /* TSC when the VMs started */
 
 static void fatal(const char *what, const char *why)
 {
@@ -202,8 +203,10 @@ void kmain(struct boot_info *bi)
 	console.summary_scans = cfg.dedup_summary_scans;
 	console.max_cpu_pct = cfg.dedup_max_cpu_pct;
 	printf("console: type 'help' on COM1 for commands\n");
+	t_run = arch_time_now();
 	sched_run();
 	sched_report();
+	net_report(arch_time_now() - t_run);
 	console_run("stats");
 	if (console.scan)
 		sharing_converge_and_check();

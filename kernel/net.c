@@ -42,6 +42,10 @@ _Static_assert(PBUF_POOL_BUFSIZE >= ARCH_NIC_FRAME_MAX, "a received frame fits o
 
 static struct netif nif;
 static bool up;
+/* What the stack costs the boot CPU, in TSC ticks: polls that found no
+ * frame (the cost of the API while nobody talks to it: the NIC's ring
+ * read, lwIP's timers) and the others (net_report). */
+static struct { uint64_t polls, ticks, idle_polls, idle_ticks, frames; } cost;
 
 /* ---- lwIP's port ---- */
 
@@ -160,9 +164,11 @@ void net_poll(void)
 {
 	static struct pbuf *spare; /* a pool pbuf kept for the next frame */
 	unsigned i;
+	uint64_t t0, t;
 
 	if (!up)
 		return;
+	t0 = arch_time_now();
 	for (i = 0; i < NET_RX_BUDGET; i++) {
 		uint32_t len;
 		if (!spare)
@@ -178,6 +184,29 @@ void net_poll(void)
 		spare = NULL;
 	}
 	sys_check_timeouts();
+	t = arch_time_now() - t0;
+	cost.polls++;
+	cost.ticks += t;
+	cost.frames += i;
+	if (!i) {
+		cost.idle_polls++;
+		cost.idle_ticks += t;
+	}
+}
+
+void net_report(uint64_t elapsed)
+{
+	struct http_server_stats s;
+	if (!up)
+		return;
+	http_server_get_stats(&s);
+	printf("summary: net: %lu polls in %lu TSC ticks (%lu.%02lu%% of the boot CPU); %lu without a "
+	       "frame, %lu ticks each on average; %lu frames in\n", cost.polls, cost.ticks,
+	       elapsed ? cost.ticks * 100 / elapsed : 0, elapsed ? cost.ticks * 10000 / elapsed % 100 : 0,
+	       cost.idle_polls, cost.idle_polls ? cost.idle_ticks / cost.idle_polls : 0, cost.frames);
+	printf("summary: api: %lu connections accepted, %lu refused (the pool was full), %lu requests, "
+	       "%lu idle timeouts, %lu aborted, %lu memory images (%lu cut short)\n", s.accepted,
+	       s.refused, s.requests, s.timeouts, s.aborted, s.streams, s.streams_cut);
 }
 
 void net_serve(void)

@@ -6,6 +6,7 @@
 #define KERNEL_NET_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "config.h"
 
@@ -19,6 +20,9 @@ bool net_up(void);
 /* Received frames into lwIP, lwIP's timers, the server's callbacks; on the
  * boot CPU under the core's lock, between scheduling rounds. */
 void net_poll(void);
+/* Prints what the stack cost the boot CPU over elapsed TSC ticks, and the
+ * API server's counters (nothing when the network is not up). */
+void net_report(uint64_t elapsed);
 /* Serves the API for ever (a machine without VT-x: no VMs to schedule). */
 void net_serve(void) __attribute__((noreturn));
 
