@@ -37,13 +37,12 @@
 /* The VM called name, or NULL with the error answer set. */
 static struct vm *find_vm(const char *name, struct http_answer *a)
 {
-	unsigned i;
-	for (i = 0; i < nvms; i++)
-		if (!strcmp(vms[i].name, name))
-			return &vms[i];
-	a->status = 404;
-	a->reason = "no such VM";
-	return NULL;
+	struct vm *vm = vm_by_name(name);
+	if (!vm) {
+		a->status = 404;
+		a->reason = "no such VM";
+	}
+	return vm;
 }
 
 /* 0 when vm has memory to pause or read; else the 409 answer is set. */

@@ -82,13 +82,11 @@ void console_run(const char *line)
 			printf("console: no VM %s waits to start (start=late)\n", c.name);
 		break;
 	case CMD_STOP: {
-		unsigned i;
-		for (i = 0; i < nvms && strcmp(vms[i].name, c.name); i++)
-			;
-		if (i == nvms || vms[i].pending || vms[i].stopped)
+		struct vm *vm = vm_by_name(c.name);
+		if (!vm || vm->pending || vm->stopped)
 			printf("console: no running VM %s\n", c.name);
 		else
-			vm_stop(&vms[i], "stopped from the console");
+			vm_stop(vm, "stopped from the console");
 		break;
 	}
 	case CMD_STATS:

@@ -154,15 +154,11 @@ static void join(unsigned i)
 
 int fleet_start_named(const char *name)
 {
-	unsigned i;
-	for (i = 0; i < nvms; i++)
-		if (!strcmp(vms[i].name, name)) {
-			if (!vms[i].pending)
-				return -1;
-			join(i);
-			return 0;
-		}
-	return -1;
+	struct vm *vm = vm_by_name(name);
+	if (!vm || !vm->pending)
+		return -1;
+	join(vm->id);
+	return 0;
 }
 
 bool fleet_pending(void)

@@ -123,6 +123,15 @@ int copy_to_guest(struct vm *vm, uint64_t gpa, const void *src, uint64_t len)
 	return copy_guest(vm, gpa, (void *)(uintptr_t)src, len, true);
 }
 
+struct vm *vm_by_name(const char *name)
+{
+	unsigned i;
+	for (i = 0; i < nvms; i++)
+		if (!strcmp(vms[i].name, name))
+			return &vms[i];
+	return NULL;
+}
+
 uint64_t vm_exit_count(const struct vm *vm)
 {
 	uint64_t n = 0;

@@ -108,6 +108,8 @@ static inline struct vcpu *vcpu_of(struct arch_vcpu *a)
 	return (struct vcpu *)((char *)a - offsetof(struct vcpu, arch));
 }
 
+/* The VM called name (the console's and the API's VMs are named), or NULL. */
+struct vm *vm_by_name(const char *name);
 /* All exits of vm so far. */
 uint64_t vm_exit_count(const struct vm *vm);
 
