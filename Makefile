@@ -170,7 +170,7 @@ LWIP_OBJS := $(patsubst %,$(B)/hv/lwip/%.o,$(LWIP_FILES))
 INC_lwip := -Inet -I$(LWIP_SRC)/include
 INC_net := -Iinclude -Inet -Iapi -I$(LWIP_SRC)/include
 INC_kernel += -Inet -Iapi -I$(LWIP_SRC)/include
-NET_SRCS := net/http_server.c kernel/net.c kernel/api_serve.c
+NET_SRCS := net/http_server.c kernel/net.c kernel/api_serve.c kernel/api_history.c
 HV_SRCS += $(NET_SRCS)
 
 $(LWIP_DIR)/stamp: scripts/lwip.sh

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api_history.h"
 #include "api_serve.h"
 #include "console.h"
 #include "json_write.h"
@@ -216,6 +217,9 @@ static void get_metrics(struct http_answer *a)
 		else
 			prom_sample_u64(&w, NULL, 0, u);
 	}
+	prom_family(&w, "scan_rate_pages_per_second", PROM_GAUGE,
+		    "Pages the scanner visited in the last second.");
+	prom_sample_u64(&w, NULL, 0, api_history_scan_rate());
 	for (i = 0; i < nvms; i++) {
 		vm_row(&vms[i], &rows[i]);
 		accounted += rows[i].accounted;
@@ -354,6 +358,7 @@ void api_serve(void *ctx, const struct http_request *req, const struct route *r,
 	(void)ctx;
 	switch (r->ep) {
 	case API_EP_STATS: get_stats(a); break;
+	case API_EP_HISTORY: api_history_get(req, a); break;
 	case API_EP_VMS: get_vms(a); break;
 	case API_EP_METRICS: get_metrics(a); break;
 	case API_EP_KNOBS_GET: get_knobs(a); break;
