@@ -86,7 +86,7 @@ HV_SRCS := $(ARCH_SRCS) $(CORE_SRCS) $(COMMON_SRCS) $(DEDUP_SRCS) ept/ept.c
 EFI_SRCS := boot/loader.c boot/elf_check.c boot/mmap_convert.c $(COMMON_SRCS) \
 	arch/$(ARCH)/handoff.S
 
-HV_OBJS   = $(patsubst %,$(B)/hv/%.o,$(HV_SRCS)) $(LWIP_OBJS)
+HV_OBJS   = $(patsubst %,$(B)/hv/%.o,$(HV_SRCS)) $(LWIP_OBJS) $(DASHBOARD_OBJ)
 EFI_OBJS := $(patsubst %,$(B)/efi/%.o,$(EFI_SRCS))
 
 # Host unit tests: test name -> the product sources it links.
@@ -172,6 +172,23 @@ INC_net := -Iinclude -Inet -Iapi -I$(LWIP_SRC)/include
 INC_kernel += -Inet -Iapi -I$(LWIP_SRC)/include
 NET_SRCS := net/http_server.c kernel/net.c kernel/api_serve.c kernel/api_history.c
 HV_SRCS += $(NET_SRCS)
+
+# The dashboard (GET /, api/dashboard.html) embedded as a C array: xxd -i
+# (Debian's xxd; scripts/deps.sh) writes `unsigned char dashboard_html[]`
+# and `unsigned int dashboard_html_len`, made const here (read-only data).
+# A C file rather than `ld -r -b binary`: it compiles with the hypervisor's
+# flags like any other, its names are ours rather than derived from a path,
+# and the length is a value, not the difference of two linker symbols.
+DASHBOARD_OBJ := $(B)/hv/generated/dashboard_html.c.o
+$(B)/generated/dashboard_html.c: api/dashboard.html | $(B)/.deps
+	@mkdir -p $(dir $@)
+	$(Q)(echo '/* generated from api/dashboard.html by xxd -i (Makefile): do not edit */'; \
+	  echo '#include "dashboard.h"'; \
+	  cd api && xxd -i dashboard.html | sed 's/^unsigned/const unsigned/') >$@.tmp && mv $@.tmp $@
+$(DASHBOARD_OBJ): $(B)/generated/dashboard_html.c api/dashboard.h $(B)/newlib/stamp $(B)/flags/hv
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(HV_CFLAGS) $(INC_api) -c $< -o $@
 
 $(LWIP_DIR)/stamp: scripts/lwip.sh
 	$(Q)bash scripts/lwip.sh $(LWIP_DIR)

@@ -19,6 +19,7 @@
 #include "api_history.h"
 #include "api_serve.h"
 #include "console.h"
+#include "dashboard.h"
 #include "json_write.h"
 #include "knobs_parse.h"
 #include "prom_write.h"
@@ -352,11 +353,21 @@ static void stop_vm(const char *name, struct http_answer *a)
 	a->len = (size_t)snprintf(a->body, a->cap, "{\"stopped\":true}");
 }
 
+/* GET /: the page, sent from the image as it is (not copied into the
+ * connection's buffer, so its size is not bounded by it). */
+static void get_dashboard(struct http_answer *a)
+{
+	a->content_type = HTTP_CT_HTML;
+	a->ext_body = (const char *)dashboard_html;
+	a->len = dashboard_html_len;
+}
+
 void api_serve(void *ctx, const struct http_request *req, const struct route *r,
 	       struct http_answer *a)
 {
 	(void)ctx;
 	switch (r->ep) {
+	case API_EP_DASHBOARD: get_dashboard(a); break;
 	case API_EP_STATS: get_stats(a); break;
 	case API_EP_HISTORY: api_history_get(req, a); break;
 	case API_EP_VMS: get_vms(a); break;

@@ -42,6 +42,7 @@ struct conn {
 	bool peer_closed;        /* the client sent its FIN */
 	unsigned idle_s, req_s;  /* seconds without progress; on this request */
 	size_t head_len, body_len, sent; /* sent: of head then body, queued to TCP */
+	const char *ext;         /* the body is there (http_answer.ext_body), not in body[] */
 	char head[HTTP_HEAD_MAX];
 	char body[HTTP_BODY_MAX + 1];
 	uint8_t rx[TCP_WND];     /* unacknowledged bytes: never more than the window */
@@ -90,6 +91,7 @@ static void answer_error(struct conn *c, int status, const char *reason, bool ke
 	int n = http_error_response(c->body, sizeof(c->body), status, reason, keep, extra, with_body);
 
 	c->head_len = 0;
+	c->ext = NULL;
 	c->body_len = n > 0 ? (size_t)n : 0;
 	c->sending = true;
 	c->sent = 0;
@@ -131,7 +133,7 @@ static void answer_request(struct conn *c)
 	a = (struct http_answer){ .status = 200, .content_type = HTTP_CT_JSON, .body = c->body,
 				  .cap = HTTP_BODY_MAX };
 	srv.handler(srv.ctx, q, &r, &a);
-	if (a.status < 400 && a.len > a.cap) {
+	if (a.status < 400 && !a.ext_body && a.len > a.cap) {
 		a.status = 500;
 		a.reason = "the answer did not fit its buffer";
 	}
@@ -145,6 +147,7 @@ static void answer_request(struct conn *c)
 		return;
 	}
 	c->head_len = (size_t)n;
+	c->ext = a.ext_body;
 	c->body_len = body ? a.len : 0;
 	c->sent = 0;
 	c->sending = true;
@@ -159,7 +162,7 @@ static bool push(struct conn *c)
 
 	while (c->sent < c->head_len + c->body_len) {
 		const char *p = c->sent < c->head_len ? c->head + c->sent
-						      : c->body + (c->sent - c->head_len);
+						      : (c->ext ? c->ext : c->body) + (c->sent - c->head_len);
 		size_t left = c->sent < c->head_len ? c->head_len - c->sent
 						    : c->head_len + c->body_len - c->sent;
 		size_t room = tcp_sndbuf(c->pcb);

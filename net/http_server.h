@@ -41,13 +41,18 @@
 /* What a handler answers.  The server fills it with status 200, JSON, and
  * its buffer; the handler writes the body into body[0..cap) and sets len,
  * or sets an error status (>= 400) with a reason, and the server sends the
- * JSON error answer instead (500 when len > cap). */
+ * JSON error answer instead (500 when len > cap).  Or the handler points
+ * ext_body at a constant body of len bytes (the dashboard page), which the
+ * server sends from there, of any length, without copying it into the
+ * buffer: it must stay unchanged for as long as the server sends it (in
+ * practice, for ever: a constant of the image). */
 struct http_answer {
 	int status;
 	const char *reason;
 	const char *content_type;
 	char *body;
 	size_t cap, len;
+	const char *ext_body;
 };
 
 /* Answers a routed request (route r->status == 0) whose token, if the
