@@ -388,6 +388,7 @@ unit-test: $(UNIT_BINS) check-seams
 tool-test: $(B)/tools/dedupsim recipe-recount-test
 	$(Q)bash tests/tools/test_dedupsim.sh $(B)/tools/dedupsim
 	$(Q)python3 tests/tools/test_console_driver.py
+	$(Q)python3 tests/tools/test_dvctl.py
 
 system-test: $(SYSTEM_TEST_DEPS)
 	$(Q)bash tests/system/run.sh

@@ -4,7 +4,7 @@
 #
 # curl and promtool for what a client sees; headless Chromium for the
 # dashboard (tests/system/dashboard_check.sh, its screenshot in OUTDIR);
-# Python's sockets for what curl
+# tools/dvctl, the command-line client; Python's sockets for what curl
 # cannot do: pipelining, a malformed request line, the connection pool's
 # limit (the ninth connection is closed without an answer while eight stay
 # open and served), a burst of concurrent clients, and the idle timeout.
@@ -112,6 +112,38 @@ ok "GET /api/history: a zero sample a second ($n so far), ?seconds=1, 400 for ?s
 # The dashboard (GET /) in headless Chromium: its figures filled in from the
 # API (no VM here); the screenshot goes to $out/dashboard.png.
 bash "$root/tests/system/dashboard_check.sh" "$url" "$out" 0 || fail "the dashboard (above)"
+
+# tools/dvctl against the real server (tests/tools/test_dvctl.py covers the
+# rest against a fake one, dump's stream included).
+hp=${url#http://}
+dvctl() { python3 "$root/tools/dvctl" "$@"; }
+dvctl "$hp" stats >"$out/dvctl.stats" 2>&1 || fail "dvctl stats: $(cat "$out/dvctl.stats")"
+grep -qE '^frames_saved +0$' "$out/dvctl.stats" || fail "dvctl stats: no row 'frames_saved 0'"
+dvctl --json "$hp" stats |
+	python3 -c 'import json, sys; s = json.load(sys.stdin); assert len(s) == 20 and not any(s.values()), s' ||
+	fail "dvctl --json stats"
+[ "$(dvctl "$hp" vms)" = "no VMs" ] || fail "dvctl vms: not 'no VMs'"
+dvctl "$hp" history 3 >"$out/dvctl.history" || fail "dvctl history 3"
+[ "$(wc -l <"$out/dvctl.history")" = 4 ] && head -n1 "$out/dvctl.history" | grep -q '^time_s' ||
+	fail "dvctl history 3: $(cat "$out/dvctl.history")"
+dvctl --json "$hp" history 3 | python3 -c 'import json, sys; assert json.load(sys.stdin)["count"] == 3' ||
+	fail "dvctl --json history 3"
+dvctl "$hp" watch 0.3 -n 2 >"$out/dvctl.watch" || fail "dvctl watch"
+rc=0; DVCTL_TOKEN='' dvctl "$hp" set pages_to_scan 5 2>"$out/dvctl.err" || rc=$?
+[ $rc = 1 ] && grep -q ': 401 Unauthorized' "$out/dvctl.err" ||
+	fail "dvctl set without the token: exit $rc, $(cat "$out/dvctl.err")"
+rc=0; DVCTL_TOKEN=$token dvctl "$hp" set pages_to_scan 5 2>"$out/dvctl.err" || rc=$?
+[ $rc = 1 ] && grep -q ': 503 Service Unavailable: no dedup engine' "$out/dvctl.err" ||
+	fail "dvctl set with the token: exit $rc, $(cat "$out/dvctl.err")"
+# The memory stream of a VM that does not run: an error status (404 once
+# the stream is served, 501 before), exit 1, and no file.
+rc=0; DVCTL_TOKEN=$token dvctl "$hp" dump alpha "$out/alpha.img" 2>"$out/dvctl.err" || rc=$?
+[ $rc = 1 ] && grep -qE ': (404|501) ' "$out/dvctl.err" && [ ! -e "$out/alpha.img" ] ||
+	fail "dvctl dump alpha: exit $rc, $(cat "$out/dvctl.err")"
+dump_status=$(grep -oE ': (404|501) ' "$out/dvctl.err" | tr -d ': ')
+rc=0; dvctl 127.0.0.1:1 stats 2>"$out/dvctl.err" || rc=$?
+[ $rc = 3 ] || fail "dvctl against no server: exit $rc, $(cat "$out/dvctl.err")"
+ok "dvctl: stats (and --json), vms, history, watch; set: 401 without the token, 503 with it; dump: $dump_status, no file; no server: exit 3"
 
 python3 - "${url#http://}" <<'EOF'
 import socket, sys, threading, time
