@@ -90,7 +90,7 @@ HV_SRCS := $(ARCH_SRCS) $(CORE_SRCS) $(COMMON_SRCS) $(DEDUP_SRCS) ept/ept.c
 EFI_SRCS := boot/loader.c boot/elf_check.c boot/mmap_convert.c $(COMMON_SRCS) \
 	arch/$(ARCH)/handoff.S
 
-HV_OBJS   = $(patsubst %,$(B)/hv/%.o,$(HV_SRCS)) $(LWIP_OBJS)
+HV_OBJS   = $(patsubst %,$(B)/hv/%.o,$(HV_SRCS)) $(LWIP_OBJS) $(DASHBOARD_OBJ)
 EFI_OBJS := $(patsubst %,$(B)/efi/%.o,$(EFI_SRCS))
 
 # Host unit tests: test name -> the product sources it links.
@@ -145,15 +145,16 @@ test_vplatform_SRCS := kernel/vplatform.c $(DEVICE_SRCS)
 # (docs/api.md).  Built into the hypervisor (unused until the NIC and lwIP
 # come) and host-tested like devices/.
 API_SRCS := api/http_parse.c api/router.c api/json_write.c api/prom_write.c api/knobs_parse.c \
-	api/response.c
+	api/response.c api/history.c
 INC_api := -Iinclude -Iapi
 INC_tests += -Iapi
 HV_SRCS += $(API_SRCS)
-UNIT_TESTS += test_http_parse test_api_router test_api_writers test_knobs_parse
+UNIT_TESTS += test_http_parse test_api_router test_api_writers test_knobs_parse test_history
 test_http_parse_SRCS := api/http_parse.c
 test_api_router_SRCS := api/router.c api/http_parse.c
 test_api_writers_SRCS := api/json_write.c api/prom_write.c api/response.c
 test_knobs_parse_SRCS := api/knobs_parse.c
+test_history_SRCS := api/history.c api/json_write.c api/http_parse.c
 
 # ---- the network: lwIP (Debian's source) and our port (net/) ----
 # lwIP is Debian bookworm's `lwip` source package, fetched and unpacked by
@@ -173,8 +174,26 @@ LWIP_OBJS := $(patsubst %,$(B)/hv/lwip/%.o,$(LWIP_FILES))
 INC_lwip := -Inet -I$(LWIP_SRC)/include
 INC_net := -Iinclude -Inet -Iapi -I$(LWIP_SRC)/include
 INC_kernel += -Inet -Iapi -I$(LWIP_SRC)/include
-NET_SRCS := net/http_server.c kernel/net.c kernel/api_serve.c kernel/api_vm.c
+NET_SRCS := net/http_server.c kernel/net.c kernel/api_serve.c kernel/api_vm.c \
+	kernel/api_history.c
 HV_SRCS += $(NET_SRCS)
+
+# The dashboard (GET /, api/dashboard.html) embedded as a C array: xxd -i
+# (Debian's xxd; scripts/deps.sh) writes `unsigned char dashboard_html[]`
+# and `unsigned int dashboard_html_len`, made const here (read-only data).
+# A C file rather than `ld -r -b binary`: it compiles with the hypervisor's
+# flags like any other, its names are ours rather than derived from a path,
+# and the length is a value, not the difference of two linker symbols.
+DASHBOARD_OBJ := $(B)/hv/generated/dashboard_html.c.o
+$(B)/generated/dashboard_html.c: api/dashboard.html | $(B)/.deps
+	@mkdir -p $(dir $@)
+	$(Q)(echo '/* generated from api/dashboard.html by xxd -i (Makefile): do not edit */'; \
+	  echo '#include "dashboard.h"'; \
+	  cd api && xxd -i dashboard.html | sed 's/^unsigned/const unsigned/') >$@.tmp && mv $@.tmp $@
+$(DASHBOARD_OBJ): $(B)/generated/dashboard_html.c api/dashboard.h $(B)/newlib/stamp $(B)/flags/hv
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(HV_CFLAGS) $(INC_api) -c $< -o $@
 
 $(LWIP_DIR)/stamp: scripts/lwip.sh
 	$(Q)bash scripts/lwip.sh $(LWIP_DIR)
@@ -374,6 +393,7 @@ unit-test: $(UNIT_BINS) check-seams
 tool-test: $(B)/tools/dedupsim recipe-recount-test
 	$(Q)bash tests/tools/test_dedupsim.sh $(B)/tools/dedupsim
 	$(Q)python3 tests/tools/test_console_driver.py
+	$(Q)python3 tests/tools/test_dvctl.py
 
 system-test: $(SYSTEM_TEST_DEPS)
 	$(Q)bash tests/system/run.sh

@@ -16,9 +16,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api_history.h"
 #include "api_serve.h"
 #include "api_vm.h"
 #include "console.h"
+#include "dashboard.h"
 #include "json_write.h"
 #include "knobs_parse.h"
 #include "prom_write.h"
@@ -220,6 +222,9 @@ static void get_metrics(struct http_answer *a)
 		else
 			prom_sample_u64(&w, NULL, 0, u);
 	}
+	prom_family(&w, "scan_rate_pages_per_second", PROM_GAUGE,
+		    "Pages the scanner visited in the last second.");
+	prom_sample_u64(&w, NULL, 0, api_history_scan_rate());
 	for (i = 0; i < nvms; i++) {
 		vm_row(&vms[i], &rows[i]);
 		accounted += rows[i].accounted;
@@ -337,12 +342,23 @@ static void set_knobs(const struct http_request *req, struct http_answer *a)
 	get_knobs(a);
 }
 
+/* GET /: the page, sent from the image as it is (not copied into the
+ * connection's buffer, so its size is not bounded by it). */
+static void get_dashboard(struct http_answer *a)
+{
+	a->content_type = HTTP_CT_HTML;
+	a->ext_body = (const char *)dashboard_html;
+	a->len = dashboard_html_len;
+}
+
 void api_serve(void *ctx, const struct http_request *req, const struct route *r,
 	       struct http_answer *a)
 {
 	(void)ctx;
 	switch (r->ep) {
+	case API_EP_DASHBOARD: get_dashboard(a); break;
 	case API_EP_STATS: get_stats(a); break;
+	case API_EP_HISTORY: api_history_get(req, a); break;
 	case API_EP_VMS: get_vms(a); break;
 	case API_EP_METRICS: get_metrics(a); break;
 	case API_EP_KNOBS_GET: get_knobs(a); break;

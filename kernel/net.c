@@ -10,7 +10,8 @@
  * net_poll(), called by the boot CPU between scheduling rounds (and in a
  * loop when there is no VT-x, net_serve), moves received frames from the
  * NIC into lwIP and runs lwIP's timers; lwIP's output goes straight to the
- * NIC's transmit ring.  All of it runs on the boot CPU under the core's
+ * NIC's transmit ring.  It also takes the API's per-second history sample
+ * when a second has begun (api_history.c).  All of it runs on the boot CPU under the core's
  * lock, so lwIP has one caller at a time and the handlers read the engine
  * and the VMs consistently.
  *
@@ -28,6 +29,7 @@
 #include <lwip/timeouts.h>
 #include <netif/ethernet.h>
 
+#include "api_history.h"
 #include "api_serve.h"
 #include "arch.h"
 #include "http_server.h"
@@ -169,6 +171,7 @@ void net_poll(void)
 	if (!up)
 		return;
 	t0 = arch_time_now();
+	api_history_tick(); /* under the lock the API reads under */
 	for (i = 0; i < NET_RX_BUDGET; i++) {
 		uint32_t len;
 		if (!spare)

@@ -45,6 +45,7 @@ struct conn {
 	bool streaming;          /* the body is stream's, read into body[] in turns */
 	struct http_stream stream;
 	uint64_t stream_off;     /* stream bytes read into body[] so far */
+	const char *ext;         /* the body is there (http_answer.ext_body), not in body[] */
 	char head[HTTP_HEAD_MAX];
 	char body[HTTP_BODY_MAX + 1];
 	uint8_t rx[TCP_WND];     /* unacknowledged bytes: never more than the window */
@@ -108,6 +109,7 @@ static void answer_error(struct conn *c, int status, const char *reason, bool ke
 	int n = http_error_response(c->body, sizeof(c->body), status, reason, keep, extra, with_body);
 
 	c->head_len = 0;
+	c->ext = NULL;
 	c->body_len = n > 0 ? (size_t)n : 0;
 	c->sending = true;
 	c->sent = 0;
@@ -163,7 +165,7 @@ static void answer_request(struct conn *c)
 		if (a.status >= 400 || !body)
 			stream_end(c, !body && a.status < 400); /* nothing of it to send */
 	}
-	if (a.status < 400 && a.len > a.cap) {
+	if (a.status < 400 && !a.ext_body && a.len > a.cap) {
 		a.status = 500;
 		a.reason = "the answer did not fit its buffer";
 	}
@@ -179,6 +181,7 @@ static void answer_request(struct conn *c)
 		return;
 	}
 	c->head_len = (size_t)n;
+	c->ext = a.ext_body;
 	c->body_len = body ? a.len : 0;
 	c->sent = 0;
 	c->sending = true;
@@ -223,7 +226,8 @@ static int push(struct conn *c)
 			if (stream_refill(c))
 				return -1;
 		}
-		p = c->sent < c->head_len ? c->head + c->sent : c->body + (c->sent - c->head_len);
+		p = c->sent < c->head_len ? c->head + c->sent
+					   : (c->ext ? c->ext : c->body) + (c->sent - c->head_len);
 		left = c->sent < c->head_len ? c->head_len - c->sent
 					     : c->head_len + c->body_len - c->sent;
 		room = tcp_sndbuf(c->pcb);

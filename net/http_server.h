@@ -58,15 +58,20 @@ struct http_stream {
 /* What a handler answers.  The server fills it with status 200, JSON, and
  * its buffer; the handler writes the body into body[0..cap) and sets len,
  * or sets stream.read (then len is ignored: the body is the stream), or
- * sets an error status (>= 400) with a reason, and the server sends the
- * JSON error answer instead (500 when len > cap).  A stream's end is
- * called even when the answer is never sent (a HEAD request, an error). */
+ * points ext_body at a constant body of len bytes (the dashboard page),
+ * which the server sends from there, of any length, without copying it
+ * (it must stay unchanged as long as the server sends it: a constant of
+ * the image), or sets an error status (>= 400) with a reason, and the
+ * server sends the JSON error answer instead (500 when len > cap).  A
+ * stream's end is called even when the answer is never sent (a HEAD
+ * request, an error). */
 struct http_answer {
 	int status;
 	const char *reason;
 	const char *content_type;
 	char *body;
 	size_t cap, len;
+	const char *ext_body;
 	struct http_stream stream;
 };
 

@@ -15,9 +15,14 @@ set -eu
 # which checks the API's /metrics exposition (tests/unit/test_api_writers.c).
 # dpkg-dev (dpkg-source) and debian-archive-keyring: scripts/lwip.sh fetches
 # and unpacks Debian's lwIP source package, checked against the signed index.
+# xxd embeds the dashboard page (api/dashboard.html) in the image as a C
+# array (the Makefile's dashboard_html.c).  chromium (Debian's, run headless)
+# loads that page from the hypervisor in the system tests and checks that
+# its script filled in the live figures (tests/system/dashboard_check.sh).
 PKGS="build-essential gnu-efi newlib-source libcmocka-dev libxxhash-dev
       qemu-system-x86 ovmf bochs bochsbios vgabios mtools dosfstools xz-utils
-      clang libclang-rt-14-dev cpio zstd python3 prometheus dpkg-dev debian-archive-keyring"
+      clang libclang-rt-14-dev cpio zstd python3 prometheus dpkg-dev debian-archive-keyring
+      xxd chromium"
 # `deps.sh bench`: also what make bench needs (corpus initramfs, plots,
 # instruction counts: valgrind, whose callgrind.h dedupsim uses when present).
 [ "${1:-}" = bench ] && PKGS="$PKGS cpio gzip gnuplot-nox jq valgrind"

@@ -2,7 +2,9 @@
 # check.sh URL OUTDIR - the API of a hypervisor without VT-x, from the host
 # (tests/system/run.sh runs it once the console says "serving the API only").
 #
-# curl and promtool for what a client sees; Python's sockets for what curl
+# curl and promtool for what a client sees; headless Chromium for the
+# dashboard (tests/system/dashboard_check.sh, its screenshot in OUTDIR);
+# tools/dvctl, the command-line client; Python's sockets for what curl
 # cannot do: pipelining, a malformed request line, the connection pool's
 # limit (the ninth connection is closed without an answer while eight stay
 # open and served), a burst of concurrent clients, and the idle timeout.
@@ -11,6 +13,7 @@
 set -eu
 url=$1 out=$2
 token=qemu-api-test-token
+root=$(cd "$(dirname "$0")/../../../.." && pwd)
 fail() { echo "FAIL: $*"; exit 1; }
 ok() { echo "ok   $*"; }
 
@@ -77,6 +80,70 @@ ok "POST /api/knobs: 401 without the token, 401 invalid_token with a wrong one"
 [ "$(status -X POST -H "Authorization: Bearer $token" -d '{"pages_to_scan": 5}' "$url/api/knobs")" = 503 ] ||
 	fail "POST /api/knobs with the token: not 503 (no engine)"
 ok "POST /api/knobs with the token: 503 (no engine without VT-x)"
+
+# GET /api/history: one sample a second of the hypervisor's clock, zeros
+# without an engine; columns as long as count; ?seconds=N the newest N.
+curl -fsS -m 5 "$url/api/history" >"$out/history0.json" || fail "GET /api/history"
+sleep 2
+curl -fsS -m 5 "$url/api/history" >"$out/history1.json" || fail "GET /api/history"
+python3 - "$out/history0.json" "$out/history1.json" <<'PY' || fail "/api/history body"
+import json, sys
+h0, h1 = (json.load(open(f)) for f in sys.argv[1:])
+cols = "saved self inter zero cow_breaks pages_scanned".split()
+for h in (h0, h1):
+    assert sorted(h) == sorted(cols + ["interval_s", "capacity", "count", "newest_s"]), sorted(h)
+    assert h["interval_s"] == 1 and h["capacity"] == 300, h
+    assert 1 <= h["count"] <= 300, h["count"]
+    assert all(len(h[c]) == h["count"] and not any(h[c]) for c in cols), h
+# Two reads 2 s apart (wall clock; QEMU's TSC follows it): a sample a second.
+dt = h1["newest_s"] - h0["newest_s"]
+assert 1 <= dt <= 6, (h0["newest_s"], h1["newest_s"])
+assert h1["count"] == min(300, h0["count"] + dt), (h0["count"], h1["count"], dt)
+PY
+[ "$(curl -fsS -m 5 "$url/api/history?seconds=1" |
+     python3 -c 'import json, sys; h = json.load(sys.stdin); print(h["count"], len(h["saved"]))')" = "1 1" ] ||
+	fail "GET /api/history?seconds=1: not one sample"
+[ "$(status "$url/api/history?seconds=x")" = 400 ] || fail "GET /api/history?seconds=x: not 400"
+curl -fsS -m 5 "$url/metrics" | grep -qx 'dedupvisor_scan_rate_pages_per_second 0' ||
+	fail "/metrics lacks dedupvisor_scan_rate_pages_per_second 0"
+n=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["count"])' "$out/history1.json")
+ok "GET /api/history: a zero sample a second ($n so far), ?seconds=1, 400 for ?seconds=x; /metrics: the scan rate"
+
+# The dashboard (GET /) in headless Chromium: its figures filled in from the
+# API (no VM here); the screenshot goes to $out/dashboard.png.
+bash "$root/tests/system/dashboard_check.sh" "$url" "$out" 0 || fail "the dashboard (above)"
+
+# tools/dvctl against the real server (tests/tools/test_dvctl.py covers the
+# rest against a fake one, dump's stream included).
+hp=${url#http://}
+dvctl() { python3 "$root/tools/dvctl" "$@"; }
+dvctl "$hp" stats >"$out/dvctl.stats" 2>&1 || fail "dvctl stats: $(cat "$out/dvctl.stats")"
+grep -qE '^frames_saved +0$' "$out/dvctl.stats" || fail "dvctl stats: no row 'frames_saved 0'"
+dvctl --json "$hp" stats |
+	python3 -c 'import json, sys; s = json.load(sys.stdin); assert len(s) == 20 and not any(s.values()), s' ||
+	fail "dvctl --json stats"
+[ "$(dvctl "$hp" vms)" = "no VMs" ] || fail "dvctl vms: not 'no VMs'"
+dvctl "$hp" history 3 >"$out/dvctl.history" || fail "dvctl history 3"
+[ "$(wc -l <"$out/dvctl.history")" = 4 ] && head -n1 "$out/dvctl.history" | grep -q '^time_s' ||
+	fail "dvctl history 3: $(cat "$out/dvctl.history")"
+dvctl --json "$hp" history 3 | python3 -c 'import json, sys; assert json.load(sys.stdin)["count"] == 3' ||
+	fail "dvctl --json history 3"
+dvctl "$hp" watch 0.3 -n 2 >"$out/dvctl.watch" || fail "dvctl watch"
+rc=0; DVCTL_TOKEN='' dvctl "$hp" set pages_to_scan 5 2>"$out/dvctl.err" || rc=$?
+[ $rc = 1 ] && grep -q ': 401 Unauthorized' "$out/dvctl.err" ||
+	fail "dvctl set without the token: exit $rc, $(cat "$out/dvctl.err")"
+rc=0; DVCTL_TOKEN=$token dvctl "$hp" set pages_to_scan 5 2>"$out/dvctl.err" || rc=$?
+[ $rc = 1 ] && grep -q ': 503 Service Unavailable: no dedup engine' "$out/dvctl.err" ||
+	fail "dvctl set with the token: exit $rc, $(cat "$out/dvctl.err")"
+# The memory stream of a VM that does not run: an error status (404 once
+# the stream is served, 501 before), exit 1, and no file.
+rc=0; DVCTL_TOKEN=$token dvctl "$hp" dump alpha "$out/alpha.img" 2>"$out/dvctl.err" || rc=$?
+[ $rc = 1 ] && grep -qE ': (404|501) ' "$out/dvctl.err" && [ ! -e "$out/alpha.img" ] ||
+	fail "dvctl dump alpha: exit $rc, $(cat "$out/dvctl.err")"
+dump_status=$(grep -oE ': (404|501) ' "$out/dvctl.err" | tr -d ': ')
+rc=0; dvctl 127.0.0.1:1 stats 2>"$out/dvctl.err" || rc=$?
+[ $rc = 3 ] || fail "dvctl against no server: exit $rc, $(cat "$out/dvctl.err")"
+ok "dvctl: stats (and --json), vms, history, watch; set: 401 without the token, 503 with it; dump: $dump_status, no file; no server: exit 3"
 
 python3 - "${url#http://}" <<'EOF'
 import socket, sys, threading, time
