@@ -230,6 +230,10 @@ uint64_t sharing_converge(void)
 	uint64_t scans0, before;
 
 	dedup_get_stats(engine, &s);
+	/* No VM memory in the engine (every VM stopped): no scan would ever
+	 * complete, and there is nothing to converge. */
+	if (!s.pages_tracked)
+		return 0;
 	scans0 = s.full_scans;
 	/* Finish the pass under way, so that every pass below is whole. */
 	before = s.full_scans;
