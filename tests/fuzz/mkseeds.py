@@ -323,7 +323,9 @@ def hypercall_seeds():
     h.op("scan", 0, 7).op("evict", 0, 0, 3).op("converge", 0)
     put("hypercall", "limit-linux-stray", bytes(h.b))
     # Regression inputs (regress-*, kept, not rewritten here): both VMs power
-    # off, then a converge: sharing_converge() spun for ever with no pages to scan.
+    # off, then a converge: sharing_converge() spun for ever with no pages to scan;
+    # regress-query-enomem-partial: HC_QUERY_COUNTERS across two zero pages with one
+    # frame above the reserve returned HC_ENOMEM after writing the first page's part.
 
 
 if __name__ == "__main__":
