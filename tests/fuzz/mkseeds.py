@@ -325,7 +325,9 @@ def hypercall_seeds():
     # Regression inputs (regress-*, kept, not rewritten here): both VMs power
     # off, then a converge: sharing_converge() spun for ever with no pages to scan;
     # regress-query-enomem-partial: HC_QUERY_COUNTERS across two zero pages with one
-    # frame above the reserve returned HC_ENOMEM after writing the first page's part.
+    # frame above the reserve returned HC_ENOMEM after writing the first page's part;
+    # regress-converge-written-candidate (minimized): a page written after its visit as a
+    # candidate, then a converge, which stopped one pass early, before it merged.
 
 
 if __name__ == "__main__":
