@@ -31,7 +31,8 @@ static int32_t hc_query_counters(struct vcpu *v, uint64_t gpa, uint64_t len)
 {
 	struct vm *vm = v->vm;
 	struct hc_counters c = { 0 };
-	uint64_t off;
+	uint64_t n;
+	void *dst[2];
 	if (len < sizeof(c) || gpa >= vm->npages * 4096 || sizeof(c) > vm->npages * 4096 - gpa)
 		return len < sizeof(c) ? HC_EINVAL : HC_EFAULT;
 	c.exits = vm_exit_count(vm);
@@ -47,17 +48,19 @@ static int32_t hc_query_counters(struct vcpu *v, uint64_t gpa, uint64_t len)
 		c.ksm_zero_pages = s.ksm_zero_pages;
 		c.cow_breaks = s.cow_breaks;
 	}
-	for (off = 0; off < sizeof(c);) { /* page by page: the buffer may straddle two */
-		uint64_t n = 4096 - ((gpa + off) & 0xFFF);
-		void *dst;
-		if (n > sizeof(c) - off)
-			n = sizeof(c) - off;
-		dst = vm_gpa_ptr(vm, gpa + off, n, true);
-		if (!dst) /* inside RAM (checked above): the COW break found no frame */
-			return HC_ENOMEM;
-		memcpy(dst, (const char *)&c + off, n);
-		off += n;
-	}
+	/* The buffer may straddle two pages: both are made private (COW
+	 * broken) before either is written, so that HC_ENOMEM leaves the
+	 * guest's memory as it was. */
+	n = 4096 - (gpa & 0xFFF);
+	if (n > sizeof(c))
+		n = sizeof(c);
+	dst[0] = vm_gpa_ptr(vm, gpa, n, true);
+	dst[1] = n < sizeof(c) ? vm_gpa_ptr(vm, gpa + n, sizeof(c) - n, true) : NULL;
+	if (!dst[0] || (n < sizeof(c) && !dst[1])) /* inside RAM (checked above): no frame */
+		return HC_ENOMEM;
+	memcpy(dst[0], &c, n);
+	if (n < sizeof(c))
+		memcpy(dst[1], (const char *)&c + n, sizeof(c) - n);
 	return HC_OK;
 }
 

@@ -230,6 +230,10 @@ uint64_t sharing_converge(void)
 	uint64_t scans0, before;
 
 	dedup_get_stats(engine, &s);
+	/* No VM memory in the engine (every VM stopped): no scan would ever
+	 * complete, and there is nothing to converge. */
+	if (!s.pages_tracked)
+		return 0;
 	scans0 = s.full_scans;
 	/* Finish the pass under way, so that every pass below is whole. */
 	before = s.full_scans;
@@ -240,7 +244,10 @@ uint64_t sharing_converge(void)
 	/* Converged: a whole pass that began with every page a candidate or
 	 * shared - none changed at its last visit (pages_volatile) or not yet
 	 * hashed (pages_new): those need another visit before they can merge -
-	 * and that merged nothing more. */
+	 * that ended so too, and that merged nothing more.  The end matters: a
+	 * candidate the guest wrote after its last visit (before the vCPUs
+	 * were paused) is counted as one until this pass finds its dirty bit
+	 * and makes it volatile, and it merges only in the pass after. */
 	for (;;) {
 		uint64_t prev = s.frames_saved, volatile0 = s.pages_volatile + s.pages_new;
 		before = s.full_scans;
@@ -248,7 +255,7 @@ uint64_t sharing_converge(void)
 			dedup_scan(engine, 1u << 20);
 			dedup_get_stats(engine, &s);
 		}
-		if (volatile0 == 0 && s.frames_saved == prev)
+		if (volatile0 == 0 && s.pages_volatile + s.pages_new == 0 && s.frames_saved == prev)
 			break;
 	}
 	return s.full_scans - scans0;

@@ -52,8 +52,9 @@ struct vm *sharing_biggest_holder(uint64_t *held);
 /* Prints the one-line summary of the engine's counters. */
 void sharing_summary(const char *when);
 /* Scans until a whole pass that began with every page a candidate or
- * shared merges nothing more; returns how many full scans that took.
- * Meaningful while no vCPU runs (sched_pause, or all done). */
+ * shared merges nothing more; returns how many full scans that took (0
+ * when no VM's memory is in the engine).  Meaningful while no vCPU runs
+ * (sched_pause, or all done). */
 uint64_t sharing_converge(void);
 /* The exact recount (dedup/recount.c) of VMs ids[0..k), read through their
  * EPTs, in 4 KiB pages.  0, or -1 (out of memory). */

@@ -14,11 +14,9 @@
 # Seeds (and crash inputs kept as regression tests) are in
 # tests/fuzz/corpus/NAME/; what the fuzzer finds goes to $(B)/fuzz/work/NAME,
 # crash inputs to $(B)/fuzz/crashes/NAME/, logs to $(B)/fuzz/logs/.
-# kernel/hypercall.c is not fuzzed here: it needs the hypervisor's vm/sched/
-# sharing code, not plain C over fakes.
 
 FUZZ_TARGETS ?= config elf boot_info console_cmd acpi engine engine_collide recount linux_boot devices \
-	http
+	http hypercall
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 3
 FUZZ_CC := clang
@@ -49,6 +47,14 @@ fuzz_devices_SRCS     := kernel/vplatform.c devices/pic8259.c devices/pit8254.c 
 # the server does next with each request (router, token, knobs, answer).
 fuzz_http_SRCS        := api/http_parse.c api/router.c api/knobs_parse.c api/response.c \
 	api/json_write.c
+# Hostile guests against the hypercall layer over the real core: VMs built
+# by vm_create, hypercalls, guest writes through the EPT-violation entry
+# (kernel/upcall.c), the scanner and VM stops, on the frame pool and the
+# arch seam of tests/fake/fake_arch.c, with a checker of every VM's memory.
+fuzz_hypercall_SRCS   := kernel/hypercall.c kernel/vm.c kernel/sharing.c kernel/sharing_ops.c \
+	kernel/upcall.c kernel/frames.c kernel/portio.c kernel/test_support.c kernel/guest_out.c \
+	ept/ept.c dedup/page.c dedup/index.c dedup/sharers.c dedup/merge.c dedup/cow.c dedup/scan.c \
+	dedup/vm.c dedup/stats.c dedup/recount.c dedup/account.c dedup/governor.c tests/fake/fake_arch.c
 
 FUZZ_BINS := $(addprefix $(B)/fuzz/fuzz_,$(FUZZ_TARGETS))
 
@@ -69,7 +75,7 @@ $(B)/fuzz/fuzz_$(1): $(B)/fuzz/tests/fuzz/fuzz_$(or $(fuzz_$(1)_MAIN),$(1)).o \
 	$$(Q)$$(FUZZ_CC) $$(FUZZ_SAN) -o $$@ $$^
 endef
 FUZZ_ALL := config elf boot_info console_cmd acpi engine engine_collide recount linux_boot devices \
-	http
+	http hypercall
 $(foreach t,$(FUZZ_ALL),$(eval $(call fuzz_rule,$(t))))
 
 .PHONY: fuzz fuzz-build fuzz-smoke soak

@@ -32,10 +32,10 @@ for t in "$@"; do
 		work=$b/fuzz/work/$t
 	fi
 	mkdir -p "$work" "$crashes" "$seeds"
-	# The engine's states lie deep in long operation streams: no slow
-	# growth of the input length for it.
+	# The engine's and the hypercall layer's states lie deep in long
+	# operation streams: no slow growth of the input length for them.
 	case $t in
-	engine*) extra="-len_control=0 -max_len=2048" ;;
+	engine* | hypercall) extra="-len_control=0 -max_len=2048" ;;
 	*) extra="" ;;
 	esac
 	# Per-input limit 25 s (a hang is a failure); the leak check stays on.

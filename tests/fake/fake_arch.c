@@ -1,0 +1,48 @@
+/*
+ * fake_arch.c - arch.h on the host, for the core's memory code (see .h).
+ */
+#include "arch.h"
+#include "fake_arch.h"
+
+uint64_t fake_arch_time = 1;
+uint64_t fake_arch_time_step = 1000;
+uint64_t fake_arch_invalidations;
+uint64_t fake_arch_dumps;
+void (*fake_arch_on_invalidate)(uint64_t eptp);
+
+uint64_t arch_time_now(void)
+{
+	uint64_t t = fake_arch_time;
+	fake_arch_time += fake_arch_time_step;
+	return t;
+}
+
+uint64_t arch_time_hz(void)
+{
+	return FAKE_ARCH_HZ;
+}
+
+/* As the hardware's: every CPU that may cache eptp's translations drops
+ * them before this returns (here: the test's fake TLBs, through the hook). */
+void arch_ept_invalidate(uint64_t eptp)
+{
+	fake_arch_invalidations++;
+	if (fake_arch_on_invalidate)
+		fake_arch_on_invalidate(eptp);
+}
+
+/* As arch/x86_64/vmexit.c: the sum over every exit reason. */
+uint64_t arch_vcpu_exits(const struct arch_vcpu *a)
+{
+	uint64_t n = 0;
+	unsigned i;
+	for (i = 0; i < ARCH_EXIT_REASONS; i++)
+		n += a->exits[i];
+	return n;
+}
+
+void arch_vcpu_dump(const struct arch_vcpu *a)
+{
+	(void)a;
+	fake_arch_dumps++;
+}
