@@ -197,6 +197,12 @@ void net_poll(void)
 	}
 }
 
+/* part / whole in hundredths of a percent (the hypervisor has no floating point). */
+static uint64_t pct100(uint64_t part, uint64_t whole)
+{
+	return whole ? part * 10000 / whole : 0;
+}
+
 void net_report(uint64_t elapsed)
 {
 	struct http_server_stats s;
@@ -204,9 +210,10 @@ void net_report(uint64_t elapsed)
 		return;
 	http_server_get_stats(&s);
 	printf("summary: net: %lu polls in %lu TSC ticks (%lu.%02lu%% of the boot CPU); %lu without a "
-	       "frame, %lu ticks each on average; %lu frames in\n", cost.polls, cost.ticks,
-	       elapsed ? cost.ticks * 100 / elapsed : 0, elapsed ? cost.ticks * 10000 / elapsed % 100 : 0,
-	       cost.idle_polls, cost.idle_polls ? cost.idle_ticks / cost.idle_polls : 0, cost.frames);
+	       "frame, %lu ticks each on average (%lu.%02lu%% of the boot CPU); %lu frames in\n",
+	       cost.polls, cost.ticks, pct100(cost.ticks, elapsed) / 100, pct100(cost.ticks, elapsed) % 100,
+	       cost.idle_polls, cost.idle_polls ? cost.idle_ticks / cost.idle_polls : 0,
+	       pct100(cost.idle_ticks, elapsed) / 100, pct100(cost.idle_ticks, elapsed) % 100, cost.frames);
 	printf("summary: api: %lu connections accepted, %lu refused (the pool was full), %lu requests, "
 	       "%lu idle timeouts, %lu aborted, %lu memory images (%lu cut short)\n", s.accepted,
 	       s.refused, s.requests, s.timeouts, s.aborted, s.streams, s.streams_cut);
