@@ -372,5 +372,7 @@ void sched_report(void)
 		       st.pages_hashed ? scan_ticks / st.pages_hashed : 0);
 	}
 	printf("summary: %u CPUs; INVEPT shootdown IPIs %lu, the longest wait for answers %lu TSC "
-	       "ticks\n", ncpus, arch_shootdowns_sent(), arch_shootdown_worst_wait());
+	       "ticks; %lu waits over %u; %s\n", ncpus, arch_shootdowns_sent(),
+	       arch_shootdown_worst_wait(), arch_shootdowns_slow(), ARCH_SHOOTDOWN_SLOW_TICKS,
+	       arch_shootdown_kick());
 }

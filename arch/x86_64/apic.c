@@ -53,3 +53,11 @@ void apic_eoi(void)
 	else
 		*mmio(APIC_EOI) = 0;
 }
+
+bool apic_irr_pending(uint8_t vector)
+{
+	uint32_t reg = APIC_IRR + (vector / 32u) * 0x10, bit = 1u << (vector % 32u);
+	if (lapic_x2)
+		return (rdmsr(X2APIC_MSR_BASE + reg / 16) & bit) != 0;
+	return (*mmio(reg) & bit) != 0;
+}

@@ -10,6 +10,7 @@
 #ifndef ARCH_APIC_H
 #define ARCH_APIC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define IA32_APIC_BASE          0x1B
@@ -20,6 +21,7 @@
 /* Register offsets (xAPIC MMIO). */
 #define APIC_ID                 0x020
 #define APIC_EOI                0x0B0
+#define APIC_IRR                0x200  /* 8 registers, 0x10 apart: vectors 32*i..32*i+31 */
 #define APIC_ICR_LOW            0x300
 #define APIC_ICR_HIGH           0x310
 
@@ -30,6 +32,7 @@
 #define APIC_ICR_DELIVERY_PENDING (1u << 12)  /* xAPIC only */
 #define APIC_ICR_LEVEL_ASSERT   (1u << 14)
 #define APIC_ICR_TRIGGER_LEVEL  (1u << 15)
+#define APIC_ICR_SELF           (1u << 18)
 #define APIC_ICR_ALL_BUT_SELF   (3u << 18)
 
 /* Reads the base and mode once (every CPU has the same). */
@@ -41,5 +44,7 @@ uint32_t apic_id(void);
 void apic_send_ipi(uint32_t dest, uint32_t icr_low);
 /* Signals the end of the interrupt being serviced. */
 void apic_eoi(void);
+/* Whether vector is requested (its IRR bit): sent, not yet taken. */
+bool apic_irr_pending(uint8_t vector);
 
 #endif

@@ -28,9 +28,13 @@ struct percpu {
 	bool online;
 	uint64_t shootdowns_sent;
 	uint64_t shootdown_worst;     /* the longest wait for the answers, TSC ticks */
+	uint64_t shootdown_slow;      /* waits longer than SHOOTDOWN_SLOW_TICKS */
 };
 
 extern struct percpu percpus[MAX_CPUS];
+
+/* How many CPUs are online (smp.c): 1 until the others have come. */
+unsigned smp_cpus_up(void);
 
 static inline struct percpu *this_cpu(void)
 {

@@ -32,6 +32,7 @@
 #include "vmcs_fields.h"
 #include "vmx.h"
 #include "vmx_controls.h"
+#include "vectors.h"
 #include "vmx_exit_reasons.h"
 
 unsigned vmx_errors;
@@ -308,15 +309,126 @@ void arch_vcpu_inject_irq(struct arch_vcpu *v, uint8_t vector)
 	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, vector | INTR_TYPE_EXT_INTR | INTR_INFO_VALID);
 }
 
+/*
+ * Does an external interrupt make a guest whose RFLAGS.IF is 0 exit?  It
+ * must (SDM Vol. 3C, "Changes to Event Blocking", 25.3 in the 2023
+ * edition: with "external-interrupt exiting" set, RFLAGS.IF does not block
+ * external interrupts), and the shootdown IPI (smp.c) relies on it to get
+ * a CPU out of its guest.  Bochs 2.7 does not (issue 13, finding 2).  Its
+ * VM entry loads the guest's state, masks and unmasks events to match
+ * (cpu/vmx.cc:2155: handleCpuContextChange() calls
+ * handleInterruptMaskChange(), cpu/flag_ctrl_pro.cc:116) and only then
+ * marks the CPU as in the guest (in_vmx_guest = 1, cpu/vmx.cc:3111, after
+ * the guest-state load at 3054).  With the guest's IF = 0 that check
+ * takes the host's branch (the guest's, which would leave interrupts
+ * unmasked, is at flag_ctrl_pro.cc:138) and masks
+ * BX_EVENT_PENDING_LAPIC_INTR (flag_ctrl_pro.cc:157), and nothing unmasks
+ * it while the guest runs unless the guest itself changes IF (setEFlags(),
+ * flag_ctrl_pro.cc:49; STI, CLI, POPF, IRET).  Our memtest guests never
+ * do: no IPI ever made one exit, and one sent to it waited for its next
+ * exit of another kind, at worst its whole slice (2^20 ticks).  Bochs's
+ * master branch (2025) still has that order.
+ *
+ * So an entry of a guest with IF = 0 is a probe until one decides: a
+ * shootdown IPI to ourselves is pending in the local APIC (its IRR bit
+ * set) while we enter, with nothing to come before it (no event injected,
+ * no blocking by STI or MOV SS, the timer not due within a quantum).  An
+ * exit for that interrupt before the guest's first instruction (RIP and
+ * IF as they were) shows the rule holds, and nothing changes.  An exit
+ * for something the guest did (an instruction, an EPT violation) shows
+ * that interrupts do not make such guests exit: from then on every CPU
+ * runs guests that enter with IF = 0 in quanta of KICK_QUANTUM_TICKS,
+ * and answers shootdowns between them (a preemption-timer exit before the
+ * slice's end resumes the guest, vmexit.c, and the core answers requests
+ * around every entry).  Any other exit (an NMI, INIT, SMI or the timer
+ * may come first; an interrupt once the guest has set IF) decides
+ * nothing.  A guest that enters with IF = 1, or clears it while it runs,
+ * exits for interrupts under Bochs too.
+ *
+ * The IPI stays the mechanism either way; a quantum only bounds how long
+ * a kick that did not work keeps an answer waiting.  No translation is
+ * used stale meanwhile: the requester waits for every answer (smp.c).
+ */
+#define KICK_QUANTUM_TICKS 65536u /* 1/16 of a slice */
+enum kick { KICK_UNKNOWN, KICK_EXITS, KICK_QUANTUM };
+static volatile int kick = KICK_UNKNOWN;
+
+const char *arch_shootdown_kick(void)
+{
+	switch (__atomic_load_n(&kick, __ATOMIC_RELAXED)) {
+	case KICK_EXITS:
+		return "guests with IF=0 exit for it";
+	case KICK_QUANTUM:
+		_Static_assert(KICK_QUANTUM_TICKS == 65536u, "the text below");
+		return "guests with IF=0 did not exit for it: they run in quanta of 65536 ticks";
+	default:
+		return "no guest with IF=0 probed";
+	}
+}
+
+/* Sets up the probe for this entry, if it can be one: the IPI pending. */
+static bool kick_probe_arm(uint64_t now, uint64_t end)
+{
+	uint64_t t0;
+
+	if ((vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS)) ||
+	    (vmcs_read32(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID) || end < now + KICK_QUANTUM_TICKS)
+		return false;
+	apic_send_ipi(0, SHOOTDOWN_VECTOR | APIC_ICR_DM_FIXED | APIC_ICR_LEVEL_ASSERT | APIC_ICR_SELF);
+	for (t0 = rdtsc(); !apic_irr_pending(SHOOTDOWN_VECTOR); cpu_relax())
+		if (rdtsc() - t0 > KICK_QUANTUM_TICKS)
+			return false; /* not requested yet: no probe (it may exit the guest later) */
+	return true;
+}
+
+/* What the probe's exit shows (rip: the guest's at entry). */
+static void kick_probe_judge(uint32_t reason, uint64_t rip)
+{
+	if (reason & EXIT_REASON_FAILED_ENTRY)
+		return;
+	switch (reason & EXIT_REASON_BASIC_MASK) {
+	case EXIT_REASON_EXTERNAL_INTERRUPT:
+		/* Before the guest's first instruction, as it should; not one
+		 * that came once the guest set IF (the guest has moved on then,
+		 * or IF is 1): undecided.  And unless a CPU has already seen
+		 * one that did not exit. */
+		if (vmcs_readnat(GUEST_RIP) == rip && !(vmcs_readnat(GUEST_RFLAGS) & RFLAGS_IF))
+			__atomic_compare_exchange_n(&kick, &(int){ KICK_UNKNOWN }, KICK_EXITS, false,
+						    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+		return;
+	case EXIT_REASON_EXCEPTION_NMI:
+	case EXIT_REASON_INIT_SIGNAL:
+	case EXIT_REASON_SIPI:
+	case EXIT_REASON_IO_SMI:
+	case EXIT_REASON_OTHER_SMI:
+	case EXIT_REASON_PREEMPTION_TIMER:
+		return; /* may come first: undecided */
+	default:
+		__atomic_store_n(&kick, KICK_QUANTUM, __ATOMIC_RELAXED);
+	}
+}
+
 int arch_vcpu_enter(struct arch_vcpu *v)
 {
 	int failed;
+	bool probe = false;
+	uint64_t rip = 0;
 
 	/* The timer runs to the end of the slice or to the core's deadline,
-	 * whichever comes first; 0 exits at once. */
+	 * whichever comes first; 0 exits at once.  A guest with IF = 0 is a
+	 * probe or, where interrupts do not make it exit, runs a quantum at
+	 * most (see above); not on a single CPU, which no shootdown asks. */
 	uint64_t now = rdtsc(), end = v->slice_end;
 	if (v->deadline && v->deadline < end)
 		end = v->deadline;
+	if (!(vmcs_readnat(GUEST_RFLAGS) & RFLAGS_IF) && smp_cpus_up() > 1) {
+		int k = __atomic_load_n(&kick, __ATOMIC_RELAXED);
+		if (k == KICK_UNKNOWN && (probe = kick_probe_arm(now, end))) {
+			rip = vmcs_readnat(GUEST_RIP);
+			now = rdtsc(); /* after the wait for the IRR */
+		} else if (k == KICK_QUANTUM && end > now + KICK_QUANTUM_TICKS)
+			end = now + KICK_QUANTUM_TICKS;
+	}
 	vmcs_write32(VMX_PREEMPTION_TIMER_VALUE,
 		     now >= end ? 0 : (uint32_t)((end - now) >> preemption_rate));
 	fxrstor(v->fpu);
@@ -326,6 +438,8 @@ int arch_vcpu_enter(struct arch_vcpu *v)
 	if (failed)
 		return -1;
 	v->launched = 1;
+	if (probe)
+		kick_probe_judge(vmcs_read32(VM_EXIT_REASON), rip);
 	/* Acknowledged on exit: end it now, whatever the core does next. */
 	if ((vmcs_read32(VM_EXIT_REASON) & EXIT_REASON_BASIC_MASK) == EXIT_REASON_EXTERNAL_INTERRUPT)
 		apic_eoi();

@@ -9,6 +9,9 @@
 #define EXIT_REASON_EXTERNAL_INTERRUPT   1
 #define EXIT_REASON_TRIPLE_FAULT         2
 #define EXIT_REASON_INIT_SIGNAL          3
+#define EXIT_REASON_SIPI                 4
+#define EXIT_REASON_IO_SMI               5
+#define EXIT_REASON_OTHER_SMI            6
 #define EXIT_REASON_INTERRUPT_WINDOW     7
 #define EXIT_REASON_CPUID               10
 #define EXIT_REASON_HLT                 12

@@ -82,6 +82,12 @@ uint64_t arch_shootdowns_sent(void);
 /* The longest an invalidation waited for the other CPUs' answers, in
  * time-stamp-counter ticks (under Bochs: emulated instructions). */
 uint64_t arch_shootdown_worst_wait(void);
+/* How many invalidations waited longer than ARCH_SHOOTDOWN_SLOW_TICKS. */
+#define ARCH_SHOOTDOWN_SLOW_TICKS 100000
+uint64_t arch_shootdowns_slow(void);
+/* Whether the IPI made guests that run with interrupts disabled exit
+ * (vcpu.c probes it), and what was done if not: a phrase. */
+const char *arch_shootdown_kick(void);
 
 /* ---- time ---- */
 
