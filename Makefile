@@ -169,7 +169,8 @@ LWIP_DIR := $(B)/lwip
 LWIP_SRC := $(LWIP_DIR)/src/src
 LWIP_FILES := core/init.c core/def.c core/inet_chksum.c core/ip.c core/mem.c core/memp.c \
 	core/netif.c core/pbuf.c core/tcp.c core/tcp_in.c core/tcp_out.c core/timeouts.c core/udp.c \
-	core/ipv4/etharp.c core/ipv4/icmp.c core/ipv4/ip4.c core/ipv4/ip4_addr.c netif/ethernet.c
+	core/ipv4/etharp.c core/ipv4/icmp.c core/ipv4/ip4.c core/ipv4/ip4_addr.c core/ipv4/dhcp.c \
+	netif/ethernet.c
 LWIP_OBJS := $(patsubst %,$(B)/hv/lwip/%.o,$(LWIP_FILES))
 INC_lwip := -Inet -I$(LWIP_SRC)/include
 INC_net := -Iinclude -Inet -Iapi -I$(LWIP_SRC)/include

@@ -174,8 +174,16 @@ static int parse_net(struct config *cfg, const char *key, char *val, unsigned li
 	}
 	if (!ip)
 		return 0;
+	if (ip == &cfg->net_ip && str_eq(val, "dhcp")) {
+		cfg->net_dhcp = 1;
+		cfg->net_ip = 0;
+		return 1;
+	}
+	if (ip == &cfg->net_ip)
+		cfg->net_dhcp = 0; /* the last net.ip line counts */
 	if (parse_ipv4(val, ip))
-		*rc = fail(err, line, "'", key, "' needs an IPv4 address a.b.c.d");
+		*rc = fail(err, line, "'", key, ip == &cfg->net_ip ? "' needs an IPv4 address a.b.c.d, or dhcp"
+								 : "' needs an IPv4 address a.b.c.d");
 	else if (ip == &cfg->net_mask && (!*ip || (~*ip & (~*ip + 1))))
 		*rc = fail(err, line, "net.mask must be contiguous ones then zeros, like 255.255.255.0", 0, 0);
 	return 1;
@@ -189,6 +197,12 @@ static int check_net(struct config *cfg, const unsigned lines[3], struct config_
 	if (!lines[0]) {
 		if (lines[1] || lines[2])
 			return fail(err, lines[1] ? lines[1] : lines[2], "net.mask and net.gw need net.ip", 0, 0);
+		return 0;
+	}
+	if (cfg->net_dhcp) {
+		if (lines[1] || lines[2])
+			return fail(err, lines[1] ? lines[1] : lines[2],
+				    "net.mask and net.gw come from the DHCP server with net.ip = dhcp", 0, 0);
 		return 0;
 	}
 	if (!cfg->net_mask)

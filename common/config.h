@@ -105,8 +105,11 @@ struct config {
 	uint32_t dedup_measure_s;   /* a measurement point every so many seconds (0: none) */
 	uint32_t dedup_dump_point;  /* at this measurement point, dump VMs' memory (0: never) */
 	uint32_t dedup_scan_target_s; /* governed: seconds a full scan should take */
-	/* IPv4 addresses in host order (10.0.2.15 is 0x0A00020F); net_ip 0: no network. */
+	/* IPv4 addresses in host order (10.0.2.15 is 0x0A00020F); net_ip 0: no
+	 * network, unless net_dhcp ("net.ip = dhcp": the address, mask and
+	 * gateway come from a DHCP server). */
 	uint32_t net_ip, net_mask, net_gw;
+	uint32_t net_dhcp;
 	char api_token[CONFIG_TOKEN_MAX]; /* "" when none */
 	uint32_t api_linger_s; /* the API serves this long after the VMs finish (0: power off at once) */
 	unsigned nvms;

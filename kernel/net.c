@@ -6,7 +6,10 @@
  * NIC (arch_nic_probe: an e1000 the hypervisor keeps to itself), gives
  * lwIP (NO_SYS=1, Debian's source, see net/lwipopts.h) one netif with the
  * static address, and starts the API's HTTP server (net/http_server.c)
- * with the endpoints of api_serve.c.  Nothing runs by interrupt:
+ * with the endpoints of api_serve.c.  With net.ip = dhcp the netif starts
+ * without an address and lwIP's DHCP client asks for one; the boot goes
+ * on meanwhile, and net_poll says the address when the lease comes (and
+ * again if a renewal changes it).  Nothing runs by interrupt:
  * net_poll(), called by the boot CPU between scheduling rounds (and in a
  * loop when there is no VT-x, net_serve), moves received frames from the
  * NIC into lwIP and runs lwIP's timers; lwIP's output goes straight to the
@@ -21,6 +24,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <lwip/dhcp.h>
 #include <lwip/etharp.h>
 #include <lwip/init.h>
 #include <lwip/netif.h>
@@ -44,6 +48,8 @@ _Static_assert(PBUF_POOL_BUFSIZE >= ARCH_NIC_FRAME_MAX, "a received frame fits o
 
 static struct netif nif;
 static bool up;
+static const char *token_note; /* the API line's last words, for the DHCP lease */
+static uint32_t leased;         /* the DHCP address last said (0: none yet) */
 /* What the stack costs the boot CPU, in TSC ticks: polls that found no
  * frame (the cost of the API while nobody talks to it: the NIC's ring
  * read, lwIP's timers) and the others (net_report). */
@@ -114,14 +120,44 @@ static void ip_str(char *out, size_t cap, uint32_t ip)
 	snprintf(out, cap, "%u.%u.%u.%u", ip >> 24, ip >> 16 & 255, ip >> 8 & 255, ip & 255);
 }
 
+/* The API's line: where it listens. */
+static void say_api(const char *how, uint32_t ip, uint32_t mask, uint32_t gw)
+{
+	char a[16], g[16];
+	unsigned bits = 0;
+
+	while (bits < 32 && (mask << bits & 0x80000000u))
+		bits++;
+	ip_str(a, sizeof(a), ip);
+	ip_str(g, sizeof(g), gw);
+	printf("net: %sAPI on http://%s:%u/ (%s/%u, gateway %s; %u connections; %s)\n", how, a,
+	       HTTP_PORT, a, bits, gw ? g : "none", HTTP_CONNS, token_note);
+}
+
+static uint32_t host_order(const ip4_addr_t *a)
+{
+	return lwip_ntohl(ip4_addr_get_u32(a));
+}
+
+/* net.ip = dhcp: says the lease's address once it comes, and when it changes. */
+static void dhcp_watch(void)
+{
+	uint32_t ip;
+	if (!dhcp_supplied_address(&nif))
+		return;
+	ip = host_order(netif_ip4_addr(&nif));
+	if (ip == leased)
+		return;
+	leased = ip;
+	say_api("DHCP lease: ", ip, host_order(netif_ip4_netmask(&nif)), host_order(netif_ip4_gw(&nif)));
+}
+
 int net_start(const struct config *cfg)
 {
 	ip4_addr_t ip, mask, gw;
 	uint8_t mac[6];
-	char a[16], g[16];
-	unsigned bits = 0;
 
-	if (!cfg->net_ip)
+	if (!cfg->net_ip && !cfg->net_dhcp)
 		return -1;
 	if (arch_nic_probe(mac)) {
 		printf("net: no network: the API is off\n");
@@ -146,14 +182,21 @@ int net_start(const struct config *cfg)
 		printf("net: the HTTP server could not listen on port %u: the API is off\n", HTTP_PORT);
 		return -1;
 	}
+	token_note = cfg->api_token[0] ? "token set"
+		     : "no api.token: the routes that change things answer 403";
+	if (cfg->net_dhcp) {
+		err_t e = dhcp_start(&nif);
+		if (e != ERR_OK) {
+			printf("net: the DHCP client could not start (lwIP error %d): the API is off\n", e);
+			return -1;
+		}
+		printf("net: asking a DHCP server for an address (MAC %02x:%02x:%02x:%02x:%02x:%02x); "
+		       "the API's address follows when the lease comes\n", mac[0], mac[1], mac[2], mac[3],
+		       mac[4], mac[5]);
+	} else {
+		say_api("", cfg->net_ip, cfg->net_mask, cfg->net_gw);
+	}
 	up = true;
-	while (bits < 32 && (cfg->net_mask << bits & 0x80000000u))
-		bits++;
-	ip_str(a, sizeof(a), cfg->net_ip);
-	ip_str(g, sizeof(g), cfg->net_gw);
-	printf("net: API on http://%s:%u/ (%s/%u, gateway %s; %u connections; %s)\n", a, HTTP_PORT, a,
-	       bits, cfg->net_gw ? g : "none", HTTP_CONNS,
-	       cfg->api_token[0] ? "token set" : "no api.token: the routes that change things answer 403");
 	return 0;
 }
 
@@ -187,6 +230,7 @@ void net_poll(void)
 		spare = NULL;
 	}
 	sys_check_timeouts();
+	dhcp_watch();
 	t = arch_time_now() - t0;
 	cost.polls++;
 	cost.ticks += t;

@@ -5,8 +5,9 @@
  * 80, net/http_server.c), all driven from the boot CPU's scheduler loop
  * under the hypervisor's lock (kernel/net.c: net_poll).  Hence NO_SYS=1
  * (no threads), the raw API only (no sockets, no netconn), and no
- * lightweight protection (one caller at a time).  No DHCP, DNS, IPv6,
- * IGMP or fragmentation: the address comes from the config (net.ip).
+ * lightweight protection (one caller at a time).  No DNS, IPv6, IGMP
+ * or fragmentation.  The address comes from the config (net.ip), or from
+ * a DHCP server with net.ip = dhcp.
  *
  * Memory is static and bounded: lwIP's own heap (MEM_SIZE) and pools
  * (MEMP_*, PBUF_POOL_*) are arrays in the image's .bss, never newlib's
@@ -46,7 +47,7 @@
 #define LWIP_RAW                 0
 #define LWIP_UDP                 1   /* unused ports answer ICMP port-unreachable */
 #define LWIP_TCP                 1
-#define LWIP_DHCP                0
+#define LWIP_DHCP                1   /* net.ip = dhcp (kernel/net.c) */
 #define LWIP_AUTOIP              0
 #define LWIP_DNS                 0
 #define LWIP_IGMP                0
@@ -63,7 +64,7 @@
 #define MEM_ALIGNMENT            8
 #define MEM_SIZE                 (64 * 1024)
 #define MEMP_NUM_PBUF            16
-#define MEMP_NUM_UDP_PCB         1
+#define MEMP_NUM_UDP_PCB         2   /* DHCP's, and one spare */
 #define MEMP_NUM_TCP_PCB         16
 #define MEMP_NUM_TCP_PCB_LISTEN  1
 #define MEMP_NUM_TCP_SEG         (8 * TCP_SND_QUEUELEN)

@@ -217,6 +217,16 @@ static void test_net_keys(void **state)
 	assert_int_equal(cfg.net_gw, 0xC0A80701u);
 	assert_string_equal(cfg.api_token, "s3cr.T-_~+/0==");
 	assert_int_equal(parse("net.ip = 172.16.0.254\nnet.mask = 255.255.255.252\n"), 0);
+	assert_int_equal(cfg.net_dhcp, 0);
+	assert_int_equal(parse("net.ip = dhcp\napi.token = t\n"), 0);
+	assert_int_equal(cfg.net_dhcp, 1);
+	assert_int_equal(cfg.net_ip, 0);
+	assert_int_equal(parse("net.ip = dhcp\nnet.ip = 10.0.2.15\n"), 0); /* the last one counts */
+	assert_int_equal(cfg.net_dhcp, 0);
+	assert_int_equal(cfg.net_ip, 0x0A00020F);
+	expect_error("net.ip = dhcp\nnet.gw = 10.0.2.2\n", 2, "come from the DHCP server");
+	expect_error("net.mask = 255.255.255.0\nnet.ip = dhcp\n", 1, "come from the DHCP server");
+	expect_error("net.ip = DHCP\n", 1, "or dhcp");
 	assert_int_equal(parse("api.token = "
 			       "123456789012345678901234567890123456789012345678901234567890123\n"), 0);
 	assert_int_equal(strlen(cfg.api_token), 63);
