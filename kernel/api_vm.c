@@ -121,7 +121,9 @@ static void image_end(void *ctx, bool complete, uint64_t sent)
 {
 	struct vm *vm = ctx;
 	sched_resume_vm(vm);
-	if (complete)
+	if (complete && !sent && vm->npages)
+		printf("api: vm %s: memory image: its head only (HEAD)\n", vm->name);
+	else if (complete)
 		printf("api: vm %s: memory image sent (%lu bytes)\n", vm->name, sent);
 	else
 		printf("api: vm %s: memory image cut after %lu of %lu bytes%s\n", vm->name, sent,
