@@ -263,9 +263,9 @@ for path in ("/api/stats", "/metrics"):
 EOF
 
 # The run ends at the power-off, after the VMs' last rounds.
-for _ in $(seq 900); do
+for _ in $(seq 1500); do
 	con | grep -q '^power: off' && break
 	sleep 0.2
 done
-con | grep -q '^power: off' || fail "no power-off within 180 s of the checks"
+con | grep -q '^power: off' || fail "no power-off within 300 s of the checks"
 ok "the VMs ran to their end"
