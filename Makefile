@@ -158,7 +158,7 @@ test_history_SRCS := api/history.c api/json_write.c api/http_parse.c
 
 # ---- the network: lwIP (Debian's source) and our port (net/) ----
 # lwIP is Debian bookworm's `lwip` source package, fetched and unpacked by
-# scripts/lwip.sh into $(B)/lwip (outside git, kept by make clean), and its
+# scripts/debsrc.sh into $(B)/lwip (outside git, kept by make clean), and its
 # core compiled here with the hypervisor's flags and full warning set (it
 # needs no relaxation): IPv4, ARP, ICMP, UDP, TCP, Ethernet; no DHCP, DNS,
 # IPv6, sockets or netconn (net/lwipopts.h says why).  net/ holds our
@@ -179,6 +179,41 @@ NET_SRCS := net/http_server.c kernel/net.c kernel/api_serve.c kernel/api_vm.c \
 	kernel/api_history.c
 HV_SRCS += $(NET_SRCS)
 
+# ---- lz4 (Debian's source), the compressed tier's codec ----
+# Debian bookworm's `lz4` source package (1.9.4 with Debian's patches),
+# fetched and checked by scripts/debsrc.sh into $(B)/lz4 like lwIP.  Only
+# lib/lz4.c is used: the block format, LZ4_compress_fast_extState with a
+# state the caller owns (no 16 KiB on the stack, no malloc) and
+# LZ4_decompress_safe, which never writes past the buffer it is given
+# whatever the input.  Why lz4 and not our own: it is the codec zram, zswap
+# and ESX-class tiers use, fuzzed for a decade, and at ~1 us to decompress
+# a page it keeps a fault on a compressed page near a COW break's cost.
+# In the hypervisor it is built LZ4_FREESTANDING (no libc calls but the
+# three below, mapped to the compiler's builtins, which newlib provides).
+# Its one warning under our set is a definition without a prototype.
+LZ4_VERSION := 1.9.4-1
+LZ4_DIR := $(B)/lz4
+LZ4_SRC := $(LZ4_DIR)/src/lib
+LZ4_C   := $(LZ4_SRC)/lz4.c
+LZ4_WARN := -Wno-missing-prototypes -Wno-missing-declarations
+LZ4_HV_FLAGS := -DLZ4_FREESTANDING=1 -DLZ4_memcpy=__builtin_memcpy -DLZ4_memset=__builtin_memset \
+	-DLZ4_memmove=__builtin_memmove $(LZ4_WARN)
+LZ4_HV_OBJ := $(B)/hv/lz4/lz4.c.o
+INC_tests += -I$(LZ4_SRC)
+$(LZ4_DIR)/stamp: scripts/debsrc.sh
+	$(Q)bash scripts/debsrc.sh lz4 $(LZ4_VERSION) $(LZ4_DIR) lib/lz4.c
+$(LZ4_C) $(LZ4_SRC)/lz4.h: $(LZ4_DIR)/stamp ;
+.PRECIOUS: $(LZ4_C) $(LZ4_SRC)/lz4.h
+$(LZ4_HV_OBJ): $(LZ4_C) $(B)/newlib/stamp $(B)/flags/hv
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      lz4/lz4.c")
+	$(Q)$(CC) $(HV_CFLAGS) $(LZ4_HV_FLAGS) -c $< -o $@
+$(B)/host/$(LZ4_C:.c=.o) $(B)/host-san/$(LZ4_C:.c=.o) $(B)/tools/$(LZ4_C:.c=.o): \
+	private HOST_CFLAGS += $(LZ4_WARN)
+$(B)/tools/$(LZ4_C:.c=.o): private TOOL_CFLAGS += $(LZ4_WARN)
+UNIT_TESTS += test_lz4_page
+test_lz4_page_SRCS := $(LZ4_C)
+
 # The dashboard (GET /, api/dashboard.html) embedded as a C array: xxd -i
 # (Debian's xxd; scripts/deps.sh) writes `unsigned char dashboard_html[]`
 # and `unsigned int dashboard_html_len`, made const here (read-only data).
@@ -196,8 +231,9 @@ $(DASHBOARD_OBJ): $(B)/generated/dashboard_html.c api/dashboard.h $(B)/newlib/st
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(HV_CFLAGS) $(INC_api) -c $< -o $@
 
-$(LWIP_DIR)/stamp: scripts/lwip.sh
-	$(Q)bash scripts/lwip.sh $(LWIP_DIR)
+LWIP_VERSION := 2.1.3+dfsg1-2
+$(LWIP_DIR)/stamp: scripts/debsrc.sh
+	$(Q)bash scripts/debsrc.sh lwip $(LWIP_VERSION) $(LWIP_DIR) src/core/tcp.c
 $(LWIP_SRC)/%.c: $(LWIP_DIR)/stamp ;
 # Made by a pattern rule, lwIP's sources would be intermediate files, which
 # make deletes after a build that created them: keep them.
@@ -348,7 +384,7 @@ TOOL_CFLAGS := -std=gnu11 -O2 -g $(WARN) -MMD -MP
 # counts) when valgrind's header is there; in the flags, so that installing
 # it (deps.sh bench) rebuilds dedupsim.
 TOOL_CFLAGS += -DDEDUPSIM_CALLGRIND=$(if $(wildcard /usr/include/valgrind/callgrind.h),1,0)
-$(B)/tools/%.o: %.c $(B)/flags/tool | $(B)/.deps
+$(B)/tools/%.o: %.c $(B)/flags/tool | $(B)/.deps $(LZ4_DIR)/stamp
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(TOOL_CFLAGS) $(INC_tools) -c $< -o $@
 DEDUPSIM_SRCS := tools/dedupsim.c tools/oracle.c tools/cost.c $(DEDUP_SRCS) tests/fake/fake_mem.c
@@ -367,10 +403,10 @@ bench:
 	$(Q)bash scripts/bench.sh
 
 # ---- host tests ----
-$(B)/host/%.o: %.c $(B)/flags/host | $(B)/.deps
+$(B)/host/%.o: %.c $(B)/flags/host | $(B)/.deps $(LZ4_DIR)/stamp
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(HOST_CFLAGS) $(INC_tests) -c $< -o $@
-$(B)/host-san/%.o: %.c $(B)/flags/host | $(B)/.deps
+$(B)/host-san/%.o: %.c $(B)/flags/host | $(B)/.deps $(LZ4_DIR)/stamp
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(HOST_CFLAGS) $(INC_tests) $(SAN_FLAGS) -c $< -o $@
 

@@ -13,8 +13,8 @@ set -eu
 # python3 runs scripts/console_driver.py (typing on the console in tests
 # and in make run under Bochs) and its test.  prometheus brings promtool,
 # which checks the API's /metrics exposition (tests/unit/test_api_writers.c).
-# dpkg-dev (dpkg-source) and debian-archive-keyring: scripts/lwip.sh fetches
-# and unpacks Debian's lwIP source package, checked against the signed index.
+# dpkg-dev (dpkg-source) and debian-archive-keyring: scripts/debsrc.sh fetches
+# and unpacks Debian's lwIP and lz4 source packages, checked against the signed index.
 # xxd embeds the dashboard page (api/dashboard.html) in the image as a C
 # array (the Makefile's dashboard_html.c).  chromium (Debian's, run headless)
 # loads that page from the hypervisor in the system tests and checks that
