@@ -9,6 +9,15 @@
 void hv_lock(void);
 void hv_unlock(void);
 
+/* How the lock was held so far, in TSC ticks (under Bochs: emulated
+ * instructions).  Call with the lock held: the hold in progress counts. */
+struct hv_lock_stats {
+	uint64_t holds;   /* releases */
+	uint64_t ticks;   /* held in all */
+	uint64_t longest; /* the longest single hold */
+};
+void hv_lock_stats(struct hv_lock_stats *s);
+
 /* A spinlock of its own for something smaller (the UART); while spinning
  * the CPU answers invalidation requests too.  Never take hv_lock while
  * holding one. */

@@ -375,4 +375,10 @@ void sched_report(void)
 	       "ticks; %lu waits over %u; %s\n", ncpus, arch_shootdowns_sent(),
 	       arch_shootdown_worst_wait(), arch_shootdowns_slow(), ARCH_SHOOTDOWN_SLOW_TICKS,
 	       arch_shootdown_kick());
+	{
+		struct hv_lock_stats ls;
+		hv_lock_stats(&ls);
+		printf("summary: hv_lock: held %lu times, %lu TSC ticks in all; the longest hold %lu "
+		       "TSC ticks\n", ls.holds, ls.ticks, ls.longest);
+	}
 }
