@@ -82,11 +82,16 @@ ARCH_SRCS := arch/$(ARCH)/entry.S arch/$(ARCH)/isr.S arch/$(ARCH)/setup.c arch/$
 	arch/$(ARCH)/exit_decode.c arch/$(ARCH)/smp.c arch/$(ARCH)/ap_boot.S \
 	arch/$(ARCH)/guest_msr.c arch/$(ARCH)/tsc.c arch/$(ARCH)/cmos.c arch/$(ARCH)/e1000.c
 CORE_SRCS := kernel/main.c kernel/frames.c kernel/lock.c kernel/vm.c kernel/upcall.c \
-	kernel/hypercall.c kernel/portio.c kernel/sched.c kernel/sharing.c kernel/sharing_ops.c \
-	kernel/console.c kernel/console_cmd.c kernel/boot_info_check.c kernel/acpi.c \
+	kernel/hypercall.c kernel/sched.c kernel/sharing.c kernel/sharing_ops.c \
+	kernel/boot_info_check.c kernel/acpi.c \
 	kernel/test_support.c kernel/guest_out.c kernel/libc_glue.c kernel/linux_vm.c \
-	kernel/vplatform.c kernel/fleet.c kernel/memdump.c
-HV_SRCS := $(ARCH_SRCS) $(CORE_SRCS) $(COMMON_SRCS) $(DEDUP_SRCS) ept/ept.c
+	kernel/fleet.c
+# The operator's side (control/): a client of the core that the core never
+# calls - the console and its commands, measurement points, memory dumps,
+# the network and the API's glue.  kmain hands control.c's hook to the
+# scheduler (as it hands ap_work to arch_start_cpus).
+CONTROL_SRCS := control/console.c control/console_cmd.c control/memdump.c
+HV_SRCS := $(ARCH_SRCS) $(CORE_SRCS) $(CONTROL_SRCS) $(COMMON_SRCS) $(DEDUP_SRCS) ept/ept.c
 EFI_SRCS := boot/loader.c boot/elf_check.c boot/mmap_convert.c $(COMMON_SRCS) \
 	arch/$(ARCH)/handoff.S
 
@@ -113,15 +118,16 @@ test_dedup_model_SRCS := $(DEDUP_SRCS) tests/fake/fake_mem.c
 test_oracle_SRCS := tools/oracle.c dedup/recount.c
 EPT_SRCS := ept/ept.c
 test_ept_SRCS := $(EPT_SRCS)
-test_console_cmd_SRCS := kernel/console_cmd.c
+test_console_cmd_SRCS := control/console_cmd.c
 test_exit_decode_SRCS := arch/x86_64/exit_decode.c
-test_portio_SRCS := kernel/portio.c
+test_portio_SRCS := devices/portio.c
 test_governor_SRCS := dedup/governor.c
 
 # ---- device models (devices/) ----
 # Plain C11 models of the PC devices a Linux guest needs; no hardware access.
 # Built into the hypervisor and host-tested like dedup/ and ept/.
-DEVICE_SRCS := devices/pic8259.c devices/pit8254.c devices/uart16550.c devices/rtc_cmos.c
+DEVICE_SRCS := devices/pic8259.c devices/pit8254.c devices/uart16550.c devices/rtc_cmos.c \
+	devices/vplatform.c devices/portio.c
 UNIT_TESTS += test_pic8259 test_pit8254 test_uart16550 test_rtc_cmos
 test_pic8259_SRCS := devices/pic8259.c
 test_pit8254_SRCS := devices/pit8254.c
@@ -137,7 +143,7 @@ INC_devices := -Iinclude -Idevices
 INC_tests += -Idevices
 UNIT_TESTS += test_linux_boot test_vplatform
 test_linux_boot_SRCS := devices/linux_boot.c
-test_vplatform_SRCS := kernel/vplatform.c $(DEVICE_SRCS)
+test_vplatform_SRCS := $(DEVICE_SRCS)
 
 # ---- the HTTP API's portable core (api/) ----
 # Issue 12's request parser, router and token check, JSON and Prometheus
@@ -164,7 +170,7 @@ test_history_SRCS := api/history.c api/json_write.c api/http_parse.c
 # IPv6, sockets or netconn (net/lwipopts.h says why).  net/ holds our
 # lwipopts.h, lwIP's arch/cc.h and what lwIP needs of a port (lwip_port.h):
 # plain C, no hardware.  The glue that drives lwIP from the core (the
-# netif over arch_nic_*, sys_now from the TSC) is kernel/net.c.
+# netif over arch_nic_*, sys_now from the TSC) is control/net.c.
 LWIP_DIR := $(B)/lwip
 LWIP_SRC := $(LWIP_DIR)/src/src
 LWIP_FILES := core/init.c core/def.c core/inet_chksum.c core/ip.c core/mem.c core/memp.c \
@@ -174,9 +180,11 @@ LWIP_FILES := core/init.c core/def.c core/inet_chksum.c core/ip.c core/mem.c cor
 LWIP_OBJS := $(patsubst %,$(B)/hv/lwip/%.o,$(LWIP_FILES))
 INC_lwip := -Inet -I$(LWIP_SRC)/include
 INC_net := -Iinclude -Inet -Iapi -I$(LWIP_SRC)/include
-INC_kernel += -Inet -Iapi -I$(LWIP_SRC)/include
-NET_SRCS := net/http_server.c kernel/net.c kernel/api_serve.c kernel/api_vm.c \
-	kernel/api_history.c
+INC_kernel += -Inet -Iapi -I$(LWIP_SRC)/include -Icontrol
+INC_control = $(INC_kernel)
+INC_tests += -Icontrol
+NET_SRCS := net/http_server.c control/net.c control/api_serve.c control/api_vm.c \
+	control/api_history.c
 HV_SRCS += $(NET_SRCS)
 
 # ---- lz4 (Debian's source), the compressed tier's codec ----
@@ -267,7 +275,7 @@ $(B)/newlib/stamp: | $(B)/.deps
 # ---- flag sets: a set's file changes only when the set does, and every
 # object built with it depends on it, so changed flags rebuild them ----
 FLAG_SETS := hv efi host tool guest
-flags_hv = $(HV_CFLAGS) $(INC_kernel) $(INC_arch) $(INC_common) $(INC_dedup) $(INC_ept) $(HV_SIMD) \
+flags_hv = $(HV_CFLAGS) $(INC_kernel) $(INC_control) $(INC_arch) $(INC_common) $(INC_dedup) $(INC_ept) $(HV_SIMD) \
 	$(INC_lwip) $(INC_net)
 flags_efi = $(EFI_CFLAGS) $(INC_boot)
 flags_host = $(HOST_CFLAGS) $(SAN_FLAGS) $(INC_tests)

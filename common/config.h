@@ -20,7 +20,7 @@
  * while they idle (dedup_pages_to_scan stays 0 when the key is absent).
  * dedup.measure_s (a measurement point every N seconds, 0 = none, the
  * default: kernel/fleet.c), dedup.dump_point (at that point, every VM's
- * memory goes out through Bochs's debugger: kernel/memdump.c,
+ * memory goes out through Bochs's debugger: control/memdump.c,
  * scripts/memdump.sh; 0 = never).  The network API (docs/api.md):
  * net.ip (the hypervisor's own IPv4 address, dotted quad; without it the
  * NIC is left alone), net.mask (default 255.255.255.0), net.gw (a router in

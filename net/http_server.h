@@ -19,7 +19,7 @@
  * page of state machine.
  *
  * Plain C over lwIP and api/: no hardware, no call into the core; lwIP's
- * callbacks run from the core's net_poll (kernel/net.c), one at a time.
+ * callbacks run from the core's net_poll (control/net.c), one at a time.
  */
 #ifndef NET_HTTP_SERVER_H
 #define NET_HTTP_SERVER_H

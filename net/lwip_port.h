@@ -5,7 +5,7 @@
  * lwIP (build/lwip, Debian's source) runs with NO_SYS=1: no threads, no
  * semaphores, no sys_arch.c.  It needs a millisecond clock for its timers
  * (sys_now, declared by lwip/sys.h), a way out of a failed assertion and
- * random numbers.  All three are defined by kernel/net.c, the one file of
+ * random numbers.  All three are defined by control/net.c, the one file of
  * the core that drives lwIP: the clock is the TSC (arch_time_now), and
  * only the core may call arch.h.  `make check-seams` allows lwIP's objects
  * these calls into the core (sys_now and lwip_port_*) and nothing else of

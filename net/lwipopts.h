@@ -3,7 +3,7 @@
  *
  * One NIC, one static IPv4 address, one TCP listener (the HTTP API on port
  * 80, net/http_server.c), all driven from the boot CPU's scheduler loop
- * under the hypervisor's lock (kernel/net.c: net_poll).  Hence NO_SYS=1
+ * under the hypervisor's lock (control/net.c: net_poll).  Hence NO_SYS=1
  * (no threads), the raw API only (no sockets, no netconn), and no
  * lightweight protection (one caller at a time).  No DNS, IPv6, IGMP
  * or fragmentation.  The address comes from the config (net.ip), or from
@@ -47,7 +47,7 @@
 #define LWIP_RAW                 0
 #define LWIP_UDP                 1   /* unused ports answer ICMP port-unreachable */
 #define LWIP_TCP                 1
-#define LWIP_DHCP                1   /* net.ip = dhcp (kernel/net.c) */
+#define LWIP_DHCP                1   /* net.ip = dhcp (control/net.c) */
 #define LWIP_AUTOIP              0
 #define LWIP_DNS                 0
 #define LWIP_IGMP                0

@@ -56,8 +56,9 @@ sources() {
 		[common]="include common"
 		[include]="include"
 		[boot]="boot include common"
-		[kernel]="kernel kernel/include include common ept devices net api @dedup/dedup.h @dedup/dedup_ops.h @dedup/recount.h @dedup/governor.h @$A/include/arch.h"
+		[kernel]="kernel kernel/include include common ept devices net api control @dedup/dedup.h @dedup/dedup_ops.h @dedup/recount.h @dedup/governor.h @$A/include/arch.h"
 		[arch]="$A $A/include include common @kernel/include/upcall.h"
+		[control]="control kernel kernel/include include common ept devices net api @dedup/dedup.h @dedup/dedup_ops.h @dedup/recount.h @dedup/governor.h @$A/include/arch.h"
 	)
 	local f top line inc dirs d ok where
 	while IFS= read -r f; do
@@ -82,7 +83,7 @@ sources() {
 				fi
 			done
 			[ $ok = 1 ] && continue
-			where=$(cd . && ls {kernel,kernel/include,$A,$A/include,dedup,ept,devices,api,net,common,include,boot,tools,tests/fake}/"$inc" 2>/dev/null | head -n1)
+			where=$(cd . && ls {kernel,kernel/include,control,$A,$A/include,dedup,ept,devices,api,net,common,include,boot,tools,tests/fake}/"$inc" 2>/dev/null | head -n1)
 			if [ -n "$where" ]; then
 				say "$f:$line: #include \"$inc\": $top/ may not include $where"
 			elif [ "${f%.S}" = "$f" ] || [ "$inc" != asm-offsets.h ]; then
@@ -90,11 +91,11 @@ sources() {
 			fi
 		done < <(grep -nE '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' "$f")
 	done < <({ git ls-files 'dedup/*.[ch]' 'ept/*.[ch]' 'devices/*.[ch]' 'api/*.[ch]' 'net/*.[ch]' \
-		'common/*.[ch]' 'include/*.h' 'boot/*.[chS]' 'kernel/*.[ch]' 'kernel/include/*.h' \
+		'common/*.[ch]' 'include/*.h' 'boot/*.[chS]' 'kernel/*.[ch]' 'kernel/include/*.h' 'control/*.[ch]' \
 		"$A/*.[chS]" "$A/include/*.h" 2>/dev/null
 		ls dedup/*.[ch] ept/*.[ch] devices/*.[ch] api/*.[ch] net/*.[ch] net/arch/*.h common/*.[ch] \
 		include/*.h boot/*.[chS] \
-		kernel/*.[ch] kernel/include/*.h $A/*.[chS] $A/include/*.h 2>/dev/null; } | sort -u)
+		kernel/*.[ch] kernel/include/*.h control/*.[ch] $A/*.[chS] $A/include/*.h 2>/dev/null; } | sort -u)
 	local asm
 	asm=$(grep -nE '__asm__|\basm *\(|volatile *\(' dedup/*.[ch] ept/*.[ch] devices/*.[ch] api/*.[ch] \
 		net/*.[ch] net/arch/*.h common/*.[ch] 2>/dev/null)
@@ -123,7 +124,7 @@ symbols() {
 	for o in "$@"; do
 		case $o in
 		"$obj"/$A/*) arch_o+=("$o") ;;
-		"$obj"/kernel/*) core_o+=("$o") ;;
+		"$obj"/kernel/*|"$obj"/control/*) core_o+=("$o") ;;
 		"$obj"/dedup/*|"$obj"/ept/*|"$obj"/devices/*|"$obj"/api/*|"$obj"/net/*|"$obj"/common/*) port_o+=("$o") ;;
 		"$obj"/lwip/*) lwip_o+=("$o") ;;
 		esac

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """scripts/console_driver.py - the emulated machine's COM1, as a TCP server,
 so that tests (and `make run` under Bochs) can type on the hypervisor's
-operator console (kernel/console.c).
+operator console (control/console.c).
 
   console_driver.py --port-file F --console C [--script S] [--log L]
                     [--interactive] [--timeout SECS]

@@ -3,7 +3,7 @@
 # every VM of a dedupvisor run, as the engine saw it at one measurement
 # point, in raw images for dedupsim and Linux KSM (make bench's tools).
 #
-# The debug path of kernel/memdump.c: CONFIG (with dedup.measure_s, so
+# The debug path of control/memdump.c: CONFIG (with dedup.measure_s, so
 # that points happen) gets "dedup.dump_point = POINT" (DUMP_POINT, default
 # 1) and boots under Bochs with its magic breakpoint on and a debugger
 # script that, at each breakpoint, writes the hypervisor's 1 MiB dump

@@ -1,6 +1,6 @@
 /*
  * e1000.c - the hypervisor's own network card: an Intel 82540EM ("e1000"),
- * polled, for the HTTP API (kernel/net.c drives it through arch.h).
+ * polled, for the HTTP API (control/net.c drives it through arch.h).
  *
  * Found by a scan of PCI configuration space (mechanism #1, ports 0xCF8 and
  * 0xCFC) for vendor 0x8086 device 0x100E; its registers (BAR0, 128 KiB of
@@ -15,7 +15,7 @@
  * which no EPT ever maps, so the card's DMA reaches no guest memory and no
  * guest can reach the rings.  Guests cannot reach the card either: every
  * guest port access exits (unconditional I/O exiting), and the virtual
- * platform answers PCI configuration with all ones (kernel/vplatform.c);
+ * platform answers PCI configuration with all ones (devices/vplatform.c);
  * the BAR is outside every guest's EPT.
  *
  * Rings: NIC_RX and NIC_TX legacy descriptors of 16 bytes in one frame;

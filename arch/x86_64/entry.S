@@ -36,7 +36,7 @@ gdt_reload_segments:
 /* void arch_debug_break(void): Bochs's magic breakpoint.  With
  * "magic_break: enabled=1" in its config, xchg %bx,%bx stops the emulator
  * in its debugger, which runs the next commands of its script (the memory
- * dump of scripts/memdump.sh: kernel/memdump.c); anywhere else it changes
+ * dump of scripts/memdump.sh: control/memdump.c); anywhere else it changes
  * nothing. */
 	.globl arch_debug_break
 arch_debug_break:

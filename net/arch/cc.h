@@ -10,7 +10,7 @@
  * through newlib's printf), what a failed assertion does (a state lwIP
  * says cannot happen: print it and power off, as the core's panics do),
  * and its random numbers (TCP's initial local ports).  The two functions
- * are in kernel/net.c, the glue that may call the core; see lwip_port.h.
+ * are in control/net.c, the glue that may call the core; see lwip_port.h.
  */
 #ifndef LWIP_ARCH_CC_H
 #define LWIP_ARCH_CC_H

@@ -29,7 +29,7 @@ FUZZ_INC = $(or $(INC_tests),-Iinclude -Icommon -Idedup -Iept -Ikernel -Ikernel/
 fuzz_config_SRCS      := common/config.c
 fuzz_elf_SRCS         := boot/elf_check.c
 fuzz_boot_info_SRCS   := kernel/boot_info_check.c kernel/frames.c
-fuzz_console_cmd_SRCS := kernel/console_cmd.c
+fuzz_console_cmd_SRCS := control/console_cmd.c
 fuzz_acpi_SRCS        := kernel/acpi.c
 fuzz_engine_SRCS      := dedup/page.c dedup/index.c dedup/sharers.c dedup/merge.c dedup/cow.c \
 	dedup/scan.c dedup/vm.c dedup/stats.c dedup/recount.c tests/fake/fake_mem.c
@@ -40,8 +40,8 @@ fuzz_engine_collide_MAIN := engine
 fuzz_engine_collide_SRCS := $(filter-out dedup/page.c,$(fuzz_engine_SRCS)) tests/fake/collide_hash.c
 fuzz_recount_SRCS     := dedup/recount.c tools/oracle.c
 fuzz_linux_boot_SRCS  := devices/linux_boot.c
-# A Linux VM's PC (kernel/vplatform.c and devices/) driven by a hostile guest.
-fuzz_devices_SRCS     := kernel/vplatform.c devices/pic8259.c devices/pit8254.c \
+# A Linux VM's PC (devices/vplatform.c and the models) driven by a hostile guest.
+fuzz_devices_SRCS     := devices/vplatform.c devices/pic8259.c devices/pit8254.c \
 	devices/uart16550.c devices/rtc_cmos.c
 # The API's request parser over connection streams cut anywhere, and what
 # the server does next with each request (router, token, knobs, answer).
@@ -52,7 +52,7 @@ fuzz_http_SRCS        := api/http_parse.c api/router.c api/knobs_parse.c api/res
 # (kernel/upcall.c), the scanner and VM stops, on the frame pool and the
 # arch seam of tests/fake/fake_arch.c, with a checker of every VM's memory.
 fuzz_hypercall_SRCS   := kernel/hypercall.c kernel/vm.c kernel/sharing.c kernel/sharing_ops.c \
-	kernel/upcall.c kernel/frames.c kernel/portio.c kernel/test_support.c kernel/guest_out.c \
+	kernel/upcall.c kernel/frames.c devices/portio.c kernel/test_support.c kernel/guest_out.c \
 	ept/ept.c dedup/page.c dedup/index.c dedup/sharers.c dedup/merge.c dedup/cow.c dedup/scan.c \
 	dedup/vm.c dedup/stats.c dedup/recount.c dedup/account.c dedup/governor.c tests/fake/fake_arch.c
 

@@ -1,5 +1,5 @@
 /*
- * fuzz_console_cmd.c - kernel/console_cmd.c's console_parse() over arbitrary
+ * fuzz_console_cmd.c - control/console_cmd.c's console_parse() over arbitrary
  * lines.
  *
  * Feeds: the input up to its first NUL (or all of it) as one console line,

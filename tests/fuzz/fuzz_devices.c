@@ -1,5 +1,5 @@
 /*
- * fuzz_devices.c - a Linux VM's PC (kernel/vplatform.c and the models in
+ * fuzz_devices.c - a Linux VM's PC (devices/vplatform.c and the models in
  * devices/) driven by a hostile guest: any port, any value, any order, at
  * times that only move forward.
  *

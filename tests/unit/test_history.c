@@ -16,7 +16,7 @@
 #include "history.h"
 
 /* net/http_server.h's HTTP_BODY_MAX (it needs lwIP's headers, so it is not
- * included here; kernel/api_history.c asserts HISTORY_JSON_MAX against
+ * included here; control/api_history.c asserts HISTORY_JSON_MAX against
  * the real one at compile time). */
 #define SERVER_BODY_MAX (24u * 1024u)
 

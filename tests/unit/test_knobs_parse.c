@@ -11,7 +11,7 @@
 
 #include "knobs_parse.h"
 
-/* The console's knobs (kernel/console_cmd.c), less one, with a narrower
+/* The console's knobs (control/console_cmd.c), less one, with a narrower
  * pages_to_scan than the console's, as a caller might choose. */
 static const struct knob_def defs[] = {
 	{ "pages_to_scan", 1, 100000, false },

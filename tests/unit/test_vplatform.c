@@ -1,4 +1,4 @@
-/* test_vplatform.c - a Linux VM's PC as the guest drives it (kernel/vplatform.c):
+/* test_vplatform.c - a Linux VM's PC as the guest drives it (devices/vplatform.c):
  * ports to the right device, the PIT's edges to IRQ 0 through the PIC, the
  * UART's output and line, the keyboard controller's reset, the clock. */
 #include <setjmp.h>

@@ -13,7 +13,7 @@
  *                         scan_target_s (seconds a full scan should take: the
  *                         rate governor; pages_to_scan switches to a fixed rate)
  *   help
- * Plain C (host-tested); kernel/console.c runs them.
+ * Plain C (host-tested); control/console.c runs them.
  */
 #ifndef KERNEL_CONSOLE_CMD_H
 #define KERNEL_CONSOLE_CMD_H
