@@ -74,7 +74,7 @@ SAN_FLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-
 # the host tests and the host tools.
 DEDUP_SRCS := dedup/page.c dedup/index.c dedup/sharers.c dedup/merge.c dedup/cow.c \
 	dedup/scan.c dedup/vm.c dedup/stats.c dedup/recount.c dedup/account.c dedup/governor.c
-COMMON_SRCS := common/config.c common/pt_build.c
+COMMON_SRCS := common/config.c common/knobs.c common/pt_build.c
 ARCH_SRCS := arch/$(ARCH)/entry.S arch/$(ARCH)/isr.S arch/$(ARCH)/setup.c arch/$(ARCH)/trap.c \
 	arch/$(ARCH)/uart.c arch/$(ARCH)/power.c arch/$(ARCH)/paging.c arch/$(ARCH)/apic.c \
 	arch/$(ARCH)/vmx_features.c arch/$(ARCH)/vmx_gate.c arch/$(ARCH)/vmx_controls.c \
@@ -90,7 +90,8 @@ CORE_SRCS := kernel/main.c kernel/frames.c kernel/lock.c kernel/vm.c kernel/upca
 # calls - the console and its commands, measurement points, memory dumps,
 # the network and the API's glue.  kmain hands control.c's hook to the
 # scheduler (as it hands ap_work to arch_start_cpus).
-CONTROL_SRCS := control/console.c control/console_cmd.c control/memdump.c
+CONTROL_SRCS := control/control.c control/console.c control/console_cmd.c control/points.c \
+	control/memdump.c
 HV_SRCS := $(ARCH_SRCS) $(CORE_SRCS) $(CONTROL_SRCS) $(COMMON_SRCS) $(DEDUP_SRCS) ept/ept.c
 EFI_SRCS := boot/loader.c boot/elf_check.c boot/mmap_convert.c $(COMMON_SRCS) \
 	arch/$(ARCH)/handoff.S
@@ -103,7 +104,7 @@ UNIT_TESTS := test_config test_frames test_elf_check test_mmap_convert test_boot
 	test_vmx_features test_pt_build test_acpi test_dedup_engine test_dedup_collision \
 	test_dedup_model test_oracle test_ept test_console_cmd test_exit_decode test_portio \
 	test_governor
-test_config_SRCS       := common/config.c
+test_config_SRCS       := common/config.c common/knobs.c
 test_frames_SRCS       := kernel/frames.c
 test_elf_check_SRCS    := boot/elf_check.c
 test_mmap_convert_SRCS := boot/mmap_convert.c
@@ -118,7 +119,9 @@ test_dedup_model_SRCS := $(DEDUP_SRCS) tests/fake/fake_mem.c
 test_oracle_SRCS := tools/oracle.c dedup/recount.c
 EPT_SRCS := ept/ept.c
 test_ept_SRCS := $(EPT_SRCS)
-test_console_cmd_SRCS := control/console_cmd.c
+test_console_cmd_SRCS := control/console_cmd.c common/knobs.c
+UNIT_TESTS += test_knobs
+test_knobs_SRCS := common/knobs.c common/config.c control/console_cmd.c api/knobs_parse.c
 test_exit_decode_SRCS := arch/x86_64/exit_decode.c
 test_portio_SRCS := devices/portio.c
 test_governor_SRCS := dedup/governor.c
@@ -180,8 +183,10 @@ LWIP_FILES := core/init.c core/def.c core/inet_chksum.c core/ip.c core/mem.c cor
 LWIP_OBJS := $(patsubst %,$(B)/hv/lwip/%.o,$(LWIP_FILES))
 INC_lwip := -Inet -I$(LWIP_SRC)/include
 INC_net := -Iinclude -Inet -Iapi -I$(LWIP_SRC)/include
-INC_kernel += -Inet -Iapi -I$(LWIP_SRC)/include -Icontrol
-INC_control = $(INC_kernel)
+# The core never sees the network's or the API's headers, nor control/'s
+# (but kmain, which hands control/'s hook to the scheduler: control.h).
+INC_control = $(INC_kernel) -Icontrol -Inet -Iapi -I$(LWIP_SRC)/include
+$(B)/hv/kernel/main.c.o: private INC_kernel += -Icontrol
 INC_tests += -Icontrol
 NET_SRCS := net/http_server.c control/net.c control/api_serve.c control/api_vm.c \
 	control/api_history.c

@@ -22,6 +22,21 @@ static int str_eq(const char *a, const char *b)
 	return *a == *b;
 }
 
+static int str_prefix(const char *p, const char *s)
+{
+	while (*p && *p == *s)
+		p++, s++;
+	return !*p;
+}
+
+static size_t str_len(const char *s)
+{
+	size_t n = 0;
+	while (s[n])
+		n++;
+	return n;
+}
+
 static void str_copy(char *d, const char *s, size_t max)
 {
 	size_t i;
@@ -49,6 +64,32 @@ static int fail(struct config_error *err, unsigned line, const char *a,
 	sb_str(&s, a);
 	if (b) sb_str(&s, b);
 	if (c) sb_str(&s, c);
+	return -1;
+}
+
+static void sb_u32(struct sb *b, uint32_t v)
+{
+	char d[11];
+	unsigned n = 0;
+	do
+		d[n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	while (n && b->n + 1 < b->max)
+		b->p[b->n++] = d[--n];
+	b->p[b->n] = 0;
+}
+
+/* "'KEY' is out of range (MIN..MAX)". */
+static int fail_range(struct config_error *err, unsigned line, const char *key, uint32_t min,
+		      uint32_t max)
+{
+	struct sb s = { err->msg, 0, sizeof(err->msg) };
+	fail(err, line, "'", key, "' is out of range (");
+	s.n = str_len(err->msg);
+	sb_u32(&s, min);
+	sb_str(&s, "..");
+	sb_u32(&s, max);
+	sb_str(&s, ")");
 	return -1;
 }
 
@@ -100,17 +141,14 @@ struct num_key {
 #define CFG_OFF(f) __builtin_offsetof(struct config, f)
 static const struct num_key global_keys[] = {
 	{ "cpus",                0, 256,     CFG_OFF(cpus) },
-	{ "dedup.run",           0, 1,       CFG_OFF(dedup_run) },
-	{ "dedup.pages_to_scan", 1, 1u << 24, CFG_OFF(dedup_pages_to_scan) },
-	{ "dedup.sleep_ms",      0, 60000,   CFG_OFF(dedup_sleep_ms) },
-	{ "dedup.summary_scans", 0, 1000000, CFG_OFF(dedup_summary_scans) },
 	{ "dedup.scanner",       0, 1,       CFG_OFF(dedup_scanner) },
-	{ "dedup.max_cpu_pct",   1, 100,     CFG_OFF(dedup_max_cpu_pct) },
 	{ "dedup.measure_s",     0, 86400,   CFG_OFF(dedup_measure_s) },
 	{ "dedup.dump_point",    0, 1000000, CFG_OFF(dedup_dump_point) },
-	{ "dedup.scan_target_s", 1, 86400,   CFG_OFF(dedup_scan_target_s) },
 	{ "api.linger_s",        0, 86400,   CFG_OFF(api_linger_s) },
 };
+/* The scanner's knobs are dedup.NAME, named and ranged by knobs.h's table. */
+#define KNOB_PREFIX "dedup."
+#define KNOB_PREFIX_LEN 6
 #define NGLOBAL (sizeof(global_keys) / sizeof(global_keys[0]))
 
 /* A dotted quad a.b.c.d (each 0-255 in decimal, no leading zeros), in host
@@ -226,6 +264,18 @@ static int parse_global(struct config *cfg, char *key, char *val,
 
 	if (parse_net(cfg, key, val, line, err, &rc))
 		return rc;
+	if (str_prefix(KNOB_PREFIX, key)) {
+		int id = knob_find(key + KNOB_PREFIX_LEN, str_len(key + KNOB_PREFIX_LEN));
+		if (id >= 0) {
+			if (parse_u64(val, 0, &v))
+				return fail(err, line, "'", key, "' needs a number");
+			if (v < knob_table[id].min || v > knob_table[id].max)
+				return fail_range(err, line, key, knob_table[id].min, knob_table[id].max);
+			cfg->knob[id] = (uint32_t)v;
+			cfg->knob_given |= 1u << id;
+			return 0;
+		}
+	}
 	for (i = 0; i < NGLOBAL; i++) {
 		const struct num_key *k = &global_keys[i];
 		if (!str_eq(k->name, key))
@@ -238,10 +288,10 @@ static int parse_global(struct config *cfg, char *key, char *val,
 		return 0;
 	}
 	return fail(err, line, "unknown setting '", key,
-		    "' (known: cpus, dedup.run, dedup.pages_to_scan, dedup.sleep_ms, "
-		    "dedup.summary_scans, dedup.scanner, dedup.max_cpu_pct, dedup.scan_target_s, "
-		    "dedup.measure_s, dedup.dump_point, net.ip, net.mask, net.gw, api.token, "
-		    "api.linger_s)");
+		    "' (known: cpus, dedup.scanner, dedup.measure_s, dedup.dump_point, net.ip, "
+		    "net.mask, net.gw, api.token, api.linger_s, and the knobs dedup.run, "
+		    "dedup.sleep_ms, dedup.merge_first_sight, dedup.summary_scans, "
+		    "dedup.max_cpu_pct, dedup.scan_target_s, dedup.pages_to_scan)");
 }
 
 static int valid_name(const char *s)
@@ -417,11 +467,11 @@ int config_parse(const char *text, size_t len, struct config *cfg,
 	size_t pos = 0;
 	unsigned line = 0;
 	unsigned net_lines[3] = { 0, 0, 0 }; /* where net.ip, net.mask, net.gw were set */
+	unsigned k;
 
-	/* dedup_pages_to_scan 0: not given, the governor chooses (config.h). */
-	*cfg = (struct config){ .dedup_run = 1, .dedup_pages_to_scan = 0,
-				.dedup_sleep_ms = 20, .dedup_summary_scans = 8,
-				.dedup_max_cpu_pct = 25, .dedup_scan_target_s = 10 };
+	*cfg = (struct config){ .knob_given = 0 };
+	for (k = 0; k < KNOB_COUNT; k++)
+		cfg->knob[k] = knob_table[k].def;
 	err->line = 0;
 	err->msg[0] = 0;
 

@@ -6,20 +6,15 @@
  *   KEY = VALUE                       a hypervisor-wide setting
  *   vm NAME key=value key=value ...   one guest VM
  *
- * Global keys: cpus (CPUs to run on, 0 = all), dedup.run (0/1),
- * dedup.pages_to_scan, dedup.sleep_ms, dedup.summary_scans (a one-line
- * summary every N full scans, 0 = none), dedup.scanner (0: the scanner runs
- * between vCPU slices on the boot CPU; 1: on a CPU of its own, the last),
- * dedup.max_cpu_pct (1-100, default 25: the scanner's share of its CPU),
- * dedup.scan_target_s (1-86400, default 10, why in kernel/sharing.c: the
- * rate governor, dedup/governor.h, sizes each scanner step so that a full
- * scan takes about this long, within max_cpu_pct, pausing sleep_ms between
- * steps).  The governor is the default; an explicit dedup.pages_to_scan
- * (1 to 2^24) selects the fixed rate instead: that many pages a step,
- * within max_cpu_pct while vCPUs on the boot CPU have work, all the rest
- * while they idle (dedup_pages_to_scan stays 0 when the key is absent).
+ * Global keys: cpus (CPUs to run on, 0 = all), dedup.scanner (0: the
+ * scanner runs between vCPU slices on the boot CPU; 1: on a CPU of its
+ * own, the last), the scanner's knobs as dedup.NAME, named and ranged by
+ * common/knobs.h's table (run, sleep_ms, merge_first_sight, summary_scans,
+ * max_cpu_pct, scan_target_s, pages_to_scan: the same table the console
+ * and the API use; the rate governor, dedup/governor.h, is the default,
+ * and an explicit dedup.pages_to_scan selects the fixed rate instead),
  * dedup.measure_s (a measurement point every N seconds, 0 = none, the
- * default: kernel/fleet.c), dedup.dump_point (at that point, every VM's
+ * default: control/points.c), dedup.dump_point (at that point, every VM's
  * memory goes out through Bochs's debugger: control/memdump.c,
  * scripts/memdump.sh; 0 = never).  The network API (docs/api.md):
  * net.ip (the hypervisor's own IPv4 address, dotted quad; without it the
@@ -61,6 +56,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "knobs.h"
+
 #define CONFIG_MAX_VMS   16
 #define CONFIG_NAME_MAX  32
 #define CONFIG_IMAGE_MAX 64
@@ -96,15 +93,13 @@ struct config_error {
 
 struct config {
 	uint32_t cpus;
-	uint32_t dedup_run;
-	uint32_t dedup_pages_to_scan;
-	uint32_t dedup_sleep_ms;
-	uint32_t dedup_summary_scans;
+	/* The scanner's knobs (knobs.h), defaults where the file gives none;
+	 * bit id of knob_given: the file gave knob id. */
+	uint32_t knob[KNOB_COUNT];
+	uint32_t knob_given;
 	uint32_t dedup_scanner;  /* 0: between vCPU slices on the boot CPU; 1: a CPU of its own */
-	uint32_t dedup_max_cpu_pct; /* the scanner's share of the boot CPU while vCPUs run there */
 	uint32_t dedup_measure_s;   /* a measurement point every so many seconds (0: none) */
 	uint32_t dedup_dump_point;  /* at this measurement point, dump VMs' memory (0: never) */
-	uint32_t dedup_scan_target_s; /* governed: seconds a full scan should take */
 	/* IPv4 addresses in host order (10.0.2.15 is 0x0A00020F); net_ip 0: no
 	 * network, unless net_dhcp ("net.ip = dhcp": the address, mask and
 	 * gateway come from a DHCP server). */

@@ -19,7 +19,6 @@
 #include "api_history.h"
 #include "api_serve.h"
 #include "api_vm.h"
-#include "console.h"
 #include "dashboard.h"
 #include "json_write.h"
 #include "knobs_parse.h"
@@ -81,15 +80,17 @@ static const struct stat_field {
 };
 #define NSTATS (sizeof(stat_fields) / sizeof(stat_fields[0]))
 
-/* The knobs POST /api/knobs may set (the console's, console_cmd.c). */
-enum { K_PAGES_TO_SCAN, K_SLEEP_MS, K_MERGE_FIRST_SIGHT, K_RUN, K_SUMMARY_SCANS, NKNOBS };
-static const struct knob_def knob_defs[NKNOBS] = {
-	[K_PAGES_TO_SCAN] = { "pages_to_scan", 1, 1u << 24, false },
-	[K_SLEEP_MS] = { "sleep_ms", 0, 60000, false },
-	[K_MERGE_FIRST_SIGHT] = { "merge_first_sight", 0, 1, true },
-	[K_RUN] = { "run", 0, 1, true },
-	[K_SUMMARY_SCANS] = { "summary_scans", 0, 1000000, false },
-};
+/* The knobs GET and POST /api/knobs show and set: common/knobs.h's table,
+ * the console's and the config's too, made knobs_parse's table once. */
+static struct knob_def knob_defs[KNOB_COUNT];
+
+static void knob_defs_init(void)
+{
+	unsigned k;
+	for (k = 0; k < KNOB_COUNT; k++)
+		knob_defs[k] = (struct knob_def){ knob_table[k].name, knob_table[k].min,
+						   knob_table[k].max, knob_table[k].boolean };
+}
 
 static void stats_now(struct dedup_stats *s)
 {
@@ -273,46 +274,42 @@ static void get_metrics(struct http_answer *a)
 	}
 }
 
-static uint64_t knob_value(unsigned k)
-{
-	const struct dedup_knobs *kn = engine ? dedup_knobs(engine) : NULL;
-	switch (k) {
-	case K_PAGES_TO_SCAN: return kn ? kn->pages_to_scan : 0;
-	case K_SLEEP_MS: return kn ? kn->sleep_ms : 0;
-	case K_MERGE_FIRST_SIGHT: return kn ? kn->merge_first_sight : 0;
-	case K_RUN: return console.scan;
-	default: return console.summary_scans;
-	}
-}
-
+/* Each knob: its value, and for a number its range; and whether it is in
+ * force (pages_to_scan at the fixed rate, scan_target_s governed), as the
+ * console's `knobs` says.  Without VT-x there is no engine: the values are
+ * the defaults, which nothing uses. */
 static void get_knobs(struct http_answer *a)
 {
+	struct knob_values defaults;
+	const struct knob_values *kv = engine ? sharing_knobs() : (knob_defaults(&defaults), &defaults);
 	struct json_writer w;
 	unsigned k;
 
 	jw_init(&w, a->body, a->cap);
 	jw_object_begin(&w);
-	for (k = 0; k < NKNOBS; k++) {
-		jw_key(&w, knob_defs[k].name);
+	for (k = 0; k < KNOB_COUNT; k++) {
+		jw_key(&w, knob_table[k].name);
 		jw_object_begin(&w);
-		if (knob_defs[k].boolean) {
-			jw_kv_bool(&w, "value", knob_value(k) != 0);
+		if (knob_table[k].boolean) {
+			jw_kv_bool(&w, "value", kv->v[k] != 0);
 		} else {
-			jw_kv_u64(&w, "value", knob_value(k));
-			jw_kv_u64(&w, "min", knob_defs[k].min);
-			jw_kv_u64(&w, "max", knob_defs[k].max);
+			jw_kv_u64(&w, "value", kv->v[k]);
+			jw_kv_u64(&w, "min", knob_table[k].min);
+			jw_kv_u64(&w, "max", knob_table[k].max);
 		}
+		jw_kv_bool(&w, "in_force", knob_in_force(kv, k));
 		jw_object_end(&w);
 	}
 	jw_object_end(&w);
 	finish_json(&w, a);
 }
 
+/* All or nothing: every pair is checked by knobs_parse first; each then
+ * goes through sharing_knob_set, as the console's set does. */
 static void set_knobs(const struct http_request *req, struct http_answer *a)
 {
 	static char reason[KNOBS_REASON_MAX];
-	struct knob_value v[NKNOBS];
-	struct dedup_knobs *kn;
+	struct knob_value v[KNOB_COUNT];
 	int n, i;
 
 	if (!engine) {
@@ -320,24 +317,19 @@ static void set_knobs(const struct http_request *req, struct http_answer *a)
 		a->reason = "no dedup engine runs (no VT-x): no knob to set";
 		return;
 	}
-	n = knobs_parse((const char *)req->body, (size_t)req->content_length, knob_defs, NKNOBS, v,
-			NKNOBS, reason);
+	if (!knob_defs[0].name)
+		knob_defs_init();
+	n = knobs_parse((const char *)req->body, (size_t)req->content_length, knob_defs, KNOB_COUNT,
+			v, KNOB_COUNT, reason);
 	if (n < 0) {
 		a->status = 400;
 		a->reason = reason;
 		return;
 	}
-	kn = dedup_knobs(engine);
 	for (i = 0; i < n; i++) {
 		uint32_t x = (uint32_t)v[i].value;
-		switch (v[i].def) {
-		case K_PAGES_TO_SCAN: kn->pages_to_scan = x; break;
-		case K_SLEEP_MS: kn->sleep_ms = x; break;
-		case K_MERGE_FIRST_SIGHT: kn->merge_first_sight = x != 0; break;
-		case K_RUN: console.scan = x != 0; break;
-		default: console.summary_scans = x; break;
-		}
-		printf("api: set %s %lu\n", knob_defs[v[i].def].name, (unsigned long)x);
+		(void)sharing_knob_set((unsigned)v[i].def, x); /* in range: knobs_parse checked */
+		printf("api: set %s %lu\n", knob_table[v[i].def].name, (unsigned long)x);
 	}
 	get_knobs(a);
 }

@@ -1,10 +1,12 @@
 /*
  * console.c - the operator's commands, typed on COM1 while VMs run.
  *
- * console_poll() is called between scheduling rounds: it gathers received
- * bytes into a line and runs it with console_run() (commands in
- * console_cmd.h).  `set` changes the engine's knobs at once; `stats` and
- * `vms` print the current state.
+ * console_poll() is called between scheduling rounds (control.c): it
+ * gathers received bytes into a line and runs it with console_run()
+ * (commands in console_cmd.h).  `set` changes a knob through the sharing
+ * code (sharing_knob_set: what the API's POST /api/knobs does too), and
+ * `knobs` shows them as GET /api/knobs does; `stats` and `vms` print the
+ * current state.
  */
 #include <stdio.h>
 #include <string.h>
@@ -13,10 +15,9 @@
 #include "console.h"
 #include "console_cmd.h"
 #include "fleet.h"
+#include "points.h"
 #include "sharing.h"
 #include "vm.h"
-
-struct console_state console = { true, 8, 25 };
 
 static void print_stats(void)
 {
@@ -59,10 +60,21 @@ static void print_vms(void)
 	}
 }
 
+/* One line a knob: value, range, and whether it is in force (the API's
+ * GET /api/knobs says the same, in JSON). */
+static void print_knobs(void)
+{
+	const struct knob_values *k = sharing_knobs();
+	unsigned i;
+
+	for (i = 0; i < KNOB_COUNT; i++)
+		printf("  knob %-18s %u (%u..%u)%s\n", knob_table[i].name, k->v[i], knob_table[i].min,
+		       knob_table[i].max, knob_in_force(k, i) ? "" : " not in force");
+}
+
 void console_run(const char *line)
 {
 	struct cmd c = console_parse(line);
-	struct dedup_knobs *k = dedup_knobs(engine);
 
 	switch (c.kind) {
 	case CMD_NONE:
@@ -71,11 +83,10 @@ void console_run(const char *line)
 		printf("console: %s\n", c.error);
 		break;
 	case CMD_HELP:
-		printf("console: stats | vms | measure | start VM | stop VM | set pages_to_scan|sleep_ms|"
-		       "merge_first_sight|run|summary_scans|scan_target_s VALUE\n");
+		printf("console: stats | vms | knobs | measure | start VM | stop VM | set KNOB VALUE\n");
 		break;
 	case CMD_MEASURE:
-		fleet_measure("console");
+		points_measure("console");
 		break;
 	case CMD_START:
 		if (fleet_start_named(c.name))
@@ -95,16 +106,14 @@ void console_run(const char *line)
 	case CMD_VMS:
 		print_vms();
 		break;
+	case CMD_KNOBS:
+		print_knobs();
+		break;
 	case CMD_SET:
-		switch (c.knob) {
-		case KNOB_PAGES_TO_SCAN: k->pages_to_scan = c.value; sharing_govern(0); break;
-		case KNOB_SCAN_TARGET_S: sharing_govern(c.value); break;
-		case KNOB_SLEEP_MS: k->sleep_ms = c.value; break;
-		case KNOB_MERGE_FIRST_SIGHT: k->merge_first_sight = c.value != 0; break;
-		case KNOB_RUN: console.scan = c.value != 0; break;
-		case KNOB_SUMMARY_SCANS: console.summary_scans = c.value; break;
-		}
-		printf("console: set\n");
+		if (sharing_knob_set(c.knob, c.value))
+			printf("console: %s: %u is out of range\n", knob_table[c.knob].name, c.value);
+		else
+			printf("console: set %s %u\n", knob_table[c.knob].name, c.value);
 		break;
 	}
 }

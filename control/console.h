@@ -1,21 +1,8 @@
 /* console.h - the operator's console on COM1 (see console.c). */
-#ifndef KERNEL_CONSOLE_H
-#define KERNEL_CONSOLE_H
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-/* Runtime settings the console changes. */
-struct console_state {
-	bool scan;               /* the dedup scanner runs */
-	uint32_t summary_scans;  /* a summary every N full scans (0: none) */
-	uint32_t max_cpu_pct;    /* the scanner's share of a CPU whose vCPUs run */
-};
-extern struct console_state console;
+#ifndef CONTROL_CONSOLE_H
+#define CONTROL_CONSOLE_H
 /* Reads what waits on COM1 and runs each complete line (never blocks). */
 void console_poll(void);
-/* Sends n bytes to the console UART ('\n' as "\r\n"), one writer at a time;
- * any CPU, with or without the hypervisor lock. */
-void console_write(const char *s, size_t n);
 /* Runs one command line (what console_poll does per line). */
 void console_run(const char *line);
 #endif

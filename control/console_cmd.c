@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "console_cmd.h"
+#include "knobs.h"
 
 static int eq(const char *a, const char *b, unsigned n)
 {
@@ -39,18 +40,11 @@ static unsigned split(const char *line, struct word *w, unsigned max)
 	return n;
 }
 
-static const struct { const char *name; enum knob k; uint32_t min, max; } knobs[] = {
-	{ "pages_to_scan", KNOB_PAGES_TO_SCAN, 1, 1u << 24 },
-	{ "sleep_ms", KNOB_SLEEP_MS, 0, 60000 },
-	{ "merge_first_sight", KNOB_MERGE_FIRST_SIGHT, 0, 1 },
-	{ "run", KNOB_RUN, 0, 1 },
-	{ "summary_scans", KNOB_SUMMARY_SCANS, 0, 1000000 },
-	{ "scan_target_s", KNOB_SCAN_TARGET_S, 1, 86400 }, /* as dedup.scan_target_s */
-};
-
 struct cmd console_parse(const char *line)
 {
 	struct cmd c = { CMD_NONE, KNOB_RUN, 0, 0, "" };
+	uint64_t v = 0;
+	int id;
 	struct word w[4];
 	unsigned n = split(line, w, 3), i;
 
@@ -61,12 +55,14 @@ struct cmd console_parse(const char *line)
 		c.error = "too many words";
 		return c;
 	}
-	if (eq(w[0].s, "stats", w[0].n) || eq(w[0].s, "vms", w[0].n) || eq(w[0].s, "help", w[0].n)) {
+	if (eq(w[0].s, "stats", w[0].n) || eq(w[0].s, "vms", w[0].n) || eq(w[0].s, "help", w[0].n) ||
+	    eq(w[0].s, "knobs", w[0].n)) {
 		if (n != 1) {
 			c.error = "this command takes no arguments";
 			return c;
 		}
-		c.kind = w[0].s[0] == 's' ? CMD_STATS : w[0].s[0] == 'v' ? CMD_VMS : CMD_HELP;
+		c.kind = w[0].s[0] == 's' ? CMD_STATS : w[0].s[0] == 'v' ? CMD_VMS
+			 : w[0].s[0] == 'k' ? CMD_KNOBS : CMD_HELP;
 		return c;
 	}
 	if (eq(w[0].s, "measure", w[0].n)) {
@@ -94,36 +90,34 @@ struct cmd console_parse(const char *line)
 		return c;
 	}
 	if (!eq(w[0].s, "set", w[0].n)) {
-		c.error = "unknown command (stats, vms, measure, start VM, stop VM, set KNOB VALUE, help)";
+		c.error = "unknown command (stats, vms, knobs, measure, start VM, stop VM, set KNOB VALUE, "
+			  "help)";
 		return c;
 	}
 	if (n != 3) {
 		c.error = "usage: set KNOB VALUE";
 		return c;
 	}
-	for (i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++) {
-		uint64_t v = 0;
-		unsigned k;
-		if (!eq(w[1].s, knobs[i].name, w[1].n))
-			continue;
-		for (k = 0; k < w[2].n; k++) {
-			char ch = w[2].s[k];
-			if (ch < '0' || ch > '9' || v > 0xFFFFFFFFull) {
-				c.error = "the value must be a decimal number";
-				return c;
-			}
-			v = v * 10 + (uint64_t)(ch - '0');
-		}
-		if (v < knobs[i].min || v > knobs[i].max) {
-			c.error = "value out of range";
-			return c;
-		}
-		c.kind = CMD_SET;
-		c.knob = knobs[i].k;
-		c.value = (uint32_t)v;
+	id = knob_find(w[1].s, w[1].n);
+	if (id < 0) {
+		c.error = "unknown knob (run, sleep_ms, merge_first_sight, summary_scans, max_cpu_pct, "
+			  "scan_target_s, pages_to_scan)";
 		return c;
 	}
-	c.error = "unknown knob (pages_to_scan, sleep_ms, merge_first_sight, run, summary_scans, "
-		  "scan_target_s)";
+	for (i = 0; i < w[2].n; i++) {
+		char ch = w[2].s[i];
+		if (ch < '0' || ch > '9' || v > 0xFFFFFFFFull) {
+			c.error = "the value must be a decimal number";
+			return c;
+		}
+		v = v * 10 + (uint64_t)(ch - '0');
+	}
+	if (v < knob_table[id].min || v > knob_table[id].max) {
+		c.error = "value out of range (knobs shows each range)";
+		return c;
+	}
+	c.kind = CMD_SET;
+	c.knob = (unsigned)id;
+	c.value = (uint32_t)v;
 	return c;
 }

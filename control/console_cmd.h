@@ -8,10 +8,12 @@
  *                         recount, the cost of VMs that joined, resume
  *   start VM              start a VM configured start=late now
  *   stop VM               stop a VM (its memory goes back; the others run on)
- *   set KNOB VALUE        pages_to_scan, sleep_ms, merge_first_sight, run,
- *                         summary_scans (a one-line summary every N full scans),
- *                         scan_target_s (seconds a full scan should take: the
- *                         rate governor; pages_to_scan switches to a fixed rate)
+ *   knobs                 every knob: value, range, whether it is in force
+ *   set KNOB VALUE        a knob of common/knobs.h's table (the config's and
+ *                         the API's too: run, sleep_ms, merge_first_sight,
+ *                         summary_scans, max_cpu_pct, scan_target_s - the
+ *                         rate governor - and pages_to_scan - the fixed
+ *                         rate), range-checked by the table
  *   help
  * Plain C (host-tested); control/console.c runs them.
  */
@@ -20,14 +22,12 @@
 
 #include <stdint.h>
 
-enum cmd_kind { CMD_NONE, CMD_STATS, CMD_VMS, CMD_SET, CMD_HELP, CMD_MEASURE, CMD_START, CMD_STOP,
-		CMD_ERROR };
-enum knob { KNOB_PAGES_TO_SCAN, KNOB_SLEEP_MS, KNOB_MERGE_FIRST_SIGHT, KNOB_RUN, KNOB_SUMMARY_SCANS,
-	    KNOB_SCAN_TARGET_S };
+enum cmd_kind { CMD_NONE, CMD_STATS, CMD_VMS, CMD_KNOBS, CMD_SET, CMD_HELP, CMD_MEASURE,
+		CMD_START, CMD_STOP, CMD_ERROR };
 
 struct cmd {
 	enum cmd_kind kind;
-	enum knob knob;
+	unsigned knob;     /* CMD_SET: an enum knob_id (knobs.h) */
 	uint32_t value;
 	const char *error; /* CMD_ERROR: what is wrong */
 	char name[32];     /* CMD_START, CMD_STOP: the VM */

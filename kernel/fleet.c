@@ -1,35 +1,13 @@
 /*
- * fleet.c - the VMs as a fleet: started at boot or late, and measured at
- * consistent points.
+ * fleet.c - the VMs as a fleet: started at boot, or late.
  *
- * Starting.  fleet_start_vms() builds every configured VM (memtest images
- * and Linux kernels) except those with start=late.  Those wait, listed as
- * "waiting to join"; each measurement point starts the first waiting one
- * once it has measured, so the point after that says what the newcomer
- * cost the fleet (Agarwal's thesis, chapter 6: the memory each added VM
- * costs).  `start NAME` on the console starts one at once.  When every
- * other vCPU has finished, a point is taken and the next one starts.
- *
- * A measurement point (fleet_measure(): the console's `measure`, every
- * dedup.measure_s seconds, and when the others have finished) needs nothing
- * from the guests - no hypercall - so it works for unmodified ones:
- *   1. pause: no vCPU enters its guest, and the point waits until none is
- *      in one (each leaves at the latest when its slice's timer fires);
- *   2. converge: scan until two full scans in a row change nothing;
- *   3. account: per VM, the engine's private frames, zero pages, self-
- *      sharing, PSS and exclusive frames (dedup_vm_account(), account.c);
- *   4. recount: per sharing domain, the exact count of identical pages from
- *      the pages' contents (dedup/recount.c), with the same PSS and
- *      exclusive figures per VM - equal to the engine's when its sharing is
- *      the ideal ("exact"), else "MISMATCH" and the VM it differs for;
- *   5. increment: the frames backing the fleet against the last point, and
- *      for each VM that joined since, the frames only it holds - what it
- *      added to a converged fleet (the recount's contents only it has);
- *   6. resume.
- * Time stands still for the guests only in that they do not run: their
- * clocks (the TSC) go on, as after any long preemption.  The recount
- * allocates 24 bytes per page (the heap is sized for it) and hashes every
- * non-zero page.
+ * fleet_start_vms() builds every configured VM (memtest images and Linux
+ * kernels) except those with start=late.  Those wait, listed as "waiting
+ * to join"; the next one joins with fleet_join_next(): after a
+ * measurement point has measured the fleet without it (control/points.c,
+ * so that the point after says what the newcomer cost: Agarwal's thesis,
+ * chapter 6), on the operator's `start NAME` (fleet_start_named), or when
+ * every other vCPU has finished and no point came (sched.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +16,6 @@
 #include "arch.h"
 #include "fleet.h"
 #include "linux_vm.h"
-#include "memdump.h"
 #include "sched.h"
 #include "sharing.h"
 #include "vm.h"
@@ -48,15 +25,6 @@ static const struct boot_info *boot;
 
 /* Why each kernel= VM was refused at boot, or "". */
 static char refusal[CONFIG_MAX_VMS][sizeof(((struct vm *)0)->why)];
-
-/* The last measurement point: what the next one compares with. */
-static struct {
-	unsigned n;              /* points taken */
-	uint64_t frames;         /* frames backing the fleet then */
-	unsigned vms;            /* VMs in the engine then */
-	bool joined[VM_MAX];     /* started since */
-	uint64_t next;           /* the TSC of the next periodic point */
-} last;
 
 void fleet_check_kernels(const struct config *cfg, const struct boot_info *bi)
 {
@@ -118,7 +86,6 @@ int fleet_start_vm(unsigned i)
 	printf("vm %s: started, %lu MiB, %u vCPUs, image %s (%lu bytes) at 0x%lx\n", vm->name,
 	       c->ram >> 20, vm->nvcpus, c->image, boot->files[f].size, c->entry);
 started:
-	last.joined[i] = true;
 	return 0;
 }
 
@@ -140,8 +107,6 @@ void fleet_start_vms(void)
 		}
 		fleet_start_vm(i);
 	}
-	if (fcfg->dedup_measure_s)
-		last.next = arch_time_now() + fcfg->dedup_measure_s * arch_time_hz();
 }
 
 /* Starts pending VM i now (it joins the running fleet). */
@@ -150,6 +115,17 @@ static void join(unsigned i)
 	vms[i].pending = false;
 	if (fleet_start_vm(i) == 0)
 		sched_place_vm(&vms[i]);
+}
+
+struct vm *fleet_join_next(void)
+{
+	unsigned i;
+	for (i = 0; i < nvms; i++)
+		if (vms[i].pending) {
+			join(i);
+			return &vms[i];
+		}
+	return NULL;
 }
 
 int fleet_start_named(const char *name)
@@ -168,161 +144,4 @@ bool fleet_pending(void)
 		if (vms[i].pending)
 			return true;
 	return false;
-}
-
-/* Fixed-point PSS (DEDUP_PSS_ONE a page) as "pages.mmm". */
-static void pss_str(char *b, size_t n, uint64_t pss)
-{
-	snprintf(b, n, "%lu.%03lu", pss / DEDUP_PSS_ONE,
-		 (pss % DEDUP_PSS_ONE) * 1000 / DEDUP_PSS_ONE);
-}
-
-static uint64_t ms_of(uint64_t ticks)
-{
-	uint64_t hz = arch_time_hz();
-	return hz ? ticks / (hz / 1000 ? hz / 1000 : 1) : 0;
-}
-
-/* The recount's per-VM figures, by VM index, and its totals. */
-struct recounted {
-	uint64_t pss[VM_MAX], excl[VM_MAX];
-	uint64_t sharable, self, inter;
-};
-
-/* Recounts domain by domain; prints a line per domain.  0, or -1. */
-static int recount_all(struct recounted *r)
-{
-	bool done[VM_MAX] = { false };
-	unsigned i, j;
-
-	memset(r, 0, sizeof(*r));
-	for (i = 0; i < nvms; i++) {
-		unsigned ids[VM_MAX], k = 0;
-		uint16_t dom;
-		struct dedup_recount o;
-		if (!vms[i].in_engine || done[i])
-			continue;
-		dom = (uint16_t)vms[i].cfg->domain;
-		for (j = i; j < nvms; j++)
-			if (vms[j].in_engine && !done[j] && vms[j].cfg->domain == dom) {
-				ids[k++] = j;
-				done[j] = true;
-			}
-		if (sharing_recount(ids, k, &o))
-			return -1;
-		for (j = 0; j < k; j++) {
-			r->pss[ids[j]] = o.vm[j].pss;
-			r->excl[ids[j]] = o.vm[j].exclusive;
-		}
-		printf("measure: recount of domain %u: %u VMs, %lu pages, %lu distinct: saved %lu (self "
-		       "%lu, inter %lu)\n", dom, k, o.pages_total, o.pages_unique, o.sharable,
-		       o.self_sharing, o.inter_sharing);
-		r->sharable += o.sharable;
-		r->self += o.self_sharing;
-		r->inter += o.inter_sharing;
-		dedup_recount_free(&o);
-	}
-	return 0;
-}
-
-void fleet_measure(const char *why)
-{
-	struct dedup_stats s;
-	struct recounted *r;
-	uint64_t t0, t1, scans, frames, pss_sum = 0;
-	unsigned i, n = 0, wrong = ~0u;
-	bool rc_ok;
-	char a[32], b[32];
-
-	t0 = arch_time_now();
-	sched_pause();
-	t1 = arch_time_now();
-	last.n++;
-	printf("measure: point %u (%s): vCPUs paused after %lu ms\n", last.n, why, ms_of(t1 - t0));
-	scans = sharing_converge();
-	dedup_get_stats(engine, &s);
-	printf("measure: converged after %lu full scans, %lu ms\n", scans,
-	       ms_of(arch_time_now() - t1));
-	sharing_summary("measure");
-
-	r = malloc(sizeof(*r));
-	rc_ok = r && recount_all(r) == 0;
-	if (!rc_ok)
-		printf("measure: the recount ran out of memory; the engine's figures alone\n");
-	for (i = 0; i < nvms; i++) {
-		struct dedup_vm_account acc;
-		if (!vms[i].in_engine || dedup_vm_account(engine, vms[i].id, &acc))
-			continue;
-		n++;
-		pss_sum += acc.pss;
-		pss_str(a, sizeof(a), acc.pss);
-		printf("measure: vm %s: domain %u, %lu pages: %lu private, %lu zero, self-sharing %lu, "
-		       "PSS %s pages (%lu KiB), exclusive %lu frames", vms[i].name, acc.domain,
-		       acc.pages, acc.private_frames, acc.zero, acc.self_sharing, a,
-		       acc.pss * 4 / DEDUP_PSS_ONE, acc.exclusive_frames);
-		if (rc_ok) {
-			bool same = acc.pss == r->pss[i] && acc.exclusive_frames == r->excl[i];
-			pss_str(b, sizeof(b), r->pss[i]);
-			printf("; recount: PSS %s, exclusive %lu: %s", b, r->excl[i],
-			       same ? "exact" : "MISMATCH");
-			if (!same && wrong == ~0u)
-				wrong = i;
-		}
-		printf("\n");
-	}
-	frames = dedup_frames_in_use(engine);
-	pss_str(a, sizeof(a), pss_sum);
-	printf("measure: fleet: %u VMs, %lu pages on %lu frames (%lu MiB): saved %lu (self %lu, "
-	       "inter %lu), %lu zero-mapped; PSS sums to %s pages\n", n, s.pages_tracked, frames,
-	       frames >> 8, s.frames_saved, s.self_sharing, s.inter_sharing, s.ksm_zero_pages, a);
-	if (rc_ok)
-		printf("measure: recount of identical pages: saved %lu (self %lu, inter %lu): %s\n",
-		       r->sharable, r->self, r->inter,
-		       s.frames_saved == r->sharable && s.self_sharing == r->self &&
-		       s.inter_sharing == r->inter && wrong == ~0u ? "exact"
-		       : wrong == ~0u ? "MISMATCH" : "MISMATCH (per VM)");
-
-	/* What changed since the last point, and what each newcomer costs. */
-	if (last.n > 1) {
-		int64_t grew = (int64_t)frames - (int64_t)last.frames;
-		printf("measure: since point %u (%u VMs on %lu frames): the fleet %s by %lu frames "
-		       "(%lu KiB)\n", last.n - 1, last.vms, last.frames, grew < 0 ? "shrank" : "grew",
-		       (uint64_t)(grew < 0 ? -grew : grew), (uint64_t)(grew < 0 ? -grew : grew) * 4);
-	}
-	for (i = 0; i < nvms; i++) {
-		struct dedup_vm_account acc;
-		if (!last.joined[i] || last.n == 1 || !vms[i].in_engine ||
-		    dedup_vm_account(engine, vms[i].id, &acc))
-			continue;
-		printf("measure: joined since: vm %s: adds %lu frames (%lu KiB) no other VM maps",
-		       vms[i].name, acc.exclusive_frames, acc.exclusive_frames * 4);
-		if (rc_ok)
-			printf("; recount: %lu contents only it has: %s", r->excl[i],
-			       r->excl[i] == acc.exclusive_frames ? "exact" : "MISMATCH");
-		printf("\n");
-	}
-	memset(last.joined, 0, sizeof(last.joined));
-	last.frames = frames;
-	last.vms = n;
-	free(r);
-	if (fcfg->dedup_dump_point == last.n)
-		memdump_all(); /* still paused: the images are of this point */
-
-	sched_resume();
-	printf("measure: point %u done; vCPUs resumed after %lu ms\n", last.n,
-	       ms_of(arch_time_now() - t0));
-	for (i = 0; i < nvms; i++)
-		if (vms[i].pending) {
-			printf("measure: vm %s joins the fleet\n", vms[i].name);
-			join(i);
-			break;
-		}
-	if (fcfg->dedup_measure_s)
-		last.next = arch_time_now() + fcfg->dedup_measure_s * arch_time_hz();
-}
-
-void fleet_tick(void)
-{
-	if (fcfg->dedup_measure_s && arch_time_now() >= last.next)
-		fleet_measure("periodic");
 }

@@ -1,9 +1,10 @@
-/* fleet.h - the VMs as a fleet: starting them, and measurement points (see fleet.c). */
+/* fleet.h - the VMs as a fleet: starting them, at boot or late (see fleet.c). */
 #ifndef KERNEL_FLEET_H
 #define KERNEL_FLEET_H
 #include <stdbool.h>
 #include "boot_info.h"
 #include "config.h"
+struct vm;
 /* Checks each Linux VM's files before anything starts; a VM refused here
  * is named, with why, and never built.  Keeps cfg and bi for later starts. */
 void fleet_check_kernels(const struct config *cfg, const struct boot_info *bi);
@@ -15,9 +16,7 @@ int fleet_start_vm(unsigned i);
 int fleet_start_named(const char *name);
 /* Some VM still waits to join. */
 bool fleet_pending(void);
-/* A measurement point (see fleet.c); why: what called it.  With hv_lock
- * held, on the boot CPU. */
-void fleet_measure(const char *why);
-/* The periodic point, if dedup.measure_s says one is due. */
-void fleet_tick(void);
+/* Starts the first waiting VM now and places its vCPUs; the VM, or NULL
+ * when none waits.  With hv_lock held, on the boot CPU. */
+struct vm *fleet_join_next(void);
 #endif

@@ -20,7 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "console.h"
+#include "console_out.h"
 #include "guest_out.h"
 #include "lock.h"
 #include "vm.h"

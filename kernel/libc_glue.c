@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 
 #include "arch.h"
-#include "console.h"
+#include "console_out.h"
 #include "heap.h"
 #include "lock.h"
 

@@ -5,10 +5,14 @@
  * triple-faulting), the console, then the memory map is checked and the
  * config parsed (its VMs size the heap), the frame metadata and heap are
  * carved off physical memory, our own page tables are loaded, ACPI is read
- * for power-off and the CPU list, the network API is brought up when the
- * config asks for it (net.ip), and the VT-x gate decides whether VMs can
- * run; without VT-x but with the network, the API is served alone.  Everything below the core is reached through arch.h.  Any failure prints what
- * and where, then powers off: nothing half-started.
+ * for power-off and the CPU list, the operator's side (control/: the
+ * console, measurement points, the network API when the config asks for
+ * it) is started, and the VT-x gate decides whether VMs can run; without
+ * VT-x but with the network, the API is served alone.  Everything below
+ * the core is reached through arch.h.  This file puts the system
+ * together: it alone of the core knows control/ (control.h), and hands its
+ * hook to the scheduler.  Any failure prints what and where, then powers
+ * off: nothing half-started.
  */
 #include <stdio.h>
 #include <string.h>
@@ -17,13 +21,12 @@
 #include "arch.h"
 #include "boot_info_check.h"
 #include "config.h"
-#include "console.h"
+#include "control.h"
 #include "fleet.h"
 #include "frames.h"
 #include "heap.h"
 #include "linux_vm.h"
 #include "lock.h"
-#include "net.h"
 #include "recount.h"
 #include "sched.h"
 #include "sharing.h"
@@ -44,19 +47,6 @@ static void fatal(const char *what, const char *why)
 }
 
 /* acpi_parse reaches tables through this. */
-/* After the VMs: the API (and the console) a while longer, so that a
- * person or a script can read the final figures (api.linger_s). */
-static void linger(unsigned seconds)
-{
-	uint64_t end = arch_time_now() + (uint64_t)seconds * arch_time_hz();
-	while (arch_time_now() < end) {
-		console_poll();
-		net_poll();
-		arch_poll_requests();
-		arch_cpu_relax();
-	}
-}
-
 static void *acpi_ptr(uint64_t phys)
 {
 	return phys_to_virt(phys);
@@ -147,12 +137,13 @@ void kmain(struct boot_info *bi)
 	for (i = 0; i < cfg.nrefused; i++)
 		printf("config: %s:%u: VM refused: %s\n", bi->files[0].name, cfg.refused[i].line,
 		       cfg.refused[i].msg);
-	if (cfg.dedup_pages_to_scan)
+	if (cfg.knob_given >> KNOB_PAGES_TO_SCAN & 1)
 		printf("config: %u VMs; dedup run=%u pages_to_scan=%u (fixed rate) sleep_ms=%u\n",
-		       cfg.nvms, cfg.dedup_run, cfg.dedup_pages_to_scan, cfg.dedup_sleep_ms);
+		       cfg.nvms, cfg.knob[KNOB_RUN], cfg.knob[KNOB_PAGES_TO_SCAN], cfg.knob[KNOB_SLEEP_MS]);
 	else
 		printf("config: %u VMs; dedup run=%u governed: a full scan in %u s, sleep_ms=%u\n",
-		       cfg.nvms, cfg.dedup_run, cfg.dedup_scan_target_s, cfg.dedup_sleep_ms);
+		       cfg.nvms, cfg.knob[KNOB_RUN], cfg.knob[KNOB_SCAN_TARGET_S],
+		       cfg.knob[KNOB_SLEEP_MS]);
 	for (i = 0; i < cfg.nvms; i++) {
 		const struct vm_config *c = &cfg.vm[i];
 		if (c->kernel[0])
@@ -180,14 +171,11 @@ void kmain(struct boot_info *bi)
 		       acpi.pm1a_cnt, acpi.s5_slp_typ, acpi.ncpus);
 	}
 
-	/* The network before the VT-x gate: its API serves without VMs too. */
-	net_start(&cfg);
+	/* The operator's side before the VT-x gate: its API serves without VMs too. */
+	control_start(&cfg);
 	if (arch_virt_check()) {
 		printf("dedupvisor: cannot run VMs without VT-x\n");
-		if (net_up()) {
-			printf("dedupvisor: no VMs: serving the API only (the engine's counters read 0)\n");
-			net_serve();
-		}
+		control_without_vms();
 		arch_power_off("VT-x missing");
 	}
 	if (arch_virt_cpu_on())
@@ -199,21 +187,13 @@ void kmain(struct boot_info *bi)
 		arch_power_off("the dedup engine could not start");
 	fleet_start_vms();
 	sched_place(cfg.dedup_scanner != 0);
-	console.scan = cfg.dedup_run != 0;
-	console.summary_scans = cfg.dedup_summary_scans;
-	console.max_cpu_pct = cfg.dedup_max_cpu_pct;
 	printf("console: type 'help' on COM1 for commands\n");
 	t_run = arch_time_now();
-	sched_run();
+	sched_run(control_between_rounds);
 	sched_report();
-	net_report(arch_time_now() - t_run);
-	console_run("stats");
-	if (console.scan)
+	control_report(arch_time_now() - t_run);
+	if (sharing_knobs()->v[KNOB_RUN])
 		sharing_converge_and_check();
-	if (net_up() && cfg.api_linger_s) {
-		printf("net: all VMs finished; the API serves %u s more (api.linger_s), then power-off\n",
-		       cfg.api_linger_s);
-		linger(cfg.api_linger_s);
-	}
+	control_linger();
 	arch_power_off("all VMs finished");
 }

@@ -7,8 +7,10 @@
  * guest that never exits cannot keep the CPU.  All of this runs under
  * hv_lock, dropped only while a guest runs or the UART sends guests' lines
  * (guest_out.c, between the boot CPU's rounds).  The other CPUs come here
- * through ap_work(), which kmain hands to arch_start_cpus().  The boot CPU
- * also polls the console; the scanner runs a step (what the rate governor
+ * through ap_work(), which kmain hands to arch_start_cpus().  Between its
+ * rounds the boot CPU runs the hook kmain handed to sched_run (the
+ * operator's side: control/control.c, which this file does not know); the
+ * scanner runs a step (what the rate governor
  * chose, or pages_to_scan pages) after each of the boot CPU's rounds, or, with
  * dedup.scanner = 1 and two CPUs or more, on the last CPU, which then runs
  * no vCPU: merges there happen while the guests run on the others.
@@ -21,12 +23,10 @@
 #include <stdio.h>
 
 #include "arch.h"
-#include "console.h"
 #include "fleet.h"
 #include "guest_out.h"
 #include "linux_vm.h"
 #include "lock.h"
-#include "net.h"
 #include "sched.h"
 #include "sharing.h"
 #include "vm.h"
@@ -199,10 +199,11 @@ static uint64_t scan_ticks; /* TSC ticks in scanner steps, all CPUs */
 static void scan_step(bool busy)
 {
 	static uint64_t last_scans, next_step;
+	const struct knob_values *k = sharing_knobs();
 	struct dedup_stats st;
-	uint64_t t0, t1, pause, pct = console.max_cpu_pct ? console.max_cpu_pct : 100;
+	uint64_t t0, t1, pause, pct = k->v[KNOB_MAX_CPU_PCT], every = k->v[KNOB_SUMMARY_SCANS];
 
-	if (!console.scan)
+	if (!k->v[KNOB_RUN])
 		return;
 	t0 = arch_time_now();
 	if (t0 < next_step && (busy || (sharing_governor() && all_starved() <= 0)))
@@ -212,8 +213,7 @@ static void scan_step(bool busy)
 	scan_ticks += t1 - t0;
 	next_step = t1 + (sharing_governor() ? pause : (t1 - t0) * (100 - pct) / pct);
 	dedup_get_stats(engine, &st);
-	if (st.full_scans != last_scans && console.summary_scans &&
-	    st.full_scans % console.summary_scans == 0)
+	if (st.full_scans != last_scans && every && st.full_scans % every == 0)
 		sharing_summary("running");
 	last_scans = st.full_scans;
 }
@@ -287,7 +287,12 @@ void ap_work(unsigned cpu)
 	}
 }
 
-void sched_run(void)
+bool sched_idle(void)
+{
+	return all_starved() < 0;
+}
+
+void sched_run(void (*between_rounds)(void))
 {
 	uint64_t stuck_since = ~0ull;
 	int st_all;
@@ -297,17 +302,15 @@ void sched_run(void)
 		struct dedup_stats st;
 
 		run_round(0, &ran);
-		console_poll();
-		net_poll();
+		between_rounds();
 		guest_out_drain(GUEST_OUT_BUDGET); /* guests' lines, the lock dropped */
 		if (scanner_cpu == ~0u)
 			scan_step(ran);
-		fleet_tick();
 		dedup_get_stats(engine, &st);
 		st_all = all_starved();
-		if (st_all < 0 && fleet_pending()) {
-			/* The others are done: measure them, and the next one joins. */
-			fleet_measure("the running VMs finished; a waiting one joins");
+		if (st_all < 0 && fleet_join_next()) {
+			/* The others are done and no point let the next one join
+			 * (the hook measures the fleet first when it can). */
 			continue;
 		}
 		if (st_all < 0)
@@ -316,7 +319,7 @@ void sched_run(void)
 			stuck_since = ~0ull;
 		} else if (stuck_since == ~0ull) {
 			stuck_since = st.full_scans;
-		} else if (!console.scan || st.full_scans > stuck_since + 1) {
+		} else if (!sharing_knobs()->v[KNOB_RUN] || st.full_scans > stuck_since + 1) {
 			/* Out of frames: stop the VM that holds the most frames of
 			 * its own - running, waiting or halted - and only that one;
 			 * the waiters then get its frames.  (Each VM is within its

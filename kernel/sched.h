@@ -5,9 +5,12 @@
 /* Places every vCPU on an online CPU (before sched_run); with
  * own_scanner_cpu and two CPUs or more, the last one is the scanner's. */
 void sched_place(bool own_scanner_cpu);
-/* On the boot CPU, with hv_lock held: runs its vCPUs, the console and the
- * scanner until no vCPU anywhere is left running. */
-void sched_run(void);
+/* On the boot CPU, with hv_lock held: runs its vCPUs and the scanner, and
+ * between_rounds after each round of them (kmain's: the operator's side),
+ * until no vCPU anywhere is left running and no VM waits to join. */
+void sched_run(void (*between_rounds)(void));
+/* No vCPU anywhere is running, waiting or halted-but-wakeable. */
+bool sched_idle(void);
 /* Places a VM started later (fleet.c) as sched_place placed the others. */
 struct vm;
 void sched_place_vm(struct vm *vm);

@@ -63,57 +63,75 @@ static void hash_cost(void)
  * stretches that first scan rather than take more.  KSM's advisor defaults
  * to 200 s because its converged scans still read pages (~0.13 CPU-s a GiB).
  *
- * The governor's bounds on a step: at least 64 pages, the engine's batch
- * (one invalidate per batch: smaller steps make every page dearer); at most
- * 16,384: a step runs under hv_lock between the boot CPU's vCPU slices,
- * and 16,384 cold pages take ~8 ms on hardware (~0.5 us each, make bench),
- * the longest a vCPU there should wait for the scanner.
+ * The governor's bounds on a step are the knob table's
+ * (KNOB_STEP_MIN_PAGES, KNOB_STEP_MAX_PAGES in common/knobs.h, with why).
+ *
+ * The knobs (common/knobs.h) are owned here: every front-end - the config
+ * at boot, the console's set, the API's POST /api/knobs - changes them
+ * through sharing_knob_set(), which applies what a set implies to the
+ * engine and the governor at once, so all of them show what is in force.
  */
-#define GOV_MIN_PAGES 64
-#define GOV_MAX_PAGES 16384
 static struct dedup_governor gov;
-static bool governed; /* else the fixed rate: pages_to_scan a step */
+static struct knob_values knobs;
+
+/* The engine's and the governor's view of the knobs. */
+static void knobs_apply(void)
+{
+	struct dedup_knobs *k = dedup_knobs(engine);
+
+	k->pages_to_scan = knobs.v[KNOB_PAGES_TO_SCAN];
+	k->sleep_ms = knobs.v[KNOB_SLEEP_MS];
+	k->merge_first_sight = knobs.v[KNOB_MERGE_FIRST_SIGHT] != 0;
+	gov.cfg.scan_target_s = knobs.v[KNOB_SCAN_TARGET_S]; /* what it measured stays */
+	gov.cfg.max_cpu_pct = knobs.v[KNOB_MAX_CPU_PCT];
+}
 
 int sharing_init(const struct config *cfg)
 {
-	/* Fixed-rate steps keep KSM's default when pages_to_scan is not given. */
-	struct dedup_knobs k = { cfg->dedup_pages_to_scan ? cfg->dedup_pages_to_scan : 100,
-				 cfg->dedup_sleep_ms, false };
-	struct dedup_governor_cfg gc = { cfg->dedup_scan_target_s, cfg->dedup_max_cpu_pct,
-					 GOV_MIN_PAGES, GOV_MAX_PAGES, 0 };
+	struct dedup_knobs k = { 0, 0, false };
+	struct dedup_governor_cfg gc = { 0, 0, KNOB_STEP_MIN_PAGES, KNOB_STEP_MAX_PAGES, 0 };
 	struct dedup_ops ops = sharing_ops(&ctx);
+
+	knob_from_config(&knobs, cfg->knob, cfg->knob_given);
 	engine = dedup_create(&ops, &k);
 	if (!engine)
 		return printf("dedup: no memory for the engine\n"), -1;
 	dedup_governor_init(&gov, &gc);
-	governed = cfg->dedup_pages_to_scan == 0;
-	if (governed)
+	knobs_apply();
+	if (knobs.governed)
 		printf("dedup: engine ready (run=%u, governed: a full scan every %u s within %u%% of a "
-		       "CPU, EPT A/D dirty bits)\n", cfg->dedup_run, cfg->dedup_scan_target_s,
-		       cfg->dedup_max_cpu_pct);
+		       "CPU, EPT A/D dirty bits)\n", knobs.v[KNOB_RUN], knobs.v[KNOB_SCAN_TARGET_S],
+		       knobs.v[KNOB_MAX_CPU_PCT]);
 	else
 		printf("dedup: engine ready (run=%u, pages_to_scan=%u, EPT A/D dirty bits)\n",
-		       cfg->dedup_run, cfg->dedup_pages_to_scan);
+		       knobs.v[KNOB_RUN], knobs.v[KNOB_PAGES_TO_SCAN]);
 	hash_cost();
 	return 0;
 }
 
-void sharing_govern(uint32_t scan_target_s)
+const struct knob_values *sharing_knobs(void)
 {
-	governed = scan_target_s != 0;
-	if (governed)
-		gov.cfg.scan_target_s = scan_target_s; /* what it measured stays */
+	return &knobs;
+}
+
+int sharing_knob_set(unsigned id, uint32_t value)
+{
+	if (knob_set(&knobs, id, value))
+		return -1;
+	if (engine)
+		knobs_apply();
+	return 0;
 }
 
 const struct dedup_governor *sharing_governor(void)
 {
-	return governed ? &gov : NULL;
+	return knobs.governed ? &gov : NULL;
 }
 
 void sharing_governor_report(void)
 {
 	uint64_t q = gov.tpp_q8, frac = (q & ((1u << DEDUP_GOVERNOR_Q) - 1)) * 100 >> DEDUP_GOVERNOR_Q;
-	if (!governed) {
+	if (!knobs.governed) {
 		printf("  scan rate: fixed, %u pages a step ('set scan_target_s N' for the governor)\n",
 		       dedup_knobs(engine)->pages_to_scan);
 		return;
@@ -164,7 +182,7 @@ uint64_t sharing_scan_step(void)
 	struct dedup_stats st;
 	uint64_t t0, n;
 
-	if (!governed) {
+	if (!knobs.governed) {
 		dedup_scan(engine, dedup_knobs(engine)->pages_to_scan);
 		return 0;
 	}

@@ -7,6 +7,7 @@
 #include "frames.h"
 #include "recount.h"
 #include "governor.h"
+#include "knobs.h"
 #include "vm.h"
 
 /* What the engine's ops (sharing_ops.c) reach through ops.ctx. */
@@ -37,9 +38,13 @@ void *sharing_private_page(struct vm *vm, uint64_t gpa);
  * Returns the ticks to pause before the next step: the governor's, or 0 at
  * the fixed rate (sched.c's CPU cap paces it). */
 uint64_t sharing_scan_step(void);
-/* scan_target_s > 0: the governor sizes the steps (its measurements kept);
- * 0: the fixed rate, pages_to_scan a step. */
-void sharing_govern(uint32_t scan_target_s);
+/* The scanner's knobs (common/knobs.h), owned here.  sharing_knob_set
+ * sets one with what it implies (pages_to_scan: the fixed rate;
+ * scan_target_s: the governor, its measurements kept) and applies it to
+ * the engine and the governor at once: 0, or -1 (out of range, nothing
+ * changed).  Every front-end (config, console, API) sets them so. */
+const struct knob_values *sharing_knobs(void);
+int sharing_knob_set(unsigned id, uint32_t value);
 /* The governor, or NULL at the fixed rate. */
 const struct dedup_governor *sharing_governor(void);
 /* One line for `stats`: the rate, and what the governor chose and measured. */

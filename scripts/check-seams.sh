@@ -4,8 +4,11 @@
 #
 #   boot/ -> kernel/ (the generic core) -> arch/ARCH/ and the portable
 #   models (dedup/, ept/, devices/, api/, net/); include/ and common/ are
-#   shared by all.  lwIP (build/lwip, Debian's source) is a library of the
-#   core's, like newlib.
+#   shared by all.  control/ (the operator's side: console, measurement
+#   points, the network and the API's glue) is a client of the core that
+#   the core never calls: only kmain (kernel/main.c) knows it, through
+#   control/control.h.  lwIP (build/lwip, Debian's source) is a library of
+#   control/'s, like newlib.
 #
 # --sources ARCH -- HV_SRCS... -- EFI_SRCS...
 #   Every quoted #include names a bare file found through the folder's own
@@ -16,9 +19,11 @@
 #     assembly; api/ (the HTTP API, built
 #     for the host and freestanding with newlib) of the C library only
 #     <stdint.h>, <stddef.h>, <stdbool.h>, <string.h> and <stdio.h>;
-#   - kernel/: net/ and api/; from arch/ only arch.h (arch/ARCH/include/arch.h);
-#     from dedup/ only its public headers (dedup.h, dedup_ops.h, recount.h,
+#   - kernel/: no net/, api/ or control/ header (kernel/main.c: control.h
+#     alone); from arch/ only arch.h (arch/ARCH/include/arch.h); from
+#     dedup/ only its public headers (dedup.h, dedup_ops.h, recount.h,
 #     governor.h);
+#   - control/: the core's headers, net/, api/, arch.h, dedup/'s public ones;
 #   - arch/ARCH/: from the core only upcall.h (kernel/include/upcall.h);
 #   - common/: only include/ and common/; boot/: boot/, include/, common/;
 #   - nothing from tools/, tests/ or guests/ is in the hypervisor's or the
@@ -26,9 +31,11 @@
 # --symbols OBJDIR ARCH -- OBJS...  (the objects the hypervisor links)
 #   In the built objects: arch/ calls into the core only functions declared
 #   in upcall.h, and nothing of dedup/ or ept/; the core calls into arch/
-#   only what arch.h declares; dedup/, ept/, devices/, api/, net/ and
-#   common/ call into neither; lwIP calls nothing of arch/ and of the core
-#   only its port (sys_now, lwip_port_*: net/lwip_port.h).
+#   only what arch.h declares, and nothing of control/ (kmain: only the
+#   control_* functions control.h declares); dedup/, ept/, devices/, api/,
+#   net/ and common/ call into none of them; lwIP calls nothing of arch/
+#   or the core, and of control/ only its port (sys_now, lwip_port_*:
+#   net/lwip_port.h).
 # Each violation is printed with its file and line (or symbol); exit 1.
 set -u
 cd "$(dirname "$0")/.."
@@ -38,7 +45,7 @@ say() { echo "seams: $*"; bad=1; }
 # The functions a seam header declares: its prototypes' names, which carry
 # the seam's prefixes (arch_ in arch.h; kmain and core_ in upcall.h), so
 # that a parameter or a word in a comment whitelists nothing.
-declared() { grep -oE '\b(arch_|core_|kmain)[a-z_0-9]*\(' "$1" | tr -d '(' | sort -u; }
+declared() { grep -oE '\b(arch_|core_|kmain|control_)[a-z_0-9]*\(' "$1" | tr -d '(' | sort -u; }
 
 sources() {
 	local arch=$1; shift
@@ -56,7 +63,7 @@ sources() {
 		[common]="include common"
 		[include]="include"
 		[boot]="boot include common"
-		[kernel]="kernel kernel/include include common ept devices net api control @dedup/dedup.h @dedup/dedup_ops.h @dedup/recount.h @dedup/governor.h @$A/include/arch.h"
+		[kernel]="kernel kernel/include include common ept devices @dedup/dedup.h @dedup/dedup_ops.h @dedup/recount.h @dedup/governor.h @$A/include/arch.h"
 		[arch]="$A $A/include include common @kernel/include/upcall.h"
 		[control]="control kernel kernel/include include common ept devices net api @dedup/dedup.h @dedup/dedup_ops.h @dedup/recount.h @dedup/governor.h @$A/include/arch.h"
 	)
@@ -65,6 +72,8 @@ sources() {
 		top=${f%%/*}
 		dirs=${roots[$top]:-}
 		[ -n "$dirs" ] || continue
+		# kmain puts the system together: it alone of the core knows control/.
+		[ "$f" = kernel/main.c ] && dirs="$dirs @control/control.h"
 		while IFS=: read -r line inc; do
 			# The quoted name, by parameter expansion (here and below: a
 			# process per line made this check take a minute on a loaded
@@ -120,11 +129,12 @@ symbols() {
 	[ "${1:-}" = -- ] && shift
 	local t; t=$(mktemp -d)
 	# Only what the link uses: a stale object of a removed source is no layer.
-	local o arch_o=() core_o=() port_o=() lwip_o=()
+	local o arch_o=() core_o=() ctl_o=() port_o=() lwip_o=()
 	for o in "$@"; do
 		case $o in
 		"$obj"/$A/*) arch_o+=("$o") ;;
-		"$obj"/kernel/*|"$obj"/control/*) core_o+=("$o") ;;
+		"$obj"/kernel/*) core_o+=("$o") ;;
+		"$obj"/control/*) ctl_o+=("$o") ;;
 		"$obj"/dedup/*|"$obj"/ept/*|"$obj"/devices/*|"$obj"/api/*|"$obj"/net/*|"$obj"/common/*) port_o+=("$o") ;;
 		"$obj"/lwip/*) lwip_o+=("$o") ;;
 		esac
@@ -133,10 +143,12 @@ symbols() {
 	undef() { nm -u "$1" | awk '{print $2}' | sort -u; }
 	defs "${arch_o[@]}" >"$t/arch"
 	defs "${core_o[@]}" >"$t/core"
+	defs "${ctl_o[@]}" >"$t/control"
 	printf '%s\n' "${port_o[@]}" | grep -vE "^$obj/common/" | xargs -r nm --defined-only -g 2>/dev/null \
 		| awk 'NF==3{print $3}' | sort -u >"$t/portable"
 	declared kernel/include/upcall.h >"$t/upcalls"
 	declared $A/include/arch.h >"$t/archapi"
+	declared control/control.h >"$t/controlapi"
 	local s
 	for o in "${arch_o[@]}"; do
 		for s in $(undef "$o" | comm -12 - "$t/core" | comm -23 - "$t/upcalls"); do
@@ -146,21 +158,30 @@ symbols() {
 			say "${o#"$obj"/}: calls $s of dedup/ or ept/ (the core's to call)"
 		done
 	done
-	for o in "${core_o[@]}"; do
+	for o in "${core_o[@]}" "${ctl_o[@]}"; do
 		for s in $(undef "$o" | comm -12 - "$t/arch" | comm -23 - "$t/archapi"); do
 			say "${o#"$obj"/}: calls arch/'s $s, which arch.h does not declare"
 		done
 	done
-	for o in "${port_o[@]}"; do
-		for s in $(undef "$o" | cat - "$t/arch" "$t/core" | sort | uniq -d); do
-			say "${o#"$obj"/}: a portable object calls $s of arch/ or the core"
+	# The core never calls control/; kmain only what control.h declares.
+	for o in "${core_o[@]}"; do
+		for s in $(undef "$o" | comm -12 - "$t/control"); do
+			if [ "${o#"$obj"/}" = kernel/main.c.o ] && grep -qx "$s" "$t/controlapi"; then
+				continue
+			fi
+			say "${o#"$obj"/}: calls control/'s $s (the core never calls the operator's side)"
 		done
 	done
-	# lwIP: into the core only its port's functions, into arch/ nothing.
+	for o in "${port_o[@]}"; do
+		for s in $(undef "$o" | cat - "$t/arch" "$t/core" "$t/control" | sort | uniq -d); do
+			say "${o#"$obj"/}: a portable object calls $s of arch/, the core or control/"
+		done
+	done
+	# lwIP: into control/ only its port's functions, into arch/ and the core nothing.
 	for o in "${lwip_o[@]}"; do
-		for s in $(undef "$o" | cat - "$t/arch" "$t/core" | sort | uniq -d |
+		for s in $(undef "$o" | cat - "$t/arch" "$t/core" "$t/control" | sort | uniq -d |
 			   grep -vxE 'sys_now|lwip_port_[a-z_0-9]+'); do
-			say "${o#"$obj"/}: lwIP calls $s of arch/ or the core (its port is sys_now, lwip_port_*)"
+			say "${o#"$obj"/}: lwIP calls $s of arch/, the core or control/ (its port is sys_now, lwip_port_*)"
 		done
 	done
 	rm -rf "$t"

@@ -26,10 +26,10 @@ FUZZ_INC = $(or $(INC_tests),-Iinclude -Icommon -Idedup -Iept -Ikernel -Ikernel/
 	-Iarch/x86_64 -Iarch/x86_64/include -Iboot -Itools -Itests/fake -Itests/unit -Iguests \
 	-Idevices -Iapi)
 
-fuzz_config_SRCS      := common/config.c
+fuzz_config_SRCS      := common/config.c common/knobs.c
 fuzz_elf_SRCS         := boot/elf_check.c
 fuzz_boot_info_SRCS   := kernel/boot_info_check.c kernel/frames.c
-fuzz_console_cmd_SRCS := control/console_cmd.c
+fuzz_console_cmd_SRCS := control/console_cmd.c common/knobs.c
 fuzz_acpi_SRCS        := kernel/acpi.c
 fuzz_engine_SRCS      := dedup/page.c dedup/index.c dedup/sharers.c dedup/merge.c dedup/cow.c \
 	dedup/scan.c dedup/vm.c dedup/stats.c dedup/recount.c tests/fake/fake_mem.c
@@ -54,7 +54,8 @@ fuzz_http_SRCS        := api/http_parse.c api/router.c api/knobs_parse.c api/res
 fuzz_hypercall_SRCS   := kernel/hypercall.c kernel/vm.c kernel/sharing.c kernel/sharing_ops.c \
 	kernel/upcall.c kernel/frames.c devices/portio.c kernel/test_support.c kernel/guest_out.c \
 	ept/ept.c dedup/page.c dedup/index.c dedup/sharers.c dedup/merge.c dedup/cow.c dedup/scan.c \
-	dedup/vm.c dedup/stats.c dedup/recount.c dedup/account.c dedup/governor.c tests/fake/fake_arch.c
+	dedup/vm.c dedup/stats.c dedup/recount.c dedup/account.c dedup/governor.c tests/fake/fake_arch.c \
+	common/knobs.c
 
 FUZZ_BINS := $(addprefix $(B)/fuzz/fuzz_,$(FUZZ_TARGETS))
 

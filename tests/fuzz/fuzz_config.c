@@ -50,13 +50,11 @@ static void check_config(const struct config *c, unsigned lines)
 	CHECK(c->nvms <= CONFIG_MAX_VMS, "nvms %u", c->nvms);
 	CHECK(c->nrefused <= CONFIG_MAX_VMS, "nrefused %u", c->nrefused);
 	CHECK(c->cpus <= 256, "cpus %u", c->cpus);
-	CHECK(c->dedup_run <= 1, "dedup.run %u", c->dedup_run);
-	/* 0: not given (the governor's); given, 1 to 2^24. */
-	CHECK(c->dedup_pages_to_scan <= 1u << 24, "pages_to_scan %u", c->dedup_pages_to_scan);
-	CHECK(c->dedup_scan_target_s >= 1 && c->dedup_scan_target_s <= 86400,
-	      "scan_target_s %u", c->dedup_scan_target_s);
-	CHECK(c->dedup_sleep_ms <= 60000, "sleep_ms %u", c->dedup_sleep_ms);
-	CHECK(c->dedup_summary_scans <= 1000000, "summary_scans %u", c->dedup_summary_scans);
+	for (i = 0; i < KNOB_COUNT; i++)
+		CHECK(c->knob[i] >= knob_table[i].min && c->knob[i] <= knob_table[i].max,
+		      "knob %s = %u outside %u..%u", knob_table[i].name, c->knob[i],
+		      knob_table[i].min, knob_table[i].max);
+	CHECK(c->knob_given < 1u << KNOB_COUNT, "knob_given 0x%x", c->knob_given);
 	CHECK(c->dedup_scanner <= 1, "scanner %u", c->dedup_scanner);
 	for (i = 0; i < c->nvms; i++) {
 		const struct vm_config *v = &c->vm[i];
@@ -111,17 +109,16 @@ static bool write_back(const struct config *c, char *out, size_t cap, size_t *le
 {
 	size_t n = 0;
 	unsigned i;
-	int k = snprintf(out, cap,
-			 "cpus = %u\ndedup.run=%u\ndedup.sleep_ms= %u\n"
-			 "dedup.summary_scans = 0x%x\ndedup.scanner = %u # comment\n"
-			 "dedup.scan_target_s=%u\n",
-			 c->cpus, c->dedup_run, c->dedup_sleep_ms,
-			 c->dedup_summary_scans, c->dedup_scanner, c->dedup_scan_target_s);
+	int k = snprintf(out, cap, "cpus = %u\ndedup.scanner = %u # comment\n", c->cpus,
+			 c->dedup_scanner);
 	if (k < 0 || (size_t)k >= cap)
 		return false;
 	n = (size_t)k;
-	if (c->dedup_pages_to_scan) { /* absent stays absent: the governor's */
-		k = snprintf(out + n, cap - n, "dedup.pages_to_scan =%u\n", c->dedup_pages_to_scan);
+	for (i = 0; i < KNOB_COUNT; i++) { /* absent stays absent: pages_to_scan's is the governor's */
+		if (!(c->knob_given >> i & 1))
+			continue;
+		k = snprintf(out + n, cap - n, i & 1 ? "dedup.%s =0x%x\n" : "dedup.%s= %u\n",
+			     knob_table[i].name, c->knob[i]);
 		if (k < 0 || (size_t)k >= cap - n)
 			return false;
 		n += (size_t)k;
@@ -172,12 +169,9 @@ static bool write_back(const struct config *c, char *out, size_t cap, size_t *le
 static void check_same(const struct config *a, const struct config *b)
 {
 	unsigned i;
-	CHECK(a->cpus == b->cpus && a->dedup_run == b->dedup_run &&
-	      a->dedup_pages_to_scan == b->dedup_pages_to_scan &&
-	      a->dedup_sleep_ms == b->dedup_sleep_ms &&
-	      a->dedup_summary_scans == b->dedup_summary_scans &&
-	      a->dedup_scanner == b->dedup_scanner &&
-	      a->dedup_scan_target_s == b->dedup_scan_target_s, "globals differ after a round trip");
+	CHECK(a->cpus == b->cpus && a->dedup_scanner == b->dedup_scanner &&
+	      a->knob_given == b->knob_given &&
+	      memcmp(a->knob, b->knob, sizeof(a->knob)) == 0, "globals differ after a round trip");
 	CHECK(a->nvms == b->nvms && b->nrefused == 0, "round trip: %u VMs became %u (+%u refused)",
 	      a->nvms, b->nvms, b->nrefused);
 	for (i = 0; i < a->nvms; i++) {

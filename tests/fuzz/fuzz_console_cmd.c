@@ -7,24 +7,17 @@
  * is caught.
  * Checks: the result against a second, independent reading of
  * console_cmd.h's grammar (words split on space, tab and CR; "stats",
- * "vms", "help" alone; "set KNOB VALUE" with a decimal VALUE, leading
- * zeros allowed, within the knob's range): the same kind, and for "set"
- * the same knob and value.  An error always has a message, a command never.
+ * "vms", "knobs", "help" alone; "set KNOB VALUE" with a decimal VALUE,
+ * leading zeros allowed, within the range common/knobs.h's table gives,
+ * which is the spec): the same kind, and for "set" the same knob and
+ * value.  An error always has a message, a command never.
  */
 #include <stdbool.h>
 #include <string.h>
 
 #include "console_cmd.h"
 #include "fuzz_common.h"
-
-static const struct { const char *name; enum knob k; uint64_t min, max; } knobs[] = {
-	{ "pages_to_scan", KNOB_PAGES_TO_SCAN, 1, 1u << 24 },
-	{ "sleep_ms", KNOB_SLEEP_MS, 0, 60000 },
-	{ "merge_first_sight", KNOB_MERGE_FIRST_SIGHT, 0, 1 },
-	{ "run", KNOB_RUN, 0, 1 },
-	{ "summary_scans", KNOB_SUMMARY_SCANS, 0, 1000000 },
-	{ "scan_target_s", KNOB_SCAN_TARGET_S, 1, 86400 },
-};
+#include "knobs.h"
 
 static bool sep(char c) { return c == ' ' || c == '\t' || c == '\r'; }
 
@@ -60,9 +53,10 @@ static struct cmd reference(const char *line)
 	if (nw > 3)
 		return c;
 	if (word_is(w[0], wl[0], "stats") || word_is(w[0], wl[0], "vms") ||
-	    word_is(w[0], wl[0], "help")) {
+	    word_is(w[0], wl[0], "help") || word_is(w[0], wl[0], "knobs")) {
 		if (nw == 1)
-			c.kind = w[0][0] == 's' ? CMD_STATS : w[0][0] == 'v' ? CMD_VMS : CMD_HELP;
+			c.kind = w[0][0] == 's' ? CMD_STATS : w[0][0] == 'v' ? CMD_VMS
+				 : w[0][0] == 'k' ? CMD_KNOBS : CMD_HELP;
 		return c;
 	}
 	if (word_is(w[0], wl[0], "measure")) {
@@ -80,11 +74,11 @@ static struct cmd reference(const char *line)
 	}
 	if (!word_is(w[0], wl[0], "set") || nw != 3)
 		return c;
-	for (i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++) {
+	for (i = 0; i < KNOB_COUNT; i++) {
 		uint64_t v = 0;
 		size_t k;
 		bool big = false;
-		if (!word_is(w[1], wl[1], knobs[i].name))
+		if (!word_is(w[1], wl[1], knob_table[i].name))
 			continue;
 		for (k = 0; k < wl[2]; k++) {
 			if (w[2][k] < '0' || w[2][k] > '9')
@@ -93,10 +87,10 @@ static struct cmd reference(const char *line)
 			if (v > 0xFFFFFFFFull)
 				big = true, v = 0xFFFFFFFFull + 1;
 		}
-		if (big || v < knobs[i].min || v > knobs[i].max)
+		if (big || v < knob_table[i].min || v > knob_table[i].max)
 			return c;
 		c.kind = CMD_SET;
-		c.knob = knobs[i].k;
+		c.knob = (unsigned)i;
 		c.value = (uint32_t)v;
 		return c;
 	}
@@ -126,7 +120,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		      want.name);
 	if (got.kind == CMD_SET)
 		CHECK(got.knob == want.knob && got.value == want.value,
-		      "'%s': knob %d value %u, expected knob %d value %u", line, got.knob, got.value,
+		      "'%s': knob %u value %u, expected knob %u value %u", line, got.knob, got.value,
 		      want.knob, want.value);
 	free(line);
 	return 0;

@@ -50,7 +50,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "console.h"
+#include "console_out.h"
 #include "dedup_internal.h"
 #include "fake_arch.h"
 #include "frames.h"
@@ -108,7 +108,7 @@ static FILE *cap;
 
 /* ---- what the linked core calls outside these sources ---- */
 
-/* console.c: a stopped Linux VM's last line goes to the (captured) console. */
+/* libc_glue.c: a stopped Linux VM's last line goes to the (captured) console. */
 void console_write(const char *s, size_t n)
 {
 	fwrite(s, 1, n, stdout);
@@ -725,11 +725,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	H.nhog = 0;
 	H.unique = 0;
 	memset(&H.cfg, 0, sizeof(H.cfg));
-	H.cfg.dedup_run = 1;
-	H.cfg.dedup_pages_to_scan = set & 2 ? 1 + fz_u8(&f) : 0;
-	H.cfg.dedup_scan_target_s = 10;
-	H.cfg.dedup_max_cpu_pct = 25;
-	H.cfg.dedup_sleep_ms = 20;
+	for (unsigned k = 0; k < KNOB_COUNT; k++)
+		H.cfg.knob[k] = knob_table[k].def;
+	H.cfg.knob_given = 0;
+	if (set & 2) { /* the fixed rate, as a config giving pages_to_scan */
+		H.cfg.knob[KNOB_PAGES_TO_SCAN] = 1 + fz_u8(&f);
+		H.cfg.knob_given = 1u << KNOB_PAGES_TO_SCAN;
+	}
 	CHECK(sharing_init(&H.cfg) == 0, "sharing_init");
 	make_vms(&f);
 	check_all("vm_create");
@@ -783,10 +785,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 		case OP_KNOB: {
-			uint8_t b = fz_u8(&f);
-			if (b)
-				dedup_knobs(engine)->pages_to_scan = b;
-			sharing_govern(b ? 0 : 10);
+			uint8_t b = fz_u8(&f); /* as the console or the API would set it */
+			sharing_knob_set(b ? KNOB_PAGES_TO_SCAN : KNOB_SCAN_TARGET_S, b ? b : 10);
 			break;
 		}
 		default:

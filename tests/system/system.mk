@@ -11,7 +11,7 @@
 # same for every tool object (else it would flip, rebuilding them all).
 $(B)/tools/tools/recipe_recount.o: private TOOL_CFLAGS += -Iguests
 $(B)/tools/recipe_recount: $(B)/tools/tools/recipe_recount.o $(B)/tools/dedup/recount.o \
-		$(B)/tools/common/config.o
+		$(B)/tools/common/config.o $(B)/tools/common/knobs.o
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^
 

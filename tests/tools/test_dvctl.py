@@ -24,7 +24,9 @@ STATS = {"pages_shared": 3, "frames_saved": 1234567, "general_profit": -4096}
 HISTORY = {"interval_s": 1, "capacity": 300, "count": 2, "newest_s": 41,
            "saved": [1, 2], "self": [0, 1], "inter": [1, 1], "zero": [0, 0],
            "cow_breaks": [5, 0], "pages_scanned": [100, 200]}
-KNOBS = {"pages_to_scan": {"value": 100, "min": 1, "max": 16777216}, "run": {"value": True}}
+KNOBS = {"run": {"value": True, "in_force": True},
+         "scan_target_s": {"value": 10, "min": 1, "max": 86400, "in_force": True},
+         "pages_to_scan": {"value": 100, "min": 1, "max": 16384, "in_force": False}}
 seen = []
 
 
@@ -131,7 +133,7 @@ expect([HOST, "vms"], 0, ["alpha", "running", "16.0 MiB", "0.1 MiB", "80.0 KiB"]
 expect([HOST, "history", "2"], 0, ["time_s", "scanned/s", "40", "41", "200"])
 if seen[0][1] != "/api/history?seconds=2":
     fail(f"history asked {seen[0][1]}")
-expect([HOST, "knobs"], 0, ["pages_to_scan", "1..16777216", "true/false"])
+expect([HOST, "knobs"], 0, ["pages_to_scan", "1..16384", "true/false", "not in force"])
 o, _ = expect([HOST, "watch", "0.05", "-n", "3"], 0)
 if o.count("\n") != 2 or " 41 " not in " " + o.splitlines()[1] + " ":
     # one header line, then one line: the same newest second is printed once

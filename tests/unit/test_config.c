@@ -40,27 +40,40 @@ static void test_defaults_and_globals(void **state)
 	(void)state;
 	assert_int_equal(parse(""), 0);
 	assert_int_equal(cfg.nvms, 0);
-	assert_int_equal(cfg.dedup_run, 1);
-	/* No pages_to_scan given: 0, the rate governor's (config.h). */
-	assert_int_equal(cfg.dedup_pages_to_scan, 0);
-	assert_int_equal(cfg.dedup_scan_target_s, 10);
-	assert_int_equal(cfg.dedup_sleep_ms, 20);
+	/* Every knob at its table default, none given: the governed rate. */
+	for (unsigned i = 0; i < KNOB_COUNT; i++)
+		assert_int_equal(cfg.knob[i], knob_table[i].def);
+	assert_int_equal(cfg.knob_given, 0);
+	assert_int_equal(cfg.knob[KNOB_RUN], 1);
+	assert_int_equal(cfg.knob[KNOB_SCAN_TARGET_S], 10);
+	assert_int_equal(cfg.knob[KNOB_SLEEP_MS], 20);
 	assert_int_equal(parse("# comment\n\ncpus = 2\ndedup.pages_to_scan=0x400 # trailing\n"
 			       "dedup.sleep_ms =5\r\ndedup.run= 0"), 0);
 	assert_int_equal(cfg.cpus, 2);
-	assert_int_equal(cfg.dedup_pages_to_scan, 1024);
-	assert_int_equal(cfg.dedup_sleep_ms, 5);
-	assert_int_equal(cfg.dedup_run, 0);
-	assert_int_equal(cfg.dedup_max_cpu_pct, 25);
+	assert_int_equal(cfg.knob[KNOB_PAGES_TO_SCAN], 1024);
+	assert_int_equal(cfg.knob[KNOB_SLEEP_MS], 5);
+	assert_int_equal(cfg.knob[KNOB_RUN], 0);
+	assert_int_equal(cfg.knob[KNOB_MAX_CPU_PCT], 25);
+	assert_int_equal(cfg.knob_given,
+			 1u << KNOB_PAGES_TO_SCAN | 1u << KNOB_SLEEP_MS | 1u << KNOB_RUN);
 	assert_int_equal(parse("dedup.max_cpu_pct = 100\n"), 0);
-	assert_int_equal(cfg.dedup_max_cpu_pct, 100);
-	expect_error("dedup.max_cpu_pct = 0\n", 1, "out of range");
+	assert_int_equal(cfg.knob[KNOB_MAX_CPU_PCT], 100);
+	expect_error("dedup.max_cpu_pct = 0\n", 1, "out of range (1..100)");
 	expect_error("dedup.max_cpu_pct = 101\n", 1, "out of range");
 	assert_int_equal(parse("dedup.scan_target_s = 120\n"), 0);
-	assert_int_equal(cfg.dedup_scan_target_s, 120);
-	assert_int_equal(cfg.dedup_pages_to_scan, 0);
+	assert_int_equal(cfg.knob[KNOB_SCAN_TARGET_S], 120);
+	assert_int_equal(cfg.knob_given, 1u << KNOB_SCAN_TARGET_S);
 	expect_error("dedup.scan_target_s = 0\n", 1, "out of range");
 	expect_error("dedup.scan_target_s = 86401\n", 1, "out of range");
+	/* A step holds the lock: no more than the governor's largest (knobs.h). */
+	assert_int_equal(parse("dedup.pages_to_scan = 16384\n"), 0);
+	expect_error("dedup.pages_to_scan = 16385\n", 1, "out of range (1..16384)");
+	expect_error("dedup.pages_to_scan = 16777216\n", 1, "out of range");
+	assert_int_equal(parse("dedup.merge_first_sight = 1\n"), 0);
+	assert_int_equal(cfg.knob[KNOB_MERGE_FIRST_SIGHT], 1);
+	expect_error("dedup.merge_first_sight = 2\n", 1, "out of range (0..1)");
+	expect_error("dedup.no_such_knob = 2\n", 1, "unknown setting 'dedup.no_such_knob'");
+	expect_error("dedup. = 2\n", 1, "unknown setting");
 	assert_int_equal(parse("api.linger_s = 300\n"), 0);
 	assert_int_equal(cfg.api_linger_s, 300);
 	assert_int_equal(parse("cpus = 1\n"), 0);

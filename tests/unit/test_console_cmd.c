@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include "console_cmd.h"
+#include "knobs.h"
 
 static void test_commands(void **state)
 {
@@ -16,6 +17,7 @@ static void test_commands(void **state)
 	assert_int_equal(console_parse("stats").kind, CMD_STATS);
 	assert_int_equal(console_parse("  vms \r").kind, CMD_VMS);
 	assert_int_equal(console_parse("help").kind, CMD_HELP);
+	assert_int_equal(console_parse("knobs").kind, CMD_KNOBS);
 	assert_int_equal(console_parse(" measure ").kind, CMD_MEASURE);
 	c = console_parse("start tux4");
 	assert_int_equal(c.kind, CMD_START);
@@ -39,6 +41,12 @@ static void test_commands(void **state)
 	assert_int_equal(c.value, 30);
 	c = console_parse("set scan_target_s 86400");
 	assert_int_equal(c.value, 86400);
+	c = console_parse("set max_cpu_pct 50");
+	assert_int_equal(c.kind, CMD_SET);
+	assert_int_equal(c.knob, KNOB_MAX_CPU_PCT);
+	c = console_parse("set pages_to_scan 16384");
+	assert_int_equal(c.kind, CMD_SET);
+	assert_int_equal(c.value, KNOB_STEP_MAX_PAGES);
 }
 
 static void expect_error(const char *line, const char *fragment)
@@ -70,6 +78,11 @@ static void test_errors(void **state)
 	expect_error("set scan_target_s 0", "out of range");
 	expect_error("set scan_target_s 86401", "out of range");
 	expect_error("set scan_target 10", "unknown knob");
+	/* One step holds the hypervisor lock: no more than the governor's largest. */
+	expect_error("set pages_to_scan 16385", "out of range");
+	expect_error("set pages_to_scan 16777216", "out of range");
+	expect_error("set max_cpu_pct 0", "out of range");
+	expect_error("knobs all", "no arguments");
 }
 
 int main(void)
