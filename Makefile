@@ -102,7 +102,7 @@ EFI_OBJS := $(patsubst %,$(B)/efi/%.o,$(EFI_SRCS))
 # Host unit tests: test name -> the product sources it links.
 UNIT_TESTS := test_config test_frames test_elf_check test_mmap_convert test_boot_info \
 	test_vmx_features test_pt_build test_acpi test_dedup_engine test_dedup_collision \
-	test_dedup_model test_oracle test_ept test_console_cmd test_exit_decode test_portio \
+	test_dedup_model test_oracle test_ept test_console_cmd test_exit_decode test_portbus \
 	test_governor
 test_config_SRCS       := common/config.c common/knobs.c
 test_frames_SRCS       := kernel/frames.c
@@ -123,14 +123,13 @@ test_console_cmd_SRCS := control/console_cmd.c common/knobs.c
 UNIT_TESTS += test_knobs
 test_knobs_SRCS := common/knobs.c common/config.c control/console_cmd.c api/knobs_parse.c
 test_exit_decode_SRCS := arch/x86_64/exit_decode.c
-test_portio_SRCS := devices/portio.c
 test_governor_SRCS := dedup/governor.c
 
 # ---- device models (devices/) ----
 # Plain C11 models of the PC devices a Linux guest needs; no hardware access.
 # Built into the hypervisor and host-tested like dedup/ and ept/.
 DEVICE_SRCS := devices/pic8259.c devices/pit8254.c devices/uart16550.c devices/rtc_cmos.c \
-	devices/vplatform.c devices/portio.c
+	devices/vplatform.c devices/portbus.c
 UNIT_TESTS += test_pic8259 test_pit8254 test_uart16550 test_rtc_cmos
 test_pic8259_SRCS := devices/pic8259.c
 test_pit8254_SRCS := devices/pit8254.c
@@ -147,6 +146,7 @@ INC_tests += -Idevices
 UNIT_TESTS += test_linux_boot test_vplatform
 test_linux_boot_SRCS := devices/linux_boot.c
 test_vplatform_SRCS := $(DEVICE_SRCS)
+test_portbus_SRCS := $(DEVICE_SRCS)
 
 # ---- the HTTP API's portable core (api/) ----
 # Issue 12's request parser, router and token check, JSON and Prometheus

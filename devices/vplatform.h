@@ -1,6 +1,7 @@
 /*
- * vplatform.h - the PC a Linux VM sees: its legacy devices and its clock
- * (vplatform.c).
+ * vplatform.h - the boards VMs see (vplatform.c): the PC of a Linux VM
+ * (its legacy devices on a port bus, and its clock), and the image VM's
+ * (COM1 alone).
  */
 #ifndef KERNEL_VPLATFORM_H
 #define KERNEL_VPLATFORM_H
@@ -9,6 +10,7 @@
 #include <stdint.h>
 
 #include "pic8259.h"
+#include "portbus.h"
 #include "pit8254.h"
 #include "rtc_cmos.h"
 #include "uart16550.h"
@@ -23,10 +25,16 @@ struct vplatform {
 	uint64_t irqs;          /* interrupts delivered to the guest */
 	uint64_t timer_edges;   /* PIT channel 0 edges raised as IRQ 0 */
 	bool reset;             /* the guest asked for a reset (keyboard controller) */
+	struct portbus bus;     /* the ports its devices claim */
+	int tx;                 /* during vplat_port_io: the byte the UART sent, or -1 */
 };
 
-/* Power-on state at TSC now (rate tsc_hz), the wall clock unix0. */
+/* The PC, in its power-on state at TSC now (rate tsc_hz), the wall clock
+ * unix0. */
 void vplat_init(struct vplatform *p, uint64_t now, uint64_t tsc_hz, uint64_t unix0);
+/* The image VM's board: the same 16550A at COM1, no other device (its
+ * IRQ line goes nowhere: our test images run with interrupts off). */
+void vplat_init_image(struct vplatform *p);
 
 /* An IN (fills *value) or OUT of size bytes at port at TSC now.  A byte
  * the guest sent out of its UART is returned in *tx (else -1). */

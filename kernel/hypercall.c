@@ -72,10 +72,9 @@ int32_t core_hypercall(struct arch_vcpu *av, uint32_t nr, const uint32_t args[4]
 	uint32_t a = args[0], b = args[1], c = args[2], d = args[3];
 	int32_t ret = HC_OK;
 
-	/* The hypercalls are our test guests' ABI.  An unmodified Linux VM has
-	 * none: any of its processes could otherwise power it off, print with
-	 * the lock held or read the engine's counters (a side channel). */
-	if (vm->is_linux) {
+	/* The hypercalls are our test guests' ABI; a kind without them (Linux:
+	 * vm.h) gets #UD, as on hardware without a hypervisor. */
+	if (!vm->kind->hypercalls) {
 		*next = CORE_UNDEFINED;
 		return 0;
 	}

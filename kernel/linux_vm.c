@@ -123,7 +123,7 @@ int linux_vm_create(unsigned id, const struct vm_config *c, const struct boot_in
 	lb_build_info(&k, kernel, &l, page);
 	if (copy_to_guest(vm, l.info_gpa, page, sizeof(page)))
 		goto nomem;
-	vm->is_linux = true;
+	vm->kind = &linux_vm_kind;
 	vm->started = arch_time_now();
 	vm->entry = k.entry;
 	vm->entry_rbx = l.entry_ebx;
@@ -146,7 +146,7 @@ static void sync_lines(struct vm *vm, uint64_t now)
 	vplat_update(&vm->plat, now);
 }
 
-bool linux_vcpu_prepare(struct vcpu *v)
+static bool linux_vcpu_prepare(struct vcpu *v)
 {
 	struct vplatform *p = &v->vm->plat;
 	uint64_t now = arch_time_now();
@@ -161,7 +161,7 @@ bool linux_vcpu_prepare(struct vcpu *v)
 	return injected;
 }
 
-void linux_vm_report(const struct vm *vm)
+static void linux_vm_report(const struct vm *vm)
 {
 	const struct vcpu *v = &vm->vcpu[0];
 	uint64_t hz = arch_time_hz() ? arch_time_hz() : 1;
@@ -176,7 +176,7 @@ void linux_vm_report(const struct vm *vm)
 	       v->irq_trips ? v->irq_trip_ticks / v->irq_trips : 0);
 }
 
-enum core_action linux_vcpu_halt(struct vcpu *v, bool interruptible)
+static enum core_action linux_vcpu_halt(struct vcpu *v, bool interruptible)
 {
 	struct vplatform *p = &v->vm->plat;
 	uint64_t now = arch_time_now();
@@ -196,26 +196,7 @@ enum core_action linux_vcpu_halt(struct vcpu *v, bool interruptible)
 	return CORE_YIELD;
 }
 
-enum core_action linux_port_io(struct vcpu *v, uint16_t port, unsigned size, bool in,
-			       uint32_t *value)
-{
-	struct vm *vm = v->vm;
-	int tx;
-
-	vplat_port_io(&vm->plat, arch_time_now(), port, size, in, value, &tx);
-	if (tx >= 0) {
-		vm_serial_out(vm, (char)tx);
-		if (guest_out_room(&vm->out) < GUEST_OUT_ROOM_MIN)
-			uart_set_tx_busy(&vm->plat.uart, 1);
-	}
-	/* Waiting for the transmitter while the console is behind: end the
-	 * slice, so that the boot CPU sends what waits (guest_out.c). */
-	if (in && port == COM1_BASE + UART_LSR && vm->plat.uart.tx_busy)
-		return CORE_YIELD;
-	if (vm->plat.reset) {
-		vm_stop(vm, "the guest asked for a reset (keyboard controller); restarting a VM is "
-			"not supported yet");
-		return CORE_YIELD;
-	}
-	return CORE_RESUME;
-}
+const struct vm_kind linux_vm_kind = {
+	.name = "Linux", .hypercalls = false, .serial_console = true, .stack_below_entry = false,
+	.prepare = linux_vcpu_prepare, .halt = linux_vcpu_halt, .report = linux_vm_report,
+};

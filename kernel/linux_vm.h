@@ -25,20 +25,9 @@ int linux_vm_check(const struct vm_config *c, const struct boot_info *bi, char *
  * 0, or -1 with the reason printed (the VM is left stopped). */
 int linux_vm_create(unsigned id, const struct vm_config *c, const struct boot_info *bi);
 
-/* Before each entry of the vCPU: the devices' interrupt lines brought up
- * to now, an interrupt injected if one waits and the guest can take it,
- * and the deadline of its next timer interrupt. */
-bool linux_vcpu_prepare(struct vcpu *v); /* true: an interrupt was injected */
-
-/* One summary line: where the VM's time went, its interrupts. */
-void linux_vm_report(const struct vm *vm);
-
-/* HLT: block until the next interrupt is due (or power off when nothing
- * can wake it). */
-enum core_action linux_vcpu_halt(struct vcpu *v, bool interruptible);
-
-/* Port I/O to the VM's platform. */
-enum core_action linux_port_io(struct vcpu *v, uint16_t port, unsigned size, bool in,
-			       uint32_t *value);
+/* Its kind (vm.h): interrupts from the PC board injected before each
+ * entry, HLT that blocks until the next interrupt is due, a summary line
+ * of where its time went. */
+extern const struct vm_kind linux_vm_kind;
 
 #endif

@@ -25,7 +25,6 @@
 #include "arch.h"
 #include "fleet.h"
 #include "guest_out.h"
-#include "linux_vm.h"
 #include "lock.h"
 #include "sched.h"
 #include "sharing.h"
@@ -93,7 +92,7 @@ static void vcpu_run_slice(struct vcpu *v)
 
 		if (paused || v->vm->pause_holds)
 			return; /* a measurement point, or its VM paused: the slice ends here */
-		injected = v->vm->is_linux && linux_vcpu_prepare(v);
+		injected = v->vm->kind->prepare && v->vm->kind->prepare(v);
 		__atomic_add_fetch(&in_guest, 1, __ATOMIC_ACQ_REL); /* under the lock */
 		__atomic_add_fetch(&v->vm->in_guest, 1, __ATOMIC_ACQ_REL);
 		hv_unlock();
@@ -149,7 +148,7 @@ static void run_round(unsigned cpu, bool *ran)
 					.vm_name = vms[i].name, .index = j, .nvcpus = vms[i].nvcpus,
 					.eptp = ept_eptp(&vms[i].ept), .vpid = vms[i].vpid,
 					.entry = vms[i].entry,
-					.rsp = vms[i].is_linux ? 0
+					.rsp = !vms[i].kind->stack_below_entry ? 0
 						: vms[i].entry - (uint64_t)GUEST_STACK_PER_VCPU * j,
 					.rbx = vms[i].entry_rbx, .rsi = vms[i].entry_rsi,
 				};
@@ -361,8 +360,8 @@ void sched_report(void)
 		printf("summary: vm %s: %s; rounds %lu, errors %lu; %lu exits, %lu EPT violations\n",
 		       vm->name, vm->stopped ? vm->why : "halted", vm->rounds, vm->errors,
 		       vm_exit_count(vm), vm->ept_violations);
-		if (vm->is_linux)
-			linux_vm_report(vm);
+		if (vm->kind && vm->kind->report)
+			vm->kind->report(vm);
 	}
 	arch_exits_report("summary: exits by reason:");
 	{

@@ -1,8 +1,9 @@
 /*
  * upcall.c - the core's side of the upcalls that arch/ makes
  * (kernel/include/upcall.h), those that are not another file's concern:
- * stopping a VM, a halted vCPU, the hypervisor's frames, port I/O (whose
- * values portio.c decides) and faults on guest-physical memory.
+ * stopping a VM, a halted vCPU (its VM's kind decides), the hypervisor's
+ * frames, port I/O (to the VM's board: vm_port_io) and faults on
+ * guest-physical memory.
  * (Hypercalls: hypercall.c.)
  */
 #include <stdarg.h>
@@ -10,10 +11,7 @@
 #include <string.h>
 
 #include "frames.h"
-#include "linux_vm.h"
-#include "portio.h"
 #include "sharing.h"
-#include "uart_16550.h"
 #include "upcall.h"
 #include "vm.h"
 
@@ -33,23 +31,13 @@ void core_vm_stop(struct arch_vcpu *a, const char *fmt, ...)
 enum core_action core_vcpu_halt(struct arch_vcpu *a, bool interruptible)
 {
 	struct vcpu *v = vcpu_of(a);
-	if (v->vm->is_linux)
-		return linux_vcpu_halt(v, interruptible);
-	/* Our test guests have no interrupts: nothing can wake them. */
-	v->state = VCPU_HALTED;
-	return CORE_YIELD;
+	return v->vm->kind->halt(v, interruptible);
 }
 
 enum core_action core_port_io(struct arch_vcpu *a, uint16_t port, unsigned size, bool in,
 			      uint32_t *value)
 {
-	if (vcpu_of(a)->vm->is_linux)
-		return linux_port_io(vcpu_of(a), port, size, in, value);
-	if (in)
-		*value = io_in_value(port, size);
-	else if (port == COM1_BASE + UART_THR)
-		vm_serial_out(vcpu_of(a)->vm, (char)*value);
-	return CORE_RESUME;
+	return vm_port_io(vcpu_of(a), port, size, in, value);
 }
 
 int core_frame_alloc(enum upcall_frame_use use, uint64_t *phys)

@@ -7,7 +7,8 @@
  * the guest image's pages and the parameter page, which lies outside RAM
  * (GUEST_PARAMS_GPA) and is mapped read-only.  Touching memory outside RAM
  * stops the VM.  A stopped VM says why, once, never runs again and gives its
- * memory back; the others are not affected.
+ * memory back; the others are not affected.  Port I/O goes to the VM's
+ * board (devices/vplatform.c), whatever its kind (vm.h: struct vm_kind).
  */
 #include <stdio.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "guest_abi.h"
 #include "sharing.h"
 #include "test_support.h"
+#include "uart_16550.h"
 #include "vm.h"
 
 extern struct frame_pool frames;
@@ -58,7 +60,7 @@ void vm_stop(struct vm *vm, const char *fmt, ...)
 	va_end(ap);
 	for (i = 0; i < vm->nvcpus; i++) /* before any shootdown: see vcpu_run_slice */
 		__atomic_store_n(&vm->vcpu[i].state, VCPU_DONE, __ATOMIC_RELEASE);
-	if (vm->is_linux)
+	if (vm->kind && vm->kind->serial_console)
 		guest_out_flush_vm(&vm->out, vm->name);
 	printf("vm %s: stopped: %s\n", vm->name, vm->why);
 	if (vm->in_engine) {
@@ -146,6 +148,44 @@ void vm_serial_out(struct vm *vm, char c)
 	guest_out_byte(&vm->out, vm->name, c);
 }
 
+enum core_action vm_port_io(struct vcpu *v, uint16_t port, unsigned size, bool in,
+			    uint32_t *value)
+{
+	struct vm *vm = v->vm;
+	int tx;
+
+	vplat_port_io(&vm->plat, arch_time_now(), port, size, in, value, &tx);
+	if (tx >= 0) {
+		vm_serial_out(vm, (char)tx);
+		if (guest_out_room(&vm->out) < GUEST_OUT_ROOM_MIN)
+			uart_set_tx_busy(&vm->plat.uart, 1);
+	}
+	/* Waiting for the transmitter while the console is behind: end the
+	 * slice, so that the boot CPU sends what waits (guest_out.c). */
+	if (in && port == COM1_BASE + UART_LSR && vm->plat.uart.tx_busy)
+		return CORE_YIELD;
+	if (vm->plat.reset) {
+		vm_stop(vm, "the guest asked for a reset (keyboard controller); restarting a VM is "
+			"not supported yet");
+		return CORE_YIELD;
+	}
+	return CORE_RESUME;
+}
+
+/* An image VM's HLT: our test images have no interrupts, nothing can wake
+ * them; the VM is done. */
+static enum core_action image_halt(struct vcpu *v, bool interruptible)
+{
+	(void)interruptible;
+	v->state = VCPU_HALTED;
+	return CORE_YIELD;
+}
+
+const struct vm_kind image_vm_kind = {
+	.name = "image", .hypercalls = true, .serial_console = false, .stack_below_entry = true,
+	.prepare = NULL, .halt = image_halt, .report = NULL,
+};
+
 /* Maps a fresh frame at gpa with perms and returns its host pointer. */
 static void *map_new(struct vm *vm, uint64_t gpa, uint64_t perms)
 {
@@ -176,6 +216,8 @@ int vm_create(unsigned id, const struct vm_config *cfg, const void *image, uint6
 	vm->vpid = (uint16_t)(id + 1);
 	vm->nvcpus = cfg->vcpus > VCPU_MAX ? VCPU_MAX : cfg->vcpus;
 	vm->entry = cfg->entry;
+	vm->kind = &image_vm_kind; /* linux_vm_create makes it a Linux VM after */
+	vplat_init_image(&vm->plat);
 	if (ept_init(&vm->ept, &vm_ept_ops, true)) {
 		vm_stop(vm, "no memory for its EPT");
 		return -1;

@@ -14,6 +14,7 @@
 #include "ept.h"
 #include "guest_abi.h"
 #include "guest_out.h"
+#include "upcall.h"
 #include "vplatform.h"
 
 #define VM_MAX       CONFIG_MAX_VMS
@@ -24,6 +25,36 @@
 enum vcpu_state { VCPU_RUNNABLE, VCPU_WAITING, VCPU_BLOCKED, VCPU_HALTED, VCPU_DONE };
 
 struct vm;
+struct vcpu;
+
+/*
+ * What differs between the kinds of VM, one table each instead of a flag
+ * tested across the core: an image VM runs one of our test images
+ * (vm.c; docs/hypercalls.md), a Linux VM an unmodified kernel
+ * (linux_vm.c).  Both have a board of devices/vplatform.c on their port
+ * bus (vm_port_io): the Linux VM the PC, the image VM COM1 alone.
+ */
+struct vm_kind {
+	const char *name;
+	/* Our test guests' ABI.  An unmodified Linux VM has none: any of its
+	 * processes could otherwise power it off, print with the lock held or
+	 * read the engine's counters (a side channel). */
+	bool hypercalls;
+	/* Its console is a serial byte stream a person reads: the last,
+	 * unfinished line is sent when it stops.  (Test images write lines.) */
+	bool serial_console;
+	/* Each vCPU starts with its stack below the entry (one per vCPU);
+	 * else the guest sets its own (rsp 0). */
+	bool stack_below_entry;
+	/* Before each entry of v: its interrupt lines brought up to now; true
+	 * if an interrupt was injected.  NULL: a kind without interrupts. */
+	bool (*prepare)(struct vcpu *v);
+	/* HLT, interruptible when the guest's IF was set. */
+	enum core_action (*halt)(struct vcpu *v, bool interruptible);
+	/* A summary line of its own, or NULL. */
+	void (*report)(const struct vm *vm);
+};
+extern const struct vm_kind image_vm_kind;
 
 /* A vCPU: the generic part; the architecture's (registers, VMCS, FPU
  * image, exit counts) is arch, which only arch/ looks into. */
@@ -72,9 +103,9 @@ struct vm {
 	/* Where its vCPUs start: 32-bit flat, paging off, with these registers
 	 * (an image guest's stack is below entry, one per vCPU). */
 	uint64_t entry, entry_rbx, entry_rsi;
-	bool is_linux;        /* a kernel= VM: the PC below is its platform */
+	const struct vm_kind *kind; /* image_vm_kind or linux_vm_kind; NULL: never built */
 	uint64_t started, ended; /* TSC at creation and at its stop */
-	struct vplatform plat;
+	struct vplatform plat;   /* its board (vm_kind) */
 };
 
 extern struct vm vms[VM_MAX];
@@ -115,5 +146,9 @@ uint64_t vm_exit_count(const struct vm *vm);
 
 /* The serial port (and the console hypercall): one byte from the guest. */
 void vm_serial_out(struct vm *vm, char c);
+
+/* Port I/O of v to its VM's board (core_port_io). */
+enum core_action vm_port_io(struct vcpu *v, uint16_t port, unsigned size, bool in,
+			    uint32_t *value);
 
 #endif

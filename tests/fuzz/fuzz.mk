@@ -41,8 +41,8 @@ fuzz_engine_collide_SRCS := $(filter-out dedup/page.c,$(fuzz_engine_SRCS)) tests
 fuzz_recount_SRCS     := dedup/recount.c tools/oracle.c
 fuzz_linux_boot_SRCS  := devices/linux_boot.c
 # A Linux VM's PC (devices/vplatform.c and the models) driven by a hostile guest.
-fuzz_devices_SRCS     := devices/vplatform.c devices/pic8259.c devices/pit8254.c \
-	devices/uart16550.c devices/rtc_cmos.c
+fuzz_devices_SRCS     := devices/vplatform.c devices/portbus.c devices/pic8259.c \
+	devices/pit8254.c devices/uart16550.c devices/rtc_cmos.c
 # The API's request parser over connection streams cut anywhere, and what
 # the server does next with each request (router, token, knobs, answer).
 fuzz_http_SRCS        := api/http_parse.c api/router.c api/knobs_parse.c api/response.c \
@@ -52,7 +52,9 @@ fuzz_http_SRCS        := api/http_parse.c api/router.c api/knobs_parse.c api/res
 # (kernel/upcall.c), the scanner and VM stops, on the frame pool and the
 # arch seam of tests/fake/fake_arch.c, with a checker of every VM's memory.
 fuzz_hypercall_SRCS   := kernel/hypercall.c kernel/vm.c kernel/sharing.c kernel/sharing_ops.c \
-	kernel/upcall.c kernel/frames.c devices/portio.c kernel/test_support.c kernel/guest_out.c \
+	kernel/upcall.c kernel/frames.c kernel/test_support.c kernel/guest_out.c \
+	devices/vplatform.c devices/portbus.c devices/pic8259.c devices/pit8254.c devices/uart16550.c \
+	devices/rtc_cmos.c \
 	ept/ept.c dedup/page.c dedup/index.c dedup/sharers.c dedup/merge.c dedup/cow.c dedup/scan.c \
 	dedup/vm.c dedup/stats.c dedup/recount.c dedup/account.c dedup/governor.c tests/fake/fake_arch.c \
 	common/knobs.c

@@ -114,23 +114,21 @@ void console_write(const char *s, size_t n)
 	fwrite(s, 1, n, stdout);
 }
 
-/* lock.c and linux_vm.c: only guest_out_drain() and the Linux run loop
- * (core_vcpu_halt, core_port_io) call these; the harness calls neither. */
+/* lock.c: only guest_out_drain() calls these; the harness does not. */
 void hv_lock(void) { CHECK(0, "hv_lock: not reached in this harness"); }
 void hv_unlock(void) { CHECK(0, "hv_unlock: not reached in this harness"); }
-enum core_action linux_vcpu_halt(struct vcpu *v, bool interruptible)
+
+/* A VM of a kind without hypercalls, as linux_vm.c makes a Linux VM (its
+ * run loop - halt, interrupts - is not reached in this harness). */
+static enum core_action no_halt(struct vcpu *v, bool interruptible)
 {
 	(void)v, (void)interruptible;
-	CHECK(0, "linux_vcpu_halt: not reached in this harness");
+	CHECK(0, "a Linux VM's halt: not reached in this harness");
 	return CORE_YIELD;
 }
-enum core_action linux_port_io(struct vcpu *v, uint16_t port, unsigned size, bool in,
-			       uint32_t *value)
-{
-	(void)v, (void)port, (void)size, (void)in, (void)value;
-	CHECK(0, "linux_port_io: not reached in this harness");
-	return CORE_YIELD;
-}
+static const struct vm_kind linux_like = {
+	.name = "Linux", .hypercalls = false, .serial_console = true, .halt = no_halt,
+};
 
 /* ---- the kernel's console, captured ---- */
 
@@ -412,7 +410,7 @@ static void hypercall(unsigned s, struct fz *f)
 		fprintf(stderr, "  hypercall %u (0x%x, 0x%x, 0x%x, 0x%x) by vm %u vcpu %u: %d\n", nr,
 			args[0], args[1], args[2], args[3], s, v->index, ret);
 
-	if (vm->is_linux) {
+	if (!vm->kind->hypercalls) {
 		CHECK(next == CORE_UNDEFINED && ret == 0 && !vm->stopped && frames.nfree == nfree,
 		      "a Linux VM's VMCALL %u: %d, action %d", nr, ret, next);
 		return;
@@ -511,7 +509,8 @@ static void make_vms(struct fz *f)
 			vms[s].vcpu[j].index = j;
 			vms[s].vcpu[j].state = VCPU_RUNNABLE;
 		}
-		vms[s].is_linux = (shape >> 3 & 7) == 7; /* what linux_vm_create sets */
+		if ((shape >> 3 & 7) == 7)
+			vms[s].kind = &linux_like; /* what linux_vm_create sets */
 		nvms = s + 1;
 		CHECK(ept_lookup(&vms[s].ept, GUEST_PARAMS_GPA, &l) == 0, "no parameter page");
 		memcpy(&h->params, phys_to_virt(l.hpa), sizeof(h->params));
