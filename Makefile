@@ -38,7 +38,7 @@ WARN    := -Wall -Wextra -Werror -Wstrict-prototypes -Wtype-limits -Wmissing-dec
 INC_include := -Iinclude
 INC_common  := -Iinclude -Icommon
 INC_dedup   := -Idedup
-INC_ept     := -Iept
+INC_ept     := -Iept -Icommon
 INC_kernel  := -Iinclude -Icommon -Idedup -Iept -Ikernel -Ikernel/include -Iarch/$(ARCH)/include
 INC_arch    := -Iinclude -Icommon -Iarch/$(ARCH) -Iarch/$(ARCH)/include -Ikernel/include
 INC_boot    := -Iinclude -Icommon -Iboot
@@ -74,7 +74,7 @@ SAN_FLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-
 # the host tests and the host tools.
 DEDUP_SRCS := dedup/page.c dedup/index.c dedup/sharers.c dedup/merge.c dedup/cow.c \
 	dedup/scan.c dedup/vm.c dedup/stats.c dedup/recount.c dedup/account.c dedup/governor.c
-COMMON_SRCS := common/config.c common/knobs.c common/pt_build.c
+COMMON_SRCS := common/config.c common/knobs.c common/pt_build.c common/ptwalk.c
 ARCH_SRCS := arch/$(ARCH)/entry.S arch/$(ARCH)/isr.S arch/$(ARCH)/setup.c arch/$(ARCH)/trap.c \
 	arch/$(ARCH)/uart.c arch/$(ARCH)/power.c arch/$(ARCH)/paging.c arch/$(ARCH)/apic.c \
 	arch/$(ARCH)/vmx_features.c arch/$(ARCH)/vmx_gate.c arch/$(ARCH)/vmx_controls.c \
@@ -110,14 +110,14 @@ test_elf_check_SRCS    := boot/elf_check.c
 test_mmap_convert_SRCS := boot/mmap_convert.c
 test_boot_info_SRCS    := kernel/boot_info_check.c
 test_vmx_features_SRCS := arch/x86_64/vmx_features.c
-test_pt_build_SRCS     := common/pt_build.c
+test_pt_build_SRCS     := common/pt_build.c common/ptwalk.c
 test_acpi_SRCS         := kernel/acpi.c
 test_dedup_engine_SRCS := $(DEDUP_SRCS) tests/fake/fake_mem.c
 test_dedup_collision_SRCS := $(filter-out dedup/page.c,$(DEDUP_SRCS)) tests/fake/collide_hash.c \
 	tests/fake/fake_mem.c
 test_dedup_model_SRCS := $(DEDUP_SRCS) tests/fake/fake_mem.c
 test_oracle_SRCS := tools/oracle.c dedup/recount.c
-EPT_SRCS := ept/ept.c
+EPT_SRCS := ept/ept.c common/ptwalk.c
 test_ept_SRCS := $(EPT_SRCS)
 test_console_cmd_SRCS := control/console_cmd.c common/knobs.c
 UNIT_TESTS += test_knobs

@@ -33,4 +33,7 @@ struct pt_ops {
 int pt_map_2m(const struct pt_ops *ops, uint64_t *pml4, uint64_t va,
 	      uint64_t pa, uint64_t len);
 
+/* The 2 MiB leaf (PDE) that maps va, or NULL when va is not mapped by one. */
+uint64_t *pt_leaf_2m(const struct pt_ops *ops, uint64_t *pml4, uint64_t va);
+
 #endif

@@ -11,18 +11,28 @@
  * walk() descends from the PML4 to the requested level and returns that
  * entry, creating missing tables when asked and splitting a 2 MiB leaf that
  * lies in the way (so a 4 KiB change never alters the neighbouring 511
- * translations).  Every operation below is a walk plus a few bit changes.
- * Unmapping frees each table it leaves empty, bottom up.
+ * translations).  The descent is common/ptwalk.c's, the one walker of
+ * every page table the hypervisor builds; EPT's bits are ept_format.
+ * Every operation below is a walk plus a few bit changes.  Unmapping frees
+ * each table it leaves empty, bottom up.
  */
 #include <string.h>
 
 #include "ept.h"
+#include "ptwalk.h"
 
 #define LEAF_FLAGS (EPT_MEMTYPE_WB | EPT_IGNORE_PAT)
 
+static const struct pt_format ept_format = {
+	.present = EPT_RWX,      /* any permission: present (none: not present) */
+	.large = EPT_LARGE,
+	.table_bits = EPT_RWX,   /* non-leaf entries grant all; leaves decide */
+	.addr_mask = EPT_ADDR_MASK,
+};
+
 static unsigned idx(uint64_t gpa, int level)
 {
-	return (unsigned)(gpa >> (12 + 9 * (level - 1))) & 511;
+	return pt_index(gpa, level);
 }
 
 static uint64_t *table(const struct ept *e, uint64_t entry)
@@ -62,37 +72,30 @@ static int split_pde(struct ept *e, uint64_t *pde)
 	return 0;
 }
 
+/* ptwalk's view of this EPT: its table pages, and 2 MiB leaves split. */
+static int pt_alloc(void *ctx, uint64_t *phys)
+{
+	return new_table(ctx, phys);
+}
+
+static uint64_t *pt_ptr(void *ctx, uint64_t phys)
+{
+	const struct ept *e = ctx;
+	return e->ops.table_ptr(e->ops.ctx, phys);
+}
+
+static int pt_split(void *ctx, uint64_t *entry, int level)
+{
+	return level == 2 ? split_pde(ctx, entry) : EPT_EINVAL; /* no 1 GiB leaves here */
+}
+
 /* The entry for gpa at level (1 = PTE, 2 = PDE).  With create, missing
  * tables are made and a 2 MiB leaf above a level-1 target is split; without,
  * NULL when the path ends early, or the 2 MiB leaf itself (*level_out = 2). */
 static uint64_t *walk(struct ept *e, uint64_t gpa, int level, bool create, int *level_out, int *err)
 {
-	uint64_t *t = e->ops.table_ptr(e->ops.ctx, e->pml4);
-	int l;
-
-	*err = 0;
-	for (l = 4; l > level; l--) {
-		uint64_t *ent = &t[idx(gpa, l)];
-		if (present(*ent) && (*ent & EPT_LARGE)) {
-			if (!create) {
-				*level_out = l;
-				return ent;
-			}
-			if ((*err = split_pde(e, ent)))
-				return NULL;
-		}
-		if (!present(*ent)) {
-			uint64_t phys;
-			if (!create)
-				return NULL;
-			if ((*err = new_table(e, &phys)))
-				return NULL;
-			*ent = phys | EPT_RWX;
-		}
-		t = table(e, *ent);
-	}
-	*level_out = level;
-	return &t[idx(gpa, level)];
+	const struct pt_tables t = { &ept_format, pt_alloc, pt_ptr, pt_split, e };
+	return pt_walk(&t, e->ops.table_ptr(e->ops.ctx, e->pml4), gpa, level, create, level_out, err);
 }
 
 int ept_init(struct ept *e, const struct ept_ops *ops, bool ad)

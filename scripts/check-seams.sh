@@ -13,7 +13,8 @@
 # --sources ARCH -- HV_SRCS... -- EFI_SRCS...
 #   Every quoted #include names a bare file found through the folder's own
 #   include roots (no "../", no paths), and:
-#   - dedup/, ept/: only their own headers; devices/ and api/: their own
+#   - dedup/, ept/: only their own headers (ept/: and common/ptwalk.h, the
+#     one page-table walker); devices/ and api/: their own
 #     and include/; net/ (lwIP's port, the HTTP server) its own, api/,
 #     include/ and lwIP's headers (<lwip/...>); none of them inline
 #     assembly; api/ (the HTTP API, built
@@ -58,7 +59,7 @@ sources() {
 	local A=arch/$arch
 	# folder -> allowed include folders ("@arch.h" / "@upcall.h": that one file)
 	declare -A roots=(
-		[dedup]="dedup" [ept]="ept" [devices]="devices include" [api]="api include"
+		[dedup]="dedup" [ept]="ept @common/ptwalk.h" [devices]="devices include" [api]="api include"
 		[net]="net include api"
 		[common]="include common"
 		[include]="include"

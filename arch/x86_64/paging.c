@@ -36,10 +36,10 @@ static uint64_t *table_ptr(void *ctx, uint64_t phys)
 
 static uint64_t *pml4;          /* ours, once arch_paging_init is done */
 static uint64_t identity_limit;
+static const struct pt_ops ops = { alloc_table, table_ptr, NULL };
 
 int arch_paging_init(const struct boot_info *bi)
 {
-	struct pt_ops ops = { alloc_table, table_ptr, NULL };
 	uint64_t pml4_phys;
 	uint64_t *t = alloc_table(NULL, &pml4_phys);
 
@@ -60,19 +60,10 @@ volatile void *paging_map_uncached(uint64_t phys, uint64_t len)
 	if (!pml4 || !len || phys >= identity_limit || len > identity_limit - phys)
 		return NULL;
 	for (va = phys & ~(sz - 1); va < phys + len; va += sz) {
-		uint64_t *pdpt, *pd, e;
-
-		e = pml4[(va >> 39) & 511];
-		if (!(e & PTE_P) || (e & PTE_PS))
+		uint64_t *pde = pt_leaf_2m(&ops, pml4, va);
+		if (!pde)
 			return NULL;
-		pdpt = phys_to_virt(e & PTE_ADDR_MASK);
-		e = pdpt[(va >> 30) & 511];
-		if (!(e & PTE_P) || (e & PTE_PS))
-			return NULL;
-		pd = phys_to_virt(e & PTE_ADDR_MASK);
-		if (!(pd[(va >> 21) & 511] & PTE_PS))
-			return NULL;
-		pd[(va >> 21) & 511] |= PTE_PCD | PTE_PWT;
+		*pde |= PTE_PCD | PTE_PWT;
 		invlpg((const void *)(uintptr_t)va);
 	}
 	return (volatile void *)phys_to_virt(phys);

@@ -55,7 +55,7 @@ fuzz_hypercall_SRCS   := kernel/hypercall.c kernel/vm.c kernel/sharing.c kernel/
 	kernel/upcall.c kernel/frames.c kernel/test_support.c kernel/guest_out.c \
 	devices/vplatform.c devices/portbus.c devices/pic8259.c devices/pit8254.c devices/uart16550.c \
 	devices/rtc_cmos.c \
-	ept/ept.c dedup/page.c dedup/index.c dedup/sharers.c dedup/merge.c dedup/cow.c dedup/scan.c \
+	ept/ept.c common/ptwalk.c dedup/page.c dedup/index.c dedup/sharers.c dedup/merge.c dedup/cow.c dedup/scan.c \
 	dedup/vm.c dedup/stats.c dedup/recount.c dedup/account.c dedup/governor.c tests/fake/fake_arch.c \
 	common/knobs.c
 

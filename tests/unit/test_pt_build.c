@@ -66,6 +66,14 @@ static void test_identity_and_high_map(void **state)
 	assert_int_equal(pt_map_2m(&ops, pml4, 0, 0x40000000, 2u << 20), -1);
 	assert_int_equal(translate(&a, pml4, 0x1000), 0x1000);
 	assert_int_equal(pt_map_2m(&ops, pml4, 0x1000, 0, 2u << 20), -1);
+	/* The same walk finds a leaf again (paging.c makes MMIO uncached so). */
+	uint64_t *pde = pt_leaf_2m(&ops, pml4, hi + (3u << 20) + 0x123);
+	assert_non_null(pde);
+	assert_int_equal(*pde & PTE_ADDR_MASK, 0x6000000 + (2u << 20));
+	assert_true(*pde & PTE_PS);
+	assert_null(pt_leaf_2m(&ops, pml4, hi + (4u << 20)));  /* not mapped */
+	assert_null(pt_leaf_2m(&ops, pml4, 8ull << 30));       /* no PDPT entry */
+	assert_int_equal(a.used, 8);                           /* a query makes no table */
 	free(a.pages);
 }
 
