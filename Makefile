@@ -11,9 +11,10 @@
 # our code), the UEFI loader (gnu-efi's PIC recipe), the host (tests, tools).
 # Objects rebuild when their flag set changes ($(B)/flags/, below).
 #
-# Layers (README, "The layers"): boot/ -> kernel/ (the generic core) ->
+# Layers (docs/architecture.md): boot/ -> kernel/ (the generic core) ->
 # arch/x86_64/ and the portable models (dedup/, ept/, devices/, api/);
-# common/ holds what the loader and the hypervisor both compile.  Each folder is compiled with the
+# control/ (the operator's side) is a client of the core that only kmain
+# knows; common/ holds what the loader and the hypervisor both compile.  Each folder is compiled with the
 # include roots it may use (INC_<folder>), and `make check-seams` checks the
 # rest: the core sees arch/ only through arch/x86_64/include/arch.h, arch/
 # sees the core only through kernel/include/upcall.h.
@@ -169,10 +170,10 @@ test_history_SRCS := api/history.c api/json_write.c api/http_parse.c
 # lwIP is Debian bookworm's `lwip` source package, fetched and unpacked by
 # scripts/debsrc.sh into $(B)/lwip (outside git, kept by make clean), and its
 # core compiled here with the hypervisor's flags and full warning set (it
-# needs no relaxation): IPv4, ARP, ICMP, UDP, TCP, Ethernet; no DHCP, DNS,
+# needs no relaxation): IPv4, ARP, ICMP, UDP, TCP, Ethernet, DHCP; no DNS,
 # IPv6, sockets or netconn (net/lwipopts.h says why).  net/ holds our
 # lwipopts.h, lwIP's arch/cc.h and what lwIP needs of a port (lwip_port.h):
-# plain C, no hardware.  The glue that drives lwIP from the core (the
+# plain C, no hardware.  The glue that drives lwIP (the operator's side: the
 # netif over arch_nic_*, sys_now from the TSC) is control/net.c.
 LWIP_DIR := $(B)/lwip
 LWIP_SRC := $(LWIP_DIR)/src/src

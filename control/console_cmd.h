@@ -3,7 +3,7 @@
  *
  *   stats                 every engine counter, the self/inter split, per-VM rows
  *   vms                   each VM: state, RAM, domain, exits
- *   measure               a measurement point (kernel/fleet.c): pause every
+ *   measure               a measurement point (control/points.c): pause every
  *                         vCPU, converge, per-VM figures and the exact
  *                         recount, the cost of VMs that joined, resume
  *   start VM              start a VM configured start=late now

@@ -2,9 +2,11 @@
  * dedup_ops.h - what the page-sharing engine needs from the machine.
  *
  * dedup/ is plain C11 and never touches hardware.  Everything it needs is
- * here, implemented by arch/ in the hypervisor (EPT through ept/, INVEPT by
- * IPI on every CPU that runs the VM) and by tests/fake/ on the host (an
- * arena, a fake EPT with a fake TLB, call recording, failure injection).
+ * here, implemented in the hypervisor by the core (kernel/sharing_ops.c:
+ * the frame pool, each VM's EPT through ept/, and invalidation through
+ * arch_ept_invalidate, which runs INVEPT by IPI on every CPU that runs the
+ * VM) and on the host by tests/fake/ (an arena, a fake EPT with a fake
+ * TLB, call recording, failure injection).
  *
  * Frames are opaque 64-bit numbers to the engine.  Every guest page the
  * engine tracks is always mapped: to a private frame, a shared frame or a

@@ -45,8 +45,8 @@ void portbus_io(const struct portbus *b, uint64_t now, uint16_t port, unsigned s
 		uint16_t p = (uint16_t)(port + i);
 		const struct port_range *r = find(b, p);
 		if (in)
-			*value |= (uint32_t)(r ? r->read(r->dev, now, p) : 0xFF) << (8 * i);
+			*value |= (uint32_t)(r ? r->in(r->dev, now, p) : 0xFF) << (8 * i);
 		else if (r)
-			r->write(r->dev, now, p, (uint8_t)(*value >> (8 * i)));
+			r->out(r->dev, now, p, (uint8_t)(*value >> (8 * i)));
 	}
 }

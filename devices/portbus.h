@@ -3,7 +3,7 @@
  * models (portbus.c).
  *
  * Each board (devices/vplatform.c) registers its devices' port ranges
- * once, with a byte-wide read and write each, as ACRN's, xhyve's and
+ * once, with a byte-wide IN and OUT each, as ACRN's, xhyve's and
  * Firecracker's port buses do; an access is then routed by range instead
  * of a switch that names every port.  Wide accesses are split into bytes,
  * as the ISA bus does; a port no device claims reads as all ones and
@@ -17,8 +17,8 @@
 
 struct port_range {
 	uint16_t first, last;   /* inclusive */
-	uint8_t (*read)(void *dev, uint64_t now, uint16_t port);
-	void (*write)(void *dev, uint64_t now, uint16_t port, uint8_t val);
+	uint8_t (*in)(void *dev, uint64_t now, uint16_t port);   /* IN of one byte */
+	void (*out)(void *dev, uint64_t now, uint16_t port, uint8_t val); /* OUT of one byte */
 	void *dev;              /* what read and write get */
 };
 

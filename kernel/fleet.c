@@ -7,7 +7,8 @@
  * measurement point has measured the fleet without it (control/points.c,
  * so that the point after says what the newcomer cost: Agarwal's thesis,
  * chapter 6), on the operator's `start NAME` (fleet_start_named), or when
- * every other vCPU has finished and no point came (sched.c).
+ * every other vCPU has finished and no point came (fleet_when_idle, which
+ * kmain hands to the scheduler).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,6 +127,11 @@ struct vm *fleet_join_next(void)
 			return &vms[i];
 		}
 	return NULL;
+}
+
+bool fleet_when_idle(void)
+{
+	return fleet_join_next() != NULL;
 }
 
 int fleet_start_named(const char *name)

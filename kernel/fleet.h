@@ -19,4 +19,7 @@ bool fleet_pending(void);
 /* Starts the first waiting VM now and places its vCPUs; the VM, or NULL
  * when none waits.  With hv_lock held, on the boot CPU. */
 struct vm *fleet_join_next(void);
+/* The scheduler's when_idle (kmain hands it): a waiting VM joins; false
+ * when none waits. */
+bool fleet_when_idle(void);
 #endif

@@ -23,7 +23,6 @@
 #include <stdio.h>
 
 #include "arch.h"
-#include "fleet.h"
 #include "guest_out.h"
 #include "lock.h"
 #include "sched.h"
@@ -291,7 +290,7 @@ bool sched_idle(void)
 	return all_starved() < 0;
 }
 
-void sched_run(void (*between_rounds)(void))
+void sched_run(void (*between_rounds)(void), bool (*when_idle)(void))
 {
 	uint64_t stuck_since = ~0ull;
 	int st_all;
@@ -307,9 +306,9 @@ void sched_run(void (*between_rounds)(void))
 			scan_step(ran);
 		dedup_get_stats(engine, &st);
 		st_all = all_starved();
-		if (st_all < 0 && fleet_join_next()) {
-			/* The others are done and no point let the next one join
-			 * (the hook measures the fleet first when it can). */
+		if (st_all < 0 && when_idle()) {
+			/* The others are done and the hook let no waiting VM join
+			 * (it measures the fleet first when it can): one joins now. */
 			continue;
 		}
 		if (st_all < 0)

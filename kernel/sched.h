@@ -6,9 +6,12 @@
  * own_scanner_cpu and two CPUs or more, the last one is the scanner's. */
 void sched_place(bool own_scanner_cpu);
 /* On the boot CPU, with hv_lock held: runs its vCPUs and the scanner, and
- * between_rounds after each round of them (kmain's: the operator's side),
- * until no vCPU anywhere is left running and no VM waits to join. */
-void sched_run(void (*between_rounds)(void));
+ * between_rounds after each round of them (kmain's: the operator's side).
+ * When no vCPU anywhere is left running, when_idle may start more work (a
+ * VM waiting to join: true); when it does not, the run is over.  Both are
+ * kmain's to hand, so the scheduler knows neither the operator's side nor
+ * the fleet. */
+void sched_run(void (*between_rounds)(void), bool (*when_idle)(void));
 /* No vCPU anywhere is running, waiting or halted-but-wakeable. */
 bool sched_idle(void);
 /* Places a VM started later (fleet.c) as sched_place placed the others. */

@@ -3,7 +3,7 @@
 # repeated on dedupvisor under Bochs (issue 11).
 #
 # Each run boots Linux VMs one after another - one at boot, the others with
-# start=late, so each joins at the next measurement point (kernel/fleet.c).
+# start=late, so each joins at the next measurement point (control/points.c).
 # The points are typed on the console (scripts/console_driver.py) when the
 # newest VM has idled two rounds (4 s) after its boot; after the last
 # point the VMs are stopped.  The figures the points print: frames backing
