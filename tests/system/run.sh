@@ -48,6 +48,12 @@
 #                   judged as ever by expect; what was sent, and when, and the
 #                   steps never reached, are in the case's driver.log,
 #                   printed when it fails (scripts/console_driver.py).
+#   after.sh        optional: `bash after.sh CONSOLE OUTDIR` once the emulator
+#                   has ended (CONSOLE: the console's text, VT100 escapes
+#                   and CRs dropped), for what a regex cannot judge (a
+#                   statistic over what the guests printed); the case
+#                   passes only if it exits 0; its output is after.log,
+#                   printed when it fails
 #   check.sh        optional, with net=user and check_when=: host-side checks
 #                   while the emulator runs.  Once a console line matches
 #                   check_when, `bash check.sh http://127.0.0.1:PORT OUTDIR`
@@ -204,14 +210,24 @@ run_case() {
 		echo "FAIL $name: check.sh exited $(cat "$dir/check.rc" 2>/dev/null || echo '(no status)')"
 		ok=0
 	fi
+	if [ $ok = 1 ] && [ -f "$CASES/$name/after.sh" ]; then
+		sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g; s/\r//g' "$con" >"$dir/console.clean.txt"
+		if ! bash "$CASES/$name/after.sh" "$dir/console.clean.txt" "$dir" >"$dir/after.log" 2>&1; then
+			echo "FAIL $name: after.sh failed"; ok=0
+		fi
+	fi
 	if [ $ok = 1 ]; then
 		echo "PASS $name ($(tail -n1 "$dir/emu.log" | sed 's/^emu: //')$([ -n "$check" ] &&
-			echo "; check: $(tail -n1 "$dir/check.log")"))"
+			echo "; check: $(tail -n1 "$dir/check.log")")$([ -f "$dir/after.log" ] &&
+			echo "; after: $(tail -n1 "$dir/after.log")"))"
 	else
 		echo "---- $name console ($con) ----"; cat "$con"
 		echo "---- $name emulator log (tail) ----"; tail -n 25 "$dir/emu.log"
 		if [ -f "$dir/check.log" ]; then
 			echo "---- $name check.sh output ($dir/check.log) ----"; cat "$dir/check.log"
+		fi
+		if [ -f "$dir/after.log" ]; then
+			echo "---- $name after.sh output ($dir/after.log) ----"; cat "$dir/after.log"
 		fi
 		if [ -f "$dir/driver.log" ]; then
 			echo "---- $name console driver log ($dir/driver.log) ----"; cat "$dir/driver.log"
