@@ -3,14 +3,14 @@
 # hypervisor's link runs the symbol check too).
 #
 #   boot/ -> kernel/ (the generic core) -> arch/ARCH/ and the portable
-#   models (dedup/, ept/, devices/, api/, net/); include/ and common/ are
+#   models (dedup/, ept/, delta/, devices/, api/, net/); include/ and common/ are
 #   shared by all.  lwIP (build/lwip, Debian's source) is a library of the
 #   core's, like newlib.
 #
 # --sources ARCH -- HV_SRCS... -- EFI_SRCS...
 #   Every quoted #include names a bare file found through the folder's own
 #   include roots (no "../", no paths), and:
-#   - dedup/, ept/: only their own headers; devices/ and api/: their own
+#   - dedup/, ept/, delta/: only their own headers; devices/ and api/: their own
 #     and include/; net/ (lwIP's port, the HTTP server) its own, api/,
 #     include/ and lwIP's headers (<lwip/...>); none of them inline
 #     assembly; api/ (the HTTP API, built
@@ -26,7 +26,7 @@
 # --symbols OBJDIR ARCH -- OBJS...  (the objects the hypervisor links)
 #   In the built objects: arch/ calls into the core only functions declared
 #   in upcall.h, and nothing of dedup/ or ept/; the core calls into arch/
-#   only what arch.h declares; dedup/, ept/, devices/, api/, net/ and
+#   only what arch.h declares; dedup/, ept/, delta/, devices/, api/, net/ and
 #   common/ call into neither; lwIP calls nothing of arch/ and of the core
 #   only its port (sys_now, lwip_port_*: net/lwip_port.h).
 # Each violation is printed with its file and line (or symbol); exit 1.
@@ -51,7 +51,7 @@ sources() {
 	local A=arch/$arch
 	# folder -> allowed include folders ("@arch.h" / "@upcall.h": that one file)
 	declare -A roots=(
-		[dedup]="dedup" [ept]="ept" [devices]="devices include" [api]="api include"
+		[dedup]="dedup" [ept]="ept" [delta]="delta" [devices]="devices include" [api]="api include"
 		[net]="net include api"
 		[common]="include common"
 		[include]="include"
@@ -82,21 +82,21 @@ sources() {
 				fi
 			done
 			[ $ok = 1 ] && continue
-			where=$(cd . && ls {kernel,kernel/include,$A,$A/include,dedup,ept,devices,api,net,common,include,boot,tools,tests/fake}/"$inc" 2>/dev/null | head -n1)
+			where=$(cd . && ls {kernel,kernel/include,$A,$A/include,dedup,ept,delta,devices,api,net,common,include,boot,tools,tests/fake}/"$inc" 2>/dev/null | head -n1)
 			if [ -n "$where" ]; then
 				say "$f:$line: #include \"$inc\": $top/ may not include $where"
 			elif [ "${f%.S}" = "$f" ] || [ "$inc" != asm-offsets.h ]; then
 				say "$f:$line: #include \"$inc\": not found in $top/'s include roots ($dirs)"
 			fi
 		done < <(grep -nE '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' "$f")
-	done < <({ git ls-files 'dedup/*.[ch]' 'ept/*.[ch]' 'devices/*.[ch]' 'api/*.[ch]' 'net/*.[ch]' \
+	done < <({ git ls-files 'dedup/*.[ch]' 'ept/*.[ch]' 'delta/*.[ch]' 'devices/*.[ch]' 'api/*.[ch]' 'net/*.[ch]' \
 		'common/*.[ch]' 'include/*.h' 'boot/*.[chS]' 'kernel/*.[ch]' 'kernel/include/*.h' \
 		"$A/*.[chS]" "$A/include/*.h" 2>/dev/null
-		ls dedup/*.[ch] ept/*.[ch] devices/*.[ch] api/*.[ch] net/*.[ch] net/arch/*.h common/*.[ch] \
+		ls dedup/*.[ch] ept/*.[ch] delta/*.[ch] devices/*.[ch] api/*.[ch] net/*.[ch] net/arch/*.h common/*.[ch] \
 		include/*.h boot/*.[chS] \
 		kernel/*.[ch] kernel/include/*.h $A/*.[chS] $A/include/*.h 2>/dev/null; } | sort -u)
 	local asm
-	asm=$(grep -nE '__asm__|\basm *\(|volatile *\(' dedup/*.[ch] ept/*.[ch] devices/*.[ch] api/*.[ch] \
+	asm=$(grep -nE '__asm__|\basm *\(|volatile *\(' dedup/*.[ch] ept/*.[ch] delta/*.[ch] devices/*.[ch] api/*.[ch] \
 		net/*.[ch] net/arch/*.h common/*.[ch] 2>/dev/null)
 	[ -z "$asm" ] || say "inline assembly in a portable folder:"$'\n'"$asm"
 	# api/ builds for the host and freestanding: the C library's common core only.
@@ -124,7 +124,7 @@ symbols() {
 		case $o in
 		"$obj"/$A/*) arch_o+=("$o") ;;
 		"$obj"/kernel/*) core_o+=("$o") ;;
-		"$obj"/dedup/*|"$obj"/ept/*|"$obj"/devices/*|"$obj"/api/*|"$obj"/net/*|"$obj"/common/*) port_o+=("$o") ;;
+		"$obj"/dedup/*|"$obj"/ept/*|"$obj"/delta/*|"$obj"/devices/*|"$obj"/api/*|"$obj"/net/*|"$obj"/common/*) port_o+=("$o") ;;
 		"$obj"/lwip/*) lwip_o+=("$o") ;;
 		esac
 	done
