@@ -223,6 +223,7 @@ test_lz4_page_SRCS := $(LZ4_C)
 # checksums).  Built into the hypervisor, where nothing calls it yet (the
 # engine's integration comes with issue 20's compressed pages), and with
 # SSE2 for XXH3 as dedup/page.c is; host-tested and fuzzed (fuzz_delta).
+# tools/patchbench measures what chose its design (docs/patching.md).
 DELTA_SRCS := delta/patch.c delta/sim.c
 INC_delta := -Idelta
 INC_tests += -Idelta
@@ -232,6 +233,10 @@ $(B)/hv/delta/patch.c.o $(B)/hv/delta/sim.c.o: private HV_CFLAGS += $(HV_SIMD)
 UNIT_TESTS += test_delta_patch test_delta_sim
 test_delta_patch_SRCS := $(DELTA_SRCS)
 test_delta_sim_SRCS := $(DELTA_SRCS)
+PATCHBENCH_SRCS := tools/patchbench.c tools/patchsim.c tools/xorlz4.c $(DELTA_SRCS) $(LZ4_C)
+$(B)/tools/patchbench: $(patsubst %.c,$(B)/tools/%.o,$(PATCHBENCH_SRCS))
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -o $@ $^
 
 # The dashboard (GET /, api/dashboard.html) embedded as a C array: xxd -i
 # (Debian's xxd; scripts/deps.sh) writes `unsigned char dashboard_html[]`
@@ -266,7 +271,7 @@ ESP_FILES = $(B)/BOOTX64.EFI $(B)/dedupvisor.elf config/dedupvisor.cfg $(GUEST_B
 
 .PHONY: all deps run run-linux linux-guest bench-linux bench-fleet memdump test unit-test tool-test system-test check-seams bench \
 	clean distclean
-all: $(B)/esp.img $(B)/tools/dedupsim $(B)/tools/ksmbench $(B)/tools/pagebench
+all: $(B)/esp.img $(B)/tools/dedupsim $(B)/tools/ksmbench $(B)/tools/pagebench $(B)/tools/patchbench
 
 # System tests' needs (recipe_recount: a recipe's sharing by the engine's recount).
 include tests/system/system.mk
