@@ -15,8 +15,14 @@
 # 4. once each: dedupsim without A/D bits, KSM without use_zero_pages and at
 #    its default rate (100 pages / 20 ms; BENCH_KSM_DEFAULT=0 skips this
 #    ~3-minute run): savings and scans, which do not vary;
-# 5. the targets met or missed; the hypervisor's own costs under Bochs
-#    (BENCH_BOCHS=0 skips).
+# 5. the targets met or missed;
+# 6. sub-page patching (issue 21, docs/patching.md): the savings by
+#    mechanism (zero, identical, patched) on the corpus and on the same
+#    four VMs booted with `nokaslr` (a second corpus, build/corpus-nokaslr),
+#    beside Difference Engine's breakdown; patchbench's similarity keys and
+#    formats (xdelta3 on BENCH_XDELTA pairs, default 1000; 0 skips) and the
+#    instructions per encode and decode (callgrind);
+# 7. the hypervisor's own costs under Bochs (BENCH_BOCHS=0 skips).
 # Results land in build/bench/ (JSON, text, callgrind dumps, savings.png).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -175,6 +181,31 @@ else
 	echo "  ksmd comparison: KSM unavailable here"
 fi
 echo "(plot: $B/savings.png)"
+
+# ---- 6. sub-page patching ----
+bash tools/mkcorpus.sh build/corpus-nokaslr nokaslr
+echo
+echo "Sub-page patching (docs/patching.md): savings by mechanism"
+for c in corpus corpus-nokaslr; do
+	case $c in corpus) what="KASLR on, as Debian ships" ;; *) what="booted with nokaslr" ;; esac
+	echo "-- build/$c: four VMs, $what"
+	build/tools/dedupsim --mechanisms --max-scans 2 build/$c/*.raw | sed -n '/^savings by mechanism/,$p' |
+		tee "$B/mechanisms-$c.txt"
+done
+build/tools/patchbench --xdelta "${BENCH_XDELTA:-1000}" "${imgs[@]}" | tee "$B/patchbench.txt"
+if command -v valgrind >/dev/null; then
+	for fn in delta_encode delta_decode; do
+		valgrind --tool=callgrind --toggle-collect="$fn" --callgrind-out-file="$B/callgrind/patch-$fn.out" \
+			build/tools/patchbench --cost-only "${imgs[@]}" >"$B/patch-$fn.txt" 2>"$B/patch-$fn.valgrind"
+	done
+	ir_e=$(sed -n 's/^totals: //p' "$B/callgrind/patch-delta_encode.out")
+	ir_d=$(sed -n 's/^totals: //p' "$B/callgrind/patch-delta_decode.out")
+	n_e=$(sed -n 's/.*delta_encode \([0-9]*\), delta_decode \([0-9]*\).*/\1/p' "$B/patch-delta_encode.txt")
+	n_d=$(sed -n 's/.*delta_encode \([0-9]*\), delta_decode \([0-9]*\).*/\2/p' "$B/patch-delta_decode.txt")
+	awk -v e="$ir_e" -v ne="$n_e" -v d="$ir_d" -v nd="$n_d" 'BEGIN{
+	  printf "Instructions (callgrind): %.0f per delta_encode (%d calls: every attempt, fitting or not),", e/ne, ne
+	  printf " %.0f per delta_decode (%d calls)\n", d/nd, nd}'
+fi
 
 # The hypervisor's own costs, under Bochs (whose TSC counts emulated
 # instructions with "clock: sync=none"): guests/cowbench.c times them.
