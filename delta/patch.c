@@ -301,13 +301,20 @@ int delta_decode(const void *ref_, const void *patch, size_t len, void *out_)
 			src = (unsigned)p[i] | (unsigned)p[i + 1] << 8;
 			i += 2;
 			if (src & COPY_FROM_PAGE) {
-				/* Forward, a byte at a time: the source may run
-				 * into the bytes this op writes (a repeat). */
+				/* The source may run into the bytes this op
+				 * writes (a repeat): copy in chunks no longer
+				 * than the distance, each from bytes already
+				 * written, so no chunk overlaps itself. */
+				unsigned to = pos, left = run, dist;
 				src &= ~COPY_FROM_PAGE;
 				if (src >= pos)
 					return DELTA_EBADPATCH;
-				for (unsigned k = 0; k < run; k++)
-					out[pos + k] = out[src + k];
+				dist = pos - src;
+				while (left) {
+					unsigned chunk = left < dist ? left : dist;
+					memcpy(out + to, out + src, chunk);
+					to += chunk, src += chunk, left -= chunk;
+				}
 				break;
 			}
 			if (src >= PAGE || run > PAGE - src)
