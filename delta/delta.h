@@ -146,6 +146,9 @@ unsigned delta_sim_keys(const struct delta_sim *x, const void *page, uint32_t *k
 /* Makes (vm, gfn), whose content is page, a candidate reference under the
  * page's keys.  0, or DELTA_EINVAL (vm > 62 or gfn >= 2^24). */
 int delta_sim_insert(struct delta_sim *x, unsigned vm, uint64_t gfn, const void *page);
+/* The same with the page's keys already computed (delta_sim_keys): a page
+ * looked up and then inserted needs its keys once.  n <= DELTA_SIM_MAX_KEYS. */
+int delta_sim_insert_keys(struct delta_sim *x, unsigned vm, uint64_t gfn, const uint32_t *keys, unsigned n);
 /* Forgets (vm, gfn) under the keys of page (its content when inserted);
  * entries left stale by a changed page only cost a failed patch attempt. */
 void delta_sim_remove(struct delta_sim *x, unsigned vm, uint64_t gfn, const void *page);
@@ -157,5 +160,7 @@ void delta_sim_remove_vm(struct delta_sim *x, unsigned vm);
  * the most keys with it first; returns how many were written to out. */
 unsigned delta_sim_lookup(const struct delta_sim *x, unsigned vm, uint64_t gfn, const void *page,
 			  struct delta_ref *out, unsigned max);
+unsigned delta_sim_lookup_keys(const struct delta_sim *x, unsigned vm, uint64_t gfn, const uint32_t *keys,
+			       unsigned n, struct delta_ref *out, unsigned max);
 
 #endif

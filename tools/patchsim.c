@@ -192,10 +192,14 @@ int patch_sim_run(const struct patch_corpus *c, struct patch_sim *p)
 		double t0 = now();
 
 		/* Candidates of every scheme, round robin so each gets its best in. */
-		unsigned got[MAX_SCHEMES];
+		unsigned got[MAX_SCHEMES], nkeys[MAX_SCHEMES];
+		uint32_t keys[MAX_SCHEMES][DELTA_SIM_MAX_KEYS];
 		struct delta_ref per[MAX_SCHEMES][MAX_CANDS];
-		for (s = 0; s < p->nschemes; s++)
-			got[s] = delta_sim_lookup(ix[s], vm, gfn, page, per[s], p->max_candidates);
+		for (s = 0; s < p->nschemes; s++) { /* keys once: for the lookup and any insert */
+			nkeys[s] = delta_sim_keys(ix[s], page, keys[s]);
+			got[s] = delta_sim_lookup_keys(ix[s], vm, gfn, keys[s], nkeys[s], per[s],
+						       p->max_candidates);
+		}
 		for (k = 0; k < p->max_candidates && nc < p->max_candidates; k++)
 			for (s = 0; s < p->nschemes && nc < p->max_candidates; s++) {
 				if (k >= got[s])
@@ -243,7 +247,7 @@ int patch_sim_run(const struct patch_corpus *c, struct patch_sim *p)
 			}
 		} else {
 			for (s = 0; s < p->nschemes; s++)
-				delta_sim_insert(ix[s], vm, gfn, page);
+				delta_sim_insert_keys(ix[s], vm, gfn, keys[s], nkeys[s]);
 			p->indexed++;
 			p->seconds_keys += now() - t2;
 		}

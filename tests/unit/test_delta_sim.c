@@ -234,6 +234,32 @@ static void test_bad_schemes_and_names_refused(void **st)
 	delta_sim_destroy(x);
 }
 
+/* Keys computed once serve a lookup and an insert: the same answers as
+ * the calls that compute them from the page. */
+static void test_keys_computed_once(void **st)
+{
+	static uint8_t a[PAGE], b[PAGE];
+	uint32_t keys[DELTA_SIM_MAX_KEYS];
+	struct delta_ref out1[8], out2[8];
+	struct delta_sim *x = delta_sim_create(&delta_sim_default, 100);
+	unsigned n, n1, n2;
+	(void)st;
+	fill_random(a, 20);
+	near_copy(b, a);
+	n = delta_sim_keys(x, a, keys);
+	assert_int_equal(n, delta_sim_default.nkeys);
+	assert_int_equal(delta_sim_insert_keys(x, 1, 2, keys, n), 0);
+	assert_int_equal(delta_sim_insert_keys(x, 1, 3, keys, DELTA_SIM_MAX_KEYS + 1), DELTA_EINVAL);
+	n1 = delta_sim_lookup(x, 0, 0, b, out1, 8);
+	n = delta_sim_keys(x, b, keys);
+	n2 = delta_sim_lookup_keys(x, 0, 0, keys, n, out2, 8);
+	assert_int_equal(n1, 1);
+	assert_int_equal(n2, n1);
+	assert_int_equal(out2[0].vm, 1);
+	assert_int_equal(out2[0].gfn, 2);
+	delta_sim_destroy(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -244,6 +270,7 @@ int main(void)
 		cmocka_unit_test(test_memory_is_bounded),
 		cmocka_unit_test(test_most_keys_first),
 		cmocka_unit_test(test_bad_schemes_and_names_refused),
+		cmocka_unit_test(test_keys_computed_once),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
