@@ -13,7 +13,7 @@
  *   the similarity index (sim.c) - for a page, the candidate reference
  *     pages that may be like it: keys computed from a few samples of the
  *     page (64-byte blocks at fixed offsets, Difference Engine's way, or
- *     min-hashes of its 8-byte words), each key mapped to the pages that
+ *     a min-hash of its 8-byte words), each key mapped to the pages that
  *     were indexed under it.  A key only nominates: the patch is made
  *     against the reference's actual bytes, and whether it fits decides.
  *     Memory is fixed when the index is made: a bounded number of entries
@@ -103,7 +103,7 @@ uint32_t delta_page_checksum(const void *page);
 
 enum delta_sim_kind {
 	DELTA_SIM_BLOCKS = 1,  /* each key: a hash of `blocks` 64-byte blocks at fixed offsets */
-	DELTA_SIM_MINHASH = 2, /* each key: the least of a salted hash over the page's 8-byte words */
+	DELTA_SIM_MINHASH = 2, /* key i: the least hash of the page's 8-byte words in bin i of nkeys */
 };
 
 struct delta_sim_scheme {
@@ -114,8 +114,8 @@ struct delta_sim_scheme {
 	uint16_t offset[DELTA_SIM_MAX_KEYS][DELTA_SIM_MAX_BLOCKS]; /* byte offsets, 64-aligned */
 };
 
-/* The default, measured best for its cost on the corpus: four min-hashes
- * of the page's 8-byte words (docs/patching.md). */
+/* The default, measured best on the corpus: a min-hash of the page's
+ * 8-byte words in eight bins (docs/patching.md). */
 extern const struct delta_sim_scheme delta_sim_default;
 /* Difference Engine's choice as the issue states it: one key, a hash of
  * two 64-byte blocks at fixed offsets (here 1 KiB and 3 KiB). */

@@ -90,6 +90,7 @@ static const struct named schemes[] = {
 	{ "min-hash of 8-byte words, 1 key", { .kind = DELTA_SIM_MINHASH, .nkeys = 1, .skip_uniform = 1 } },
 	{ "min-hash of 8-byte words, 2 keys", { .kind = DELTA_SIM_MINHASH, .nkeys = 2, .skip_uniform = 1 } },
 	{ "min-hash of 8-byte words, 4 keys", { .kind = DELTA_SIM_MINHASH, .nkeys = 4, .skip_uniform = 1 } },
+	{ "min-hash of 8-byte words, 8 keys", { .kind = DELTA_SIM_MINHASH, .nkeys = 8, .skip_uniform = 1 } },
 };
 #define NSCHEMES (sizeof(schemes) / sizeof(schemes[0]))
 
