@@ -64,13 +64,13 @@
 #define DELTA_FMT_COPYINS 0x01
 
 /* The encoder's scratch (tables of the reference's and the page's 8-byte
- * sequences, built only when a changed run is long enough to look for
- * moved content): the caller owns it, so nothing large lives on the stack. */
+ * sequences, made only when a changed byte is met that no SAME or RUN
+ * covers): the caller owns it, so nothing large lives on the stack. */
 #define DELTA_WORK_BITS 12
 struct delta_work {
 	uint16_t ref[1u << DELTA_WORK_BITS];  /* position + 1 in the reference; 0 = none */
-	uint16_t page[1u << DELTA_WORK_BITS]; /* position + 1 in the page, behind the cursor */
-	unsigned built;                       /* 0, or the page positions indexed so far */
+	uint16_t page[1u << DELTA_WORK_BITS]; /* position + 1 of a literal byte behind the cursor */
+	unsigned built;                       /* whether the tables are made for this encode */
 };
 
 /*
