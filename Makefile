@@ -230,6 +230,27 @@ $(B)/tools/$(LZ4_C:.c=.o): private TOOL_CFLAGS += $(LZ4_WARN)
 UNIT_TESTS += test_lz4_page
 test_lz4_page_SRCS := $(LZ4_C)
 
+# ---- sub-page patching (delta/), issue 21 ----
+# The similarity index and the patcher (delta/delta.h): plain C11 like
+# dedup/, its own headers and the C library's (xxHash for keys and
+# checksums).  Built into the hypervisor, where nothing calls it yet (the
+# engine's integration comes with issue 20's compressed pages), and with
+# SSE2 for XXH3 as dedup/page.c is; host-tested and fuzzed (fuzz_delta).
+# tools/patchbench measures what chose its design (docs/patching.md).
+DELTA_SRCS := delta/patch.c delta/sim.c
+INC_delta := -Idelta
+INC_tests += -Idelta
+INC_tools += -Idelta -idirafter $(LZ4_SRC)
+HV_SRCS += $(DELTA_SRCS)
+$(B)/hv/delta/patch.c.o $(B)/hv/delta/sim.c.o: private HV_CFLAGS += $(HV_SIMD)
+UNIT_TESTS += test_delta_patch test_delta_sim
+test_delta_patch_SRCS := $(DELTA_SRCS)
+test_delta_sim_SRCS := $(DELTA_SRCS)
+PATCHBENCH_SRCS := tools/patchbench.c tools/patchsim.c tools/xorlz4.c $(DELTA_SRCS) $(LZ4_C)
+$(B)/tools/patchbench: $(patsubst %.c,$(B)/tools/%.o,$(PATCHBENCH_SRCS))
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -o $@ $^
+
 # The dashboard (GET /, api/dashboard.html) embedded as a C array: xxd -i
 # (Debian's xxd; scripts/deps.sh) writes `unsigned char dashboard_html[]`
 # and `unsigned int dashboard_html_len`, made const here (read-only data).
@@ -263,7 +284,7 @@ ESP_FILES = $(B)/BOOTX64.EFI $(B)/dedupvisor.elf config/dedupvisor.cfg $(GUEST_B
 
 .PHONY: all deps run run-linux linux-guest bench-linux bench-fleet memdump test unit-test tool-test system-test check-seams bench \
 	clean distclean
-all: $(B)/esp.img $(B)/tools/dedupsim $(B)/tools/ksmbench $(B)/tools/pagebench
+all: $(B)/esp.img $(B)/tools/dedupsim $(B)/tools/ksmbench $(B)/tools/pagebench $(B)/tools/patchbench
 
 # System tests' needs (recipe_recount: a recipe's sharing by the engine's recount).
 include tests/system/system.mk
@@ -282,7 +303,7 @@ $(B)/newlib/stamp: | $(B)/.deps
 # object built with it depends on it, so changed flags rebuild them ----
 FLAG_SETS := hv efi host tool guest
 flags_hv = $(HV_CFLAGS) $(INC_kernel) $(INC_control) $(INC_arch) $(INC_common) $(INC_dedup) $(INC_ept) $(HV_SIMD) \
-	$(INC_lwip) $(INC_net)
+	$(INC_lwip) $(INC_net) $(INC_delta)
 flags_efi = $(EFI_CFLAGS) $(INC_boot)
 flags_host = $(HOST_CFLAGS) $(SAN_FLAGS) $(INC_tests)
 flags_tool = $(TOOL_CFLAGS) $(INC_tools)
@@ -403,7 +424,8 @@ TOOL_CFLAGS += -DDEDUPSIM_CALLGRIND=$(if $(wildcard /usr/include/valgrind/callgr
 $(B)/tools/%.o: %.c $(B)/flags/tool | $(B)/.deps $(LZ4_DIR)/stamp
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(TOOL_CFLAGS) $(INC_tools) -c $< -o $@
-DEDUPSIM_SRCS := tools/dedupsim.c tools/oracle.c tools/cost.c $(DEDUP_SRCS) tests/fake/fake_mem.c
+DEDUPSIM_SRCS := tools/dedupsim.c tools/oracle.c tools/cost.c $(DEDUP_SRCS) tests/fake/fake_mem.c \
+	tools/mechanisms.c tools/patchsim.c $(DELTA_SRCS)
 $(B)/tools/dedupsim: $(patsubst %.c,$(B)/tools/%.o,$(DEDUPSIM_SRCS))
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^

@@ -15,8 +15,14 @@
 # 4. once each: dedupsim without A/D bits, KSM without use_zero_pages and at
 #    its default rate (100 pages / 20 ms; BENCH_KSM_DEFAULT=0 skips this
 #    ~3-minute run): savings and scans, which do not vary;
-# 5. the targets met or missed; the hypervisor's own costs under Bochs
-#    (BENCH_BOCHS=0 skips).
+# 5. the targets met or missed;
+# 6. sub-page patching (issue 21, docs/patching.md): the savings by
+#    mechanism (zero, identical, patched) on the corpus and on the same
+#    four VMs booted with `nokaslr` (a second corpus, build/corpus-nokaslr),
+#    beside Difference Engine's breakdown; patchbench's similarity keys and
+#    formats (xdelta3 on BENCH_XDELTA pairs, default 1000; 0 skips) and the
+#    instructions per encode and decode (callgrind);
+# 7. the hypervisor's own costs under Bochs (BENCH_BOCHS=0 skips).
 # Results land in build/bench/ (JSON, text, callgrind dumps, savings.png).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -175,6 +181,42 @@ else
 	echo "  ksmd comparison: KSM unavailable here"
 fi
 echo "(plot: $B/savings.png)"
+
+# ---- 6. sub-page patching ----
+bash tools/mkcorpus.sh build/corpus-nokaslr nokaslr
+echo
+echo "Sub-page patching (docs/patching.md): savings by mechanism"
+for c in corpus corpus-nokaslr; do
+	case $c in corpus) what="KASLR on, as Debian ships" ;; *) what="booted with nokaslr" ;; esac
+	echo "-- build/$c: four VMs, $what"
+	build/tools/dedupsim --mechanisms --max-scans 2 build/$c/*.raw | sed -n '/^savings by mechanism/,$p' |
+		tee "$B/mechanisms-$c.txt"
+done
+build/tools/patchbench --xdelta "${BENCH_XDELTA:-1000}" "${imgs[@]}" | tee "$B/patchbench.txt"
+if command -v valgrind >/dev/null; then
+	# One run, every instruction collected; each function's inclusive
+	# count divided by its calls (patchbench prints them; in --cost-only
+	# one greedy run: a key computation and a lookup per frame left).
+	echo "bench: callgrind over patchbench --cost-only (a few minutes)"
+	mkdir -p "$B/callgrind"
+	valgrind --tool=callgrind --callgrind-out-file="$B/callgrind/patch.out" \
+		build/tools/patchbench --cost-only "${imgs[@]}" >"$B/patch-cost.txt" 2>"$B/patch-cost.valgrind"
+	callgrind_annotate --inclusive=yes --threshold=100 "$B/callgrind/patch.out" >"$B/patch-cost.annotate" 2>/dev/null
+	# The first (largest) line naming the function: its callees in other
+	# objects (libc's memcpy) included.
+	ir() { sed -n "s/^ *\([0-9,]*\) ([ 0-9.]*%)  [^ ]*:$1\( .*\)\{0,1\}\$/\1/p" "$B/patch-cost.annotate" |
+		head -n1 | tr -d ,; }
+	n_e=$(sed -n 's/.*delta_encode \([0-9]*\), delta_decode \([0-9]*\).*/\1/p' "$B/patch-cost.txt")
+	n_d=$(sed -n 's/.*delta_encode \([0-9]*\), delta_decode \([0-9]*\).*/\2/p' "$B/patch-cost.txt")
+	n_f=$(sed -n 's/.*frames left \([0-9]*\).*/\1/p' "$B/patch-cost.txt")
+	awk -v e="$(ir delta_encode)" -v ne="$n_e" -v d="$(ir delta_decode)" -v nd="$n_d" \
+	    -v k="$(ir delta_sim_keys)" -v l="$(ir delta_sim_lookup_keys)" -v i="$(ir delta_sim_insert_keys)" \
+	    -v nf="$n_f" 'BEGIN{
+	  if (!ne || !nd || !nf || e == "" || d == "") { print "Instructions: callgrind gave no counts (see '"$B"'/patch-cost.*)"; exit }
+	  printf "Instructions (callgrind): %.0f per delta_encode (%d calls: every attempt, fitting or not),", e/ne, ne
+	  printf " %.0f per delta_decode (%d calls);\n", d/nd, nd
+	  printf "  similarity keys, lookup and insert: %.0f per frame left (%d frames)\n", (k+l+i)/nf, nf}'
+fi
 
 # The hypervisor's own costs, under Bochs (whose TSC counts emulated
 # instructions with "clock: sync=none"): guests/cowbench.c times them.

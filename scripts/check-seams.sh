@@ -3,7 +3,7 @@
 # hypervisor's link runs the symbol check too).
 #
 #   boot/ -> kernel/ (the generic core) -> arch/ARCH/ and the portable
-#   models (dedup/, ept/, devices/, api/, net/); include/ and common/ are
+#   models (dedup/, ept/, delta/, devices/, api/, net/); include/ and common/ are
 #   shared by all.  control/ (the operator's side: console, measurement
 #   points, the network and the API's glue) is a client of the core that
 #   the core never calls: only kmain (kernel/main.c) knows it, through
@@ -13,7 +13,7 @@
 # --sources ARCH -- HV_SRCS... -- EFI_SRCS...
 #   Every quoted #include names a bare file found through the folder's own
 #   include roots (no "../", no paths), and:
-#   - dedup/, ept/: only their own headers (ept/: and common/ptwalk.h, the
+#   - dedup/, ept/, delta/: only their own headers (ept/: and common/ptwalk.h, the
 #     one page-table walker); devices/ and api/: their own
 #     and include/; net/ (lwIP's port, the HTTP server) its own, api/,
 #     include/ and lwIP's headers (<lwip/...>); none of them inline
@@ -33,7 +33,7 @@
 #   In the built objects: arch/ calls into the core only functions declared
 #   in upcall.h, and nothing of dedup/ or ept/; the core calls into arch/
 #   only what arch.h declares, and nothing of control/ (kmain: only the
-#   control_* functions control.h declares); dedup/, ept/, devices/, api/,
+#   control_* functions control.h declares); dedup/, ept/, delta/, devices/, api/,
 #   net/ and common/ call into none of them; lwIP calls nothing of arch/
 #   or the core, and of control/ only its port (sys_now, lwip_port_*:
 #   net/lwip_port.h).
@@ -59,7 +59,7 @@ sources() {
 	local A=arch/$arch
 	# folder -> allowed include folders ("@arch.h" / "@upcall.h": that one file)
 	declare -A roots=(
-		[dedup]="dedup" [ept]="ept @common/ptwalk.h" [devices]="devices include" [api]="api include"
+		[dedup]="dedup" [ept]="ept @common/ptwalk.h" [delta]="delta" [devices]="devices include" [api]="api include"
 		[net]="net include api"
 		[common]="include common"
 		[include]="include"
@@ -93,21 +93,21 @@ sources() {
 				fi
 			done
 			[ $ok = 1 ] && continue
-			where=$(cd . && ls {kernel,kernel/include,control,$A,$A/include,dedup,ept,devices,api,net,common,include,boot,tools,tests/fake}/"$inc" 2>/dev/null | head -n1)
+			where=$(cd . && ls {kernel,kernel/include,control,$A,$A/include,dedup,ept,delta,devices,api,net,common,include,boot,tools,tests/fake}/"$inc" 2>/dev/null | head -n1)
 			if [ -n "$where" ]; then
 				say "$f:$line: #include \"$inc\": $top/ may not include $where"
 			elif [ "${f%.S}" = "$f" ] || [ "$inc" != asm-offsets.h ]; then
 				say "$f:$line: #include \"$inc\": not found in $top/'s include roots ($dirs)"
 			fi
 		done < <(grep -nE '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' "$f")
-	done < <({ git ls-files 'dedup/*.[ch]' 'ept/*.[ch]' 'devices/*.[ch]' 'api/*.[ch]' 'net/*.[ch]' \
+	done < <({ git ls-files 'dedup/*.[ch]' 'ept/*.[ch]' 'delta/*.[ch]' 'devices/*.[ch]' 'api/*.[ch]' 'net/*.[ch]' \
 		'common/*.[ch]' 'include/*.h' 'boot/*.[chS]' 'kernel/*.[ch]' 'kernel/include/*.h' 'control/*.[ch]' \
 		"$A/*.[chS]" "$A/include/*.h" 2>/dev/null
-		ls dedup/*.[ch] ept/*.[ch] devices/*.[ch] api/*.[ch] net/*.[ch] net/arch/*.h common/*.[ch] \
+		ls dedup/*.[ch] ept/*.[ch] delta/*.[ch] devices/*.[ch] api/*.[ch] net/*.[ch] net/arch/*.h common/*.[ch] \
 		include/*.h boot/*.[chS] \
 		kernel/*.[ch] kernel/include/*.h control/*.[ch] $A/*.[chS] $A/include/*.h 2>/dev/null; } | sort -u)
 	local asm
-	asm=$(grep -nE '__asm__|\basm *\(|volatile *\(' dedup/*.[ch] ept/*.[ch] devices/*.[ch] api/*.[ch] \
+	asm=$(grep -nE '__asm__|\basm *\(|volatile *\(' dedup/*.[ch] ept/*.[ch] delta/*.[ch] devices/*.[ch] api/*.[ch] \
 		net/*.[ch] net/arch/*.h common/*.[ch] 2>/dev/null)
 	[ -z "$asm" ] || say "inline assembly in a portable folder:"$'\n'"$asm"
 	# api/ builds for the host and freestanding: the C library's common core only.
@@ -136,7 +136,7 @@ symbols() {
 		"$obj"/$A/*) arch_o+=("$o") ;;
 		"$obj"/kernel/*) core_o+=("$o") ;;
 		"$obj"/control/*) ctl_o+=("$o") ;;
-		"$obj"/dedup/*|"$obj"/ept/*|"$obj"/devices/*|"$obj"/api/*|"$obj"/net/*|"$obj"/common/*) port_o+=("$o") ;;
+		"$obj"/dedup/*|"$obj"/ept/*|"$obj"/delta/*|"$obj"/devices/*|"$obj"/api/*|"$obj"/net/*|"$obj"/common/*) port_o+=("$o") ;;
 		"$obj"/lwip/*) lwip_o+=("$o") ;;
 		esac
 	done

@@ -24,8 +24,10 @@ PKGS="build-essential gnu-efi newlib-source libcmocka-dev libxxhash-dev
       clang libclang-rt-14-dev cpio zstd python3 prometheus dpkg-dev debian-archive-keyring
       xxd chromium"
 # `deps.sh bench`: also what make bench needs (corpus initramfs, plots,
-# instruction counts: valgrind, whose callgrind.h dedupsim uses when present).
-[ "${1:-}" = bench ] && PKGS="$PKGS cpio gzip gnuplot-nox jq valgrind"
+# instruction counts: valgrind, whose callgrind.h dedupsim uses when present;
+# xdelta3, the reference point patchbench compares patch formats with: run
+# as a program on the host, never linked into the hypervisor).
+[ "${1:-}" = bench ] && PKGS="$PKGS cpio gzip gnuplot-nox jq valgrind xdelta3"
 
 missing=""
 for p in $PKGS; do

@@ -12,6 +12,8 @@
  *                         memory, each timed alone: the steady state (default 0)
  *   --no-ad               no EPT A/D bits: KSM's two-visit rule
  *   --first-sight         the merge_first_sight knob
+ *   --mechanisms          also the savings by mechanism: zero, identical and
+ *                         patched pages (delta/, tools/mechanisms.c)
  *
  * The engine is compiled from the same dedup/ sources as the hypervisor and runs
  * over the host fake (tests/fake/fake_mem.c), with every image's pages as a
@@ -58,6 +60,7 @@
 #include "cost.h"
 #include "dedup.h"
 #include "fake_mem.h"
+#include "mechanisms.h"
 #include "oracle.h"
 
 #define MAX_IMAGES 32
@@ -84,7 +87,8 @@ static void die(const char *fmt, const char *a)
 static void usage(void)
 {
 	fprintf(stderr, "usage: dedupsim [--json] [--plot FILE.png] [--granularity] "
-		"[--pages-to-scan N] [--max-scans N] [--steady-scans N] [--no-ad] [--first-sight] IMAGE...\n");
+		"[--pages-to-scan N] [--max-scans N] [--steady-scans N] [--no-ad] [--first-sight] "
+		"[--mechanisms] IMAGE...\n");
 	exit(2);
 }
 
@@ -313,7 +317,8 @@ int main(int argc, char **argv)
 	const unsigned char *data[MAX_IMAGES];
 	uint64_t sizes[MAX_IMAGES], pages = 0, pts = 10000, max_scans = 10, nsteady = 0;
 	unsigned n = 0, i, nrows = 0, ns = 0;
-	int json = 0, gran = 0, ad = 1, first = 0;
+	int json = 0, gran = 0, ad = 1, first = 0, mech = 0;
+	struct mechanisms *mx = NULL;
 	const char *png = NULL;
 	struct dedup_recount o, og[2];
 	struct fake_mem m;
@@ -334,6 +339,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(a, "--granularity")) gran = 1;
 		else if (!strcmp(a, "--no-ad")) ad = 0;
 		else if (!strcmp(a, "--first-sight")) first = 1;
+		else if (!strcmp(a, "--mechanisms")) mech = 1;
 		else if (!strcmp(a, "--plot") && i + 1 < (unsigned)argc) png = argv[++i];
 		else if (!strcmp(a, "--pages-to-scan") && i + 1 < (unsigned)argc) pts = strtoull(argv[++i], NULL, 0);
 		else if (!strcmp(a, "--max-scans") && i + 1 < (unsigned)argc) max_scans = strtoull(argv[++i], NULL, 0);
@@ -360,6 +366,8 @@ int main(int argc, char **argv)
 		     oracle_compute(data, sizes, n, 1024, &og[1])))
 		die("%s", "oracle: out of memory or a 128-bit hash collision");
 	t_oracle = cost_cpu_now() - t_oracle;
+	if (mech && !(mx = mechanisms_measure(n, data, sizes)))
+		die("%s", "mechanisms: out of memory");
 
 	mallopt(M_MMAP_THRESHOLD, 32 << 20); /* glibc's most: larger blocks are mmap'd */
 	mallopt(M_TRIM_THRESHOLD, -1);       /* never give the heap back */
@@ -498,7 +506,12 @@ int main(int argc, char **argv)
 			printf("%s\n    {\"fraction\": %.2f, \"full_scans\": %.2f, \"cpu_seconds\": %.4f}",
 			       i ? "," : "", frac[i], smp[j].progress, smp[j].cpu);
 		}
-		printf("\n  ]\n}\n");
+		printf("\n  ]");
+		if (mx) {
+			printf(",\n  ");
+			mechanisms_json(stdout, mx);
+		}
+		printf("\n}\n");
 	} else {
 		printf("dedupsim: %u images, %llu pages (%.1f MiB)\n", n, (unsigned long long)pages, pages / 256.0);
 		printf("oracle (Barker et al.), 4 KiB pages:\n");
@@ -544,6 +557,8 @@ int main(int argc, char **argv)
 			       (unsigned long long)steady[i].nivcsw);
 		printf("  arena: %llu MiB, %ld MiB of it in transparent huge pages\n",
 		       (unsigned long long)(arena_bytes >> 20), arena_thp < 0 ? -1 : arena_thp >> 10);
+		if (mx)
+			mechanisms_print(stdout, mx);
 	}
 	if (png)
 		plot(png, smp, ns, o.sharable);
@@ -556,6 +571,7 @@ int main(int argc, char **argv)
 	dedup_destroy(d);
 	fake_fini(&m);
 	dedup_recount_free(&o);
+	mechanisms_free(mx);
 	if (gran) {
 		dedup_recount_free(&og[0]);
 		dedup_recount_free(&og[1]);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tools/mkcorpus.sh [DIR] - make the real-memory corpus for dedupsim and make bench.
+# tools/mkcorpus.sh [DIR [KERNEL_ARGS]] - make the real-memory corpus for dedupsim and make bench.
 #
 # Boots four Linux guests under QEMU (TCG: no KVM needed) from Debian's own
 # kernel (linux-image-amd64, unpacked locally, not installed) and a busybox-
@@ -10,8 +10,17 @@
 # tmpfs: self-sharing), random (24 MiB of /dev/urandom: unique pages).
 # The images are cached in DIR (default build/corpus, outside git); an
 # existing complete corpus is kept.
+#
+# KASLR: Debian's kernel randomizes its physical and virtual placement at
+# every boot (CONFIG_RANDOMIZE_BASE=y, on unless `nokaslr`), so the default
+# corpus is four VMs booted as shipped.  KERNEL_ARGS are added to each
+# guest's command line: `tools/mkcorpus.sh build/corpus-nokaslr nokaslr`
+# makes the same four VMs with KASLR off (make bench measures both: how
+# much identical sharing KASLR costs, and how much sub-page patching wins
+# back, docs/patching.md).  DIR/cmdline records the arguments used.
 set -euo pipefail
 DIR=${1:-build/corpus}
+EXTRA=${2:-}
 MEM=256
 VMS="idle0:idle idle1:idle files:files random:random"
 mkdir -p "$DIR"
@@ -64,7 +73,7 @@ boot() { # name workload
 	qemu-system-x86_64 -machine pc,accel=tcg,memory-backend=ram0 -cpu max -m $MEM -smp 1 \
 		-object memory-backend-file,id=ram0,size=${MEM}M,mem-path="$DIR/$n.tmp",share=on \
 		-kernel "$pkgs/vmlinuz" -initrd "$DIR/initrd.gz" \
-		-append "console=ttyS0 quiet panic=-1 workload=$w" \
+		-append "console=ttyS0 quiet panic=-1 workload=$w${EXTRA:+ $EXTRA}" \
 		-display none -no-reboot -net none -serial file:"$d/console.txt" \
 		-monitor none >"$d/qemu.log" 2>&1 &
 	local pid=$!
@@ -85,5 +94,6 @@ pids=""
 for v in $VMS; do boot "${v%%:*}" "${v#*:}" & pids="$pids $!"; done
 for p in $pids; do wait $p; done
 for v in $VMS; do [ -f "$DIR/${v%%:*}.raw" ] || { echo "corpus: incomplete" >&2; exit 1; }; done
+echo "${EXTRA}" >"$DIR/cmdline"
 touch "$DIR/done"
 ls -la "$DIR"/*.raw

@@ -16,7 +16,7 @@
 # crash inputs to $(B)/fuzz/crashes/NAME/, logs to $(B)/fuzz/logs/.
 
 FUZZ_TARGETS ?= config elf boot_info console_cmd acpi engine engine_collide recount linux_boot devices \
-	http hypercall
+	http hypercall delta
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 3
 FUZZ_CC := clang
@@ -59,6 +59,11 @@ fuzz_hypercall_SRCS   := kernel/hypercall.c kernel/vm.c kernel/sharing.c kernel/
 	dedup/vm.c dedup/stats.c dedup/recount.c dedup/account.c dedup/governor.c tests/fake/fake_arch.c \
 	common/knobs.c
 
+# Sub-page patches: the decoder over hostile bytes never reads or writes
+# outside its reference, patch and 4 KiB frame; the encoder's patches of
+# hostile pages decode to them exactly.
+fuzz_delta_SRCS       := delta/patch.c
+
 FUZZ_BINS := $(addprefix $(B)/fuzz/fuzz_,$(FUZZ_TARGETS))
 
 # Objects rebuild when the flags change (the top-level $(B)/flags/% rule).
@@ -78,7 +83,7 @@ $(B)/fuzz/fuzz_$(1): $(B)/fuzz/tests/fuzz/fuzz_$(or $(fuzz_$(1)_MAIN),$(1)).o \
 	$$(Q)$$(FUZZ_CC) $$(FUZZ_SAN) -o $$@ $$^
 endef
 FUZZ_ALL := config elf boot_info console_cmd acpi engine engine_collide recount linux_boot devices \
-	http hypercall
+	http hypercall delta
 $(foreach t,$(FUZZ_ALL),$(eval $(call fuzz_rule,$(t))))
 
 .PHONY: fuzz fuzz-build fuzz-smoke soak

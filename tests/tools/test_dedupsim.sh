@@ -70,6 +70,35 @@ json_name json-name-control-chars $'tab\tbell\x01del\x7f.raw' "'tab\\tbell\\x01d
 json_name json-name-not-utf8 $'bad\xff\xc3(\xe2\x82.raw' "'bad\\ufffd\\ufffd(\\ufffd\\ufffd.raw'"
 json_name json-name-utf8-kept $'caf\xc3\xa9-\xe2\x82\xac-\xf0\x9f\x98\x80.raw' "'caf\\u00e9-\\u20ac-\\U0001f600.raw'"
 
+# --mechanisms, a known answer: a = [A B 0], b = [A' B C 0] with A' = A but
+# three bytes, C unlike anything: zero 2 pages (1 saved), identical 1 (B),
+# patched 1 (A' against A; C has no candidate), 4 frames after sharing
+# (A B A' C), every patch decoded back to its page.
+python3 - "$T" <<'PY'
+import random, sys
+d = sys.argv[1]
+A, B, C = (random.Random(s).randbytes(4096) for s in (1, 2, 3))
+A2 = bytearray(A)
+for i in (100, 2000, 4000):
+    A2[i] ^= 0x5a
+Z = bytes(4096)
+open(d + "/ma.raw", "wb").write(A + B + Z)
+open(d + "/mb.raw", "wb").write(bytes(A2) + B + C + Z)
+PY
+out=$("$SIM" --json --mechanisms "$T/ma.raw" "$T/mb.raw" 2>&1) || bad mechanisms "exit $?: $out"
+miss=""
+for k in '{"mechanism": "zero", "pages": 2, "pages_saved": 1}' \
+	'{"mechanism": "identical", "pages": 1, "pages_saved": 1}' \
+	'{"mechanism": "patched", "pages": 1, "pages_saved": 1}' \
+	'"frames_after_sharing": 4' '"decode_wrong": 0'; do
+	grep -qF "$k" <<<"$out" || miss="$miss [$k]"
+done
+python3 -m json.tool <<<"$out" >/dev/null 2>&1 || miss="$miss [not JSON]"
+if [ -z "$miss" ]; then ok mechanisms-known-answer; else bad mechanisms-known-answer "$miss"; fi
+out=$("$SIM" --mechanisms "$T/ma.raw" "$T/mb.raw" 2>&1)
+if grep -qE '^  patched +1 ' <<<"$out" && grep -q 'Difference Engine' <<<"$out"; then ok mechanisms-text
+else bad mechanisms-text "$(grep -A3 'savings by' <<<"$out")"; fi
+
 # --plot: the PNG path never reaches gnuplot's script, whatever it holds.
 # A stand-in gnuplot on PATH lexes its script as gnuplot would (statements
 # split at ; outside quotes, '' in single quotes, backquotes substituted),
