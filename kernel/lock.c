@@ -13,6 +13,7 @@
  * system case can bound what one exit, one scanner step or one HTTP poll
  * made every other CPU wait.
  */
+#include <stddef.h>
 #include <stdint.h>
 
 #include "arch.h"
@@ -34,23 +35,32 @@ void spin_unlock(struct spinlock *l)
 }
 
 static struct spinlock big_lock;
-/* Written only by the holder, read by the summary under the lock. */
+/* Written only by the holder, read by the summary under the lock.  Where
+ * the longest hold was taken and released (the callers of hv_lock and
+ * hv_unlock: code addresses, for addr2line on dedupvisor.elf) says what
+ * held it. */
 static uint64_t held_since, holds, hold_ticks, hold_longest;
+static void *held_from, *longest_from, *longest_to;
 
-void hv_lock(void)
+/* noinline: the return address must be hv_lock's caller's. */
+__attribute__((noinline)) void hv_lock(void)
 {
 	spin_lock(&big_lock);
 	held_since = arch_time_now();
+	held_from = __builtin_return_address(0);
 }
 
-void hv_unlock(void)
+__attribute__((noinline)) void hv_unlock(void)
 {
 	uint64_t t = arch_time_now() - held_since;
 
 	holds++;
 	hold_ticks += t;
-	if (t > hold_longest)
+	if (t > hold_longest) {
 		hold_longest = t;
+		longest_from = held_from;
+		longest_to = __builtin_return_address(0);
+	}
 	spin_unlock(&big_lock);
 }
 
@@ -59,7 +69,12 @@ void hv_lock_stats(struct hv_lock_stats *s)
 	s->holds = holds;
 	s->ticks = hold_ticks;
 	s->longest = hold_longest;
+	s->longest_from = longest_from;
+	s->longest_to = longest_to;
 	/* The hold in progress (the caller's own) counts too. */
-	if (arch_time_now() - held_since > s->longest)
+	if (arch_time_now() - held_since > s->longest) {
 		s->longest = arch_time_now() - held_since;
+		s->longest_from = held_from;
+		s->longest_to = NULL; /* not released yet */
+	}
 }

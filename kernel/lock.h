@@ -15,6 +15,9 @@ struct hv_lock_stats {
 	uint64_t holds;   /* releases */
 	uint64_t ticks;   /* held in all */
 	uint64_t longest; /* the longest single hold */
+	/* Where it was taken and released (hv_lock's and hv_unlock's callers;
+	 * longest_to NULL: the caller's own hold, in progress). */
+	void *longest_from, *longest_to;
 };
 void hv_lock_stats(struct hv_lock_stats *s);
 

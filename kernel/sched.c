@@ -195,6 +195,7 @@ static int all_starved(void)
  * cap too) busy or not - converged memory needs no faster scan - unless
  * every vCPU waits for frames, which only the scanner can free. */
 static uint64_t scan_ticks; /* TSC ticks in scanner steps, all CPUs */
+static uint64_t scan_longest; /* the longest step, under the lock all along */
 
 static void scan_step(bool busy)
 {
@@ -210,6 +211,8 @@ static void scan_step(bool busy)
 	pause = sharing_scan_step();
 	t1 = arch_time_now();
 	scan_ticks += t1 - t0;
+	if (t1 - t0 > scan_longest)
+		scan_longest = t1 - t0;
 	next_step = t1 + (sharing_governor() ? pause : (t1 - t0) * (100 - pct) / pct);
 	dedup_get_stats(engine, &st);
 	if (st.full_scans != last_scans && console.summary_scans &&
@@ -379,6 +382,8 @@ void sched_report(void)
 		struct hv_lock_stats ls;
 		hv_lock_stats(&ls);
 		printf("summary: hv_lock: held %lu times, %lu TSC ticks in all; the longest hold %lu "
-		       "TSC ticks\n", ls.holds, ls.ticks, ls.longest);
+		       "TSC ticks (taken at %p, released at %p); the longest scanner step %lu TSC "
+		       "ticks\n", ls.holds, ls.ticks, ls.longest, ls.longest_from, ls.longest_to,
+		       scan_longest);
 	}
 }
