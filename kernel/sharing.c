@@ -27,7 +27,7 @@ extern struct frame_pool frames;
 struct dedup *engine;
 /* 1 MiB of frames kept for the hypervisor: EPT tables and VMCSs for the
  * VMs still to start, a few page-table pages. */
-static struct sharing_ctx ctx = { &frames, vms, 256, 0 };
+static struct sharing_ctx ctx = { &frames, vms, 256, 0, 0 };
 
 /* What hashing one page costs here, in TSC ticks (under Bochs: emulated
  * instructions), over 16 hashes of a page of varied bytes. */
@@ -132,11 +132,18 @@ int sharing_add_vm(struct vm *vm)
 	return r ? -1 : 0;
 }
 
-void sharing_remove_vm(struct vm *vm)
+int sharing_remove_vm(struct vm *vm)
 {
 	uint64_t g;
-	if (dedup_vm_remove(engine, vm->id))
-		return;
+	int r = dedup_vm_remove(engine, vm->id);
+
+	if (r == DEDUP_EBUSY) {
+		printf("vm %s: a CPU that may still use its translations answers nothing: its %lu "
+		       "MiB are kept, not freed\n", vm->name, vm->npages >> 8);
+		return -1;
+	}
+	if (r)
+		return 0;
 	/* What is still mapped now is private to the VM: free it. */
 	for (g = 0; g < vm->npages; g++) {
 		struct ept_leaf l;
@@ -144,6 +151,7 @@ void sharing_remove_vm(struct vm *vm)
 			printf("vm %s: frame 0x%lx was not the VM's to free\n", vm->name, l.hpa);
 	}
 	ept_destroy(&vm->ept);
+	return 0;
 }
 
 int sharing_write_fault(struct vm *vm, uint64_t gfn)

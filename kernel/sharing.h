@@ -15,6 +15,7 @@ struct sharing_ctx {
 	struct vm *vms;            /* indexed by the engine's VM id */
 	uint64_t reserve_frames;   /* never given to guests: the hypervisor's */
 	uint64_t invalidations;    /* invalidate() calls, for the summary */
+	uint64_t invalidations_failed; /* ...that a CPU did not answer (smp.c) */
 };
 
 extern struct dedup *engine;
@@ -27,8 +28,10 @@ int sharing_init(const struct config *cfg);
 /* Registers vm's RAM with the engine: every page reads as zeros through
  * its domain's zero frame until written.  0, or -1. */
 int sharing_add_vm(struct vm *vm);
-/* Drops vm from the engine and frees its private frames and EPT. */
-void sharing_remove_vm(struct vm *vm);
+/* Drops vm from the engine and frees its private frames and EPT.  0, or -1
+ * when a CPU that may still hold its translations did not answer: then
+ * nothing of its memory is freed (the engine's DEDUP_EBUSY). */
+int sharing_remove_vm(struct vm *vm);
 /* A write to gfn faulted: 0 resumed, DEDUP_ENOMEM (no frame: wait). */
 int sharing_write_fault(struct vm *vm, uint64_t gfn);
 /* A private, writable host pointer to gpa's page (COW broken first). */

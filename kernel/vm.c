@@ -61,14 +61,16 @@ void vm_stop(struct vm *vm, const char *fmt, ...)
 	if (vm->is_linux)
 		guest_out_flush_vm(&vm->out, vm->name);
 	printf("vm %s: stopped: %s\n", vm->name, vm->why);
-	if (vm->in_engine) {
+	if (vm->in_engine && !vm->memory_held) {
 		/* The engine invalidates on every CPU before it frees anything;
-		 * the parameter page goes last, after that. */
+		 * the parameter page goes last, after that.  If a CPU did not
+		 * answer, nothing is freed (sharing_remove_vm). */
 		struct ept_leaf l;
 		bool params = ept_lookup(&vm->ept, GUEST_PARAMS_GPA, &l) == 0;
-		sharing_remove_vm(vm);
+		if (sharing_remove_vm(vm))
+			vm->memory_held = true;
 		vm->in_engine = false;
-		if (params && frames_free(&frames, l.hpa))
+		if (params && !vm->memory_held && frames_free(&frames, l.hpa))
 			printf("vm %s: parameter page not freed\n", vm->name);
 	}
 }

@@ -82,7 +82,7 @@ void arch_poll_requests(void)
 	}
 }
 
-void arch_ept_invalidate(uint64_t eptp)
+int arch_ept_invalidate(uint64_t eptp)
 {
 	struct percpu *me = this_cpu();
 	uint64_t want[MAX_CPUS], t0;
@@ -110,6 +110,7 @@ void arch_ept_invalidate(uint64_t eptp)
 		me->shootdown_worst = t0;
 	if (t0 > ARCH_SHOOTDOWN_SLOW_TICKS)
 		me->shootdown_slow++;
+	return 0;
 }
 
 uint64_t arch_shootdown_worst_wait(void)

@@ -22,13 +22,15 @@ uint64_t arch_time_hz(void)
 	return FAKE_ARCH_HZ;
 }
 
-/* As the hardware's: every CPU that may cache eptp's translations drops
- * them before this returns (here: the test's fake TLBs, through the hook). */
-void arch_ept_invalidate(uint64_t eptp)
+/* As the hardware's when every CPU answers: every CPU that may cache
+ * eptp's translations drops them before this returns (here: the test's
+ * fake TLBs, through the hook). */
+int arch_ept_invalidate(uint64_t eptp)
 {
 	fake_arch_invalidations++;
 	if (fake_arch_on_invalidate)
 		fake_arch_on_invalidate(eptp);
+	return 0;
 }
 
 /* As arch/x86_64/vmexit.c: the sum over every exit reason. */

@@ -72,8 +72,11 @@ void arch_cpu_relax(void);                   /* a spin-wait hint */
 void arch_debug_break(void);                 /* the emulator's magic breakpoint (Bochs) */
 
 /* Invalidates the cached translations of the EPT whose pointer is eptp on
- * this CPU and on every other CPU that may cache them, waiting for each. */
-void arch_ept_invalidate(uint64_t eptp);
+ * this CPU and on every other CPU that may cache them, waiting for each.
+ * 0 when done; -1 when a CPU did not answer and was given up on: it may
+ * still use its old translations, so nothing they reach may be freed or
+ * shared (the dedup engine's rule, dedup.h). */
+int arch_ept_invalidate(uint64_t eptp) __attribute__((warn_unused_result));
 /* Answers invalidation requests from other CPUs.  Lock not needed: the
  * core calls it while spinning for its lock and while idle. */
 void arch_poll_requests(void);
