@@ -29,6 +29,7 @@
 #include "net.h"
 #include "sched.h"
 #include "sharing.h"
+#include "upcall.h"
 #include "vm.h"
 
 static volatile unsigned aps_done;
@@ -41,6 +42,9 @@ static unsigned online[ARCH_MAX_CPUS], nonline; /* CPUs that run vCPUs */
  * in_guest counts those between the decision to enter and the exit. */
 static volatile bool paused;
 static volatile unsigned in_guest;
+/* CPUs that answer nothing (core_cpu_wedged): each may stay in_guest, and
+ * never reaches the end, for good. */
+static unsigned wedged_cpus;
 
 static bool active(const struct vcpu *v)
 {
@@ -148,6 +152,7 @@ static void run_round(unsigned cpu, bool *ran)
 				const struct arch_vcpu_config c = {
 					.vm_name = vms[i].name, .index = j, .nvcpus = vms[i].nvcpus,
 					.eptp = ept_eptp(&vms[i].ept), .vpid = vms[i].vpid,
+					.ept_cpus = &vms[i].ept_cpus,
 					.entry = vms[i].entry,
 					.rsp = vms[i].is_linux ? 0
 						: vms[i].entry - (uint64_t)GUEST_STACK_PER_VCPU * j,
@@ -239,7 +244,7 @@ static void breathe(void)
 void sched_pause(void)
 {
 	paused = true;
-	while (__atomic_load_n(&in_guest, __ATOMIC_ACQUIRE))
+	while (__atomic_load_n(&in_guest, __ATOMIC_ACQUIRE) > wedged_cpus)
 		breathe();
 }
 
@@ -251,7 +256,7 @@ void sched_resume(void)
 void sched_pause_vm(struct vm *vm)
 {
 	vm->pause_holds++;
-	while (__atomic_load_n(&vm->in_guest, __ATOMIC_ACQUIRE))
+	while (__atomic_load_n(&vm->in_guest, __ATOMIC_ACQUIRE) && !vm->memory_held)
 		breathe();
 }
 
@@ -337,7 +342,7 @@ void sched_run(void)
 	}
 	/* Every vCPU is done; wait for the APs to notice. */
 	finished = true;
-	while (aps_done + 1 < ncpus)
+	while (aps_done + 1 + wedged_cpus < ncpus)
 		breathe();
 	guest_out_flush();
 }
@@ -345,6 +350,27 @@ void sched_run(void)
 void sched_set_cpus(unsigned n)
 {
 	ncpus = n;
+}
+
+/* A CPU answers nothing (smp.c gave up on it): it may stay in its guest,
+ * and never reach the end, for good.  The waits for every CPU - a pause,
+ * the end - no longer count on it; its VM is stopped with its memory kept
+ * (vm_stop leaves a memory_held VM in the engine: no engine call here, as
+ * the engine is in the middle of the invalidation that gave up). */
+void core_cpu_wedged(unsigned cpu, struct arch_vcpu *running)
+{
+	static uint32_t seen;
+	struct vm *vm;
+
+	if (!(seen & (1u << cpu)))
+		wedged_cpus++;
+	seen |= 1u << cpu;
+	if (!running)
+		return;
+	vm = vcpu_of(running)->vm;
+	vm->memory_held = true;
+	vm_stop(vm, "its vCPU %u on CPU %u answers nothing (wedged): its memory is kept, never "
+		"freed or shared", vcpu_of(running)->index, cpu);
 }
 
 void sched_report(void)
@@ -378,6 +404,11 @@ void sched_report(void)
 	       "ticks; %lu waits over %u; %s\n", ncpus, arch_shootdowns_sent(),
 	       arch_shootdown_worst_wait(), arch_shootdowns_slow(), ARCH_SHOOTDOWN_SLOW_TICKS,
 	       arch_shootdown_kick());
+	printf("summary: invalidations: %lu IPIs waited for, %lu requests posted without one (to "
+	       "CPUs that had left the VM), %lu CPUs not asked (flushed since), %lu given up on\n",
+	       arch_shootdowns_sent(), arch_shootdowns_posted(), arch_shootdowns_skipped(),
+	       sharing_invalidations_failed());
+	sharing_cow_report("summary: COW faults by CPU, and the IPIs they sent:");
 	{
 		struct hv_lock_stats ls;
 		hv_lock_stats(&ls);

@@ -34,6 +34,11 @@ int sharing_add_vm(struct vm *vm);
 int sharing_remove_vm(struct vm *vm);
 /* A write to gfn faulted: 0 resumed, DEDUP_ENOMEM (no frame: wait). */
 int sharing_write_fault(struct vm *vm, uint64_t gfn);
+/* Prints one line: by CPU, the write faults handled and the shootdown IPIs
+ * they sent. */
+void sharing_cow_report(const char *prefix);
+/* Invalidations that gave up on a CPU (arch_ept_invalidate failed). */
+uint64_t sharing_invalidations_failed(void);
 /* A private, writable host pointer to gpa's page (COW broken first). */
 void *sharing_private_page(struct vm *vm, uint64_t gpa);
 /* One scanner step: pages_to_scan pages, or as many as the governor chose.

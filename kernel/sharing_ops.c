@@ -8,10 +8,10 @@
  * those stay for the hypervisor itself (EPT tables, VMCSs, page tables), so
  * a guest that exhausts memory cannot starve the hypervisor.  Mappings go
  * through the VM's EPT (ept/); invalidation is the architecture's
- * (arch_ept_invalidate: INVEPT for the VM's EPTP here and, by IPI, on
- * every other CPU that may cache it, waiting for each; should one not
- * answer, it fails, and the engine then frees and shares nothing such a
- * CPU could reach).
+ * (arch_ept_invalidate: INVEPT for the VM's EPTP here and on every other
+ * CPU that may cache it, by IPI and waiting for those in the VM now; it
+ * fails when one of those answers nothing, and the engine then frees and
+ * shares nothing such a CPU could reach).
  */
 #include <stdio.h>
 
@@ -67,7 +67,7 @@ static void unmap(void *ctx, unsigned vm, uint64_t gfn)
 static int invalidate(void *ctx, unsigned vm)
 {
 	struct sharing_ctx *c = ctx;
-	int r = arch_ept_invalidate(ept_eptp(ept_of(ctx, vm)));
+	int r = arch_ept_invalidate(ept_eptp(&c->vms[vm].ept), &c->vms[vm].ept_cpus);
 
 	c->invalidations++;
 	if (r)

@@ -55,9 +55,10 @@ struct vm {
 	unsigned nvcpus;
 	bool stopped;
 	bool in_engine;      /* its RAM is registered with the dedup engine */
-	/* A CPU that may still run it with old translations answers nothing:
-	 * its memory stays as it is, never freed. */
+	/* A CPU that may still run it with old translations answers nothing
+	 * (core_cpu_wedged): its memory stays as it is, never freed. */
 	bool memory_held;
+	struct arch_ept_cpus ept_cpus; /* where its EPT's translations may be (arch) */
 	bool pending;        /* start=late: not built yet, waits to join (fleet.c) */
 	/* Paused (sched_pause_vm): its vCPUs enter no guest while pause_holds
 	 * > 0.  The API's pause is one hold (api_paused), and each memory

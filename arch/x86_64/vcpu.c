@@ -132,6 +132,7 @@ int arch_vcpu_setup(struct arch_vcpu *v, const struct arch_vcpu_config *c)
 	unsigned i;
 
 	v->vm_name = c->vm_name;
+	v->ept_cpus = c->ept_cpus;
 	v->index = c->index;
 	v->nvcpus = c->nvcpus;
 	v->vmcs = zeroed_frame();
@@ -286,6 +287,7 @@ int arch_vcpu_load(struct arch_vcpu *v)
 		me->current_vmcs = v->vmcs;
 	}
 	own_cpu_state(me, v);
+	smp_vcpu_loaded(v->ept_cpus); /* before its first entry: shootdowns ask us from now */
 	vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, preemption_ticks);
 	v->slice_end = rdtsc() + ((uint64_t)preemption_ticks << preemption_rate);
 	return 0;
