@@ -78,7 +78,7 @@ COMMON_SRCS := common/config.c common/pt_build.c
 ARCH_SRCS := arch/$(ARCH)/entry.S arch/$(ARCH)/isr.S arch/$(ARCH)/setup.c arch/$(ARCH)/trap.c \
 	arch/$(ARCH)/uart.c arch/$(ARCH)/power.c arch/$(ARCH)/paging.c arch/$(ARCH)/apic.c \
 	arch/$(ARCH)/vmx_features.c arch/$(ARCH)/vmx_gate.c arch/$(ARCH)/vmx_controls.c \
-	arch/$(ARCH)/vmx_entry.S arch/$(ARCH)/vcpu.c arch/$(ARCH)/vmexit.c \
+	arch/$(ARCH)/vmx_entry.S arch/$(ARCH)/vcpu.c arch/$(ARCH)/vmexit.c arch/$(ARCH)/vmexit_event.c \
 	arch/$(ARCH)/exit_decode.c arch/$(ARCH)/smp.c arch/$(ARCH)/shootdown.c arch/$(ARCH)/ap_boot.S \
 	arch/$(ARCH)/guest_msr.c arch/$(ARCH)/tsc.c arch/$(ARCH)/cmos.c arch/$(ARCH)/e1000.c
 CORE_SRCS := kernel/main.c kernel/frames.c kernel/lock.c kernel/vm.c kernel/upcall.c \

@@ -21,6 +21,16 @@
 #define   MISC_ENABLE_FAST_STRING         (1ull << 0)
 #define   MISC_ENABLE_BTS_UNAVAIL         (1ull << 11)
 #define   MISC_ENABLE_PEBS_UNAVAIL        (1ull << 12)
+#define IA32_MCG_CAP                  0x179
+#define   MCG_CAP_COUNT_MASK              0xFFull   /* bits 7:0: banks */
+#define IA32_MCG_STATUS               0x17A
+#define   MCG_STATUS_RIPV                 (1ull << 0) /* restart IP valid */
+#define   MCG_STATUS_EIPV                 (1ull << 1)
+#define   MCG_STATUS_MCIP                 (1ull << 2) /* machine check in progress */
+#define IA32_MC0_STATUS               0x401     /* IA32_MCi_STATUS = 0x401 + 4 * i */
+#define   MCI_STATUS_VAL                  (1ull << 63)
+#define   MCI_STATUS_UC                   (1ull << 61)
+#define   MCI_STATUS_PCC                  (1ull << 57)
 #define IA32_DEBUGCTL                 0x1D9
 #define IA32_VMX_BASIC                0x480
 #define   VMX_BASIC_REVISION_MASK         0x7FFFFFFFu    /* bits 30:0 */

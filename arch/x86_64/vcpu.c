@@ -87,6 +87,11 @@ int vmx_cpu_on(void)
 	preemption_ticks = (1u << 20) >> preemption_rate;
 	printf("vmx: VMXON done (VMCS revision 0x%lx, preemption timer slice %u)\n",
 	       basic & VMX_BASIC_REVISION_MASK, preemption_ticks);
+	if (this_cpu()->index == 0)
+		printf("vmx: notify VM exit %s; #DB and #AC intercepted (XSA-156)\n",
+		       rdmsr(IA32_VMX_PROCBASED_CTLS2) >> 32 & SEC_NOTIFY_VM_EXITING
+		       ? "offered: used, window 0"
+		       : "not offered by this CPU (IA32_VMX_PROCBASED_CTLS2 bit 31)");
 	return 0;
 }
 
@@ -118,15 +123,21 @@ int arch_vcpu_setup(struct arch_vcpu *v, const struct arch_vcpu_config *c)
 		  CPU_CR8_STORE_EXITING | CPU_UNCOND_IO_EXITING | CPU_USE_MSR_BITMAPS |
 		  CPU_MONITOR_EXITING | CPU_SECONDARY_CONTROLS, IA32_VMX_PROCBASED_CTLS,
 		  IA32_VMX_TRUE_PROCBASED_CTLS, CPU_BASED_VM_EXEC_CONTROL, 0 },
-		/* WBINVD exits: a guest must not flush every cache of the machine. */
+		/* WBINVD exits: a guest must not flush every cache of the machine.
+		 * Notify VM exits where offered (vmexit_event.c). */
 		{ "secondary", SEC_ENABLE_EPT | SEC_ENABLE_VPID | SEC_WBINVD_EXITING |
-		  SEC_UNRESTRICTED_GUEST,
-		  IA32_VMX_PROCBASED_CTLS2, IA32_VMX_PROCBASED_CTLS2, SECONDARY_VM_EXEC_CONTROL, 0 },
+		  SEC_UNRESTRICTED_GUEST | SEC_NOTIFY_VM_EXITING,
+		  IA32_VMX_PROCBASED_CTLS2, IA32_VMX_PROCBASED_CTLS2, SECONDARY_VM_EXEC_CONTROL,
+		  SEC_NOTIFY_VM_EXITING },
+		/* Debug controls saved and loaded: the guest's DR7 and DEBUGCTL
+		 * outlive its exits (without, its breakpoints were gone after the
+		 * first exit, and DR7 was the host's). */
 		{ "VM-exit", EXIT_HOST_ADDR_SPACE_SIZE | EXIT_ACK_INTR_ON_EXIT | EXIT_SAVE_IA32_EFER |
-		  EXIT_LOAD_IA32_EFER | EXIT_SAVE_PREEMPTION_TIMER, IA32_VMX_EXIT_CTLS,
-		  IA32_VMX_TRUE_EXIT_CTLS, VM_EXIT_CONTROLS, EXIT_SAVE_PREEMPTION_TIMER },
-		{ "VM-entry", ENTRY_LOAD_IA32_EFER, IA32_VMX_ENTRY_CTLS, IA32_VMX_TRUE_ENTRY_CTLS,
-		  VM_ENTRY_CONTROLS, 0 },
+		  EXIT_LOAD_IA32_EFER | EXIT_SAVE_PREEMPTION_TIMER | EXIT_SAVE_DEBUG_CONTROLS,
+		  IA32_VMX_EXIT_CTLS, IA32_VMX_TRUE_EXIT_CTLS, VM_EXIT_CONTROLS,
+		  EXIT_SAVE_PREEMPTION_TIMER },
+		{ "VM-entry", ENTRY_LOAD_IA32_EFER | ENTRY_LOAD_DEBUG_CONTROLS, IA32_VMX_ENTRY_CTLS,
+		  IA32_VMX_TRUE_ENTRY_CTLS, VM_ENTRY_CONTROLS, 0 },
 	};
 	struct desc_ptr gdtr, idtr;
 	unsigned i;
@@ -151,8 +162,13 @@ int arch_vcpu_setup(struct arch_vcpu *v, const struct arch_vcpu_config *c)
 			return printf("vm %s: %s controls 0x%x not supported\n", v->vm_name, w[i].name,
 				      missing), -1;
 		vmx_write(w[i].field, val);
+		if (w[i].field == SECONDARY_VM_EXEC_CONTROL && (val & SEC_NOTIFY_VM_EXITING))
+			vmcs_write32(NOTIFY_WINDOW, 0); /* the processor adds its threshold */
 	}
-	vmcs_write32(EXCEPTION_BITMAP, 0);
+	/* #DB and #AC exit, so that no guest can loop in their delivery with
+	 * its CPU out of reach; #MC, so that the host's machine checks are the
+	 * host's (vmexit_event.c). */
+	vmcs_write32(EXCEPTION_BITMAP, (1u << EXC_DB) | (1u << EXC_AC) | (1u << EXC_MC));
 	vmcs_write64(MSR_BITMAP, msr_bitmap);
 	vmcs_write64(EPT_POINTER, c->eptp);
 	vmcs_write16(VIRTUAL_PROCESSOR_ID, c->vpid);
@@ -203,7 +219,7 @@ int arch_vcpu_setup(struct arch_vcpu *v, const struct arch_vcpu_config *c)
 	vmcs_writenat(GUEST_CR4, CR4_VMXE);
 	vmcs_write64(GUEST_IA32_EFER, 0);
 	vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
-	vmcs_writenat(GUEST_DR7, 0x400);
+	vmcs_writenat(GUEST_DR7, 0x400); /* loaded at each entry, saved at each exit */
 	vmcs_write16(GUEST_CS_SELECTOR, 0x08);
 	vmcs_writenat(GUEST_CS_BASE, 0);
 	vmcs_write32(GUEST_CS_LIMIT, 0xFFFFFFFF);

@@ -164,7 +164,7 @@ struct guest_regs {
 	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
 };
 
-#define ARCH_EXIT_REASONS 71 /* basic exit reasons 0..70 (SDM 3D Appendix C) */
+#define ARCH_EXIT_REASONS 76 /* basic exit reasons 0..75 (SDM 3D Appendix C) */
 #define ARCH_SYSCALL_MSRS 4
 
 /* What a vCPU is to the architecture: the core embeds it in struct vcpu
