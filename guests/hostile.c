@@ -35,6 +35,13 @@
  *      hits the breakpoint and the next #DB comes before the handler's
  *      first instruction, ahead of every interrupt and the VMX-preemption
  *      timer (debug traps have the higher priority); likewise contained
+ *   16 RDPMC at CPL 0 (no performance counters are offered: #GP, a triple
+ *      fault here; powers off with exit code 1 if it read a host counter)
+ *   17 set CR4.PCE (RDPMC from ring 3: #GP, a triple fault here)
+ *   18 write CR0 with NW = 1 and CD = 0, and NE clear so that the write
+ *      exits and the hypervisor emulates it: hardware raises #GP (a triple
+ *      fault here); exit code 1 if it was accepted
+ *   19 set CR4.PKE (PKRU is not switched between VMs: #GP, a triple fault)
  */
 #include "guest.h"
 
@@ -285,6 +292,34 @@ void _start(void)
 		db_loop();
 		hypercall(HC_POWER_OFF, 3, 0, 0, 0);
 		break;
+	case 16: {
+		uint32_t lo, hi;
+		say("hostile: RDPMC at CPL 0\n");
+		__asm__ volatile("rdpmc" : "=a"(lo), "=d"(hi) : "c"(0));
+		say("hostile: RDPMC read a host counter\n");
+		hypercall(HC_POWER_OFF, 1, 0, 0, 0);
+		break;
+	}
+	case 17:
+	case 19: {
+		uint32_t cr4, bit = p->seed == 17 ? 1u << 8 : 1u << 22;
+		say(p->seed == 17 ? "hostile: setting CR4.PCE\n" : "hostile: setting CR4.PKE\n");
+		__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+		__asm__ volatile("mov %0, %%cr4" :: "r"(cr4 | bit));
+		say("hostile: the CR4 bit was accepted\n");
+		hypercall(HC_POWER_OFF, 1, 0, 0, 0);
+		break;
+	}
+	case 18: {
+		uint32_t cr0;
+		say("hostile: CR0 with NW = 1, CD = 0 (and NE clear: an exit)\n");
+		__asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
+		cr0 = (cr0 | (1u << 29)) & ~((1u << 30) | (1u << 5));
+		__asm__ volatile("mov %0, %%cr0" :: "r"(cr0));
+		say("hostile: CR0.NW without CD was accepted\n");
+		hypercall(HC_POWER_OFF, 1, 0, 0, 0);
+		break;
+	}
 	case 10: {
 		uint32_t dr0;
 		char num[12];

@@ -1,6 +1,7 @@
 /*
  * exit_decode.c - plain-C decisions of exit handling (see exit_decode.h).
  */
+#include "cpu.h"
 #include "cpuid_bits.h"
 #include "exit_decode.h"
 #include "msr.h"
@@ -170,4 +171,15 @@ enum mce_action mce_decide(uint64_t mcg_status, const uint64_t *bank, unsigned n
 	if (!(mcg_status & MCG_STATUS_RIPV))
 		a = MCE_STOP_VM;
 	return a;
+}
+
+bool cr0_write_faults(uint64_t val)
+{
+	return (val >> 32) || ((val & CR0_PG) && !(val & CR0_PE)) ||
+	       ((val & CR0_NW) && !(val & CR0_CD));
+}
+
+uint64_t cr4_host_owned(void)
+{
+	return CR4_VMXE | CR4_OSXSAVE | CR4_PKE | CR4_PCE;
 }

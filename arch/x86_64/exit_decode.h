@@ -67,6 +67,18 @@ uint64_t dr6_after_db(uint64_t dr6, uint64_t q);
 enum mce_action { MCE_RESUME, MCE_STOP_VM, MCE_FATAL };
 enum mce_action mce_decide(uint64_t mcg_status, const uint64_t *bank_status, unsigned nbanks);
 
+/* MOV to CR0 of val: would the processor raise #GP (SDM 3A 2.5 and the MOV
+ * CR reference)?  Bits 63:32 set, PG without PE, or NW without CD. */
+bool cr0_write_faults(uint64_t val);
+
+/* The CR4 bits the hypervisor keeps for itself (the guest/host mask): a
+ * guest that sets one exits and gets #GP.  VMXE (VMX needs it), OSXSAVE
+ * (XSAVE is not offered: the extended state is not switched), PKE (PKRU is
+ * not switched, so it would carry from one VM to the next on a CPU), PCE
+ * (no performance counters are offered: RDPMC from ring 3 would read the
+ * host's; at CPL 0 it exits and #GPs, vmexit.c). */
+uint64_t cr4_host_owned(void);
+
 /* CPUID as the guest sees it: what is not virtualized is not offered (the
  * policy is listed in exit_decode.c) and the hypervisor bit is set; leaf
  * 0x40000000 gives dedupvisor's signature, 0x40000001 the asking vCPU's

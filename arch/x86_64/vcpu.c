@@ -22,6 +22,7 @@
 #include "apic.h"
 #include "arch.h"
 #include "cpu.h"
+#include "exit_decode.h"
 #include "guest_abi.h"
 #include "guest_msr.h"
 #include "msr.h"
@@ -119,10 +120,12 @@ int arch_vcpu_setup(struct arch_vcpu *v, const struct arch_vcpu_config *c)
 		/* MWAIT and MONITOR exit (a guest in a deep C-state would stop
 		 * the preemption timer), and so do MOV to/from CR8 (the guest's
 		 * task priority is virtual: it must not mask the host's IPIs). */
+		/* RDPMC exits too: no performance counters are offered, and at
+		 * CPL 0 it would read the host's (vmexit_event.c: #GP). */
 		{ "processor-based", CPU_HLT_EXITING | CPU_MWAIT_EXITING | CPU_CR8_LOAD_EXITING |
 		  CPU_CR8_STORE_EXITING | CPU_UNCOND_IO_EXITING | CPU_USE_MSR_BITMAPS |
-		  CPU_MONITOR_EXITING | CPU_SECONDARY_CONTROLS, IA32_VMX_PROCBASED_CTLS,
-		  IA32_VMX_TRUE_PROCBASED_CTLS, CPU_BASED_VM_EXEC_CONTROL, 0 },
+		  CPU_MONITOR_EXITING | CPU_RDPMC_EXITING | CPU_SECONDARY_CONTROLS,
+		  IA32_VMX_PROCBASED_CTLS, IA32_VMX_TRUE_PROCBASED_CTLS, CPU_BASED_VM_EXEC_CONTROL, 0 },
 		/* WBINVD exits: a guest must not flush every cache of the machine.
 		 * Notify VM exits where offered (vmexit_event.c). */
 		{ "secondary", SEC_ENABLE_EPT | SEC_ENABLE_VPID | SEC_WBINVD_EXITING |
@@ -178,14 +181,14 @@ int arch_vcpu_setup(struct arch_vcpu *v, const struct arch_vcpu_config *c)
 	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
 	vmcs_write64(VMCS_LINK_POINTER, ~0ull);
 	/* The guest sees CR4.VMXE clear; the real bit stays set (VMX requires
-	 * it).  CR4.OSXSAVE is the host's too: XSAVE is not offered (the
-	 * extended state is not switched), so setting it exits and #GPs. */
+	 * it).  OSXSAVE, PKE and PCE are the host's too (exit_decode.c's
+	 * cr4_host_owned says why): setting one exits and #GPs. */
 	/* CR0: the bits VMX fixes (NE; PE and PG are free for an unrestricted
 	 * guest) are the host's, so a guest that clears NE - Linux's PVH and
 	 * 32-bit entries write CR0 = PG|PE - gets a CR-access exit, not a #GP
 	 * (vmexit.c emulates the write); it reads back what it wrote. */
 	vmcs_writenat(CR0_GUEST_HOST_MASK, vmx_cr0_host_owned());
-	vmcs_writenat(CR4_GUEST_HOST_MASK, CR4_VMXE | CR4_OSXSAVE);
+	vmcs_writenat(CR4_GUEST_HOST_MASK, cr4_host_owned());
 	vmcs_writenat(CR4_READ_SHADOW, 0);
 
 	/* Host state: this CPU as it is now; exits land in vmx_exit. */

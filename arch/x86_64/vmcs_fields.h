@@ -137,6 +137,7 @@
 #define PIN_PREEMPTION_TIMER            (1u << 6)
 #define CPU_INTR_WINDOW_EXITING         (1u << 2)  /* "interrupt-window exiting" */
 #define CPU_HLT_EXITING                 (1u << 7)
+#define CPU_RDPMC_EXITING               (1u << 11)
 #define CPU_MWAIT_EXITING               (1u << 10)
 #define CPU_CR8_LOAD_EXITING            (1u << 19)
 #define CPU_CR8_STORE_EXITING           (1u << 20)

@@ -32,7 +32,7 @@ static uint64_t exit_totals[ARCH_EXIT_REASONS]; /* all vCPUs, since boot */
 
 static const char *const reason_names[ARCH_EXIT_REASONS] = {
 	[EXIT_REASON_EXCEPTION_NMI] = "exception-nmi", [EXIT_REASON_INIT_SIGNAL] = "init",
-	[EXIT_REASON_MCE_DURING_VMENTRY] = "mce-during-entry",
+	[EXIT_REASON_RDPMC] = "rdpmc", [EXIT_REASON_MCE_DURING_VMENTRY] = "mce-during-entry",
 	[EXIT_REASON_NOTIFY] = "notify",
 	[EXIT_REASON_EXTERNAL_INTERRUPT] = "external-interrupt",
 	[EXIT_REASON_TRIPLE_FAULT] = "triple-fault", [EXIT_REASON_CPUID] = "cpuid",
@@ -211,7 +211,7 @@ static enum cr0_result cr0_write(struct arch_vcpu *v, uint64_t val)
 	uint64_t old = vmcs_readnat(GUEST_CR0), efer = vmcs_read64(GUEST_IA32_EFER);
 	uint32_t entry = vmcs_read32(VM_ENTRY_CONTROLS);
 
-	if ((val >> 32) || ((val & CR0_PG) && !(val & CR0_PE))) {
+	if (cr0_write_faults(val)) { /* as the processor would: NW without CD too */
 		vmexit_inject(EXC_GP, true, 0);
 		return CR0_FAULT;
 	}
@@ -247,7 +247,8 @@ static enum cr0_result cr0_write(struct arch_vcpu *v, uint64_t val)
 /* MOV to/from CR8 (64-bit guests): the task priority is virtual, kept per
  * vCPU, so a guest cannot mask the host's interrupts (our shootdown IPIs)
  * by raising the CPU's.  MOV to CR4 exits only when it would set a bit we
- * own (VMXE, OSXSAVE): neither is offered, so that is a #GP. */
+ * own (exit_decode.c's cr4_host_owned: VMXE, OSXSAVE, PKE, PCE): none is
+ * offered, so that is a #GP. */
 static enum arch_exit_action exit_cr_access(struct arch_vcpu *v)
 {
 	struct cr_access a = cr_decode(vmcs_readnat(EXIT_QUALIFICATION));
@@ -372,6 +373,7 @@ typedef enum arch_exit_action (*exit_handler)(struct arch_vcpu *);
 static const exit_handler handlers[ARCH_EXIT_REASONS] = {
 	[EXIT_REASON_EXCEPTION_NMI]      = exit_exception_nmi,   /* vmexit_event.c, all five */
 	[EXIT_REASON_INIT_SIGNAL]        = exit_init_signal,
+	[EXIT_REASON_RDPMC]              = exit_rdpmc,
 	[EXIT_REASON_NOTIFY]             = exit_notify,
 	[EXIT_REASON_EXTERNAL_INTERRUPT] = exit_external_interrupt,
 	[EXIT_REASON_TRIPLE_FAULT]       = exit_triple_fault,

@@ -14,10 +14,11 @@
 void vmexit_inject(unsigned vector, bool has_code, uint32_t code);
 
 /* The exits for events (vmexit_event.c): exceptions and NMIs (basic
- * reason 0), INIT, notify; and a machine check that made VM entry
+ * reason 0), INIT, RDPMC, notify; and a machine check that made VM entry
  * fail (reason 41, which arrives with the failed-entry bit). */
 enum arch_exit_action exit_exception_nmi(struct arch_vcpu *v);
 enum arch_exit_action exit_init_signal(struct arch_vcpu *v);
+enum arch_exit_action exit_rdpmc(struct arch_vcpu *v);
 enum arch_exit_action exit_notify(struct arch_vcpu *v);
 enum arch_exit_action exit_mce_during_entry(struct arch_vcpu *v);
 

@@ -1,7 +1,7 @@
 /*
  * vmexit_event.c - exits for events: the exceptions the hypervisor
- * intercepts, the host's NMIs and machine checks, INIT and notify VM
- * exits.
+ * intercepts, the host's NMIs and machine checks, INIT, RDPMC and notify
+ * VM exits.
  *
  * Why #DB and #AC are intercepted (issue 23, finding 1; Xen XSA-156,
  * CVE-2015-5307 and CVE-2015-8104).  A guest can make event delivery loop:
@@ -53,7 +53,9 @@
  * processor's context corrupt, the machine does; the banks are cleared
  * after.  Before, each of these stopped the guest as an "unhandled exit"
  * (issue 23, finding 7).  INIT exits only because smp.c kicked a CPU that
- * did not answer a shootdown: the guest resumes.
+ * did not answer a shootdown: the guest resumes.  RDPMC exits and gets
+ * #GP: no performance counters are offered, and at CPL 0 it would read the
+ * host's (CR4.PCE covers CPL 3: exit_decode.c's cr4_host_owned).
  */
 #include <stdio.h>
 
@@ -160,6 +162,13 @@ enum arch_exit_action exit_exception_nmi(struct arch_vcpu *v)
 enum arch_exit_action exit_init_signal(struct arch_vcpu *v)
 {
 	return slice_goes_on(v); /* smp.c's kick: the exit was the point */
+}
+
+enum arch_exit_action exit_rdpmc(struct arch_vcpu *v)
+{
+	(void)v;
+	vmexit_inject(EXC_GP, true, 0);
+	return ARCH_RESUME;
 }
 
 enum arch_exit_action exit_notify(struct arch_vcpu *v)

@@ -185,6 +185,31 @@ static void test_mce_decide(void **state)
 	assert_int_equal(mce_decide(1, banks, 1), MCE_RESUME);
 }
 
+/* Issue 23, finding 7: CR0 with NW = 1 and CD = 0 raises #GP on hardware. */
+static void test_cr0_write_faults(void **state)
+{
+	(void)state;
+	assert_false(cr0_write_faults(0x80000031ull));         /* PG PE NE ET */
+	assert_false(cr0_write_faults(0x60000031ull));         /* CD NW */
+	assert_false(cr0_write_faults(0x40000031ull));         /* CD */
+	assert_true(cr0_write_faults(0x20000031ull));          /* NW without CD */
+	assert_true(cr0_write_faults(0x80000000ull));          /* PG without PE */
+	assert_true(cr0_write_faults(0x100000031ull));         /* bit 32 */
+}
+
+/* Issue 23, finding 7: PKE and PCE are the hypervisor's, with VMXE and
+ * OSXSAVE; the bits a guest may own are not. */
+static void test_cr4_host_owned(void **state)
+{
+	uint64_t m = cr4_host_owned();
+	(void)state;
+	assert_int_equal(m & (1ull << 22), 1ull << 22);      /* PKE */
+	assert_int_equal(m & (1ull << 8), 1ull << 8);        /* PCE */
+	assert_int_equal(m & (1ull << 13), 1ull << 13);      /* VMXE */
+	assert_int_equal(m & (1ull << 18), 1ull << 18);      /* OSXSAVE */
+	assert_int_equal(m & ((1ull << 5) | (1ull << 7) | (1ull << 9) | (1ull << 10)), 0); /* PAE PGE OSFXSR OSXMMEXCPT */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -196,6 +221,8 @@ int main(void)
 		cmocka_unit_test(test_event_decode),
 		cmocka_unit_test(test_dr6_after_db),
 		cmocka_unit_test(test_mce_decide),
+		cmocka_unit_test(test_cr0_write_faults),
+		cmocka_unit_test(test_cr4_host_owned),
 	};
 	return cmocka_run_group_tests_name("exit_decode", tests, NULL, NULL);
 }
