@@ -13,8 +13,8 @@ struct console_state {
 extern struct console_state console;
 /* Reads what waits on COM1 and runs each complete line (never blocks). */
 void console_poll(void);
-/* Sends n bytes to the console UART ('\n' as "\r\n"), one writer at a time;
- * any CPU, with or without the hypervisor lock. */
+/* Queues n bytes for the console UART ('\n' as "\r\n"), one writer at a
+ * time; any CPU, with or without the hypervisor lock; never waits. */
 void console_write(const char *s, size_t n);
 /* Runs one command line (what console_poll does per line). */
 void console_run(const char *line);

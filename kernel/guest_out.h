@@ -30,14 +30,14 @@ void guest_out_byte(struct guest_out *o, const char *name, char c);
 unsigned guest_out_room(const struct guest_out *o);
 
 /* Sends up to budget bytes of complete lines, taking the VMs in turn, and
- * a "(N bytes dropped)" line for each VM that lost some.  Called with the
- * hypervisor lock held; drops it while the UART works.  Returns the bytes
- * sent. */
+ * a "(N bytes dropped)" line for each VM that lost some, into the
+ * console's queue (no more than leaves it ARCH_CONSOLE_OWN free), with the
+ * hypervisor lock held; never waits.  Returns the bytes sent. */
 unsigned guest_out_drain(unsigned budget);
 
 /* Sends one VM's waiting lines and its unfinished line now, with the lock
- * held: a Linux VM's last words (a panic, "System halted") come before the
- * line that says it stopped. */
+ * held, into the console's queue (no wait): a Linux VM's last words (a
+ * panic, "System halted") come before the line that says it stopped. */
 void guest_out_flush_vm(struct guest_out *o, const char *name);
 
 /* Sends everything that waits (at the end, when no guest runs). */

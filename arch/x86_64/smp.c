@@ -38,6 +38,7 @@
 #include "upcall.h"
 #include "setup.h"
 #include "shootdown.h"
+#include "uart.h"
 #include "vcpu.h"
 #include "vectors.h"
 #include "vmx.h"
@@ -156,6 +157,7 @@ static void shootdown_bounds(void)
 void arch_poll_requests(void)
 {
 	sd_poll(&machine, this_cpu()->index);
+	uart_pump_maybe(); /* every CPU that waits keeps the console moving */
 }
 
 void smp_vcpu_loaded(struct arch_ept_cpus *t)

@@ -28,6 +28,7 @@
 #include "msr.h"
 #include "percpu.h"
 #include "trap.h"
+#include "uart.h"
 #include "upcall.h"
 #include "vcpu.h"
 #include "vmcs_fields.h"
@@ -461,6 +462,7 @@ int arch_vcpu_enter(struct arch_vcpu *v)
 	v->launched = 1;
 	if (probe)
 		kick_probe_judge(vmcs_read32(VM_EXIT_REASON), rip);
+	uart_pump_maybe(); /* the console moves while guests run */
 	/* Acknowledged on exit: end it now, whatever the core does next. */
 	if ((vmcs_read32(VM_EXIT_REASON) & EXIT_REASON_BASIC_MASK) == EXIT_REASON_EXTERNAL_INTERRUPT)
 		apic_eoi();

@@ -18,6 +18,7 @@
 #define ARCH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "boot_info.h"
@@ -39,7 +40,20 @@ int arch_paging_init(const struct boot_info *bi) __attribute__((warn_unused_resu
 /* The boot CPU's first step: descriptor tables, per-CPU data, the FPU/SSE
  * unit (newlib may use it), then the console UART. */
 void arch_boot_cpu_init(void);
-void arch_console_putc(char c);
+/* The console.  Output is queued (64 KiB, arch/x86_64/uart_tx.c) and goes
+ * into the UART's 16-byte FIFO as it empties, pumped after writes, VM
+ * exits and in waits: no CPU waits for the UART.  One writer at a time
+ * (the caller's lock); what finds the queue full is dropped, counted and
+ * said in the output. */
+void arch_console_write(const char *s, size_t n);
+/* Bytes free in the queue.  Guests' lines take only what leaves the
+ * hypervisor's own ARCH_CONSOLE_OWN of it (guest_out.c). */
+#define ARCH_CONSOLE_QUEUE 65536
+#define ARCH_CONSOLE_OWN 16384
+size_t arch_console_room(void);
+/* Sends everything queued, waiting for the UART (bounded): power-off and
+ * fatal errors only. */
+void arch_console_flush(void);
 /* A received console byte, or -1 if none waits (never blocks). */
 int arch_console_getc(void);
 /* The ACPI power-off port and S5 sleep type, when the firmware gave them. */
