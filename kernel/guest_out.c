@@ -24,6 +24,7 @@
 #include "arch.h"
 #include "console.h"
 #include "guest_out.h"
+#include "lock.h"
 #include "vm.h"
 
 static uint32_t used(const struct guest_out *o) { return o->head - o->tail; }
@@ -142,6 +143,10 @@ void guest_out_flush(void)
 			continue;
 		if (arch_console_room() == ARCH_CONSOLE_QUEUE)
 			return; /* nothing was taken with the queue empty: all sent */
-		arch_console_flush(); /* the end: no guest runs, waiting is right */
+		/* The end: no guest runs, waiting for the UART is right, but not
+		 * with the lock held (the summary's longest hold would be it). */
+		hv_unlock();
+		arch_console_flush();
+		hv_lock();
 	}
 }

@@ -14,8 +14,8 @@
  * accesses; one CPU pumps at a time and the others go on (a try, never a
  * wait).  So the line is kept busy while anything waits, at no CPU's cost.
  *
- * Readable when it overflows: the queue holds 64 KiB; a write that finds
- * it full keeps what fits, drops the rest and counts it, and the count is
+ * Readable when it overflows: the queue holds 64 KiB; a write that does
+ * not fit is dropped whole (no line is cut) and counted, and the count is
  * said in-line ("[console: N bytes dropped ...]") when room comes back.
  * Guests' lines never fill the last UART_TX_OWN bytes (guest_out.c takes
  * only what fits above them), which keeps 16 KiB for the hypervisor's own.
@@ -67,7 +67,9 @@ size_t uart_tx_queue(struct uart_tx *t, const char *s, size_t n)
 			t->dropped = 0;
 		}
 	}
-	done = t->dropped ? 0 : put(t, s, n); /* after a drop, nothing before its note */
+	/* Whole or not at all (a write is a line or a few: none is cut), and
+	 * after a drop, nothing before its note. */
+	done = !t->dropped && n <= uart_tx_room(t) ? put(t, s, n) : 0;
 	t->dropped += n - done;
 	t->dropped_total += n - done;
 	return done;

@@ -33,10 +33,10 @@ struct uart_tx {
 	const struct uart_port *port;
 };
 
-/* Queues n bytes; one writer at a time (the caller's lock).  What does not
- * fit is dropped, counted, and said in the queue ("[console: N bytes
- * dropped ...]") as soon as there is room.  Never waits.  Returns the
- * bytes queued. */
+/* Queues n bytes; one writer at a time (the caller's lock).  If they do
+ * not all fit, none is queued: they are dropped, counted, and said in the
+ * queue ("[console: N bytes dropped ...]") as soon as there is room.
+ * Never waits.  Returns the bytes queued (n or 0). */
 size_t uart_tx_queue(struct uart_tx *t, const char *s, size_t n);
 
 /* Bytes free in the queue. */
