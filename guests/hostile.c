@@ -42,6 +42,9 @@
  *      exits and the hypervisor emulates it: hardware raises #GP (a triple
  *      fault here); exit code 1 if it was accepted
  *   19 set CR4.PKE (PKRU is not switched between VMs: #GP, a triple fault)
+ *   20 report 1,000 mismatches with HC_REPORT_ERROR (each a line of about
+ *      95 bytes the hypervisor prints: 95 KB, more than the console's
+ *      queue), then power off with exit code 0
  */
 #include "guest.h"
 
@@ -318,6 +321,16 @@ void _start(void)
 		__asm__ volatile("mov %0, %%cr0" :: "r"(cr0));
 		say("hostile: CR0.NW without CD was accepted\n");
 		hypercall(HC_POWER_OFF, 1, 0, 0, 0);
+		break;
+	}
+	case 20: {
+		uint32_t i;
+		say("hostile: 1000 mismatch reports\n");
+		for (i = 0; i < 1000; i++)
+			hypercall(HC_REPORT_ERROR, GUEST_DATA_GPA + i * 4096u, i, 0x11111111u * (i % 15),
+				  ~i);
+		say("hostile: reports done\n");
+		hypercall(HC_POWER_OFF, 0, 0, 0, 0);
 		break;
 	}
 	case 10: {

@@ -57,6 +57,16 @@ static void end_line(struct guest_out *o, const char *name)
 	put(o, buf, (uint32_t)n);
 }
 
+void guest_out_line(struct guest_out *o, const char *line, uint32_t n)
+{
+	if (used(o) + n > GUEST_OUT_BYTES) {
+		o->dropped += n;
+		o->dropped_total += n;
+		return;
+	}
+	put(o, line, n);
+}
+
 void guest_out_byte(struct guest_out *o, const char *name, char c)
 {
 	if (c == '\r')

@@ -24,6 +24,12 @@ struct guest_out {
  * counted when the ring is full.  Under the hypervisor lock; never waits. */
 void guest_out_byte(struct guest_out *o, const char *name, char c);
 
+/* A complete line of the hypervisor's about the VM ("vm name: ...\n",
+ * formatted by the caller), into the VM's ring after what the guest wrote
+ * so far, or dropped and counted like the guest's when the ring is full.
+ * Under the hypervisor lock; never waits. */
+void guest_out_line(struct guest_out *o, const char *line, uint32_t n);
+
 /* Bytes free in the VM's ring: below GUEST_OUT_ROOM_MIN a guest's UART
  * reads as busy (vplatform), so that a complete line always fits. */
 #define GUEST_OUT_ROOM_MIN (GUEST_OUT_LINE + 40)

@@ -58,8 +58,9 @@ void vm_stop(struct vm *vm, const char *fmt, ...)
 	va_end(ap);
 	for (i = 0; i < vm->nvcpus; i++) /* before any shootdown: see vcpu_run_slice */
 		__atomic_store_n(&vm->vcpu[i].state, VCPU_DONE, __ATOMIC_RELEASE);
-	if (vm->is_linux)
-		guest_out_flush_vm(&vm->out, vm->name);
+	/* Its last lines first, then the line that says it stopped (into the
+	 * console's queue: no wait, the lock held or not). */
+	guest_out_flush_vm(&vm->out, vm->name);
 	printf("vm %s: stopped: %s\n", vm->name, vm->why);
 	if (vm->in_engine && !vm->memory_held) {
 		/* The engine invalidates on every CPU before it frees anything;
@@ -146,6 +147,26 @@ uint64_t vm_exit_count(const struct vm *vm)
 void vm_serial_out(struct vm *vm, char c)
 {
 	guest_out_byte(&vm->out, vm->name, c);
+}
+
+void vm_note(struct vm *vm, const char *fmt, ...)
+{
+	char line[GUEST_OUT_LINE + CONFIG_NAME_MAX + 8];
+	int n = snprintf(line, sizeof(line), "vm %s: ", vm->name), k;
+	va_list ap;
+
+	if (n < 0 || (size_t)n >= sizeof(line) - 1)
+		return;
+	va_start(ap, fmt);
+	k = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+	va_end(ap);
+	if (k < 0)
+		return;
+	n += k;
+	if ((size_t)n > sizeof(line) - 2)
+		n = (int)sizeof(line) - 2;
+	line[n++] = '\n';
+	guest_out_line(&vm->out, line, (uint32_t)n);
 }
 
 /* Maps a fresh frame at gpa with perms and returns its host pointer. */
