@@ -60,6 +60,10 @@ static inline void invlpg(const void *va) { __asm__ volatile("invlpg (%0)" :: "r
  * with loads. */
 static inline void barrier(void) { __asm__ volatile("" ::: "memory"); }
 
+/* VERW of a valid data selector: where CPUID says MD_CLEAR, it also
+ * clears the CPU's buffers (spec_ctrl.c). */
+static inline void verw(uint16_t sel) { __asm__ volatile("verw %0" :: "m"(sel) : "cc"); }
+
 static inline uint64_t rdtsc(void)
 {
 	uint32_t lo, hi;

@@ -12,8 +12,17 @@
 #define   FEATURE_CONTROL_VMX_INSIDE_SMX  (1ull << 1)
 #define   FEATURE_CONTROL_VMX_OUTSIDE_SMX (1ull << 2)
 
+#define IA32_PRED_CMD                 0x049
+#define   PRED_CMD_IBPB                   (1ull << 0)
 #define IA32_BIOS_UPDT_TRIG           0x079
 #define IA32_BIOS_SIGN_ID             0x08B  /* the microcode revision */
+#define IA32_ARCH_CAPABILITIES        0x10A
+#define   ARCH_CAP_RDCL_NO                (1ull << 0)
+#define   ARCH_CAP_SKIP_L1DFL_VMENTRY     (1ull << 3)
+#define   ARCH_CAP_MDS_NO                 (1ull << 5)
+#define   ARCH_CAP_TAA_NO                 (1ull << 8)
+#define IA32_FLUSH_CMD                0x10B
+#define   FLUSH_CMD_L1D                   (1ull << 0)
 #define IA32_SYSENTER_CS              0x174
 #define IA32_SYSENTER_ESP             0x175
 #define IA32_SYSENTER_EIP             0x176

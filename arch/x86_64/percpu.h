@@ -23,6 +23,7 @@ struct percpu {
 	uint32_t apic_id;
 	uint64_t current_vmcs;
 	struct arch_vcpu *state_owner; /* whose DRs and KERNEL_GS_BASE are loaded */
+	const struct arch_ept_cpus *last_vm; /* the VM of the vCPU loaded last (IBPB) */
 	bool online;
 };
 

@@ -22,11 +22,13 @@
 #include "apic.h"
 #include "arch.h"
 #include "cpu.h"
+#include "cpuid_bits.h"
 #include "exit_decode.h"
 #include "guest_abi.h"
 #include "guest_msr.h"
 #include "msr.h"
 #include "percpu.h"
+#include "spec_ctrl.h"
 #include "trap.h"
 #include "uart.h"
 #include "upcall.h"
@@ -40,6 +42,25 @@
 unsigned vmx_errors;
 
 static uint64_t msr_bitmap; /* all ones: every RDMSR/WRMSR exits */
+static struct spec_plan spec; /* what is flushed between VMs (spec_ctrl.c) */
+
+/* What this CPU says about its exposure to leaks between guests. */
+static struct spec_caps spec_caps_here(void)
+{
+	struct spec_caps c = { false, 0, 0, 0 };
+	uint32_t r[4];
+
+	cpuid(0, 0, r);
+	c.intel = r[1] == 0x756E6547 && r[3] == 0x49656E69 && r[2] == 0x6C65746E; /* GenuineIntel */
+	if (r[0] >= CPUID_LEAF_EXT_FEATURES) {
+		cpuid(CPUID_LEAF_EXT_FEATURES, 0, r);
+		c.cpuid7_ebx = r[1];
+		c.cpuid7_edx = r[3];
+	}
+	if (c.cpuid7_edx & CPUID_7_EDX_ARCH_CAPABILITIES)
+		c.arch_caps = rdmsr(IA32_ARCH_CAPABILITIES);
+	return c;
+}
 static uint32_t preemption_ticks, preemption_rate;
 /* The timer is set before every entry from the TSC (what is left of the
  * slice, or less: the core's deadline), so whether the CPU offers "save
@@ -89,6 +110,12 @@ int vmx_cpu_on(void)
 	preemption_ticks = (1u << 20) >> preemption_rate;
 	printf("vmx: VMXON done (VMCS revision 0x%lx, preemption timer slice %u)\n",
 	       basic & VMX_BASIC_REVISION_MASK, preemption_ticks);
+	if (this_cpu()->index == 0) {
+		struct spec_caps caps = spec_caps_here();
+		spec = spec_plan(&caps);
+		printf("vmx: between VMs on a CPU: IBPB %s; L1D flush %s; VERW %s\n", spec.ibpb_why,
+		       spec.l1d_why, spec.verw_why);
+	}
 	if (this_cpu()->index == 0)
 		printf("vmx: notify VM exit %s; #DB and #AC intercepted (XSA-156)\n",
 		       rdmsr(IA32_VMX_PROCBASED_CTLS2) >> 32 & SEC_NOTIFY_VM_EXITING
@@ -308,6 +335,9 @@ int arch_vcpu_load(struct arch_vcpu *v)
 	}
 	own_cpu_state(me, v);
 	smp_vcpu_loaded(v->ept_cpus); /* before its first entry: shootdowns ask us from now */
+	if (spec.ibpb && me->last_vm != v->ept_cpus) /* another VM: its branch predictions go */
+		wrmsr(IA32_PRED_CMD, PRED_CMD_IBPB);
+	me->last_vm = v->ept_cpus;
 	vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, preemption_ticks);
 	v->slice_end = rdtsc() + ((uint64_t)preemption_ticks << preemption_rate);
 	return 0;
@@ -454,6 +484,13 @@ int arch_vcpu_enter(struct arch_vcpu *v)
 	vmcs_write32(VMX_PREEMPTION_TIMER_VALUE,
 		     now >= end ? 0 : (uint32_t)((end - now) >> preemption_rate));
 	fxrstor(v->fpu);
+	/* The last host work before the entry: what the hypervisor touched
+	 * (other VMs' pages too) leaves L1D and the CPU's buffers (spec_ctrl.c;
+	 * in C right before the entry stub, as KVM did until 2024). */
+	if (spec.l1d_flush)
+		wrmsr(IA32_FLUSH_CMD, FLUSH_CMD_L1D);
+	else if (spec.verw)
+		verw(SEL_KERNEL_DS);
 	failed = vmx_enter(&v->regs, v->launched);
 	fxsave(v->fpu);
 	ldmxcsr(MXCSR_DEFAULT); /* the guest's MXCSR could unmask SSE exceptions for us */
