@@ -86,8 +86,8 @@ int32_t core_hypercall(struct arch_vcpu *av, uint32_t nr, const uint32_t args[4]
 	case HC_CONSOLE_WRITE:
 		ret = hc_console_write(v, a, b);
 		if (ret)
-			vm_note(vm, "console write refused (buffer 0x%x, %u bytes): %s", a, b,
-				ret == HC_EFAULT ? "outside its RAM" : "too long");
+			vm_note(vm, "vm %s: console write refused (buffer 0x%x, %u bytes): %s", vm->name,
+				a, b, ret == HC_EFAULT ? "outside its RAM" : "too long");
 		break;
 	case HC_REPORT_PROGRESS: {
 		unsigned i;
@@ -101,15 +101,16 @@ int32_t core_hypercall(struct arch_vcpu *av, uint32_t nr, const uint32_t args[4]
 			vm->errors += vm->vcpu[i].errors;
 		}
 		if (vm->nvcpus > 1)
-			vm_note(vm, "vcpu %u: round %u verified %u pages, %u errors", v->index, a, c, b);
+			vm_note(vm, "vm %s vcpu %u: round %u verified %u pages, %u errors", vm->name,
+				v->index, a, c, b);
 		else
-			vm_note(vm, "round %u verified %u pages, %u errors", a, c, b);
+			vm_note(vm, "vm %s: round %u verified %u pages, %u errors", vm->name, a, c, b);
 		test_support_after_round(vm, v->index, a);
 		break;
 	}
 	case HC_REPORT_ERROR:
-		vm_note(vm, "MISMATCH at guest-physical 0x%x offset %u: expected %08x found %08x", a, b,
-			c, d);
+		vm_note(vm, "vm %s: MISMATCH at guest-physical 0x%x offset %u: expected %08x found %08x",
+			vm->name, a, b, c, d);
 		break;
 	case HC_QUERY_COUNTERS:
 		ret = hc_query_counters(v, a, b);

@@ -152,17 +152,14 @@ void vm_serial_out(struct vm *vm, char c)
 void vm_note(struct vm *vm, const char *fmt, ...)
 {
 	char line[GUEST_OUT_LINE + CONFIG_NAME_MAX + 8];
-	int n = snprintf(line, sizeof(line), "vm %s: ", vm->name), k;
+	int n;
 	va_list ap;
 
-	if (n < 0 || (size_t)n >= sizeof(line) - 1)
-		return;
 	va_start(ap, fmt);
-	k = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
 	va_end(ap);
-	if (k < 0)
+	if (n < 0)
 		return;
-	n += k;
 	if ((size_t)n > sizeof(line) - 2)
 		n = (int)sizeof(line) - 2;
 	line[n++] = '\n';

@@ -123,7 +123,9 @@ void vm_serial_out(struct vm *vm, char c);
 /* A line of the hypervisor's about what the VM asked (a hypercall's
  * report): through the VM's console ring, after its own lines and bounded
  * like them, not printed with the lock held: a guest that makes many only
- * loses its own (issue 23, finding 4).  "vm NAME: " comes first. */
+ * loses its own (issue 23, finding 4).  fmt is the whole line, without
+ * its newline ("vm %s: ..." with the VM's name, as the hypervisor's lines
+ * about a VM read). */
 void vm_note(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif
