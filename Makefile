@@ -77,11 +77,13 @@ DEDUP_SRCS := dedup/page.c dedup/index.c dedup/sharers.c dedup/merge.c dedup/cow
 	dedup/scan.c dedup/vm.c dedup/stats.c dedup/recount.c dedup/account.c dedup/governor.c
 COMMON_SRCS := common/config.c common/knobs.c common/pt_build.c common/ptwalk.c
 ARCH_SRCS := arch/$(ARCH)/entry.S arch/$(ARCH)/isr.S arch/$(ARCH)/setup.c arch/$(ARCH)/trap.c \
-	arch/$(ARCH)/uart.c arch/$(ARCH)/power.c arch/$(ARCH)/paging.c arch/$(ARCH)/apic.c \
+	arch/$(ARCH)/uart.c arch/$(ARCH)/uart_tx.c arch/$(ARCH)/power.c arch/$(ARCH)/paging.c \
+	arch/$(ARCH)/apic.c \
 	arch/$(ARCH)/vmx_features.c arch/$(ARCH)/vmx_gate.c arch/$(ARCH)/vmx_controls.c \
-	arch/$(ARCH)/vmx_entry.S arch/$(ARCH)/vcpu.c arch/$(ARCH)/vmexit.c \
-	arch/$(ARCH)/exit_decode.c arch/$(ARCH)/smp.c arch/$(ARCH)/ap_boot.S \
-	arch/$(ARCH)/guest_msr.c arch/$(ARCH)/tsc.c arch/$(ARCH)/cmos.c arch/$(ARCH)/e1000.c
+	arch/$(ARCH)/vmx_entry.S arch/$(ARCH)/vcpu.c arch/$(ARCH)/vmexit.c arch/$(ARCH)/vmexit_event.c \
+	arch/$(ARCH)/exit_decode.c arch/$(ARCH)/smp.c arch/$(ARCH)/shootdown.c arch/$(ARCH)/ap_boot.S \
+	arch/$(ARCH)/guest_msr.c arch/$(ARCH)/tsc.c arch/$(ARCH)/cmos.c arch/$(ARCH)/e1000.c \
+	arch/$(ARCH)/spec_ctrl.c
 CORE_SRCS := kernel/main.c kernel/frames.c kernel/lock.c kernel/vm.c kernel/upcall.c \
 	kernel/hypercall.c kernel/sched.c kernel/sharing.c kernel/sharing_ops.c \
 	kernel/boot_info_check.c kernel/acpi.c \
@@ -104,7 +106,7 @@ EFI_OBJS := $(patsubst %,$(B)/efi/%.o,$(EFI_SRCS))
 UNIT_TESTS := test_config test_frames test_elf_check test_mmap_convert test_boot_info \
 	test_vmx_features test_pt_build test_acpi test_dedup_engine test_dedup_collision \
 	test_dedup_model test_oracle test_ept test_console_cmd test_exit_decode test_portbus \
-	test_governor
+	test_governor test_shootdown test_uart_tx test_spec_ctrl
 test_config_SRCS       := common/config.c common/knobs.c
 test_frames_SRCS       := kernel/frames.c
 test_elf_check_SRCS    := boot/elf_check.c
@@ -125,6 +127,9 @@ UNIT_TESTS += test_knobs
 test_knobs_SRCS := common/knobs.c common/config.c control/console_cmd.c api/knobs_parse.c
 test_exit_decode_SRCS := arch/x86_64/exit_decode.c
 test_governor_SRCS := dedup/governor.c
+test_shootdown_SRCS := arch/x86_64/shootdown.c
+test_uart_tx_SRCS := arch/x86_64/uart_tx.c tests/fake/timed_uart.c
+test_spec_ctrl_SRCS := arch/x86_64/spec_ctrl.c
 
 # ---- device models (devices/) ----
 # Plain C11 models of the PC devices a Linux guest needs; no hardware access.

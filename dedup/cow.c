@@ -63,7 +63,9 @@ int dedup_cow_break(struct dedup *d, unsigned vm, uint64_t gfn)
 	}
 	memcpy(fptr(d, nf), fptr(d, s->frame), DEDUP_PAGE_SIZE);
 	d->ops.map(d->ops.ctx, vm, gfn, nf, true);
-	d->ops.invalidate(d->ops.ctx, vm);
+	/* Should it fail, a CPU that did not answer may read the shared frame
+	 * for this page a while longer: this VM's own view, read-only. */
+	(void)d->ops.invalidate(d->ops.ctx, vm);
 	sharers_remove(d, sfid, vm);
 	set_state(d, p, DP_NEW, 0);
 	d->st.cow_breaks++;

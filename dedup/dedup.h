@@ -43,6 +43,16 @@
  * pages, for all its merges).  COW break (cow.c) is the mirror: allocate -> copy ->
  * remap read-write -> invalidate, and with one sharer left, no copy at all.
  *
+ * When an invalidate fails (a CPU did not answer, and the hypervisor gave
+ * up waiting rather than hold every CPU), that CPU may still write through
+ * the old translations of that VM.  So a merge whose first invalidate
+ * fails is abandoned as if the compare had failed (the page writable
+ * again); frames that were to be freed after a failed one are kept out of
+ * use for good (withheld, never freed); and a VM removed meanwhile gives
+ * back none of its frames (DEDUP_EBUSY).  A COW break or a dirty-bit
+ * clear needs nothing more: what a stale translation there reaches is the
+ * VM's own memory or read-only.
+ *
  * Sharing domains.  Each VM belongs to a domain; frames (zero frames too)
  * are never shared across domains, closing the cross-domain side channel.
  *
@@ -75,6 +85,7 @@
 #define DEDUP_EEXIST  (-17) /* VM id in use */
 #define DEDUP_ENOENT  (-2)  /* no such VM */
 #define DEDUP_EIO     (-5)  /* an ops call that must not fail did */
+#define DEDUP_EBUSY   (-16) /* removed, but a CPU may still reach its frames: none freed */
 
 struct dedup_knobs {
 	uint32_t pages_to_scan;  /* per wake-up (the caller's loop) */
@@ -136,7 +147,9 @@ int dedup_vm_add(struct dedup *d, unsigned vm, uint64_t npages, uint16_t domain,
 /* Unregisters vm: drops its references to shared and zero frames (freeing
  * frames nobody maps any more) and unmaps those pages, so that what is
  * left mapped in its EPT are its private frames, for the caller to free.
- * The VM must not run meanwhile. */
+ * The VM must not run meanwhile.  0, DEDUP_ENOENT, or DEDUP_EBUSY: removed,
+ * but an invalidate failed (a CPU may still reach its frames): nothing was
+ * freed, and the caller must not free its private frames either. */
 int dedup_vm_remove(struct dedup *d, unsigned vm);
 
 /* Scans up to n pages from the cursor, stopping early when a full scan

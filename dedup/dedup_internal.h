@@ -108,6 +108,7 @@ struct dedup {
 	uint64_t pend_free[64];
 	unsigned npend;
 	uint64_t pend_vms;    /* bit v: VM v has remaps not yet invalidated */
+	uint64_t withheld;    /* frames never freed: an invalidate before it failed */
 
 	uint32_t zero_csum;    /* the checksum of an all-zero page */
 	uint64_t n_state[4];   /* pages in each enum dp_state */

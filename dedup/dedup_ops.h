@@ -34,8 +34,12 @@ struct dedup_ops {
 	void (*unmap)(void *ctx, unsigned vm, uint64_t gfn);
 	/* Drops every cached translation of vm's guest-physical memory on every
 	 * CPU that may hold one (INVEPT single-context + shootdown); returns
-	 * after all CPUs have done so. */
-	void (*invalidate)(void *ctx, unsigned vm);
+	 * after all CPUs have done so: 0.  Non-zero when a CPU that may still
+	 * hold one did not answer and was given up on (arch/x86_64/smp.c bounds
+	 * the wait): it may go on writing through an old translation, so the
+	 * engine then frees nothing and shares nothing that such a write could
+	 * reach (dedup.h, "When an invalidate fails"). */
+	int (*invalidate)(void *ctx, unsigned vm);
 	/* EPT A/D: 1 if (vm, gfn) was written since its dirty bit was last
 	 * cleared, 0 if not; clears it.  A cleared bit only takes effect for
 	 * writes after the next invalidate().  NULL where there are no A/D bits. */

@@ -27,6 +27,12 @@
  *
  * Memory the merge needs (a shared-frame slot, sharer-table room) is
  * reserved before step 1, so a merge never stops half-way for lack of it.
+ *
+ * An invalidate can fail (dedup_ops.h): a CPU did not answer and may still
+ * write the candidate through its old translation.  A failed step 2 ends
+ * the merge as a failed compare does (step 3 could not be trusted, and the
+ * frame must not become shared); a failed step 5 keeps the batch's
+ * duplicates out of use for good instead of freeing them (withheld).
  */
 #include "dedup_internal.h"
 
@@ -48,11 +54,15 @@ static int map(struct dedup *d, unsigned vm, uint64_t gfn, uint64_t frame, bool 
 void merge_flush(struct dedup *d)
 {
 	unsigned v, i;
+	int failed = 0;
 	for (v = 0; d->pend_vms >> v; v++)                   /* 5: up to the last VM touched */
 		if (d->pend_vms & (1ull << v))
-			d->ops.invalidate(d->ops.ctx, v);
+			failed |= d->ops.invalidate(d->ops.ctx, v);
 	for (i = 0; i < d->npend; i++)                       /* 6 */
-		d->ops.frame_free(d->ops.ctx, d->pend_free[i]);
+		if (failed)
+			d->withheld++;  /* a CPU may still reach it: never freed */
+		else
+			d->ops.frame_free(d->ops.ctx, d->pend_free[i]);
 	d->npend = 0;
 	d->pend_vms = 0;
 }
@@ -76,8 +86,8 @@ static int merge_into(struct dedup *d, unsigned vm, uint64_t gfn, uint64_t frame
 	struct dpage *p = &d->vm[vm].pages[gfn];
 
 	map(d, vm, gfn, frame, false);                       /* 1 */
-	d->ops.invalidate(d->ops.ctx, vm);                   /* 2 */
-	if (!same_content(d, fptr(d, frame), &d->sf[sfid])) {/* 3 */
+	if (d->ops.invalidate(d->ops.ctx, vm) ||             /* 2 */
+	    !same_content(d, fptr(d, frame), &d->sf[sfid])) {/* 3 */
 		map(d, vm, gfn, frame, true);
 		set_state(d, p, DP_NEW, 0);
 		d->st.merge_races++;
@@ -95,17 +105,17 @@ static int merge_pair(struct dedup *d, unsigned vm, uint64_t gfn, uint64_t frame
 {
 	struct dpage *p = &d->vm[vm].pages[gfn], *q = &d->vm[qvm].pages[qgfn];
 	uint32_t sfid;
-	int zero;
+	int zero, failed;
 
 	if (sframe_reserve(d) || sharers_reserve(d, 2))
 		return DEDUP_ENOMEM;
 	map(d, qvm, qgfn, qframe, false);                    /* 1 */
 	map(d, vm, gfn, frame, false);
-	d->ops.invalidate(d->ops.ctx, qvm);                  /* 2 */
+	failed = d->ops.invalidate(d->ops.ctx, qvm);         /* 2 */
 	if (vm != qvm)
-		d->ops.invalidate(d->ops.ctx, vm);
+		failed |= d->ops.invalidate(d->ops.ctx, vm);
 	unstable_unlink(d, qvm, qgfn);
-	if (!page_equal(fptr(d, frame), fptr(d, qframe))) {  /* 3 */
+	if (failed || !page_equal(fptr(d, frame), fptr(d, qframe))) { /* 3 */
 		map(d, qvm, qgfn, qframe, true);
 		map(d, vm, gfn, frame, true);
 		set_state(d, q, DP_NEW, 0);

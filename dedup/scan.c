@@ -87,7 +87,10 @@ uint64_t dedup_scan(struct dedup *d, uint64_t n)
 					if (dp_state(&v->pages[d->cur_gfn + i]) != DP_SHARED)
 						dirty[i] = d->ops.test_and_clear_dirty(d->ops.ctx, d->cur_vm,
 										   d->cur_gfn + i);
-				d->ops.invalidate(d->ops.ctx, d->cur_vm);
+				/* A failed one leaves a page written through an old
+				 * translation looking unchanged; its merge's own
+				 * invalidate fails then too (merge.c). */
+				(void)d->ops.invalidate(d->ops.ctx, d->cur_vm);
 			}
 			for (i = 0; i < m; i++)
 				visit(d, d->cur_vm, d->cur_gfn + i, dirty[i]);

@@ -7,7 +7,10 @@
  * zero frame (lazy memory: nothing is allocated until the guest writes).
  * Removing a VM first unmaps its shared and zero pages and invalidates, and
  * only then drops its references, freeing frames nobody maps any more: a
- * frame is never freed while a stale translation could still reach it.
+ * frame is never freed while a stale translation could still reach it.  If
+ * that invalidate fails (a CPU did not answer: dedup_ops.h) the VM is
+ * removed all the same, but frees nothing: DEDUP_EBUSY tells the caller to
+ * keep its private frames too.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -120,7 +123,9 @@ int dedup_vm_add(struct dedup *d, unsigned vm, uint64_t npages, uint16_t domain,
 	} else if (d->ops.test_and_clear_dirty) {
 		for (g = 0; g < npages; g++)
 			d->ops.test_and_clear_dirty(d->ops.ctx, vm, g);
-		d->ops.invalidate(d->ops.ctx, vm);
+		/* Should it fail, a page written through an old translation may
+		 * look unchanged: its merge's own invalidate fails then too. */
+		(void)d->ops.invalidate(d->ops.ctx, vm);
 	}
 	return 0;
 }
@@ -129,6 +134,7 @@ int dedup_vm_remove(struct dedup *d, unsigned vm)
 {
 	struct dvm *v;
 	uint64_t g;
+	int failed;
 
 	if (vm >= DEDUP_MAX_VMS || !d->vm[vm].pages)
 		return DEDUP_ENOENT;
@@ -141,13 +147,16 @@ int dedup_vm_remove(struct dedup *d, unsigned vm)
 		else if (dp_state(p) == DP_UNSTABLE && behind_cursor(d, vm, g))
 			unstable_unlink(d, vm, g);
 	}
-	d->ops.invalidate(d->ops.ctx, vm);
+	failed = d->ops.invalidate(d->ops.ctx, vm);
 	for (g = 0; g < v->npages; g++) {
 		struct dpage *p = &v->pages[g];
 		if (dp_state(p) == DP_SHARED) {
 			uint32_t sfid = dp_index(p);
 			if (sharers_remove(d, sfid, vm) == 0) {
-				d->ops.frame_free(d->ops.ctx, d->sf[sfid].frame);
+				if (failed)
+					d->withheld++;
+				else
+					d->ops.frame_free(d->ops.ctx, d->sf[sfid].frame);
 				sframe_delete(d, sfid);
 			}
 		}
@@ -160,5 +169,5 @@ int dedup_vm_remove(struct dedup *d, unsigned vm)
 	}
 	free(v->pages);
 	memset(v, 0, sizeof(*v));
-	return 0;
+	return failed ? DEDUP_EBUSY : 0;
 }

@@ -2,7 +2,7 @@
  * uart_16550.h - the 16550 UART's registers, named as in the NS16550A /
  * TI PC16550D datasheet, and the PC's COM1 address.  Used by the console
  * driver (arch/x86_64/uart.c), by the guest's virtual COM1
- * (devices/portio.c) and by the 16550A model (devices/uart16550.c).
+ * (the image VM's board, devices/vplatform.c) and by the 16550A model (devices/uart16550.c).
  */
 #ifndef UART_16550_H
 #define UART_16550_H

@@ -5,7 +5,7 @@
 #ifndef KERNEL_CONSOLE_OUT_H
 #define KERNEL_CONSOLE_OUT_H
 #include <stddef.h>
-/* Sends n bytes to the console UART ('\n' as "\r\n"), one writer at a time;
- * any CPU, with or without the hypervisor lock. */
+/* Queues n bytes for the console UART ('\n' as "\r\n"), one writer at a
+ * time; any CPU, with or without the hypervisor lock; never waits. */
 void console_write(const char *s, size_t n);
 #endif

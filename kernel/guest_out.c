@@ -7,19 +7,21 @@
  * ring of GUEST_OUT_BYTES, or, when the ring is full, is dropped and
  * counted.  Writing never waits for the UART, so an exit that writes is as
  * short as any other.  The boot CPU drains the rings between its rounds
- * (sched.c): under the lock it copies whole lines, the VMs in turn, up to
- * GUEST_OUT_BUDGET bytes, and "[name] (N bytes dropped)" once a VM that
- * lost some has sent what it kept; then it drops the lock and sends them,
- * at the UART's pace,
- * while the other CPUs run guests and take exits.  So a guest that floods
- * its console gets its share of GUEST_OUT_BUDGET per round and loses the
- * rest; before, each of its newlines was a printf to the UART made with
- * the lock held, and one hypercall of 4,096 newlines stalled every VM for
- * seconds (issue 13, finding 1).
+ * (sched.c): it copies whole lines, the VMs in turn, up to GUEST_OUT_BUDGET
+ * bytes and no more than the console's queue has free above the
+ * hypervisor's own ARCH_CONSOLE_OWN, and "[name] (N bytes dropped)" once a
+ * VM that lost some has sent what it kept, into the console's queue, which
+ * the UART empties at its pace while every CPU goes on (arch.h).  So a
+ * guest that floods its console gets its share of GUEST_OUT_BUDGET per
+ * round and loses the rest, and never the hypervisor's room; before, each
+ * of its newlines was a printf to the UART made with the lock held, and
+ * one hypercall of 4,096 newlines stalled every VM for seconds (issue 13,
+ * finding 1), and then each drain waited for the UART (issue 23, 3).
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "arch.h"
 #include "console_out.h"
 #include "guest_out.h"
 #include "lock.h"
@@ -53,6 +55,16 @@ static void end_line(struct guest_out *o, const char *name)
 		return;
 	}
 	put(o, buf, (uint32_t)n);
+}
+
+void guest_out_line(struct guest_out *o, const char *line, uint32_t n)
+{
+	if (used(o) + n > GUEST_OUT_BYTES) {
+		o->dropped += n;
+		o->dropped_total += n;
+		return;
+	}
+	put(o, line, n);
 }
 
 void guest_out_byte(struct guest_out *o, const char *name, char c)
@@ -95,8 +107,12 @@ unsigned guest_out_drain(unsigned budget)
 	static unsigned next; /* the VM that goes first: each gets its turn */
 	unsigned i, n = 0;
 
+	size_t room = arch_console_room();
+
 	if (budget > GUEST_OUT_BUDGET * 2)
 		budget = GUEST_OUT_BUDGET * 2;
+	if (room < ARCH_CONSOLE_OWN + budget)
+		budget = room > ARCH_CONSOLE_OWN ? (unsigned)(room - ARCH_CONSOLE_OWN) : 0;
 	for (i = 0; i < nvms && n < budget; i++) {
 		struct vm *vm = &vms[(next + i) % nvms];
 		struct guest_out *o = &vm->out;
@@ -113,11 +129,8 @@ unsigned guest_out_drain(unsigned budget)
 	}
 	if (nvms)
 		next = (next + 1) % nvms;
-	if (!n)
-		return 0;
-	hv_unlock();
-	console_write(buf, n);
-	hv_lock();
+	if (n)
+		console_write(buf, n); /* into the queue: no wait */
 	return n;
 }
 
@@ -130,11 +143,20 @@ void guest_out_flush_vm(struct guest_out *o, const char *name)
 		end_line(o, name);
 	n = take_lines(o, buf, sizeof(buf));
 	if (n)
-		console_write(buf, n); /* under the lock: a stop is rare, 2 KiB at most */
+		console_write(buf, n); /* into the console's queue: no wait */
 }
 
 void guest_out_flush(void)
 {
-	while (guest_out_drain(GUEST_OUT_BUDGET * 2))
-		;
+	for (;;) {
+		if (guest_out_drain(GUEST_OUT_BUDGET * 2))
+			continue;
+		if (arch_console_room() == ARCH_CONSOLE_QUEUE)
+			return; /* nothing was taken with the queue empty: all sent */
+		/* The end: no guest runs, waiting for the UART is right, but not
+		 * with the lock held (the summary's longest hold would be it). */
+		hv_unlock();
+		arch_console_flush();
+		hv_lock();
+	}
 }

@@ -24,20 +24,26 @@ struct guest_out {
  * counted when the ring is full.  Under the hypervisor lock; never waits. */
 void guest_out_byte(struct guest_out *o, const char *name, char c);
 
+/* A complete line of the hypervisor's about the VM ("vm name: ...\n",
+ * formatted by the caller), into the VM's ring after what the guest wrote
+ * so far, or dropped and counted like the guest's when the ring is full.
+ * Under the hypervisor lock; never waits. */
+void guest_out_line(struct guest_out *o, const char *line, uint32_t n);
+
 /* Bytes free in the VM's ring: below GUEST_OUT_ROOM_MIN a guest's UART
  * reads as busy (vplatform), so that a complete line always fits. */
 #define GUEST_OUT_ROOM_MIN (GUEST_OUT_LINE + 40)
 unsigned guest_out_room(const struct guest_out *o);
 
 /* Sends up to budget bytes of complete lines, taking the VMs in turn, and
- * a "(N bytes dropped)" line for each VM that lost some.  Called with the
- * hypervisor lock held; drops it while the UART works.  Returns the bytes
- * sent. */
+ * a "(N bytes dropped)" line for each VM that lost some, into the
+ * console's queue (no more than leaves it ARCH_CONSOLE_OWN free), with the
+ * hypervisor lock held; never waits.  Returns the bytes sent. */
 unsigned guest_out_drain(unsigned budget);
 
 /* Sends one VM's waiting lines and its unfinished line now, with the lock
- * held: a Linux VM's last words (a panic, "System halted") come before the
- * line that says it stopped. */
+ * held, into the console's queue (no wait): a Linux VM's last words (a
+ * panic, "System halted") come before the line that says it stopped. */
 void guest_out_flush_vm(struct guest_out *o, const char *name);
 
 /* Sends everything that waits (at the end, when no guest runs). */

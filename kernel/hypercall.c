@@ -3,8 +3,11 @@
  *
  * Every pointer a guest passes is guest-physical and checked against its
  * RAM before use: a bad one gets HC_EFAULT, never a host access.  A
- * misbehaving guest can stop itself, never another VM.  The architecture
- * decodes the VMCALL (arch/x86_64/vmexit.c) and calls core_hypercall().
+ * misbehaving guest can stop itself, never another VM.  What a hypercall
+ * reports goes through the VM's console ring (vm_note), as the guest's
+ * own lines do: a guest that reports in a loop loses its own lines, not
+ * the hypervisor's console or its lock.  The architecture decodes the
+ * VMCALL (arch/x86_64/vmexit.c) and calls core_hypercall().
  */
 #include <stdio.h>
 #include <string.h>
@@ -82,8 +85,8 @@ int32_t core_hypercall(struct arch_vcpu *av, uint32_t nr, const uint32_t args[4]
 	case HC_CONSOLE_WRITE:
 		ret = hc_console_write(v, a, b);
 		if (ret)
-			printf("vm %s: console write refused (buffer 0x%x, %u bytes): %s\n", vm->name, a, b,
-			       ret == HC_EFAULT ? "outside its RAM" : "too long");
+			vm_note(vm, "vm %s: console write refused (buffer 0x%x, %u bytes): %s", vm->name,
+				a, b, ret == HC_EFAULT ? "outside its RAM" : "too long");
 		break;
 	case HC_REPORT_PROGRESS: {
 		unsigned i;
@@ -97,16 +100,16 @@ int32_t core_hypercall(struct arch_vcpu *av, uint32_t nr, const uint32_t args[4]
 			vm->errors += vm->vcpu[i].errors;
 		}
 		if (vm->nvcpus > 1)
-			printf("vm %s vcpu %u: round %u verified %u pages, %u errors\n", vm->name, v->index,
-			       a, c, b);
+			vm_note(vm, "vm %s vcpu %u: round %u verified %u pages, %u errors", vm->name,
+				v->index, a, c, b);
 		else
-			printf("vm %s: round %u verified %u pages, %u errors\n", vm->name, a, c, b);
+			vm_note(vm, "vm %s: round %u verified %u pages, %u errors", vm->name, a, c, b);
 		test_support_after_round(vm, v->index, a);
 		break;
 	}
 	case HC_REPORT_ERROR:
-		printf("vm %s: MISMATCH at guest-physical 0x%x offset %u: expected %08x found %08x\n",
-		       vm->name, a, b, c, d);
+		vm_note(vm, "vm %s: MISMATCH at guest-physical 0x%x offset %u: expected %08x found %08x",
+			vm->name, a, b, c, d);
 		break;
 	case HC_QUERY_COUNTERS:
 		ret = hc_query_counters(v, a, b);

@@ -63,20 +63,28 @@ int write(int fd, const void *buf, size_t n)
 	return (int)n;
 }
 
-/* One writer at a time on the UART: the boot CPU sends guests' lines
- * without the hypervisor lock (guest_out.c) while another CPU may print. */
+/* One writer at a time into the console's queue: any CPU may print, with
+ * or without the hypervisor lock.  The queue never waits for the UART
+ * (arch.h), so neither does this. */
 static struct spinlock uart_lock;
 
 void console_write(const char *s, size_t n)
 {
-	size_t i;
+	char buf[256];
+	size_t i, k = 0;
+
 	spin_lock(&uart_lock);
 	for (i = 0; i < n; i++) {
+		if (k + 2 > sizeof(buf)) {
+			arch_console_write(buf, k);
+			k = 0;
+		}
 		if (s[i] == '\n')
-			arch_console_putc('\r');
-		arch_console_putc(s[i]);
-		arch_poll_requests(); /* a long write still answers shootdowns */
+			buf[k++] = '\r';
+		buf[k++] = s[i];
 	}
+	if (k)
+		arch_console_write(buf, k);
 	spin_unlock(&uart_lock);
 }
 

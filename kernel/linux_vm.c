@@ -197,6 +197,6 @@ static enum core_action linux_vcpu_halt(struct vcpu *v, bool interruptible)
 }
 
 const struct vm_kind linux_vm_kind = {
-	.name = "Linux", .hypercalls = false, .serial_console = true, .stack_below_entry = false,
+	.name = "Linux", .hypercalls = false, .stack_below_entry = false,
 	.prepare = linux_vcpu_prepare, .halt = linux_vcpu_halt, .report = linux_vm_report,
 };

@@ -11,8 +11,12 @@
  * own latency: every hold is timed (two TSC reads), and the longest, the
  * number and the total are kept for the summary (hv_lock_report), so a
  * system case can bound what one exit, one scanner step or one HTTP poll
- * made every other CPU wait.
+ * made every other CPU wait.  The same is kept for the window while the
+ * VMs run (sched.c opens and closes it): the start, where the boot CPU
+ * makes the VMs with the lock held and no guest runs yet, is not what a
+ * guest can make the others wait.
  */
+#include <stddef.h>
 #include <stdint.h>
 
 #include "arch.h"
@@ -34,24 +38,64 @@ void spin_unlock(struct spinlock *l)
 }
 
 static struct spinlock big_lock;
-/* Written only by the holder, read by the summary under the lock. */
+/* Written only by the holder, read by the summary under the lock.  Where
+ * the longest hold was taken and released (the callers of hv_lock and
+ * hv_unlock: code addresses, for addr2line on dedupvisor.elf) says what
+ * held it. */
 static uint64_t held_since, holds, hold_ticks, hold_longest;
+static void *held_from, *longest_from, *longest_to;
+/* The window while the VMs run (hv_lock_window): what a guest can make
+ * the others wait, the start - making the VMs, no guest running yet - not
+ * counted.  A hold that began before the window opened counts from then. */
+static bool win_open;
+static uint64_t win_opened, win_longest;
+static void *win_from, *win_to;
 
-void hv_lock(void)
+static void window_hold(uint64_t now, void *to)
+{
+	uint64_t t = now - (held_since > win_opened ? held_since : win_opened);
+	if (t > win_longest) {
+		win_longest = t;
+		win_from = held_from;
+		win_to = to;
+	}
+}
+
+/* noinline: the return address must be hv_lock's caller's. */
+__attribute__((noinline)) void hv_lock(void)
 {
 	spin_lock(&big_lock);
 	held_since = arch_time_now();
+	held_from = __builtin_return_address(0);
 }
 
-void hv_unlock(void)
+__attribute__((noinline)) void hv_unlock(void)
 {
 	uint64_t t = arch_time_now() - held_since;
 
 	holds++;
 	hold_ticks += t;
-	if (t > hold_longest)
+	if (t > hold_longest) {
 		hold_longest = t;
+		longest_from = held_from;
+		longest_to = __builtin_return_address(0);
+	}
+	if (win_open)
+		window_hold(held_since + t, __builtin_return_address(0));
 	spin_unlock(&big_lock);
+}
+
+__attribute__((noinline)) void hv_lock_window(bool open)
+{
+	uint64_t now = arch_time_now();
+
+	if (open) {
+		win_open = true;
+		win_opened = now;
+	} else if (win_open) {
+		window_hold(now, __builtin_return_address(0)); /* the hold in progress, so far */
+		win_open = false;
+	}
 }
 
 void hv_lock_stats(struct hv_lock_stats *s)
@@ -59,7 +103,15 @@ void hv_lock_stats(struct hv_lock_stats *s)
 	s->holds = holds;
 	s->ticks = hold_ticks;
 	s->longest = hold_longest;
+	s->longest_from = longest_from;
+	s->longest_to = longest_to;
+	s->running_longest = win_longest;
+	s->running_from = win_from;
+	s->running_to = win_to;
 	/* The hold in progress (the caller's own) counts too. */
-	if (arch_time_now() - held_since > s->longest)
+	if (arch_time_now() - held_since > s->longest) {
 		s->longest = arch_time_now() - held_since;
+		s->longest_from = held_from;
+		s->longest_to = NULL; /* not released yet */
+	}
 }

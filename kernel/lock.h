@@ -3,6 +3,7 @@
  */
 #ifndef KERNEL_LOCK_H
 #define KERNEL_LOCK_H
+#include <stdbool.h>
 #include <stdint.h>
 /* Takes the lock; while spinning, this CPU still answers invalidation
  * requests (arch_poll_requests), so holding it never blocks a shootdown. */
@@ -15,8 +16,17 @@ struct hv_lock_stats {
 	uint64_t holds;   /* releases */
 	uint64_t ticks;   /* held in all */
 	uint64_t longest; /* the longest single hold */
+	/* Where it was taken and released (hv_lock's and hv_unlock's callers;
+	 * longest_to NULL: the caller's own hold, in progress). */
+	void *longest_from, *longest_to;
+	/* The same while the VMs ran (hv_lock_window). */
+	uint64_t running_longest;
+	void *running_from, *running_to;
 };
 void hv_lock_stats(struct hv_lock_stats *s);
+/* Opens (true) or closes the window whose longest hold is kept apart:
+ * while the VMs run.  With the lock held. */
+void hv_lock_window(bool open);
 
 /* A spinlock of its own for something smaller (the UART); while spinning
  * the CPU answers invalidation requests too.  Never take hv_lock while

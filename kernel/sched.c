@@ -27,6 +27,7 @@
 #include "lock.h"
 #include "sched.h"
 #include "sharing.h"
+#include "upcall.h"
 #include "vm.h"
 
 static volatile unsigned aps_done;
@@ -39,6 +40,9 @@ static unsigned online[ARCH_MAX_CPUS], nonline; /* CPUs that run vCPUs */
  * in_guest counts those between the decision to enter and the exit. */
 static volatile bool paused;
 static volatile unsigned in_guest;
+/* CPUs that answer nothing (core_cpu_wedged): each may stay in_guest, and
+ * never reaches the end, for good. */
+static unsigned wedged_cpus;
 
 static bool active(const struct vcpu *v)
 {
@@ -146,6 +150,7 @@ static void run_round(unsigned cpu, bool *ran)
 				const struct arch_vcpu_config c = {
 					.vm_name = vms[i].name, .index = j, .nvcpus = vms[i].nvcpus,
 					.eptp = ept_eptp(&vms[i].ept), .vpid = vms[i].vpid,
+					.ept_cpus = &vms[i].ept_cpus,
 					.entry = vms[i].entry,
 					.rsp = !vms[i].kind->stack_below_entry ? 0
 						: vms[i].entry - (uint64_t)GUEST_STACK_PER_VCPU * j,
@@ -193,6 +198,7 @@ static int all_starved(void)
  * cap too) busy or not - converged memory needs no faster scan - unless
  * every vCPU waits for frames, which only the scanner can free. */
 static uint64_t scan_ticks; /* TSC ticks in scanner steps, all CPUs */
+static uint64_t scan_longest; /* the longest step, under the lock all along */
 
 static void scan_step(bool busy)
 {
@@ -209,6 +215,8 @@ static void scan_step(bool busy)
 	pause = sharing_scan_step();
 	t1 = arch_time_now();
 	scan_ticks += t1 - t0;
+	if (t1 - t0 > scan_longest)
+		scan_longest = t1 - t0;
 	next_step = t1 + (sharing_governor() ? pause : (t1 - t0) * (100 - pct) / pct);
 	dedup_get_stats(engine, &st);
 	if (st.full_scans != last_scans && every && st.full_scans % every == 0)
@@ -234,7 +242,7 @@ static void breathe(void)
 void sched_pause(void)
 {
 	paused = true;
-	while (__atomic_load_n(&in_guest, __ATOMIC_ACQUIRE))
+	while (__atomic_load_n(&in_guest, __ATOMIC_ACQUIRE) > wedged_cpus)
 		breathe();
 }
 
@@ -246,7 +254,7 @@ void sched_resume(void)
 void sched_pause_vm(struct vm *vm)
 {
 	vm->pause_holds++;
-	while (__atomic_load_n(&vm->in_guest, __ATOMIC_ACQUIRE))
+	while (__atomic_load_n(&vm->in_guest, __ATOMIC_ACQUIRE) && !vm->memory_held)
 		breathe();
 }
 
@@ -295,6 +303,7 @@ void sched_run(void (*between_rounds)(void), bool (*when_idle)(void))
 	uint64_t stuck_since = ~0ull;
 	int st_all;
 
+	hv_lock_window(true);
 	for (;;) {
 		bool ran = false;
 		struct dedup_stats st;
@@ -334,8 +343,9 @@ void sched_run(void (*between_rounds)(void), bool (*when_idle)(void))
 			breathe();
 	}
 	/* Every vCPU is done; wait for the APs to notice. */
+	hv_lock_window(false);
 	finished = true;
-	while (aps_done + 1 < ncpus)
+	while (aps_done + 1 + wedged_cpus < ncpus)
 		breathe();
 	guest_out_flush();
 }
@@ -343,6 +353,27 @@ void sched_run(void (*between_rounds)(void), bool (*when_idle)(void))
 void sched_set_cpus(unsigned n)
 {
 	ncpus = n;
+}
+
+/* A CPU answers nothing (smp.c gave up on it): it may stay in its guest,
+ * and never reach the end, for good.  The waits for every CPU - a pause,
+ * the end - no longer count on it; its VM is stopped with its memory kept
+ * (vm_stop leaves a memory_held VM in the engine: no engine call here, as
+ * the engine is in the middle of the invalidation that gave up). */
+void core_cpu_wedged(unsigned cpu, struct arch_vcpu *running)
+{
+	static uint32_t seen;
+	struct vm *vm;
+
+	if (!(seen & (1u << cpu)))
+		wedged_cpus++;
+	seen |= 1u << cpu;
+	if (!running)
+		return;
+	vm = vcpu_of(running)->vm;
+	vm->memory_held = true;
+	vm_stop(vm, "its vCPU %u on CPU %u answers nothing (wedged): its memory is kept, never "
+		"freed or shared", vcpu_of(running)->index, cpu);
 }
 
 void sched_report(void)
@@ -376,10 +407,18 @@ void sched_report(void)
 	       "ticks; %lu waits over %u; %s\n", ncpus, arch_shootdowns_sent(),
 	       arch_shootdown_worst_wait(), arch_shootdowns_slow(), ARCH_SHOOTDOWN_SLOW_TICKS,
 	       arch_shootdown_kick());
+	printf("summary: invalidations: %lu IPIs waited for, %lu requests posted without one (to "
+	       "CPUs that had left the VM), %lu CPUs not asked (flushed since), %lu given up on\n",
+	       arch_shootdowns_sent(), arch_shootdowns_posted(), arch_shootdowns_skipped(),
+	       sharing_invalidations_failed());
+	sharing_cow_report("summary: COW faults by CPU, and the IPIs they sent:");
 	{
 		struct hv_lock_stats ls;
 		hv_lock_stats(&ls);
 		printf("summary: hv_lock: held %lu times, %lu TSC ticks in all; the longest hold %lu "
-		       "TSC ticks\n", ls.holds, ls.ticks, ls.longest);
+		       "TSC ticks (taken at %p, released at %p); while the VMs ran, %lu TSC ticks "
+		       "(taken at %p, released at %p); the longest scanner step %lu TSC ticks\n",
+		       ls.holds, ls.ticks, ls.longest, ls.longest_from, ls.longest_to,
+		       ls.running_longest, ls.running_from, ls.running_to, scan_longest);
 	}
 }

@@ -27,7 +27,7 @@ extern struct frame_pool frames;
 struct dedup *engine;
 /* 1 MiB of frames kept for the hypervisor: EPT tables and VMCSs for the
  * VMs still to start, a few page-table pages. */
-static struct sharing_ctx ctx = { &frames, vms, 256, 0 };
+static struct sharing_ctx ctx = { &frames, vms, 256, 0, 0 };
 
 /* What hashing one page costs here, in TSC ticks (under Bochs: emulated
  * instructions), over 16 hashes of a page of varied bytes. */
@@ -150,11 +150,18 @@ int sharing_add_vm(struct vm *vm)
 	return r ? -1 : 0;
 }
 
-void sharing_remove_vm(struct vm *vm)
+int sharing_remove_vm(struct vm *vm)
 {
 	uint64_t g;
-	if (dedup_vm_remove(engine, vm->id))
-		return;
+	int r = dedup_vm_remove(engine, vm->id);
+
+	if (r == DEDUP_EBUSY) {
+		printf("vm %s: a CPU that may still use its translations answers nothing: its %lu "
+		       "MiB are kept, not freed\n", vm->name, vm->npages >> 8);
+		return -1;
+	}
+	if (r)
+		return 0;
 	/* What is still mapped now is private to the VM: free it. */
 	for (g = 0; g < vm->npages; g++) {
 		struct ept_leaf l;
@@ -162,11 +169,44 @@ void sharing_remove_vm(struct vm *vm)
 			printf("vm %s: frame 0x%lx was not the VM's to free\n", vm->name, l.hpa);
 	}
 	ept_destroy(&vm->ept);
+	return 0;
 }
+
+/* Write faults on shared memory handled, and the shootdown IPIs their
+ * invalidations sent, by the CPU that took them (issue 23, finding 6: each
+ * used to IPI every other CPU). */
+static uint64_t cow_faults[ARCH_MAX_CPUS], cow_ipis[ARCH_MAX_CPUS];
 
 int sharing_write_fault(struct vm *vm, uint64_t gfn)
 {
-	return dedup_cow_break(engine, vm->id, gfn);
+	unsigned cpu = arch_cpu_index();
+	uint64_t ipis = arch_shootdowns_sent_by(cpu);
+	int r = dedup_cow_break(engine, vm->id, gfn);
+
+	if (r == 0 && cpu < ARCH_MAX_CPUS) {
+		cow_faults[cpu]++;
+		cow_ipis[cpu] += arch_shootdowns_sent_by(cpu) - ipis;
+	}
+	return r;
+}
+
+uint64_t sharing_invalidations_failed(void)
+{
+	return ctx.invalidations_failed;
+}
+
+void sharing_cow_report(const char *prefix)
+{
+	unsigned c;
+	printf("%s", prefix);
+	for (c = 0; c < ARCH_MAX_CPUS; c++)
+		if (arch_cpu_online(c)) {
+			/* Hypervisor code has no floating point: hundredths. */
+			uint64_t h = cow_faults[c] ? cow_ipis[c] * 100 / cow_faults[c] : 0;
+			printf("%s CPU %u %lu faults, %lu IPIs (%lu.%02lu a fault)", c ? ";" : "", c,
+			       cow_faults[c], cow_ipis[c], h / 100, h % 100);
+		}
+	printf("\n");
 }
 
 void *sharing_private_page(struct vm *vm, uint64_t gpa)

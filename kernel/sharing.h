@@ -16,6 +16,7 @@ struct sharing_ctx {
 	struct vm *vms;            /* indexed by the engine's VM id */
 	uint64_t reserve_frames;   /* never given to guests: the hypervisor's */
 	uint64_t invalidations;    /* invalidate() calls, for the summary */
+	uint64_t invalidations_failed; /* ...that a CPU did not answer (smp.c) */
 };
 
 extern struct dedup *engine;
@@ -28,10 +29,17 @@ int sharing_init(const struct config *cfg);
 /* Registers vm's RAM with the engine: every page reads as zeros through
  * its domain's zero frame until written.  0, or -1. */
 int sharing_add_vm(struct vm *vm);
-/* Drops vm from the engine and frees its private frames and EPT. */
-void sharing_remove_vm(struct vm *vm);
+/* Drops vm from the engine and frees its private frames and EPT.  0, or -1
+ * when a CPU that may still hold its translations did not answer: then
+ * nothing of its memory is freed (the engine's DEDUP_EBUSY). */
+int sharing_remove_vm(struct vm *vm);
 /* A write to gfn faulted: 0 resumed, DEDUP_ENOMEM (no frame: wait). */
 int sharing_write_fault(struct vm *vm, uint64_t gfn);
+/* Prints one line: by CPU, the write faults handled and the shootdown IPIs
+ * they sent. */
+void sharing_cow_report(const char *prefix);
+/* Invalidations that gave up on a CPU (arch_ept_invalidate failed). */
+uint64_t sharing_invalidations_failed(void);
 /* A private, writable host pointer to gpa's page (COW broken first). */
 void *sharing_private_page(struct vm *vm, uint64_t gpa);
 /* One scanner step: pages_to_scan pages, or as many as the governor chose.

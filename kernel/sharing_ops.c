@@ -8,8 +8,10 @@
  * those stay for the hypervisor itself (EPT tables, VMCSs, page tables), so
  * a guest that exhausts memory cannot starve the hypervisor.  Mappings go
  * through the VM's EPT (ept/); invalidation is the architecture's
- * (arch_ept_invalidate: INVEPT for the VM's EPTP here and, by IPI, on
- * every other CPU that may cache it, waiting for each).
+ * (arch_ept_invalidate: INVEPT for the VM's EPTP here and on every other
+ * CPU that may cache it, by IPI and waiting for those in the VM now; it
+ * fails when one of those answers nothing, and the engine then frees and
+ * shares nothing such a CPU could reach).
  */
 #include <stdio.h>
 
@@ -62,10 +64,15 @@ static void unmap(void *ctx, unsigned vm, uint64_t gfn)
 	ept_unmap(ept_of(ctx, vm), gfn << 12);
 }
 
-static void invalidate(void *ctx, unsigned vm)
+static int invalidate(void *ctx, unsigned vm)
 {
-	arch_ept_invalidate(ept_eptp(ept_of(ctx, vm)));
-	((struct sharing_ctx *)ctx)->invalidations++;
+	struct sharing_ctx *c = ctx;
+	int r = arch_ept_invalidate(ept_eptp(&c->vms[vm].ept), &c->vms[vm].ept_cpus);
+
+	c->invalidations++;
+	if (r)
+		c->invalidations_failed++;
+	return r;
 }
 
 static int dirty(void *ctx, unsigned vm, uint64_t gfn)

@@ -29,9 +29,9 @@ void test_support_after_round(struct vm *vm, unsigned index, uint32_t round)
 	gpa = GUEST_DATA_GPA + (uint64_t)(vm->cfg->corrupt - 1) * 4096 + 1234;
 	p = vm_gpa_ptr(vm, gpa, 1, true);
 	if (!p) {
-		printf("vm %s: corrupt=%u lies outside its RAM\n", vm->name, vm->cfg->corrupt);
+		vm_note(vm, "vm %s: corrupt=%u lies outside its RAM", vm->name, vm->cfg->corrupt);
 		return;
 	}
 	*p ^= 0x40;
-	printf("vm %s: test: flipped one bit of the byte at guest-physical 0x%lx\n", vm->name, gpa);
+	vm_note(vm, "vm %s: test: flipped one bit of the byte at guest-physical 0x%lx", vm->name, gpa);
 }

@@ -60,17 +60,20 @@ void vm_stop(struct vm *vm, const char *fmt, ...)
 	va_end(ap);
 	for (i = 0; i < vm->nvcpus; i++) /* before any shootdown: see vcpu_run_slice */
 		__atomic_store_n(&vm->vcpu[i].state, VCPU_DONE, __ATOMIC_RELEASE);
-	if (vm->kind && vm->kind->serial_console)
-		guest_out_flush_vm(&vm->out, vm->name);
+	/* Its last lines first, then the line that says it stopped (into the
+	 * console's queue: no wait, the lock held or not). */
+	guest_out_flush_vm(&vm->out, vm->name);
 	printf("vm %s: stopped: %s\n", vm->name, vm->why);
-	if (vm->in_engine) {
+	if (vm->in_engine && !vm->memory_held) {
 		/* The engine invalidates on every CPU before it frees anything;
-		 * the parameter page goes last, after that. */
+		 * the parameter page goes last, after that.  If a CPU did not
+		 * answer, nothing is freed (sharing_remove_vm). */
 		struct ept_leaf l;
 		bool params = ept_lookup(&vm->ept, GUEST_PARAMS_GPA, &l) == 0;
-		sharing_remove_vm(vm);
+		if (sharing_remove_vm(vm))
+			vm->memory_held = true;
 		vm->in_engine = false;
-		if (params && frames_free(&frames, l.hpa))
+		if (params && !vm->memory_held && frames_free(&frames, l.hpa))
 			printf("vm %s: parameter page not freed\n", vm->name);
 	}
 }
@@ -148,6 +151,23 @@ void vm_serial_out(struct vm *vm, char c)
 	guest_out_byte(&vm->out, vm->name, c);
 }
 
+void vm_note(struct vm *vm, const char *fmt, ...)
+{
+	char line[GUEST_OUT_LINE + CONFIG_NAME_MAX + 8];
+	int n;
+	va_list ap;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n > sizeof(line) - 2)
+		n = (int)sizeof(line) - 2;
+	line[n++] = '\n';
+	guest_out_line(&vm->out, line, (uint32_t)n);
+}
+
 enum core_action vm_port_io(struct vcpu *v, uint16_t port, unsigned size, bool in,
 			    uint32_t *value)
 {
@@ -182,7 +202,7 @@ static enum core_action image_halt(struct vcpu *v, bool interruptible)
 }
 
 const struct vm_kind image_vm_kind = {
-	.name = "image", .hypercalls = true, .serial_console = false, .stack_below_entry = true,
+	.name = "image", .hypercalls = true, .stack_below_entry = true,
 	.prepare = NULL, .halt = image_halt, .report = NULL,
 };
 

@@ -40,9 +40,6 @@ struct vm_kind {
 	 * processes could otherwise power it off, print with the lock held or
 	 * read the engine's counters (a side channel). */
 	bool hypercalls;
-	/* Its console is a serial byte stream a person reads: the last,
-	 * unfinished line is sent when it stops.  (Test images write lines.) */
-	bool serial_console;
 	/* Each vCPU starts with its stack below the entry (one per vCPU);
 	 * else the guest sets its own (rsp 0). */
 	bool stack_below_entry;
@@ -86,6 +83,10 @@ struct vm {
 	unsigned nvcpus;
 	bool stopped;
 	bool in_engine;      /* its RAM is registered with the dedup engine */
+	/* A CPU that may still run it with old translations answers nothing
+	 * (core_cpu_wedged): its memory stays as it is, never freed. */
+	bool memory_held;
+	struct arch_ept_cpus ept_cpus; /* where its EPT's translations may be (arch) */
 	bool pending;        /* start=late: not built yet, waits to join (fleet.c) */
 	/* Paused (sched_pause_vm): its vCPUs enter no guest while pause_holds
 	 * > 0.  The API's pause is one hold (api_paused), and each memory
@@ -150,5 +151,13 @@ void vm_serial_out(struct vm *vm, char c);
 /* Port I/O of v to its VM's board (core_port_io). */
 enum core_action vm_port_io(struct vcpu *v, uint16_t port, unsigned size, bool in,
 			    uint32_t *value);
+
+/* A line of the hypervisor's about what the VM asked (a hypercall's
+ * report): through the VM's console ring, after its own lines and bounded
+ * like them, not printed with the lock held: a guest that makes many only
+ * loses its own (issue 23, finding 4).  fmt is the whole line, without
+ * its newline ("vm %s: ..." with the VM's name, as the hypervisor's lines
+ * about a VM read). */
+void vm_note(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -60,6 +60,10 @@ static inline void invlpg(const void *va) { __asm__ volatile("invlpg (%0)" :: "r
  * with loads. */
 static inline void barrier(void) { __asm__ volatile("" ::: "memory"); }
 
+/* VERW of a valid data selector: where CPUID says MD_CLEAR, it also
+ * clears the CPU's buffers (spec_ctrl.c). */
+static inline void verw(uint16_t sel) { __asm__ volatile("verw %0" :: "m"(sel) : "cc"); }
+
 static inline uint64_t rdtsc(void)
 {
 	uint32_t lo, hi;
@@ -83,6 +87,13 @@ DEFINE_DR(6)
 #define CR0_MP (1ull << 1)
 #define CR0_EM (1ull << 2)
 #define CR0_NE (1ull << 5)
+#define CR0_NW         (1ull << 29)
+#define CR0_CD         (1ull << 30)
+#define CR4_PCE        (1ull << 8)
+#define CR4_PKE        (1ull << 22)
+#define RFLAGS_TF      (1ull << 8)
+#define RFLAGS_RF      (1ull << 16)
+#define DR7_GD         (1ull << 13)
 #define CR4_PAE        (1ull << 5)
 #define CR4_OSFXSR     (1ull << 9)
 #define CR4_OSXMMEXCPT (1ull << 10)

@@ -48,6 +48,11 @@
 #define   CPUID_7_EBX_CLFLUSHOPT   (1u << 23)
 #define   CPUID_7_EBX_CLWB         (1u << 24)
 #define   CPUID_7_EBX_SHA          (1u << 29)
+#define   CPUID_7_EBX_RTM          (1u << 11)  /* TSX restricted transactional memory */
+#define   CPUID_7_EDX_MD_CLEAR     (1u << 10)  /* VERW clears CPU buffers */
+#define   CPUID_7_EDX_SPEC_CTRL    (1u << 26)  /* IBRS and IBPB */
+#define   CPUID_7_EDX_L1D_FLUSH    (1u << 28)  /* IA32_FLUSH_CMD */
+#define   CPUID_7_EDX_ARCH_CAPABILITIES (1u << 29)
 #define CPUID_LEAF_TOPOLOGY      0x0B
 #define CPUID_LEAF_TSC           0x15  /* TSC/crystal ratio and crystal Hz */
 #define CPUID_LEAF_FREQUENCY     0x16  /* base, max and bus MHz */

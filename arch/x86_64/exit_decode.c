@@ -1,8 +1,12 @@
 /*
  * exit_decode.c - plain-C decisions of exit handling (see exit_decode.h).
  */
+#include "cpu.h"
 #include "cpuid_bits.h"
 #include "exit_decode.h"
+#include "msr.h"
+#include "vectors.h"
+#include "vmcs_fields.h"
 
 struct io_access io_decode(uint64_t q)
 {
@@ -110,4 +114,72 @@ void cpuid_adjust(uint32_t leaf, uint32_t subleaf, uint32_t out[4], unsigned vcp
 		out[0] = out[1] = out[2] = out[3] = 0;
 		break;
 	}
+}
+
+struct event_exit event_decode(uint32_t info, uint32_t code)
+{
+	struct event_exit e = { EV_UNEXPECTED, info & INTR_INFO_VECTOR_MASK, 0, false, 0, false };
+	uint32_t type = info & INTR_TYPE_MASK;
+
+	if (!(info & INTR_INFO_VALID))
+		return e;
+	if (type == INTR_TYPE_NMI_INTR && e.vector == EXC_NMI) {
+		e.action = EV_HOST_NMI;
+	} else if (type == INTR_TYPE_HW_EXCEPTION && e.vector == EXC_MC) {
+		e.action = EV_HOST_MC;
+	} else if (type == INTR_TYPE_HW_EXCEPTION && (e.vector == EXC_DB || e.vector == EXC_AC)) {
+		e.action = EV_REFLECT;
+		e.has_code = (info & INTR_INFO_DELIVER_CODE) != 0;
+		e.code = e.has_code ? code : 0;
+		e.inject = e.vector | INTR_TYPE_HW_EXCEPTION | INTR_INFO_VALID |
+			   (e.has_code ? INTR_INFO_DELIVER_CODE : 0);
+	} else if (type == INTR_TYPE_PRIV_SW_EXCEPTION && e.vector == EXC_DB) {
+		e.action = EV_REFLECT; /* INT1 (ICEBP): its #DB, after the instruction */
+		e.inject = EXC_DB | INTR_TYPE_PRIV_SW_EXCEPTION | INTR_INFO_VALID;
+		e.length = true;
+	}
+	return e;
+}
+
+#define DR6_B0_B3 0xFull
+#define DR6_BD    (1ull << 13)
+#define DR6_BS    (1ull << 14)
+#define DR6_RTM   (1ull << 16) /* active low in DR6, active high in q */
+uint64_t dr6_after_db(uint64_t dr6, uint64_t q)
+{
+	dr6 = (dr6 & ~DR6_B0_B3) | (q & (DR6_B0_B3 | DR6_BD | DR6_BS));
+	if (q & DR6_RTM)
+		dr6 &= ~DR6_RTM;
+	else
+		dr6 |= DR6_RTM;
+	return dr6 & ~(1ull << 12);
+}
+
+enum mce_action mce_decide(uint64_t mcg_status, const uint64_t *bank, unsigned nbanks)
+{
+	enum mce_action a = MCE_RESUME;
+	unsigned i;
+
+	for (i = 0; i < nbanks; i++) {
+		if (!(bank[i] & MCI_STATUS_VAL))
+			continue;
+		if (bank[i] & MCI_STATUS_PCC)
+			return MCE_FATAL;
+		if (bank[i] & MCI_STATUS_UC)
+			a = MCE_STOP_VM;
+	}
+	if (!(mcg_status & MCG_STATUS_RIPV))
+		a = MCE_STOP_VM;
+	return a;
+}
+
+bool cr0_write_faults(uint64_t val)
+{
+	return (val >> 32) || ((val & CR0_PG) && !(val & CR0_PE)) ||
+	       ((val & CR0_NW) && !(val & CR0_CD));
+}
+
+uint64_t cr4_host_owned(void)
+{
+	return CR4_VMXE | CR4_OSXSAVE | CR4_PKE | CR4_PCE;
 }

@@ -4,8 +4,10 @@
  * One stub per vector 0-31 pushes a zero error code where the CPU does not
  * push one, then the vector, and jumps to the common path, which saves the
  * general registers in the order of struct trap_frame (trap.h) and calls
- * trap_handler(frame).  The handler never returns: an exception in the
- * hypervisor is fatal (it prints and powers off).
+ * trap_handler(frame).  An exception in the hypervisor is fatal (the
+ * handler prints and powers off, never returning); an NMI is not (it
+ * counts it and returns), so the common path restores the registers and
+ * IRETs, which also ends the NMI's blocking of further NMIs.
  */
 	.text
 .macro STUB vec, has_err
@@ -40,11 +42,27 @@ isr_common:
 	push	%r14
 	push	%r15
 	mov	%rsp, %rdi
+	mov	%rsp, %rbx		/* callee-saved: the frame, to come back to */
 	and	$-16, %rsp
 	call	trap_handler
-1:	cli
-	hlt
-	jmp	1b
+	mov	%rbx, %rsp
+	pop	%r15
+	pop	%r14
+	pop	%r13
+	pop	%r12
+	pop	%r11
+	pop	%r10
+	pop	%r9
+	pop	%r8
+	pop	%rbp
+	pop	%rdi
+	pop	%rsi
+	pop	%rdx
+	pop	%rcx
+	pop	%rbx
+	pop	%rax
+	add	$16, %rsp		/* the vector and the error code */
+	iretq
 
 	.section .rodata
 	.globl isr_table

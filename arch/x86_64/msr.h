@@ -12,8 +12,17 @@
 #define   FEATURE_CONTROL_VMX_INSIDE_SMX  (1ull << 1)
 #define   FEATURE_CONTROL_VMX_OUTSIDE_SMX (1ull << 2)
 
+#define IA32_PRED_CMD                 0x049
+#define   PRED_CMD_IBPB                   (1ull << 0)
 #define IA32_BIOS_UPDT_TRIG           0x079
 #define IA32_BIOS_SIGN_ID             0x08B  /* the microcode revision */
+#define IA32_ARCH_CAPABILITIES        0x10A
+#define   ARCH_CAP_RDCL_NO                (1ull << 0)
+#define   ARCH_CAP_SKIP_L1DFL_VMENTRY     (1ull << 3)
+#define   ARCH_CAP_MDS_NO                 (1ull << 5)
+#define   ARCH_CAP_TAA_NO                 (1ull << 8)
+#define IA32_FLUSH_CMD                0x10B
+#define   FLUSH_CMD_L1D                   (1ull << 0)
 #define IA32_SYSENTER_CS              0x174
 #define IA32_SYSENTER_ESP             0x175
 #define IA32_SYSENTER_EIP             0x176
@@ -21,6 +30,16 @@
 #define   MISC_ENABLE_FAST_STRING         (1ull << 0)
 #define   MISC_ENABLE_BTS_UNAVAIL         (1ull << 11)
 #define   MISC_ENABLE_PEBS_UNAVAIL        (1ull << 12)
+#define IA32_MCG_CAP                  0x179
+#define   MCG_CAP_COUNT_MASK              0xFFull   /* bits 7:0: banks */
+#define IA32_MCG_STATUS               0x17A
+#define   MCG_STATUS_RIPV                 (1ull << 0) /* restart IP valid */
+#define   MCG_STATUS_EIPV                 (1ull << 1)
+#define   MCG_STATUS_MCIP                 (1ull << 2) /* machine check in progress */
+#define IA32_MC0_STATUS               0x401     /* IA32_MCi_STATUS = 0x401 + 4 * i */
+#define   MCI_STATUS_VAL                  (1ull << 63)
+#define   MCI_STATUS_UC                   (1ull << 61)
+#define   MCI_STATUS_PCC                  (1ull << 57)
 #define IA32_DEBUGCTL                 0x1D9
 #define IA32_VMX_BASIC                0x480
 #define   VMX_BASIC_REVISION_MASK         0x7FFFFFFFu    /* bits 30:0 */

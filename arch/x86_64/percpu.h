@@ -4,8 +4,8 @@
  * Each CPU's struct percpu is reached through its GS base (set once at
  * bring-up; restored by every VM exit from the VMCS host state), so
  * this_cpu() is one instruction.  INVEPT requests to other CPUs are
- * answered without the core's lock (see smp.c), so holding it never blocks
- * a shootdown.
+ * answered without the core's lock (smp.c, shootdown.c keep them), so
+ * holding it never blocks a shootdown.
  */
 #ifndef ARCH_PERCPU_H
 #define ARCH_PERCPU_H
@@ -23,18 +23,18 @@ struct percpu {
 	uint32_t apic_id;
 	uint64_t current_vmcs;
 	struct arch_vcpu *state_owner; /* whose DRs and KERNEL_GS_BASE are loaded */
-	volatile uint64_t flush_req;  /* INVEPT requests from other CPUs... */
-	volatile uint64_t flush_done; /* ...and how many this CPU has done */
+	const struct arch_ept_cpus *last_vm; /* the VM of the vCPU loaded last (IBPB) */
 	bool online;
-	uint64_t shootdowns_sent;
-	uint64_t shootdown_worst;     /* the longest wait for the answers, TSC ticks */
-	uint64_t shootdown_slow;      /* waits longer than SHOOTDOWN_SLOW_TICKS */
 };
 
 extern struct percpu percpus[MAX_CPUS];
 
 /* How many CPUs are online (smp.c): 1 until the others have come. */
 unsigned smp_cpus_up(void);
+
+/* This CPU has made current a vCPU of the VM that t tracks (smp.c;
+ * arch_vcpu_load, under the core's lock). */
+void smp_vcpu_loaded(struct arch_ept_cpus *t);
 
 static inline struct percpu *this_cpu(void)
 {

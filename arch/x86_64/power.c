@@ -30,6 +30,7 @@ void arch_power_off(const char *why)
 {
 	printf("power: off (%s)\n", why);
 	fflush(stdout);
+	arch_console_flush(); /* the one wait for the UART: everything queued goes out */
 	if (acpi_pm1a_cnt)
 		outw(acpi_pm1a_cnt, (uint16_t)((acpi_slp_typ << PM1_SLP_TYP_SHIFT) | PM1_SLP_EN));
 	outw(PIIX4_PM1_CNT, PM1_SLP_EN);

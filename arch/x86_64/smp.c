@@ -10,17 +10,22 @@
  * which kmain passed to arch_start_cpus(); CPUs beyond the configured
  * count just stay idle.
  *
- * Shootdown: a CPU that changes a VM's EPT holds the core's lock; for every other
- * online CPU it bumps that CPU's flush_req, sends it an IPI and waits until
- * its flush_done catches up.  A target answers without taking the lock:
- * right after a VM exit, while spinning for the lock, while idle, and just
- * before VM entry - and an IPI that arrives too late for that last check
- * stays pending, which (external-interrupt exiting) makes the guest exit
- * before its first instruction.  So no CPU runs a guest on a translation
- * older than the request, and the holder of the lock never waits on it.
- * Where the IPI does not make a guest with RFLAGS.IF = 0 exit (Bochs 2.7),
- * such guests run in quanta and the answer comes at the end of one
- * (vcpu.c): the wait is bounded by a quantum, not a slice.
+ * Shootdown (shootdown.c says how): the CPU that changes a VM's EPT holds
+ * the core's lock and asks only the CPUs that may hold the VM's
+ * translations - by IPI those that have one of its vCPUs loaded, waiting
+ * for their answer, by a request without IPI or wait those that have left
+ * it.  A target answers without taking the lock: right after a VM exit,
+ * while spinning for the lock, while idle, and just before VM entry - and
+ * an IPI that arrives too late for that last check stays pending, which
+ * (external-interrupt exiting) makes the guest exit before its first
+ * instruction.  So no CPU runs a guest on a translation older than the
+ * request, and the holder of the lock never waits on it.  Where the IPI
+ * does not make a guest with RFLAGS.IF = 0 exit (Bochs 2.7), such guests
+ * run in quanta and the answer comes at the end of one (vcpu.c).  A CPU
+ * that does not answer is sent INIT after SHOOTDOWN_KICK (no guest can keep
+ * that from exiting), and given up on, wedged, after SHOOTDOWN_WEDGE: both
+ * said on the console with the CPU and the vCPU it runs, and the core told
+ * (core_cpu_wedged) so that it stops that VM and keeps its memory.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +35,10 @@
 #include "arch.h"
 #include "cpu.h"
 #include "percpu.h"
+#include "upcall.h"
 #include "setup.h"
+#include "shootdown.h"
+#include "uart.h"
 #include "vcpu.h"
 #include "vectors.h"
 #include "vmx.h"
@@ -72,44 +80,94 @@ static void delay(uint64_t tsc_ticks)
 
 /* ---- shootdown ---- */
 
-void arch_poll_requests(void)
+static struct sd_cpu sd_cpus[MAX_CPUS];
+
+static void hw_invept_single(uint64_t eptp) { invept(INVEPT_SINGLE_CONTEXT, eptp); }
+static void hw_invept_all(void) { invept(INVEPT_ALL_CONTEXT, 0); }
+
+static void hw_ipi(unsigned cpu)
 {
-	struct percpu *me = this_cpu();
-	uint64_t req = me->flush_req;
-	if (me->flush_done != req) {
-		invept(INVEPT_ALL_CONTEXT, 0);
-		__atomic_store_n(&me->flush_done, req, __ATOMIC_RELEASE);
+	apic_send_ipi(percpus[cpu].apic_id, SHOOTDOWN_VECTOR | APIC_ICR_DM_FIXED | APIC_ICR_LEVEL_ASSERT);
+}
+
+/* INIT: in VMX non-root operation a VM exit (SDM 3C 26.2), ahead of the
+ * debug traps and event deliveries that can keep an IPI out; in VMX root
+ * operation it is held until the next VM entry, which then exits at once
+ * (vmexit.c resumes the guest).  Bochs 2.7 drops an INIT sent to a CPU in
+ * VMX root operation, and never clears one that made a guest exit (its
+ * cpu/vmx.cc unmasks BX_EVENT_INIT at every entry and nothing clears it),
+ * so there every later entry on that CPU exits at once: a kick there ends
+ * that CPU's guests' progress, which only a CPU that answered nothing for
+ * SHOOTDOWN_KICK risks. */
+static void hw_kick(unsigned cpu)
+{
+	apic_send_ipi(percpus[cpu].apic_id, APIC_ICR_DM_INIT | APIC_ICR_LEVEL_ASSERT);
+}
+
+static void hw_report(enum sd_event e, unsigned cpu, uint64_t waited)
+{
+	struct arch_vcpu *v = percpus[cpu].state_owner;
+	const char *vm = v ? v->vm_name : "(none)";
+	unsigned idx = v ? v->index : 0;
+
+	switch (e) {
+	case SD_KICKED:
+		printf("smp: CPU %u (APIC id %u) has not answered an EPT invalidation in %lu TSC ticks "
+		       "(vm %s vcpu %u is loaded there): sent INIT, which makes any guest exit\n", cpu,
+		       percpus[cpu].apic_id, waited, vm, idx);
+		break;
+	case SD_WEDGED:
+		printf("smp: CPU %u (APIC id %u) answered neither the IPI nor INIT in %lu TSC ticks: "
+		       "marked wedged, not waited for; vm %s vcpu %u may still run there, so nothing "
+		       "its old translations reach is freed or shared\n", cpu, percpus[cpu].apic_id,
+		       waited, vm, idx);
+		core_cpu_wedged(cpu, v);
+		break;
+	case SD_REVIVED:
+		printf("smp: CPU %u (APIC id %u), wedged, has answered since: waited for again\n", cpu,
+		       percpus[cpu].apic_id);
+		break;
 	}
 }
 
-void arch_ept_invalidate(uint64_t eptp)
-{
-	struct percpu *me = this_cpu();
-	uint64_t want[MAX_CPUS], t0;
-	unsigned c;
+static uint64_t hw_now(void) { return rdtsc(); }
+static void hw_relax(void) { cpu_relax(); }
 
-	invept(INVEPT_SINGLE_CONTEXT, eptp);
-	t0 = rdtsc();
-	for (c = 0; c < MAX_CPUS; c++) {
-		struct percpu *p = &percpus[c];
-		if (p == me || !p->online)
-			continue;
-		want[c] = __atomic_add_fetch(&p->flush_req, 1, __ATOMIC_ACQ_REL);
-		apic_send_ipi(p->apic_id, SHOOTDOWN_VECTOR | APIC_ICR_DM_FIXED | APIC_ICR_LEVEL_ASSERT);
-		me->shootdowns_sent++;
-	}
-	for (c = 0; c < MAX_CPUS; c++) {
-		struct percpu *p = &percpus[c];
-		if (p == me || !p->online)
-			continue;
-		while (__atomic_load_n(&p->flush_done, __ATOMIC_ACQUIRE) < want[c])
-			cpu_relax();
-	}
-	t0 = rdtsc() - t0;
-	if (t0 > me->shootdown_worst)
-		me->shootdown_worst = t0;
-	if (t0 > ARCH_SHOOTDOWN_SLOW_TICKS)
-		me->shootdown_slow++;
+static struct sd_hw machine = {
+	sd_cpus, MAX_CPUS, hw_invept_single, hw_invept_all, hw_ipi, hw_kick, hw_report, hw_now,
+	hw_relax, 0, 0, ARCH_SHOOTDOWN_SLOW_TICKS,
+};
+
+/* The bounds of a wait for an answer: a CPU answers within a slice at
+ * worst (the preemption timer makes any guest exit; under Bochs a guest
+ * with IF = 0 within a quantum, vcpu.c), so SHOOTDOWN_KICK is 100 ms and
+ * at least 8 slices (2^23 ticks), far above any honest wait, and
+ * SHOOTDOWN_WEDGE 1 s and at least 16 slices.  Linux warns of a CPU that
+ * has not answered a cross-call for 5 s (csd_lock_timeout) but waits on;
+ * here the waiting CPU holds the lock every CPU needs, so it gives up. */
+#define SHOOTDOWN_KICK_MIN_TICKS  (1ull << 23)
+#define SHOOTDOWN_WEDGE_MIN_TICKS (1ull << 24)
+static void shootdown_bounds(void)
+{
+	uint64_t hz = arch_time_hz();
+	machine.kick_ticks = hz / 10 > SHOOTDOWN_KICK_MIN_TICKS ? hz / 10 : SHOOTDOWN_KICK_MIN_TICKS;
+	machine.wedge_ticks = hz > SHOOTDOWN_WEDGE_MIN_TICKS ? hz : SHOOTDOWN_WEDGE_MIN_TICKS;
+}
+
+void arch_poll_requests(void)
+{
+	sd_poll(&machine, this_cpu()->index);
+	uart_pump_maybe(); /* every CPU that waits keeps the console moving */
+}
+
+void smp_vcpu_loaded(struct arch_ept_cpus *t)
+{
+	sd_load(&machine, this_cpu()->index, t);
+}
+
+int arch_ept_invalidate(uint64_t eptp, struct arch_ept_cpus *t)
+{
+	return sd_invalidate(&machine, this_cpu()->index, eptp, t);
 }
 
 uint64_t arch_shootdown_worst_wait(void)
@@ -117,8 +175,8 @@ uint64_t arch_shootdown_worst_wait(void)
 	uint64_t w = 0;
 	unsigned c;
 	for (c = 0; c < MAX_CPUS; c++)
-		if (percpus[c].shootdown_worst > w)
-			w = percpus[c].shootdown_worst;
+		if (sd_cpus[c].worst_wait > w)
+			w = sd_cpus[c].worst_wait;
 	return w;
 }
 
@@ -127,13 +185,21 @@ unsigned smp_cpus_up(void)
 	return cpus_up;
 }
 
-uint64_t arch_shootdowns_slow(void)
+#define SUM_OVER_CPUS(field) do { \
+	uint64_t n = 0; \
+	unsigned c; \
+	for (c = 0; c < MAX_CPUS; c++) \
+		n += sd_cpus[c].field; \
+	return n; } while (0)
+
+uint64_t arch_shootdowns_slow(void) { SUM_OVER_CPUS(slow_waits); }
+uint64_t arch_shootdowns_sent(void) { SUM_OVER_CPUS(ipis); }
+uint64_t arch_shootdowns_posted(void) { SUM_OVER_CPUS(posted); }
+uint64_t arch_shootdowns_skipped(void) { SUM_OVER_CPUS(skipped); }
+
+uint64_t arch_shootdowns_sent_by(unsigned cpu)
 {
-	uint64_t n = 0;
-	unsigned c;
-	for (c = 0; c < MAX_CPUS; c++)
-		n += percpus[c].shootdown_slow;
-	return n;
+	return cpu < MAX_CPUS ? sd_cpus[cpu].ipis : 0;
 }
 
 /* ---- bring-up ---- */
@@ -175,6 +241,7 @@ void ap_main(unsigned cpu)
 		}
 	}
 	percpus[cpu].online = true;
+	sd_cpus[cpu].online = true;
 	cpus_up++;
 	bringup_release();
 	ap_entry_fn(cpu);
@@ -204,15 +271,6 @@ void arch_cpu_relax(void)
 	cpu_relax();
 }
 
-uint64_t arch_shootdowns_sent(void)
-{
-	uint64_t n = 0;
-	unsigned c;
-	for (c = 0; c < MAX_CPUS; c++)
-		n += percpus[c].shootdowns_sent;
-	return n;
-}
-
 unsigned arch_start_cpus(const struct boot_info *bi, unsigned want, unsigned madt_cpus,
 			 void (*entry_fn)(unsigned cpu))
 {
@@ -225,6 +283,8 @@ unsigned arch_start_cpus(const struct boot_info *bi, unsigned want, unsigned mad
 	apic_init();
 	percpus[0].apic_id = apic_id();
 	percpus[0].online = true;
+	sd_cpus[0].online = true;
+	shootdown_bounds();
 	ap_entry_fn = entry_fn;
 	cpus_wanted = want ? want : MAX_CPUS;
 	if (cpus_wanted == 1)

@@ -6,7 +6,9 @@
  * does is load a GDT of our own: null, 64-bit code, data, a TSS whose IST1
  * gives double faults a known-good stack.  Every exception is fatal: the
  * handler prints vector, error code, RIP, CR2 and all registers, then powers
- * the machine off so that a test harness sees the end.
+ * the machine off so that a test harness sees the end.  An NMI is counted
+ * and returns (isr.S IRETs): one may come from outside at any time, and
+ * vmexit_event.c hands over those that arrive while a guest runs.
  */
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +19,9 @@
 #include "percpu.h"
 #include "trap.h"
 #include "vectors.h"
+#include "vmexit.h"
+
+static void trap_fatal(struct trap_frame *f) __attribute__((noreturn));
 
 struct __attribute__((packed)) tss64 {
 	uint32_t reserved0;
@@ -99,6 +104,15 @@ static const char *const exc_names[EXC_COUNT] = {
 };
 
 void trap_handler(struct trap_frame *f)
+{
+	if (f->vector == EXC_NMI) {
+		__atomic_add_fetch(&host_nmis, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	trap_fatal(f);
+}
+
+static void trap_fatal(struct trap_frame *f)
 {
 	const char *name = f->vector < EXC_COUNT && exc_names[f->vector] ? exc_names[f->vector] : "reserved";
 

@@ -22,7 +22,9 @@ struct trap_frame {
  * GS base at its struct percpu. */
 void trap_init(unsigned cpu);
 
-void trap_handler(struct trap_frame *f) __attribute__((noreturn));
+/* An exception in the hypervisor: prints and powers off.  An NMI (the
+ * host's, or one handed over by vmexit_event.c): counted, and returns. */
+void trap_handler(struct trap_frame *f);
 
 /* The address of this CPU's TSS (for the VMCS host state). */
 uint64_t trap_tss_base(void);

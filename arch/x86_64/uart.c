@@ -1,20 +1,61 @@
 /*
- * uart.c - the console's hardware: COM1 (16550) and Bochs's port 0xE9.
+ * uart.c - the console's hardware: COM1 (16550A) and Bochs's port 0xE9.
  *
- * The Bochs UART drops characters written while the transmitter is busy,
- * so every byte waits for LSR.THRE first (bounded, so a missing UART cannot
- * hang us).  Port 0xE9 is Bochs's and QEMU's debug console; it reads back
- * 0xE9 when present, and only then do we mirror to it.
+ * Output goes through the transmit queue of uart_tx.c: a write copies into
+ * it, and pumps move it into the UART's 16-byte FIFO when LSR.THRE says
+ * the FIFO is empty - after every write, after every VM exit and from
+ * every CPU's waits (arch_poll_requests), each at most once per
+ * UART_PUMP_BYTE_TIMES byte times of the line (8: the FIFO empties 15
+ * byte times after a load, so the next pump finds it empty before the
+ * line idles; test_uart_tx measures it).  No CPU waits for the UART but
+ * at power-off and in a panic (arch_console_flush).  Before, each byte
+ * waited for THRE with its CPU spinning (issue 23, finding 3).
+ *
+ * Port 0xE9 is Bochs's and QEMU's debug console; it reads back 0xE9 when
+ * present, and only then are the bytes written to COM1 mirrored there.
  */
+#include <stddef.h>
+
 #include "arch.h"
 #include "cpu.h"
 #include "uart.h"
 #include "uart_16550.h"
+#include "uart_tx.h"
 
 #define COM1 COM1_BASE
 #define BOCHS_E9 0xE9 /* Bochs's and QEMU's debug console port */
+#define UART_BYTES_PER_S (115200 / 10)
+#define UART_PUMP_BYTE_TIMES 8
+#define UART_FLUSH_SECONDS 10 /* the whole queue takes 5.7 s */
+
+_Static_assert(ARCH_CONSOLE_QUEUE == UART_TX_QUEUE && ARCH_CONSOLE_OWN == UART_TX_OWN,
+	       "arch.h says the queue's sizes");
 
 static int have_e9;
+static uint64_t pump_ticks, last_pump;
+
+static uint8_t port_in(void *ctx, unsigned reg)
+{
+	(void)ctx;
+	return inb((uint16_t)(COM1 + reg));
+}
+
+static void port_out(void *ctx, unsigned reg, uint8_t v)
+{
+	(void)ctx;
+	outb((uint16_t)(COM1 + reg), v);
+	if (reg == UART_THR && have_e9)
+		outb(BOCHS_E9, v);
+}
+
+static uint64_t port_now(void *ctx)
+{
+	(void)ctx;
+	return rdtsc();
+}
+
+static const struct uart_port com1 = { port_in, port_out, port_now, NULL };
+static struct uart_tx tx = { .port = &com1 };
 
 void console_uart_init(void)
 {
@@ -35,12 +76,37 @@ int arch_console_getc(void)
 	return inb(COM1 + UART_RBR);
 }
 
-void arch_console_putc(char c)
+void arch_console_write(const char *s, size_t n)
 {
-	unsigned spins = 0;
-	while (!(inb(COM1 + UART_LSR) & UART_LSR_THRE) && ++spins < 100000)
-		cpu_relax();
-	outb(COM1 + UART_THR, (uint8_t)c);
-	if (have_e9)
-		outb(BOCHS_E9, (uint8_t)c);
+	uart_tx_queue(&tx, s, n);
+	uart_tx_pump(&tx);
+}
+
+size_t arch_console_room(void)
+{
+	return uart_tx_room(&tx);
+}
+
+/* A pump if something waits and the last one was UART_PUMP_BYTE_TIMES
+ * ago: two memory reads otherwise.  Any CPU; the TSC rate is known once
+ * the boot CPU has measured it (until then, every call pumps). */
+void uart_pump_maybe(void)
+{
+	uint64_t now;
+
+	if (tx.head == tx.tail)
+		return;
+	now = rdtsc();
+	if (now - last_pump < pump_ticks)
+		return;
+	last_pump = now;
+	if (!pump_ticks && arch_time_hz())
+		pump_ticks = arch_time_hz() * UART_PUMP_BYTE_TIMES / UART_BYTES_PER_S;
+	uart_tx_pump(&tx);
+}
+
+void arch_console_flush(void)
+{
+	uint64_t hz = arch_time_hz();
+	uart_tx_flush(&tx, (hz ? hz : 3000000000ull) * UART_FLUSH_SECONDS);
 }

@@ -22,11 +22,15 @@
 #include "apic.h"
 #include "arch.h"
 #include "cpu.h"
+#include "cpuid_bits.h"
+#include "exit_decode.h"
 #include "guest_abi.h"
 #include "guest_msr.h"
 #include "msr.h"
 #include "percpu.h"
+#include "spec_ctrl.h"
 #include "trap.h"
+#include "uart.h"
 #include "upcall.h"
 #include "vcpu.h"
 #include "vmcs_fields.h"
@@ -38,6 +42,25 @@
 unsigned vmx_errors;
 
 static uint64_t msr_bitmap; /* all ones: every RDMSR/WRMSR exits */
+static struct spec_plan spec; /* what is flushed between VMs (spec_ctrl.c) */
+
+/* What this CPU says about its exposure to leaks between guests. */
+static struct spec_caps spec_caps_here(void)
+{
+	struct spec_caps c = { false, 0, 0, 0 };
+	uint32_t r[4];
+
+	cpuid(0, 0, r);
+	c.intel = r[1] == 0x756E6547 && r[3] == 0x49656E69 && r[2] == 0x6C65746E; /* GenuineIntel */
+	if (r[0] >= CPUID_LEAF_EXT_FEATURES) {
+		cpuid(CPUID_LEAF_EXT_FEATURES, 0, r);
+		c.cpuid7_ebx = r[1];
+		c.cpuid7_edx = r[3];
+	}
+	if (c.cpuid7_edx & CPUID_7_EDX_ARCH_CAPABILITIES)
+		c.arch_caps = rdmsr(IA32_ARCH_CAPABILITIES);
+	return c;
+}
 static uint32_t preemption_ticks, preemption_rate;
 /* The timer is set before every entry from the TSC (what is left of the
  * slice, or less: the core's deadline), so whether the CPU offers "save
@@ -87,6 +110,17 @@ int vmx_cpu_on(void)
 	preemption_ticks = (1u << 20) >> preemption_rate;
 	printf("vmx: VMXON done (VMCS revision 0x%lx, preemption timer slice %u)\n",
 	       basic & VMX_BASIC_REVISION_MASK, preemption_ticks);
+	if (this_cpu()->index == 0) {
+		struct spec_caps caps = spec_caps_here();
+		spec = spec_plan(&caps);
+		printf("vmx: between VMs on a CPU: IBPB %s; L1D flush %s; VERW %s\n", spec.ibpb_why,
+		       spec.l1d_why, spec.verw_why);
+	}
+	if (this_cpu()->index == 0)
+		printf("vmx: notify VM exit %s; #DB and #AC intercepted (XSA-156)\n",
+		       rdmsr(IA32_VMX_PROCBASED_CTLS2) >> 32 & SEC_NOTIFY_VM_EXITING
+		       ? "offered: used, window 0"
+		       : "not offered by this CPU (IA32_VMX_PROCBASED_CTLS2 bit 31)");
 	return 0;
 }
 
@@ -114,24 +148,33 @@ int arch_vcpu_setup(struct arch_vcpu *v, const struct arch_vcpu_config *c)
 		/* MWAIT and MONITOR exit (a guest in a deep C-state would stop
 		 * the preemption timer), and so do MOV to/from CR8 (the guest's
 		 * task priority is virtual: it must not mask the host's IPIs). */
+		/* RDPMC exits too: no performance counters are offered, and at
+		 * CPL 0 it would read the host's (vmexit_event.c: #GP). */
 		{ "processor-based", CPU_HLT_EXITING | CPU_MWAIT_EXITING | CPU_CR8_LOAD_EXITING |
 		  CPU_CR8_STORE_EXITING | CPU_UNCOND_IO_EXITING | CPU_USE_MSR_BITMAPS |
-		  CPU_MONITOR_EXITING | CPU_SECONDARY_CONTROLS, IA32_VMX_PROCBASED_CTLS,
-		  IA32_VMX_TRUE_PROCBASED_CTLS, CPU_BASED_VM_EXEC_CONTROL, 0 },
-		/* WBINVD exits: a guest must not flush every cache of the machine. */
+		  CPU_MONITOR_EXITING | CPU_RDPMC_EXITING | CPU_SECONDARY_CONTROLS,
+		  IA32_VMX_PROCBASED_CTLS, IA32_VMX_TRUE_PROCBASED_CTLS, CPU_BASED_VM_EXEC_CONTROL, 0 },
+		/* WBINVD exits: a guest must not flush every cache of the machine.
+		 * Notify VM exits where offered (vmexit_event.c). */
 		{ "secondary", SEC_ENABLE_EPT | SEC_ENABLE_VPID | SEC_WBINVD_EXITING |
-		  SEC_UNRESTRICTED_GUEST,
-		  IA32_VMX_PROCBASED_CTLS2, IA32_VMX_PROCBASED_CTLS2, SECONDARY_VM_EXEC_CONTROL, 0 },
+		  SEC_UNRESTRICTED_GUEST | SEC_NOTIFY_VM_EXITING,
+		  IA32_VMX_PROCBASED_CTLS2, IA32_VMX_PROCBASED_CTLS2, SECONDARY_VM_EXEC_CONTROL,
+		  SEC_NOTIFY_VM_EXITING },
+		/* Debug controls saved and loaded: the guest's DR7 and DEBUGCTL
+		 * outlive its exits (without, its breakpoints were gone after the
+		 * first exit, and DR7 was the host's). */
 		{ "VM-exit", EXIT_HOST_ADDR_SPACE_SIZE | EXIT_ACK_INTR_ON_EXIT | EXIT_SAVE_IA32_EFER |
-		  EXIT_LOAD_IA32_EFER | EXIT_SAVE_PREEMPTION_TIMER, IA32_VMX_EXIT_CTLS,
-		  IA32_VMX_TRUE_EXIT_CTLS, VM_EXIT_CONTROLS, EXIT_SAVE_PREEMPTION_TIMER },
-		{ "VM-entry", ENTRY_LOAD_IA32_EFER, IA32_VMX_ENTRY_CTLS, IA32_VMX_TRUE_ENTRY_CTLS,
-		  VM_ENTRY_CONTROLS, 0 },
+		  EXIT_LOAD_IA32_EFER | EXIT_SAVE_PREEMPTION_TIMER | EXIT_SAVE_DEBUG_CONTROLS,
+		  IA32_VMX_EXIT_CTLS, IA32_VMX_TRUE_EXIT_CTLS, VM_EXIT_CONTROLS,
+		  EXIT_SAVE_PREEMPTION_TIMER },
+		{ "VM-entry", ENTRY_LOAD_IA32_EFER | ENTRY_LOAD_DEBUG_CONTROLS, IA32_VMX_ENTRY_CTLS,
+		  IA32_VMX_TRUE_ENTRY_CTLS, VM_ENTRY_CONTROLS, 0 },
 	};
 	struct desc_ptr gdtr, idtr;
 	unsigned i;
 
 	v->vm_name = c->vm_name;
+	v->ept_cpus = c->ept_cpus;
 	v->index = c->index;
 	v->nvcpus = c->nvcpus;
 	v->vmcs = zeroed_frame();
@@ -150,8 +193,13 @@ int arch_vcpu_setup(struct arch_vcpu *v, const struct arch_vcpu_config *c)
 			return printf("vm %s: %s controls 0x%x not supported\n", v->vm_name, w[i].name,
 				      missing), -1;
 		vmx_write(w[i].field, val);
+		if (w[i].field == SECONDARY_VM_EXEC_CONTROL && (val & SEC_NOTIFY_VM_EXITING))
+			vmcs_write32(NOTIFY_WINDOW, 0); /* the processor adds its threshold */
 	}
-	vmcs_write32(EXCEPTION_BITMAP, 0);
+	/* #DB and #AC exit, so that no guest can loop in their delivery with
+	 * its CPU out of reach; #MC, so that the host's machine checks are the
+	 * host's (vmexit_event.c). */
+	vmcs_write32(EXCEPTION_BITMAP, (1u << EXC_DB) | (1u << EXC_AC) | (1u << EXC_MC));
 	vmcs_write64(MSR_BITMAP, msr_bitmap);
 	vmcs_write64(EPT_POINTER, c->eptp);
 	vmcs_write16(VIRTUAL_PROCESSOR_ID, c->vpid);
@@ -161,14 +209,14 @@ int arch_vcpu_setup(struct arch_vcpu *v, const struct arch_vcpu_config *c)
 	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
 	vmcs_write64(VMCS_LINK_POINTER, ~0ull);
 	/* The guest sees CR4.VMXE clear; the real bit stays set (VMX requires
-	 * it).  CR4.OSXSAVE is the host's too: XSAVE is not offered (the
-	 * extended state is not switched), so setting it exits and #GPs. */
+	 * it).  OSXSAVE, PKE and PCE are the host's too (exit_decode.c's
+	 * cr4_host_owned says why): setting one exits and #GPs. */
 	/* CR0: the bits VMX fixes (NE; PE and PG are free for an unrestricted
 	 * guest) are the host's, so a guest that clears NE - Linux's PVH and
 	 * 32-bit entries write CR0 = PG|PE - gets a CR-access exit, not a #GP
 	 * (vmexit.c emulates the write); it reads back what it wrote. */
 	vmcs_writenat(CR0_GUEST_HOST_MASK, vmx_cr0_host_owned());
-	vmcs_writenat(CR4_GUEST_HOST_MASK, CR4_VMXE | CR4_OSXSAVE);
+	vmcs_writenat(CR4_GUEST_HOST_MASK, cr4_host_owned());
 	vmcs_writenat(CR4_READ_SHADOW, 0);
 
 	/* Host state: this CPU as it is now; exits land in vmx_exit. */
@@ -202,7 +250,7 @@ int arch_vcpu_setup(struct arch_vcpu *v, const struct arch_vcpu_config *c)
 	vmcs_writenat(GUEST_CR4, CR4_VMXE);
 	vmcs_write64(GUEST_IA32_EFER, 0);
 	vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
-	vmcs_writenat(GUEST_DR7, 0x400);
+	vmcs_writenat(GUEST_DR7, 0x400); /* loaded at each entry, saved at each exit */
 	vmcs_write16(GUEST_CS_SELECTOR, 0x08);
 	vmcs_writenat(GUEST_CS_BASE, 0);
 	vmcs_write32(GUEST_CS_LIMIT, 0xFFFFFFFF);
@@ -286,6 +334,10 @@ int arch_vcpu_load(struct arch_vcpu *v)
 		me->current_vmcs = v->vmcs;
 	}
 	own_cpu_state(me, v);
+	smp_vcpu_loaded(v->ept_cpus); /* before its first entry: shootdowns ask us from now */
+	if (spec.ibpb && me->last_vm != v->ept_cpus) /* another VM: its branch predictions go */
+		wrmsr(IA32_PRED_CMD, PRED_CMD_IBPB);
+	me->last_vm = v->ept_cpus;
 	vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, preemption_ticks);
 	v->slice_end = rdtsc() + ((uint64_t)preemption_ticks << preemption_rate);
 	return 0;
@@ -432,6 +484,13 @@ int arch_vcpu_enter(struct arch_vcpu *v)
 	vmcs_write32(VMX_PREEMPTION_TIMER_VALUE,
 		     now >= end ? 0 : (uint32_t)((end - now) >> preemption_rate));
 	fxrstor(v->fpu);
+	/* The last host work before the entry: what the hypervisor touched
+	 * (other VMs' pages too) leaves L1D and the CPU's buffers (spec_ctrl.c;
+	 * in C right before the entry stub, as KVM did until 2024). */
+	if (spec.l1d_flush)
+		wrmsr(IA32_FLUSH_CMD, FLUSH_CMD_L1D);
+	else if (spec.verw)
+		verw(SEL_KERNEL_DS);
 	failed = vmx_enter(&v->regs, v->launched);
 	fxsave(v->fpu);
 	ldmxcsr(MXCSR_DEFAULT); /* the guest's MXCSR could unmask SSE exceptions for us */
@@ -440,6 +499,7 @@ int arch_vcpu_enter(struct arch_vcpu *v)
 	v->launched = 1;
 	if (probe)
 		kick_probe_judge(vmcs_read32(VM_EXIT_REASON), rip);
+	uart_pump_maybe(); /* the console moves while guests run */
 	/* Acknowledged on exit: end it now, whatever the core does next. */
 	if ((vmcs_read32(VM_EXIT_REASON) & EXIT_REASON_BASIC_MASK) == EXIT_REASON_EXTERNAL_INTERRUPT)
 		apic_eoi();

@@ -14,6 +14,8 @@
 #define EXC_DF   8   /* double fault */
 #define EXC_GP  13   /* general protection */
 #define EXC_PF  14   /* page fault */
+#define EXC_AC  17   /* alignment check */
+#define EXC_MC  18   /* machine check */
 #define EXC_COUNT 32 /* architecture-defined vectors */
 
 /* Our IPI that asks a CPU to invalidate its EPT translations (smp.c). */

@@ -53,10 +53,12 @@
 #define VM_ENTRY_EXCEPTION_ERROR_CODE   0x4018
 #define VM_ENTRY_INSTRUCTION_LEN        0x401A
 #define SECONDARY_VM_EXEC_CONTROL       0x401E
+#define NOTIFY_WINDOW                   0x4024
 /* B.3.2 32-bit read-only data fields */
 #define VM_INSTRUCTION_ERROR            0x4400
 #define VM_EXIT_REASON                  0x4402
 #define VM_EXIT_INTR_INFO               0x4404
+#define VM_EXIT_INTR_ERROR_CODE         0x4406
 #define IDT_VECTORING_INFO_FIELD        0x4408
 #define IDT_VECTORING_ERROR_CODE        0x440A
 #define VM_EXIT_INSTRUCTION_LEN         0x440C
@@ -135,6 +137,7 @@
 #define PIN_PREEMPTION_TIMER            (1u << 6)
 #define CPU_INTR_WINDOW_EXITING         (1u << 2)  /* "interrupt-window exiting" */
 #define CPU_HLT_EXITING                 (1u << 7)
+#define CPU_RDPMC_EXITING               (1u << 11)
 #define CPU_MWAIT_EXITING               (1u << 10)
 #define CPU_CR8_LOAD_EXITING            (1u << 19)
 #define CPU_CR8_STORE_EXITING           (1u << 20)
@@ -146,6 +149,8 @@
 #define SEC_ENABLE_VPID                 (1u << 5)
 #define SEC_WBINVD_EXITING              (1u << 6)
 #define SEC_UNRESTRICTED_GUEST          (1u << 7)
+#define SEC_NOTIFY_VM_EXITING           (1u << 31) /* "notify VM exiting" */
+#define EXIT_SAVE_DEBUG_CONTROLS        (1u << 2)
 #define EXIT_HOST_ADDR_SPACE_SIZE       (1u << 9)
 #define EXIT_ACK_INTR_ON_EXIT           (1u << 15)
 #define EXIT_SAVE_IA32_PAT              (1u << 18)
@@ -153,13 +158,17 @@
 #define EXIT_SAVE_IA32_EFER             (1u << 20)
 #define EXIT_LOAD_IA32_EFER             (1u << 21)
 #define EXIT_SAVE_PREEMPTION_TIMER      (1u << 22)
+#define ENTRY_LOAD_DEBUG_CONTROLS       (1u << 2)
 #define ENTRY_IA32E_MODE_GUEST          (1u << 9)
 #define ENTRY_LOAD_IA32_PAT             (1u << 14)
 #define ENTRY_LOAD_IA32_EFER            (1u << 15)
 
-/* VM-entry interruption-information (25.8.3). */
+/* VM-entry interruption-information (25.8.3), and VM-exit interruption
+ * information (25.9.2, the same layout). */
 #define INTR_INFO_VALID                 (1u << 31)
+#define INTR_INFO_VECTOR_MASK           0xFFu
 #define INTR_TYPE_EXT_INTR              (0u << 8)
+#define INTR_TYPE_NMI_INTR              (2u << 8)
 #define INTR_TYPE_HW_EXCEPTION          (3u << 8)
 #define INTR_TYPE_MASK                  (7u << 8)
 #define INTR_TYPE_SOFT_INTR             (4u << 8)
@@ -170,6 +179,8 @@
 /* Guest interruptibility state (25.4.2). */
 #define GUEST_INTR_STATE_STI            (1u << 0)
 #define GUEST_INTR_STATE_MOV_SS         (1u << 1)
+/* Pending debug exceptions (25.4.2): BS, a single step pending. */
+#define PENDING_DBG_BS                  (1ull << 14)
 #define INTR_INFO_DELIVER_CODE          (1u << 11)
 
 #endif

@@ -22,6 +22,7 @@
 #include "vcpu.h"
 #include "vectors.h"
 #include "vmcs_fields.h"
+#include "vmexit.h"
 #include "vmx.h"
 #include "vmx_exit_reasons.h"
 
@@ -30,6 +31,9 @@ _Static_assert(EXIT_REASON_MAX + 1 == ARCH_EXIT_REASONS, "arch.h counts every ba
 static uint64_t exit_totals[ARCH_EXIT_REASONS]; /* all vCPUs, since boot */
 
 static const char *const reason_names[ARCH_EXIT_REASONS] = {
+	[EXIT_REASON_EXCEPTION_NMI] = "exception-nmi", [EXIT_REASON_INIT_SIGNAL] = "init",
+	[EXIT_REASON_RDPMC] = "rdpmc", [EXIT_REASON_MCE_DURING_VMENTRY] = "mce-during-entry",
+	[EXIT_REASON_NOTIFY] = "notify",
 	[EXIT_REASON_EXTERNAL_INTERRUPT] = "external-interrupt",
 	[EXIT_REASON_TRIPLE_FAULT] = "triple-fault", [EXIT_REASON_CPUID] = "cpuid",
 	[EXIT_REASON_HLT] = "hlt", [EXIT_REASON_VMCALL] = "vmcall",
@@ -62,7 +66,7 @@ static void skip_instruction(void)
 
 /* Injects a hardware exception.  In real mode (an unrestricted guest with
  * CR0.PE clear) no exception pushes an error code, and VM entry checks it. */
-static void inject(unsigned vector, bool has_code, uint32_t code)
+void vmexit_inject(unsigned vector, bool has_code, uint32_t code)
 {
 	if (!(vmcs_readnat(GUEST_CR0) & CR0_PE))
 		has_code = false;
@@ -137,7 +141,7 @@ static enum arch_exit_action exit_vmcall(struct arch_vcpu *v)
 	int32_t ret = core_hypercall(v, (uint32_t)r->rax, args, &next);
 
 	if (next == CORE_UNDEFINED) {
-		inject(EXC_UD, false, 0);
+		vmexit_inject(EXC_UD, false, 0);
 		return ARCH_RESUME;
 	}
 	skip_instruction();
@@ -207,14 +211,14 @@ static enum cr0_result cr0_write(struct arch_vcpu *v, uint64_t val)
 	uint64_t old = vmcs_readnat(GUEST_CR0), efer = vmcs_read64(GUEST_IA32_EFER);
 	uint32_t entry = vmcs_read32(VM_ENTRY_CONTROLS);
 
-	if ((val >> 32) || ((val & CR0_PG) && !(val & CR0_PE))) {
-		inject(EXC_GP, true, 0);
+	if (cr0_write_faults(val)) { /* as the processor would: NW without CD too */
+		vmexit_inject(EXC_GP, true, 0);
 		return CR0_FAULT;
 	}
 	if ((val & CR0_PG) && !(old & CR0_PG)) {
 		if (efer & EFER_LME) {
 			if (!(vmcs_readnat(GUEST_CR4) & CR4_PAE)) {
-				inject(EXC_GP, true, 0);
+				vmexit_inject(EXC_GP, true, 0);
 				return CR0_FAULT;
 			}
 			vmcs_write64(GUEST_IA32_EFER, efer | EFER_LMA);
@@ -226,7 +230,7 @@ static enum cr0_result cr0_write(struct arch_vcpu *v, uint64_t val)
 		}
 	} else if (!(val & CR0_PG) && (old & CR0_PG)) {
 		if (vmcs_read32(GUEST_CS_AR_BYTES) & SEG_AR_L) { /* in 64-bit mode: #GP */
-			inject(EXC_GP, true, 0);
+			vmexit_inject(EXC_GP, true, 0);
 			return CR0_FAULT;
 		}
 		vmcs_write64(GUEST_IA32_EFER, efer & ~EFER_LMA);
@@ -243,7 +247,8 @@ static enum cr0_result cr0_write(struct arch_vcpu *v, uint64_t val)
 /* MOV to/from CR8 (64-bit guests): the task priority is virtual, kept per
  * vCPU, so a guest cannot mask the host's interrupts (our shootdown IPIs)
  * by raising the CPU's.  MOV to CR4 exits only when it would set a bit we
- * own (VMXE, OSXSAVE): neither is offered, so that is a #GP. */
+ * own (exit_decode.c's cr4_host_owned: VMXE, OSXSAVE, PKE, PCE): none is
+ * offered, so that is a #GP. */
 static enum arch_exit_action exit_cr_access(struct arch_vcpu *v)
 {
 	struct cr_access a = cr_decode(vmcs_readnat(EXIT_QUALIFICATION));
@@ -253,7 +258,7 @@ static enum arch_exit_action exit_cr_access(struct arch_vcpu *v)
 	} else if (a.cr == 8 && a.type == CR_MOV_TO) {
 		uint64_t val = gpr_read(v, a.gpr);
 		if (val > 0xF) { /* bits 63:4 are reserved */
-			inject(EXC_GP, true, 0);
+			vmexit_inject(EXC_GP, true, 0);
 			return ARCH_RESUME;
 		}
 		v->tpr = (uint8_t)val;
@@ -262,7 +267,7 @@ static enum arch_exit_action exit_cr_access(struct arch_vcpu *v)
 		if (r != CR0_DONE)
 			return r == CR0_FAULT ? ARCH_RESUME : ARCH_YIELD;
 	} else if (a.cr == 4 && a.type == CR_MOV_TO) {
-		inject(EXC_GP, true, 0);
+		vmexit_inject(EXC_GP, true, 0);
 		return ARCH_RESUME;
 	} else {
 		arch_vcpu_dump(v);
@@ -276,7 +281,7 @@ static enum arch_exit_action exit_cr_access(struct arch_vcpu *v)
 static enum arch_exit_action exit_vmx_instruction(struct arch_vcpu *v)
 {
 	(void)v;
-	inject(EXC_UD, false, 0); /* VMX is not offered to guests */
+	vmexit_inject(EXC_UD, false, 0); /* VMX is not offered to guests */
 	return ARCH_RESUME;
 }
 
@@ -307,7 +312,7 @@ static enum arch_exit_action exit_rdmsr(struct arch_vcpu *v)
 		v->regs.rdx = val >> 32;
 		skip_instruction();
 	} else {
-		inject(EXC_GP, true, 0); /* unknown MSR */
+		vmexit_inject(EXC_GP, true, 0); /* unknown MSR */
 	}
 	return ARCH_RESUME;
 }
@@ -322,7 +327,7 @@ static enum arch_exit_action exit_wrmsr(struct arch_vcpu *v)
 		uint64_t old = vmcs_read64(GUEST_IA32_EFER);
 		val = (val & ~EFER_LMA) | (old & EFER_LMA);
 		if (((val ^ old) & EFER_LME) && (vmcs_readnat(GUEST_CR0) & CR0_PG)) {
-			inject(EXC_GP, true, 0);
+			vmexit_inject(EXC_GP, true, 0);
 			return ARCH_RESUME;
 		}
 		vmcs_write64(GUEST_IA32_EFER, val);
@@ -331,7 +336,7 @@ static enum arch_exit_action exit_wrmsr(struct arch_vcpu *v)
 		   guest_msr_write(v, (uint32_t)v->regs.rcx, val)) {
 		skip_instruction();
 	} else {
-		inject(EXC_GP, true, 0);
+		vmexit_inject(EXC_GP, true, 0);
 	}
 	return ARCH_RESUME;
 }
@@ -366,6 +371,10 @@ static enum arch_exit_action exit_preemption_timer(struct arch_vcpu *v)
 typedef enum arch_exit_action (*exit_handler)(struct arch_vcpu *);
 
 static const exit_handler handlers[ARCH_EXIT_REASONS] = {
+	[EXIT_REASON_EXCEPTION_NMI]      = exit_exception_nmi,   /* vmexit_event.c, all five */
+	[EXIT_REASON_INIT_SIGNAL]        = exit_init_signal,
+	[EXIT_REASON_RDPMC]              = exit_rdpmc,
+	[EXIT_REASON_NOTIFY]             = exit_notify,
 	[EXIT_REASON_EXTERNAL_INTERRUPT] = exit_external_interrupt,
 	[EXIT_REASON_TRIPLE_FAULT]       = exit_triple_fault,
 	[EXIT_REASON_CPUID]              = exit_cpuid,
@@ -427,6 +436,11 @@ enum arch_exit_action arch_vcpu_handle_exit(struct arch_vcpu *v, int enter_rc)
 		return ARCH_YIELD;
 	}
 	reason = vmcs_read32(VM_EXIT_REASON);
+	if (reason == (EXIT_REASON_FAILED_ENTRY | EXIT_REASON_MCE_DURING_VMENTRY)) {
+		v->exits[EXIT_REASON_MCE_DURING_VMENTRY]++;
+		exit_totals[EXIT_REASON_MCE_DURING_VMENTRY]++;
+		return exit_mce_during_entry(v);
+	}
 	if (reason & EXIT_REASON_FAILED_ENTRY) {
 		core_vm_stop(v, "VM entry failed: exit reason %u, qualification 0x%lx",
 			     reason & EXIT_REASON_BASIC_MASK, vmcs_readnat(EXIT_QUALIFICATION));

@@ -16,6 +16,7 @@
 #define EXIT_REASON_CPUID               10
 #define EXIT_REASON_HLT                 12
 #define EXIT_REASON_INVD                13
+#define EXIT_REASON_RDPMC               15
 #define EXIT_REASON_VMCALL              18
 #define EXIT_REASON_VMCLEAR             19
 #define EXIT_REASON_VMLAUNCH            20
@@ -32,6 +33,7 @@
 #define EXIT_REASON_MSR_WRITE           32
 #define EXIT_REASON_INVALID_STATE       33
 #define EXIT_REASON_MWAIT_INSTRUCTION   36
+#define EXIT_REASON_MCE_DURING_VMENTRY  41
 #define EXIT_REASON_MONITOR_INSTRUCTION 39
 #define EXIT_REASON_EPT_VIOLATION       48
 #define EXIT_REASON_EPT_MISCONFIG       49
@@ -40,7 +42,8 @@
 #define EXIT_REASON_INVVPID             53
 #define EXIT_REASON_WBINVD              54
 #define EXIT_REASON_XSETBV              55
-#define EXIT_REASON_MAX                 70
+#define EXIT_REASON_NOTIFY              75
+#define EXIT_REASON_MAX                 75
 
 #define EXIT_REASON_BASIC_MASK          0xFFFFu    /* bits 15:0 of VM_EXIT_REASON */
 #define EXIT_REASON_FAILED_ENTRY        (1u << 31) /* bit 31 of VM_EXIT_REASON */
@@ -49,5 +52,9 @@
 #define EPT_QUAL_READ                   (1u << 0)  /* a data read */
 #define EPT_QUAL_WRITE                  (1u << 1)  /* a data write */
 #define EPT_QUAL_FETCH                  (1u << 2)  /* an instruction fetch */
+
+/* Exit qualification for notify VM exits (SDM 3C 28.2.1): the guest's
+ * context could not be saved whole. */
+#define NOTIFY_VM_CONTEXT_INVALID       (1u << 0)
 
 #endif

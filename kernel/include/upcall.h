@@ -38,6 +38,13 @@ enum core_action {
 	CORE_UNDEFINED, /* the instruction does not exist for this guest: #UD */
 };
 
+/* CPU cpu answered neither an EPT invalidation's IPI nor INIT (smp.c said
+ * so): it may still be running running's guest (NULL: no vCPU loaded)
+ * with old translations.  Called in the middle of that invalidation, under
+ * the lock: the core stops that VM and keeps its memory for good, without
+ * calling into the dedup engine (which is mid-operation). */
+void core_cpu_wedged(unsigned cpu, struct arch_vcpu *running);
+
 /* Stops the vCPU's VM (all its vCPUs), printing why; the others go on. */
 void core_vm_stop(struct arch_vcpu *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -22,13 +22,44 @@ uint64_t arch_time_hz(void)
 	return FAKE_ARCH_HZ;
 }
 
-/* As the hardware's: every CPU that may cache eptp's translations drops
- * them before this returns (here: the test's fake TLBs, through the hook). */
-void arch_ept_invalidate(uint64_t eptp)
+/* As the hardware's when every CPU answers: every CPU that may cache
+ * eptp's translations drops them before this returns (here: the test's
+ * fake TLBs, through the hook). */
+int arch_ept_invalidate(uint64_t eptp, struct arch_ept_cpus *cpus)
 {
+	(void)cpus;
 	fake_arch_invalidations++;
 	if (fake_arch_on_invalidate)
 		fake_arch_on_invalidate(eptp);
+	return 0;
+}
+
+/* One CPU, which never sends a shootdown IPI. */
+unsigned arch_cpu_index(void)
+{
+	return 0;
+}
+
+bool arch_cpu_online(unsigned cpu)
+{
+	return cpu == 0;
+}
+
+uint64_t arch_shootdowns_sent_by(unsigned cpu)
+{
+	(void)cpu;
+	return 0;
+}
+
+/* The console's queue: always all of it free, nothing to wait for (what
+ * is written goes where the test's console_write sends it). */
+size_t arch_console_room(void)
+{
+	return ARCH_CONSOLE_QUEUE;
+}
+
+void arch_console_flush(void)
+{
 }
 
 /* As arch/x86_64/vmexit.c: the sum over every exit reason. */

@@ -1,7 +1,9 @@
 /*
  * fake_arch.h - the host's implementation of the arch.h calls that the
  * core's memory code (kernel/vm.c, sharing.c, sharing_ops.c, hypercall.c,
- * upcall.c) makes: time, EPT invalidation, a vCPU's exit count and dump.
+ * upcall.c, guest_out.c) makes: time, EPT invalidation, the CPU (one, index
+ * 0, which sends no IPI), a vCPU's exit count and dump, the console queue's
+ * room (always all of it).
  *
  * Nothing else of arch.h is implemented: a host test that links more of
  * the core fails to link rather than run over a made-up machine.  Time is

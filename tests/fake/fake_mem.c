@@ -99,11 +99,30 @@ static int op_frame_alloc(void *ctx, uint64_t *frame)
 	return 0;
 }
 
+/* A valid cached translation to frame (a writable one only, if writable),
+ * other than (vm, gfn)'s own; 1 if there is one. */
+static int cached_elsewhere(const struct fake_mem *m, uint64_t frame, bool writable, unsigned vm,
+			    uint64_t gfn)
+{
+	for (unsigned v = 0; v < FAKE_MAX_VMS; v++) {
+		const struct fake_vm *x = &m->vm[v];
+		for (uint64_t g = 0; x->tlb && g < x->npages; g++) {
+			const struct fake_tlbe *t = &x->tlb[g];
+			if (t->gen == x->tlb_gen && t->frame == frame && (t->writable || !writable) &&
+			    !(v == vm && g == gfn))
+				return 1;
+		}
+	}
+	return 0;
+}
+
 static void op_frame_free(void *ctx, uint64_t frame)
 {
 	struct fake_mem *m = ctx;
 	if (frame >= m->nframes || !m->allocated[frame])
 		die("double free or stray frame", frame, 0);
+	if (m->check_stale && cached_elsewhere(m, frame, false, ~0u, 0))
+		die("freeing a frame that a cached translation still reaches", frame, 0);
 	if (m->mapcount[frame])
 		die("freeing a frame that is still mapped (frame, mappings)", frame, m->mapcount[frame]);
 	m->allocated[frame] = 0;
@@ -133,6 +152,8 @@ static int op_map(void *ctx, unsigned vm, uint64_t gfn, uint64_t frame, bool wri
 		return -1;
 	if (frame >= m->nframes || !m->allocated[frame])
 		die("mapping a frame not allocated", frame, gfn);
+	if (m->check_stale && !writable && cached_elsewhere(m, frame, true, vm, gfn))
+		die("sharing a frame that a cached writable translation still reaches", frame, gfn);
 	if (e->present)
 		m->mapcount[e->frame]--;
 	m->mapcount[frame]++;
@@ -152,14 +173,17 @@ static void op_unmap(void *ctx, unsigned vm, uint64_t gfn)
 	record(m, EV_UNMAP, vm, gfn, 0);
 }
 
-static void op_invalidate(void *ctx, unsigned vm)
+static int op_invalidate(void *ctx, unsigned vm)
 {
 	struct fake_mem *m = ctx;
 	if (m->on_invalidate)
 		m->on_invalidate(m, vm, m->on_invalidate_arg);
-	m->vm[vm].tlb_gen++;
 	m->n_invalidate++;
 	record(m, EV_INVALIDATE, vm, 0, 0);
+	if (m->fail_invalidate && m->fail_invalidate(m, vm, m->fail_invalidate_arg))
+		return -1;
+	m->vm[vm].tlb_gen++;
+	return 0;
 }
 
 static int op_dirty(void *ctx, unsigned vm, uint64_t gfn)

@@ -57,6 +57,16 @@ struct fake_mem {
 	 * lets a test write "through a stale TLB entry" at the worst moment. */
 	void (*on_invalidate)(struct fake_mem *m, unsigned vm, void *arg);
 	void *on_invalidate_arg;
+	/* Called by each invalidate(); non-zero makes it fail, as when a CPU
+	 * does not answer: the VM's cached translations stay valid and
+	 * invalidate() returns -1.  NULL: never fails. */
+	int (*fail_invalidate)(struct fake_mem *m, unsigned vm, void *arg);
+	void *fail_invalidate_arg;
+	/* Checks that a failed invalidate must make hold (slow: every TLB is
+	 * searched): no frame is freed while a valid cached translation
+	 * reaches it, and none is mapped read-only (shared) while a valid
+	 * writable one of another page does. */
+	bool check_stale;
 	/* Called at the start of each map(), before the entry changes. */
 	void (*on_map)(struct fake_mem *m, unsigned vm, uint64_t gfn, bool writable, void *arg);
 	/* Event log. */

@@ -127,7 +127,7 @@ static enum core_action no_halt(struct vcpu *v, bool interruptible)
 	return CORE_YIELD;
 }
 static const struct vm_kind linux_like = {
-	.name = "Linux", .hypercalls = false, .serial_console = true, .halt = no_halt,
+	.name = "Linux", .hypercalls = false, .halt = no_halt,
 };
 
 /* ---- the kernel's console, captured ---- */

@@ -467,6 +467,82 @@ static void test_metadata_budget(void **state)
 	fix_fini(&f);
 }
 
+/* A CPU that did not answer an invalidate (the hypervisor gave up waiting:
+ * arch/x86_64/smp.c) keeps its translations of that VM, writable ones
+ * included.  fail_vm plays it: its invalidates fail while armed. */
+struct wedged { unsigned vm; int armed; };
+static int wedged_fails(struct fake_mem *m, unsigned vm, void *arg)
+{
+	const struct wedged *w = arg;
+	(void)m;
+	return w->armed && vm == w->vm;
+}
+
+/* VM 0's page, seen first, would become the shared frame of a pair merge
+ * with VM 1's: while VM 0's CPU holds a writable translation of it and does
+ * not answer, VM 1 must not be mapped to it (the fake's check_stale dies if
+ * it is, or if a frame such a translation reaches is freed), and nothing is
+ * saved; once the CPU answers, the merge happens. */
+static void test_failed_invalidate_never_shares_what_a_cpu_may_write(void **state)
+{
+	static const uint64_t v0[] = { A, B }, v1[] = { A, C };
+	struct wedged w = { 0, 1 };
+	unsigned char page[4096];
+	struct fix f;
+	(void)state;
+	fix_init(&f, 64, 1, 0);
+	assert_int_equal(fix_add_vm(&f, 0, v0, 2, 0), 0);
+	assert_int_equal(fix_add_vm(&f, 1, v1, 2, 0), 0);
+	assert_true(fix_reads(&f, 0, 0, A)); /* VM 0's CPU caches its translation */
+	assert_true(f.m.vm[0].tlb[0].writable);
+	f.m.fail_invalidate = wedged_fails;
+	f.m.fail_invalidate_arg = &w;
+	f.m.check_stale = true;
+	fix_full_scans(&f, 4);
+	assert_int_equal(fix_stats(&f).frames_saved, 0);
+	assert_true(fix_stats(&f).merge_races >= 1);
+	assert_true(f.m.vm[0].ept[0].writable && f.m.vm[1].ept[0].writable);
+	/* Its write through the old translation stays its own. */
+	content(C, page);
+	assert_int_equal(fake_guest_write(&f.m, 0, 0, 0, page, 4096), 0);
+	assert_true(fix_reads(&f, 0, 0, C) && fix_reads(&f, 1, 0, A));
+	assert_int_equal(fix_write(&f, 0, 0, A), 0);
+	/* It answers again: the pages merge. */
+	w.armed = 0;
+	fix_full_scans(&f, 3);
+	assert_int_equal(fix_stats(&f).frames_saved, 1);
+	assert_true(fix_reads(&f, 0, 0, A) && fix_reads(&f, 1, 0, A));
+	f.m.check_stale = false;
+	fix_fini(&f);
+}
+
+/* A VM removed while an invalidate of it fails frees nothing (DEDUP_EBUSY):
+ * its CPU may still read the shared frame it mapped. */
+static void test_failed_invalidate_keeps_a_removed_vms_frames(void **state)
+{
+	static const uint64_t v0[] = { A, A };
+	struct wedged w = { 0, 1 };
+	struct fix f;
+	uint64_t in_use;
+	(void)state;
+	fix_init(&f, 64, 1, 0);
+	assert_int_equal(fix_add_vm(&f, 0, v0, 2, 0), 0);
+	fix_full_scans(&f, 3);
+	assert_int_equal(fix_stats(&f).frames_saved, 1);
+	assert_true(fix_reads(&f, 0, 0, A) && fix_reads(&f, 0, 1, A)); /* cached: the shared frame */
+	f.m.fail_invalidate = wedged_fails;
+	f.m.fail_invalidate_arg = &w;
+	f.m.check_stale = true;
+	in_use = fake_frames_in_use(&f.m);
+	assert_int_equal(dedup_vm_remove(f.d, 0), DEDUP_EBUSY);
+	assert_int_equal(fake_frames_in_use(&f.m), in_use);
+	assert_int_equal(fix_stats(&f).pages_tracked, 0);
+	f.m.check_stale = false;
+	f.m.fail_invalidate = NULL;
+	fake_vm_destroy(&f.m, 0);
+	fix_fini(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -486,6 +562,8 @@ int main(void)
 		cmocka_unit_test(test_bad_arguments),
 		cmocka_unit_test(test_invalidations_batched),
 		cmocka_unit_test(test_metadata_budget),
+		cmocka_unit_test(test_failed_invalidate_never_shares_what_a_cpu_may_write),
+		cmocka_unit_test(test_failed_invalidate_keeps_a_removed_vms_frames),
 	};
 	return cmocka_run_group_tests_name("dedup_engine", tests, NULL, NULL);
 }

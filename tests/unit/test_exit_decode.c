@@ -131,6 +131,85 @@ static void test_cr_decode(void **state)
 	assert_int_equal(a.gpr, 4);
 }
 
+/* Issue 23, finding 1: #DB and #AC go back to the guest as they came; the
+ * host's NMI and #MC are the host's; nothing else is expected. */
+static void test_event_decode(void **state)
+{
+	struct event_exit e;
+	(void)state;
+	e = event_decode(0x80000B11u, 0);              /* #AC, hardware exception, error code 0 */
+	assert_int_equal(e.action, EV_REFLECT);
+	assert_int_equal(e.inject, 0x80000B11u);
+	assert_true(e.has_code && !e.length);
+	e = event_decode(0x80000301u, 0);              /* #DB, hardware exception */
+	assert_int_equal(e.action, EV_REFLECT);
+	assert_int_equal(e.inject, 0x80000301u);
+	assert_false(e.has_code || e.length);
+	e = event_decode(0x80000501u, 0);              /* INT1's #DB: privileged software exception */
+	assert_int_equal(e.action, EV_REFLECT);
+	assert_true(e.length);
+	e = event_decode(0x80000202u, 0);              /* NMI */
+	assert_int_equal(e.action, EV_HOST_NMI);
+	e = event_decode(0x80000312u, 0);              /* #MC */
+	assert_int_equal(e.action, EV_HOST_MC);
+	e = event_decode(0x80000B0Du, 0);              /* #GP: not intercepted, so unexpected */
+	assert_int_equal(e.action, EV_UNEXPECTED);
+	e = event_decode(0x00000311u, 0);              /* not valid */
+	assert_int_equal(e.action, EV_UNEXPECTED);
+}
+
+static void test_dr6_after_db(void **state)
+{
+	(void)state;
+	/* A data breakpoint on DR0: B0 set, B1-B3 replaced, RTM stays 1 (inactive). */
+	assert_int_equal(dr6_after_db(0xFFFF0FF0ull | 0xE, 0x1), 0xFFFF0FF1ull);
+	/* A single step: BS added, earlier B bits cleared. */
+	assert_int_equal(dr6_after_db(0xFFFF0FF3ull, 1ull << 14), 0xFFFF4FF0ull);
+	/* RTM in the qualification clears DR6.RTM (active low). */
+	assert_int_equal(dr6_after_db(0xFFFF0FF0ull, 1ull << 16), 0xFFFE0FF0ull);
+}
+
+static void test_mce_decide(void **state)
+{
+	uint64_t banks[3] = { 0, 0, 0 };
+	(void)state;
+	assert_int_equal(mce_decide(1, banks, 3), MCE_RESUME);               /* nothing logged */
+	banks[1] = 1ull << 63;                                               /* corrected */
+	assert_int_equal(mce_decide(1, banks, 3), MCE_RESUME);
+	assert_int_equal(mce_decide(0, banks, 3), MCE_STOP_VM);              /* RIPV clear */
+	banks[2] = (1ull << 63) | (1ull << 61);                              /* uncorrected */
+	assert_int_equal(mce_decide(1, banks, 3), MCE_STOP_VM);
+	banks[0] = (1ull << 63) | (1ull << 61) | (1ull << 57);               /* context corrupt */
+	assert_int_equal(mce_decide(1, banks, 3), MCE_FATAL);
+	banks[0] = (1ull << 61) | (1ull << 57);                              /* not valid: ignored */
+	assert_int_equal(mce_decide(1, banks, 1), MCE_RESUME);
+}
+
+/* Issue 23, finding 7: CR0 with NW = 1 and CD = 0 raises #GP on hardware. */
+static void test_cr0_write_faults(void **state)
+{
+	(void)state;
+	assert_false(cr0_write_faults(0x80000031ull));         /* PG PE NE ET */
+	assert_false(cr0_write_faults(0x60000031ull));         /* CD NW */
+	assert_false(cr0_write_faults(0x40000031ull));         /* CD */
+	assert_true(cr0_write_faults(0x20000031ull));          /* NW without CD */
+	assert_true(cr0_write_faults(0x80000000ull));          /* PG without PE */
+	assert_true(cr0_write_faults(0x100000031ull));         /* bit 32 */
+}
+
+/* Issue 23, finding 7: PKE and PCE are the hypervisor's, with VMXE and
+ * OSXSAVE; the bits a guest may own are not. */
+static void test_cr4_host_owned(void **state)
+{
+	uint64_t m = cr4_host_owned();
+	(void)state;
+	assert_int_equal(m & (1ull << 22), 1ull << 22);      /* PKE */
+	assert_int_equal(m & (1ull << 8), 1ull << 8);        /* PCE */
+	assert_int_equal(m & (1ull << 13), 1ull << 13);      /* VMXE */
+	assert_int_equal(m & (1ull << 18), 1ull << 18);      /* OSXSAVE */
+	assert_int_equal(m & ((1ull << 5) | (1ull << 7) | (1ull << 9) | (1ull << 10)), 0); /* PAE PGE OSFXSR OSXMMEXCPT */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -139,6 +218,11 @@ int main(void)
 		cmocka_unit_test(test_cpuid),
 		cmocka_unit_test(test_cr_decode),
 		cmocka_unit_test(test_cpuid_linux_policy),
+		cmocka_unit_test(test_event_decode),
+		cmocka_unit_test(test_dr6_after_db),
+		cmocka_unit_test(test_mce_decide),
+		cmocka_unit_test(test_cr0_write_faults),
+		cmocka_unit_test(test_cr4_host_owned),
 	};
 	return cmocka_run_group_tests_name("exit_decode", tests, NULL, NULL);
 }

@@ -18,6 +18,7 @@
 #define ARCH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "boot_info.h"
@@ -39,7 +40,20 @@ int arch_paging_init(const struct boot_info *bi) __attribute__((warn_unused_resu
 /* The boot CPU's first step: descriptor tables, per-CPU data, the FPU/SSE
  * unit (newlib may use it), then the console UART. */
 void arch_boot_cpu_init(void);
-void arch_console_putc(char c);
+/* The console.  Output is queued (64 KiB, arch/x86_64/uart_tx.c) and goes
+ * into the UART's 16-byte FIFO as it empties, pumped after writes, VM
+ * exits and in waits: no CPU waits for the UART.  One writer at a time
+ * (the caller's lock); what finds the queue full is dropped, counted and
+ * said in the output. */
+void arch_console_write(const char *s, size_t n);
+/* Bytes free in the queue.  Guests' lines take only what leaves the
+ * hypervisor's own ARCH_CONSOLE_OWN of it (guest_out.c). */
+#define ARCH_CONSOLE_QUEUE 65536
+#define ARCH_CONSOLE_OWN 16384
+size_t arch_console_room(void);
+/* Sends everything queued, waiting for the UART (bounded): power-off and
+ * fatal errors only. */
+void arch_console_flush(void);
 /* A received console byte, or -1 if none waits (never blocks). */
 int arch_console_getc(void);
 /* The ACPI power-off port and S5 sleep type, when the firmware gave them. */
@@ -71,14 +85,33 @@ uint32_t arch_cpu_hw_id(unsigned cpu);       /* its local APIC id */
 void arch_cpu_relax(void);                   /* a spin-wait hint */
 void arch_debug_break(void);                 /* the emulator's magic breakpoint (Bochs) */
 
-/* Invalidates the cached translations of the EPT whose pointer is eptp on
- * this CPU and on every other CPU that may cache them, waiting for each. */
-void arch_ept_invalidate(uint64_t eptp);
+/* Which CPUs may hold translations of one VM's EPT (shootdown.c): the core
+ * keeps one per VM, zeroed when the VM is made, and passes it to
+ * arch_vcpu_setup and arch_ept_invalidate; only arch/ looks inside. */
+struct arch_ept_cpus {
+	volatile uint32_t mask;          /* CPUs that may hold its translations */
+	uint64_t left[ARCH_MAX_CPUS];    /* requests each had answered when it left the VM */
+};
+
+/* Invalidates the cached translations of the EPT whose pointer is eptp (the
+ * VM that cpus tracks) on this CPU and on every other CPU that may cache
+ * them: those in its guest now are asked by IPI and waited for, those that
+ * have left it answer before they enter a guest again.  0 when done; -1
+ * when a CPU in the VM answered neither the IPI nor INIT within the bound
+ * (said on the console, and core_cpu_wedged told): it may still use its old
+ * translations, so nothing they reach may be freed or shared. */
+int arch_ept_invalidate(uint64_t eptp, struct arch_ept_cpus *cpus)
+	__attribute__((warn_unused_result));
 /* Answers invalidation requests from other CPUs.  Lock not needed: the
  * core calls it while spinning for its lock and while idle. */
 void arch_poll_requests(void);
-/* Invalidation IPIs sent so far, all CPUs. */
+/* Invalidation IPIs sent so far, all CPUs; and by CPU cpu. */
 uint64_t arch_shootdowns_sent(void);
+uint64_t arch_shootdowns_sent_by(unsigned cpu);
+/* Requests posted without an IPI (to CPUs that had left the VM), and CPUs
+ * not asked at all (they had flushed since they left it), all CPUs. */
+uint64_t arch_shootdowns_posted(void);
+uint64_t arch_shootdowns_skipped(void);
 /* The longest an invalidation waited for the other CPUs' answers, in
  * time-stamp-counter ticks (under Bochs: emulated instructions). */
 uint64_t arch_shootdown_worst_wait(void);
@@ -145,7 +178,7 @@ struct guest_regs {
 	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
 };
 
-#define ARCH_EXIT_REASONS 71 /* basic exit reasons 0..70 (SDM 3D Appendix C) */
+#define ARCH_EXIT_REASONS 76 /* basic exit reasons 0..75 (SDM 3D Appendix C) */
 #define ARCH_SYSCALL_MSRS 4
 
 /* What a vCPU is to the architecture: the core embeds it in struct vcpu
@@ -156,6 +189,7 @@ struct arch_vcpu {
 	uint64_t vmcs;          /* physical; 0 until arch_vcpu_setup */
 	int launched;           /* VMLAUNCH done: VMRESUME from now on */
 	const char *vm_name;    /* for messages */
+	struct arch_ept_cpus *ept_cpus; /* where its VM's translations may be */
 	unsigned index, nvcpus; /* this vCPU in its VM; CPUID leaf 0x40000001 */
 	uint64_t exits[ARCH_EXIT_REASONS];
 	uint64_t slice_end;     /* TSC at which its slice ends */
@@ -175,6 +209,7 @@ struct arch_vcpu_config {
 	const char *vm_name;
 	unsigned index, nvcpus;
 	uint64_t eptp;          /* ept_eptp() of its VM */
+	struct arch_ept_cpus *ept_cpus; /* its VM's */
 	uint16_t vpid;
 	uint64_t entry;         /* where it starts: 32-bit flat, paging off */
 	uint64_t rsp, rbx, rsi; /* and its registers there (the rest are 0) */
