@@ -142,7 +142,6 @@ struct num_key {
 static const struct num_key global_keys[] = {
 	{ "cpus",                0, 256,     CFG_OFF(cpus) },
 	{ "dedup.scanner",       0, 1,       CFG_OFF(dedup_scanner) },
-	{ "dedup.measure_s",     0, 86400,   CFG_OFF(dedup_measure_s) },
 	{ "dedup.dump_point",    0, 1000000, CFG_OFF(dedup_dump_point) },
 	{ "api.linger_s",        0, 86400,   CFG_OFF(api_linger_s) },
 };
@@ -288,10 +287,10 @@ static int parse_global(struct config *cfg, char *key, char *val,
 		return 0;
 	}
 	return fail(err, line, "unknown setting '", key,
-		    "' (known: cpus, dedup.scanner, dedup.measure_s, dedup.dump_point, net.ip, "
-		    "net.mask, net.gw, api.token, api.linger_s, and the knobs dedup.run, "
-		    "dedup.sleep_ms, dedup.merge_first_sight, dedup.summary_scans, "
-		    "dedup.max_cpu_pct, dedup.scan_target_s, dedup.pages_to_scan)");
+		    "' (known: cpus, dedup.scanner, dedup.dump_point, net.ip, net.mask, net.gw, "
+		    "api.token, api.linger_s, and the knobs dedup.run, dedup.sleep_ms, "
+		    "dedup.merge_first_sight, dedup.summary_scans, dedup.max_cpu_pct, "
+		    "dedup.scan_target_s, dedup.measure_s, dedup.pages_to_scan)");
 }
 
 static int valid_name(const char *s)

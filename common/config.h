@@ -10,11 +10,11 @@
  * scanner runs between vCPU slices on the boot CPU; 1: on a CPU of its
  * own, the last), the scanner's knobs as dedup.NAME, named and ranged by
  * common/knobs.h's table (run, sleep_ms, merge_first_sight, summary_scans,
- * max_cpu_pct, scan_target_s, pages_to_scan: the same table the console
- * and the API use; the rate governor, dedup/governor.h, is the default,
- * and an explicit dedup.pages_to_scan selects the fixed rate instead),
- * dedup.measure_s (a measurement point every N seconds, 0 = none, the
- * default: control/points.c), dedup.dump_point (at that point, every VM's
+ * max_cpu_pct, scan_target_s, measure_s - a measurement point every N
+ * seconds, 0 = none, the default: control/points.c - and pages_to_scan:
+ * the same table the console and the API use; the rate governor,
+ * dedup/governor.h, is the default, and an explicit dedup.pages_to_scan
+ * selects the fixed rate instead), dedup.dump_point (at that point, every VM's
  * memory goes out through Bochs's debugger: control/memdump.c,
  * scripts/memdump.sh; 0 = never).  The network API (docs/api.md):
  * net.ip (the hypervisor's own IPv4 address, dotted quad; without it the
@@ -98,7 +98,6 @@ struct config {
 	uint32_t knob[KNOB_COUNT];
 	uint32_t knob_given;
 	uint32_t dedup_scanner;  /* 0: between vCPU slices on the boot CPU; 1: a CPU of its own */
-	uint32_t dedup_measure_s;   /* a measurement point every so many seconds (0: none) */
 	uint32_t dedup_dump_point;  /* at this measurement point, dump VMs' memory (0: never) */
 	/* IPv4 addresses in host order (10.0.2.15 is 0x0A00020F); net_ip 0: no
 	 * network, unless net_dhcp ("net.ip = dhcp": the address, mask and

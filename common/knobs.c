@@ -20,6 +20,8 @@ const struct knob_desc knob_table[KNOB_COUNT] = {
 			       "the scanner's share of a CPU whose vCPUs have work" },
 	[KNOB_SCAN_TARGET_S] = { "scan_target_s", 1, 86400, 10, false,
 				 "the governed rate: a full scan in about N seconds" },
+	[KNOB_MEASURE_S] = { "measure_s", 0, 86400, 0, false,
+			     "a measurement point every N seconds (0: none)" },
 	[KNOB_PAGES_TO_SCAN] = { "pages_to_scan", 1, KNOB_STEP_MAX_PAGES, 100, false,
 				 "the fixed rate: N pages a step" },
 };

@@ -11,6 +11,9 @@
  *   scan_target_s   selects the rate governor (dedup/governor.c): a full
  *                   scan in about that many seconds
  *
+ * measure_s is the operator's (control/points.c reads it), kept here so
+ * that it too is one knob everywhere.
+ *
  * (as Linux's KSM refuses a pages_to_scan write while its advisor runs, a
  * value that would not be in force is never silently stored).  The values
  * live in struct knob_values, which the sharing code owns
@@ -32,6 +35,7 @@ enum knob_id {
 	KNOB_SUMMARY_SCANS,     /* a one-line summary every N full scans (0: none) */
 	KNOB_MAX_CPU_PCT,       /* the scanner's share of a CPU whose vCPUs have work */
 	KNOB_SCAN_TARGET_S,     /* governed: seconds a full scan should take */
+	KNOB_MEASURE_S,         /* a measurement point every N seconds (0: none; control/points.c) */
 	KNOB_PAGES_TO_SCAN,     /* fixed rate: pages a step (last: see knob_from_config) */
 	KNOB_COUNT
 };

@@ -101,7 +101,7 @@ struct cmd console_parse(const char *line)
 	id = knob_find(w[1].s, w[1].n);
 	if (id < 0) {
 		c.error = "unknown knob (run, sleep_ms, merge_first_sight, summary_scans, max_cpu_pct, "
-			  "scan_target_s, pages_to_scan)";
+			  "scan_target_s, measure_s, pages_to_scan)";
 		return c;
 	}
 	for (i = 0; i < w[2].n; i++) {

@@ -1,8 +1,8 @@
 /*
  * points.c - measurement points: the fleet at one consistent instant.
  *
- * A point (points_measure(): the console's `measure`, every
- * dedup.measure_s seconds, and when the running VMs have finished while
+ * A point (points_measure(): the console's `measure`, every measure_s
+ * seconds (a knob: config, console, API), and when the running VMs have finished while
  * one waits to join) needs nothing from the guests - no hypercall - so it
  * works for unmodified ones:
  *   1. pause: no vCPU enters its guest, and the point waits until none is
@@ -50,6 +50,12 @@ static struct {
 void points_init(const struct config *cfg)
 {
 	pcfg = cfg;
+}
+
+/* The measure_s knob (common/knobs.h) in TSC ticks; 0: no periodic point. */
+static uint64_t period_ticks(void)
+{
+	return (uint64_t)sharing_knobs()->v[KNOB_MEASURE_S] * arch_time_hz();
 }
 
 /* Fixed-point PSS (DEDUP_PSS_ONE a page) as "pages.mmm". */
@@ -200,16 +206,21 @@ void points_measure(const char *why)
 			fleet_join_next();
 			break;
 		}
-	if (pcfg->dedup_measure_s)
-		last.next = arch_time_now() + pcfg->dedup_measure_s * arch_time_hz();
+	last.next = arch_time_now() + period_ticks();
 }
 
 void points_tick(void)
 {
-	if (!pcfg->dedup_measure_s)
+	uint64_t now = arch_time_now(), period = period_ticks();
+
+	if (!period) {
+		last.next = 0;
 		return;
-	if (!last.next) /* the first tick, as the VMs start */
-		last.next = arch_time_now() + pcfg->dedup_measure_s * arch_time_hz();
-	else if (arch_time_now() >= last.next)
+	}
+	/* Armed at the first tick (as the VMs start), and again sooner when
+	 * the knob was set shorter. */
+	if (!last.next || last.next > now + period)
+		last.next = now + period;
+	else if (now >= last.next)
 		points_measure("periodic");
 }

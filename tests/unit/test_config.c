@@ -137,13 +137,13 @@ static void test_fleet_keys(void **state)
 	(void)state;
 	assert_int_equal(parse("dedup.measure_s = 90\nvm a ram=1M image=x\n"
 			       "vm b ram=1M image=x start=late\nvm c ram=1M image=x start=boot"), 0);
-	assert_int_equal(cfg.dedup_measure_s, 90);
+	assert_int_equal(cfg.knob[KNOB_MEASURE_S], 90);
 	assert_int_equal(cfg.dedup_dump_point, 0);
 	assert_int_equal(cfg.vm[0].start_late, 0);
 	assert_int_equal(cfg.vm[1].start_late, 1);
 	assert_int_equal(cfg.vm[2].start_late, 0);
 	assert_int_equal(parse("vm a ram=1M image=x"), 0);
-	assert_int_equal(cfg.dedup_measure_s, 0); /* off unless asked for */
+	assert_int_equal(cfg.knob[KNOB_MEASURE_S], 0); /* off unless asked for */
 }
 
 static void test_vm_errors(void **state)

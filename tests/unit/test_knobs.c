@@ -154,8 +154,11 @@ static void test_front_ends_agree(void **st)
 					 (unsigned long long)probe[j], ra, rb, rc, in_range);
 			if (!in_range)
 				continue;
-			assert_memory_equal(&a, &b, sizeof(a));
-			assert_memory_equal(&a, &c, sizeof(a));
+			/* Field by field: the struct's padding is nobody's. */
+			assert_memory_equal(a.v, b.v, sizeof(a.v));
+			assert_memory_equal(a.v, c.v, sizeof(a.v));
+			assert_int_equal(a.governed, b.governed);
+			assert_int_equal(a.governed, c.governed);
 			assert_int_equal(a.v[id], probe[j]);
 		}
 	}
