@@ -40,6 +40,20 @@ static void sb_str(struct sb *b, const char *s)
 	b->p[b->n] = 0;
 }
 
+/* v in decimal into out (at least 21 bytes). */
+static const char *u64_str(char *out, uint64_t v)
+{
+	char tmp[21];
+	size_t n = 0, i;
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	for (i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	out[n] = 0;
+	return out;
+}
+
 static int fail(struct config_error *err, unsigned line, const char *a,
 		const char *b, const char *c)
 {
@@ -101,7 +115,7 @@ struct num_key {
 static const struct num_key global_keys[] = {
 	{ "cpus",                0, 256,     CFG_OFF(cpus) },
 	{ "dedup.run",           0, 1,       CFG_OFF(dedup_run) },
-	{ "dedup.pages_to_scan", 1, 1u << 24, CFG_OFF(dedup_pages_to_scan) },
+	{ "dedup.pages_to_scan", 1, CONFIG_PAGES_TO_SCAN_MAX, CFG_OFF(dedup_pages_to_scan) },
 	{ "dedup.sleep_ms",      0, 60000,   CFG_OFF(dedup_sleep_ms) },
 	{ "dedup.summary_scans", 0, 1000000, CFG_OFF(dedup_summary_scans) },
 	{ "dedup.scanner",       0, 1,       CFG_OFF(dedup_scanner) },
@@ -232,8 +246,16 @@ static int parse_global(struct config *cfg, char *key, char *val,
 			continue;
 		if (parse_u64(val, 0, &v))
 			return fail(err, line, "'", key, "' needs a number");
-		if (v < k->min || v > k->max)
-			return fail(err, line, "'", key, "' is out of range");
+		if (v < k->min || v > k->max) {
+			/* "'KEY' is out of range MIN-MAX" */
+			char range[48], lo[21], hi[21];
+			struct sb r = { range, 0, sizeof(range) };
+			sb_str(&r, "' is out of range ");
+			sb_str(&r, u64_str(lo, k->min));
+			sb_str(&r, "-");
+			sb_str(&r, u64_str(hi, k->max));
+			return fail(err, line, "'", key, range);
+		}
 		*(uint32_t *)(void *)((char *)cfg + k->off) = (uint32_t)v;
 		return 0;
 	}

@@ -15,7 +15,8 @@
  * rate governor, dedup/governor.h, sizes each scanner step so that a full
  * scan takes about this long, within max_cpu_pct, pausing sleep_ms between
  * steps).  The governor is the default; an explicit dedup.pages_to_scan
- * (1 to 2^24) selects the fixed rate instead: that many pages a step,
+ * (1 to 16,384, the most one step may take: DEDUP_STEP_MAX_PAGES in
+ * dedup/governor.h) selects the fixed rate instead: that many pages a step,
  * within max_cpu_pct while vCPUs on the boot CPU have work, all the rest
  * while they idle (dedup_pages_to_scan stays 0 when the key is absent).
  * dedup.measure_s (a measurement point every N seconds, 0 = none, the
@@ -70,6 +71,9 @@
 #define CONFIG_RAM_MAX   (64ull << 30)
 #define CONFIG_VCPUS_MAX 64
 #define CONFIG_TOKEN_MAX 64 /* api.token, NUL included */
+/* dedup.pages_to_scan at most: DEDUP_STEP_MAX_PAGES (dedup/governor.h, which
+ * common/ cannot include; kernel/sharing.c asserts the two equal). */
+#define CONFIG_PAGES_TO_SCAN_MAX 16384u
 
 struct vm_config {
 	char name[CONFIG_NAME_MAX];

@@ -81,10 +81,11 @@ static const struct stat_field {
 };
 #define NSTATS (sizeof(stat_fields) / sizeof(stat_fields[0]))
 
-/* The knobs POST /api/knobs may set (the console's, console_cmd.c). */
+/* The knobs POST /api/knobs may set (the console's, console_cmd.c, with
+ * the same ranges: pages_to_scan at most one scanner step's maximum). */
 enum { K_PAGES_TO_SCAN, K_SLEEP_MS, K_MERGE_FIRST_SIGHT, K_RUN, K_SUMMARY_SCANS, NKNOBS };
 static const struct knob_def knob_defs[NKNOBS] = {
-	[K_PAGES_TO_SCAN] = { "pages_to_scan", 1, 1u << 24, false },
+	[K_PAGES_TO_SCAN] = { "pages_to_scan", 1, DEDUP_STEP_MAX_PAGES, false },
 	[K_SLEEP_MS] = { "sleep_ms", 0, 60000, false },
 	[K_MERGE_FIRST_SIGHT] = { "merge_first_sight", 0, 1, true },
 	[K_RUN] = { "run", 0, 1, true },
@@ -331,7 +332,9 @@ static void set_knobs(const struct http_request *req, struct http_answer *a)
 	for (i = 0; i < n; i++) {
 		uint32_t x = (uint32_t)v[i].value;
 		switch (v[i].def) {
-		case K_PAGES_TO_SCAN: kn->pages_to_scan = x; break;
+		/* A fixed rate, as the console's `set pages_to_scan` (else
+		 * the governor would go on sizing the steps). */
+		case K_PAGES_TO_SCAN: kn->pages_to_scan = x; sharing_govern(0); break;
 		case K_SLEEP_MS: kn->sleep_ms = x; break;
 		case K_MERGE_FIRST_SIGHT: kn->merge_first_sight = x != 0; break;
 		case K_RUN: console.scan = x != 0; break;

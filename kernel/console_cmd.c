@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "console_cmd.h"
+#include "governor.h"
 
 static int eq(const char *a, const char *b, unsigned n)
 {
@@ -39,14 +40,19 @@ static unsigned split(const char *line, struct word *w, unsigned max)
 	return n;
 }
 
-static const struct { const char *name; enum knob k; uint32_t min, max; } knobs[] = {
-	{ "pages_to_scan", KNOB_PAGES_TO_SCAN, 1, 1u << 24 },
-	{ "sleep_ms", KNOB_SLEEP_MS, 0, 60000 },
-	{ "merge_first_sight", KNOB_MERGE_FIRST_SIGHT, 0, 1 },
-	{ "run", KNOB_RUN, 0, 1 },
-	{ "summary_scans", KNOB_SUMMARY_SCANS, 0, 1000000 },
-	{ "scan_target_s", KNOB_SCAN_TARGET_S, 1, 86400 }, /* as dedup.scan_target_s */
+/* Each knob's range, and the message that says it (no libc to format it). */
+static const struct { const char *name; enum knob k; uint32_t min, max; const char *range; } knobs[] = {
+	/* At most one scanner step's maximum, as dedup.pages_to_scan. */
+	{ "pages_to_scan", KNOB_PAGES_TO_SCAN, 1, DEDUP_STEP_MAX_PAGES,
+	  "value out of range: pages_to_scan is 1 to 16384 (the most pages a scanner step may take)" },
+	{ "sleep_ms", KNOB_SLEEP_MS, 0, 60000, "value out of range: sleep_ms is 0 to 60000" },
+	{ "merge_first_sight", KNOB_MERGE_FIRST_SIGHT, 0, 1, "value out of range: merge_first_sight is 0 or 1" },
+	{ "run", KNOB_RUN, 0, 1, "value out of range: run is 0 or 1" },
+	{ "summary_scans", KNOB_SUMMARY_SCANS, 0, 1000000, "value out of range: summary_scans is 0 to 1000000" },
+	/* as dedup.scan_target_s */
+	{ "scan_target_s", KNOB_SCAN_TARGET_S, 1, 86400, "value out of range: scan_target_s is 1 to 86400" },
 };
+_Static_assert(DEDUP_STEP_MAX_PAGES == 16384, "the pages_to_scan message above says the maximum");
 
 struct cmd console_parse(const char *line)
 {
@@ -115,7 +121,7 @@ struct cmd console_parse(const char *line)
 			v = v * 10 + (uint64_t)(ch - '0');
 		}
 		if (v < knobs[i].min || v > knobs[i].max) {
-			c.error = "value out of range";
+			c.error = knobs[i].range;
 			return c;
 		}
 		c.kind = CMD_SET;

@@ -65,12 +65,17 @@ static void hash_cost(void)
  *
  * The governor's bounds on a step: at least 64 pages, the engine's batch
  * (one invalidate per batch: smaller steps make every page dearer); at most
- * 16,384: a step runs under hv_lock between the boot CPU's vCPU slices,
- * and 16,384 cold pages take ~8 ms on hardware (~0.5 us each, make bench),
- * the longest a vCPU there should wait for the scanner.
+ * 16,384 (DEDUP_STEP_MAX_PAGES, the bound of a fixed pages_to_scan too): a
+ * step runs under hv_lock between the boot CPU's vCPU slices, and 16,384
+ * cold pages take ~8 ms on hardware (~0.5 us each, make bench), the longest
+ * a vCPU there should wait for the scanner.  A fixed pages_to_scan may go
+ * below 64 (down to 1): smaller steps cost only speed.
  */
 #define GOV_MIN_PAGES 64
-#define GOV_MAX_PAGES 16384
+#define GOV_MAX_PAGES DEDUP_STEP_MAX_PAGES
+/* The config parser (common/, which sees no dedup/ header) keeps its own copy. */
+_Static_assert(CONFIG_PAGES_TO_SCAN_MAX == DEDUP_STEP_MAX_PAGES,
+	       "dedup.pages_to_scan is bound by the scanner step's maximum");
 static struct dedup_governor gov;
 static bool governed; /* else the fixed rate: pages_to_scan a step */
 

@@ -52,7 +52,7 @@ static void check_config(const struct config *c, unsigned lines)
 	CHECK(c->cpus <= 256, "cpus %u", c->cpus);
 	CHECK(c->dedup_run <= 1, "dedup.run %u", c->dedup_run);
 	/* 0: not given (the governor's); given, 1 to 2^24. */
-	CHECK(c->dedup_pages_to_scan <= 1u << 24, "pages_to_scan %u", c->dedup_pages_to_scan);
+	CHECK(c->dedup_pages_to_scan <= CONFIG_PAGES_TO_SCAN_MAX, "pages_to_scan %u", c->dedup_pages_to_scan);
 	CHECK(c->dedup_scan_target_s >= 1 && c->dedup_scan_target_s <= 86400,
 	      "scan_target_s %u", c->dedup_scan_target_s);
 	CHECK(c->dedup_sleep_ms <= 60000, "sleep_ms %u", c->dedup_sleep_ms);

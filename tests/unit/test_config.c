@@ -112,7 +112,13 @@ static void test_global_errors(void **state)
 	expect_error("cpus =", 1, "expected 'KEY = VALUE'");
 	expect_error("= 3", 1, "expected 'KEY = VALUE'");
 	expect_error("\n\ncpus = 999", 3, "out of range");
-	expect_error("dedup.pages_to_scan = 0", 1, "out of range");
+	expect_error("dedup.pages_to_scan = 0", 1, "'dedup.pages_to_scan' is out of range 1-16384");
+	/* Issue 23: 2^24 pages a step held every CPU for seconds; a step is
+	 * bound by the scanner's maximum (DEDUP_STEP_MAX_PAGES). */
+	expect_error("dedup.pages_to_scan = 16385", 1, "'dedup.pages_to_scan' is out of range 1-16384");
+	expect_error("dedup.pages_to_scan = 16777216", 1, "out of range 1-16384");
+	assert_int_equal(parse("dedup.pages_to_scan = 16384"), 0);
+	assert_int_equal(cfg.dedup_pages_to_scan, 16384);
 	expect_error("cpus = 99999999999999999999999", 1, "needs a number");
 	expect_error("dedup.sleep_ms = 12abc", 1, "needs a number");
 	expect_error("dedup.measure_s = 86401", 1, "out of range");

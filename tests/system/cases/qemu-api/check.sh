@@ -57,7 +57,7 @@ ok "GET /metrics: promtool check metrics passes ($(grep -c '^# TYPE' "$out/metri
 
 [ "$(curl -fsS -m 5 "$url/api/vms")" = "[]" ] || fail "GET /api/vms is not []"
 ok "GET /api/vms: [] (no VM runs without VT-x)"
-curl -fsS -m 5 "$url/api/knobs" | python3 -c 'import json, sys; k = json.load(sys.stdin); assert k["pages_to_scan"]["max"] == 16777216, k' ||
+curl -fsS -m 5 "$url/api/knobs" | python3 -c 'import json, sys; k = json.load(sys.stdin); assert k["pages_to_scan"]["max"] == 16384, k' ||
 	fail "GET /api/knobs"
 ok "GET /api/knobs: JSON with ranges"
 
