@@ -152,25 +152,30 @@ static int parse_ipv4(const char *s, uint32_t *out)
 	return 0;
 }
 
-/* RFC 6750's b64token: 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=" */
-static int valid_token(const char *s)
+/* RFC 6750's b64token: 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=",
+ * of at most CONFIG_TOKEN_MAX - 1 characters in all.  Returns the number
+ * before the '=' padding (what CONFIG_TOKEN_MIN counts), or -1. */
+static long token_chars(const char *s)
 {
-	size_t n = 0;
+	size_t n = 0, chars;
 	for (; *s && *s != '='; s++, n++) {
 		char c = *s;
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
 		      c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/'))
-			return 0;
+			return -1;
 	}
+	chars = n;
 	if (!n)
-		return 0;
+		return -1;
 	for (; *s == '='; s++, n++)
 		;
-	return !*s && n < CONFIG_TOKEN_MAX;
+	return !*s && n < CONFIG_TOKEN_MAX ? (long)chars : -1;
 }
 
 /* The network's keys: 1 when key is one of them (0 and *err set, or -1),
  * 0 when it is not. */
+_Static_assert(CONFIG_TOKEN_MIN == 12, "api.token's messages say 12");
+
 static int parse_net(struct config *cfg, const char *key, char *val, unsigned line,
 		     struct config_error *err, int *rc)
 {
@@ -179,9 +184,13 @@ static int parse_net(struct config *cfg, const char *key, char *val, unsigned li
 
 	*rc = 0;
 	if (str_eq(key, "api.token")) {
-		if (!valid_token(val))
-			*rc = fail(err, line, "api.token must be 1-63 of A-Z a-z 0-9 - . _ ~ + / "
+		long n = token_chars(val);
+		if (n < 0)
+			*rc = fail(err, line, "api.token must be 12-63 of A-Z a-z 0-9 - . _ ~ + / "
 				   "(then '=' padding), not '", val, "'");
+		else if (n < CONFIG_TOKEN_MIN)
+			*rc = fail(err, line, "api.token is too short: at least 12 characters (before "
+				   "any '=' padding), so that it cannot be guessed", 0, 0);
 		else
 			str_copy(cfg->api_token, val, sizeof(cfg->api_token));
 		return 1;

@@ -224,7 +224,8 @@ static void test_net_keys(void **state)
 	assert_string_equal(cfg.api_token, "s3cr.T-_~+/0==");
 	assert_int_equal(parse("net.ip = 172.16.0.254\nnet.mask = 255.255.255.252\n"), 0);
 	assert_int_equal(cfg.net_dhcp, 0);
-	assert_int_equal(parse("net.ip = dhcp\napi.token = t\n"), 0);
+	/* (A token of 12 characters: the 1-character one this line had is refused now.) */
+	assert_int_equal(parse("net.ip = dhcp\napi.token = twelve-chars\n"), 0);
 	assert_int_equal(cfg.net_dhcp, 1);
 	assert_int_equal(cfg.net_ip, 0);
 	assert_int_equal(parse("net.ip = dhcp\nnet.ip = 10.0.2.15\n"), 0); /* the last one counts */
@@ -264,6 +265,14 @@ static void test_net_keys(void **state)
 		     "1234567890123456789012345678901234567890123456789012345678901234\n", 1,
 		     "api.token must be");
 	expect_error("net.port = 80\n", 1, "net.ip, net.mask, net.gw, api.token");
+	/* Issue 23: a 1-character token was accepted.  At least 12 before the
+	 * '=' padding, which adds nothing to guess. */
+	expect_error("api.token = t\n", 1, "api.token is too short: at least 12 characters");
+	expect_error("\napi.token = eleven-char\n", 2, "api.token is too short");
+	expect_error("api.token = eleven-char=\n", 1, "api.token is too short");
+	assert_int_equal(parse("api.token = twelve-chars\n"), 0);
+	assert_string_equal(cfg.api_token, "twelve-chars");
+	assert_int_equal(parse("api.token = twelve-chars==\n"), 0);
 }
 
 static void test_linux_lines(void **state)
