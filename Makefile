@@ -176,7 +176,7 @@ INC_lwip := -Inet -I$(LWIP_SRC)/include
 INC_net := -Iinclude -Inet -Iapi -I$(LWIP_SRC)/include
 INC_kernel += -Inet -Iapi -I$(LWIP_SRC)/include
 NET_SRCS := net/http_server.c kernel/net.c kernel/api_serve.c kernel/api_vm.c \
-	kernel/api_history.c
+	kernel/api_history.c kernel/api_account.c
 HV_SRCS += $(NET_SRCS)
 
 # ---- lz4 (Debian's source), the compressed tier's codec ----
@@ -249,7 +249,7 @@ ESP_FILES = $(B)/BOOTX64.EFI $(B)/dedupvisor.elf config/dedupvisor.cfg $(GUEST_B
 
 .PHONY: all deps run run-linux linux-guest bench-linux bench-fleet memdump test unit-test tool-test system-test check-seams bench \
 	clean distclean
-all: $(B)/esp.img $(B)/tools/dedupsim $(B)/tools/ksmbench $(B)/tools/pagebench
+all: $(B)/esp.img $(B)/tools/dedupsim $(B)/tools/ksmbench $(B)/tools/pagebench $(B)/tools/apibench
 
 # System tests' needs (recipe_recount: a recipe's sharing by the engine's recount).
 include tests/system/system.mk
@@ -397,6 +397,10 @@ $(B)/tools/dedupsim: $(patsubst %.c,$(B)/tools/%.o,$(DEDUPSIM_SRCS))
 $(B)/tools/ksmbench: $(B)/tools/tools/ksmbench.o
 	$(Q)$(CC) -o $@ $^
 $(B)/tools/pagebench: $(B)/tools/tools/pagebench.o $(B)/tools/dedup/page.o
+	$(Q)$(CC) -o $@ $^
+# apibench: what the API's per-VM figures cost (tools/apibench.c).
+APIBENCH_SRCS := tools/apibench.c $(DEDUP_SRCS) tests/fake/fake_mem.c
+$(B)/tools/apibench: $(patsubst %.c,$(B)/tools/%.o,$(APIBENCH_SRCS))
 	$(Q)$(CC) -o $@ $^
 
 bench:

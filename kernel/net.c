@@ -33,6 +33,7 @@
 #include <lwip/timeouts.h>
 #include <netif/ethernet.h>
 
+#include "api_account.h"
 #include "api_history.h"
 #include "api_serve.h"
 #include "arch.h"
@@ -215,6 +216,7 @@ void net_poll(void)
 		return;
 	t0 = arch_time_now();
 	api_history_tick(); /* under the lock the API reads under */
+	api_account_tick(); /* one step of the PSS walk, at most a walk a second */
 	for (i = 0; i < NET_RX_BUDGET; i++) {
 		uint32_t len;
 		if (!spare)
