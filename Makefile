@@ -145,16 +145,19 @@ test_vplatform_SRCS := kernel/vplatform.c $(DEVICE_SRCS)
 # (docs/api.md).  Built into the hypervisor (unused until the NIC and lwIP
 # come) and host-tested like devices/.
 API_SRCS := api/http_parse.c api/router.c api/json_write.c api/prom_write.c api/knobs_parse.c \
-	api/response.c api/history.c
+	api/response.c api/history.c api/conn_pool.c api/auth_throttle.c
 INC_api := -Iinclude -Iapi
 INC_tests += -Iapi
 HV_SRCS += $(API_SRCS)
-UNIT_TESTS += test_http_parse test_api_router test_api_writers test_knobs_parse test_history
+UNIT_TESTS += test_http_parse test_api_router test_api_writers test_knobs_parse test_history \
+	test_conn_pool test_auth_throttle
 test_http_parse_SRCS := api/http_parse.c
 test_api_router_SRCS := api/router.c api/http_parse.c
 test_api_writers_SRCS := api/json_write.c api/prom_write.c api/response.c
 test_knobs_parse_SRCS := api/knobs_parse.c
 test_history_SRCS := api/history.c api/json_write.c api/http_parse.c
+test_conn_pool_SRCS := api/conn_pool.c
+test_auth_throttle_SRCS := api/auth_throttle.c
 
 # ---- the network: lwIP (Debian's source) and our port (net/) ----
 # lwIP is Debian bookworm's `lwip` source package, fetched and unpacked by

@@ -58,10 +58,16 @@ static struct { uint64_t polls, ticks, idle_polls, idle_ticks, frames; } cost;
 
 /* ---- lwIP's port ---- */
 
-u32_t sys_now(void)
+/* The TSC in milliseconds: lwIP's clock (32 bits) and the HTTP server's. */
+static uint64_t clock_ms(void)
 {
 	uint64_t per_ms = arch_time_hz() / 1000;
-	return (u32_t)(arch_time_now() / (per_ms ? per_ms : 1));
+	return arch_time_now() / (per_ms ? per_ms : 1);
+}
+
+u32_t sys_now(void)
+{
+	return (u32_t)clock_ms();
 }
 
 uint32_t lwip_port_rand(void)
@@ -179,7 +185,7 @@ int net_start(const struct config *cfg)
 	netif_set_default(&nif);
 	netif_set_up(&nif);
 	netif_set_link_up(&nif);
-	if (http_server_start(HTTP_PORT, cfg->api_token, api_serve, NULL)) {
+	if (http_server_start(HTTP_PORT, cfg->api_token, api_serve, NULL, clock_ms)) {
 		printf("net: the HTTP server could not listen on port %u: the API is off\n", HTTP_PORT);
 		return -1;
 	}
@@ -232,6 +238,7 @@ void net_poll(void)
 		spare = NULL;
 	}
 	sys_check_timeouts();
+	http_server_run(); /* the requests waiting, HTTP_POLL_WORK at most */
 	dhcp_watch();
 	t = arch_time_now() - t0;
 	cost.polls++;
@@ -260,9 +267,11 @@ void net_report(uint64_t elapsed)
 	       cost.polls, cost.ticks, pct100(cost.ticks, elapsed) / 100, pct100(cost.ticks, elapsed) % 100,
 	       cost.idle_polls, cost.idle_polls ? cost.idle_ticks / cost.idle_polls : 0,
 	       pct100(cost.idle_ticks, elapsed) / 100, pct100(cost.idle_ticks, elapsed) % 100, cost.frames);
-	printf("summary: api: %lu connections accepted, %lu refused (the pool was full), %lu requests, "
-	       "%lu idle timeouts, %lu aborted, %lu memory images (%lu cut short)\n", s.accepted,
-	       s.refused, s.requests, s.timeouts, s.aborted, s.streams, s.streams_cut);
+	printf("summary: api: %lu connections accepted, %lu refused (no slot for them), %lu requests, "
+	       "%lu idle timeouts, %lu aborted, %lu memory images (%lu cut short); %lu displaced "
+	       "(idle, silent or slow, for a newcomer), %lu answered 429 (wrong tokens)\n", s.accepted,
+	       s.refused, s.requests, s.timeouts, s.aborted, s.streams, s.streams_cut, s.displaced,
+	       s.throttled);
 }
 
 void net_serve(void)

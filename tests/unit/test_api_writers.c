@@ -394,12 +394,13 @@ static void test_response_head(void **state)
 	assert_int_equal(http_response_head(buf, sizeof(buf), 99, HTTP_CT_JSON, 0, true, NULL), -1);
 	/* Every status the parser and router produce has its phrase. */
 	{
-		static const int used[] = { 100, 200, 400, 401, 403, 404, 405, 413, 414, 417, 431,
-					    500, 501, 505 };
+		static const int used[] = { 100, 200, 400, 401, 403, 404, 405, 413, 414, 417, 429,
+					    431, 500, 501, 505 };
 		size_t i;
 		for (i = 0; i < sizeof(used) / sizeof(used[0]); i++)
 			assert_true(strlen(http_reason(used[i])) > 0);
 		assert_string_equal(http_reason(431), "Request Header Fields Too Large");
+		assert_string_equal(http_reason(429), "Too Many Requests"); /* a token guesser, slowed */
 		assert_string_equal(http_reason(299), "");
 	}
 }
