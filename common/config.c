@@ -124,6 +124,7 @@ static const struct num_key global_keys[] = {
 	{ "dedup.dump_point",    0, 1000000, CFG_OFF(dedup_dump_point) },
 	{ "dedup.scan_target_s", 1, 86400,   CFG_OFF(dedup_scan_target_s) },
 	{ "api.linger_s",        0, 86400,   CFG_OFF(api_linger_s) },
+	{ "test.lwip_assert",    0, 1000000, CFG_OFF(test_lwip_assert) },
 };
 #define NGLOBAL (sizeof(global_keys) / sizeof(global_keys[0]))
 
@@ -272,7 +273,7 @@ static int parse_global(struct config *cfg, char *key, char *val,
 		    "' (known: cpus, dedup.run, dedup.pages_to_scan, dedup.sleep_ms, "
 		    "dedup.summary_scans, dedup.scanner, dedup.max_cpu_pct, dedup.scan_target_s, "
 		    "dedup.measure_s, dedup.dump_point, net.ip, net.mask, net.gw, api.token, "
-		    "api.linger_s)");
+		    "api.linger_s, test.lwip_assert)");
 }
 
 static int valid_name(const char *s)

@@ -49,6 +49,9 @@
  * characters; '#' starts a comment even inside quotes); it has one vCPU (vcpus above 1 is refused until SMP guests
  * are supported) and takes no entry= or memtest recipe.
  *
+ * Test support: test.lwip_assert = N (an lwIP assertion injected once the
+ * API has answered N requests: the network stack's recovery, kernel/net.c).
+ *
  * A bad vm line refuses that VM and no other; a bad global line, a
  * non-text file or more bad VMs than fit refuse the whole file.
  *
@@ -123,6 +126,7 @@ struct config {
 	uint32_t net_dhcp;
 	char api_token[CONFIG_TOKEN_MAX]; /* "" when none */
 	uint32_t api_linger_s; /* the API serves this long after the VMs finish (0: power off at once) */
+	uint32_t test_lwip_assert; /* test: an lwIP assertion after this many API answers (0: never) */
 	unsigned nvms;
 	struct vm_config vm[CONFIG_MAX_VMS];
 	unsigned nrefused;                        /* bad vm lines, left out */

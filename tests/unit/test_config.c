@@ -273,6 +273,10 @@ static void test_net_keys(void **state)
 	assert_int_equal(parse("api.token = twelve-chars\n"), 0);
 	assert_string_equal(cfg.api_token, "twelve-chars");
 	assert_int_equal(parse("api.token = twelve-chars==\n"), 0);
+	/* Test support: an lwIP assertion after N answers (kernel/net.c). */
+	assert_int_equal(cfg.test_lwip_assert, 0);
+	assert_int_equal(parse("test.lwip_assert = 3\n"), 0);
+	assert_int_equal(cfg.test_lwip_assert, 3);
 }
 
 static void test_linux_lines(void **state)
