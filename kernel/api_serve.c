@@ -239,8 +239,12 @@ static void get_metrics(struct http_answer *a)
 	prom_family(&w, "scan_rate_pages_per_second", PROM_GAUGE,
 		    "Pages the scanner visited in the last second.");
 	prom_sample_u64(&w, NULL, 0, api_history_scan_rate());
-	/* The hypervisor lock: what every CPU may have waited (issue 23). */
-	hv_lock_stats(&ls);
+	/* The hypervisor lock: what every CPU may have waited (issue 23).
+	 * Without an engine (no VT-x) the API alone runs and never takes it. */
+	if (engine)
+		hv_lock_stats(&ls);
+	else
+		memset(&ls, 0, sizeof(ls));
 	prom_family(&w, "hv_lock_holds_total", PROM_COUNTER, "Times the hypervisor lock was released.");
 	prom_sample_u64(&w, NULL, 0, ls.holds);
 	prom_family(&w, "hv_lock_held_ticks_total", PROM_COUNTER,
@@ -251,6 +255,28 @@ static void get_metrics(struct http_answer *a)
 	prom_sample_u64(&w, NULL, 0, ls.longest);
 	prom_family(&w, "tsc_hz", PROM_GAUGE, "TSC ticks a second (under Bochs: emulated instructions).");
 	prom_sample_u64(&w, NULL, 0, arch_time_hz());
+	/* The server's own counters: what the pool and the lockouts did. */
+	{
+		static const char *const outcome[4] = { "accepted", "refused", "displaced", "timed_out" };
+		struct http_server_stats hs;
+		unsigned k;
+		http_server_get_stats(&hs);
+		prom_family(&w, "api_connections_total", PROM_COUNTER,
+			    "API connections by outcome: taken in, refused (no slot), displaced for a "
+			    "newcomer, closed idle.");
+		for (k = 0; k < 4; k++) {
+			struct prom_label l = { "outcome", outcome[k] };
+			prom_sample_u64(&w, &l, 1, k == 0 ? hs.accepted : k == 1 ? hs.refused
+						   : k == 2 ? hs.displaced : hs.timeouts);
+		}
+		prom_family(&w, "api_requests_total", PROM_COUNTER, "API answers sent, errors included.");
+		prom_sample_u64(&w, NULL, 0, hs.requests);
+		prom_family(&w, "api_throttled_total", PROM_COUNTER,
+			    "Token-route requests answered 429: their address sent a wrong token.");
+		prom_sample_u64(&w, NULL, 0, hs.throttled);
+		prom_family(&w, "api_open_connections", PROM_GAUGE, "API connections open now.");
+		prom_sample_u64(&w, NULL, 0, hs.open);
+	}
 	for (i = 0; i < nvms; i++) {
 		vm_row(&vms[i], &rows[i]);
 		accounted += rows[i].accounted;

@@ -36,6 +36,10 @@ void spin_unlock(struct spinlock *l)
 static struct spinlock big_lock;
 /* Written only by the holder, read by the summary under the lock. */
 static uint64_t held_since, holds, hold_ticks, hold_longest;
+/* The longest hold since the last hv_lock_window(): the API's per-second
+ * history of it (kernel/api_history.c), for what a stretch of time (a
+ * flood of requests, issue 23) made every CPU wait. */
+static uint64_t window_longest;
 
 void hv_lock(void)
 {
@@ -51,7 +55,17 @@ void hv_unlock(void)
 	hold_ticks += t;
 	if (t > hold_longest)
 		hold_longest = t;
+	if (t > window_longest)
+		window_longest = t;
 	spin_unlock(&big_lock);
+}
+
+uint64_t hv_lock_window(void)
+{
+	uint64_t w = window_longest, now = arch_time_now() - held_since;
+
+	window_longest = 0;
+	return now > w ? now : w;
 }
 
 void hv_lock_stats(struct hv_lock_stats *s)

@@ -17,6 +17,9 @@ struct hv_lock_stats {
 	uint64_t longest; /* the longest single hold */
 };
 void hv_lock_stats(struct hv_lock_stats *s);
+/* The longest hold since the previous call (the caller's hold so far
+ * counted too), in TSC ticks; a new window begins.  With the lock held. */
+uint64_t hv_lock_window(void);
 
 /* A spinlock of its own for something smaller (the UART); while spinning
  * the CPU answers invalidation requests too.  Never take hv_lock while
