@@ -53,12 +53,18 @@ static struct pool_choice choice(enum pool_verdict v, unsigned slot, const char 
 struct pool_choice pool_admit(const struct pool_slot *s, unsigned n, uint32_t peer,
 			      uint64_t now, const struct pool_policy *p)
 {
-	unsigned i, mine = count_of(s, n, peer), top = n, top_count = 0;
+	unsigned i, k, mine = count_of(s, n, peer), top = n, top_count = 0;
 	const char *rule = "";
 
-	/* 1: at its share, an address can only displace its own. */
+	/* 1: at its share, an address displaces its own: idle, silent, slow,
+	 * else its oldest, if that one has had its grace. */
 	if (mine >= (p->per_peer_max ? p->per_peer_max : 1)) {
 		i = displaceable(s, n, true, peer, now, p, &rule);
+		if (i == n)
+			for (k = 0; k < n; k++)
+				if (s[k].used && s[k].peer == peer && now >= s[k].opened_ms + p->new_grace_ms &&
+				    (i == n || s[k].opened_ms < s[i].opened_ms))
+					i = k;
 		return i < n ? choice(POOL_DISPLACE, i, "1") : choice(POOL_REFUSE, 0, "");
 	}
 	/* 2: a free slot. */

@@ -9,9 +9,17 @@
  * sender held one for 30 s at a time.  A new connection from address P is
  * placed by these rules, in order:
  *
- *   1. P already holds per_peer_max slots: it may only displace one of its
- *      own (by 3a, 3b or 3c among P's), else it is refused.  So one
- *      address never holds the whole pool.
+ *   1. P already holds per_peer_max slots: it displaces one of its own -
+ *      by 3a, 3b or 3c among P's, else P's oldest once that one is
+ *      new_grace_ms old - or it is refused.  So one address never holds
+ *      the whole pool, and never locks itself out for long either: after
+ *      a flood from an address (its connections busy with the requests it
+ *      pipelined, which the server answers as TCP asks, for as long as
+ *      they keep coming), a new connection from it is served at once,
+ *      whatever its old ones still do (issue 23: the operator behind the
+ *      same address - one NAT, or an emulator's user network - waited
+ *      over a minute); and a connection just made is not churned out by
+ *      its own address's next ones before its request is in.
  *   2. A free slot: it takes it.
  *   3. The pool is full: it displaces, of all connections,
  *        a. the one idle longest between two requests (a keep-alive
@@ -28,14 +36,16 @@
  *           pool is shared fairly among addresses: P with none gets one
  *           whenever some address holds two or more);
  *      else it is refused.
- *   An answer going out is never displaced by a, b or c: it goes as fast
- *   as its client reads (a memory image takes minutes), and a client that
- *   stops reading is closed by the server's idle timeout.
+ *   An answer going out is never displaced by a, b or c (only by 1, for
+ *   its own address, or d): it goes as fast as its client reads (a memory
+ *   image takes minutes), and a client that stops reading is closed by
+ *   the server's idle timeout.
  *
  * The displaced connection is closed at once (a reset), the newcomer takes
- * its slot.  What an operator can count on: a slot whenever a connection
- * is idle, silent past its grace or slow, or another address holds two or
- * more.  What still holds the pool: HTTP_CONNS addresses each keeping a
+ * its slot.  What an operator can count on: a slot whenever its address
+ * already holds its share, or a connection is idle, silent past its grace
+ * or slow, or another address holds two more than its own.  What still
+ * holds the pool: HTTP_CONNS addresses each keeping a
  * request in progress at all times (or reconnecting within the grace),
  * which is load, not a trickle; the server's per-poll work cap keeps it
  * from stalling anything but the API.

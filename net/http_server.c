@@ -94,6 +94,8 @@ static uint64_t now_ms(void)
  * answer is going out until lwIP holds none of it (queued or unacknowledged). */
 static enum pool_state pool_of(const struct conn *c)
 {
+	if (c->peer_closed)
+		return POOL_IDLE; /* its client has gone: the first to make room */
 	if (c->ready || c->sending || c->pcb->unsent || c->pcb->unacked)
 		return POOL_ANSWERING;
 	if (c->rx_len || c->parser.state != HTTP_S_LINE || c->parser.head_len)
@@ -133,6 +135,12 @@ static err_t conn_close(struct conn *c, bool reset)
 	if (c->rx_len)
 		tcp_recved(pcb, (u16_t)c->rx_len);
 	c->rx_len = 0;
+	/* Closed, its PCB lingers (FIN_WAIT, TIME_WAIT) until the peer
+	 * answers or lwIP's timers end it - minutes for a peer that vanished.
+	 * Below the listener's priority, lwIP may take it back for a new
+	 * connection when it has no PCB left (tcp_alloc's tcp_kill_prio);
+	 * the pooled ones keep the listener's and are never taken. */
+	tcp_setprio(pcb, TCP_PRIO_MIN);
 	if (reset || tcp_close(pcb) != ERR_OK) {
 		tcp_abort(pcb);
 		r = ERR_ABRT;
@@ -385,7 +393,16 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 		return ERR_OK;
 	}
 	if (!p) {
+		/* The client sent its FIN: the answer in progress (or ready) is
+		 * finished, the pipelined requests behind it are not answered -
+		 * after a flood, a closed connection must not hold its slot
+		 * while the server answers nobody (issue 23). */
 		c->peer_closed = true;
+		if (!c->ready && !c->sending)
+			http_parser_reset(&c->parser);
+		if (c->rx_len)
+			tcp_recved(pcb, (u16_t)c->rx_len);
+		c->rx_len = 0;
 		return service(c);
 	}
 	c->idle_s = 0;

@@ -2,8 +2,9 @@
  * test_conn_pool.c - the API's connection pool policy (api/conn_pool.c):
  * each rule alone, then issue 23's attacks against a simulated server and
  * clock - eight keep-alive connections sending a cheap request every 9 s,
- * slow senders, one address and two addresses hammering - with an
- * operator connecting now and then, who must be let in every time.
+ * slow senders, one address and two addresses hammering, a flood from the
+ * operator's own address - with an operator connecting now and then, who
+ * must be let in every time.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -68,10 +69,12 @@ static void test_rules(void **state)
 	expect(s, 13, 0, POOL_REFUSE, 0, "");            /* not for one holding one: 2 < 1 + 2 */
 	s[2].peer = 7;
 	expect(s, 13, 0, POOL_DISPLACE, 2, "3d");        /* 3 >= 1 + 2 */
-	/* 1: an address at its share displaces only its own: idle, silent, slow. */
+	/* 1: an address at its share displaces only its own: idle, silent,
+	 * slow, else its oldest - never refused for its own old ones. */
 	for (i = 0; i < N; i++)
-		s[i] = slot(i < 6 ? 7 : 20 + i, i < 6 ? POOL_ANSWERING : POOL_IDLE, 0, i);
-	expect(s, 7, 5000, POOL_REFUSE, 0, "");          /* its own are all answering */
+		s[i] = slot(i < 6 ? 7 : 20 + i, i < 6 ? POOL_ANSWERING : POOL_IDLE, 0, 4000 + i);
+	expect(s, 7, 5000, POOL_DISPLACE, 0, "1");       /* all answering: its oldest, 1 s old */
+	expect(s, 7, 4999, POOL_REFUSE, 0, "");          /* ... not before */
 	s[4] = slot(7, POOL_ARRIVING, 0, 4);
 	expect(s, 7, 5000, POOL_DISPLACE, 4, "1");       /* its slow one */
 	s[3] = slot(7, POOL_NEW, 3000, 3);
@@ -92,6 +95,7 @@ struct client {
 	uint64_t next_ms;     /* when it next acts */
 	unsigned kind;        /* what it does (below) */
 	uint64_t served, refused, displaced;
+	uint64_t wants_ms, worst_wait_ms; /* the operator: since when it wants in; its longest wait */
 };
 
 enum { TRICKLE, SLOWLORIS, HAMMER, OPERATOR };
@@ -153,11 +157,13 @@ static void act(struct client *c)
 		break;
 	case POOL_ANSWERING:
 		c->served++;
+		if (now - c->wants_ms > c->worst_wait_ms)
+			c->worst_wait_ms = now - c->wants_ms;
 		set_state(c, POOL_IDLE);
 		c->next_ms = now + (c->kind == TRICKLE ? 9000 : 0);
 		if (c->kind == OPERATOR) { /* one request a connection, every 10 s */
 			disconnect(c);
-			c->next_ms = now + 10000;
+			c->next_ms = c->wants_ms = now + 10000;
 		}
 		break;
 	}
@@ -165,9 +171,14 @@ static void act(struct client *c)
 
 /* Runs the attackers and an operator for 10 simulated minutes; the
  * operator must be served every time it comes. */
-static void run(struct client *att, unsigned natt, const char *what)
+/* Runs the attackers and an operator (from op_peer) for 10 simulated
+ * minutes: the operator must be served every time it comes, within
+ * max_wait_ms (retrying every 10 ms when refused), and never displaced. */
+static void run_from(struct client *att, unsigned natt, const char *what, uint32_t op_peer,
+		     uint64_t max_wait_ms)
 {
-	struct client op = { .peer = 1000, .slot = -1, .next_ms = 5000, .kind = OPERATOR };
+	struct client op = { .peer = op_peer, .slot = -1, .next_ms = 5000, .kind = OPERATOR,
+			     .wants_ms = 5000 };
 	unsigned i;
 
 	memset(pool, 0, sizeof(pool));
@@ -177,9 +188,16 @@ static void run(struct client *att, unsigned natt, const char *what)
 			act(&att[i]);
 		act(&op);
 	}
-	if (op.refused || op.displaced || op.served < 59)
-		fail_msg("%s: the operator was served %lu times, refused %lu, displaced %lu", what,
-			 (unsigned long)op.served, (unsigned long)op.refused, (unsigned long)op.displaced);
+	if (op.displaced || op.served < 59 || op.worst_wait_ms > max_wait_ms)
+		fail_msg("%s: the operator was served %lu times (the longest wait %lu ms), refused %lu, "
+			 "displaced %lu", what, (unsigned long)op.served, (unsigned long)op.worst_wait_ms,
+			 (unsigned long)op.refused, (unsigned long)op.displaced);
+}
+
+/* From another address: served at once (a request takes 20 ms). */
+static void run(struct client *att, unsigned natt, const char *what)
+{
+	run_from(att, natt, what, 1000, 20);
 }
 
 static void test_trickle(void **state)
@@ -234,6 +252,22 @@ static void test_two_addresses_hammer(void **state)
 	run(att, 2 * N, "two addresses");
 }
 
+/* Issue 23's flood from the operator's own address (one NAT, or the
+ * emulator's user network): eight connections busy with pipelined
+ * requests, reconnecting at once when displaced; the operator, from the
+ * same address, still gets in every time, displacing the address's
+ * oldest connection once one has had its second of grace: within a
+ * second and its request's 20 ms. */
+static void test_flood_from_the_operators_address(void **state)
+{
+	struct client att[N];
+	unsigned i;
+	(void)state;
+	for (i = 0; i < N; i++)
+		att[i] = (struct client){ .peer = 7, .slot = -1, .next_ms = i, .kind = HAMMER };
+	run_from(att, N, "a flood from the operator's address", 7, 1000 + 20);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -242,6 +276,7 @@ int main(void)
 		cmocka_unit_test(test_slow_senders),
 		cmocka_unit_test(test_one_address_hammers),
 		cmocka_unit_test(test_two_addresses_hammer),
+		cmocka_unit_test(test_flood_from_the_operators_address),
 	};
 	return cmocka_run_group_tests_name("conn_pool", tests, NULL, NULL);
 }
