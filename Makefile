@@ -46,7 +46,7 @@ INC_boot    := -Iinclude -Icommon -Iboot
 # Tests and tools reach any product header by name (they test it).
 INC_tests   := -Iinclude -Icommon -Idedup -Iept -Ikernel -Ikernel/include -Iarch/$(ARCH) \
 	-Iarch/$(ARCH)/include -Iboot -Itools -Itests/fake -Itests/unit -Iguests
-INC_tools   := $(INC_tests)
+INC_tools    = $(INC_tests)
 inc_for = $(INC_$(firstword $(subst /, ,$(1))))
 
 HV_ABI  := -ffreestanding -fno-pic -mcmodel=kernel -mno-red-zone -fno-stack-protector -fno-common
@@ -160,16 +160,19 @@ test_portbus_SRCS := $(DEVICE_SRCS)
 # (docs/api.md).  Built into the hypervisor (unused until the NIC and lwIP
 # come) and host-tested like devices/.
 API_SRCS := api/http_parse.c api/router.c api/json_write.c api/prom_write.c api/knobs_parse.c \
-	api/response.c api/history.c
+	api/response.c api/history.c api/conn_pool.c api/auth_throttle.c
 INC_api := -Iinclude -Iapi
 INC_tests += -Iapi
 HV_SRCS += $(API_SRCS)
-UNIT_TESTS += test_http_parse test_api_router test_api_writers test_knobs_parse test_history
+UNIT_TESTS += test_http_parse test_api_router test_api_writers test_knobs_parse test_history \
+	test_conn_pool test_auth_throttle
 test_http_parse_SRCS := api/http_parse.c
 test_api_router_SRCS := api/router.c api/http_parse.c
 test_api_writers_SRCS := api/json_write.c api/prom_write.c api/response.c
 test_knobs_parse_SRCS := api/knobs_parse.c
 test_history_SRCS := api/history.c api/json_write.c api/http_parse.c
+test_conn_pool_SRCS := api/conn_pool.c
+test_auth_throttle_SRCS := api/auth_throttle.c
 
 # ---- the network: lwIP (Debian's source) and our port (net/) ----
 # lwIP is Debian bookworm's `lwip` source package, fetched and unpacked by
@@ -195,7 +198,7 @@ INC_control = $(INC_kernel) -Icontrol -Inet -Iapi -I$(LWIP_SRC)/include
 $(B)/hv/kernel/main.c.o: private INC_kernel += -Icontrol
 INC_tests += -Icontrol
 NET_SRCS := net/http_server.c control/net.c control/api_serve.c control/api_vm.c \
-	control/api_history.c
+	control/api_history.c control/api_account.c
 HV_SRCS += $(NET_SRCS)
 
 # ---- lz4 (Debian's source), the compressed tier's codec ----
@@ -245,7 +248,6 @@ test_lz4_page_SRCS := $(LZ4_C)
 DELTA_SRCS := delta/patch.c delta/sim.c
 INC_delta := -Idelta
 INC_tests += -Idelta
-INC_tools += -Idelta -idirafter $(LZ4_SRC)
 HV_SRCS += $(DELTA_SRCS)
 $(B)/hv/delta/patch.c.o $(B)/hv/delta/sim.c.o: private HV_CFLAGS += $(HV_SIMD)
 UNIT_TESTS += test_delta_patch test_delta_sim
@@ -289,7 +291,8 @@ ESP_FILES = $(B)/BOOTX64.EFI $(B)/dedupvisor.elf config/dedupvisor.cfg $(GUEST_B
 
 .PHONY: all deps run run-linux linux-guest bench-linux bench-fleet memdump test unit-test tool-test system-test check-seams bench \
 	clean distclean
-all: $(B)/esp.img $(B)/tools/dedupsim $(B)/tools/ksmbench $(B)/tools/pagebench $(B)/tools/patchbench
+all: $(B)/esp.img $(B)/tools/dedupsim $(B)/tools/ksmbench $(B)/tools/pagebench $(B)/tools/patchbench \
+	$(B)/tools/apibench
 
 # System tests' needs (recipe_recount: a recipe's sharing by the engine's recount).
 include tests/system/system.mk
@@ -438,6 +441,10 @@ $(B)/tools/dedupsim: $(patsubst %.c,$(B)/tools/%.o,$(DEDUPSIM_SRCS))
 $(B)/tools/ksmbench: $(B)/tools/tools/ksmbench.o
 	$(Q)$(CC) -o $@ $^
 $(B)/tools/pagebench: $(B)/tools/tools/pagebench.o $(B)/tools/dedup/page.o
+	$(Q)$(CC) -o $@ $^
+# apibench: what the API's per-VM figures cost (tools/apibench.c).
+APIBENCH_SRCS := tools/apibench.c $(DEDUP_SRCS) tests/fake/fake_mem.c
+$(B)/tools/apibench: $(patsubst %.c,$(B)/tools/%.o,$(APIBENCH_SRCS))
 	$(Q)$(CC) -o $@ $^
 
 bench:

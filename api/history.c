@@ -19,6 +19,7 @@ const char *const history_col_name[HISTORY_NCOLS] = {
 	[HC_ZERO] = "zero",
 	[HC_COW_BREAKS] = "cow_breaks",
 	[HC_PAGES_SCANNED] = "pages_scanned",
+	[HC_LOCK_US] = "lock_us",
 };
 
 static bool is_rate(unsigned c)

@@ -2,11 +2,14 @@
  * history.h - the last HISTORY_CAP seconds of the engine's savings and
  * rates, one sample a second, for GET /api/history and the dashboard.
  *
- * A ring of samples, each six numbers (the columns):
+ * A ring of samples, each seven numbers (the columns):
  *   saved, self, inter, zero    gauges, in pages: frames_saved,
  *                               self_sharing, inter_sharing, ksm_zero_pages
  *   cow_breaks, pages_scanned   rates, per second: the growth of those
  *                               cumulative counters over the sample's second
+ *   lock_us                     the longest hold of the hypervisor lock in
+ *                               the sample's second, in microseconds: what
+ *                               every CPU may have waited (issue 23)
  * The server computes the rates (history_tick) so that a client needs no
  * state and no two reads to draw them, and so that every number fits 32
  * bits: a gauge of pages reaches 2^32 only past 16 TiB of guest memory, a
@@ -24,7 +27,7 @@
  * of numbers costs its digits and one comma each; keys are said once):
  *   {"interval_s":1,"capacity":300,"count":3,"newest_s":1234,
  *    "saved":[..],"self":[..],"inter":[..],"zero":[..],
- *    "cow_breaks":[..],"pages_scanned":[..]}
+ *    "cow_breaks":[..],"pages_scanned":[..],"lock_us":[..]}
  * At most HISTORY_JSON_MAX bytes with every number at its largest
  * (test_history.c checks it), which the server's body buffer must hold.
  */
@@ -35,8 +38,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Five minutes: 300 samples x 6 columns x 11 bytes ("4294967295,") is
- * 19,800 bytes of JSON at most, inside a 24 KiB body with room to spare. */
+/* Five minutes: 300 samples x 7 columns x 11 bytes ("4294967295,") is
+ * 23,100 bytes of JSON at most, inside a 24 KiB body (asserted). */
 #define HISTORY_CAP 300u
 
 enum history_col {
@@ -46,6 +49,7 @@ enum history_col {
 	HC_ZERO,          /* ksm_zero_pages */
 	HC_COW_BREAKS,    /* cow_breaks, per second */
 	HC_PAGES_SCANNED, /* pages_scanned, per second */
+	HC_LOCK_US,       /* the lock's longest hold in the second, in us (a gauge) */
 	HISTORY_NCOLS
 };
 
@@ -69,9 +73,9 @@ struct history {
 /* An empty ring, no baseline. */
 void history_init(struct history *h);
 
-/* The engine's figures read at second now_s: in[HC_SAVED..HC_ZERO] the
- * gauges, in[HC_COW_BREAKS] and in[HC_PAGES_SCANNED] the cumulative
- * counters.  Records a sample for each second since the newest (see the
+/* The engine's figures read at second now_s: in[HC_SAVED..HC_ZERO] and
+ * in[HC_LOCK_US] the gauges, in[HC_COW_BREAKS] and in[HC_PAGES_SCANNED]
+ * the cumulative counters.  Records a sample for each second since the newest (see the
  * top); a counter that went back counts as no growth.  Returns how many
  * samples it recorded (0 within the same second, or at the baseline). */
 unsigned history_tick(struct history *h, uint64_t now_s, const uint64_t in[HISTORY_NCOLS]);

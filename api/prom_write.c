@@ -196,3 +196,17 @@ void prom_sample_i64(struct prom_writer *w, const struct prom_label *labels, siz
 	}
 	sample(w, labels, nlabels, d, api_i64_dec(d, v));
 }
+
+void prom_sample_milli(struct prom_writer *w, const struct prom_label *labels, size_t nlabels,
+		       uint64_t milli)
+{
+	char d[API_DEC_MAX + 4];
+	size_t n = api_u64_dec(d, milli / 1000);
+	uint64_t f = milli % 1000;
+
+	d[n++] = '.';
+	d[n++] = (char)('0' + f / 100);
+	d[n++] = (char)('0' + f / 10 % 10);
+	d[n++] = (char)('0' + f % 10);
+	sample(w, labels, nlabels, d, n);
+}

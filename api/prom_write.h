@@ -60,5 +60,9 @@ void prom_sample_u64(struct prom_writer *w, const struct prom_label *labels, siz
 		     uint64_t v);
 void prom_sample_i64(struct prom_writer *w, const struct prom_label *labels, size_t nlabels,
 		     int64_t v);
+/* A sample of milli / 1000, written with three decimals ("1.250"): for a
+ * family in a base unit (seconds) measured more finely. */
+void prom_sample_milli(struct prom_writer *w, const struct prom_label *labels, size_t nlabels,
+		       uint64_t milli);
 
 #endif

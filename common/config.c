@@ -55,6 +55,20 @@ static void sb_str(struct sb *b, const char *s)
 	b->p[b->n] = 0;
 }
 
+/* v in decimal into out (at least 21 bytes). */
+static const char *u64_str(char *out, uint64_t v)
+{
+	char tmp[21];
+	size_t n = 0, i;
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	for (i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	out[n] = 0;
+	return out;
+}
+
 static int fail(struct config_error *err, unsigned line, const char *a,
 		const char *b, const char *c)
 {
@@ -144,6 +158,7 @@ static const struct num_key global_keys[] = {
 	{ "dedup.scanner",       0, 1,       CFG_OFF(dedup_scanner) },
 	{ "dedup.dump_point",    0, 1000000, CFG_OFF(dedup_dump_point) },
 	{ "api.linger_s",        0, 86400,   CFG_OFF(api_linger_s) },
+	{ "test.lwip_assert",    0, 1000000, CFG_OFF(test_lwip_assert) },
 };
 /* The scanner's knobs are dedup.NAME, named and ranged by knobs.h's table. */
 #define KNOB_PREFIX "dedup."
@@ -175,25 +190,30 @@ static int parse_ipv4(const char *s, uint32_t *out)
 	return 0;
 }
 
-/* RFC 6750's b64token: 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=" */
-static int valid_token(const char *s)
+/* RFC 6750's b64token: 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=",
+ * of at most CONFIG_TOKEN_MAX - 1 characters in all.  Returns the number
+ * before the '=' padding (what CONFIG_TOKEN_MIN counts), or -1. */
+static long token_chars(const char *s)
 {
-	size_t n = 0;
+	size_t n = 0, chars;
 	for (; *s && *s != '='; s++, n++) {
 		char c = *s;
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
 		      c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/'))
-			return 0;
+			return -1;
 	}
+	chars = n;
 	if (!n)
-		return 0;
+		return -1;
 	for (; *s == '='; s++, n++)
 		;
-	return !*s && n < CONFIG_TOKEN_MAX;
+	return !*s && n < CONFIG_TOKEN_MAX ? (long)chars : -1;
 }
 
 /* The network's keys: 1 when key is one of them (0 and *err set, or -1),
  * 0 when it is not. */
+_Static_assert(CONFIG_TOKEN_MIN == 12, "api.token's messages say 12");
+
 static int parse_net(struct config *cfg, const char *key, char *val, unsigned line,
 		     struct config_error *err, int *rc)
 {
@@ -202,9 +222,13 @@ static int parse_net(struct config *cfg, const char *key, char *val, unsigned li
 
 	*rc = 0;
 	if (str_eq(key, "api.token")) {
-		if (!valid_token(val))
-			*rc = fail(err, line, "api.token must be 1-63 of A-Z a-z 0-9 - . _ ~ + / "
+		long n = token_chars(val);
+		if (n < 0)
+			*rc = fail(err, line, "api.token must be 12-63 of A-Z a-z 0-9 - . _ ~ + / "
 				   "(then '=' padding), not '", val, "'");
+		else if (n < CONFIG_TOKEN_MIN)
+			*rc = fail(err, line, "api.token is too short: at least 12 characters (before "
+				   "any '=' padding), so that it cannot be guessed", 0, 0);
 		else
 			str_copy(cfg->api_token, val, sizeof(cfg->api_token));
 		return 1;
@@ -281,14 +305,22 @@ static int parse_global(struct config *cfg, char *key, char *val,
 			continue;
 		if (parse_u64(val, 0, &v))
 			return fail(err, line, "'", key, "' needs a number");
-		if (v < k->min || v > k->max)
-			return fail(err, line, "'", key, "' is out of range");
+		if (v < k->min || v > k->max) {
+			/* "'KEY' is out of range MIN-MAX" */
+			char range[48], lo[21], hi[21];
+			struct sb r = { range, 0, sizeof(range) };
+			sb_str(&r, "' is out of range ");
+			sb_str(&r, u64_str(lo, k->min));
+			sb_str(&r, "-");
+			sb_str(&r, u64_str(hi, k->max));
+			return fail(err, line, "'", key, range);
+		}
 		*(uint32_t *)(void *)((char *)cfg + k->off) = (uint32_t)v;
 		return 0;
 	}
 	return fail(err, line, "unknown setting '", key,
 		    "' (known: cpus, dedup.scanner, dedup.dump_point, net.ip, net.mask, net.gw, "
-		    "api.token, api.linger_s, and the knobs dedup.run, dedup.sleep_ms, "
+		    "api.token, api.linger_s, test.lwip_assert, and the knobs dedup.run, dedup.sleep_ms, "
 		    "dedup.merge_first_sight, dedup.summary_scans, dedup.max_cpu_pct, "
 		    "dedup.scan_target_s, dedup.measure_s, dedup.pages_to_scan)");
 }

@@ -20,9 +20,9 @@
  * net.ip (the hypervisor's own IPv4 address, dotted quad; without it the
  * NIC is left alone), net.mask (default 255.255.255.0), net.gw (a router in
  * that subnet; default none), api.token (the bearer token of the API's
- * routes that change something: 1-63 characters of RFC 6750's b64token,
- * A-Z a-z 0-9 - . _ ~ + / and then '=' padding; default none, and those
- * routes answer 403).  VM keys: ram (required; bytes with
+ * routes that change something: 12-63 characters of RFC 6750's b64token,
+ * A-Z a-z 0-9 - . _ ~ + / and then '=' padding, at least 12 before the
+ * padding (CONFIG_TOKEN_MIN); default none, and those routes answer 403).  VM keys: ram (required; bytes with
  * optional K/M/G suffix, multiple of 4 KiB), limit (the host memory it may
  * hold in frames of its own, at most ram; default ram: see kernel/upcall.c),
  * vcpus (default 1), image
@@ -42,6 +42,9 @@
  * cmdline="..." (double quotes keep spaces in one value; at most 399
  * characters; '#' starts a comment even inside quotes); it has one vCPU (vcpus above 1 is refused until SMP guests
  * are supported) and takes no entry= or memtest recipe.
+ *
+ * Test support: test.lwip_assert = N (an lwIP assertion injected once the
+ * API has answered N requests: the network stack's recovery, control/net.c).
  *
  * A bad vm line refuses that VM and no other; a bad global line, a
  * non-text file or more bad VMs than fit refuse the whole file.
@@ -67,6 +70,13 @@
 #define CONFIG_RAM_MAX   (64ull << 30)
 #define CONFIG_VCPUS_MAX 64
 #define CONFIG_TOKEN_MAX 64 /* api.token, NUL included */
+/* api.token at least, '=' padding not counted (it adds nothing to guess).
+ * Why 12: ~72 bits if drawn at random from b64token's 66 characters, and
+ * even a 12-letter lowercase word (~56 bits) is out of reach of a guesser
+ * the server slows down (a peer's wrong tokens, api/auth_throttle.h); a
+ * person can still type it (the demo's "dedupvisor-demo" is 15).  Issue
+ * 23: a 1-character token was accepted. */
+#define CONFIG_TOKEN_MIN 12
 
 struct vm_config {
 	char name[CONFIG_NAME_MAX];
@@ -106,6 +116,7 @@ struct config {
 	uint32_t net_dhcp;
 	char api_token[CONFIG_TOKEN_MAX]; /* "" when none */
 	uint32_t api_linger_s; /* the API serves this long after the VMs finish (0: power off at once) */
+	uint32_t test_lwip_assert; /* test: an lwIP assertion after this many API answers (0: never) */
 	unsigned nvms;
 	struct vm_config vm[CONFIG_MAX_VMS];
 	unsigned nrefused;                        /* bad vm lines, left out */

@@ -16,6 +16,7 @@
 #include "api_history.h"
 #include "arch.h"
 #include "history.h"
+#include "lock.h"
 #include "sharing.h"
 
 _Static_assert(HISTORY_JSON_MAX <= HTTP_BODY_MAX,
@@ -44,6 +45,9 @@ void api_history_tick(void)
 	in[HC_ZERO] = s.ksm_zero_pages;
 	in[HC_COW_BREAKS] = s.cow_breaks;
 	in[HC_PAGES_SCANNED] = s.pages_scanned;
+	/* The lock's longest hold since the last sample (with VMs: without,
+	 * the API alone runs and the lock is not taken). */
+	in[HC_LOCK_US] = engine ? hv_lock_interval() * 1000000 / hz : 0;
 	history_tick(&hist, now / hz, in);
 }
 

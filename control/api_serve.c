@@ -4,10 +4,14 @@
  *
  * The server routes a request and checks its token; this file writes the
  * body into the server's buffer with api/'s writers.  It runs on the boot
- * CPU under the core's lock (net_poll), so the engine's counters, a VM's
- * accounting walk (dedup_vm_account) and the VM table are read at one
- * consistent point.  Without VT-x there is no engine and no VM: every
- * counter reads 0 and the VM list is empty.
+ * CPU under the core's lock (net_poll), so the engine's counters and the
+ * VM table are read at one consistent point.  What a request costs is
+ * bounded by the number of VMs, never by their pages: each VM's page split
+ * comes from the engine's online counters (dedup_get_vm_stats), its PSS
+ * from the newest walk of api_account.c (at most a second old, and the
+ * answer says how old).  Issue 23: each request walked every page of every
+ * VM here, and pipelined requests stalled every VM.  Without VT-x there is
+ * no engine and no VM: every counter reads 0 and the VM list is empty.
  *
  * The engine's counters are one table (stat_fields), read by /api/stats
  * under KSM's names and by /metrics under Prometheus's, so the two cannot
@@ -16,12 +20,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api_account.h"
 #include "api_history.h"
 #include "api_serve.h"
 #include "api_vm.h"
+#include "arch.h"
 #include "dashboard.h"
 #include "json_write.h"
 #include "knobs_parse.h"
+#include "lock.h"
 #include "prom_write.h"
 #include "response.h"
 #include "sharing.h"
@@ -143,28 +150,29 @@ static void get_stats(struct http_answer *a)
 struct vm_row {
 	const char *state;
 	bool accounted;                 /* in the engine: the page split below is known */
-	uint64_t private_pages, shared_pages, zero_pages, self_sharing, pss_bytes;
+	bool has_pss;                   /* a walk counted it: pss_bytes, pss_age_ms */
+	uint64_t private_pages, shared_pages, zero_pages, self_sharing, pss_bytes, pss_age_ms;
 };
 
+/* O(1): the engine's online counters and the newest PSS walk's figure. */
 static void vm_row(const struct vm *vm, struct vm_row *r)
 {
-	struct dedup_vm_account acc;
+	struct dedup_vm_stats vs;
 
 	memset(r, 0, sizeof(*r));
 	r->state = vm->pending ? "waiting to join" : vm->stopped ? "stopped"
 		 : vm->pause_holds ? "paused"
 		 : vm->vcpu[0].state == VCPU_HALTED ? "halted"
 		 : vm->vcpu[0].state == VCPU_WAITING ? "waiting for memory" : "running";
-	if (!engine || !vm->in_engine || dedup_vm_account(engine, vm->id, &acc))
+	if (!engine || !vm->in_engine || dedup_get_vm_stats(engine, vm->id, &vs))
 		return;
 	r->accounted = true;
-	r->private_pages = acc.private_frames;
-	r->zero_pages = acc.zero;
-	r->self_sharing = acc.self_sharing;
-	r->shared_pages = acc.pages - acc.private_frames - acc.zero;
-	/* pss is in DEDUP_PSS_ONE-ths of a page. */
-	r->pss_bytes = acc.pss / DEDUP_PSS_ONE * DEDUP_PAGE_SIZE +
-		       acc.pss % DEDUP_PSS_ONE * DEDUP_PAGE_SIZE / DEDUP_PSS_ONE;
+	/* merged: pages on a shared or zero frame; the rest have their own. */
+	r->private_pages = vs.pages - vs.merged;
+	r->zero_pages = vs.zero;
+	r->shared_pages = vs.merged - vs.zero;
+	r->self_sharing = vs.self_sharing;
+	r->has_pss = api_account_pss(vm->id, vs.pages, &r->pss_bytes, &r->pss_age_ms);
 }
 
 static void get_vms(struct http_answer *a)
@@ -196,7 +204,10 @@ static void get_vms(struct http_answer *a)
 			jw_kv_u64(&w, "zero", r.zero_pages);
 			jw_kv_u64(&w, "self_sharing", r.self_sharing);
 			jw_object_end(&w);
+		}
+		if (r.has_pss) {
 			jw_kv_u64(&w, "pss_bytes", r.pss_bytes);
+			jw_kv_u64(&w, "pss_age_ms", r.pss_age_ms);
 		}
 		jw_object_end(&w);
 	}
@@ -209,7 +220,9 @@ static void get_metrics(struct http_answer *a)
 	static struct vm_row rows[VM_MAX];
 	struct prom_writer w;
 	struct dedup_stats s;
-	unsigned i, accounted = 0;
+	unsigned i, accounted = 0, with_pss = 0;
+	struct hv_lock_stats ls;
+	uint64_t age_ms;
 
 	stats_now(&s);
 	prom_init(&w, a->body, a->cap);
@@ -226,9 +239,48 @@ static void get_metrics(struct http_answer *a)
 	prom_family(&w, "scan_rate_pages_per_second", PROM_GAUGE,
 		    "Pages the scanner visited in the last second.");
 	prom_sample_u64(&w, NULL, 0, api_history_scan_rate());
+	/* The hypervisor lock: what every CPU may have waited (issue 23).
+	 * Without an engine (no VT-x) the API alone runs and never takes it. */
+	if (engine)
+		hv_lock_stats(&ls);
+	else
+		memset(&ls, 0, sizeof(ls));
+	prom_family(&w, "hv_lock_holds_total", PROM_COUNTER, "Times the hypervisor lock was released.");
+	prom_sample_u64(&w, NULL, 0, ls.holds);
+	prom_family(&w, "hv_lock_held_ticks_total", PROM_COUNTER,
+		    "TSC ticks the hypervisor lock was held, in all.");
+	prom_sample_u64(&w, NULL, 0, ls.ticks);
+	prom_family(&w, "hv_lock_longest_hold_ticks", PROM_GAUGE,
+		    "The longest hold of the hypervisor lock so far, in TSC ticks.");
+	prom_sample_u64(&w, NULL, 0, ls.longest);
+	prom_family(&w, "tsc_hz", PROM_GAUGE, "TSC ticks a second (under Bochs: emulated instructions).");
+	prom_sample_u64(&w, NULL, 0, arch_time_hz());
+	/* The server's own counters: what the pool and the lockouts did. */
+	{
+		static const char *const outcome[4] = { "accepted", "refused", "displaced", "timed_out" };
+		struct http_server_stats hs;
+		unsigned k;
+		http_server_get_stats(&hs);
+		prom_family(&w, "api_connections_total", PROM_COUNTER,
+			    "API connections by outcome: taken in, refused (no slot), displaced for a "
+			    "newcomer, closed idle.");
+		for (k = 0; k < 4; k++) {
+			struct prom_label l = { "outcome", outcome[k] };
+			prom_sample_u64(&w, &l, 1, k == 0 ? hs.accepted : k == 1 ? hs.refused
+						   : k == 2 ? hs.displaced : hs.timeouts);
+		}
+		prom_family(&w, "api_requests_total", PROM_COUNTER, "API answers sent, errors included.");
+		prom_sample_u64(&w, NULL, 0, hs.requests);
+		prom_family(&w, "api_throttled_total", PROM_COUNTER,
+			    "Token-route requests answered 429: their address sent a wrong token.");
+		prom_sample_u64(&w, NULL, 0, hs.throttled);
+		prom_family(&w, "api_open_connections", PROM_GAUGE, "API connections open now.");
+		prom_sample_u64(&w, NULL, 0, hs.open);
+	}
 	for (i = 0; i < nvms; i++) {
 		vm_row(&vms[i], &rows[i]);
 		accounted += rows[i].accounted;
+		with_pss += rows[i].has_pss;
 	}
 	if (accounted) {
 		static const char *const backing[3] = { "private", "shared", "zero" };
@@ -240,13 +292,20 @@ static void get_metrics(struct http_answer *a)
 				prom_sample_u64(&w, l, 2, b == 0 ? rows[i].private_pages
 						 : b == 1 ? rows[i].shared_pages : rows[i].zero_pages);
 			}
+	}
+	if (with_pss) {
 		prom_family(&w, "vm_pss_bytes", PROM_GAUGE,
 			    "A VM's proportional set size: each frame divided among its mappers.");
 		for (i = 0; i < nvms; i++)
-			if (rows[i].accounted) {
+			if (rows[i].has_pss) {
 				struct prom_label l = { "vm", vms[i].name };
 				prom_sample_u64(&w, &l, 1, rows[i].pss_bytes);
 			}
+	}
+	if (api_account_age(&age_ms)) {
+		prom_family(&w, "pss_age_seconds", PROM_GAUGE,
+			    "How old vm_pss_bytes is: since the walk that counted it began.");
+		prom_sample_milli(&w, NULL, 0, age_ms);
 	}
 	if (nvms) {
 		prom_family(&w, "vm_ram_bytes", PROM_GAUGE, "A VM's guest RAM.");

@@ -40,6 +40,43 @@ static unsigned split(const char *line, struct word *w, unsigned max)
 	return n;
 }
 
+/* Appends s, then returns the end. */
+static char *put(char *d, char *end, const char *s)
+{
+	while (*s && d < end)
+		*d++ = *s++;
+	return d;
+}
+
+static char *put_u32(char *d, char *end, uint32_t v)
+{
+	char t[10];
+	unsigned n = 0;
+	do
+		t[n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	while (n && d < end)
+		*d++ = t[--n];
+	return d;
+}
+
+/* "value out of range: NAME is MIN..MAX", in a buffer of the parser's (one
+ * console: the message lives until the next line is parsed). */
+static const char *range_error(const struct knob_desc *k)
+{
+	static char msg[96];
+	char *d = msg, *end = msg + sizeof(msg) - 1;
+
+	d = put(d, end, "value out of range: ");
+	d = put(d, end, k->name);
+	d = put(d, end, " is ");
+	d = put_u32(d, end, k->min);
+	d = put(d, end, "..");
+	d = put_u32(d, end, k->max);
+	*d = 0;
+	return msg;
+}
+
 struct cmd console_parse(const char *line)
 {
 	struct cmd c = { CMD_NONE, KNOB_RUN, 0, 0, "" };
@@ -113,7 +150,7 @@ struct cmd console_parse(const char *line)
 		v = v * 10 + (uint64_t)(ch - '0');
 	}
 	if (v < knob_table[id].min || v > knob_table[id].max) {
-		c.error = "value out of range (knobs shows each range)";
+		c.error = range_error(&knob_table[id]);
 		return c;
 	}
 	c.kind = CMD_SET;

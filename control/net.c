@@ -20,8 +20,29 @@
  *
  * lwIP's port functions (net/lwip_port.h) live here too: its clock is the
  * architecture's TSC, and only the core may call arch.h; net/ stays plain C.
+ *
+ * What an lwIP assertion does.  lwIP asserts states it holds impossible;
+ * were a received packet to reach one, powering off (what it did, like the
+ * core's panics) would make that packet a remote kill of every VM (issue
+ * 23).  Returning into lwIP instead, as lwIP built without assertions
+ * does, would run on from a broken state: the next write may go anywhere
+ * in the hypervisor's memory, guests' included (the state is lwIP's, in
+ * the hypervisor's .bss; tcp_recved on a listening PCB, one such
+ * assertion, writes past the smaller structure).  So every call into
+ * lwIP runs under a guard (guarded: net_poll's work and net_start's): the
+ * assertion prints its message, file and line, and jumps back to the guard
+ * (longjmp), never into lwIP again; the guard then throws lwIP's whole
+ * state away - its .data restored from a copy taken before lwip_init, its
+ * .bss zeroed (the linker script gathers both: linker.ld) - forgets the
+ * server's connections (a stream's VM pause is released) and starts lwIP
+ * and the server afresh, as at boot.  The clients of that moment see their
+ * connections reset; the VMs never notice.  No lwIP memory is shared with
+ * the NIC (its rings copy frames in and out), so nothing outside lwIP's
+ * own state points into it.
  */
+#include <setjmp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <lwip/dhcp.h>
@@ -33,6 +54,7 @@
 #include <lwip/timeouts.h>
 #include <netif/ethernet.h>
 
+#include "api_account.h"
 #include "api_history.h"
 #include "api_serve.h"
 #include "arch.h"
@@ -47,7 +69,9 @@
 _Static_assert(PBUF_POOL_BUFSIZE >= ARCH_NIC_FRAME_MAX, "a received frame fits one pool pbuf");
 
 static struct netif nif;
-static bool up;
+static const struct config *conf;
+static bool up, started; /* up: serving now; started: since boot (a failed reset ends up) */
+static struct pbuf *spare;      /* a pool pbuf kept for the next frame (lwIP's memory) */
 static const char *token_note; /* the API line's last words, for the DHCP lease */
 static uint32_t leased;         /* the DHCP address last said (0: none yet) */
 /* What the stack costs the boot CPU, in TSC ticks: polls that found no
@@ -55,12 +79,27 @@ static uint32_t leased;         /* the DHCP address last said (0: none yet) */
  * read, lwIP's timers) and the others (net_report). */
 static struct { uint64_t polls, ticks, idle_polls, idle_ticks, frames; } cost;
 
+/* The guard (above): where an assertion jumps, and lwIP's state. */
+static jmp_buf guard_jmp;
+static volatile bool guarded;
+static uint64_t asserts, resets;
+extern char __lwip_data_start[], __lwip_data_end[], __lwip_bss_start[], __lwip_bss_end[];
+static void *lwip_data_copy; /* lwIP's .data as at boot, before lwip_init */
+/* test.lwip_assert: an assertion injected after that many answers (test support). */
+static bool injected;
+
 /* ---- lwIP's port ---- */
+
+/* The TSC in milliseconds: lwIP's clock (32 bits) and the HTTP server's. */
+static uint64_t clock_ms(void)
+{
+	uint64_t per_ms = arch_time_hz() / 1000;
+	return arch_time_now() / (per_ms ? per_ms : 1);
+}
 
 u32_t sys_now(void)
 {
-	uint64_t per_ms = arch_time_hz() / 1000;
-	return (u32_t)(arch_time_now() / (per_ms ? per_ms : 1));
+	return (u32_t)clock_ms();
 }
 
 uint32_t lwip_port_rand(void)
@@ -77,8 +116,29 @@ uint32_t lwip_port_rand(void)
 
 void lwip_port_assert(const char *msg, const char *file, int line)
 {
-	printf("lwip: assertion failed: %s (%s:%d)\n", msg, file, line);
-	arch_power_off("lwIP assertion failed");
+	/* Said in full the first 8 times, then every 64th (a packet that
+	 * asserts can be sent again and again: the console is not its). */
+	asserts++;
+	if (asserts <= 8 || asserts % 64 == 0)
+		printf("lwip: assertion failed: %s (%s:%d); %lu so far%s\n", msg, file, line, asserts,
+		       guarded ? ": the network stack is reset, the VMs run on" : "");
+	if (guarded)
+		longjmp(guard_jmp, 1);
+	/* Outside a guard no lwIP code runs: this cannot happen. */
+	arch_power_off("lwIP assertion failed outside the network's guard");
+}
+
+/* Runs fn under the guard: 0, or -1 when an lwIP assertion ended it. */
+static int guard(int (*fn)(void), int *rc)
+{
+	if (setjmp(guard_jmp)) {
+		guarded = false;
+		return -1;
+	}
+	guarded = true;
+	*rc = fn();
+	guarded = false;
+	return 0;
 }
 
 /* ---- the netif over the NIC ---- */
@@ -152,17 +212,15 @@ static void dhcp_watch(void)
 	say_api("DHCP lease: ", ip, host_order(netif_ip4_netmask(&nif)), host_order(netif_ip4_gw(&nif)));
 }
 
-int net_start(const struct config *cfg)
-{
-	ip4_addr_t ip, mask, gw;
-	uint8_t mac[6];
+static uint8_t mac[6];
 
-	if (!cfg->net_ip && !cfg->net_dhcp)
-		return -1;
-	if (arch_nic_probe(mac)) {
-		printf("net: no network: the API is off\n");
-		return -1;
-	}
+/* lwIP, its interface, the server and the DHCP client, from lwIP's state
+ * as at boot (net_start, and after a reset).  0, or -1 said. */
+static int stack_start(void)
+{
+	const struct config *cfg = conf;
+	ip4_addr_t ip, mask, gw;
+
 	lwip_init();
 	IP4_ADDR(&ip, cfg->net_ip >> 24, cfg->net_ip >> 16 & 255, cfg->net_ip >> 8 & 255,
 		 cfg->net_ip & 255);
@@ -178,7 +236,7 @@ int net_start(const struct config *cfg)
 	netif_set_default(&nif);
 	netif_set_up(&nif);
 	netif_set_link_up(&nif);
-	if (http_server_start(HTTP_PORT, cfg->api_token, api_serve, NULL)) {
+	if (http_server_start(HTTP_PORT, cfg->api_token, api_serve, NULL, clock_ms)) {
 		printf("net: the HTTP server could not listen on port %u: the API is off\n", HTTP_PORT);
 		return -1;
 	}
@@ -196,7 +254,60 @@ int net_start(const struct config *cfg)
 	} else {
 		say_api("", cfg->net_ip, cfg->net_mask, cfg->net_gw);
 	}
-	up = true;
+	return 0;
+}
+
+/* lwIP's state back to what it was at boot: the guard's recovery. */
+static void stack_forget(void)
+{
+	http_server_abandon(); /* ours: no lwIP call */
+	memcpy(__lwip_data_start, lwip_data_copy, (size_t)(__lwip_data_end - __lwip_data_start));
+	memset(__lwip_bss_start, 0, (size_t)(__lwip_bss_end - __lwip_bss_start));
+	memset(&nif, 0, sizeof(nif));
+	spare = NULL;
+	leased = 0;
+}
+
+/* After an assertion: lwIP afresh (itself guarded: an assertion while
+ * starting leaves the API off). */
+static void stack_reset(void)
+{
+	int rc = -1;
+
+	stack_forget();
+	resets++;
+	if (guard(stack_start, &rc) || rc) {
+		if (rc == 0)
+			stack_forget();
+		up = false;
+		printf("net: the network stack could not start again: the API is off; the VMs run on\n");
+		return;
+	}
+	if (resets <= 8 || resets % 64 == 0)
+		printf("net: lwIP reset (%lu so far): the connections of that moment were lost\n", resets);
+}
+
+int net_start(const struct config *cfg)
+{
+	size_t n = (size_t)(__lwip_data_end - __lwip_data_start);
+	int rc = -1;
+
+	if (!cfg->net_ip && !cfg->net_dhcp)
+		return -1;
+	if (arch_nic_probe(mac)) {
+		printf("net: no network: the API is off\n");
+		return -1;
+	}
+	lwip_data_copy = malloc(n ? n : 1);
+	if (!lwip_data_copy) {
+		printf("net: no memory for lwIP's reset copy: the API is off\n");
+		return -1;
+	}
+	memcpy(lwip_data_copy, __lwip_data_start, n);
+	conf = cfg;
+	if (guard(stack_start, &rc) || rc)
+		return -1;
+	up = started = true;
 	return 0;
 }
 
@@ -205,16 +316,34 @@ bool net_up(void)
 	return up;
 }
 
-void net_poll(void)
+/* test.lwip_assert = N: once the server has answered N requests, one real
+ * lwIP assertion (test support, for the guard): a pbuf freed twice, which
+ * pbuf_free asserts before it changes anything. */
+static void test_assert(void)
 {
-	static struct pbuf *spare; /* a pool pbuf kept for the next frame */
-	unsigned i;
-	uint64_t t0, t;
+	struct http_server_stats st;
+	struct pbuf *p;
 
-	if (!up)
+	if (!conf->test_lwip_assert || injected)
 		return;
-	t0 = arch_time_now();
-	api_history_tick(); /* under the lock the API reads under */
+	http_server_get_stats(&st);
+	if (st.requests < conf->test_lwip_assert)
+		return;
+	injected = true;
+	printf("net: test: an lwIP assertion, injected after %lu answers (test.lwip_assert)\n",
+	       st.requests);
+	p = pbuf_alloc(PBUF_RAW, 16, PBUF_RAM);
+	if (p) {
+		pbuf_free(p);
+		pbuf_free(p); /* "pbuf_free: p->ref > 0" */
+	}
+}
+
+/* One poll's work with lwIP; the number of frames taken in. */
+static int poll_stack(void)
+{
+	unsigned i;
+
 	for (i = 0; i < NET_RX_BUDGET; i++) {
 		uint32_t len;
 		if (!spare)
@@ -230,11 +359,28 @@ void net_poll(void)
 		spare = NULL;
 	}
 	sys_check_timeouts();
+	http_server_run(); /* the requests waiting, HTTP_POLL_WORK at most */
 	dhcp_watch();
+	test_assert();
+	return (int)i;
+}
+
+void net_poll(void)
+{
+	uint64_t t0, t;
+	int i = 0;
+
+	if (!up)
+		return;
+	t0 = arch_time_now();
+	api_history_tick(); /* under the lock the API reads under */
+	api_account_tick(); /* one step of the PSS walk, at most a walk a second */
+	if (guard(poll_stack, &i))
+		stack_reset();
 	t = arch_time_now() - t0;
 	cost.polls++;
 	cost.ticks += t;
-	cost.frames += i;
+	cost.frames += (uint64_t)i;
 	if (!i) {
 		cost.idle_polls++;
 		cost.idle_ticks += t;
@@ -250,7 +396,7 @@ static uint64_t pct100(uint64_t part, uint64_t whole)
 void net_report(uint64_t elapsed)
 {
 	struct http_server_stats s;
-	if (!up)
+	if (!started)
 		return;
 	http_server_get_stats(&s);
 	printf("summary: net: %lu polls in %lu TSC ticks (%lu.%02lu%% of the boot CPU); %lu without a "
@@ -258,9 +404,12 @@ void net_report(uint64_t elapsed)
 	       cost.polls, cost.ticks, pct100(cost.ticks, elapsed) / 100, pct100(cost.ticks, elapsed) % 100,
 	       cost.idle_polls, cost.idle_polls ? cost.idle_ticks / cost.idle_polls : 0,
 	       pct100(cost.idle_ticks, elapsed) / 100, pct100(cost.idle_ticks, elapsed) % 100, cost.frames);
-	printf("summary: api: %lu connections accepted, %lu refused (the pool was full), %lu requests, "
-	       "%lu idle timeouts, %lu aborted, %lu memory images (%lu cut short)\n", s.accepted,
-	       s.refused, s.requests, s.timeouts, s.aborted, s.streams, s.streams_cut);
+	printf("summary: api: %lu connections accepted, %lu refused (no slot for them), %lu requests, "
+	       "%lu idle timeouts, %lu aborted, %lu memory images (%lu cut short); %lu displaced "
+	       "(idle, silent or slow, for a newcomer), %lu answered 429 (wrong tokens)\n", s.accepted,
+	       s.refused, s.requests, s.timeouts, s.aborted, s.streams, s.streams_cut, s.displaced,
+	       s.throttled);
+	printf("summary: net: lwIP assertions %lu, stack resets %lu\n", asserts, resets);
 }
 
 void net_serve(void)

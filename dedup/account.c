@@ -20,13 +20,40 @@
  *   is what the fleet would give back if the VM left, and what it added
  *   when it joined a converged fleet: the recount's "contents only this VM
  *   has".
+ *
+ * Why PSS is walked rather than kept online: a merge or COW break changes
+ * one frame's number of mappers, and with it the PSS of every VM mapping
+ * that frame; a domain's zero frame is mapped by every VM of the domain,
+ * so each COW break of a zero page (the commonest fault) would update every
+ * VM, and the COW break would no longer cost the same whatever the
+ * sharers.  A front end that serves PSS often (the API) walks it in
+ * bounded steps instead (dedup_pss_walk_step) and says how old it is.
  */
 #include "dedup_internal.h"
+
+/* PSS of v's pages [from, to), DEDUP_PSS_ONE a page; *priv += the pages
+ * on a frame of their own. */
+static uint64_t pss_range(const struct dedup *d, const struct dvm *v, uint64_t from, uint64_t to,
+			  uint64_t *priv)
+{
+	uint64_t g, pss = 0, n = 0;
+
+	for (g = from; g < to; g++) {
+		const struct dpage *p = &v->pages[g];
+		if (dp_state(p) == DP_SHARED) {
+			pss += DEDUP_PSS_ONE / d->sf[dp_index(p)].refs;
+		} else {
+			pss += DEDUP_PSS_ONE;
+			n++;
+		}
+	}
+	*priv += n;
+	return pss;
+}
 
 int dedup_vm_account(const struct dedup *d, unsigned vm, struct dedup_vm_account *a)
 {
 	const struct dvm *v;
-	uint64_t g;
 	uint32_t i;
 
 	if (vm >= DEDUP_MAX_VMS || !d->vm[vm].pages)
@@ -34,15 +61,7 @@ int dedup_vm_account(const struct dedup *d, unsigned vm, struct dedup_vm_account
 	v = &d->vm[vm];
 	*a = (struct dedup_vm_account){ .pages = v->npages, .zero = v->zero,
 					.self_sharing = v->self, .domain = v->domain };
-	for (g = 0; g < v->npages; g++) {
-		const struct dpage *p = &v->pages[g];
-		if (dp_state(p) == DP_SHARED) {
-			a->pss += DEDUP_PSS_ONE / d->sf[dp_index(p)].refs;
-		} else {
-			a->pss += DEDUP_PSS_ONE;
-			a->private_frames++;
-		}
-	}
+	a->pss = pss_range(d, v, 0, v->npages, &a->private_frames);
 	a->exclusive_frames = a->private_frames;
 	for (i = 0; i < d->sf_top; i++) {
 		const struct sframe *f = &d->sf[i];
@@ -50,6 +69,48 @@ int dedup_vm_account(const struct dedup *d, unsigned vm, struct dedup_vm_account
 			a->exclusive_frames++;
 	}
 	return 0;
+}
+
+void dedup_pss_walk_begin(struct dedup_pss_walk *w)
+{
+	unsigned v;
+
+	w->vm = 0;
+	w->gfn = 0;
+	w->part = 0;
+	for (v = 0; v < DEDUP_MAX_VMS; v++)
+		w->pss[v] = w->npages[v] = 0;
+}
+
+uint64_t dedup_pss_walk_step(const struct dedup *d, struct dedup_pss_walk *w, uint64_t budget)
+{
+	uint64_t done = 0, priv = 0;
+
+	if (!budget)
+		budget = 1;
+	while (w->vm < DEDUP_MAX_VMS && done < budget) {
+		const struct dvm *v = &d->vm[w->vm];
+		uint64_t to;
+
+		if (!v->pages || w->gfn > v->npages) {
+			/* Not there, or removed (or resized) since its walk began. */
+			w->npages[w->vm] = 0;
+			w->vm++;
+			w->gfn = w->part = 0;
+			continue;
+		}
+		to = v->npages - w->gfn < budget - done ? v->npages : w->gfn + (budget - done);
+		w->part += pss_range(d, v, w->gfn, to, &priv);
+		done += to - w->gfn;
+		w->gfn = to;
+		if (w->gfn == v->npages) {
+			w->pss[w->vm] = w->part;
+			w->npages[w->vm] = v->npages;
+			w->vm++;
+			w->gfn = w->part = 0;
+		}
+	}
+	return done;
 }
 
 uint64_t dedup_frames_in_use(const struct dedup *d)

@@ -188,6 +188,29 @@ struct dedup_vm_account {
 	uint16_t domain;
 };
 int dedup_vm_account(const struct dedup *d, unsigned vm, struct dedup_vm_account *a);
+
+/* Every registered VM's PSS, walked a bounded number of pages at a time
+ * (account.c), for a front end that serves PSS often and must not hold the
+ * caller's lock for a whole walk (the API: issue 23).  Begin, then step
+ * until done.  Between steps the engine may change (the caller's lock is
+ * dropped): each page counts as it was when its step visited it, so with
+ * no change in between the figures equal dedup_vm_account's pss.  A VM
+ * found removed (or smaller) while it is walked is left out, one added
+ * behind the walk is not seen, and a VM id removed and added again within
+ * one walk would mix the two: a caller that reuses ids ends its walk first.  The other per-VM
+ * figures (private, zero, shared pages, self-sharing) are online
+ * (dedup_get_vm_stats): no walk. */
+struct dedup_pss_walk {
+	unsigned vm;                     /* the VM it walks; DEDUP_MAX_VMS: done */
+	uint64_t gfn;                    /* its next page */
+	uint64_t part;                   /* its PSS so far */
+	uint64_t pss[DEDUP_MAX_VMS];     /* each walked VM's PSS, DEDUP_PSS_ONE a page */
+	uint64_t npages[DEDUP_MAX_VMS];  /* its size when walked; 0: not walked */
+};
+void dedup_pss_walk_begin(struct dedup_pss_walk *w);
+/* Visits up to budget pages (at least 1) further; returns how many.  The
+ * walk is done when w->vm == DEDUP_MAX_VMS. */
+uint64_t dedup_pss_walk_step(const struct dedup *d, struct dedup_pss_walk *w, uint64_t budget);
 /* Host frames backing all registered guest memory (zero frames included). */
 uint64_t dedup_frames_in_use(const struct dedup *d);
 /* The most metadata the engine may hold at once for `pages` tracked pages

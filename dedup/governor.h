@@ -35,6 +35,16 @@ struct dedup_governor {
 
 #define DEDUP_GOVERNOR_Q 8   /* tpp_q8 = ticks per page << DEDUP_GOVERNOR_Q */
 
+/* The most pages one scanner step may visit, whoever sizes it: the
+ * governor (its max_pages) or a fixed pages_to_scan from the config, the
+ * console or the API, all bound by this one number.  A step runs under the
+ * hypervisor's lock between the boot CPU's vCPU slices, and 16,384 cold
+ * pages take ~8 ms on hardware (~0.5 us each, make bench): the longest a
+ * vCPU should wait for the scanner (kernel/sharing.c has the rest of the
+ * derivation).  Issue 23: 2^24 pages a step, accepted before, held every
+ * CPU for seconds. */
+#define DEDUP_STEP_MAX_PAGES 16384u
+
 /* Starts with nothing measured: min_pages at the first wake-up, pause
  * sleep_ticks.  A cfg outside its ranges is brought into them (a target of
  * 0 s as 1, a cap of 0 or above 100 as 100, min_pages 0 as 1, max_pages

@@ -50,6 +50,10 @@ static void *held_from, *longest_from, *longest_to;
 static bool win_open;
 static uint64_t win_opened, win_longest;
 static void *win_from, *win_to;
+/* The longest hold since the last hv_lock_interval(): the API's per-second
+ * history of it (control/api_history.c), for what a stretch of time (a
+ * flood of requests, issue 23) made every CPU wait. */
+static uint64_t interval_longest;
 
 static void window_hold(uint64_t now, void *to)
 {
@@ -82,7 +86,17 @@ __attribute__((noinline)) void hv_unlock(void)
 	}
 	if (win_open)
 		window_hold(held_since + t, __builtin_return_address(0));
+	if (t > interval_longest)
+		interval_longest = t;
 	spin_unlock(&big_lock);
+}
+
+uint64_t hv_lock_interval(void)
+{
+	uint64_t w = interval_longest, now = arch_time_now() - held_since;
+
+	interval_longest = 0;
+	return now > w ? now : w;
 }
 
 __attribute__((noinline)) void hv_lock_window(bool open)

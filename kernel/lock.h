@@ -27,6 +27,9 @@ void hv_lock_stats(struct hv_lock_stats *s);
 /* Opens (true) or closes the window whose longest hold is kept apart:
  * while the VMs run.  With the lock held. */
 void hv_lock_window(bool open);
+/* The longest hold since the previous call (the caller's hold so far
+ * counted too), in TSC ticks; a new interval begins.  With the lock held. */
+uint64_t hv_lock_interval(void);
 
 /* A spinlock of its own for something smaller (the UART); while spinning
  * the CPU answers invalidation requests too.  Never take hv_lock while

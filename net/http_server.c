@@ -4,10 +4,20 @@
  *
  * A connection is a slot of conns[]: free while pcb is NULL.  Its life:
  *
- *   accept --> reading --(request complete)--> sending --(all queued)--+
- *                ^   \--(bad request)--> sending, closing              |
- *                +-----------------(keep-alive)------------------------+
+ *   accept --> reading --(request complete)--> ready --(a turn in http_server_run)--+
+ *                ^   \--(bad request)--> sending, closing                            |
+ *                |                                   sending <-----------------------+
+ *                +-----------(keep-alive, all queued)-----+
  *   closing: once the answer is queued, tcp_close (FIN after the data)
+ *
+ * Who does what when.  lwIP's callbacks (from the caller's poll: frames
+ * in, timers) take received bytes in, parse them (cheap: the parser only
+ * looks at the bytes), push out what is already written and close; they
+ * never answer a request.  Answers - the handler's work, the part whose
+ * cost grows with what it reports - and a stream's refills are made by
+ * http_server_run, at most HTTP_POLL_WORK a call, one a connection in
+ * turn.  A complete request waiting for its turn is "ready": not counted
+ * against its client's timeouts, and not taken for a slow sender's.
  *
  * Received bytes are copied out of lwIP's pbufs at once (the pool that
  * holds received frames is shared by every connection: a client that
@@ -29,6 +39,9 @@
 #include <lwip/pbuf.h>
 #include <lwip/tcp.h>
 
+#include "api_fmt.h"
+#include "auth_throttle.h"
+#include "conn_pool.h"
 #include "http_server.h"
 #include "response.h"
 
@@ -37,10 +50,15 @@
 struct conn {
 	struct tcp_pcb *pcb;     /* NULL: a free slot */
 	size_t rx_off, rx_len;   /* rx[rx_off..+rx_len): received, not yet parsed */
+	bool ready;              /* a complete request waits for its turn (http_server_run) */
 	bool sending;            /* an answer is being queued */
 	bool closing;            /* close once it is queued; read nothing more */
 	bool peer_closed;        /* the client sent its FIN */
 	unsigned idle_s, req_s;  /* seconds without progress; on this request */
+	uint32_t peer;           /* the client's IPv4 address */
+	bool spoke;              /* a byte of a request came since the accept */
+	uint64_t opened_ms;      /* the accept */
+	uint64_t state_ms;       /* when its pool state (pool_of) began */
 	size_t head_len, body_len, sent; /* sent: of head then body, queued to TCP */
 	bool streaming;          /* the body is stream's, read into body[] in turns */
 	struct http_stream stream;
@@ -59,7 +77,31 @@ static struct {
 	http_handler handler;
 	void *ctx;
 	struct http_server_stats st;
+	struct auth_throttle throttle; /* addresses that sent wrong tokens */
+	unsigned budget;               /* work this service() may do: 0 outside http_server_run */
+	unsigned turn;                 /* the connection http_server_run begins with */
+	uint64_t (*clock_ms)(void);
 } srv;
+
+static const struct pool_policy policy = { HTTP_PEER_MAX, HTTP_NEW_GRACE_MS, HTTP_SLOW_MS };
+
+static uint64_t now_ms(void)
+{
+	return srv.clock_ms();
+}
+
+/* Where c is in its request-answer cycle, for the pool's policy.  An
+ * answer is going out until lwIP holds none of it (queued or unacknowledged). */
+static enum pool_state pool_of(const struct conn *c)
+{
+	if (c->peer_closed)
+		return POOL_IDLE; /* its client has gone: the first to make room */
+	if (c->ready || c->sending || c->pcb->unsent || c->pcb->unacked)
+		return POOL_ANSWERING;
+	if (c->rx_len || c->parser.state != HTTP_S_LINE || c->parser.head_len)
+		return POOL_ARRIVING;
+	return c->spoke ? POOL_IDLE : POOL_NEW;
+}
 
 /* The connection is done with its stream, whether all was sent or not. */
 static void stream_end(struct conn *c, bool complete)
@@ -93,6 +135,12 @@ static err_t conn_close(struct conn *c, bool reset)
 	if (c->rx_len)
 		tcp_recved(pcb, (u16_t)c->rx_len);
 	c->rx_len = 0;
+	/* Closed, its PCB lingers (FIN_WAIT, TIME_WAIT) until the peer
+	 * answers or lwIP's timers end it - minutes for a peer that vanished.
+	 * Below the listener's priority, lwIP may take it back for a new
+	 * connection when it has no PCB left (tcp_alloc's tcp_kill_prio);
+	 * the pooled ones keep the listener's and are never taken. */
+	tcp_setprio(pcb, TCP_PRIO_MIN);
 	if (reset || tcp_close(pcb) != ERR_OK) {
 		tcp_abort(pcb);
 		r = ERR_ABRT;
@@ -139,13 +187,36 @@ static void answer_request(struct conn *c)
 		return;
 	}
 	if (r.needs_token) {
-		enum api_auth auth = api_auth_check(srv.token, q->authorization);
+		uint64_t now = now_ms(), wait = srv.token ? auth_throttle_wait(&srv.throttle, c->peer, now)
+						       : 0;
+		enum api_auth auth;
+		char why[96], extra[40];
+		size_t k;
+
+		if (wait) {
+			/* Locked out for wrong tokens: no compare, a 429 at once. */
+			k = strlen(strcpy(extra, "Retry-After: "));
+			k += api_u64_dec(extra + k, (wait + 999) / 1000);
+			strcpy(extra + k, "\r\n");
+			srv.st.throttled++;
+			answer_error(c, 429, "this address sent a wrong token: it must wait (Retry-After) "
+				     "before its next try", keep, extra, body);
+			return;
+		}
+		auth = api_auth_check(srv.token, q->authorization);
+		if (auth == API_AUTH_OK)
+			auth_throttle_passed(&srv.throttle, c->peer);
 		if (auth != API_AUTH_OK) {
-			answer_error(c, api_auth_status(auth),
-				     auth == API_AUTH_DISABLED ? "no token is configured (api.token)"
-				     : auth == API_AUTH_WRONG ? "the token is wrong"
-				     : "this resource needs Authorization: Bearer TOKEN",
-				     keep, api_auth_challenge(auth), body);
+			const char *reason = auth == API_AUTH_DISABLED ? "no token is configured (api.token)"
+					   : "this resource needs Authorization: Bearer TOKEN";
+			if (auth == API_AUTH_WRONG) {
+				uint64_t lock = auth_throttle_failed(&srv.throttle, c->peer, now);
+				k = strlen(strcpy(why, "the token is wrong; this address may try again in "));
+				k += api_u64_dec(why + k, (lock + 999) / 1000);
+				strcpy(why + k, " s");
+				reason = why;
+			}
+			answer_error(c, api_auth_status(auth), reason, keep, api_auth_challenge(auth), body);
 			return;
 		}
 	}
@@ -196,6 +267,7 @@ static int stream_refill(struct conn *c)
 	uint64_t left = c->stream.length - c->stream_off;
 	size_t n = left < HTTP_BODY_MAX ? (size_t)left : HTTP_BODY_MAX;
 
+	srv.budget--;
 	if (c->stream.read(c->stream.ctx, c->stream_off, c->body, n))
 		return -1;
 	c->stream_off += n;
@@ -205,7 +277,8 @@ static int stream_refill(struct conn *c)
 }
 
 /* Queues as much of the answer as lwIP takes: 1 once all is queued, 0 if
- * some waits for room, -1 if a stream failed (reset the connection). */
+ * some waits for room (or a stream's next buffer for a turn in
+ * http_server_run), -1 if a stream failed (reset the connection). */
 static int push(struct conn *c)
 {
 	bool wrote = false;
@@ -223,6 +296,8 @@ static int push(struct conn *c)
 				stream_end(c, true);
 				break;
 			}
+			if (!srv.budget)
+				break; /* the next buffer in its turn */
 			if (stream_refill(c))
 				return -1;
 		}
@@ -246,7 +321,9 @@ static int push(struct conn *c)
 }
 
 /* Takes c forward as far as it goes now: sends what is due, then parses
- * and answers the requests waiting in c->rx, one at a time. */
+ * the requests waiting in c->rx and answers them, one at a time, while
+ * srv.budget lasts (none outside http_server_run: then a complete request
+ * waits, ready). */
 static err_t service(struct conn *c)
 {
 	for (;;) {
@@ -262,8 +339,19 @@ static err_t service(struct conn *c)
 			if (!pushed)
 				return ERR_OK;
 			c->sending = false;
+			c->state_ms = now_ms();
 			if (c->closing)
 				return conn_close(c, false);
+		}
+		if (c->ready) {
+			if (!srv.budget)
+				return ERR_OK;
+			srv.budget--;
+			c->ready = false;
+			answer_request(c);
+			http_parser_reset(&c->parser);
+			c->req_s = 0;
+			continue;
 		}
 		if (!c->rx_len) {
 			if (c->peer_closed)
@@ -282,9 +370,8 @@ static err_t service(struct conn *c)
 		if (res == HTTP_NEED_MORE && !used)
 			return ERR_OK; /* (the parser takes all it is given: never) */
 		if (res == HTTP_COMPLETE) {
-			answer_request(c);
-			http_parser_reset(&c->parser);
-			c->req_s = 0;
+			c->ready = true;
+			c->state_ms = now_ms();
 		} else if (res == HTTP_ERROR) {
 			/* The framing is lost: answer, drop the rest, close. */
 			answer_error(c, c->parser.status, c->parser.reason, false, NULL, true);
@@ -306,7 +393,16 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 		return ERR_OK;
 	}
 	if (!p) {
+		/* The client sent its FIN: the answer in progress (or ready) is
+		 * finished, the pipelined requests behind it are not answered -
+		 * after a flood, a closed connection must not hold its slot
+		 * while the server answers nobody (issue 23). */
 		c->peer_closed = true;
+		if (!c->ready && !c->sending)
+			http_parser_reset(&c->parser);
+		if (c->rx_len)
+			tcp_recved(pcb, (u16_t)c->rx_len);
+		c->rx_len = 0;
 		return service(c);
 	}
 	c->idle_s = 0;
@@ -315,6 +411,9 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 		pbuf_free(p);
 		return ERR_OK;
 	}
+	if (pool_of(c) == POOL_NEW || pool_of(c) == POOL_IDLE)
+		c->state_ms = now_ms(); /* a request begins to arrive */
+	c->spoke = true;
 	if (!c->rx_len)
 		c->rx_off = 0;
 	if (c->rx_off + c->rx_len + p->tot_len > sizeof(c->rx)) {
@@ -351,7 +450,8 @@ static err_t on_poll(void *arg, struct tcp_pcb *pcb)
 	if (!c)
 		return ERR_OK;
 	c->idle_s++;
-	if ((c->parser.state != HTTP_S_LINE || c->parser.head_len || c->sending) && !c->streaming)
+	if ((c->parser.state != HTTP_S_LINE || c->parser.head_len || c->sending) && !c->streaming &&
+	    !c->ready)
 		c->req_s++;
 	if (c->idle_s >= HTTP_IDLE_S || c->req_s >= HTTP_REQUEST_S) {
 		srv.st.timeouts++;
@@ -369,6 +469,7 @@ static void on_err(void *arg, err_t err)
 		return;
 	stream_end(c, false);
 	c->rx_len = 0;
+	c->ready = false;
 	c->pcb = NULL;
 	srv.st.open--;
 	srv.st.aborted++;
@@ -376,24 +477,40 @@ static void on_err(void *arg, err_t err)
 
 static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 {
-	struct conn *c = NULL;
+	struct pool_slot view[HTTP_CONNS];
+	struct pool_choice pick;
+	uint64_t now = now_ms();
+	uint32_t peer;
+	struct conn *c;
 	unsigned i;
 	(void)arg;
 
 	if (err != ERR_OK || !pcb)
 		return ERR_VAL;
-	for (i = 0; i < HTTP_CONNS && !c; i++)
-		if (!conns[i].pcb)
-			c = &conns[i];
-	if (!c) {
-		/* The pool is full: a reset now, not a queue or more memory. */
+	peer = lwip_ntohl(ip4_addr_get_u32(ip_2_ip4(&pcb->remote_ip)));
+	for (i = 0; i < HTTP_CONNS; i++) {
+		const struct conn *x = &conns[i];
+		view[i] = (struct pool_slot){ x->pcb != NULL, x->pcb ? pool_of(x) : POOL_NEW, x->peer,
+					      x->state_ms, x->opened_ms };
+	}
+	pick = pool_admit(view, HTTP_CONNS, peer, now, &policy);
+	if (pick.verdict == POOL_REFUSE) {
+		/* No slot for it: a reset now, not a queue or more memory. */
 		srv.st.refused++;
 		tcp_abort(pcb);
 		return ERR_ABRT;
 	}
+	c = &conns[pick.slot];
+	if (pick.verdict == POOL_DISPLACE) {
+		srv.st.displaced++;
+		conn_close(c, true); /* a reset: its PCB, not this one, is aborted */
+	}
 	c->pcb = pcb;
+	c->peer = peer;
+	c->spoke = false;
+	c->opened_ms = c->state_ms = now;
 	c->rx_off = c->rx_len = 0;
-	c->sending = c->closing = c->peer_closed = false;
+	c->ready = c->sending = c->closing = c->peer_closed = false;
 	c->idle_s = c->req_s = 0;
 	c->head_len = c->body_len = c->sent = 0;
 	c->streaming = false;
@@ -409,7 +526,8 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 	return ERR_OK;
 }
 
-int http_server_start(uint16_t port, const char *token, http_handler handler, void *ctx)
+int http_server_start(uint16_t port, const char *token, http_handler handler, void *ctx,
+		      uint64_t (*clock_ms)(void))
 {
 	struct tcp_pcb *pcb = tcp_new_ip_type(IPADDR_TYPE_V4), *l;
 
@@ -428,6 +546,7 @@ int http_server_start(uint16_t port, const char *token, http_handler handler, vo
 	srv.token = token && token[0] ? token : NULL;
 	srv.handler = handler;
 	srv.ctx = ctx;
+	srv.clock_ms = clock_ms;
 	tcp_accept(l, on_accept);
 	return 0;
 }
@@ -435,4 +554,49 @@ int http_server_start(uint16_t port, const char *token, http_handler handler, vo
 void http_server_get_stats(struct http_server_stats *s)
 {
 	*s = srv.st;
+}
+
+void http_server_run(void)
+{
+	unsigned left = HTTP_POLL_WORK, k;
+	bool worked = true;
+
+	/* Rounds over the connections, one unit of work each per round,
+	 * beginning one further on each call, until the work is spent or
+	 * nobody has any. */
+	while (left && worked) {
+		worked = false;
+		for (k = 0; k < HTTP_CONNS && left; k++) {
+			struct conn *c = &conns[(srv.turn + k) % HTTP_CONNS];
+			if (!c->pcb)
+				continue;
+			srv.budget = 1;
+			service(c);
+			if (!srv.budget) {
+				left--;
+				worked = true;
+			}
+		}
+		srv.turn = (srv.turn + 1) % HTTP_CONNS;
+	}
+	srv.budget = 0;
+}
+
+void http_server_abandon(void)
+{
+	unsigned i;
+
+	for (i = 0; i < HTTP_CONNS; i++) {
+		struct conn *c = &conns[i];
+		if (!c->pcb)
+			continue;
+		stream_end(c, false);
+		c->pcb = NULL;
+		c->rx_len = 0;
+		c->ready = c->sending = false;
+		srv.st.aborted++;
+	}
+	srv.st.open = 0;
+	srv.listen = NULL;
+	srv.budget = 0;
 }

@@ -2,13 +2,28 @@
  * http_server.h - the API's HTTP/1.1 server, on lwIP's raw TCP API.
  *
  * One listener, a fixed pool of HTTP_CONNS connections, each with its
- * request parser (api/http_parse.h) and its response buffers, all static:
- * a connection past the pool is refused at once with a reset (tcp_abort),
- * never queued and never given memory.  A connection that makes no
- * progress for HTTP_IDLE_S seconds, or spends HTTP_REQUEST_S on one
- * request, is closed.  Requests are routed (api/router.h), the token
- * checked where the route needs it, and the rest is the caller's handler:
- * it writes the body of the answer into the connection's buffer.
+ * request parser (api/http_parse.h) and its response buffers, all static.
+ * Who gets a slot is api/conn_pool.h's policy: an address holds at most
+ * HTTP_PEER_MAX; when the pool is full a newcomer displaces the connection
+ * idle longest between requests, else one silent since its accept for
+ * HTTP_NEW_GRACE_MS, else a request arriving for more than HTTP_SLOW_MS,
+ * else the oldest of an address holding two more than the newcomer; else
+ * it is refused at once with a reset (tcp_abort), never queued and never
+ * given memory.  A connection that makes no progress for HTTP_IDLE_S
+ * seconds, or spends HTTP_REQUEST_S on one request, is closed.  Requests
+ * are routed (api/router.h), the token checked where the route needs it
+ * (an address that sent a wrong one is locked out of those routes for a
+ * while, answered 429 at once: api/auth_throttle.h), and the rest is the
+ * caller's handler: it writes the body of the answer into the
+ * connection's buffer.
+ *
+ * The work one poll may do is bounded: lwIP's callbacks only take bytes
+ * in and push out what is already written; requests are answered (and a
+ * streamed answer's buffers refilled) by http_server_run, at most
+ * HTTP_POLL_WORK of them a call, one connection after the other, so that
+ * pipelined requests on every connection cost the caller (the boot CPU,
+ * under the hypervisor's lock) a bounded time per poll and each client
+ * its turn (issue 23).
  *
  * Why not lwIP's own httpd (apps/http): it serves files compiled into an
  * fsdata image, with SSI and CGI for dynamic parts; the API needs POST
@@ -32,6 +47,10 @@
 #include "router.h"
 
 #define HTTP_CONNS      8         /* connections served at once */
+#define HTTP_PEER_MAX   6         /* of them, at most this many from one address */
+#define HTTP_NEW_GRACE_MS 1000    /* a new connection's time to send its first byte */
+#define HTTP_SLOW_MS    2000      /* a request still arriving after this is a slow sender's */
+#define HTTP_POLL_WORK  4         /* answers (or stream buffers) one http_server_run makes */
 #define HTTP_IDLE_S     10        /* no byte in or acknowledged out for this long: closed */
 #define HTTP_REQUEST_S  30        /* one request may take this long to arrive and be answered
                                      (a streamed answer: to arrive; its sending is bounded
@@ -82,7 +101,9 @@ typedef void (*http_handler)(void *ctx, const struct http_request *req, const st
 
 struct http_server_stats {
 	uint64_t accepted;  /* connections taken into the pool */
-	uint64_t refused;   /* connections reset because the pool was full */
+	uint64_t refused;   /* connections reset: no slot for them (conn_pool.h) */
+	uint64_t displaced; /* connections reset to make room for a newcomer */
+	uint64_t throttled; /* token-route requests answered 429: their address sent wrong tokens */
 	uint64_t requests;  /* answers sent, errors included */
 	uint64_t timeouts;  /* connections closed for idling */
 	uint64_t aborted;   /* connections lost to a reset or lwIP's error */
@@ -93,9 +114,22 @@ struct http_server_stats {
 
 /* Listens on port of every address of the netif.  token: the configured
  * bearer token ("" or NULL: none; the routes that need one answer 403);
- * it must outlive the server.  0, or -1 (lwIP out of PCBs or the port in
- * use). */
-int http_server_start(uint16_t port, const char *token, http_handler handler, void *ctx);
+ * it must outlive the server.  clock_ms: the caller's clock in
+ * milliseconds, never going back (the pool's and the lockouts' times).
+ * 0, or -1 (lwIP out of PCBs or the port in use). */
+int http_server_start(uint16_t port, const char *token, http_handler handler, void *ctx,
+		      uint64_t (*clock_ms)(void));
 void http_server_get_stats(struct http_server_stats *s);
+
+/* Answers what waits, at most HTTP_POLL_WORK requests or stream buffers,
+ * the connections in turn (each call begins one further on).  From the
+ * caller's poll, after lwIP has had the received frames and its timers. */
+void http_server_run(void);
+
+/* Forgets every connection and the listener without a call into lwIP (its
+ * state is to be thrown away: control/net.c's recovery from an lwIP
+ * assertion); streams in progress are ended (their end callback, complete
+ * false).  The counters stay.  http_server_start may follow. */
+void http_server_abandon(void);
 
 #endif

@@ -16,7 +16,9 @@
 
 #include <stdint.h>
 
-/* lwIP's assertion failed: prints msg, file and line, powers off. */
+/* lwIP's assertion failed: prints msg, file and line, and never returns
+ * into lwIP: control/net.c's guard throws lwIP's state away and starts it
+ * afresh (an assertion is no remote kill of the VMs). */
 void lwip_port_assert(const char *msg, const char *file, int line) __attribute__((noreturn));
 /* A 32-bit pseudo-random number (not for secrets). */
 uint32_t lwip_port_rand(void);

@@ -21,10 +21,15 @@
  *             (TCP_WRITE_FLAG_COPY), at most TCP_SND_BUF (4 MSS, 5.7
  *             KiB) unacknowledged per connection; 8 pooled connections
  *             x 5.7 KiB = 46 KiB, plus ARP and ICMP replies   64 KiB
- *   PCBs      MEMP_NUM_TCP_PCB 16: the server's 8 connections (its pool,
- *             HTTP_CONNS) and 8 closed ones lingering in TIME_WAIT; when
- *             all are taken lwIP reuses the oldest TIME_WAIT PCB first
- *             (tcp_alloc), so a burst of connections cannot exhaust it.
+ *   PCBs      MEMP_NUM_TCP_PCB 32: the server's 8 connections (its pool,
+ *             HTTP_CONNS), 8 closed ones lingering in TIME_WAIT, and 16 for
+ *             handshakes in progress (SYN_RCVD: a PCB before the server
+ *             sees the connection, and one tcp_alloc cannot take back).
+ *             When all are taken lwIP reuses the oldest TIME_WAIT PCB
+ *             first; a SYN that finds none is dropped and its client sends
+ *             it again 1 s, 3 s ... later: with 16 PCBs, a burst of 32
+ *             clients (qemu-api) waited up to 6 s, and some 10 s (~200 B a
+ *             PCB: 3 KiB more for 16).
  * About 130 KiB of .bss in all (`size build/dedupvisor.elf`).
  */
 #ifndef NET_LWIPOPTS_H
@@ -65,7 +70,7 @@
 #define MEM_SIZE                 (64 * 1024)
 #define MEMP_NUM_PBUF            16
 #define MEMP_NUM_UDP_PCB         2   /* DHCP's, and one spare */
-#define MEMP_NUM_TCP_PCB         16
+#define MEMP_NUM_TCP_PCB         32
 #define MEMP_NUM_TCP_PCB_LISTEN  1
 #define MEMP_NUM_TCP_SEG         (8 * TCP_SND_QUEUELEN)
 #define MEMP_NUM_ARP_QUEUE       8

@@ -8,7 +8,8 @@
  * GCC's packed attribute) fit as they are.  What the port supplies is the
  * three things lwIP cannot know: where its diagnostics go (the console,
  * through newlib's printf), what a failed assertion does (a state lwIP
- * says cannot happen: print it and power off, as the core's panics do),
+ * says cannot happen: print it, leave lwIP and start it afresh - never
+ * power off, which a packet could then trigger; control/net.c says why),
  * and its random numbers (TCP's initial local ports).  The two functions
  * are in control/net.c, the glue that may call the core; see lwip_port.h.
  */

@@ -32,7 +32,7 @@ fuzz_boot_info_SRCS   := kernel/boot_info_check.c kernel/frames.c
 fuzz_console_cmd_SRCS := control/console_cmd.c common/knobs.c
 fuzz_acpi_SRCS        := kernel/acpi.c
 fuzz_engine_SRCS      := dedup/page.c dedup/index.c dedup/sharers.c dedup/merge.c dedup/cow.c \
-	dedup/scan.c dedup/vm.c dedup/stats.c dedup/recount.c tests/fake/fake_mem.c
+	dedup/scan.c dedup/vm.c dedup/stats.c dedup/recount.c dedup/account.c tests/fake/fake_mem.c
 # The engine again with every page hashing alike (tests/fake/collide_hash.c
 # for dedup/page.c): every index lookup is a collision, only the full
 # compares decide.

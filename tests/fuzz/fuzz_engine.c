@@ -23,7 +23,8 @@
  * what was written; the engine's bookkeeping agrees with the fake EPT
  * (shared pages map their frame read-only, private ones a frame of their
  * own, refs and k per frame, no frame leaked, stats = a count from the
- * EPT); errors are only those the API allows.  At the end, with frames
+ * EPT; the API's PSS walked in steps = the PSS of those mappings); errors
+ * are only those the API allows.  At the end, with frames
  * plentiful and no races, three full scans converge: frames_saved,
  * self_sharing, inter_sharing and each VM's self-sharing must equal
  * dedup_recount() (dedup/recount.h) over the shadow copies, domain by
@@ -237,6 +238,38 @@ static void check_bookkeeping(void)
 	      (unsigned long long)st.pages_tracked, (unsigned long long)tracked);
 	CHECK(st.ksm_zero_pages == zero, "ksm_zero_pages %llu, counted %llu",
 	      (unsigned long long)st.ksm_zero_pages, (unsigned long long)zero);
+	/* The API's per-VM figures (issue 23): PSS walked in steps of the
+	 * input's size, with no change between them, is the mappings' PSS
+	 * counted here; the private pages it reads online are the walk's. */
+	{
+		static struct dedup_pss_walk w;
+		uint64_t x = st.pages_scanned; /* step sizes; the input's RNG left alone */
+		dedup_pss_walk_begin(&w);
+		while (w.vm < DEDUP_MAX_VMS)
+			dedup_pss_walk_step(d, &w, 1 + (x = mix64(x)) % 50);
+		for (unsigned s = 0; s < NSLOTS; s++) {
+			unsigned vm = slot_vm[s];
+			uint64_t pss = 0, priv = 0;
+			struct dedup_vm_stats vs;
+			if (!M.live[s]) {
+				CHECK(w.npages[vm] == 0, "vm %u walked, not there", vm);
+				continue;
+			}
+			for (uint64_t g = 0; g < M.npages[s]; g++) {
+				const struct dpage *p = &d->vm[vm].pages[g];
+				bool shared = dp_state(p) == DP_SHARED;
+				pss += DEDUP_PSS_ONE / (shared ? refs[dp_index(p)] : 1);
+				priv += !shared;
+			}
+			CHECK(w.npages[vm] == M.npages[s] && w.pss[vm] == pss,
+			      "vm %u: the stepped walk's PSS %llu (%llu pages), the mappings' %llu", vm,
+			      (unsigned long long)w.pss[vm], (unsigned long long)w.npages[vm],
+			      (unsigned long long)pss);
+			CHECK(dedup_get_vm_stats(d, vm, &vs) == 0 && vs.pages - vs.merged == priv,
+			      "vm %u: %llu private pages online, %llu counted", vm,
+			      (unsigned long long)(vs.pages - vs.merged), (unsigned long long)priv);
+		}
+	}
 	free(refs);
 	free(seen);
 }

@@ -216,6 +216,10 @@ static void sample_exposition(struct prom_writer *w)
 	prom_family(w, "vm_pages", PROM_GAUGE, "Guest pages of a VM by how they are backed.");
 	prom_sample_u64(w, alpha_private, 2, 1200);
 	prom_sample_u64(w, odd, 1, 0);
+	prom_family(w, "pss_age_seconds", PROM_GAUGE, "Seconds, to the millisecond.");
+	prom_sample_milli(w, NULL, 0, 1250);
+	prom_sample_milli(w, alpha_private, 2, 7);
+	prom_sample_milli(w, NULL, 0, UINT64_MAX);
 }
 
 static const char sample_prom[] =
@@ -232,7 +236,12 @@ static const char sample_prom[] =
 	"# HELP dedupvisor_vm_pages Guest pages of a VM by how they are backed.\n"
 	"# TYPE dedupvisor_vm_pages gauge\n"
 	"dedupvisor_vm_pages{vm=\"alpha\",backing=\"private\"} 1200\n"
-	"dedupvisor_vm_pages{vm=\"a\\\\b\\\"c\\nd\"} 0\n";
+	"dedupvisor_vm_pages{vm=\"a\\\\b\\\"c\\nd\"} 0\n"
+	"# HELP dedupvisor_pss_age_seconds Seconds, to the millisecond.\n"
+	"# TYPE dedupvisor_pss_age_seconds gauge\n"
+	"dedupvisor_pss_age_seconds 1.250\n"
+	"dedupvisor_pss_age_seconds{vm=\"alpha\",backing=\"private\"} 0.007\n"
+	"dedupvisor_pss_age_seconds 18446744073709551.615\n";
 
 static void test_prom_format(void **state)
 {
@@ -385,12 +394,13 @@ static void test_response_head(void **state)
 	assert_int_equal(http_response_head(buf, sizeof(buf), 99, HTTP_CT_JSON, 0, true, NULL), -1);
 	/* Every status the parser and router produce has its phrase. */
 	{
-		static const int used[] = { 100, 200, 400, 401, 403, 404, 405, 413, 414, 417, 431,
-					    500, 501, 505 };
+		static const int used[] = { 100, 200, 400, 401, 403, 404, 405, 413, 414, 417, 429,
+					    431, 500, 501, 505 };
 		size_t i;
 		for (i = 0; i < sizeof(used) / sizeof(used[0]); i++)
 			assert_true(strlen(http_reason(used[i])) > 0);
 		assert_string_equal(http_reason(431), "Request Header Fields Too Large");
+		assert_string_equal(http_reason(429), "Too Many Requests"); /* a token guesser, slowed */
 		assert_string_equal(http_reason(299), "");
 	}
 }

@@ -125,7 +125,13 @@ static void test_global_errors(void **state)
 	expect_error("cpus =", 1, "expected 'KEY = VALUE'");
 	expect_error("= 3", 1, "expected 'KEY = VALUE'");
 	expect_error("\n\ncpus = 999", 3, "out of range");
-	expect_error("dedup.pages_to_scan = 0", 1, "out of range");
+	expect_error("dedup.pages_to_scan = 0", 1, "'dedup.pages_to_scan' is out of range (1..16384)");
+	/* Issue 23: 2^24 pages a step held every CPU for seconds; a step is
+	 * bound by the scanner's maximum (KNOB_STEP_MAX_PAGES). */
+	expect_error("dedup.pages_to_scan = 16385", 1, "'dedup.pages_to_scan' is out of range (1..16384)");
+	expect_error("dedup.pages_to_scan = 16777216", 1, "out of range (1..16384)");
+	assert_int_equal(parse("dedup.pages_to_scan = 16384"), 0);
+	assert_int_equal(cfg.knob[KNOB_PAGES_TO_SCAN], 16384);
 	expect_error("cpus = 99999999999999999999999", 1, "needs a number");
 	expect_error("dedup.sleep_ms = 12abc", 1, "needs a number");
 	expect_error("dedup.measure_s = 86401", 1, "out of range");
@@ -231,7 +237,8 @@ static void test_net_keys(void **state)
 	assert_string_equal(cfg.api_token, "s3cr.T-_~+/0==");
 	assert_int_equal(parse("net.ip = 172.16.0.254\nnet.mask = 255.255.255.252\n"), 0);
 	assert_int_equal(cfg.net_dhcp, 0);
-	assert_int_equal(parse("net.ip = dhcp\napi.token = t\n"), 0);
+	/* (A token of 12 characters: the 1-character one this line had is refused now.) */
+	assert_int_equal(parse("net.ip = dhcp\napi.token = twelve-chars\n"), 0);
 	assert_int_equal(cfg.net_dhcp, 1);
 	assert_int_equal(cfg.net_ip, 0);
 	assert_int_equal(parse("net.ip = dhcp\nnet.ip = 10.0.2.15\n"), 0); /* the last one counts */
@@ -271,6 +278,18 @@ static void test_net_keys(void **state)
 		     "1234567890123456789012345678901234567890123456789012345678901234\n", 1,
 		     "api.token must be");
 	expect_error("net.port = 80\n", 1, "net.ip, net.mask, net.gw, api.token");
+	/* Issue 23: a 1-character token was accepted.  At least 12 before the
+	 * '=' padding, which adds nothing to guess. */
+	expect_error("api.token = t\n", 1, "api.token is too short: at least 12 characters");
+	expect_error("\napi.token = eleven-char\n", 2, "api.token is too short");
+	expect_error("api.token = eleven-char=\n", 1, "api.token is too short");
+	assert_int_equal(parse("api.token = twelve-chars\n"), 0);
+	assert_string_equal(cfg.api_token, "twelve-chars");
+	assert_int_equal(parse("api.token = twelve-chars==\n"), 0);
+	/* Test support: an lwIP assertion after N answers (control/net.c). */
+	assert_int_equal(cfg.test_lwip_assert, 0);
+	assert_int_equal(parse("test.lwip_assert = 3\n"), 0);
+	assert_int_equal(cfg.test_lwip_assert, 3);
 }
 
 static void test_linux_lines(void **state)

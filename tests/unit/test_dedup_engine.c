@@ -374,6 +374,65 @@ static void test_self_inter_split(void **state)
 	fix_fini(&f);
 }
 
+/* The API's PSS walk in steps: with no change in between, each VM's figure
+ * is dedup_vm_account's (computed here by hand too: a frame mapped n times
+ * gives 1/n to each mapping); a VM removed while it is walked is left out,
+ * one not there is never counted. */
+static void test_pss_walk(void **state)
+{
+	static const uint64_t v0[] = { A, A, B, Z }, v1[] = { A, C, Z }, v2[] = { B, Z, Z, C + 1, C + 2 };
+	static struct dedup_pss_walk w;
+	const uint64_t one = DEDUP_PSS_ONE;
+	struct dedup_vm_account a;
+	struct fix f;
+	(void)state;
+	fix_init(&f, 64, 1, 0);
+	assert_int_equal(fix_add_vm(&f, 0, v0, 4, 0), 0);
+	assert_int_equal(fix_add_vm(&f, 1, v1, 3, 0), 0);
+	assert_int_equal(fix_add_vm(&f, 3, v2, 5, 0), 0);
+	fix_full_scans(&f, 1);
+	/* A x3, B x2, Z x4 (one zero frame), C, C+1, C+2 alone. */
+	dedup_pss_walk_begin(&w);
+	assert_int_equal(dedup_pss_walk_step(f.d, &w, 2), 2);
+	assert_int_equal(w.vm, 0);
+	assert_int_equal(dedup_pss_walk_step(f.d, &w, 3), 3); /* VM 0's last 2, VM 1's first */
+	assert_int_equal(w.vm, 1);
+	while (w.vm < DEDUP_MAX_VMS)
+		dedup_pss_walk_step(f.d, &w, 1);
+	assert_int_equal(w.pss[0], 2 * (one / 3) + one / 2 + one / 4);
+	assert_int_equal(w.pss[1], one / 3 + one + one / 4);
+	assert_int_equal(w.pss[3], one / 2 + 2 * (one / 4) + 2 * one);
+	assert_int_equal(w.npages[0], 4);
+	assert_int_equal(w.npages[1], 3);
+	assert_int_equal(w.npages[2], 0);
+	assert_int_equal(w.npages[3], 5);
+	for (unsigned v = 0; v < 4; v++)
+		if (v != 2) {
+			assert_int_equal(dedup_vm_account(f.d, v, &a), 0);
+			assert_int_equal(w.pss[v], a.pss);
+		}
+	/* One step of any size walks it all. */
+	dedup_pss_walk_begin(&w);
+	assert_int_equal(dedup_pss_walk_step(f.d, &w, 1000), 12);
+	assert_int_equal(w.vm, DEDUP_MAX_VMS);
+	assert_int_equal(w.pss[3], a.pss);
+	/* VM 3 removed half-way through its walk: left out. */
+	dedup_pss_walk_begin(&w);
+	assert_int_equal(dedup_pss_walk_step(f.d, &w, 9), 9);
+	assert_int_equal(w.vm, 3);
+	assert_int_equal(dedup_vm_remove(f.d, 3), 0);
+	fake_vm_destroy(&f.m, 3);
+	assert_int_equal(dedup_pss_walk_step(f.d, &w, 100), 0);
+	assert_int_equal(w.vm, DEDUP_MAX_VMS);
+	assert_int_equal(w.npages[3], 0);
+	assert_int_equal(w.npages[0], 4);
+	/* Its mappings gone, VM 0's B has one mapper and Z two. */
+	dedup_pss_walk_begin(&w);
+	dedup_pss_walk_step(f.d, &w, 100);
+	assert_int_equal(w.pss[0], 2 * (one / 3) + one + one / 2);
+	fix_fini(&f);
+}
+
 static void test_vm_remove_drops_references(void **state)
 {
 	static const uint64_t v0[] = { A, A, B }, v1[] = { A, B, C };
@@ -558,6 +617,7 @@ int main(void)
 		cmocka_unit_test(test_cow_without_frames),
 		cmocka_unit_test(test_write_racing_the_merge),
 		cmocka_unit_test(test_self_inter_split),
+		cmocka_unit_test(test_pss_walk),
 		cmocka_unit_test(test_vm_remove_drops_references),
 		cmocka_unit_test(test_bad_arguments),
 		cmocka_unit_test(test_invalidations_batched),

@@ -198,6 +198,31 @@ static void check_invariants(struct model *m)
 		assert_int_equal(a.pages, m->npages[s]);
 		free(mine);
 	}
+	/* The API's figures: PSS walked in steps of random size, with no
+	 * change in between, equals the walk above; the page split it serves
+	 * online (dedup_get_vm_stats) equals the walk's. */
+	{
+		static struct dedup_pss_walk w;
+		dedup_pss_walk_begin(&w);
+		while (w.vm < DEDUP_MAX_VMS)
+			assert_true(dedup_pss_walk_step(d, &w, 1 + below(3) * below(40)) >= 1 ||
+				    w.vm == DEDUP_MAX_VMS);
+		for (unsigned s = 0; s < DEDUP_MAX_VMS; s++) {
+			struct dedup_vm_account a;
+			struct dedup_vm_stats vs;
+			if (s >= NSLOTS || !m->live[s]) {
+				assert_int_equal(w.npages[s], 0);
+				continue;
+			}
+			assert_int_equal(dedup_vm_account(d, s, &a), 0);
+			assert_int_equal(dedup_get_vm_stats(d, s, &vs), 0);
+			assert_int_equal(w.npages[s], m->npages[s]);
+			assert_int_equal(w.pss[s], a.pss);
+			assert_int_equal(vs.pages - vs.merged, a.private_frames);
+			assert_int_equal(vs.zero, a.zero);
+			assert_int_equal(vs.self_sharing, a.self_sharing);
+		}
+	}
 	dedup_get_stats(d, &st);
 	assert_int_equal(st.frames_saved, saved);
 	assert_int_equal(st.self_sharing, self);

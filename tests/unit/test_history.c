@@ -31,6 +31,7 @@ static void in6(uint64_t *in, uint64_t saved, uint64_t self, uint64_t inter, uin
 	in[HC_ZERO] = zero;
 	in[HC_COW_BREAKS] = cow;
 	in[HC_PAGES_SCANNED] = scanned;
+	in[HC_LOCK_US] = 0;
 }
 
 static void test_empty(void **state)
@@ -46,7 +47,7 @@ static void test_empty(void **state)
 	assert_int_equal(n, (int)strlen(buf));
 	assert_string_equal(buf, "{\"interval_s\":1,\"capacity\":300,\"count\":0,\"newest_s\":0,"
 			    "\"saved\":[],\"self\":[],\"inter\":[],\"zero\":[],\"cow_breaks\":[],"
-			    "\"pages_scanned\":[]}");
+			    "\"pages_scanned\":[],\"lock_us\":[]}");
 }
 
 static void test_baseline_then_rates(void **state)
@@ -171,19 +172,21 @@ static void test_json_exact_and_last(void **state)
 	in6(in, 0, 0, 0, 0, 0, 0);
 	history_tick(&h, 41, in);
 	in6(in, 3, 1, 2, 9, 5, 100);
+	in[HC_LOCK_US] = 1250; /* a gauge: as read */
 	history_tick(&h, 42, in);
 	in6(in, 4, 2, 2, 8, 5, 300);
+	in[HC_LOCK_US] = 7;
 	history_tick(&h, 43, in);
 	n = history_json(&h, 0, buf, sizeof(buf));
 	assert_string_equal(buf, "{\"interval_s\":1,\"capacity\":300,\"count\":2,\"newest_s\":43,"
 			    "\"saved\":[3,4],\"self\":[1,2],\"inter\":[2,2],\"zero\":[9,8],"
-			    "\"cow_breaks\":[5,0],\"pages_scanned\":[100,200]}");
+			    "\"cow_breaks\":[5,0],\"pages_scanned\":[100,200],\"lock_us\":[1250,7]}");
 	assert_int_equal(n, (int)strlen(buf));
 	/* The newest one only; more than held means all. */
 	history_json(&h, 1, buf, sizeof(buf));
 	assert_string_equal(buf, "{\"interval_s\":1,\"capacity\":300,\"count\":1,\"newest_s\":43,"
 			    "\"saved\":[4],\"self\":[2],\"inter\":[2],\"zero\":[8],"
-			    "\"cow_breaks\":[0],\"pages_scanned\":[200]}");
+			    "\"cow_breaks\":[0],\"pages_scanned\":[200],\"lock_us\":[7]}");
 	assert_int_equal(history_json(&h, 99, buf, sizeof(buf)), n);
 	/* A buffer one byte short (no room for the NUL) is refused. */
 	assert_int_equal(history_json(&h, 0, buf, (size_t)n), -1);

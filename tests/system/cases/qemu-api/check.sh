@@ -4,10 +4,12 @@
 #
 # curl and promtool for what a client sees; headless Chromium for the
 # dashboard (tests/system/dashboard_check.sh, its screenshot in OUTDIR);
-# tools/dvctl, the command-line client; Python's sockets for what curl
-# cannot do: pipelining, a malformed request line, the connection pool's
-# limit (the ninth connection is closed without an answer while eight stay
-# open and served), a burst of concurrent clients, and the idle timeout.
+# tools/dvctl, the command-line client; a wrong token's lockout (429,
+# Retry-After, doubling); Python's sockets for what curl cannot do:
+# pipelining, a malformed request line, the connection pool's policy (an
+# address's share of 6, displacing the connection idle longest, silent
+# connections' grace, issue 23's slow senders and trickle with an operator
+# served every time), a burst of concurrent clients, and the idle timeout.
 # Each check prints one "ok" line; the first failure exits 1.  The last
 # line is the measured rate (QEMU TCG: a relative figure only).
 set -eu
@@ -76,10 +78,49 @@ ok "BREW /: 501"
 grep -q '^WWW-Authenticate: Bearer realm="dedupvisor"' "$out/last.head" || fail "401 without challenge"
 [ "$(status -X POST -H 'Authorization: Bearer wrong' -d '{}' "$url/api/knobs")" = 401 ] || fail "wrong token: not 401"
 grep -q 'error="invalid_token"' "$out/last.head" || fail "wrong token: no invalid_token"
+grep -q 'may try again in 1 s' "$out/last.body" || fail "wrong token: the lockout unsaid: $(cat "$out/last.body")"
 ok "POST /api/knobs: 401 without the token, 401 invalid_token with a wrong one"
+# A wrong token locks this address out of the token routes (issue 23):
+# even the right one is answered 429 at once, uncompared, with Retry-After,
+# while the routes without a token are served as ever.
+[ "$(status -X POST -H "Authorization: Bearer $token" -d '{"pages_to_scan": 5}' "$url/api/knobs")" = 429 ] ||
+	fail "the right token within the lockout: not 429: $(cat "$out/last.body")"
+grep -q '^Retry-After: 1' "$out/last.head" || fail "429 without Retry-After: 1"
+[ "$(status "$url/api/stats")" = 200 ] || fail "GET /api/stats during a lockout: not 200"
+sleep 1.5
 [ "$(status -X POST -H "Authorization: Bearer $token" -d '{"pages_to_scan": 5}' "$url/api/knobs")" = 503 ] ||
 	fail "POST /api/knobs with the token: not 503 (no engine)"
-ok "POST /api/knobs with the token: 503 (no engine without VT-x)"
+ok "a wrong token locks the address out 1 s: 429 with Retry-After (GET still served); then the token: 503 (no engine without VT-x)"
+# Wrong tokens in a row: the lockout doubles (1, 2, 4 s), and the right
+# token clears it.
+# unlocked MAX_S: waits (asking without a token, which 429 answers while
+# locked out and 401 after, changing nothing) until the lockout ends.
+unlocked() {
+	local i
+	for i in $(seq $(($1 * 10))); do
+		[ "$(status -X POST -d '{}' "$url/api/knobs")" = 401 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+for want in 1 2 4; do
+	[ "$(status -X POST -H 'Authorization: Bearer wrong-again' -d '{}' "$url/api/knobs")" = 401 ] ||
+		fail "wrong token $want: not 401 ($(cat "$out/last.body"))"
+	grep -q "may try again in $want s" "$out/last.body" || fail "lockout not $want s: $(cat "$out/last.body")"
+	[ "$(status -X POST -H "Authorization: Bearer $token" -d '{}' "$url/api/knobs")" = 429 ] ||
+		fail "the token within a $want s lockout: not 429"
+	grep -q "^Retry-After: $want" "$out/last.head" || fail "Retry-After not $want: $(cat "$out/last.head")"
+	t0=$(date +%s.%N)
+	unlocked $((want + 3)) || fail "a $want s lockout did not end"
+	python3 -c "import sys; d = $(date +%s.%N) - $t0; sys.exit(not $want * 0.7 <= d)" ||
+		fail "a $want s lockout ended early"
+done
+[ "$(status -X POST -H "Authorization: Bearer $token" -d '{}' "$url/api/knobs")" = 503 ] ||
+	fail "the token after the lockout: not 503"
+[ "$(status -X POST -H 'Authorization: Bearer wrong-once-more' -d '{}' "$url/api/knobs")" = 401 ] &&
+	grep -q 'may try again in 1 s' "$out/last.body" || fail "the right token did not clear the record"
+unlocked 4 || fail "the last lockout did not end"
+ok "wrong tokens in a row: locked out 1 s, 2 s, then 4 s; the right token clears the record (1 s again)"
 
 # GET /api/history: one sample a second of the hypervisor's clock, zeros
 # without an engine; columns as long as count; ?seconds=N the newest N.
@@ -89,7 +130,7 @@ curl -fsS -m 5 "$url/api/history" >"$out/history1.json" || fail "GET /api/histor
 python3 - "$out/history0.json" "$out/history1.json" <<'PY' || fail "/api/history body"
 import json, sys
 h0, h1 = (json.load(open(f)) for f in sys.argv[1:])
-cols = "saved self inter zero cow_breaks pages_scanned".split()
+cols = "saved self inter zero cow_breaks pages_scanned lock_us".split()
 for h in (h0, h1):
     assert sorted(h) == sorted(cols + ["interval_s", "capacity", "count", "newest_s"]), sorted(h)
     assert h["interval_s"] == 1 and h["capacity"] == 300, h
@@ -199,28 +240,116 @@ assert closed(s), "not closed after 400"
 s.close()
 print("ok   malformed request line: 400, Connection: close, closed")
 
-# The pool: 8 connections held open; the ninth is closed unanswered; the
-# eight are still served; once they go, new ones are served again.
-held = [conn() for _ in range(8)]
-time.sleep(0.5)
+def get_on(s, close=False, path=b"/api/stats"):
+    """One GET on s; its answer's head."""
+    s.sendall(b"GET " + path + b" HTTP/1.1\r\nHost: a\r\n" + (b"Connection: close\r\n" if close else b"") +
+              b"\r\n")
+    return read_answer(s)[0]
+
+def operator():
+    """What an operator does: connect, one GET, close; its status line."""
+    s = conn()
+    try:
+        return get_on(s, close=True).split(b"\r\n")[0]
+    except (EOFError, ConnectionResetError, BrokenPipeError):
+        return b"closed"
+    finally:
+        s.close()
+
+# The pool (api/conn_pool.h).  Under QEMU's user network every client is
+# one address (10.0.2.2), which holds at most 6 of the 8 slots
+# (HTTP_PEER_MAX); a newcomer from an address at its share displaces the
+# address's own connection idle longest between requests, else silent
+# since its accept for 1 s, else slow (a request arriving for over 2 s).
+# Six keep-alive connections, each answered once, then idle:
+held = [conn() for _ in range(6)]
+for s in held:
+    assert get_on(s).startswith(b"HTTP/1.1 200")
+time.sleep(0.3)
+s7 = conn()
+assert get_on(s7).startswith(b"HTTP/1.1 200"), "a seventh connection was not served"
+assert closed(held[0], 3), "the connection idle longest was not displaced"
+for s in held[1:] + [s7]:
+    assert get_on(s).startswith(b"HTTP/1.1 200"), "a connection not displaced was not served"
+for s in held + [s7]:
+    s.close()
+print("ok   pool: an address holds 6; a seventh displaces its connection idle longest, the others served on")
+
+# Six connections that say nothing: within their first second they keep
+# their slots (a newcomer is refused); after it, a newcomer displaces one.
+t = time.time()
+silent = [conn() for _ in range(6)]
 extra = conn()
 extra.sendall(b"GET /api/stats HTTP/1.1\r\nHost: a\r\n\r\n")
-assert closed(extra), "the ninth connection was served"
+if time.time() - t < 0.5:
+    assert closed(extra), "a newcomer displaced a connection in its first second"
 extra.close()
-for s in held:
-    s.sendall(b"GET /api/vms HTTP/1.1\r\nHost: a\r\n\r\n")
-    h, b, _ = read_answer(s)
-    assert h.startswith(b"HTTP/1.1 200"), h
-for s in held:
+time.sleep(2.5)
+assert operator().startswith(b"HTTP/1.1 200"), "silent connections held the pool"
+print("ok   pool: connections silent since their accept keep their slots 1 s, no longer")
+for s in silent:
     s.close()
 time.sleep(0.5)
-s = conn()
-s.sendall(b"GET /api/vms HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
-h, b, _ = read_answer(s)
-assert h.startswith(b"HTTP/1.1 200") and b"Connection: close" in h, h
-assert closed(s), "Connection: close did not close"
-s.close()
-print("ok   pool of 8: the ninth connection closed unanswered, the eight served, then new ones")
+
+# Issue 23's slow sender: six requests sent a byte every 0.5 s (each
+# would hold its slot 30 s).  Once their requests have been arriving 2 s,
+# an operator's connection displaces one, every time.
+stop = threading.Event()
+def slow_sender():
+    req = b"GET /api/stats HTTP/1.1\r\nHost: a\r\nX-Slow: " + b"s" * 200 + b"\r\n\r\n"
+    while not stop.is_set():
+        try:
+            s = conn()
+            for i in range(len(req)):
+                if stop.wait(0.5):
+                    break
+                s.send(req[i:i + 1])
+            s.close()
+        except OSError:
+            pass  # displaced: connect again, as an attacker would
+ts = [threading.Thread(target=slow_sender) for _ in range(6)]
+[x.start() for x in ts]
+time.sleep(4.5)  # 2 s of the hypervisor's clock, with room: QEMU's TSC rate is measured, not exact
+got = []
+for _ in range(3):
+    got.append(operator())
+    time.sleep(1)
+stop.set()
+[x.join() for x in ts]
+assert all(g.startswith(b"HTTP/1.1 200") for g in got), got
+print(f"ok   pool: six slow senders, the operator served {len(got)} times of {len(got)}")
+
+# Issue 23's trickle: six keep-alive connections (this address's share)
+# each sending a cheap request every 3 s (the issue's 9 s, shortened),
+# reconnecting when displaced; an operator comes every second.
+stop = threading.Event()
+displaced = []
+def trickle():
+    s = None
+    while not stop.is_set():
+        try:
+            if s is None:
+                s = conn()
+            assert get_on(s).startswith(b"HTTP/1.1 200")
+        except (EOFError, OSError):
+            displaced.append(1)
+            s = None
+            continue
+        stop.wait(3)
+    if s:
+        s.close()
+ts = [threading.Thread(target=trickle) for _ in range(6)]
+[x.start() for x in ts]
+time.sleep(1.5)
+got = []
+for _ in range(8):
+    got.append(operator())
+    time.sleep(1)
+stop.set()
+[x.join() for x in ts]
+assert all(g.startswith(b"HTTP/1.1 200") for g in got), got
+print(f"ok   pool: a trickle on six keep-alive connections; the operator served {len(got)} times of "
+      f"{len(got)} ({len(displaced)} trickle connections displaced)")
 
 # A burst of 32 concurrent clients: each is answered or closed, none hangs,
 # and the server answers afterwards.
@@ -240,7 +369,7 @@ ts = [threading.Thread(target=one) for _ in range(32)]
 [t.start() for t in ts]
 [t.join() for t in ts]
 assert "bad" not in res and "timeout" not in res, res
-assert res.count("200") >= 8, res
+assert res.count("200") >= 6, res  # one address holds 6 slots at once
 time.sleep(0.5)
 s = conn()
 s.sendall(b"GET /api/stats HTTP/1.1\r\nHost: a\r\n\r\n")
