@@ -199,7 +199,9 @@ LZ4_WARN := -Wno-missing-prototypes -Wno-missing-declarations
 LZ4_HV_FLAGS := -DLZ4_FREESTANDING=1 -DLZ4_memcpy=__builtin_memcpy -DLZ4_memset=__builtin_memset \
 	-DLZ4_memmove=__builtin_memmove $(LZ4_WARN)
 LZ4_HV_OBJ := $(B)/hv/lz4/lz4.c.o
-INC_tests += -I$(LZ4_SRC)
+# -idirafter, not -I: lz4's lib/ also holds an old xxhash.h (0.6, no XXH3)
+# that must not shadow Debian's (/usr/include), which dedup/page.c uses.
+INC_tests += -idirafter $(LZ4_SRC)
 $(LZ4_DIR)/stamp: scripts/debsrc.sh
 	$(Q)bash scripts/debsrc.sh lz4 $(LZ4_VERSION) $(LZ4_DIR) lib/lz4.c
 $(LZ4_C) $(LZ4_SRC)/lz4.h: $(LZ4_DIR)/stamp ;
