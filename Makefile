@@ -97,7 +97,7 @@ EFI_OBJS := $(patsubst %,$(B)/efi/%.o,$(EFI_SRCS))
 UNIT_TESTS := test_config test_frames test_elf_check test_mmap_convert test_boot_info \
 	test_vmx_features test_pt_build test_acpi test_dedup_engine test_dedup_collision \
 	test_dedup_model test_oracle test_ept test_console_cmd test_exit_decode test_portio \
-	test_governor
+	test_governor test_dedup_ws
 test_config_SRCS       := common/config.c
 test_frames_SRCS       := kernel/frames.c
 test_elf_check_SRCS    := boot/elf_check.c
@@ -110,6 +110,7 @@ test_dedup_engine_SRCS := $(DEDUP_SRCS) tests/fake/fake_mem.c
 test_dedup_collision_SRCS := $(filter-out dedup/page.c,$(DEDUP_SRCS)) tests/fake/collide_hash.c \
 	tests/fake/fake_mem.c
 test_dedup_model_SRCS := $(DEDUP_SRCS) tests/fake/fake_mem.c
+test_dedup_ws_SRCS := $(DEDUP_SRCS) tests/fake/fake_mem.c
 test_oracle_SRCS := tools/oracle.c dedup/recount.c
 EPT_SRCS := ept/ept.c
 test_ept_SRCS := $(EPT_SRCS)

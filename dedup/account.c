@@ -15,6 +15,9 @@
  *   copy of a content found n times, gives the same integer when the
  *   engine's sharing is exactly the ideal.
  *
+ *   The working set: its pages in each of Difference Engine's classes
+ *   (enum dedup_ws_class), from their age bytes (scan.c), as of now.
+ *
  *   Exclusive frames: the frames no other VM maps - its private frames
  *   plus the shared (or zero) frames whose every mapping is its own.  This
  *   is what the fleet would give back if the VM left, and what it added
@@ -36,6 +39,10 @@ int dedup_vm_account(const struct dedup *d, unsigned vm, struct dedup_vm_account
 					.self_sharing = v->self, .domain = v->domain };
 	for (g = 0; g < v->npages; g++) {
 		const struct dpage *p = &v->pages[g];
+		/* Its last visit: in the full scan under way if behind the cursor. */
+		uint64_t scan = d->st.full_scans - !behind_cursor(d, vm, g);
+		if (d->ops.test_and_clear_ad)
+			a->ws[age_class(d, v, v->age[g], scan)]++;
 		if (dp_state(p) == DP_SHARED) {
 			a->pss += DEDUP_PSS_ONE / d->sf[dp_index(p)].refs;
 		} else {

@@ -33,6 +33,7 @@ int dedup_cow_break(struct dedup *d, unsigned vm, uint64_t gfn)
 		return DEDUP_EINVAL;
 	v = &d->vm[vm];
 	p = &v->pages[gfn];
+	v->age[gfn] = AGE_WRITE; /* written now (its new mapping's D bit is clear) */
 	if (dp_state(p) != DP_SHARED) {
 		/* Not shared: a fault that raced with an aborted merge, or the
 		 * hypervisor about to write the page itself.  Make sure the page

@@ -80,6 +80,11 @@ struct dedup_knobs {
 	uint32_t pages_to_scan;  /* per wake-up (the caller's loop) */
 	uint32_t sleep_ms;       /* between wake-ups (the caller's loop) */
 	bool merge_first_sight;  /* treat a page as unchanged on its first visit */
+	/* A page not accessed for this long, on the caller's clock
+	 * (dedup_clock), is cold: "idle for long" in the working set.  0:
+	 * nothing is ever cold.  It must be reached within 62 full scans: a
+	 * page's age saturates at 63 (scan.c). */
+	uint64_t cold_ticks;
 };
 
 struct dedup_stats {
@@ -143,6 +148,12 @@ int dedup_vm_remove(struct dedup *d, unsigned vm);
  * completes; returns the number visited. */
 uint64_t dedup_scan(struct dedup *d, uint64_t n);
 
+/* The caller's clock, read before each dedup_scan(): the engine has none.
+ * It stamps the start of each full scan with the last value given, and
+ * compares a page's idle time with knobs.cold_ticks in these units (TSC
+ * ticks in the hypervisor; anything monotonic elsewhere). */
+void dedup_clock(struct dedup *d, uint64_t now);
+
 /* A write to (vm, gfn) faulted, or the hypervisor is about to write the
  * page itself (it must call this first: its writes set no dirty bit).
  * Gives the page a private, writable frame with the same content: a copy,
@@ -162,6 +173,17 @@ const char *dedup_hash_path(void);
 int dedup_get_vm_stats(const struct dedup *d, unsigned vm, struct dedup_vm_stats *s);
 uint64_t dedup_metadata_bytes(const struct dedup *d);
 
+/* The working set, after Difference Engine's classes (Gupta et al., OSDI
+ * 2008, section 4.4), from EPT A/D bits read at each page's visit (scan.c):
+ * "recently" is since the page's previous visit, one full scan earlier. */
+enum dedup_ws_class {
+	DEDUP_WS_WRITTEN,  /* written since its previous visit */
+	DEDUP_WS_READ,     /* read, not written, since its previous visit */
+	DEDUP_WS_IDLE,     /* not accessed at its last visit(s): not recently used */
+	DEDUP_WS_COLD,     /* not accessed for knobs.cold_ticks: idle for long */
+	DEDUP_WS_CLASSES
+};
+
 /* One VM's cost at a consistent point (account.c): computed by a walk over
  * its pages and the shared frames, not kept online. */
 #define DEDUP_PSS_ONE (1u << 20) /* one page of PSS, in fixed point */
@@ -172,6 +194,8 @@ struct dedup_vm_account {
 	uint64_t self_sharing;     /* Barker's self-sharing of this VM */
 	uint64_t pss;              /* sum over its pages of DEDUP_PSS_ONE / mappers */
 	uint64_t exclusive_frames; /* frames no other VM maps (private ones included) */
+	uint64_t ws[DEDUP_WS_CLASSES]; /* its pages in each working-set class (all 0
+	                                * without A/D bits: nothing is known) */
 	uint16_t domain;
 };
 int dedup_vm_account(const struct dedup *d, unsigned vm, struct dedup_vm_account *a);

@@ -2,7 +2,8 @@
  * dedup_internal.h - the engine's data structures, shared by the files of dedup/.
  *
  *   struct dedup
- *     vm[63]          per VM: pages[npages] (struct dpage, 8 B each), domain
+ *     vm[63]          per VM: pages[npages] (struct dpage, 8 B each), age[npages]
+ *                     (1 B each: the working set), domain
  *     uheads[]        unstable index: bucket -> first candidate page, linked
  *                     through dpage.word as (vm << 24 | gfn)
  *     sheads[], sf[]  stable index: bucket -> first shared frame (struct
@@ -78,9 +79,24 @@ struct sharer { uint32_t key, count; }; /* key = (sfid << LINK_VM_BITS | vm) + 1
 _Static_assert((((uint64_t)SF_MAX - 1) << LINK_VM_BITS | DEDUP_MAX_VMS) + 1 <= UINT32_MAX,
 	       "a sharer key of any shared frame and VM fits 32 bits, 0 left for empty");
 
+/*
+ * A page's age byte (struct dvm.age[gfn]), kept by the scanner from the A/D
+ * bits it reads at each visit (scan.c): the full scans in a row whose visit
+ * found the page not accessed, saturating at AGE_MAX, and whether the last
+ * access seen included a write.  Which class that makes (DEDUP_WS_*), and
+ * whether it is cold, is age_class().
+ */
+#define AGE_MAX   0x3fu /* 6 bits of visits without an access */
+#define AGE_WRITE 0x40u /* the last access seen was (also) a write */
+#define AGE_RING  64    /* scan start times kept: > AGE_MAX (see age_class) */
+_Static_assert(AGE_RING > AGE_MAX, "the scan start times cover every age a page can have");
+_Static_assert((AGE_MAX & AGE_WRITE) == 0, "the age's bits and its flags do not overlap");
+
 /* One registered VM. */
 struct dvm {
 	struct dpage *pages; /* npages entries, indexed by gfn; NULL: slot unused */
+	uint8_t *age;        /* npages age bytes (above) */
+	uint64_t added;      /* the caller's clock when it was registered */
 	uint64_t npages;
 	uint16_t domain;     /* its sharing domain */
 	uint64_t zero;       /* its pages mapped to the zero frame */
@@ -96,6 +112,9 @@ struct dedup {
 	unsigned cur_vm;      /* the cursor: the next page a scan visits */
 	uint64_t cur_gfn;
 	uint64_t scan_visits; /* visits in the current full scan */
+
+	uint64_t now;                   /* the caller's clock (dedup_clock) */
+	uint64_t scan_start[AGE_RING];  /* full scan k began at scan_start[k % AGE_RING] */
 
 	uint32_t *uheads, umask; /* unstable index: umask + 1 buckets of link heads */
 	uint32_t *sheads, smask; /* stable index: smask + 1 buckets of sframe ids */
@@ -136,6 +155,9 @@ int sharers_reserve(struct dedup *d, uint32_t n);
 void sharers_add(struct dedup *d, uint32_t sfid, unsigned vm);
 uint32_t sharers_remove(struct dedup *d, uint32_t sfid, unsigned vm);
 uint32_t sharers_count(const struct dedup *d, uint32_t sfid, unsigned vm); /* c(f,v) */
+
+/* scan.c */
+unsigned age_class(const struct dedup *d, const struct dvm *v, uint8_t age, uint64_t scan);
 
 /* merge.c */
 void merge_candidate(struct dedup *d, unsigned vm, uint64_t gfn, uint64_t frame, uint32_t csum);

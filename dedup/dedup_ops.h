@@ -34,11 +34,17 @@ struct dedup_ops {
 	 * CPU that may hold one (INVEPT single-context + shootdown); returns
 	 * after all CPUs have done so. */
 	void (*invalidate)(void *ctx, unsigned vm);
-	/* EPT A/D: 1 if (vm, gfn) was written since its dirty bit was last
-	 * cleared, 0 if not; clears it.  A cleared bit only takes effect for
-	 * writes after the next invalidate().  NULL where there are no A/D bits. */
-	int (*test_and_clear_dirty)(void *ctx, unsigned vm, uint64_t gfn);
+	/* EPT A/D, in one walk: DEDUP_AD_ACCESSED if (vm, gfn) was read or
+	 * written, DEDUP_AD_DIRTY if written, since the bits were last cleared
+	 * (0 for neither, and for a page not mapped); clears both.  A cleared
+	 * bit only takes effect for accesses after the next invalidate(): a CPU
+	 * may hold a translation with the bit set and not set it again.  NULL
+	 * where there are no A/D bits (then the engine sees no working set). */
+	int (*test_and_clear_ad)(void *ctx, unsigned vm, uint64_t gfn);
 	void *ctx;
 };
+
+#define DEDUP_AD_ACCESSED 1
+#define DEDUP_AD_DIRTY    2
 
 #endif

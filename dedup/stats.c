@@ -13,7 +13,7 @@ uint64_t dedup_metadata_bytes(const struct dedup *d)
 	uint64_t b = sizeof(*d);
 	unsigned v;
 	for (v = 0; v < DEDUP_MAX_VMS; v++)
-		b += d->vm[v].npages * sizeof(struct dpage);
+		b += d->vm[v].npages * (sizeof(struct dpage) + 1); /* and its age byte */
 	b += (uint64_t)(d->umask + 1) * sizeof(uint32_t);
 	if (d->sheads)
 		b += (uint64_t)(d->smask + 1) * sizeof(uint32_t);
@@ -30,19 +30,20 @@ uint64_t dedup_metadata_bytes(const struct dedup *d)
  * when its last sharer breaks), so S is bounded by the mappings, not by
  * half of them, plus a zero frame per domain:
  *   page array         8 B x P                          (struct dpage)
+ *   age bytes          1 B x P                          (the working set)
  *   unstable buckets   < 2 x P/4 x 4 B, old + new during a resize: 4 B x P
  *   shared frames      cap < 2S slots of 24 B, realloc'd: old + new < 3S
  *                      -> 72 B x P
  *   stable buckets     < 2S of 4 B, rebuilt: old + new < 3S -> 12 B x P
  *   sharer counts      (frame, VM) pairs <= P, at most 70% full, doubled:
  *                      old + new < 1.5 x 2P/0.7 slots of 8 B -> 35 B x P
- * = 131 B x P, plus the struct itself.  Measured use is ~11 B x P (make
+ * = 132 B x P, plus the struct itself.  Measured use is ~11 B x P (make
  * bench); the bound is what a heap must be sized for.
  */
 uint64_t dedup_metadata_max(uint64_t pages)
 {
 	uint64_t p = pages + DEDUP_MAX_VMS;
-	return sizeof(struct dedup) + p * (sizeof(struct dpage) + 4 + 72 + 12 + 35);
+	return sizeof(struct dedup) + p * (sizeof(struct dpage) + 1 + 4 + 72 + 12 + 35);
 }
 
 void dedup_get_stats(const struct dedup *d, struct dedup_stats *s)

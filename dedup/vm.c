@@ -1,9 +1,10 @@
 /*
  * vm.c - the engine's lifetime and its VMs' registration.
  *
- * Adding a VM allocates its page array (8 bytes a page) and either clears
- * every page's dirty bit (its memory is mapped already: from now on a clean
- * page is an unchanged page) or maps every page read-only to the domain's
+ * Adding a VM allocates its page array (8 bytes a page) and age bytes (1 a
+ * page; registration counts as an access) and either clears every page's
+ * accessed and dirty bits (its memory is mapped already: from now on a
+ * clean page is an unchanged page) or maps every page read-only to the domain's
  * zero frame (lazy memory: nothing is allocated until the guest writes).
  * Removing a VM first unmaps its shared and zero pages and invalidates, and
  * only then drops its references, freeing frames nobody maps any more: a
@@ -39,8 +40,10 @@ void dedup_destroy(struct dedup *d)
 	if (!d)
 		return;
 	merge_flush(d);
-	for (v = 0; v < DEDUP_MAX_VMS; v++)
+	for (v = 0; v < DEDUP_MAX_VMS; v++) {
 		free(d->vm[v].pages);
+		free(d->vm[v].age);
+	}
 	free(d->uheads);
 	free(d->sheads);
 	free(d->sf);
@@ -79,8 +82,14 @@ int dedup_vm_add(struct dedup *d, unsigned vm, uint64_t npages, uint16_t domain,
 	if (v->pages)
 		return DEDUP_EEXIST;
 	v->pages = calloc(npages, sizeof(*v->pages)); /* all DP_NEW */
-	if (!v->pages)
+	v->age = calloc(npages, 1);                   /* all just accessed */
+	if (!v->pages || !v->age) {
+		free(v->pages);
+		free(v->age);
+		v->pages = NULL;
+		v->age = NULL;
 		return DEDUP_ENOMEM;
+	}
 	if (lazy_zero) {
 		zid = zero_frame(d, domain);
 		if (zid == DP_NIL || sharers_reserve(d, 1)) {
@@ -89,7 +98,9 @@ int dedup_vm_add(struct dedup *d, unsigned vm, uint64_t npages, uint16_t domain,
 				sframe_delete(d, zid);
 			}
 			free(v->pages);
+			free(v->age);
 			v->pages = NULL;
+			v->age = NULL;
 			return DEDUP_ENOMEM;
 		}
 		for (g = 0; g < npages; g++) {
@@ -102,13 +113,16 @@ int dedup_vm_add(struct dedup *d, unsigned vm, uint64_t npages, uint16_t domain,
 					sframe_delete(d, zid);
 				}
 				free(v->pages);
+				free(v->age);
 				v->pages = NULL;
+				v->age = NULL;
 				return DEDUP_ENOMEM;
 			}
 		}
 	}
 	v->npages = npages;
 	v->domain = domain;
+	v->added = d->now;
 	v->zero = v->merged = v->self = 0;
 	d->n_state[DP_NEW] += npages;
 	d->st.pages_tracked += npages;
@@ -117,9 +131,9 @@ int dedup_vm_add(struct dedup *d, unsigned vm, uint64_t npages, uint16_t domain,
 			sharers_add(d, zid, vm);
 			set_state(d, &v->pages[g], DP_SHARED, zid);
 		}
-	} else if (d->ops.test_and_clear_dirty) {
+	} else if (d->ops.test_and_clear_ad) {
 		for (g = 0; g < npages; g++)
-			d->ops.test_and_clear_dirty(d->ops.ctx, vm, g);
+			d->ops.test_and_clear_ad(d->ops.ctx, vm, g);
 		d->ops.invalidate(d->ops.ctx, vm);
 	}
 	return 0;
@@ -159,6 +173,7 @@ int dedup_vm_remove(struct dedup *d, unsigned vm)
 		d->cur_gfn = 0;
 	}
 	free(v->pages);
+	free(v->age);
 	memset(v, 0, sizeof(*v));
 	return 0;
 }

@@ -249,15 +249,15 @@ int ept_lookup(const struct ept *e, uint64_t gpa, struct ept_leaf *out)
 	return 0;
 }
 
-int ept_test_and_clear_dirty(struct ept *e, uint64_t gpa)
+int ept_test_and_clear_ad(struct ept *e, uint64_t gpa)
 {
 	int level;
-	uint64_t *ent = leaf(e, gpa, &level);
+	uint64_t *ent = leaf(e, gpa, &level), ad;
 
 	if (!ent)
 		return EPT_ENOENT;
-	if (!(*ent & EPT_DIRTY))
-		return 0;
-	*ent &= ~EPT_DIRTY;
-	return 1;
+	ad = *ent & (EPT_ACCESSED | EPT_DIRTY);
+	if (ad)
+		*ent &= ~(EPT_ACCESSED | EPT_DIRTY);
+	return (int)ad;
 }

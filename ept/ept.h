@@ -68,7 +68,12 @@ int ept_protect(struct ept *e, uint64_t gpa, uint64_t perms);
  * translations and permissions. */
 int ept_split(struct ept *e, uint64_t gpa) __attribute__((warn_unused_result));
 int ept_lookup(const struct ept *e, uint64_t gpa, struct ept_leaf *out);
-/* 1 if gpa's leaf is dirty (then clears it), 0 if clean, EPT_ENOENT. */
-int ept_test_and_clear_dirty(struct ept *e, uint64_t gpa);
+/* The accessed and dirty flags of gpa's leaf as the entry holds them
+ * (EPT_ACCESSED, EPT_DIRTY, or both, or 0), both cleared by the same walk:
+ * what the scanner reads of each page (the working set and whether its
+ * content changed).  EPT_ENOENT if nothing is mapped.  A cleared flag is
+ * set again only by an access after the next INVEPT of this EPTP: a CPU
+ * may cache a translation with the flag set (SDM Vol. 3C, 29.3.5). */
+int ept_test_and_clear_ad(struct ept *e, uint64_t gpa);
 
 #endif

@@ -65,7 +65,7 @@ static void *acpi_ptr(uint64_t phys)
 /*
  * The heap (newlib's malloc) holds what the hypervisor allocates at run
  * time; its size is derived from the configured guest RAM, P pages in all:
- *   the engine's metadata     dedup_metadata_max(P): <= 131 B a page at its
+ *   the engine's metadata     dedup_metadata_max(P): <= 132 B a page at its
  *                             worst moment, ~11 B measured
  *   the recount at the end    dedup_recount_bytes(P): 24 B a page (one
  *                             domain at a time; all VMs in one is the most)

@@ -77,8 +77,10 @@ static bool governed; /* else the fixed rate: pages_to_scan a step */
 int sharing_init(const struct config *cfg)
 {
 	/* Fixed-rate steps keep KSM's default when pages_to_scan is not given. */
-	struct dedup_knobs k = { cfg->dedup_pages_to_scan ? cfg->dedup_pages_to_scan : 100,
-				 cfg->dedup_sleep_ms, false };
+	struct dedup_knobs k = {
+		.pages_to_scan = cfg->dedup_pages_to_scan ? cfg->dedup_pages_to_scan : 100,
+		.sleep_ms = cfg->dedup_sleep_ms,
+	};
 	struct dedup_governor_cfg gc = { cfg->dedup_scan_target_s, cfg->dedup_max_cpu_pct,
 					 GOV_MIN_PAGES, GOV_MAX_PAGES, 0 };
 	struct dedup_ops ops = sharing_ops(&ctx);

@@ -68,13 +68,18 @@ static void invalidate(void *ctx, unsigned vm)
 	((struct sharing_ctx *)ctx)->invalidations++;
 }
 
-static int dirty(void *ctx, unsigned vm, uint64_t gfn)
+/* The EPT entry's A and D flags (bits 8 and 9) in the engine's terms. */
+static int accessed_dirty(void *ctx, unsigned vm, uint64_t gfn)
 {
-	return ept_test_and_clear_dirty(ept_of(ctx, vm), gfn << 12) == 1;
+	int r = ept_test_and_clear_ad(ept_of(ctx, vm), gfn << 12);
+	if (r < 0)
+		return 0;
+	return ((uint64_t)r & EPT_ACCESSED ? DEDUP_AD_ACCESSED : 0) |
+	       ((uint64_t)r & EPT_DIRTY ? DEDUP_AD_DIRTY : 0);
 }
 
 struct dedup_ops sharing_ops(struct sharing_ctx *ctx)
 {
 	return (struct dedup_ops){ frame_ptr, frame_alloc, frame_free, lookup, map, unmap,
-				   invalidate, dirty, ctx };
+				   invalidate, accessed_dirty, ctx };
 }

@@ -378,7 +378,7 @@ int main(int argc, char **argv)
 			strerror(errno));
 	heap_resident(dedup_metadata_max(pages) + pages * (sizeof(struct fake_pte) + sizeof(struct fake_tlbe)));
 	ops = fake_ops(&m);
-	k = (struct dedup_knobs){ (uint32_t)pts, 0, first != 0 };
+	k = (struct dedup_knobs){ .pages_to_scan = (uint32_t)pts, .merge_first_sight = first != 0 };
 	d = dedup_create(&ops, &k);
 	if (!d)
 		die("%s", "out of memory");

@@ -136,7 +136,7 @@ static int op_map(void *ctx, unsigned vm, uint64_t gfn, uint64_t frame, bool wri
 	if (e->present)
 		m->mapcount[e->frame]--;
 	m->mapcount[frame]++;
-	*e = (struct fake_pte){ frame, true, writable, false };
+	*e = (struct fake_pte){ .frame = frame, .present = true, .writable = writable }; /* A, D clear */
 	m->n_map++;
 	record(m, writable ? EV_MAP_RW : EV_MAP_RO, vm, gfn, frame);
 	return 0;
@@ -162,20 +162,20 @@ static void op_invalidate(void *ctx, unsigned vm)
 	record(m, EV_INVALIDATE, vm, 0, 0);
 }
 
-static int op_dirty(void *ctx, unsigned vm, uint64_t gfn)
+static int op_ad(void *ctx, unsigned vm, uint64_t gfn)
 {
 	struct fake_mem *m = ctx;
 	struct fake_pte *e = pte(m, vm, gfn);
-	int d = e->dirty;
-	e->dirty = false;
-	record(m, EV_DIRTY, vm, gfn, d);
-	return d;
+	int ad = (e->accessed ? DEDUP_AD_ACCESSED : 0) | (e->dirty ? DEDUP_AD_DIRTY : 0);
+	e->accessed = e->dirty = false;
+	record(m, EV_AD, vm, gfn, (uint64_t)ad);
+	return ad;
 }
 
 struct dedup_ops fake_ops(struct fake_mem *m)
 {
 	struct dedup_ops o = { op_frame_ptr, op_frame_alloc, op_frame_free, op_lookup, op_map,
-			       op_unmap, op_invalidate, m->ad_bits ? op_dirty : NULL, m };
+			       op_unmap, op_invalidate, m->ad_bits ? op_ad : NULL, m };
 	return o;
 }
 
@@ -231,6 +231,7 @@ static struct fake_tlbe *translate(struct fake_mem *m, unsigned vm, uint64_t gfn
 		struct fake_pte *e = pte(m, vm, gfn);
 		if (!e->present)
 			die("guest access to an unmapped gfn", vm, gfn);
+		e->accessed = true; /* the walk that caches it sets A */
 		*t = (struct fake_tlbe){ e->frame, m->vm[vm].tlb_gen, e->writable, e->dirty };
 	}
 	return t;

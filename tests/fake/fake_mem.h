@@ -20,7 +20,7 @@
 #include "dedup_ops.h"
 
 enum fake_op { EV_ALLOC, EV_FREE, EV_MAP_RO, EV_MAP_RW, EV_UNMAP, EV_INVALIDATE,
-	       EV_PTR, EV_DIRTY };
+	       EV_PTR, EV_AD };
 
 struct fake_event {
 	enum fake_op op;
@@ -28,7 +28,10 @@ struct fake_event {
 	uint64_t gfn, frame;
 };
 
-struct fake_pte { uint64_t frame; bool present, writable, dirty; };
+/* accessed and dirty as EPT A/D: accessed is set by the walk that caches a
+ * translation, dirty by the first write through a cached translation that
+ * does not have it yet; neither again while that translation is cached. */
+struct fake_pte { uint64_t frame; bool present, writable, dirty, accessed; };
 /* A cached translation is valid while its gen equals the VM's tlb_gen:
  * invalidate() bumps tlb_gen, dropping them all in O(1). */
 struct fake_tlbe { uint64_t frame; uint64_t gen; bool writable, dirty; };
@@ -49,7 +52,7 @@ struct fake_mem {
 	uint8_t *allocated;       /* per frame */
 	uint32_t *mapcount;       /* per frame: EPT entries pointing at it */
 	struct fake_vm vm[FAKE_MAX_VMS];
-	bool ad_bits;             /* offer test_and_clear_dirty */
+	bool ad_bits;             /* offer test_and_clear_ad */
 	bool poison;              /* fill allocated/freed frames with a pattern (default) */
 	int64_t alloc_budget;     /* <0: unlimited; else allocations left */
 	bool fail_new_maps;       /* first mappings fail (EPT table exhaustion) */

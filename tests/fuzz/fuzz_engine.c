@@ -418,7 +418,7 @@ static void start(uint8_t setup)
 {
 	static struct fake_mem m;
 	static bool made;
-	struct dedup_knobs k = { 100, 20, (setup & 2) != 0 };
+	struct dedup_knobs k = { .pages_to_scan = 100, .sleep_ms = 20, .merge_first_sight = (setup & 2) != 0 };
 
 	if (!made) {
 		fake_init(&m, NFRAMES, false);

@@ -33,7 +33,7 @@ static inline void content(uint64_t c, void *page)
 
 static inline void fix_init(struct fix *f, uint64_t nframes, int ad, int first_sight)
 {
-	struct dedup_knobs k = { 100, 20, first_sight != 0 };
+	struct dedup_knobs k = { .pages_to_scan = 100, .sleep_ms = 20, .merge_first_sight = first_sight != 0 };
 	fake_init(&f->m, nframes, ad != 0);
 	f->ops = fake_ops(&f->m);
 	f->d = dedup_create(&f->ops, &k);

@@ -139,7 +139,7 @@ static void test_bad_arguments(void **state)
 	assert_int_equal(ept_unmap(&E, 0x1000), EPT_ENOENT);
 	assert_int_equal(ept_protect(&E, 0x1000, EPT_READ), EPT_ENOENT);
 	assert_int_equal(ept_split(&E, 0x1000), EPT_ENOENT);
-	assert_int_equal(ept_test_and_clear_dirty(&E, 0x1000), EPT_ENOENT);
+	assert_int_equal(ept_test_and_clear_ad(&E, 0x1000), EPT_ENOENT);
 	assert_int_equal(E.tables, 1); /* lookups and failures created nothing */
 }
 
@@ -191,12 +191,13 @@ static void test_protect_and_dirty(void **state)
 	struct ept_leaf l;
 	(void)state;
 	assert_int_equal(ept_map(&E, 0x5000, 0x9000, EPT_4K, EPT_RWX), 0);
-	assert_int_equal(ept_test_and_clear_dirty(&E, 0x5000), 0); /* a new mapping is clean */
+	assert_int_equal(ept_test_and_clear_ad(&E, 0x5000), 0); /* a new mapping: neither */
 	assert_int_not_equal(hw(0x5000, 0), ~0ull);
-	assert_int_equal(ept_test_and_clear_dirty(&E, 0x5000), 0); /* reads do not dirty */
+	assert_int_equal(ept_test_and_clear_ad(&E, 0x5000), EPT_ACCESSED); /* a read: accessed */
+	assert_int_equal(ept_test_and_clear_ad(&E, 0x5000), 0);            /* ...and cleared */
 	assert_int_not_equal(hw(0x5008, 1), ~0ull);
-	assert_int_equal(ept_test_and_clear_dirty(&E, 0x5000), 1);
-	assert_int_equal(ept_test_and_clear_dirty(&E, 0x5000), 0);
+	assert_int_equal(ept_test_and_clear_ad(&E, 0x5000), EPT_ACCESSED | EPT_DIRTY);
+	assert_int_equal(ept_test_and_clear_ad(&E, 0x5000), 0);
 	assert_int_equal(ept_protect(&E, 0x5000, EPT_READ | EPT_EXECUTE), 0);
 	assert_int_equal(hw(0x5000, 1), ~0ull);
 	assert_int_equal(hw(0x5000, 0), 0x9000);
