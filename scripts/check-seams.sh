@@ -3,14 +3,15 @@
 # hypervisor's link runs the symbol check too).
 #
 #   boot/ -> kernel/ (the generic core) -> arch/ARCH/ and the portable
-#   models (dedup/, ept/, devices/, api/, net/); include/ and common/ are
-#   shared by all.  lwIP (build/lwip, Debian's source) is a library of the
-#   core's, like newlib.
+#   models (dedup/, ept/, devices/, api/, net/, tier/); include/ and common/
+#   are shared by all.  lwIP (build/lwip, Debian's source) is a library of
+#   the core's, like newlib; lz4 (build/lz4) is tier/'s.
 #
 # --sources ARCH -- HV_SRCS... -- EFI_SRCS...
 #   Every quoted #include names a bare file found through the folder's own
 #   include roots (no "../", no paths), and:
-#   - dedup/, ept/: only their own headers; devices/ and api/: their own
+#   - dedup/: its own headers and tier/'s (the compressed pool it drives);
+#     tier/: its own and lz4.h; ept/: only its own; devices/ and api/: their own
 #     and include/; net/ (lwIP's port, the HTTP server) its own, api/,
 #     include/ and lwIP's headers (<lwip/...>); none of them inline
 #     assembly; api/ (the HTTP API, built
@@ -26,9 +27,10 @@
 # --symbols OBJDIR ARCH -- OBJS...  (the objects the hypervisor links)
 #   In the built objects: arch/ calls into the core only functions declared
 #   in upcall.h, and nothing of dedup/ or ept/; the core calls into arch/
-#   only what arch.h declares; dedup/, ept/, devices/, api/, net/ and
-#   common/ call into neither; lwIP calls nothing of arch/ and of the core
-#   only its port (sys_now, lwip_port_*: net/lwip_port.h).
+#   only what arch.h declares; dedup/, ept/, devices/, api/, net/, tier/
+#   and common/ call into neither; lwIP calls nothing of arch/ and of the
+#   core only its port (sys_now, lwip_port_*: net/lwip_port.h); lz4 calls
+#   nothing of either.
 # Each violation is printed with its file and line (or symbol); exit 1.
 set -u
 cd "$(dirname "$0")/.."
@@ -51,7 +53,8 @@ sources() {
 	local A=arch/$arch
 	# folder -> allowed include folders ("@arch.h" / "@upcall.h": that one file)
 	declare -A roots=(
-		[dedup]="dedup" [ept]="ept" [devices]="devices include" [api]="api include"
+		[dedup]="dedup tier" [tier]="tier @build/lz4/src/lib/lz4.h" [ept]="ept" [devices]="devices include"
+		[api]="api include"
 		[net]="net include api"
 		[common]="include common"
 		[include]="include"
@@ -82,21 +85,21 @@ sources() {
 				fi
 			done
 			[ $ok = 1 ] && continue
-			where=$(cd . && ls {kernel,kernel/include,$A,$A/include,dedup,ept,devices,api,net,common,include,boot,tools,tests/fake}/"$inc" 2>/dev/null | head -n1)
+			where=$(cd . && ls {kernel,kernel/include,$A,$A/include,dedup,tier,ept,devices,api,net,common,include,boot,tools,tests/fake}/"$inc" 2>/dev/null | head -n1)
 			if [ -n "$where" ]; then
 				say "$f:$line: #include \"$inc\": $top/ may not include $where"
 			elif [ "${f%.S}" = "$f" ] || [ "$inc" != asm-offsets.h ]; then
 				say "$f:$line: #include \"$inc\": not found in $top/'s include roots ($dirs)"
 			fi
 		done < <(grep -nE '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' "$f")
-	done < <({ git ls-files 'dedup/*.[ch]' 'ept/*.[ch]' 'devices/*.[ch]' 'api/*.[ch]' 'net/*.[ch]' \
+	done < <({ git ls-files 'dedup/*.[ch]' 'tier/*.[ch]' 'ept/*.[ch]' 'devices/*.[ch]' 'api/*.[ch]' 'net/*.[ch]' \
 		'common/*.[ch]' 'include/*.h' 'boot/*.[chS]' 'kernel/*.[ch]' 'kernel/include/*.h' \
 		"$A/*.[chS]" "$A/include/*.h" 2>/dev/null
-		ls dedup/*.[ch] ept/*.[ch] devices/*.[ch] api/*.[ch] net/*.[ch] net/arch/*.h common/*.[ch] \
+		ls dedup/*.[ch] tier/*.[ch] ept/*.[ch] devices/*.[ch] api/*.[ch] net/*.[ch] net/arch/*.h common/*.[ch] \
 		include/*.h boot/*.[chS] \
 		kernel/*.[ch] kernel/include/*.h $A/*.[chS] $A/include/*.h 2>/dev/null; } | sort -u)
 	local asm
-	asm=$(grep -nE '__asm__|\basm *\(|volatile *\(' dedup/*.[ch] ept/*.[ch] devices/*.[ch] api/*.[ch] \
+	asm=$(grep -nE '__asm__|\basm *\(|volatile *\(' dedup/*.[ch] tier/*.[ch] ept/*.[ch] devices/*.[ch] api/*.[ch] \
 		net/*.[ch] net/arch/*.h common/*.[ch] 2>/dev/null)
 	[ -z "$asm" ] || say "inline assembly in a portable folder:"$'\n'"$asm"
 	# api/ builds for the host and freestanding: the C library's common core only.
@@ -119,13 +122,14 @@ symbols() {
 	[ "${1:-}" = -- ] && shift
 	local t; t=$(mktemp -d)
 	# Only what the link uses: a stale object of a removed source is no layer.
-	local o arch_o=() core_o=() port_o=() lwip_o=()
+	local o arch_o=() core_o=() port_o=() lwip_o=() lib_o=()
 	for o in "$@"; do
 		case $o in
 		"$obj"/$A/*) arch_o+=("$o") ;;
 		"$obj"/kernel/*) core_o+=("$o") ;;
-		"$obj"/dedup/*|"$obj"/ept/*|"$obj"/devices/*|"$obj"/api/*|"$obj"/net/*|"$obj"/common/*) port_o+=("$o") ;;
+		"$obj"/dedup/*|"$obj"/tier/*|"$obj"/ept/*|"$obj"/devices/*|"$obj"/api/*|"$obj"/net/*|"$obj"/common/*) port_o+=("$o") ;;
 		"$obj"/lwip/*) lwip_o+=("$o") ;;
+		"$obj"/lz4/*) lib_o+=("$o") ;;
 		esac
 	done
 	defs() { nm --defined-only -g "$@" 2>/dev/null | awk 'NF==3{print $3}' | sort -u; }
@@ -160,6 +164,12 @@ symbols() {
 		for s in $(undef "$o" | cat - "$t/arch" "$t/core" | sort | uniq -d |
 			   grep -vxE 'sys_now|lwip_port_[a-z_0-9]+'); do
 			say "${o#"$obj"/}: lwIP calls $s of arch/ or the core (its port is sys_now, lwip_port_*)"
+		done
+	done
+	# lz4 (tier/'s codec): nothing of arch/ or the core.
+	for o in "${lib_o[@]}"; do
+		for s in $(undef "$o" | cat - "$t/arch" "$t/core" | sort | uniq -d); do
+			say "${o#"$obj"/}: lz4 calls $s of arch/ or the core"
 		done
 	done
 	rm -rf "$t"

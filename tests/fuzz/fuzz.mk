@@ -16,7 +16,7 @@
 # crash inputs to $(B)/fuzz/crashes/NAME/, logs to $(B)/fuzz/logs/.
 
 FUZZ_TARGETS ?= config elf boot_info console_cmd acpi engine engine_collide recount linux_boot devices \
-	http hypercall
+	http hypercall zpool
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 3
 FUZZ_CC := clang
@@ -56,6 +56,9 @@ fuzz_hypercall_SRCS   := kernel/hypercall.c kernel/vm.c kernel/sharing.c kernel/
 	ept/ept.c dedup/page.c dedup/index.c dedup/sharers.c dedup/merge.c dedup/cow.c dedup/scan.c \
 	dedup/vm.c dedup/stats.c dedup/recount.c dedup/account.c dedup/governor.c tests/fake/fake_arch.c
 
+# The compressed tier's pool over the fake machine's frames.
+fuzz_zpool_SRCS       := tier/zpool.c tests/fake/fake_mem.c
+
 FUZZ_BINS := $(addprefix $(B)/fuzz/fuzz_,$(FUZZ_TARGETS))
 
 # Objects rebuild when the flags change (the top-level $(B)/flags/% rule).
@@ -75,7 +78,7 @@ $(B)/fuzz/fuzz_$(1): $(B)/fuzz/tests/fuzz/fuzz_$(or $(fuzz_$(1)_MAIN),$(1)).o \
 	$$(Q)$$(FUZZ_CC) $$(FUZZ_SAN) -o $$@ $$^
 endef
 FUZZ_ALL := config elf boot_info console_cmd acpi engine engine_collide recount linux_boot devices \
-	http hypercall
+	http hypercall zpool
 $(foreach t,$(FUZZ_ALL),$(eval $(call fuzz_rule,$(t))))
 
 .PHONY: fuzz fuzz-build fuzz-smoke soak

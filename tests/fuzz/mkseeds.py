@@ -195,6 +195,27 @@ def engine_seeds():
     put("engine", "lazy-and-zero", bytes(e.b))
 
 
+# ---- zpool: u8 frames, u8 cap, then ops (tests/fuzz/fuzz_zpool.c) ----
+def zpool_seeds():
+    ALLOC, FREE, BADFREE, CAP, EXHAUST = 0, 2, 3, 4, 5
+    b = bytearray([48, 8])
+    for size in (64, 65, 100, 700, 1000, 1024, 1360, 2000, 2048, 1, 2049, 0):
+        b += bytes([ALLOC]) + struct.pack("<H", size)
+    for i in (3, 0, 5, 1):
+        b += bytes([FREE, i])
+    b += bytes([BADFREE]) + struct.pack("<I", 0x3F) + bytes([CAP, 2])
+    for size in (2048, 2048, 2048, 64):
+        b += bytes([ALLOC]) + struct.pack("<H", size)
+    b += bytes([CAP, 40, EXHAUST, 1]) + bytes([ALLOC]) + struct.pack("<H", 300) * 3
+    put("zpool", "classes-cap-exhaustion", bytes(b))
+    b = bytearray([16, 63])
+    for i in range(200):  # fill and drain one class, then another
+        b += bytes([ALLOC]) + struct.pack("<H", 60 + i % 4)
+    for i in range(200):
+        b += bytes([FREE, (i * 7) % 251])
+    put("zpool", "fill-and-drain", bytes(b))
+
+
 # ---- recount: u8 shape, per VM (u8 pages, u16 tail), per page (u16 blocks, u8 tweak) ----
 def recount(nvm, chunk_sel, vms):
     b = bytes([nvm | chunk_sel << 3])
@@ -332,7 +353,7 @@ def hypercall_seeds():
 
 if __name__ == "__main__":
     for t in ("config", "elf", "boot_info", "console_cmd", "acpi", "engine", "engine_collide", "recount",
-              "http", "hypercall"):
+              "http", "hypercall", "zpool"):
         d = os.path.join(ROOT, t)
         if os.path.isdir(d):
             for f in os.listdir(d):
@@ -347,3 +368,4 @@ if __name__ == "__main__":
     recount_seeds()
     http_seeds()
     hypercall_seeds()
+    zpool_seeds()
