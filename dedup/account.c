@@ -16,7 +16,14 @@
  *   engine's sharing is exactly the ideal.
  *
  *   The working set: its pages in each of Difference Engine's classes
- *   (enum dedup_ws_class), from their age bytes (scan.c), as of now.
+ *   (enum dedup_ws_class), from their age bytes (scan.c), as of now;
+ *   compressed pages are cold.
+ *
+ *   The cold tier: PSS and exclusive frames count a compressed page as one
+ *   page - a content only it holds - which is what the recount (reading
+ *   contents) finds; pss_cost and exclusive_bytes count it at the pool
+ *   slot it takes, which is what it costs.  Frames in use include the
+ *   pool's frames.
  *
  *   Exclusive frames: the frames no other VM maps - its private frames
  *   plus the shared (or zero) frames whose every mapping is its own.  This
@@ -41,13 +48,14 @@ int dedup_vm_account(const struct dedup *d, unsigned vm, struct dedup_vm_account
 		const struct dpage *p = &v->pages[g];
 		/* Its last visit: in the full scan under way if behind the cursor. */
 		uint64_t scan = d->st.full_scans - !behind_cursor(d, vm, g);
+		unsigned st = dp_state(p);
 		if (d->ops.test_and_clear_ad)
-			a->ws[age_class(d, v, v->age[g], scan)]++;
-		if (dp_state(p) == DP_SHARED) {
+			a->ws[st == DP_COMPRESSED ? DEDUP_WS_COLD : age_class(d, v, v->age[g], scan)]++;
+		if (st == DP_SHARED) {
 			a->pss += DEDUP_PSS_ONE / d->sf[dp_index(p)].refs;
 		} else {
 			a->pss += DEDUP_PSS_ONE;
-			a->private_frames++;
+			a->private_frames += st != DP_COMPRESSED;
 		}
 	}
 	a->exclusive_frames = a->private_frames;
@@ -56,18 +64,28 @@ int dedup_vm_account(const struct dedup *d, unsigned vm, struct dedup_vm_account
 		if ((f->flags & SF_USED) && f->refs && f->nvms == 1 && sharers_count(d, i, vm))
 			a->exclusive_frames++;
 	}
+	/* The cold tier: a compressed page is one content (the recount's
+	 * view), and costs its slot (PSS_ONE / 4096 per byte: exact). */
+	a->compressed = v->compressed;
+	a->compressed_bytes = v->cslots;
+	a->pss_cost = a->pss - v->compressed * DEDUP_PSS_ONE + v->cslots * (DEDUP_PSS_ONE / DEDUP_PAGE_SIZE);
+	a->exclusive_bytes = a->exclusive_frames * DEDUP_PAGE_SIZE + v->cslots;
+	a->exclusive_frames += v->compressed;
 	return 0;
 }
 
 uint64_t dedup_frames_in_use(const struct dedup *d)
 {
+	struct zpool_stats zs;
 	uint64_t n = 0;
 	unsigned v;
 	uint32_t i;
 
+	zpool_get_stats(d->pool, &zs);
+	n += zs.frames; /* the cold tier's pool */
 	for (v = 0; v < DEDUP_MAX_VMS; v++)
 		if (d->vm[v].pages)
-			n += d->vm[v].npages - d->vm[v].merged;
+			n += d->vm[v].npages - d->vm[v].merged - d->vm[v].compressed;
 	for (i = 0; i < d->sf_top; i++)
 		if ((d->sf[i].flags & SF_USED) && d->sf[i].refs)
 			n++;

@@ -7,8 +7,9 @@
  * arena, a fake EPT with a fake TLB, call recording, failure injection).
  *
  * Frames are opaque 64-bit numbers to the engine.  Every guest page the
- * engine tracks is always mapped: to a private frame, a shared frame or a
- * zero frame.
+ * engine tracks is mapped (to a private frame, a shared frame or a zero
+ * frame) except those its cold tier holds compressed: those are not
+ * present, and an access to one faults (dedup_fault_in).
  */
 #ifndef DEDUP_OPS_H
 #define DEDUP_OPS_H
@@ -28,7 +29,8 @@ struct dedup_ops {
 	 * bit.  Replacing an existing mapping must not fail; a first mapping
 	 * may (EPT table pages), returning non-zero. */
 	int (*map)(void *ctx, unsigned vm, uint64_t gfn, uint64_t frame, bool writable);
-	/* Removes the mapping (VM teardown). */
+	/* Removes the mapping: VM teardown, and a page the cold tier compressed
+	 * (the engine invalidates before it frees the frame).  Never fails. */
 	void (*unmap)(void *ctx, unsigned vm, uint64_t gfn);
 	/* Drops every cached translation of vm's guest-physical memory on every
 	 * CPU that may hold one (INVEPT single-context + shootdown); returns

@@ -13,7 +13,8 @@
  * pages, not per page.
  *
  * A visit: shared pages are skipped (they are read-only: unchanged by
- * definition).  Otherwise the page is unchanged since the last visit if its
+ * definition); a compressed page looks for a twin (tier.c).  Otherwise the
+ * page is unchanged since the last visit if its
  * dirty bit was clear, or, without A/D bits, if its checksum is the one
  * stored at the last visit.  A clean page with a stored checksum is not
  * even read.  Changed pages get a new checksum and wait for the next scan
@@ -32,6 +33,12 @@
  * (the governor follows the memory, the CPU cap stretches scans, the
  * console sets a fixed rate); with the stamps the bound holds at any rate,
  * and a slower scan only makes a page wait longer than it must.
+ *
+ * The cold tier rides on the batch (tier.c): while the A/D bits are read,
+ * cold private pages are write-protected (tier_pick), so the batch's one
+ * invalidate also freezes them; after the visits, those still unmerged are
+ * compressed (tier_flush), and their frames freed with the merges' after
+ * merge_flush's invalidate.
  */
 #include "dedup_internal.h"
 
@@ -57,13 +64,14 @@ unsigned age_class(const struct dedup *d, const struct dvm *v, uint8_t age, uint
 	return DEDUP_WS_IDLE;
 }
 
-/* A visit's A/D bits into the page's age (ad < 0: no A/D bits, no age). */
+/* A visit's A/D bits into the page's age (ad < 0: no A/D bits, no age); a
+ * write clears AGE_NOCOMP: the content changed. */
 static void age_update(uint8_t *age, int ad)
 {
 	if (ad < 0)
 		return;
 	if (ad & (DEDUP_AD_ACCESSED | DEDUP_AD_DIRTY))
-		*age = ad & DEDUP_AD_DIRTY ? AGE_WRITE : 0;
+		*age = ad & DEDUP_AD_DIRTY ? AGE_WRITE : (*age & AGE_NOCOMP);
 	else if ((*age & AGE_MAX) < AGE_MAX)
 		(*age)++;
 }
@@ -77,7 +85,10 @@ static void visit(struct dedup *d, unsigned vm, uint64_t gfn, int ad)
 	int unchanged;
 
 	d->st.pages_scanned++;
-	age_update(&d->vm[vm].age[gfn], ad);
+	if (st == DP_COMPRESSED) {
+		tier_visit(d, vm, gfn);
+		return;
+	}
 	if (st == DP_SHARED || d->ops.lookup(d->ops.ctx, vm, gfn, &frame))
 		return;
 	if (dirty == 0 && st != DP_NEW) {
@@ -119,6 +130,9 @@ uint64_t dedup_scan(struct dedup *d, uint64_t n)
 
 	if (d->st.pages_tracked == 0)
 		return 0;
+	d->step_picked = 0;
+	if (d->pool)
+		zpool_set_max(d->pool, d->knobs.pool_max_frames);
 	while (done < n) {
 		struct dvm *v;
 		uint64_t m, i;
@@ -126,6 +140,7 @@ uint64_t dedup_scan(struct dedup *d, uint64_t n)
 		if (d->scan_visits == 0) {
 			unstable_reset(d); /* a new full scan forgets all candidates */
 			d->scan_start[d->st.full_scans % AGE_RING] = d->now;
+			d->pool_full = 0;  /* and tries the pool again */
 		}
 		while (d->cur_vm < DEDUP_MAX_VMS && d->cur_gfn >= d->vm[d->cur_vm].npages) {
 			d->cur_vm++;
@@ -139,12 +154,17 @@ uint64_t dedup_scan(struct dedup *d, uint64_t n)
 			for (i = 0; i < m; i++)
 				ad[i] = -1;
 			if (d->ops.test_and_clear_ad) {
-				for (i = 0; i < m; i++)
-					ad[i] = d->ops.test_and_clear_ad(d->ops.ctx, d->cur_vm, d->cur_gfn + i);
+				for (i = 0; i < m; i++) {
+					uint64_t g = d->cur_gfn + i;
+					ad[i] = d->ops.test_and_clear_ad(d->ops.ctx, d->cur_vm, g);
+					age_update(&v->age[g], ad[i]);
+					tier_pick(d, d->cur_vm, g);
+				}
 				d->ops.invalidate(d->ops.ctx, d->cur_vm);
 			}
 			for (i = 0; i < m; i++)
 				visit(d, d->cur_vm, d->cur_gfn + i, ad[i]);
+			tier_flush(d); /* the batch's cold pages still unmerged: compressed */
 			d->cur_gfn += m;
 			d->scan_visits += m;
 			done += m;

@@ -9,11 +9,34 @@
  * Removing a VM first unmaps its shared and zero pages and invalidates, and
  * only then drops its references, freeing frames nobody maps any more: a
  * frame is never freed while a stale translation could still reach it.
+ * Its compressed pages' objects go back to the pool (they are not mapped).
+ *
+ * The engine makes its cold tier's pool at once (empty, its cap the knob's)
+ * over the same frame ops, and a scratch page for what it decompresses to
+ * compare or read.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "dedup_internal.h"
+
+static void *pool_frame_ptr(void *ctx, uint64_t f)
+{
+	const struct dedup *d = ctx;
+	return d->ops.frame_ptr(d->ops.ctx, f);
+}
+
+static int pool_frame_alloc(void *ctx, uint64_t *f)
+{
+	const struct dedup *d = ctx;
+	return d->ops.frame_alloc(d->ops.ctx, f);
+}
+
+static void pool_frame_free(void *ctx, uint64_t f)
+{
+	const struct dedup *d = ctx;
+	d->ops.frame_free(d->ops.ctx, f);
+}
 
 struct dedup *dedup_create(const struct dedup_ops *ops, const struct dedup_knobs *knobs)
 {
@@ -22,12 +45,19 @@ struct dedup *dedup_create(const struct dedup_ops *ops, const struct dedup_knobs
 
 	if (!d)
 		return NULL;
+	struct zpool_ops zo = { pool_frame_ptr, pool_frame_alloc, pool_frame_free, d };
+
 	d->ops = *ops;
 	d->knobs = *knobs;
 	d->sf_free = DP_NIL;
 	d->zero_csum = (uint32_t)page_hash(zero);
 	unstable_reset(d);
-	if (!d->uheads) {
+	d->pool = zpool_create(&zo, knobs->pool_max_frames);
+	d->scratch = malloc(DEDUP_PAGE_SIZE); /* read by memcmp, XXH3 and lz4: any alignment */
+	if (!d->uheads || !d->pool || !d->scratch) {
+		free(d->uheads);
+		zpool_destroy(d->pool);
+		free(d->scratch);
 		free(d);
 		return NULL;
 	}
@@ -48,6 +78,9 @@ void dedup_destroy(struct dedup *d)
 	free(d->sheads);
 	free(d->sf);
 	free(d->cnt);
+	free(d->cheads);
+	zpool_destroy(d->pool);
+	free(d->scratch);
 	free(d);
 }
 
@@ -124,6 +157,8 @@ int dedup_vm_add(struct dedup *d, unsigned vm, uint64_t npages, uint16_t domain,
 	v->domain = domain;
 	v->added = d->now;
 	v->zero = v->merged = v->self = 0;
+	v->compressed = v->cbytes = v->cslots = v->faults = 0;
+	v->tier_max = UINT64_MAX;
 	d->n_state[DP_NEW] += npages;
 	d->st.pages_tracked += npages;
 	if (lazy_zero) {
@@ -154,6 +189,8 @@ int dedup_vm_remove(struct dedup *d, unsigned vm)
 			d->ops.unmap(d->ops.ctx, vm, g);
 		else if (dp_state(p) == DP_UNSTABLE && behind_cursor(d, vm, g))
 			unstable_unlink(d, vm, g);
+		else if (dp_state(p) == DP_COMPRESSED)
+			tier_drop(d, vm, g); /* not mapped: nothing to invalidate */
 	}
 	d->ops.invalidate(d->ops.ctx, vm);
 	for (g = 0; g < v->npages; g++) {

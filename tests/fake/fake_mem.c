@@ -146,6 +146,8 @@ static void op_unmap(void *ctx, unsigned vm, uint64_t gfn)
 {
 	struct fake_mem *m = ctx;
 	struct fake_pte *e = pte(m, vm, gfn);
+	if (m->on_unmap)
+		m->on_unmap(m, vm, gfn, m->on_invalidate_arg);
 	if (e->present)
 		m->mapcount[e->frame]--;
 	*e = (struct fake_pte){ 0 };
@@ -223,24 +225,34 @@ void fake_vm_populate(struct fake_mem *m, unsigned vm,
 	m->alloc_budget = budget;
 }
 
-/* The translation a guest access uses: the cached one, else a walk. */
-static struct fake_tlbe *translate(struct fake_mem *m, unsigned vm, uint64_t gfn)
+/* The translation a guest access uses: the cached one, else a walk; NULL
+ * when the entry is not present (an EPT violation: nothing is cached).
+ * set_a: the walk sets A, as a CPU's does (a harness's peek does not). */
+static struct fake_tlbe *translate_a(struct fake_mem *m, unsigned vm, uint64_t gfn, bool set_a)
 {
 	struct fake_tlbe *t = &m->vm[vm].tlb[gfn];
 	if (t->gen != m->vm[vm].tlb_gen) {
 		struct fake_pte *e = pte(m, vm, gfn);
 		if (!e->present)
-			die("guest access to an unmapped gfn", vm, gfn);
-		e->accessed = true; /* the walk that caches it sets A */
+			return NULL;
+		if (set_a)
+			e->accessed = true; /* the walk that caches it sets A */
 		*t = (struct fake_tlbe){ e->frame, m->vm[vm].tlb_gen, e->writable, e->dirty };
 	}
 	return t;
+}
+
+static struct fake_tlbe *translate(struct fake_mem *m, unsigned vm, uint64_t gfn)
+{
+	return translate_a(m, vm, gfn, true);
 }
 
 int fake_guest_write(struct fake_mem *m, unsigned vm, uint64_t gfn, unsigned off,
 		     const void *src, unsigned len)
 {
 	struct fake_tlbe *t = translate(m, vm, gfn);
+	if (!t)
+		return -1;
 	if (!t->writable) {
 		t->gen = 0; /* an EPT violation drops the faulting translation */
 		return -1;
@@ -257,11 +269,28 @@ int fake_guest_write(struct fake_mem *m, unsigned vm, uint64_t gfn, unsigned off
 	return 0;
 }
 
-void fake_guest_read(struct fake_mem *m, unsigned vm, uint64_t gfn, unsigned off,
-		     void *dst, unsigned len)
+int fake_guest_read(struct fake_mem *m, unsigned vm, uint64_t gfn, unsigned off,
+		    void *dst, unsigned len)
 {
 	struct fake_tlbe *t = translate(m, vm, gfn);
+	if (!t)
+		return -1;
+	if (!m->allocated[t->frame])
+		die("guest read of a freed frame through a stale translation", vm, gfn);
 	memcpy(dst, m->arena + t->frame * 4096 + off, len);
+	return 0;
+}
+
+int fake_guest_peek(struct fake_mem *m, unsigned vm, uint64_t gfn, unsigned off,
+		    void *dst, unsigned len)
+{
+	struct fake_tlbe *t = translate_a(m, vm, gfn, false);
+	if (!t)
+		return -1;
+	if (!m->allocated[t->frame])
+		die("peek at a freed frame through a stale translation", vm, gfn);
+	memcpy(dst, m->arena + t->frame * 4096 + off, len);
+	return 0;
 }
 
 void fake_tlb_evict(struct fake_mem *m, unsigned vm, uint64_t gfn)

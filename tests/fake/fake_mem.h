@@ -62,6 +62,8 @@ struct fake_mem {
 	void *on_invalidate_arg;
 	/* Called at the start of each map(), before the entry changes. */
 	void (*on_map)(struct fake_mem *m, unsigned vm, uint64_t gfn, bool writable, void *arg);
+	/* Called at the start of each unmap(), before the entry goes. */
+	void (*on_unmap)(struct fake_mem *m, unsigned vm, uint64_t gfn, void *arg);
 	/* Event log. */
 	bool logging;
 	struct fake_event *log;
@@ -81,13 +83,19 @@ void fake_vm_destroy(struct fake_mem *m, unsigned vm);
 void fake_vm_populate(struct fake_mem *m, unsigned vm,
 		      void (*fill)(unsigned vm, uint64_t gfn, void *page, void *arg), void *arg);
 
-/* Guest accesses through TLB and EPT.  Return 0, or -1 for a fault (write
- * to a read-only mapping: an EPT violation; the TLB entry is dropped, as
- * the CPU does). */
+/* Guest accesses through TLB and EPT.  Return 0, or -1 for a fault (an EPT
+ * violation: a write to a read-only mapping, whose TLB entry is dropped as
+ * the CPU does, or any access to a gfn not present - a page the engine's
+ * cold tier compressed; not-present entries are never cached). */
 int fake_guest_write(struct fake_mem *m, unsigned vm, uint64_t gfn, unsigned off,
 		     const void *src, unsigned len);
-void fake_guest_read(struct fake_mem *m, unsigned vm, uint64_t gfn, unsigned off,
-		     void *dst, unsigned len);
+int fake_guest_read(struct fake_mem *m, unsigned vm, uint64_t gfn, unsigned off,
+		    void *dst, unsigned len);
+/* A test's own read of guest memory through the same TLB and EPT (so a
+ * stale translation still shows), which sets no accessed bit: checking
+ * every page after every operation must not make every page look used. */
+int fake_guest_peek(struct fake_mem *m, unsigned vm, uint64_t gfn, unsigned off,
+		    void *dst, unsigned len);
 /* Drops one cached translation (the CPU may do so at any time). */
 void fake_tlb_evict(struct fake_mem *m, unsigned vm, uint64_t gfn);
 

@@ -31,8 +31,11 @@ fuzz_elf_SRCS         := boot/elf_check.c
 fuzz_boot_info_SRCS   := kernel/boot_info_check.c kernel/frames.c
 fuzz_console_cmd_SRCS := kernel/console_cmd.c
 fuzz_acpi_SRCS        := kernel/acpi.c
+# (the engine with its cold tier: tier/ and lz4, $(LZ4_C) from the Makefile)
+FUZZ_TIER_SRCS := dedup/tier.c tier/zpool.c tier/compress.c $(LZ4_C)
 fuzz_engine_SRCS      := dedup/page.c dedup/index.c dedup/sharers.c dedup/merge.c dedup/cow.c \
-	dedup/scan.c dedup/vm.c dedup/stats.c dedup/recount.c tests/fake/fake_mem.c
+	dedup/scan.c dedup/vm.c dedup/stats.c dedup/recount.c dedup/account.c $(FUZZ_TIER_SRCS) \
+	tests/fake/fake_mem.c
 # The engine again with every page hashing alike (tests/fake/collide_hash.c
 # for dedup/page.c): every index lookup is a collision, only the full
 # compares decide.
@@ -54,7 +57,8 @@ fuzz_http_SRCS        := api/http_parse.c api/router.c api/knobs_parse.c api/res
 fuzz_hypercall_SRCS   := kernel/hypercall.c kernel/vm.c kernel/sharing.c kernel/sharing_ops.c \
 	kernel/upcall.c kernel/frames.c kernel/portio.c kernel/test_support.c kernel/guest_out.c \
 	ept/ept.c dedup/page.c dedup/index.c dedup/sharers.c dedup/merge.c dedup/cow.c dedup/scan.c \
-	dedup/vm.c dedup/stats.c dedup/recount.c dedup/account.c dedup/governor.c tests/fake/fake_arch.c
+	dedup/vm.c dedup/stats.c dedup/recount.c dedup/account.c dedup/governor.c $(FUZZ_TIER_SRCS) \
+	tests/fake/fake_arch.c
 
 # The compressed tier's pool over the fake machine's frames.
 fuzz_zpool_SRCS       := tier/zpool.c tests/fake/fake_mem.c
@@ -65,6 +69,8 @@ FUZZ_BINS := $(addprefix $(B)/fuzz/fuzz_,$(FUZZ_TARGETS))
 flags_fuzz = $(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_INC)
 .SECONDARY: $(B)/flags/fuzz
 
+# lz4's one warning under our set (see the Makefile's lz4 section).
+$(B)/fuzz/$(LZ4_C:.c=.o): private FUZZ_CFLAGS += $(LZ4_WARN)
 $(B)/fuzz/%.o: %.c $(B)/flags/fuzz | $(B)/.deps
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  FUZZCC  $<")
