@@ -152,7 +152,7 @@ def acpi_seeds():
 
 # ---- engine: u8 setup, then (op, slot[, gfn if live], args) ----
 OPS = dict(write=0, write2=1, bytes=2, hv=3, scan=4, full=5, cow=6, read=7, evict=8, add=9,
-           remove=10, exhaust=11, knob=12, race=13)
+           remove=10, exhaust=11, knob=12, race=13, clock=14, tier=15, fault=16, ceiling=17)
 
 
 class Eng:
@@ -193,6 +193,17 @@ def engine_seeds():
         e.op("write", 0, g, 0).op("write", 1, g, 5).op("hv", 0, g, 5)
     e.op("full", 0).op("remove", 0).op("full", 0)
     put("engine", "lazy-and-zero", bytes(e.b))
+    # The cold tier: compressible pages go cold, fault back, merge with twins.
+    e = Eng(1 | 4)
+    e.op("add", 0, 0, 20, 8, 3).op("add", 1, 0, 9, 0, 4)
+    for g in range(12):
+        e.op("write", 0, g, 12 + g % 4)
+    e.op("full", 0).op("clock", 0, 0, 9).op("full", 0).op("full", 0).op("read", 0, 3)
+    e.op("write", 1, 2, 12).op("clock", 0, 0, 9).op("full", 0).op("full", 0)
+    e.op("exhaust", 0, 0, 0x10).op("read", 0, 5).op("fault", 0, 6).op("cow", 0, 7).op("hv", 0, 8, 13)
+    e.op("tier", 0, 0, 3, 2, 1).op("race", 0, 0, 2).op("ceiling", 1, 0, 3).op("full", 0).op("clock", 0, 0, 5)
+    e.op("full", 0).op("remove", 0).op("full", 0)
+    put("engine", "cold-tier", bytes(e.b))
 
 
 # ---- zpool: u8 frames, u8 cap, then ops (tests/fuzz/fuzz_zpool.c) ----
