@@ -228,6 +228,7 @@ void merge_flush(struct dedup *d);
 void merge_pend_free(struct dedup *d, unsigned vm, uint64_t frame);
 
 /* tier.c */
+int tier_on(const struct dedup *d);
 void tier_pick(struct dedup *d, unsigned vm, uint64_t gfn);
 void tier_flush(struct dedup *d);
 void tier_visit(struct dedup *d, unsigned vm, uint64_t gfn);

@@ -154,11 +154,13 @@ uint64_t dedup_scan(struct dedup *d, uint64_t n)
 			for (i = 0; i < m; i++)
 				ad[i] = -1;
 			if (d->ops.test_and_clear_ad) {
+				int tier = tier_on(d);
 				for (i = 0; i < m; i++) {
 					uint64_t g = d->cur_gfn + i;
 					ad[i] = d->ops.test_and_clear_ad(d->ops.ctx, d->cur_vm, g);
 					age_update(&v->age[g], ad[i]);
-					tier_pick(d, d->cur_vm, g);
+					if (tier)
+						tier_pick(d, d->cur_vm, g);
 				}
 				d->ops.invalidate(d->ops.ctx, d->cur_vm);
 			}

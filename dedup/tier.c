@@ -58,7 +58,8 @@
 #include "compress.h"
 #include "dedup_internal.h"
 
-static int tier_on(const struct dedup *d)
+/* Whether pages may be picked now (the scanner asks once a batch). */
+int tier_on(const struct dedup *d)
 {
 	return d->knobs.cold_ticks && d->knobs.pool_max_frames && d->ops.test_and_clear_ad &&
 	       !d->pool_full &&

@@ -12,6 +12,10 @@
  *                         memory, each timed alone: the steady state (default 0)
  *   --no-ad               no EPT A/D bits: KSM's two-visit rule
  *   --first-sight         the merge_first_sight knob
+ *   --tier                then the cold tier on the converged memory, every page
+ *                         treated as cold (an image has no accessed bits): savings
+ *                         by mechanism, lz4's ratio and classes, the costs
+ *                         (tools/tiersim.c)
  *
  * The engine is compiled from the same dedup/ sources as the hypervisor and runs
  * over the host fake (tests/fake/fake_mem.c), with every image's pages as a
@@ -44,21 +48,13 @@
 #include <unistd.h>
 
 /* Under callgrind (make bench), the engine's calls alone are counted, one
- * dump per full scan; elsewhere these client requests do nothing. */
-#if defined(DEDUPSIM_CALLGRIND) && DEDUPSIM_CALLGRIND /* the Makefile's: the header is there */
-#include <valgrind/callgrind.h>
-#define HAVE_CALLGRIND 1
-#else
-#define HAVE_CALLGRIND 0
-#define CALLGRIND_START_INSTRUMENTATION
-#define CALLGRIND_TOGGLE_COLLECT
-#define CALLGRIND_DUMP_STATS_AT(what) ((void)(what))
-#endif
-
+ * dump per full scan (callgrind_marks.h). */
+#include "callgrind_marks.h"
 #include "cost.h"
 #include "dedup.h"
 #include "fake_mem.h"
 #include "oracle.h"
+#include "tiersim.h"
 
 #define MAX_IMAGES 32
 #define NSAMPLES_PER_SCAN 20
@@ -84,7 +80,8 @@ static void die(const char *fmt, const char *a)
 static void usage(void)
 {
 	fprintf(stderr, "usage: dedupsim [--json] [--plot FILE.png] [--granularity] "
-		"[--pages-to-scan N] [--max-scans N] [--steady-scans N] [--no-ad] [--first-sight] IMAGE...\n");
+		"[--pages-to-scan N] [--max-scans N] [--steady-scans N] [--no-ad] [--first-sight] [--tier] "
+		"IMAGE...\n");
 	exit(2);
 }
 
@@ -313,7 +310,8 @@ int main(int argc, char **argv)
 	const unsigned char *data[MAX_IMAGES];
 	uint64_t sizes[MAX_IMAGES], pages = 0, pts = 10000, max_scans = 10, nsteady = 0;
 	unsigned n = 0, i, nrows = 0, ns = 0;
-	int json = 0, gran = 0, ad = 1, first = 0;
+	int json = 0, gran = 0, ad = 1, first = 0, tier = 0;
+	struct tiersim ts;
 	const char *png = NULL;
 	struct dedup_recount o, og[2];
 	struct fake_mem m;
@@ -334,6 +332,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(a, "--granularity")) gran = 1;
 		else if (!strcmp(a, "--no-ad")) ad = 0;
 		else if (!strcmp(a, "--first-sight")) first = 1;
+		else if (!strcmp(a, "--tier")) tier = 1;
 		else if (!strcmp(a, "--plot") && i + 1 < (unsigned)argc) png = argv[++i];
 		else if (!strcmp(a, "--pages-to-scan") && i + 1 < (unsigned)argc) pts = strtoull(argv[++i], NULL, 0);
 		else if (!strcmp(a, "--max-scans") && i + 1 < (unsigned)argc) max_scans = strtoull(argv[++i], NULL, 0);
@@ -441,6 +440,15 @@ int main(int argc, char **argv)
 		CALLGRIND_DUMP_STATS_AT("dedupsim: one full scan");
 	}
 	cost_sys_read(&sys1);
+	if (tier) {
+		uint64_t vpages[MAX_IMAGES];
+		for (i = 0; i < n; i++)
+			vpages[i] = im[i].size / 4096;
+		if (!ad)
+			die("%s", "--tier needs A/D bits: without them nothing is ever cold");
+		if (tiersim_run(d, &m, n, data, vpages, &o, &ts))
+			die("%s", "the cold tier lost content: a page read back other than its image");
+	}
 
 	if (json) {
 		printf("{\n  \"pages_total\": %llu,\n  \"pages_zero\": %llu,\n  \"pages_unique\": %llu,\n"
@@ -498,7 +506,12 @@ int main(int argc, char **argv)
 			printf("%s\n    {\"fraction\": %.2f, \"full_scans\": %.2f, \"cpu_seconds\": %.4f}",
 			       i ? "," : "", frac[i], smp[j].progress, smp[j].cpu);
 		}
-		printf("\n  ]\n}\n");
+		printf("\n  ]");
+		if (tier) {
+			printf(",\n  \"tier\": ");
+			tiersim_json(stdout, &ts);
+		}
+		printf("\n}\n");
 	} else {
 		printf("dedupsim: %u images, %llu pages (%.1f MiB)\n", n, (unsigned long long)pages, pages / 256.0);
 		printf("oracle (Barker et al.), 4 KiB pages:\n");
@@ -544,6 +557,8 @@ int main(int argc, char **argv)
 			       (unsigned long long)steady[i].nivcsw);
 		printf("  arena: %llu MiB, %ld MiB of it in transparent huge pages\n",
 		       (unsigned long long)(arena_bytes >> 20), arena_thp < 0 ? -1 : arena_thp >> 10);
+		if (tier)
+			tiersim_print(stdout, &ts, pages);
 	}
 	if (png)
 		plot(png, smp, ns, o.sharable);
