@@ -109,6 +109,7 @@ static const struct num_key global_keys[] = {
 	{ "dedup.measure_s",     0, 86400,   CFG_OFF(dedup_measure_s) },
 	{ "dedup.dump_point",    0, 1000000, CFG_OFF(dedup_dump_point) },
 	{ "dedup.scan_target_s", 1, 86400,   CFG_OFF(dedup_scan_target_s) },
+	{ "dedup.cold_s",        1, 86400,   CFG_OFF(dedup_cold_s) },
 	{ "api.linger_s",        0, 86400,   CFG_OFF(api_linger_s) },
 };
 #define NGLOBAL (sizeof(global_keys) / sizeof(global_keys[0]))
@@ -226,6 +227,15 @@ static int parse_global(struct config *cfg, char *key, char *val,
 
 	if (parse_net(cfg, key, val, line, err, &rc))
 		return rc;
+	if (str_eq(key, "dedup.pool_max")) { /* a size: the one 64-bit global */
+		if (parse_u64(val, 1, &v))
+			return fail(err, line, "'", key, "' needs a size (bytes, or with K, M or G)");
+		if ((v & 4095) || v > CONFIG_RAM_MAX)
+			return fail(err, line, "dedup.pool_max must be a multiple of 4K, at most 64G",
+				    0, 0);
+		cfg->dedup_pool_max = v;
+		return 0;
+	}
 	for (i = 0; i < NGLOBAL; i++) {
 		const struct num_key *k = &global_keys[i];
 		if (!str_eq(k->name, key))
@@ -238,10 +248,9 @@ static int parse_global(struct config *cfg, char *key, char *val,
 		return 0;
 	}
 	return fail(err, line, "unknown setting '", key,
-		    "' (known: cpus, dedup.run, dedup.pages_to_scan, dedup.sleep_ms, "
-		    "dedup.summary_scans, dedup.scanner, dedup.max_cpu_pct, dedup.scan_target_s, "
-		    "dedup.measure_s, dedup.dump_point, net.ip, net.mask, net.gw, api.token, "
-		    "api.linger_s)");
+		    "' (known: cpus, dedup.run, .pages_to_scan, .sleep_ms, .summary_scans, .scanner, "
+		    ".max_cpu_pct, .scan_target_s, .measure_s, .dump_point, .cold_s, .pool_max, "
+		    "net.ip, net.mask, net.gw, api.token, api.linger_s)");
 }
 
 static int valid_name(const char *s)
@@ -274,7 +283,7 @@ static int parse_vm(struct config *cfg, char **w, unsigned nw, unsigned line,
 	struct vm_config *vm;
 	unsigned i;
 	uint64_t v;
-	int has_entry = 0;
+	int has_entry = 0, compress_pct = 100; /* compress_max: N% of ram (-1: a size) */
 
 	if (nw < 2)
 		return fail(err, line, "'vm' needs a name: vm NAME ram=SIZE image=FILE", 0, 0);
@@ -340,11 +349,30 @@ static int parse_vm(struct config *cfg, char **w, unsigned nw, unsigned line,
 				continue;
 			}
 		}
+		if (str_eq(k, "compress_max")) { /* a size, or N% of ram (applied below) */
+			size_t n = 0;
+			while (val[n])
+				n++;
+			if (n && val[n - 1] == '%') {
+				val[n - 1] = 0;
+				if (parse_u64(val, 0, &v) || v > 100)
+					return fail(err, line, "compress_max must be a size or 0-100%", 0, 0);
+				compress_pct = (int)v;
+			} else if (parse_u64(val, 1, &v) || (v & 4095)) {
+				return fail(err, line, "compress_max must be a size (a multiple of 4K) "
+					    "or 0-100%", 0, 0);
+			} else {
+				vm->compress_max = v;
+				compress_pct = -1;
+			}
+			continue;
+		}
 		if (!str_eq(k, "ram") && !str_eq(k, "limit") && !str_eq(k, "vcpus") &&
 		    !str_eq(k, "entry") && !str_eq(k, "domain"))
 			return fail(err, line, "unknown VM key '", k,
-				    "' (known: ram, limit, vcpus, image, kernel, initrd, cmdline, entry, "
-				    "domain, start, seed, rounds, inter, dup, zero, unique, ws, corrupt)");
+				    "' (known: ram, limit, compress_max, vcpus, image, kernel, initrd, "
+				    "cmdline, entry, domain, start, seed, rounds, inter, dup, zero, unique, "
+				    "ws, corrupt)");
 		if (parse_u64(val, str_eq(k, "ram") || str_eq(k, "limit"), &v))
 			return fail(err, line, "bad number '", val, "'");
 		if (str_eq(k, "ram")) {
@@ -394,6 +422,10 @@ static int parse_vm(struct config *cfg, char **w, unsigned nw, unsigned line,
 		return fail(err, line, "VM '", vm->name, "': entry lies outside its ram");
 	if (vm->limit > vm->ram)
 		return fail(err, line, "VM '", vm->name, "': limit is above its ram");
+	if (compress_pct >= 0) /* N% of its ram, whole pages */
+		vm->compress_max = vm->ram * (uint64_t)compress_pct / 100 & ~4095ull;
+	else if (vm->compress_max > vm->ram)
+		return fail(err, line, "VM '", vm->name, "': compress_max is above its ram");
 	if ((uint64_t)vm->inter + vm->dup + vm->zero + vm->unique + vm->ws >
 	    (vm->ram >> 12) - 256)
 		return fail(err, line, "VM '", vm->name,
@@ -421,7 +453,8 @@ int config_parse(const char *text, size_t len, struct config *cfg,
 	/* dedup_pages_to_scan 0: not given, the governor chooses (config.h). */
 	*cfg = (struct config){ .dedup_run = 1, .dedup_pages_to_scan = 0,
 				.dedup_sleep_ms = 20, .dedup_summary_scans = 8,
-				.dedup_max_cpu_pct = 25, .dedup_scan_target_s = 10 };
+				.dedup_max_cpu_pct = 25, .dedup_scan_target_s = 10,
+				.dedup_cold_s = 120 };
 	err->line = 0;
 	err->msg[0] = 0;
 

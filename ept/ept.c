@@ -207,6 +207,19 @@ static uint64_t *leaf(const struct ept *e, uint64_t gpa, int *level)
 	return ent && present(*ent) ? ent : NULL;
 }
 
+int ept_clear(struct ept *e, uint64_t gpa)
+{
+	int level;
+	uint64_t *ent = leaf(e, gpa, &level);
+
+	if (!ent)
+		return EPT_ENOENT;
+	if (level != 1)
+		return EPT_EINVAL;
+	*ent = 0;
+	return 0;
+}
+
 int ept_protect(struct ept *e, uint64_t gpa, uint64_t perms)
 {
 	int level;

@@ -62,6 +62,12 @@ int ept_map(struct ept *e, uint64_t gpa, uint64_t hpa, uint64_t size, uint64_t p
 /* Removes the 4 KiB mapping of gpa (splitting a 2 MiB page if needed) and
  * frees tables left empty.  EPT_ENOENT if nothing is mapped. */
 int ept_unmap(struct ept *e, uint64_t gpa);
+/* Makes gpa's 4 KiB leaf not present and keeps every table: for a VM that
+ * runs, where a table freed before the INVEPT could still be walked by
+ * another CPU's paging-structure cache, and mapping gpa again then needs
+ * no table page (it cannot fail).  EPT_ENOENT if nothing is mapped,
+ * EPT_EINVAL for a 2 MiB leaf (split it first). */
+int ept_clear(struct ept *e, uint64_t gpa);
 /* Sets the permissions of gpa's leaf (whatever its size). */
 int ept_protect(struct ept *e, uint64_t gpa, uint64_t perms);
 /* Splits the 2 MiB page holding gpa into 512 4 KiB entries with identical

@@ -57,9 +57,14 @@ static int map(void *ctx, unsigned vm, uint64_t gfn, uint64_t frame, bool writab
 		       writable ? EPT_RWX : EPT_READ | EPT_EXECUTE);
 }
 
+/* Not present, the tables kept (ept_clear): the cold tier unmaps pages of
+ * a running VM, and a table freed before the engine's INVEPT could be
+ * reused while another CPU's paging-structure cache still walks it; kept,
+ * the page's fault-in maps it again without a table page.  Teardown
+ * (ept_destroy) frees them all. */
 static void unmap(void *ctx, unsigned vm, uint64_t gfn)
 {
-	ept_unmap(ept_of(ctx, vm), gfn << 12);
+	ept_clear(ept_of(ctx, vm), gfn << 12);
 }
 
 static void invalidate(void *ctx, unsigned vm)

@@ -354,6 +354,20 @@ def hypercall_seeds():
     h.op("stray", 2, 1, 1, 0, 0, 0, 0).op("stray", 1, 0, 2, 5, 0, 0, 0).op("knob", 0, 9)
     h.op("scan", 0, 7).op("evict", 0, 0, 3).op("converge", 0)
     put("hypercall", "limit-linux-stray", bytes(h.b))
+    # The cold tier (setup bit 2): pages go cold over many scanner steps and
+    # compress; reads, writes and hypercalls fault or read them back; a VM
+    # over its limit= faults one back; frames down to the reserve.
+    h = Hc(1 | 4, [vmspec(24, vcpus=2, seed=10, repeat=0), vmspec(20, seed=11, repeat=0),
+               vmspec(16, limit=True, seed=12, repeat=0)])
+    for _ in range(6):
+        h.op("scan", 0, 7)
+    h.op("read", 0, 0, 3).write(1, 1, 4, 3).hc(0, "query", gsel=1, lsel=1, graw=5 * 4096)
+    h.hc(0, "console", gsel=1, lsel=3, graw=6 * 4096, lraw=20).op("read", 2, 0, 2)
+    for _ in range(6):
+        h.op("scan", 0, 7)
+    h.op("hog", 0, 0).op("read", 0, 1, 7).write(1, 0, 9, 3).op("hog", 0, 5).op("converge", 0)
+    h.op("read", 0, 1, 7).write(2, 0, 5, 3).op("stop", 1).op("scan", 0, 7)
+    put("hypercall", "cold-tier", bytes(h.b))
     # Regression inputs (regress-*, kept, not rewritten here): both VMs power
     # off, then a converge: sharing_converge() spun for ever with no pages to scan;
     # regress-query-enomem-partial: HC_QUERY_COUNTERS across two zero pages with one

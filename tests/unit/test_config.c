@@ -106,6 +106,7 @@ static void test_global_errors(void **state)
 {
 	(void)state;
 	expect_error("cpus = 2\nfoo = 1\n", 2, "unknown setting 'foo'");
+	expect_error("foo = 1\n", 1, ".cold_s, .pool_max, net.ip, net.mask, net.gw, api.token, api.linger_s)");
 	expect_error("cpus = two", 1, "'cpus' needs a number");
 	expect_error("cpus = 2 3", 1, "expected 'KEY = VALUE'");
 	expect_error("cpus 2", 1, "expected 'KEY = VALUE'");
@@ -131,6 +132,36 @@ static void test_fleet_keys(void **state)
 	assert_int_equal(cfg.vm[2].start_late, 0);
 	assert_int_equal(parse("vm a ram=1M image=x"), 0);
 	assert_int_equal(cfg.dedup_measure_s, 0); /* off unless asked for */
+}
+
+/* The cold tier's keys: dedup.cold_s, dedup.pool_max, a VM's compress_max. */
+static void test_tier_keys(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("vm a ram=8M image=x"), 0);
+	assert_int_equal(cfg.dedup_cold_s, 120);
+	assert_int_equal(cfg.dedup_pool_max, 0);             /* the tier off unless asked for */
+	assert_int_equal(cfg.vm[0].compress_max, 8u << 20);  /* no ceiling: all its RAM */
+	assert_int_equal(parse("dedup.cold_s = 20\ndedup.pool_max = 64M\n"
+			       "vm a ram=8M image=x compress_max=2M\nvm b ram=8M image=x compress_max=25%\n"
+			       "vm c ram=1036K image=x compress_max=50%\nvm d ram=8M image=x compress_max=0"), 0);
+	assert_int_equal(cfg.dedup_cold_s, 20);
+	assert_int_equal(cfg.dedup_pool_max, 64u << 20);
+	assert_int_equal(cfg.vm[0].compress_max, 2u << 20);
+	assert_int_equal(cfg.vm[1].compress_max, 2u << 20);
+	assert_int_equal(cfg.vm[2].compress_max, 129 * 4096); /* 129.5 pages: whole ones */
+	assert_int_equal(cfg.vm[3].compress_max, 0);
+	assert_int_equal(parse("dedup.pool_max = 0x1000"), 0);
+	assert_int_equal(cfg.dedup_pool_max, 4096);
+	expect_error("dedup.cold_s = 0", 1, "out of range");
+	expect_error("dedup.cold_s = 86401", 1, "out of range");
+	expect_error("cpus = 1\ndedup.pool_max = 1000", 2, "multiple of 4K");
+	expect_error("dedup.pool_max = 65G", 1, "at most 64G");
+	expect_error("dedup.pool_max = lots", 1, "needs a size");
+	expect_refused("vm a ram=8M image=x compress_max=9M", 1, "compress_max is above its ram");
+	expect_refused("vm a ram=8M image=x compress_max=101%", 1, "compress_max must be a size or 0-100%");
+	expect_refused("vm a ram=8M image=x compress_max=5000", 1, "multiple of 4K");
+	expect_refused("vm a ram=8M image=x compress_max=%", 1, "compress_max must be");
 }
 
 static void test_vm_errors(void **state)
@@ -305,6 +336,7 @@ int main(void)
 		cmocka_unit_test(test_defaults_and_globals),
 		cmocka_unit_test(test_vm_lines),
 		cmocka_unit_test(test_global_errors),
+		cmocka_unit_test(test_tier_keys),
 		cmocka_unit_test(test_vm_errors),
 		cmocka_unit_test(test_fleet_keys),
 		cmocka_unit_test(test_file_errors),
