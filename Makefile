@@ -38,13 +38,13 @@ WARN    := -Wall -Wextra -Werror -Wstrict-prototypes -Wtype-limits -Wmissing-dec
 # Include roots, per folder of the product: what each layer may see.
 INC_include := -Iinclude
 INC_common  := -Iinclude -Icommon
-INC_dedup   := -Idedup
+INC_dedup   := -Idedup -Itier
 INC_ept     := -Iept -Icommon
 INC_kernel  := -Iinclude -Icommon -Idedup -Iept -Ikernel -Ikernel/include -Iarch/$(ARCH)/include
 INC_arch    := -Iinclude -Icommon -Iarch/$(ARCH) -Iarch/$(ARCH)/include -Ikernel/include
 INC_boot    := -Iinclude -Icommon -Iboot
 # Tests and tools reach any product header by name (they test it).
-INC_tests   := -Iinclude -Icommon -Idedup -Iept -Ikernel -Ikernel/include -Iarch/$(ARCH) \
+INC_tests   := -Iinclude -Icommon -Idedup -Itier -Iept -Ikernel -Ikernel/include -Iarch/$(ARCH) \
 	-Iarch/$(ARCH)/include -Iboot -Itools -Itests/fake -Itests/unit -Iguests
 INC_tools    = $(INC_tests)
 inc_for = $(INC_$(firstword $(subst /, ,$(1))))
@@ -72,9 +72,18 @@ SAN_FLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-
 
 # ---- sources ----
 # dedup/ and ept/ are plain C11: the same files build into the hypervisor,
-# the host tests and the host tools.
+# the host tests and the host tools.  tier/ is the engine's compressed
+# pool and its lz4 codec (lz4: Debian's source, the section below);
+# DEDUP_HOST_SRCS is the engine with it, for host programs.
+LZ4_DIR := $(B)/lz4
+LZ4_SRC := $(LZ4_DIR)/src/lib
+LZ4_C   := $(LZ4_SRC)/lz4.c
 DEDUP_SRCS := dedup/page.c dedup/index.c dedup/sharers.c dedup/merge.c dedup/cow.c \
-	dedup/scan.c dedup/vm.c dedup/stats.c dedup/recount.c dedup/account.c dedup/governor.c
+	dedup/scan.c dedup/vm.c dedup/stats.c dedup/recount.c dedup/account.c dedup/governor.c \
+	dedup/tier.c
+TIER_SRCS := tier/zpool.c tier/compress.c
+INC_tier := -Itier -iquote $(LZ4_SRC)
+DEDUP_HOST_SRCS := $(DEDUP_SRCS) $(TIER_SRCS) $(LZ4_C)
 COMMON_SRCS := common/config.c common/knobs.c common/pt_build.c common/ptwalk.c
 ARCH_SRCS := arch/$(ARCH)/entry.S arch/$(ARCH)/isr.S arch/$(ARCH)/setup.c arch/$(ARCH)/trap.c \
 	arch/$(ARCH)/uart.c arch/$(ARCH)/uart_tx.c arch/$(ARCH)/power.c arch/$(ARCH)/paging.c \
@@ -95,18 +104,18 @@ CORE_SRCS := kernel/main.c kernel/frames.c kernel/lock.c kernel/vm.c kernel/upca
 # scheduler (as it hands ap_work to arch_start_cpus).
 CONTROL_SRCS := control/control.c control/console.c control/console_cmd.c control/points.c \
 	control/memdump.c
-HV_SRCS := $(ARCH_SRCS) $(CORE_SRCS) $(CONTROL_SRCS) $(COMMON_SRCS) $(DEDUP_SRCS) ept/ept.c
+HV_SRCS := $(ARCH_SRCS) $(CORE_SRCS) $(CONTROL_SRCS) $(COMMON_SRCS) $(DEDUP_SRCS) $(TIER_SRCS) ept/ept.c
 EFI_SRCS := boot/loader.c boot/elf_check.c boot/mmap_convert.c $(COMMON_SRCS) \
 	arch/$(ARCH)/handoff.S
 
-HV_OBJS   = $(patsubst %,$(B)/hv/%.o,$(HV_SRCS)) $(LWIP_OBJS) $(DASHBOARD_OBJ)
+HV_OBJS   = $(patsubst %,$(B)/hv/%.o,$(HV_SRCS)) $(LWIP_OBJS) $(DASHBOARD_OBJ) $(LZ4_HV_OBJ)
 EFI_OBJS := $(patsubst %,$(B)/efi/%.o,$(EFI_SRCS))
 
 # Host unit tests: test name -> the product sources it links.
 UNIT_TESTS := test_config test_frames test_elf_check test_mmap_convert test_boot_info \
 	test_vmx_features test_pt_build test_acpi test_dedup_engine test_dedup_collision \
 	test_dedup_model test_oracle test_ept test_console_cmd test_exit_decode test_portbus \
-	test_governor test_shootdown test_uart_tx test_spec_ctrl
+	test_governor test_shootdown test_uart_tx test_spec_ctrl test_dedup_ws test_dedup_tier
 test_config_SRCS       := common/config.c common/knobs.c
 test_frames_SRCS       := kernel/frames.c
 test_elf_check_SRCS    := boot/elf_check.c
@@ -115,10 +124,12 @@ test_boot_info_SRCS    := kernel/boot_info_check.c
 test_vmx_features_SRCS := arch/x86_64/vmx_features.c
 test_pt_build_SRCS     := common/pt_build.c common/ptwalk.c
 test_acpi_SRCS         := kernel/acpi.c
-test_dedup_engine_SRCS := $(DEDUP_SRCS) tests/fake/fake_mem.c
-test_dedup_collision_SRCS := $(filter-out dedup/page.c,$(DEDUP_SRCS)) tests/fake/collide_hash.c \
+test_dedup_engine_SRCS := $(DEDUP_HOST_SRCS) tests/fake/fake_mem.c
+test_dedup_collision_SRCS := $(filter-out dedup/page.c,$(DEDUP_HOST_SRCS)) tests/fake/collide_hash.c \
 	tests/fake/fake_mem.c
-test_dedup_model_SRCS := $(DEDUP_SRCS) tests/fake/fake_mem.c
+test_dedup_model_SRCS := $(DEDUP_HOST_SRCS) tests/fake/fake_mem.c
+test_dedup_ws_SRCS := $(DEDUP_HOST_SRCS) tests/fake/fake_mem.c
+test_dedup_tier_SRCS := $(DEDUP_HOST_SRCS) tests/fake/fake_mem.c
 test_oracle_SRCS := tools/oracle.c dedup/recount.c
 EPT_SRCS := ept/ept.c common/ptwalk.c
 test_ept_SRCS := $(EPT_SRCS)
@@ -214,9 +225,6 @@ HV_SRCS += $(NET_SRCS)
 # three below, mapped to the compiler's builtins, which newlib provides).
 # Its one warning under our set is a definition without a prototype.
 LZ4_VERSION := 1.9.4-1
-LZ4_DIR := $(B)/lz4
-LZ4_SRC := $(LZ4_DIR)/src/lib
-LZ4_C   := $(LZ4_SRC)/lz4.c
 LZ4_WARN := -Wno-missing-prototypes -Wno-missing-declarations
 LZ4_HV_FLAGS := -DLZ4_FREESTANDING=1 -DLZ4_memcpy=__builtin_memcpy -DLZ4_memset=__builtin_memset \
 	-DLZ4_memmove=__builtin_memmove $(LZ4_WARN)
@@ -235,8 +243,9 @@ $(LZ4_HV_OBJ): $(LZ4_C) $(B)/newlib/stamp $(B)/flags/hv
 $(B)/host/$(LZ4_C:.c=.o) $(B)/host-san/$(LZ4_C:.c=.o) $(B)/tools/$(LZ4_C:.c=.o): \
 	private HOST_CFLAGS += $(LZ4_WARN)
 $(B)/tools/$(LZ4_C:.c=.o): private TOOL_CFLAGS += $(LZ4_WARN)
-UNIT_TESTS += test_lz4_page
+UNIT_TESTS += test_lz4_page test_zpool
 test_lz4_page_SRCS := $(LZ4_C)
+test_zpool_SRCS := tier/zpool.c tier/compress.c $(LZ4_C) tests/fake/fake_mem.c
 
 # ---- sub-page patching (delta/), issue 21 ----
 # The similarity index and the patcher (delta/delta.h): plain C11 like
@@ -311,7 +320,7 @@ $(B)/newlib/stamp: | $(B)/.deps
 # object built with it depends on it, so changed flags rebuild them ----
 FLAG_SETS := hv efi host tool guest
 flags_hv = $(HV_CFLAGS) $(INC_kernel) $(INC_control) $(INC_arch) $(INC_common) $(INC_dedup) $(INC_ept) $(HV_SIMD) \
-	$(INC_lwip) $(INC_net) $(INC_delta)
+	$(INC_lwip) $(INC_net) $(INC_delta) $(INC_tier)
 flags_efi = $(EFI_CFLAGS) $(INC_boot)
 flags_host = $(HOST_CFLAGS) $(SAN_FLAGS) $(INC_tests)
 flags_tool = $(TOOL_CFLAGS) $(INC_tools)
@@ -324,7 +333,7 @@ FORCE:
 .SECONDARY: $(addprefix $(B)/flags/,$(FLAG_SETS))
 
 # ---- hypervisor ----
-$(B)/hv/%.c.o: %.c $(B)/newlib/stamp $(B)/flags/hv | $(LWIP_DIR)/stamp
+$(B)/hv/%.c.o: %.c $(B)/newlib/stamp $(B)/flags/hv | $(LWIP_DIR)/stamp $(LZ4_DIR)/stamp
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(HV_CFLAGS) $(call inc_for,$<) -c $< -o $@
@@ -432,8 +441,8 @@ TOOL_CFLAGS += -DDEDUPSIM_CALLGRIND=$(if $(wildcard /usr/include/valgrind/callgr
 $(B)/tools/%.o: %.c $(B)/flags/tool | $(B)/.deps $(LZ4_DIR)/stamp
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(TOOL_CFLAGS) $(INC_tools) -c $< -o $@
-DEDUPSIM_SRCS := tools/dedupsim.c tools/oracle.c tools/cost.c $(DEDUP_SRCS) tests/fake/fake_mem.c \
-	tools/mechanisms.c tools/patchsim.c $(DELTA_SRCS)
+DEDUPSIM_SRCS := tools/dedupsim.c tools/oracle.c tools/cost.c tools/tiersim.c $(DEDUP_HOST_SRCS) \
+	tests/fake/fake_mem.c tools/mechanisms.c tools/patchsim.c $(DELTA_SRCS)
 $(B)/tools/dedupsim: $(patsubst %.c,$(B)/tools/%.o,$(DEDUPSIM_SRCS))
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^
@@ -443,7 +452,7 @@ $(B)/tools/ksmbench: $(B)/tools/tools/ksmbench.o
 $(B)/tools/pagebench: $(B)/tools/tools/pagebench.o $(B)/tools/dedup/page.o
 	$(Q)$(CC) -o $@ $^
 # apibench: what the API's per-VM figures cost (tools/apibench.c).
-APIBENCH_SRCS := tools/apibench.c $(DEDUP_SRCS) tests/fake/fake_mem.c
+APIBENCH_SRCS := tools/apibench.c $(DEDUP_HOST_SRCS) tests/fake/fake_mem.c
 $(B)/tools/apibench: $(patsubst %.c,$(B)/tools/%.o,$(APIBENCH_SRCS))
 	$(Q)$(CC) -o $@ $^
 

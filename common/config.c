@@ -157,6 +157,7 @@ static const struct num_key global_keys[] = {
 	{ "cpus",                0, 256,     CFG_OFF(cpus) },
 	{ "dedup.scanner",       0, 1,       CFG_OFF(dedup_scanner) },
 	{ "dedup.dump_point",    0, 1000000, CFG_OFF(dedup_dump_point) },
+	{ "dedup.cold_s",        1, 86400,   CFG_OFF(dedup_cold_s) },
 	{ "api.linger_s",        0, 86400,   CFG_OFF(api_linger_s) },
 	{ "test.lwip_assert",    0, 1000000, CFG_OFF(test_lwip_assert) },
 };
@@ -287,6 +288,15 @@ static int parse_global(struct config *cfg, char *key, char *val,
 
 	if (parse_net(cfg, key, val, line, err, &rc))
 		return rc;
+	if (str_eq(key, "dedup.pool_max")) { /* a size: the one 64-bit global */
+		if (parse_u64(val, 1, &v))
+			return fail(err, line, "'", key, "' needs a size (bytes, or with K, M or G)");
+		if ((v & 4095) || v > CONFIG_RAM_MAX)
+			return fail(err, line, "dedup.pool_max must be a multiple of 4K, at most 64G",
+				    0, 0);
+		cfg->dedup_pool_max = v;
+		return 0;
+	}
 	if (str_prefix(KNOB_PREFIX, key)) {
 		int id = knob_find(key + KNOB_PREFIX_LEN, str_len(key + KNOB_PREFIX_LEN));
 		if (id >= 0) {
@@ -319,10 +329,10 @@ static int parse_global(struct config *cfg, char *key, char *val,
 		return 0;
 	}
 	return fail(err, line, "unknown setting '", key,
-		    "' (known: cpus, dedup.scanner, dedup.dump_point, net.ip, net.mask, net.gw, "
-		    "api.token, api.linger_s, test.lwip_assert, and the knobs dedup.run, dedup.sleep_ms, "
-		    "dedup.merge_first_sight, dedup.summary_scans, dedup.max_cpu_pct, "
-		    "dedup.scan_target_s, dedup.measure_s, dedup.pages_to_scan)");
+		    "' (known: cpus, dedup.scanner, .dump_point, .cold_s, .pool_max, net.ip, .mask, "
+		    ".gw, api.token, .linger_s, test.lwip_assert, and the knobs dedup.run, .sleep_ms, "
+		    ".merge_first_sight, .summary_scans, .max_cpu_pct, .scan_target_s, .measure_s, "
+		    ".pages_to_scan)");
 }
 
 static int valid_name(const char *s)
@@ -355,7 +365,7 @@ static int parse_vm(struct config *cfg, char **w, unsigned nw, unsigned line,
 	struct vm_config *vm;
 	unsigned i;
 	uint64_t v;
-	int has_entry = 0;
+	int has_entry = 0, compress_pct = 100; /* compress_max: N% of ram (-1: a size) */
 
 	if (nw < 2)
 		return fail(err, line, "'vm' needs a name: vm NAME ram=SIZE image=FILE", 0, 0);
@@ -421,11 +431,30 @@ static int parse_vm(struct config *cfg, char **w, unsigned nw, unsigned line,
 				continue;
 			}
 		}
+		if (str_eq(k, "compress_max")) { /* a size, or N% of ram (applied below) */
+			size_t n = 0;
+			while (val[n])
+				n++;
+			if (n && val[n - 1] == '%') {
+				val[n - 1] = 0;
+				if (parse_u64(val, 0, &v) || v > 100)
+					return fail(err, line, "compress_max must be a size or 0-100%", 0, 0);
+				compress_pct = (int)v;
+			} else if (parse_u64(val, 1, &v) || (v & 4095)) {
+				return fail(err, line, "compress_max must be a size (a multiple of 4K) "
+					    "or 0-100%", 0, 0);
+			} else {
+				vm->compress_max = v;
+				compress_pct = -1;
+			}
+			continue;
+		}
 		if (!str_eq(k, "ram") && !str_eq(k, "limit") && !str_eq(k, "vcpus") &&
 		    !str_eq(k, "entry") && !str_eq(k, "domain"))
 			return fail(err, line, "unknown VM key '", k,
-				    "' (known: ram, limit, vcpus, image, kernel, initrd, cmdline, entry, "
-				    "domain, start, seed, rounds, inter, dup, zero, unique, ws, corrupt)");
+				    "' (known: ram, limit, compress_max, vcpus, image, kernel, initrd, "
+				    "cmdline, entry, domain, start, seed, rounds, inter, dup, zero, unique, "
+				    "ws, corrupt)");
 		if (parse_u64(val, str_eq(k, "ram") || str_eq(k, "limit"), &v))
 			return fail(err, line, "bad number '", val, "'");
 		if (str_eq(k, "ram")) {
@@ -475,6 +504,10 @@ static int parse_vm(struct config *cfg, char **w, unsigned nw, unsigned line,
 		return fail(err, line, "VM '", vm->name, "': entry lies outside its ram");
 	if (vm->limit > vm->ram)
 		return fail(err, line, "VM '", vm->name, "': limit is above its ram");
+	if (compress_pct >= 0) /* N% of its ram, whole pages */
+		vm->compress_max = vm->ram * (uint64_t)compress_pct / 100 & ~4095ull;
+	else if (vm->compress_max > vm->ram)
+		return fail(err, line, "VM '", vm->name, "': compress_max is above its ram");
 	if ((uint64_t)vm->inter + vm->dup + vm->zero + vm->unique + vm->ws >
 	    (vm->ram >> 12) - 256)
 		return fail(err, line, "VM '", vm->name,
@@ -503,6 +536,7 @@ int config_parse(const char *text, size_t len, struct config *cfg,
 	*cfg = (struct config){ .knob_given = 0 };
 	for (k = 0; k < KNOB_COUNT; k++)
 		cfg->knob[k] = knob_table[k].def;
+	cfg->dedup_cold_s = 120;
 	err->line = 0;
 	err->msg[0] = 0;
 

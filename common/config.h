@@ -16,7 +16,11 @@
  * dedup/governor.h, is the default, and an explicit dedup.pages_to_scan
  * selects the fixed rate instead), dedup.dump_point (at that point, every VM's
  * memory goes out through Bochs's debugger: control/memdump.c,
- * scripts/memdump.sh; 0 = never).  The network API (docs/api.md):
+ * scripts/memdump.sh; 0 = never).  The cold tier (dedup/tier.c):
+ * dedup.pool_max (bytes with optional K/M/G suffix, a multiple of 4 KiB, at
+ * most 64G: the host memory its compressed pool may hold; 0, the default,
+ * turns the tier off), dedup.cold_s (1-86400, default 120: a private page
+ * not accessed for that long is compressed).  The network API (docs/api.md):
  * net.ip (the hypervisor's own IPv4 address, dotted quad; without it the
  * NIC is left alone), net.mask (default 255.255.255.0), net.gw (a router in
  * that subnet; default none), api.token (the bearer token of the API's
@@ -25,6 +29,8 @@
  * padding (CONFIG_TOKEN_MIN); default none, and those routes answer 403).  VM keys: ram (required; bytes with
  * optional K/M/G suffix, multiple of 4 KiB), limit (the host memory it may
  * hold in frames of its own, at most ram; default ram: see kernel/upcall.c),
+ * compress_max (the most of its RAM the cold tier may hold compressed: a
+ * size as ram's, or N% of ram for N 0-100; default all of it),
  * vcpus (default 1), image
  * (required; a file in the ESP's \dedupvisor\ folder), entry (guest-physical
  * entry point, default 0x1000), domain (sharing domain, default 0), start
@@ -93,12 +99,13 @@ struct vm_config {
 	uint32_t inter, dup, zero, unique, ws; /* memtest recipe, in pages */
 	uint32_t corrupt; /* test: flip a byte of data page corrupt-1 after round 1 */
 	uint32_t start_late; /* start=late: joins the fleet at its next measurement point */
+	uint64_t compress_max; /* the most of its RAM held compressed, bytes (default: ram) */
 	unsigned line;    /* where it was defined */
 };
 
 struct config_error {
 	unsigned line;  /* 1-based; 0 when the error is about the whole file */
-	char msg[256];
+	char msg[384]; /* the longest, an unknown key with every known one listed, fits */
 };
 
 struct config {
@@ -109,6 +116,8 @@ struct config {
 	uint32_t knob_given;
 	uint32_t dedup_scanner;  /* 0: between vCPU slices on the boot CPU; 1: a CPU of its own */
 	uint32_t dedup_dump_point;  /* at this measurement point, dump VMs' memory (0: never) */
+	uint32_t dedup_cold_s;      /* the cold tier: idle this long, a page is compressed */
+	uint64_t dedup_pool_max;    /* the cold tier's pool at most, bytes (0: the tier off) */
 	/* IPv4 addresses in host order (10.0.2.15 is 0x0A00020F); net_ip 0: no
 	 * network, unless net_dhcp ("net.ip = dhcp": the address, mask and
 	 * gateway come from a DHCP server). */

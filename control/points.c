@@ -8,8 +8,12 @@
  *   1. pause: no vCPU enters its guest, and the point waits until none is
  *      in one (each leaves at the latest when its slice's timer fires);
  *   2. converge: scan until two full scans in a row change nothing;
- *   3. account: per VM, the engine's private frames, zero pages, self-
- *      sharing, PSS and exclusive frames (dedup_vm_account(), account.c);
+ *   3. account: per VM, the engine's private frames, zero, shared and
+ *      compressed pages (and the pool bytes those take), self-sharing, PSS
+ *      and exclusive frames (dedup_vm_account(), account.c), and its working
+ *      set (written, read, idle, cold pages: taken before step 2, whose
+ *      scans age every page); every compressed page is read back and
+ *      checked against its checksum (dedup_tier_check);
  *   4. recount: per sharing domain, the exact count of identical pages from
  *      the pages' contents (dedup/recount.c), with the same PSS and
  *      exclusive figures per VM - equal to the engine's when its sharing is
@@ -127,6 +131,19 @@ void points_measure(const char *why)
 	t1 = arch_time_now();
 	last.n++;
 	printf("measure: point %u (%s): vCPUs paused after %lu ms\n", last.n, why, ms_of(t1 - t0));
+	/* The working set as the guests left it: the converging scans below
+	 * visit every page again while nothing runs, which ages them all. */
+	for (i = 0; i < nvms; i++) {
+		struct dedup_vm_account acc;
+		struct dedup_vm_stats vs;
+		if (!vms[i].in_engine || dedup_vm_account(engine, vms[i].id, &acc) ||
+		    dedup_get_vm_stats(engine, vms[i].id, &vs))
+			continue;
+		printf("measure: vm %s: working set: %lu written, %lu read, %lu idle, %lu cold pages; "
+		       "%lu compressed pages brought back by its accesses\n", vms[i].name,
+		       acc.ws[DEDUP_WS_WRITTEN], acc.ws[DEDUP_WS_READ], acc.ws[DEDUP_WS_IDLE],
+		       acc.ws[DEDUP_WS_COLD], vs.decompressions);
+	}
 	scans = sharing_converge();
 	dedup_get_stats(engine, &s);
 	printf("measure: converged after %lu full scans, %lu ms\n", scans,
@@ -144,10 +161,13 @@ void points_measure(const char *why)
 		n++;
 		pss_sum += acc.pss;
 		pss_str(a, sizeof(a), acc.pss);
-		printf("measure: vm %s: domain %u, %lu pages: %lu private, %lu zero, self-sharing %lu, "
-		       "PSS %s pages (%lu KiB), exclusive %lu frames", vms[i].name, acc.domain,
-		       acc.pages, acc.private_frames, acc.zero, acc.self_sharing, a,
-		       acc.pss * 4 / DEDUP_PSS_ONE, acc.exclusive_frames);
+		printf("measure: vm %s: domain %u, %lu pages: %lu private, %lu zero, %lu shared, "
+		       "%lu compressed (%lu KiB), self-sharing %lu, PSS %s pages (%lu KiB; %lu KiB with "
+		       "the compressed at their size), exclusive %lu frames", vms[i].name, acc.domain,
+		       acc.pages, acc.private_frames, acc.zero,
+		       acc.pages - acc.private_frames - acc.zero - acc.compressed, acc.compressed,
+		       acc.compressed_bytes >> 10, acc.self_sharing, a, acc.pss * 4 / DEDUP_PSS_ONE,
+		       acc.pss_cost * 4 / DEDUP_PSS_ONE, acc.exclusive_frames);
 		if (rc_ok) {
 			bool same = acc.pss == r->pss[i] && acc.exclusive_frames == r->excl[i];
 			pss_str(b, sizeof(b), r->pss[i]);
@@ -163,6 +183,15 @@ void points_measure(const char *why)
 	printf("measure: fleet: %u VMs, %lu pages on %lu frames (%lu MiB): saved %lu (self %lu, "
 	       "inter %lu), %lu zero-mapped; PSS sums to %s pages\n", n, s.pages_tracked, frames,
 	       frames >> 8, s.frames_saved, s.self_sharing, s.inter_sharing, s.ksm_zero_pages, a);
+	if (s.pages_compressed || s.compressions) {
+		uint64_t bad, checked = dedup_tier_check(engine, &bad);
+		printf("measure: cold tier: %lu pages compressed in %lu pool frames (%lu KiB of lz4: "
+		       "%lu.%02lu:1), of the fleet's %lu frames; read back: %lu, %s\n",
+		       s.pages_compressed, s.pool_frames, s.compressed_bytes >> 10,
+		       s.compressed_bytes ? s.pages_compressed * 4096 / s.compressed_bytes : 0,
+		       s.compressed_bytes ? s.pages_compressed * 409600 / s.compressed_bytes % 100 : 0,
+		       frames, checked, bad ? "SOME DAMAGED" : "every one decompresses to its checksum");
+	}
 	if (rc_ok)
 		printf("measure: recount of identical pages: saved %lu (self %lu, inter %lu): %s\n",
 		       r->sharable, r->self, r->inter,

@@ -15,7 +15,8 @@
  *   frame through an old translation after this vCPU writes its copy.
  *
  * Without a free frame nothing changes and DEDUP_ENOMEM comes back: the
- * caller makes the vCPU wait and retries (the engine never blocks).
+ * caller makes the vCPU wait and retries (the engine never blocks).  A
+ * page the cold tier holds compressed is brought back (tier.c).
  */
 #include <string.h>
 
@@ -33,6 +34,13 @@ int dedup_cow_break(struct dedup *d, unsigned vm, uint64_t gfn)
 		return DEDUP_EINVAL;
 	v = &d->vm[vm];
 	p = &v->pages[gfn];
+	if (dp_state(p) == DP_COMPRESSED) { /* a write to a page the cold tier holds */
+		int r = dedup_fault_in(d, vm, gfn);
+		if (r == 0)
+			v->age[gfn] = AGE_WRITE;
+		return r;
+	}
+	v->age[gfn] = AGE_WRITE; /* written now (its new mapping's D bit is clear) */
 	if (dp_state(p) != DP_SHARED) {
 		/* Not shared: a fault that raced with an aborted merge, or the
 		 * hypervisor about to write the page itself.  Make sure the page

@@ -56,14 +56,27 @@
  * Sharing domains.  Each VM belongs to a domain; frames (zero frames too)
  * are never shared across domains, closing the cross-domain side channel.
  *
+ * The working set and the cold tier (scan.c, tier.c).  Each visit also
+ * reads the page's accessed bit and keeps its age: the working set, in
+ * Difference Engine's classes.  With knobs.cold_ticks and pool_max_frames
+ * set, private pages not accessed for cold_ticks are compressed with lz4
+ * into a pool of 2 KiB-or-smaller objects (tier/zpool.h) when they fit,
+ * and their frames freed; their EPT entries are not present, so any access
+ * faults and dedup_fault_in() brings the page back (decompressed, checked
+ * against its checksum, mapped).  Zero pages stay on the zero frame and
+ * shared pages stay shared: only what sharing could not save is compressed,
+ * and a compressed page still merges with a later twin (its checksum is
+ * in the compressed index).
+ *
  * Stats use KSM's names and meanings (struct dedup_stats), plus the split
  * of sharing into self-sharing and inter-VM sharing of Barker et al. (USENIX
  * ATC 2012), kept exact online: a frame mapped c_v times by VM v, in k VMs,
  * saves sum(c_v) - 1 pages, of which sum(c_v) - k are self-sharing and k - 1
  * inter-VM.
  *
- * Metadata: 8 bytes per tracked page (struct dpage) plus the indexes and one
- * record per shared frame; dedup_metadata_bytes() reports the total.
+ * Metadata: 8 bytes per tracked page (struct dpage) and its age byte, plus
+ * the indexes, one record per shared frame and the pool's records;
+ * dedup_metadata_bytes() reports the total.
  * Not thread-safe: the caller serializes scan, COW break and VM changes.
  */
 #ifndef DEDUP_H
@@ -84,13 +97,26 @@
 #define DEDUP_EINVAL  (-22) /* bad VM id, gfn or size */
 #define DEDUP_EEXIST  (-17) /* VM id in use */
 #define DEDUP_ENOENT  (-2)  /* no such VM */
-#define DEDUP_EIO     (-5)  /* an ops call that must not fail did */
+#define DEDUP_EIO     (-5)  /* an ops call that must not fail did, or a compressed page
+                             * failed its length or checksum: its content is lost */
 #define DEDUP_EBUSY   (-16) /* removed, but a CPU may still reach its frames: none freed */
 
 struct dedup_knobs {
 	uint32_t pages_to_scan;  /* per wake-up (the caller's loop) */
 	uint32_t sleep_ms;       /* between wake-ups (the caller's loop) */
 	bool merge_first_sight;  /* treat a page as unchanged on its first visit */
+	/* A page not accessed for this long, on the caller's clock
+	 * (dedup_clock), is cold: "idle for long" in the working set.  0:
+	 * nothing is ever cold.  It must be reached within 62 full scans: a
+	 * page's age saturates at 63 (scan.c). */
+	uint64_t cold_ticks;
+	/* The cold tier: its pool holds at most this many frames (changed at
+	 * will; what it holds above a lowered cap stays until faulted back);
+	 * 0: nothing is compressed. */
+	uint64_t pool_max_frames;
+	/* Pages compressed per dedup_scan() call at most (each costs an lz4
+	 * compression, ~10 us): 0, no bound. */
+	uint32_t compress_per_step;
 };
 
 struct dedup_stats {
@@ -117,6 +143,18 @@ struct dedup_stats {
 	uint64_t self_sharing;   /* Barker: sum over frames of sum(c_v) - k */
 	uint64_t inter_sharing;  /* Barker: sum over frames of k - 1 */
 	uint64_t metadata_bytes;
+	/* The cold tier. */
+	uint64_t pages_compressed;   /* held compressed now */
+	uint64_t compressed_bytes;   /* their lz4 bytes */
+	uint64_t compressed_slots;   /* the pool slot bytes they take */
+	uint64_t pool_frames;        /* frames the pool holds: pool_frames x 4096 is its cost */
+	uint64_t compressions;       /* pages compressed, all time */
+	uint64_t decompressions;     /* compressed pages brought back by an access */
+	uint64_t tier_merges;        /* compressed pages that merged with a twin instead */
+	uint64_t compress_rejected;  /* did not fit 2 KiB: left alone until written */
+	uint64_t compress_enomem;    /* the pool had no room (its cap, or no frame) */
+	uint64_t fault_enomem;       /* a fault found no frame: the access waits */
+	uint64_t tier_corrupt;       /* an object failed its length or checksum */
 };
 
 struct dedup_vm_stats {
@@ -125,6 +163,9 @@ struct dedup_vm_stats {
 	uint64_t merged;         /* pages mapped to a shared or zero frame */
 	uint64_t self_sharing;   /* Barker's self-sharing of this VM */
 	uint16_t domain;
+	uint64_t compressed;     /* pages held compressed */
+	uint64_t compressed_bytes; /* the pool slot bytes they take */
+	uint64_t decompressions; /* compressed pages its accesses brought back */
 };
 
 struct dedup;
@@ -156,6 +197,12 @@ int dedup_vm_remove(struct dedup *d, unsigned vm);
  * completes; returns the number visited. */
 uint64_t dedup_scan(struct dedup *d, uint64_t n);
 
+/* The caller's clock, read before each dedup_scan(): the engine has none.
+ * It stamps the start of each full scan with the last value given, and
+ * compares a page's idle time with knobs.cold_ticks in these units (TSC
+ * ticks in the hypervisor; anything monotonic elsewhere). */
+void dedup_clock(struct dedup *d, uint64_t now);
+
 /* A write to (vm, gfn) faulted, or the hypervisor is about to write the
  * page itself (it must call this first: its writes set no dirty bit).
  * Gives the page a private, writable frame with the same content: a copy,
@@ -166,6 +213,42 @@ uint64_t dedup_scan(struct dedup *d, uint64_t n);
  * bad vm/gfn. */
 int dedup_cow_break(struct dedup *d, unsigned vm, uint64_t gfn);
 
+/* An access (read, write or fetch) to (vm, gfn) faulted on a page the cold
+ * tier holds compressed (its EPT entry is not present): decompresses it
+ * into a new frame, checks its length and checksum, maps it read-write and
+ * frees the object; the page is hot again (it must idle cold_ticks anew).
+ * 0 (also when the page is not compressed: another vCPU faulted it in
+ * first), DEDUP_ENOMEM when no frame could be had or mapped (nothing
+ * changed: retry later), DEDUP_EIO when the object failed its checks
+ * (nothing changed; the content is lost: stop the VM), DEDUP_EINVAL for a
+ * bad vm/gfn.  dedup_cow_break() does this too for a compressed page. */
+int dedup_fault_in(struct dedup *d, unsigned vm, uint64_t gfn);
+
+/* At most max_pages of VM vm's pages compressed at once (the default: no
+ * ceiling); a lower ceiling compresses no more, it does not fault back
+ * what is held.  0 or DEDUP_ENOENT. */
+int dedup_vm_set_tier_max(struct dedup *d, unsigned vm, uint64_t max_pages);
+
+/* The content of (vm, gfn) whatever its state: the frame it is mapped to,
+ * or for a compressed page its content decompressed into buf (4096 bytes)
+ * and checked against its checksum.  NULL for a bad vm/gfn, an unmapped
+ * page, or an object that fails its checks (counted in tier_corrupt).
+ * For readers of guest memory: the recount, memory images. */
+const void *dedup_page_read(struct dedup *d, unsigned vm, uint64_t gfn, void *buf);
+
+/* Reads back every compressed page and checks it (length and checksum):
+ * the number checked, and in *bad those that failed. */
+uint64_t dedup_tier_check(struct dedup *d, uint64_t *bad);
+
+/* The pool's size classes (tier/zpool.c), for reports. */
+struct dedup_tier_class {
+	uint32_t slot;       /* bytes an object of this class takes */
+	uint32_t per_frame;  /* objects a frame holds */
+	uint64_t objects, frames;
+};
+unsigned dedup_tier_classes(void);
+void dedup_tier_class(const struct dedup *d, unsigned cls, struct dedup_tier_class *c);
+
 void dedup_get_stats(const struct dedup *d, struct dedup_stats *s);
 
 /* The engine's page hash (XXH3-64 of 4 KiB), for measuring its cost; which
@@ -174,6 +257,17 @@ uint64_t dedup_page_hash(const void *page);
 const char *dedup_hash_path(void);
 int dedup_get_vm_stats(const struct dedup *d, unsigned vm, struct dedup_vm_stats *s);
 uint64_t dedup_metadata_bytes(const struct dedup *d);
+
+/* The working set, after Difference Engine's classes (Gupta et al., OSDI
+ * 2008, section 4.4), from EPT A/D bits read at each page's visit (scan.c):
+ * "recently" is since the page's previous visit, one full scan earlier. */
+enum dedup_ws_class {
+	DEDUP_WS_WRITTEN,  /* written since its previous visit */
+	DEDUP_WS_READ,     /* read, not written, since its previous visit */
+	DEDUP_WS_IDLE,     /* not accessed at its last visit(s): not recently used */
+	DEDUP_WS_COLD,     /* not accessed for knobs.cold_ticks: idle for long */
+	DEDUP_WS_CLASSES
+};
 
 /* One VM's cost at a consistent point (account.c): computed by a walk over
  * its pages and the shared frames, not kept online. */
@@ -184,8 +278,19 @@ struct dedup_vm_account {
 	uint64_t zero;             /* pages mapped to the zero frame */
 	uint64_t self_sharing;     /* Barker's self-sharing of this VM */
 	uint64_t pss;              /* sum over its pages of DEDUP_PSS_ONE / mappers */
-	uint64_t exclusive_frames; /* frames no other VM maps (private ones included) */
+	uint64_t exclusive_frames; /* contents no other VM holds: frames no other VM
+	                            * maps (private ones included) and its compressed
+	                            * pages, one each */
+	uint64_t ws[DEDUP_WS_CLASSES]; /* its pages in each working-set class (all 0
+	                                * without A/D bits: nothing is known) */
 	uint16_t domain;
+	/* The cold tier.  pss and exclusive_frames count a compressed page as
+	 * one page, as the recount does (it reads contents, not frames); what
+	 * the VM costs counts it at its slot bytes: */
+	uint64_t compressed;       /* its pages held compressed */
+	uint64_t compressed_bytes; /* the pool slot bytes they take */
+	uint64_t pss_cost;         /* pss with each compressed page at its slot bytes */
+	uint64_t exclusive_bytes;  /* what it alone holds: frames x 4096 + slot bytes */
 };
 int dedup_vm_account(const struct dedup *d, unsigned vm, struct dedup_vm_account *a);
 
@@ -214,7 +319,9 @@ uint64_t dedup_pss_walk_step(const struct dedup *d, struct dedup_pss_walk *w, ui
 /* Host frames backing all registered guest memory (zero frames included). */
 uint64_t dedup_frames_in_use(const struct dedup *d);
 /* The most metadata the engine may hold at once for `pages` tracked pages
- * (resizes included): what a heap must be sized for. */
+ * (resizes included): what a heap must be sized for; with the cold tier,
+ * plus dedup_tier_metadata_max(pages, the pool's cap in frames). */
 uint64_t dedup_metadata_max(uint64_t pages);
+uint64_t dedup_tier_metadata_max(uint64_t pages, uint64_t pool_max_frames);
 
 #endif

@@ -2,7 +2,8 @@
  * dedup_internal.h - the engine's data structures, shared by the files of dedup/.
  *
  *   struct dedup
- *     vm[63]          per VM: pages[npages] (struct dpage, 8 B each), domain
+ *     vm[63]          per VM: pages[npages] (struct dpage, 8 B each), age[npages]
+ *                     (1 B each: the working set), domain
  *     uheads[]        unstable index: bucket -> first candidate page, linked
  *                     through dpage.word as (vm << 24 | gfn)
  *     sheads[], sf[]  stable index: bucket -> first shared frame (struct
@@ -10,13 +11,28 @@
  *     cnt[]           sharer counts: (shared frame, vm) -> c_v, open
  *                     addressing; gives k (VMs per frame) for the exact
  *                     self/inter-VM split
- * A page's state lives in the top 2 bits of dpage.word; the low 30 bits are
- * the unstable link (UNSTABLE) or the shared-frame id (SHARED).
+ *     pool            the cold tier's compressed pages (tier/zpool.h), one
+ *                     object each: a header (struct cobj) and lz4's bytes
+ *     cheads[]        compressed index: bucket -> first compressed page,
+ *                     linked through the objects' headers as (vm << 24 | gfn)
+ *
+ * A page's state is a prefix code in the top bits of dpage.word, so that
+ * the state that needs a 30-bit link has it and five states fit:
+ *
+ *   00  x(30)   NEW          index unused
+ *   01  x(30)   SEEN         index unused
+ *   10  l(30)   UNSTABLE     l: the next page of its unstable chain
+ *   110 s(29)   SHARED       s: its shared frame's id (< SF_MAX = 2^25)
+ *   111 h(29)   COMPRESSED   h: its object's pool handle (ZPOOL_HANDLE_BITS)
+ *
+ * dpage.csum is always the checksum of the page's content as last hashed;
+ * for a COMPRESSED page, of the content it was compressed from (tier.c).
  */
 #ifndef DEDUP_INTERNAL_H
 #define DEDUP_INTERNAL_H
 
 #include "dedup.h"
+#include "zpool.h"
 
 enum dp_state {
 	DP_NEW = 0,      /* no checksum yet (never hashed, or content replaced) */
@@ -24,20 +40,34 @@ enum dp_state {
 	DP_UNSTABLE = 2, /* unchanged at its last visit; in the unstable index if
 	                  * visited in the current full scan (behind the cursor) */
 	DP_SHARED = 3,   /* mapped read-only to shared frame sf[index] */
+	DP_COMPRESSED = 4, /* not mapped: its content is pool object `handle` */
+	DP_NSTATES
 };
 
 #define DP_INDEX_BITS 30
 #define DP_INDEX_MASK ((1u << DP_INDEX_BITS) - 1)
 #define DP_NIL        DP_INDEX_MASK /* end of a chain */
+#define DP_SUB_BIT    (1u << (DP_INDEX_BITS - 1)) /* 110 SHARED or 111 COMPRESSED */
+#define DP_SUB_MASK   (DP_SUB_BIT - 1)
 
 struct dpage {
 	uint32_t csum; /* low 32 bits of XXH3-64 at the last hash */
-	uint32_t word; /* state << 30 | link or shared-frame id */
+	uint32_t word; /* the state (prefix code above) and its index */
 };
 _Static_assert(sizeof(struct dpage) == 8, "8 bytes of metadata per guest page");
+_Static_assert(ZPOOL_HANDLE_BITS <= DP_INDEX_BITS - 1, "a pool handle fits COMPRESSED's 29 bits");
 
-static inline unsigned dp_state(const struct dpage *p) { return p->word >> DP_INDEX_BITS; }
+static inline unsigned dp_state(const struct dpage *p)
+{
+	unsigned s = p->word >> DP_INDEX_BITS;
+	return s == DP_SHARED && (p->word & DP_SUB_BIT) ? DP_COMPRESSED : s;
+}
+/* The link (UNSTABLE) or the shared-frame id (SHARED). */
 static inline uint32_t dp_index(const struct dpage *p) { return p->word & DP_INDEX_MASK; }
+/* The pool handle (COMPRESSED). */
+static inline uint32_t dp_handle(const struct dpage *p) { return p->word & DP_SUB_MASK; }
+/* Private: the page has a frame of its own (NEW, SEEN, UNSTABLE). */
+static inline int dp_private(const struct dpage *p) { return p->word >> DP_INDEX_BITS < DP_SHARED; }
 
 /* Unstable links pack (vm, gfn) into the 30-bit index: 6 + 24 bits. */
 #define LINK_VM_BITS  6
@@ -68,7 +98,7 @@ struct sframe {
 	uint16_t domain; /* the sharing domain; never mapped outside it */
 };
 _Static_assert(sizeof(struct sframe) == 24, "24 bytes per shared frame");
-_Static_assert(SF_MAX <= DP_NIL, "a shared-frame id fits dpage.word's index, DP_NIL excluded");
+_Static_assert(SF_MAX <= DP_SUB_BIT, "a shared-frame id fits SHARED's 29 bits: its word never reads COMPRESSED");
 _Static_assert(DEDUP_MAX_VMS <= UINT8_MAX, "k, the VMs of one frame, fits sframe.nvms");
 _Static_assert((uint64_t)DEDUP_MAX_VMS * DEDUP_MAX_PAGES <= UINT32_MAX,
 	       "every page of every VM mapping one frame still fits sframe.refs");
@@ -78,14 +108,47 @@ struct sharer { uint32_t key, count; }; /* key = (sfid << LINK_VM_BITS | vm) + 1
 _Static_assert((((uint64_t)SF_MAX - 1) << LINK_VM_BITS | DEDUP_MAX_VMS) + 1 <= UINT32_MAX,
 	       "a sharer key of any shared frame and VM fits 32 bits, 0 left for empty");
 
+/*
+ * A page's age byte (struct dvm.age[gfn]), kept by the scanner from the A/D
+ * bits it reads at each visit (scan.c): the full scans in a row whose visit
+ * found the page not accessed, saturating at AGE_MAX, and whether the last
+ * access seen included a write.  Which class that makes (DEDUP_WS_*), and
+ * whether it is cold, is age_class().  AGE_NOCOMP: its content did not fit
+ * the pool's largest class when last tried; a write (a dirty bit, or a COW
+ * break) clears it, for the same content would not fit again.
+ */
+#define AGE_MAX    0x3fu /* 6 bits of visits without an access */
+#define AGE_WRITE  0x40u /* the last access seen was (also) a write */
+#define AGE_NOCOMP 0x80u /* incompressible until written */
+#define AGE_RING   64    /* scan start times kept: > AGE_MAX (see age_class) */
+_Static_assert(AGE_RING > AGE_MAX, "the scan start times cover every age a page can have");
+_Static_assert(((AGE_MAX | AGE_WRITE) & AGE_NOCOMP) == 0 && (AGE_MAX & AGE_WRITE) == 0,
+	       "the age's bits and its flags do not overlap");
+
+/* A compressed page's object: this header, then `len` bytes of lz4. */
+struct cobj {
+	uint16_t len;  /* lz4's bytes after the header */
+	uint16_t zero; /* 0 */
+	uint32_t next; /* the next page in its compressed-index chain, or DP_NIL */
+};
+_Static_assert(sizeof(struct cobj) == 8, "an 8-byte header keeps objects' payload 8-aligned");
+#define COBJ_MAX (ZPOOL_MAX_OBJECT - sizeof(struct cobj)) /* the most lz4 bytes kept */
+
 /* One registered VM. */
 struct dvm {
 	struct dpage *pages; /* npages entries, indexed by gfn; NULL: slot unused */
+	uint8_t *age;        /* npages age bytes (above) */
+	uint64_t added;      /* the caller's clock when it was registered */
 	uint64_t npages;
 	uint16_t domain;     /* its sharing domain */
 	uint64_t zero;       /* its pages mapped to the zero frame */
 	uint64_t merged;     /* its pages mapped to a shared or zero frame */
 	uint64_t self;       /* Barker's self-sharing: sum over frames of c_v - 1 */
+	uint64_t compressed; /* its pages held in the pool */
+	uint64_t cbytes;     /* their lz4 bytes */
+	uint64_t cslots;     /* the pool slot bytes they take */
+	uint64_t faults;     /* compressed pages brought back by an access */
+	uint64_t tier_max;   /* its pages compressed at most (dedup_vm_set_tier_max) */
 };
 
 struct dedup {
@@ -97,6 +160,9 @@ struct dedup {
 	uint64_t cur_gfn;
 	uint64_t scan_visits; /* visits in the current full scan */
 
+	uint64_t now;                   /* the caller's clock (dedup_clock) */
+	uint64_t scan_start[AGE_RING];  /* full scan k began at scan_start[k % AGE_RING] */
+
 	uint32_t *uheads, umask; /* unstable index: umask + 1 buckets of link heads */
 	uint32_t *sheads, smask; /* stable index: smask + 1 buckets of sframe ids */
 	struct sframe *sf;       /* shared frames by id: sf_cap slots, sf_top used so far */
@@ -104,14 +170,26 @@ struct dedup {
 	struct sharer *cnt;      /* sharer counts: cnt_mask + 1 slots, cnt_used filled */
 	uint32_t cnt_mask, cnt_used;
 
-	/* Duplicates merged away, freed after one invalidate per VM (merge.c). */
+	/* Duplicates merged away, freed after one invalidate per VM (merge.c);
+	 * the frames of pages just compressed likewise (tier.c). */
 	uint64_t pend_free[64];
 	unsigned npend;
 	uint64_t pend_vms;    /* bit v: VM v has remaps not yet invalidated */
 	uint64_t withheld;    /* frames never freed: an invalidate before it failed */
 
+	/* The cold tier (tier.c). */
+	struct zpool *pool;
+	uint32_t *cheads, cmask;  /* compressed index: cmask + 1 buckets of links; NULL: none yet */
+	uint64_t cold[64];        /* the batch's pages picked for compression (gfns of cold_vm) */
+	unsigned ncold, cold_vm;
+	bool cold_unfrozen;        /* the batch's invalidate failed: none of them is frozen */
+	uint64_t step_picked;     /* picked in the current dedup_scan() call */
+	int pool_full;            /* the pool refused one: no more picks until it frees one */
+	unsigned char *scratch;   /* a decompressed page (malloc'd: not for page_is_zero's SSE) */
+	unsigned char cbuf[ZPOOL_MAX_OBJECT]; /* lz4's output before it has a slot */
+
 	uint32_t zero_csum;    /* the checksum of an all-zero page */
-	uint64_t n_state[4];   /* pages in each enum dp_state */
+	uint64_t n_state[DP_NSTATES]; /* pages in each enum dp_state */
 	struct dedup_stats st; /* counters; derived fields filled by get_stats */
 };
 
@@ -123,6 +201,11 @@ static inline void *fptr(const struct dedup *d, uint64_t f) { return d->ops.fram
 
 /* index.c */
 void set_state(struct dedup *d, struct dpage *p, unsigned state, uint32_t index);
+int cindex_reserve(struct dedup *d);
+void cindex_insert(struct dedup *d, unsigned vm, uint64_t gfn);
+void cindex_unlink(struct dedup *d, unsigned vm, uint64_t gfn);
+uint32_t cindex_first(const struct dedup *d, uint32_t csum);
+uint32_t cindex_next(const struct dedup *d, uint32_t link);
 void unstable_reset(struct dedup *d);
 void unstable_insert(struct dedup *d, unsigned vm, uint64_t gfn, uint32_t csum);
 void unstable_unlink(struct dedup *d, unsigned vm, uint64_t gfn);
@@ -138,8 +221,24 @@ void sharers_add(struct dedup *d, uint32_t sfid, unsigned vm);
 uint32_t sharers_remove(struct dedup *d, uint32_t sfid, unsigned vm);
 uint32_t sharers_count(const struct dedup *d, uint32_t sfid, unsigned vm); /* c(f,v) */
 
+/* scan.c */
+unsigned age_class(const struct dedup *d, const struct dvm *v, uint8_t age, uint64_t scan);
+
 /* merge.c */
 void merge_candidate(struct dedup *d, unsigned vm, uint64_t gfn, uint64_t frame, uint32_t csum);
 void merge_flush(struct dedup *d);
+void merge_pend_free(struct dedup *d, unsigned vm, uint64_t frame);
+
+/* tier.c */
+int tier_on(const struct dedup *d);
+void tier_pick(struct dedup *d, unsigned vm, uint64_t gfn);
+void tier_flush(struct dedup *d);
+void tier_visit(struct dedup *d, unsigned vm, uint64_t gfn);
+int tier_read(struct dedup *d, unsigned vm, uint64_t gfn, void *dst);
+void tier_drop(struct dedup *d, unsigned vm, uint64_t gfn);
+static inline struct cobj *cobj_of(const struct dedup *d, const struct dpage *p)
+{
+	return zpool_ptr(d->pool, dp_handle(p));
+}
 
 #endif

@@ -9,8 +9,9 @@
  * TLB, call recording, failure injection).
  *
  * Frames are opaque 64-bit numbers to the engine.  Every guest page the
- * engine tracks is always mapped: to a private frame, a shared frame or a
- * zero frame.
+ * engine tracks is mapped (to a private frame, a shared frame or a zero
+ * frame) except those its cold tier holds compressed: those are not
+ * present, and an access to one faults (dedup_fault_in).
  */
 #ifndef DEDUP_OPS_H
 #define DEDUP_OPS_H
@@ -30,7 +31,8 @@ struct dedup_ops {
 	 * bit.  Replacing an existing mapping must not fail; a first mapping
 	 * may (EPT table pages), returning non-zero. */
 	int (*map)(void *ctx, unsigned vm, uint64_t gfn, uint64_t frame, bool writable);
-	/* Removes the mapping (VM teardown). */
+	/* Removes the mapping: VM teardown, and a page the cold tier compressed
+	 * (the engine invalidates before it frees the frame).  Never fails. */
 	void (*unmap)(void *ctx, unsigned vm, uint64_t gfn);
 	/* Drops every cached translation of vm's guest-physical memory on every
 	 * CPU that may hold one (INVEPT single-context + shootdown); returns
@@ -40,11 +42,17 @@ struct dedup_ops {
 	 * engine then frees nothing and shares nothing that such a write could
 	 * reach (dedup.h, "When an invalidate fails"). */
 	int (*invalidate)(void *ctx, unsigned vm);
-	/* EPT A/D: 1 if (vm, gfn) was written since its dirty bit was last
-	 * cleared, 0 if not; clears it.  A cleared bit only takes effect for
-	 * writes after the next invalidate().  NULL where there are no A/D bits. */
-	int (*test_and_clear_dirty)(void *ctx, unsigned vm, uint64_t gfn);
+	/* EPT A/D, in one walk: DEDUP_AD_ACCESSED if (vm, gfn) was read or
+	 * written, DEDUP_AD_DIRTY if written, since the bits were last cleared
+	 * (0 for neither, and for a page not mapped); clears both.  A cleared
+	 * bit only takes effect for accesses after the next invalidate(): a CPU
+	 * may hold a translation with the bit set and not set it again.  NULL
+	 * where there are no A/D bits (then the engine sees no working set). */
+	int (*test_and_clear_ad)(void *ctx, unsigned vm, uint64_t gfn);
 	void *ctx;
 };
+
+#define DEDUP_AD_ACCESSED 1
+#define DEDUP_AD_DIRTY    2
 
 #endif

@@ -14,6 +14,13 @@
  *
  * The stable index holds every shared frame (struct sframe), zero frames
  * included; its bucket array doubles when it holds more frames than buckets.
+ *
+ * The compressed index holds every page the cold tier compressed, by the
+ * checksum of its content, so that a candidate can still find it as a twin
+ * (merge.c): unlike the unstable index it is never emptied (a compressed
+ * page cannot change).  Its chains run through the objects' headers
+ * (struct cobj.next), since the page's own word holds its pool handle;
+ * a bucket per compressed page at most, doubled when they are more.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +31,10 @@ void set_state(struct dedup *d, struct dpage *p, unsigned state, uint32_t index)
 {
 	d->n_state[dp_state(p)]--;
 	d->n_state[state]++;
-	p->word = (uint32_t)state << DP_INDEX_BITS | (index & DP_INDEX_MASK);
+	if (state == DP_COMPRESSED) /* 111 h(29) */
+		p->word = (uint32_t)DP_SHARED << DP_INDEX_BITS | DP_SUB_BIT | (index & DP_SUB_MASK);
+	else
+		p->word = (uint32_t)state << DP_INDEX_BITS | (index & DP_INDEX_MASK);
 }
 
 static uint32_t pow2_at_least(uint64_t n)
@@ -183,4 +193,85 @@ uint32_t stable_find_zero(const struct dedup *d, uint16_t domain)
 		if ((d->sf[id].flags & SF_ZERO) && d->sf[id].domain == domain)
 			return id;
 	return DP_NIL;
+}
+
+/* ---- compressed ---- */
+
+static uint32_t *cbucket(const struct dedup *d, uint32_t csum)
+{
+	return &d->cheads[csum & d->cmask];
+}
+
+static struct dpage *page_of(const struct dedup *d, uint32_t link)
+{
+	return &d->vm[link_vm(link)].pages[link_gfn(link)];
+}
+
+/* Makes sure cindex_insert() has a bucket array with a bucket per
+ * compressed page, one more included: 0 or DEDUP_ENOMEM (then nothing
+ * changed, and the page must not be compressed). */
+int cindex_reserve(struct dedup *d)
+{
+	uint64_t want = d->n_state[DP_COMPRESSED] + 1;
+	uint32_t nb, *h, i;
+
+	if (d->cheads && want <= (uint64_t)d->cmask + 1)
+		return 0;
+	nb = d->cheads ? (d->cmask + 1) * 2 : 64;
+	h = malloc(sizeof(*h) * nb);
+	if (!h)
+		return DEDUP_ENOMEM;
+	for (i = 0; i < nb; i++)
+		h[i] = DP_NIL;
+	/* Move every chain's pages to their new buckets. */
+	for (i = 0; d->cheads && i <= d->cmask; i++) {
+		uint32_t l = d->cheads[i];
+		while (l != DP_NIL) {
+			struct dpage *q = page_of(d, l);
+			struct cobj *o = cobj_of(d, q);
+			uint32_t next = o->next;
+			o->next = h[q->csum & (nb - 1)];
+			h[q->csum & (nb - 1)] = l;
+			l = next;
+		}
+	}
+	free(d->cheads);
+	d->cheads = h;
+	d->cmask = nb - 1;
+	return 0;
+}
+
+/* Links compressed page (vm, gfn) in (its csum and object are set). */
+void cindex_insert(struct dedup *d, unsigned vm, uint64_t gfn)
+{
+	struct dpage *p = &d->vm[vm].pages[gfn];
+	uint32_t *head = cbucket(d, p->csum);
+	cobj_of(d, p)->next = *head;
+	*head = link_pack(vm, gfn);
+}
+
+void cindex_unlink(struct dedup *d, unsigned vm, uint64_t gfn)
+{
+	struct dpage *p = &d->vm[vm].pages[gfn];
+	uint32_t me = link_pack(vm, gfn), *at = cbucket(d, p->csum);
+
+	while (*at != DP_NIL) {
+		if (*at == me) {
+			*at = cobj_of(d, p)->next;
+			return;
+		}
+		at = &cobj_of(d, page_of(d, *at))->next;
+	}
+}
+
+/* The first compressed page in csum's bucket (not necessarily of that
+ * csum: the caller compares), or DP_NIL; then the next after link. */
+uint32_t cindex_first(const struct dedup *d, uint32_t csum)
+{
+	return d->cheads ? *cbucket(d, csum) : DP_NIL;
+}
+
+uint32_t cindex_next(const struct dedup *d, uint32_t link)
+{
+	return cobj_of(d, page_of(d, link))->next;
 }

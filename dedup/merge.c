@@ -33,6 +33,15 @@
  * the merge as a failed compare does (step 3 could not be trusted, and the
  * frame must not become shared); a failed step 5 keeps the batch's
  * duplicates out of use for good instead of freeing them (withheld).
+ *
+ * A candidate may also match a page the cold tier compressed (tier.c):
+ * its content is frozen in the pool, so it plays the part of the stable
+ * page.  It is decompressed (and checked) into a scratch page for the
+ * compares; after steps 1-3 on the candidate, the candidate's frame
+ * becomes the shared frame, and the compressed page, not present until
+ * now, is mapped read-only to it before its object is freed.  Nothing is
+ * freed and no second invalidate is needed: the candidate's mapping only
+ * lost write access (step 1), and the compressed page had none.
  */
 #include "dedup_internal.h"
 
@@ -67,13 +76,20 @@ void merge_flush(struct dedup *d)
 	d->pend_vms = 0;
 }
 
-static void finish_merge(struct dedup *d, unsigned vm, uint64_t gfn, uint64_t frame, uint32_t sfid)
+/* frame, no longer mapped by vm's (gfn), is freed after vm's next
+ * invalidate: steps 5 and 6, batched. */
+void merge_pend_free(struct dedup *d, unsigned vm, uint64_t frame)
 {
-	map(d, vm, gfn, d->sf[sfid].frame, false);           /* 4 */
-	d->pend_vms |= 1ull << vm;                           /* 5 and 6, batched */
+	d->pend_vms |= 1ull << vm;
 	d->pend_free[d->npend++] = frame;
 	if (d->npend == sizeof(d->pend_free) / sizeof(d->pend_free[0]))
 		merge_flush(d);
+}
+
+static void finish_merge(struct dedup *d, unsigned vm, uint64_t gfn, uint64_t frame, uint32_t sfid)
+{
+	map(d, vm, gfn, d->sf[sfid].frame, false);           /* 4 */
+	merge_pend_free(d, vm, frame);                       /* 5 and 6, batched */
 	sharers_add(d, sfid, vm);
 	set_state(d, &d->vm[vm].pages[gfn], DP_SHARED, sfid);
 	d->st.merges++;
@@ -131,6 +147,42 @@ static int merge_pair(struct dedup *d, unsigned vm, uint64_t gfn, uint64_t frame
 	return 0;
 }
 
+/* Merges candidate (vm, gfn) with compressed page (qvm, qgfn), whose
+ * content d->scratch holds (read and checked by the caller): the
+ * candidate's frame becomes the shared frame.  0 merged, 1 the candidate
+ * changed (it is writable again and NEW), DEDUP_ENOMEM (nothing changed). */
+static int merge_compressed(struct dedup *d, unsigned vm, uint64_t gfn, uint64_t frame,
+			    unsigned qvm, uint64_t qgfn, uint32_t csum)
+{
+	struct dpage *p = &d->vm[vm].pages[gfn], *q = &d->vm[qvm].pages[qgfn];
+	uint32_t sfid;
+
+	if (sframe_reserve(d) || sharers_reserve(d, 2))
+		return DEDUP_ENOMEM;
+	map(d, vm, gfn, frame, false);                       /* 1 */
+	if (d->ops.invalidate(d->ops.ctx, vm) ||             /* 2: failed, as a failed compare */
+	    !page_equal(fptr(d, frame), d->scratch)) {       /* 3 */
+		map(d, vm, gfn, frame, true);
+		set_state(d, p, DP_NEW, 0);
+		d->st.merge_races++;
+		return 1;
+	}
+	if (map(d, qvm, qgfn, frame, false)) {               /* 4, q's first mapping: may fail */
+		map(d, vm, gfn, frame, true);
+		set_state(d, p, DP_NEW, 0);
+		return DEDUP_ENOMEM;
+	}
+	tier_drop(d, qvm, qgfn);                             /* its object goes */
+	sfid = sframe_new(d, frame, csum, d->vm[vm].domain, 0); /* never zero: not compressed */
+	sharers_add(d, sfid, vm);
+	sharers_add(d, sfid, qvm);
+	set_state(d, p, DP_SHARED, sfid);
+	set_state(d, q, DP_SHARED, sfid);
+	d->st.merges++;
+	d->st.tier_merges++;
+	return 0;
+}
+
 void merge_candidate(struct dedup *d, unsigned vm, uint64_t gfn, uint64_t frame, uint32_t csum)
 {
 	uint16_t dom = d->vm[vm].domain;
@@ -150,6 +202,25 @@ void merge_candidate(struct dedup *d, unsigned vm, uint64_t gfn, uint64_t frame,
 			break; /* no memory now: stay a candidate, retry next scan */
 		merge_into(d, vm, gfn, frame, id);
 		return;
+	}
+
+	/* Compressed index: cold pages of this domain that it may be a twin of. */
+	for (l = cindex_first(d, csum); l != DP_NIL; l = cindex_next(d, l)) {
+		unsigned qvm = link_vm(l);
+		uint64_t qgfn = link_gfn(l);
+		int r;
+		if (d->vm[qvm].pages[qgfn].csum != csum || d->vm[qvm].domain != dom)
+			continue;
+		if (tier_read(d, qvm, qgfn, d->scratch))
+			continue; /* damaged (counted): it merges with nothing */
+		if (!page_equal(page, d->scratch)) {
+			d->st.hash_collisions++;
+			continue;
+		}
+		r = merge_compressed(d, vm, gfn, frame, qvm, qgfn, csum);
+		if (r != DEDUP_ENOMEM)
+			return;
+		break;
 	}
 
 	/* Unstable index: candidates of this full scan in this domain. */

@@ -17,6 +17,10 @@
  * adds 1/n to its VM's PSS, and with k = 1 the content is exclusive to
  * its VM.  All-zero chunks, most of a fresh guest, are recognised before
  * hashing and counted as one run apart, without hashing or sorting.
+ *
+ * The caller's page() may decompress into one buffer (the engine's cold
+ * tier: dedup_page_read), so a page it returns is only used until the next
+ * call: a run's first chunk is copied before the others are compared.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +91,7 @@ int dedup_recount(dedup_page_fn page, void *ctx, const uint64_t *pages, unsigned
 		  unsigned chunk, struct dedup_recount *o)
 {
 	struct entry *e;
+	unsigned char *first = malloc(4096);
 	uint64_t n = 0, total = 0, i, j, m, kz = 0;
 	unsigned v;
 
@@ -97,8 +102,9 @@ int dedup_recount(dedup_page_fn page, void *ctx, const uint64_t *pages, unsigned
 	for (v = 0; v < nvm; v++)
 		n += pages[v] * (4096 / chunk);
 	e = malloc((n ? n : 1) * sizeof(*e));
-	if (!o->vm || !e) {
+	if (!o->vm || !e || !first) {
 		free(e);
+		free(first);
 		dedup_recount_free(o);
 		return -1;
 	}
@@ -106,6 +112,8 @@ int dedup_recount(dedup_page_fn page, void *ctx, const uint64_t *pages, unsigned
 	for (v = 0, n = 0; v < nvm; v++)
 		for (i = 0; i < pages[v] * (4096 / chunk); i++, total++) {
 			const unsigned char *p = chunk_at(page, ctx, chunk, v, i);
+			if (!p)
+				goto unreadable;
 			o->vm[v].pages++;
 			if (is_zero(p, chunk)) {
 				o->vm[v].zero++;
@@ -118,14 +126,19 @@ int dedup_recount(dedup_page_fn page, void *ctx, const uint64_t *pages, unsigned
 	qsort(e, n, sizeof(*e), cmp_entry);
 
 	for (i = 0; i < n; i = j) {
-		const unsigned char *first = chunk_at(page, ctx, chunk, e[i].vm, e[i].idx);
+		const unsigned char *p = chunk_at(page, ctx, chunk, e[i].vm, e[i].idx);
 		uint64_t k = 0;
+		if (!p)
+			goto unreadable;
+		memcpy(first, p, chunk);
 		for (j = i; j < n && !memcmp(&e[j].h, &e[i].h, sizeof(e[i].h)); j++) {
-			if (j != i && !chunk_equal(first, chunk_at(page, ctx, chunk, e[j].vm, e[j].idx),
-						  chunk)) {
+			if (j != i && (!(p = chunk_at(page, ctx, chunk, e[j].vm, e[j].idx)) ||
+				       !chunk_equal(first, p, chunk))) {
 				free(e);
+				free(first);
 				dedup_recount_free(o);
-				return -1; /* a 128-bit collision: never seen, but never miscounted */
+				return -1; /* a 128-bit collision (never seen, but never
+					    * miscounted), or a page that cannot be read */
 			}
 			if (j == i || e[j].vm != e[j - 1].vm) {
 				o->vm[e[j].vm].distinct++;
@@ -171,7 +184,13 @@ int dedup_recount(dedup_page_fn page, void *ctx, const uint64_t *pages, unsigned
 	for (v = 0; v < nvm; v++)
 		o->self_sharing += o->vm[v].self;
 	free(e);
+	free(first);
 	return 0;
+unreadable:
+	free(e);
+	free(first);
+	dedup_recount_free(o);
+	return -1;
 }
 
 void dedup_recount_free(struct dedup_recount *o)

@@ -36,11 +36,14 @@ struct dedup_recount {
 	struct dedup_recount_vm *vm; /* nvm entries, malloc'd */
 };
 
-/* Page p (4 KiB) of VM v, read through the caller. */
+/* Page p (4 KiB) of VM v, read through the caller: used only until the
+ * next call; NULL if it cannot be read (a compressed page that fails its
+ * check: dedup_page_read). */
 typedef const unsigned char *(*dedup_page_fn)(void *ctx, unsigned v, uint64_t p);
 
 /* VM v has pages[v] pages of 4 KiB; chunk divides 4096.  0, or -1 (out of
- * memory, or a 128-bit hash collision, which would make the count wrong). */
+ * memory, a page that cannot be read, or a 128-bit hash collision, which
+ * would make the count wrong). */
 int dedup_recount(dedup_page_fn page, void *ctx, const uint64_t *pages, unsigned nvm,
 		  unsigned chunk, struct dedup_recount *out) __attribute__((warn_unused_result));
 

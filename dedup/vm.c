@@ -1,9 +1,10 @@
 /*
  * vm.c - the engine's lifetime and its VMs' registration.
  *
- * Adding a VM allocates its page array (8 bytes a page) and either clears
- * every page's dirty bit (its memory is mapped already: from now on a clean
- * page is an unchanged page) or maps every page read-only to the domain's
+ * Adding a VM allocates its page array (8 bytes a page) and age bytes (1 a
+ * page; registration counts as an access) and either clears every page's
+ * accessed and dirty bits (its memory is mapped already: from now on a
+ * clean page is an unchanged page) or maps every page read-only to the domain's
  * zero frame (lazy memory: nothing is allocated until the guest writes).
  * Removing a VM first unmaps its shared and zero pages and invalidates, and
  * only then drops its references, freeing frames nobody maps any more: a
@@ -11,11 +12,34 @@
  * that invalidate fails (a CPU did not answer: dedup_ops.h) the VM is
  * removed all the same, but frees nothing: DEDUP_EBUSY tells the caller to
  * keep its private frames too.
+ * Its compressed pages' objects go back to the pool (they are not mapped).
+ *
+ * The engine makes its cold tier's pool at once (empty, its cap the knob's)
+ * over the same frame ops, and a scratch page for what it decompresses to
+ * compare or read.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "dedup_internal.h"
+
+static void *pool_frame_ptr(void *ctx, uint64_t f)
+{
+	const struct dedup *d = ctx;
+	return d->ops.frame_ptr(d->ops.ctx, f);
+}
+
+static int pool_frame_alloc(void *ctx, uint64_t *f)
+{
+	const struct dedup *d = ctx;
+	return d->ops.frame_alloc(d->ops.ctx, f);
+}
+
+static void pool_frame_free(void *ctx, uint64_t f)
+{
+	const struct dedup *d = ctx;
+	d->ops.frame_free(d->ops.ctx, f);
+}
 
 struct dedup *dedup_create(const struct dedup_ops *ops, const struct dedup_knobs *knobs)
 {
@@ -24,12 +48,19 @@ struct dedup *dedup_create(const struct dedup_ops *ops, const struct dedup_knobs
 
 	if (!d)
 		return NULL;
+	struct zpool_ops zo = { pool_frame_ptr, pool_frame_alloc, pool_frame_free, d };
+
 	d->ops = *ops;
 	d->knobs = *knobs;
 	d->sf_free = DP_NIL;
 	d->zero_csum = (uint32_t)page_hash(zero);
 	unstable_reset(d);
-	if (!d->uheads) {
+	d->pool = zpool_create(&zo, knobs->pool_max_frames);
+	d->scratch = malloc(DEDUP_PAGE_SIZE); /* read by memcmp, XXH3 and lz4: any alignment */
+	if (!d->uheads || !d->pool || !d->scratch) {
+		free(d->uheads);
+		zpool_destroy(d->pool);
+		free(d->scratch);
 		free(d);
 		return NULL;
 	}
@@ -42,12 +73,17 @@ void dedup_destroy(struct dedup *d)
 	if (!d)
 		return;
 	merge_flush(d);
-	for (v = 0; v < DEDUP_MAX_VMS; v++)
+	for (v = 0; v < DEDUP_MAX_VMS; v++) {
 		free(d->vm[v].pages);
+		free(d->vm[v].age);
+	}
 	free(d->uheads);
 	free(d->sheads);
 	free(d->sf);
 	free(d->cnt);
+	free(d->cheads);
+	zpool_destroy(d->pool);
+	free(d->scratch);
 	free(d);
 }
 
@@ -82,8 +118,14 @@ int dedup_vm_add(struct dedup *d, unsigned vm, uint64_t npages, uint16_t domain,
 	if (v->pages)
 		return DEDUP_EEXIST;
 	v->pages = calloc(npages, sizeof(*v->pages)); /* all DP_NEW */
-	if (!v->pages)
+	v->age = calloc(npages, 1);                   /* all just accessed */
+	if (!v->pages || !v->age) {
+		free(v->pages);
+		free(v->age);
+		v->pages = NULL;
+		v->age = NULL;
 		return DEDUP_ENOMEM;
+	}
 	if (lazy_zero) {
 		zid = zero_frame(d, domain);
 		if (zid == DP_NIL || sharers_reserve(d, 1)) {
@@ -92,7 +134,9 @@ int dedup_vm_add(struct dedup *d, unsigned vm, uint64_t npages, uint16_t domain,
 				sframe_delete(d, zid);
 			}
 			free(v->pages);
+			free(v->age);
 			v->pages = NULL;
+			v->age = NULL;
 			return DEDUP_ENOMEM;
 		}
 		for (g = 0; g < npages; g++) {
@@ -105,14 +149,19 @@ int dedup_vm_add(struct dedup *d, unsigned vm, uint64_t npages, uint16_t domain,
 					sframe_delete(d, zid);
 				}
 				free(v->pages);
+				free(v->age);
 				v->pages = NULL;
+				v->age = NULL;
 				return DEDUP_ENOMEM;
 			}
 		}
 	}
 	v->npages = npages;
 	v->domain = domain;
+	v->added = d->now;
 	v->zero = v->merged = v->self = 0;
+	v->compressed = v->cbytes = v->cslots = v->faults = 0;
+	v->tier_max = UINT64_MAX;
 	d->n_state[DP_NEW] += npages;
 	d->st.pages_tracked += npages;
 	if (lazy_zero) {
@@ -120,9 +169,9 @@ int dedup_vm_add(struct dedup *d, unsigned vm, uint64_t npages, uint16_t domain,
 			sharers_add(d, zid, vm);
 			set_state(d, &v->pages[g], DP_SHARED, zid);
 		}
-	} else if (d->ops.test_and_clear_dirty) {
+	} else if (d->ops.test_and_clear_ad) {
 		for (g = 0; g < npages; g++)
-			d->ops.test_and_clear_dirty(d->ops.ctx, vm, g);
+			d->ops.test_and_clear_ad(d->ops.ctx, vm, g);
 		/* Should it fail, a page written through an old translation may
 		 * look unchanged: its merge's own invalidate fails then too. */
 		(void)d->ops.invalidate(d->ops.ctx, vm);
@@ -146,6 +195,8 @@ int dedup_vm_remove(struct dedup *d, unsigned vm)
 			d->ops.unmap(d->ops.ctx, vm, g);
 		else if (dp_state(p) == DP_UNSTABLE && behind_cursor(d, vm, g))
 			unstable_unlink(d, vm, g);
+		else if (dp_state(p) == DP_COMPRESSED)
+			tier_drop(d, vm, g); /* not mapped: nothing to invalidate */
 	}
 	failed = d->ops.invalidate(d->ops.ctx, vm);
 	for (g = 0; g < v->npages; g++) {
@@ -168,6 +219,7 @@ int dedup_vm_remove(struct dedup *d, unsigned vm)
 		d->cur_gfn = 0;
 	}
 	free(v->pages);
+	free(v->age);
 	memset(v, 0, sizeof(*v));
 	return failed ? DEDUP_EBUSY : 0;
 }

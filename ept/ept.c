@@ -210,6 +210,19 @@ static uint64_t *leaf(const struct ept *e, uint64_t gpa, int *level)
 	return ent && present(*ent) ? ent : NULL;
 }
 
+int ept_clear(struct ept *e, uint64_t gpa)
+{
+	int level;
+	uint64_t *ent = leaf(e, gpa, &level);
+
+	if (!ent)
+		return EPT_ENOENT;
+	if (level != 1)
+		return EPT_EINVAL;
+	*ent = 0;
+	return 0;
+}
+
 int ept_protect(struct ept *e, uint64_t gpa, uint64_t perms)
 {
 	int level;
@@ -252,15 +265,15 @@ int ept_lookup(const struct ept *e, uint64_t gpa, struct ept_leaf *out)
 	return 0;
 }
 
-int ept_test_and_clear_dirty(struct ept *e, uint64_t gpa)
+int ept_test_and_clear_ad(struct ept *e, uint64_t gpa)
 {
 	int level;
-	uint64_t *ent = leaf(e, gpa, &level);
+	uint64_t *ent = leaf(e, gpa, &level), ad;
 
 	if (!ent)
 		return EPT_ENOENT;
-	if (!(*ent & EPT_DIRTY))
-		return 0;
-	*ent &= ~EPT_DIRTY;
-	return 1;
+	ad = *ent & (EPT_ACCESSED | EPT_DIRTY);
+	if (ad)
+		*ent &= ~(EPT_ACCESSED | EPT_DIRTY);
+	return (int)ad;
 }

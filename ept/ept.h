@@ -62,13 +62,24 @@ int ept_map(struct ept *e, uint64_t gpa, uint64_t hpa, uint64_t size, uint64_t p
 /* Removes the 4 KiB mapping of gpa (splitting a 2 MiB page if needed) and
  * frees tables left empty.  EPT_ENOENT if nothing is mapped. */
 int ept_unmap(struct ept *e, uint64_t gpa);
+/* Makes gpa's 4 KiB leaf not present and keeps every table: for a VM that
+ * runs, where a table freed before the INVEPT could still be walked by
+ * another CPU's paging-structure cache, and mapping gpa again then needs
+ * no table page (it cannot fail).  EPT_ENOENT if nothing is mapped,
+ * EPT_EINVAL for a 2 MiB leaf (split it first). */
+int ept_clear(struct ept *e, uint64_t gpa);
 /* Sets the permissions of gpa's leaf (whatever its size). */
 int ept_protect(struct ept *e, uint64_t gpa, uint64_t perms);
 /* Splits the 2 MiB page holding gpa into 512 4 KiB entries with identical
  * translations and permissions. */
 int ept_split(struct ept *e, uint64_t gpa) __attribute__((warn_unused_result));
 int ept_lookup(const struct ept *e, uint64_t gpa, struct ept_leaf *out);
-/* 1 if gpa's leaf is dirty (then clears it), 0 if clean, EPT_ENOENT. */
-int ept_test_and_clear_dirty(struct ept *e, uint64_t gpa);
+/* The accessed and dirty flags of gpa's leaf as the entry holds them
+ * (EPT_ACCESSED, EPT_DIRTY, or both, or 0), both cleared by the same walk:
+ * what the scanner reads of each page (the working set and whether its
+ * content changed).  EPT_ENOENT if nothing is mapped.  A cleared flag is
+ * set again only by an access after the next INVEPT of this EPTP: a CPU
+ * may cache a translation with the flag set (SDM Vol. 3C, 29.3.5). */
+int ept_test_and_clear_ad(struct ept *e, uint64_t gpa);
 
 #endif

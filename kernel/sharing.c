@@ -13,6 +13,13 @@
  * plans around; an explicit pages_to_scan (config or console) selects the
  * fixed rate instead: that many pages a step, sleep_ms unused (there is no
  * timer: the slices and the CPU cap pace it).
+ *
+ * The cold tier (dedup/tier.c), with dedup.pool_max set: the scanner reads
+ * the TSC (dedup_clock) before each step, so that a private page idle for
+ * dedup.cold_s is compressed into a pool of at most pool_max; any access
+ * to one exits on an EPT violation and comes back through
+ * sharing_fault_in() (kernel/upcall.c).  Its work is bounded per step
+ * (TIER_PER_STEP) and inside the step the governor measures.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +78,15 @@ static void hash_cost(void)
  * through sharing_knob_set(), which applies what a set implies to the
  * engine and the governor at once, so all of them show what is in force.
  */
+/*
+ * Pages compressed per scanner step at most: one batch.  Each costs ~50,000
+ * instructions (make bench: lz4 to the 2 KiB bound, the checksum, the
+ * pool), ~10 us on hardware, so 64 add ~0.6 ms to a step that may already
+ * take 8 ms (KNOB_STEP_MAX_PAGES); under Bochs ~3 M instructions.  A
+ * backlog of cold pages drains at 64 a step, with the governor pacing the
+ * steps.
+ */
+#define TIER_PER_STEP 64
 static struct dedup_governor gov;
 static struct knob_values knobs;
 
@@ -88,7 +104,11 @@ static void knobs_apply(void)
 
 int sharing_init(const struct config *cfg)
 {
-	struct dedup_knobs k = { 0, 0, false };
+	struct dedup_knobs k = {
+		.cold_ticks = (uint64_t)cfg->dedup_cold_s * arch_time_hz(),
+		.pool_max_frames = cfg->dedup_pool_max / 4096,
+		.compress_per_step = TIER_PER_STEP,
+	};
 	struct dedup_governor_cfg gc = { 0, 0, KNOB_STEP_MIN_PAGES, KNOB_STEP_MAX_PAGES, 0 };
 	struct dedup_ops ops = sharing_ops(&ctx);
 
@@ -105,6 +125,15 @@ int sharing_init(const struct config *cfg)
 	else
 		printf("dedup: engine ready (run=%u, pages_to_scan=%u, EPT A/D dirty bits)\n",
 		       knobs.v[KNOB_RUN], knobs.v[KNOB_PAGES_TO_SCAN]);
+	if (cfg->dedup_pool_max) {
+		printf("dedup: cold tier: private pages idle %u s compressed (lz4) into a pool of at most "
+		       "%lu MiB\n", cfg->dedup_cold_s, cfg->dedup_pool_max >> 20);
+		/* A page's age saturates at 63 full scans (dedup/scan.c). */
+		if (knobs.governed && cfg->dedup_cold_s > 62ull * knobs.v[KNOB_SCAN_TARGET_S])
+			printf("dedup: cold tier: dedup.cold_s %u is over 62 full scans of %u s: "
+			       "nothing will ever be cold\n", cfg->dedup_cold_s,
+			       knobs.v[KNOB_SCAN_TARGET_S]);
+	}
 	hash_cost();
 	return 0;
 }
@@ -144,9 +173,13 @@ void sharing_governor_report(void)
 
 int sharing_add_vm(struct vm *vm)
 {
-	int r = dedup_vm_add(engine, vm->id, vm->npages, (uint16_t)vm->cfg->domain, true);
+	int r;
+	dedup_clock(engine, arch_time_now()); /* registration counts as an access */
+	r = dedup_vm_add(engine, vm->id, vm->npages, (uint16_t)vm->cfg->domain, true);
 	if (r)
 		printf("vm %s: the dedup engine refused it (%d)\n", vm->name, r);
+	else if (vm->cfg->compress_max < vm->cfg->ram)
+		dedup_vm_set_tier_max(engine, vm->id, vm->cfg->compress_max / 4096);
 	return r ? -1 : 0;
 }
 
@@ -209,6 +242,32 @@ void sharing_cow_report(const char *prefix)
 	printf("\n");
 }
 
+/* What the cold tier costs here, in TSC ticks (under Bochs, emulated
+ * instructions): each fault-in, and the scanner steps that compressed
+ * (the other pages of those steps included: an upper bound). */
+static struct { uint64_t faults, fault_ticks, steps, step_ticks, compressed, since; } tier_cost;
+
+int sharing_fault_in(struct vm *vm, uint64_t gfn)
+{
+	uint64_t t0 = arch_time_now();
+	int r = dedup_fault_in(engine, vm->id, gfn);
+	if (r == 0) {
+		tier_cost.faults++;
+		tier_cost.fault_ticks += arch_time_now() - t0;
+	}
+	return r;
+}
+
+/* One page's content for readers (the recount, copy_from_guest): a
+ * compressed one decompressed into this buffer, valid until the next call;
+ * everything runs under the hypervisor lock. */
+static unsigned char read_buf[4096] __attribute__((aligned(64)));
+
+const void *sharing_read_page(struct vm *vm, uint64_t gfn)
+{
+	return dedup_page_read(engine, vm->id, gfn, read_buf);
+}
+
 void *sharing_private_page(struct vm *vm, uint64_t gpa)
 {
 	struct ept_leaf l;
@@ -220,17 +279,30 @@ void *sharing_private_page(struct vm *vm, uint64_t gpa)
 uint64_t sharing_scan_step(void)
 {
 	struct dedup_stats st;
-	uint64_t t0, n;
+	uint64_t t0, n, before;
 
+	dedup_get_stats(engine, &st);
+	before = st.compressions;
+	if (!tier_cost.since)
+		tier_cost.since = arch_time_now();
+	t0 = arch_time_now();
+	dedup_clock(engine, t0);
 	if (!knobs.governed) {
 		dedup_scan(engine, dedup_knobs(engine)->pages_to_scan);
-		return 0;
+		n = 0;
+	} else {
+		/* sleep_ms may have changed on the console: the pause planned is live. */
+		gov.cfg.sleep_ticks = dedup_knobs(engine)->sleep_ms * arch_time_hz() / 1000;
+		n = dedup_scan(engine, gov.pages);
 	}
-	/* sleep_ms may have changed on the console: the pause planned is live. */
-	gov.cfg.sleep_ticks = dedup_knobs(engine)->sleep_ms * arch_time_hz() / 1000;
-	t0 = arch_time_now();
-	n = dedup_scan(engine, gov.pages);
 	dedup_get_stats(engine, &st);
+	if (st.compressions != before) {
+		tier_cost.steps++;
+		tier_cost.step_ticks += arch_time_now() - t0;
+		tier_cost.compressed += st.compressions - before;
+	}
+	if (!knobs.governed)
+		return 0;
 	dedup_governor_update(&gov, arch_time_now() - t0, n, arch_time_hz(), st.pages_tracked);
 	return gov.pause_ticks;
 }
@@ -240,7 +312,7 @@ uint64_t sharing_private_frames(const struct vm *vm)
 	struct dedup_vm_stats vs;
 	if (!vm->in_engine || dedup_get_vm_stats(engine, vm->id, &vs))
 		return 0;
-	return vs.pages - vs.merged;
+	return vs.pages - vs.merged - vs.compressed;
 }
 
 struct vm *sharing_biggest_holder(uint64_t *held)
@@ -269,17 +341,33 @@ void sharing_summary(const char *when)
 	       when, s.full_scans, s.pages_shared, s.pages_sharing, s.ksm_zero_pages, s.frames_saved,
 	       s.self_sharing, s.inter_sharing, s.cow_breaks, s.cow_reuses, s.pages_volatile, s.merges,
 	       s.merge_races, ctx.invalidations, frames.nfree >> 8);
+	if (s.compressions)
+		printf("dedup: %s: cold tier: %lu pages compressed (%lu KiB of lz4 in %lu pool frames), "
+		       "%lu compressions, %lu faulted back, %lu merged with a twin, %lu did not fit, "
+		       "%lu found the pool full, %lu faults waited for a frame, %lu damaged\n", when,
+		       s.pages_compressed, s.compressed_bytes >> 10, s.pool_frames, s.compressions,
+		       s.decompressions, s.tier_merges, s.compress_rejected, s.compress_enomem,
+		       s.fault_enomem, s.tier_corrupt);
+	if (tier_cost.compressed) {
+		uint64_t span = arch_time_now() - tier_cost.since;
+		printf("dedup: %s: cold tier cost: %lu fault-ins, %lu TSC ticks each; %lu scanner steps "
+		       "compressed %lu pages in %lu ticks, %lu a page (with the steps' other pages), "
+		       "%lu.%02lu%% of one CPU's time since the scanner's first step\n", when, tier_cost.faults,
+		       tier_cost.faults ? tier_cost.fault_ticks / tier_cost.faults : 0, tier_cost.steps,
+		       tier_cost.compressed, tier_cost.step_ticks,
+		       tier_cost.step_ticks / tier_cost.compressed,
+		       span ? tier_cost.step_ticks * 100 / span : 0,
+		       span ? tier_cost.step_ticks * 10000 / span % 100 : 0);
+	}
 }
 
-/* The recount reads guest pages through the EPT. */
+/* The recount reads guest pages as the engine holds them (compressed ones
+ * decompressed and checked: dedup_page_read). */
 struct recount_ctx { unsigned ids[VM_MAX]; };
 static const unsigned char *guest_page(void *rc, unsigned v, uint64_t p)
 {
 	struct recount_ctx *c = rc;
-	struct ept_leaf l;
-	if (ept_lookup(&vms[c->ids[v]].ept, p << 12, &l))
-		return NULL;
-	return phys_to_virt(l.hpa);
+	return sharing_read_page(&vms[c->ids[v]], p);
 }
 
 uint64_t sharing_converge(void)
@@ -293,6 +381,7 @@ uint64_t sharing_converge(void)
 	if (!s.pages_tracked)
 		return 0;
 	scans0 = s.full_scans;
+	dedup_clock(engine, arch_time_now()); /* time stands still while it converges */
 	/* Finish the pass under way, so that every pass below is whole. */
 	before = s.full_scans;
 	while (s.full_scans == before) {

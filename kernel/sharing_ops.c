@@ -59,9 +59,14 @@ static int map(void *ctx, unsigned vm, uint64_t gfn, uint64_t frame, bool writab
 		       writable ? EPT_RWX : EPT_READ | EPT_EXECUTE);
 }
 
+/* Not present, the tables kept (ept_clear): the cold tier unmaps pages of
+ * a running VM, and a table freed before the engine's INVEPT could be
+ * reused while another CPU's paging-structure cache still walks it; kept,
+ * the page's fault-in maps it again without a table page.  Teardown
+ * (ept_destroy) frees them all. */
 static void unmap(void *ctx, unsigned vm, uint64_t gfn)
 {
-	ept_unmap(ept_of(ctx, vm), gfn << 12);
+	ept_clear(ept_of(ctx, vm), gfn << 12);
 }
 
 static int invalidate(void *ctx, unsigned vm)
@@ -75,13 +80,18 @@ static int invalidate(void *ctx, unsigned vm)
 	return r;
 }
 
-static int dirty(void *ctx, unsigned vm, uint64_t gfn)
+/* The EPT entry's A and D flags (bits 8 and 9) in the engine's terms. */
+static int accessed_dirty(void *ctx, unsigned vm, uint64_t gfn)
 {
-	return ept_test_and_clear_dirty(ept_of(ctx, vm), gfn << 12) == 1;
+	int r = ept_test_and_clear_ad(ept_of(ctx, vm), gfn << 12);
+	if (r < 0)
+		return 0;
+	return ((uint64_t)r & EPT_ACCESSED ? DEDUP_AD_ACCESSED : 0) |
+	       ((uint64_t)r & EPT_DIRTY ? DEDUP_AD_DIRTY : 0);
 }
 
 struct dedup_ops sharing_ops(struct sharing_ctx *ctx)
 {
 	return (struct dedup_ops){ frame_ptr, frame_alloc, frame_free, lookup, map, unmap,
-				   invalidate, dirty, ctx };
+				   invalidate, accessed_dirty, ctx };
 }

@@ -57,7 +57,31 @@ enum core_action core_guest_mem_fault(struct arch_vcpu *a, uint64_t gpa, unsigne
 	int r;
 
 	vm->ept_violations++;
-	if (gpa < vm->npages * 4096 && (access & UPCALL_ACCESS_WRITE)) {
+	if (gpa < vm->npages * 4096 && ept_lookup(&vm->ept, gpa, &leaf)) {
+		/* Not present: a page the cold tier compressed, whatever the
+		 * access.  Its frame is charged like a COW copy's. */
+		if (vm->frame_budget < vm->npages && sharing_private_frames(vm) >= vm->frame_budget) {
+			vm_stop(vm, "over its memory limit of %lu KiB in frames of its own",
+				vm->frame_budget * 4);
+			return CORE_YIELD;
+		}
+		r = sharing_fault_in(vm, gpa >> 12);
+		if (r == 0 && ept_lookup(&vm->ept, gpa, &leaf) == 0)
+			return CORE_RESUME;
+		if (r == DEDUP_ENOMEM) {
+			if (!vm->warned_oom)
+				printf("vm %s: out of memory: waiting for free frames\n", vm->name);
+			vm->warned_oom = true;
+			v->state = VCPU_WAITING;
+			return CORE_YIELD;
+		}
+		if (r == DEDUP_EIO) {
+			vm_stop(vm, "its compressed page at 0x%lx fails its checksum: the content is lost",
+				gpa & ~0xFFFul);
+			return CORE_YIELD;
+		}
+		/* Not compressed either: unmapped RAM, below. */
+	} else if (gpa < vm->npages * 4096 && (access & UPCALL_ACCESS_WRITE)) {
 		/* The COW entry into dedup/: RAM mapped read-only (shared or zero).
 		 * A copy is charged to the VM that writes: one over its budget
 		 * (limit=) is stopped, not given a frame another VM may need. */

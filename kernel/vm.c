@@ -89,8 +89,13 @@ void *vm_gpa_ptr(struct vm *vm, uint64_t gpa, uint64_t len, bool back)
 		page = sharing_private_page(vm, gpa);
 		return page ? page + (gpa & 0xFFF) : NULL;
 	}
-	if (ept_lookup(&vm->ept, gpa, &leaf))
-		return NULL;
+	if (ept_lookup(&vm->ept, gpa, &leaf)) {
+		/* Not present: a page the cold tier holds compressed is read
+		 * decompressed (a copy, valid until the next read), not faulted
+		 * back: readers change nothing. */
+		const uint8_t *c = vm->in_engine ? sharing_read_page(vm, gpa >> 12) : NULL;
+		return c ? (uint8_t *)(uintptr_t)c + (gpa & 0xFFF) : NULL;
+	}
 	return phys_to_virt(leaf.hpa);
 }
 

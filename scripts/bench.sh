@@ -22,7 +22,10 @@
 #    beside Difference Engine's breakdown; patchbench's similarity keys and
 #    formats (xdelta3 on BENCH_XDELTA pairs, default 1000; 0 skips) and the
 #    instructions per encode and decode (callgrind);
-# 7. the hypervisor's own costs under Bochs (BENCH_BOCHS=0 skips).
+# 7. the hypervisor's own costs under Bochs (BENCH_BOCHS=0 skips);
+# 8. the cold tier on the converged corpus (dedupsim --tier, every page
+#    treated as cold): savings by mechanism, lz4's ratio and size classes,
+#    and its costs per page in CPU and in callgrind's instructions.
 # Results land in build/bench/ (JSON, text, callgrind dumps, savings.png).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,15 +46,26 @@ if command -v valgrind >/dev/null; then
 	rm -rf "$B/callgrind"; mkdir -p "$B/callgrind"
 	valgrind --tool=callgrind --instr-atstart=no --collect-atstart=no \
 		--callgrind-out-file="$B/callgrind/cg.out" \
-		build/tools/dedupsim --json --steady-scans 2 "${imgs[@]}" >"$B/dedup-callgrind.json" \
+		build/tools/dedupsim --json --steady-scans 2 --tier "${imgs[@]}" >"$B/dedup-callgrind.json" \
 		2>"$B/callgrind/valgrind.txt"
 	total() { sed -n 's/^totals: //p' "$B/callgrind/cg.out.$1" 2>/dev/null; }
+	# The dumps named NAME (their trigger), in order.
+	dumps() { grep -l "^desc: Trigger: Client Request: $1\$" "$B"/callgrind/cg.out.* 2>/dev/null |
+		sed 's/.*\.//' | sort -n; }
 	pages=$(jq .pages_total "$B/dedup-callgrind.json")
-	# Dumps: one per full scan; the first is scan 1, the last a steady one.
-	last=$(ls "$B"/callgrind/cg.out.* 2>/dev/null | sed 's/.*\.//' | sort -n | tail -n1)
-	if [ -n "$(total 1)" ] && [ -n "$last" ] && [ "$last" -ge 3 ]; then
-		insn_first=$(awk -v t="$(total 1)" -v p="$pages" 'BEGIN{printf "%.0f", t/p}')
+	# One dump per full scan: the first is scan 1, the last a steady one.
+	first=$(dumps "dedupsim: one full scan" | head -n1)
+	last=$(dumps "dedupsim: one full scan" | tail -n1)
+	if [ -n "$first" ] && [ -n "$last" ] && [ "$last" -ge 3 ]; then
+		insn_first=$(awk -v t="$(total "$first")" -v p="$pages" 'BEGIN{printf "%.0f", t/p}')
 		insn_steady=$(awk -v t="$(total "$last")" -v p="$pages" 'BEGIN{printf "%.1f", t/p}')
+		# The cold tier's: per page compressed, decompressed, faulted.
+		per() { # dump-name jq-count
+			local f; f=$(dumps "$1" | head -n1)
+			[ -n "$f" ] && awk -v t="$(total "$f")" -v n="$(jq "$2" "$B/dedup-callgrind.json")" \
+				'BEGIN{if (n > 0) printf "%.0f", t/n; else printf "-"}'
+		}
+		insn_tier="lz4 compress $(per "tier: lz4 compress" .tier.candidates), decompress $(per "tier: lz4 decompress" .tier.fit); the engine's pass $(per "tier: engine pass" .tier.compressed) per page compressed, a fault-in $(per "tier: engine fault-in" .tier.faulted)"
 	else
 		echo "bench: no per-scan callgrind dumps (dedupsim built without valgrind/callgrind.h?)"
 	fi
@@ -85,7 +99,7 @@ cp "$B/dedup-ad.1.json" "$B/dedup-ad.json"
 # ---- 4. once each ----
 echo "bench: dedupsim without A/D bits; the text report and plot"
 build/tools/dedupsim --no-ad --json "${imgs[@]}" >"$B/dedup-noad.json"
-build/tools/dedupsim --granularity --plot "$B/savings.png" "${imgs[@]}" >"$B/dedupsim.txt"
+build/tools/dedupsim --granularity --tier --plot "$B/savings.png" "${imgs[@]}" >"$B/dedupsim.txt"
 cat "$B/dedupsim.txt"
 if [ $ksm_ok = 1 ]; then
 	echo "bench: KSM 10000/0ms use_zero_pages=0"
@@ -181,6 +195,16 @@ else
 	echo "  ksmd comparison: KSM unavailable here"
 fi
 echo "(plot: $B/savings.png)"
+
+echo
+echo "The cold tier on the converged corpus (dedupsim --tier: every page treated as cold; the table above):"
+if [ -s "$B/dedup-callgrind.json" ] && jq -e .tier "$B/dedup-callgrind.json" >/dev/null 2>&1; then
+	jq -r '.tier | "  saved by sharing \(.shared_saved) pages (zero pages \(.zero_saved)), by compression \(.compressed - .pool_frames) more: \(.compressed) pages in \(.pool_frames) frames; \(.rejected) did not fit 2 KiB",
+	  "  lz4 \(4096 * .fit / .fit_bytes * 100 | round / 100):1 on the pages that fit, \(4096 * .candidates / .lz4_bytes * 100 | round / 100):1 on all private pages; the pool \(.compressed / .pool_frames * 100 | round / 100):1",
+	  "  frames in use \(.frames_shared) -> \(.frames_tiered) (\((100 - 100 * .frames_tiered / .frames_shared) * 10 | round / 10)% fewer)"' \
+		"$B/dedup-callgrind.json"
+fi
+[ -n "${insn_tier:-}" ] && echo "  instructions per page (callgrind): $insn_tier"
 
 # ---- 6. sub-page patching ----
 bash tools/mkcorpus.sh build/corpus-nokaslr nokaslr

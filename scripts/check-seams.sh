@@ -3,18 +3,19 @@
 # hypervisor's link runs the symbol check too).
 #
 #   boot/ -> kernel/ (the generic core) -> arch/ARCH/ and the portable
-#   models (dedup/, ept/, delta/, devices/, api/, net/); include/ and common/ are
+#   models (dedup/, tier/, ept/, delta/, devices/, api/, net/); include/ and common/ are
 #   shared by all.  control/ (the operator's side: console, measurement
 #   points, the network and the API's glue) is a client of the core that
 #   the core never calls: only kmain (kernel/main.c) knows it, through
 #   control/control.h.  lwIP (build/lwip, Debian's source) is a library of
-#   control/'s, like newlib.
+#   control/'s, like newlib; lz4 (build/lz4) is tier/'s.
 #
 # --sources ARCH -- HV_SRCS... -- EFI_SRCS...
 #   Every quoted #include names a bare file found through the folder's own
 #   include roots (no "../", no paths), and:
-#   - dedup/, ept/, delta/: only their own headers (ept/: and common/ptwalk.h, the
-#     one page-table walker); devices/ and api/: their own
+#   - dedup/: its own headers and tier/'s (the compressed pool it drives);
+#     tier/: its own and lz4.h; ept/: its own and common/ptwalk.h (the one
+#     page-table walker); delta/: its own; devices/ and api/: their own
 #     and include/; net/ (lwIP's port, the HTTP server) its own, api/,
 #     include/ and lwIP's headers (<lwip/...>); none of them inline
 #     assembly; api/ (the HTTP API, built
@@ -33,10 +34,10 @@
 #   In the built objects: arch/ calls into the core only functions declared
 #   in upcall.h, and nothing of dedup/ or ept/; the core calls into arch/
 #   only what arch.h declares, and nothing of control/ (kmain: only the
-#   control_* functions control.h declares); dedup/, ept/, delta/, devices/, api/,
+#   control_* functions control.h declares); dedup/, tier/, ept/, delta/, devices/, api/,
 #   net/ and common/ call into none of them; lwIP calls nothing of arch/
 #   or the core, and of control/ only its port (sys_now, lwip_port_*:
-#   net/lwip_port.h).
+#   net/lwip_port.h); lz4 calls nothing of them.
 # Each violation is printed with its file and line (or symbol); exit 1.
 set -u
 cd "$(dirname "$0")/.."
@@ -59,7 +60,8 @@ sources() {
 	local A=arch/$arch
 	# folder -> allowed include folders ("@arch.h" / "@upcall.h": that one file)
 	declare -A roots=(
-		[dedup]="dedup" [ept]="ept @common/ptwalk.h" [delta]="delta" [devices]="devices include" [api]="api include"
+		[dedup]="dedup tier" [tier]="tier @build/lz4/src/lib/lz4.h" [ept]="ept @common/ptwalk.h" [delta]="delta"
+		[devices]="devices include" [api]="api include"
 		[net]="net include api"
 		[common]="include common"
 		[include]="include"
@@ -93,21 +95,21 @@ sources() {
 				fi
 			done
 			[ $ok = 1 ] && continue
-			where=$(cd . && ls {kernel,kernel/include,control,$A,$A/include,dedup,ept,delta,devices,api,net,common,include,boot,tools,tests/fake}/"$inc" 2>/dev/null | head -n1)
+			where=$(cd . && ls {kernel,kernel/include,control,$A,$A/include,dedup,tier,ept,delta,devices,api,net,common,include,boot,tools,tests/fake}/"$inc" 2>/dev/null | head -n1)
 			if [ -n "$where" ]; then
 				say "$f:$line: #include \"$inc\": $top/ may not include $where"
 			elif [ "${f%.S}" = "$f" ] || [ "$inc" != asm-offsets.h ]; then
 				say "$f:$line: #include \"$inc\": not found in $top/'s include roots ($dirs)"
 			fi
 		done < <(grep -nE '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' "$f")
-	done < <({ git ls-files 'dedup/*.[ch]' 'ept/*.[ch]' 'delta/*.[ch]' 'devices/*.[ch]' 'api/*.[ch]' 'net/*.[ch]' \
+	done < <({ git ls-files 'dedup/*.[ch]' 'tier/*.[ch]' 'ept/*.[ch]' 'delta/*.[ch]' 'devices/*.[ch]' 'api/*.[ch]' 'net/*.[ch]' \
 		'common/*.[ch]' 'include/*.h' 'boot/*.[chS]' 'kernel/*.[ch]' 'kernel/include/*.h' 'control/*.[ch]' \
 		"$A/*.[chS]" "$A/include/*.h" 2>/dev/null
-		ls dedup/*.[ch] ept/*.[ch] delta/*.[ch] devices/*.[ch] api/*.[ch] net/*.[ch] net/arch/*.h common/*.[ch] \
+		ls dedup/*.[ch] tier/*.[ch] ept/*.[ch] delta/*.[ch] devices/*.[ch] api/*.[ch] net/*.[ch] net/arch/*.h common/*.[ch] \
 		include/*.h boot/*.[chS] \
 		kernel/*.[ch] kernel/include/*.h control/*.[ch] $A/*.[chS] $A/include/*.h 2>/dev/null; } | sort -u)
 	local asm
-	asm=$(grep -nE '__asm__|\basm *\(|volatile *\(' dedup/*.[ch] ept/*.[ch] delta/*.[ch] devices/*.[ch] api/*.[ch] \
+	asm=$(grep -nE '__asm__|\basm *\(|volatile *\(' dedup/*.[ch] tier/*.[ch] ept/*.[ch] delta/*.[ch] devices/*.[ch] api/*.[ch] \
 		net/*.[ch] net/arch/*.h common/*.[ch] 2>/dev/null)
 	[ -z "$asm" ] || say "inline assembly in a portable folder:"$'\n'"$asm"
 	# api/ builds for the host and freestanding: the C library's common core only.
@@ -130,14 +132,15 @@ symbols() {
 	[ "${1:-}" = -- ] && shift
 	local t; t=$(mktemp -d)
 	# Only what the link uses: a stale object of a removed source is no layer.
-	local o arch_o=() core_o=() ctl_o=() port_o=() lwip_o=()
+	local o arch_o=() core_o=() ctl_o=() port_o=() lwip_o=() lib_o=()
 	for o in "$@"; do
 		case $o in
 		"$obj"/$A/*) arch_o+=("$o") ;;
 		"$obj"/kernel/*) core_o+=("$o") ;;
 		"$obj"/control/*) ctl_o+=("$o") ;;
-		"$obj"/dedup/*|"$obj"/ept/*|"$obj"/delta/*|"$obj"/devices/*|"$obj"/api/*|"$obj"/net/*|"$obj"/common/*) port_o+=("$o") ;;
+		"$obj"/dedup/*|"$obj"/tier/*|"$obj"/ept/*|"$obj"/delta/*|"$obj"/devices/*|"$obj"/api/*|"$obj"/net/*|"$obj"/common/*) port_o+=("$o") ;;
 		"$obj"/lwip/*) lwip_o+=("$o") ;;
+		"$obj"/lz4/*) lib_o+=("$o") ;;
 		esac
 	done
 	defs() { nm --defined-only -g "$@" 2>/dev/null | awk 'NF==3{print $3}' | sort -u; }
@@ -183,6 +186,12 @@ symbols() {
 		for s in $(undef "$o" | cat - "$t/arch" "$t/core" "$t/control" | sort | uniq -d |
 			   grep -vxE 'sys_now|lwip_port_[a-z_0-9]+'); do
 			say "${o#"$obj"/}: lwIP calls $s of arch/, the core or control/ (its port is sys_now, lwip_port_*)"
+		done
+	done
+	# lz4 (tier/'s codec): nothing of arch/ or the core.
+	for o in "${lib_o[@]}"; do
+		for s in $(undef "$o" | cat - "$t/arch" "$t/core" | sort | uniq -d); do
+			say "${o#"$obj"/}: lz4 calls $s of arch/ or the core"
 		done
 	done
 	rm -rf "$t"

@@ -79,7 +79,7 @@ int main(int argc, char **argv)
 	unsigned zero_pct = argc > 4 ? (unsigned)atoi(argv[3]) : 70;
 	unsigned shared_pct = argc > 4 ? (unsigned)atoi(argv[4]) : 25;
 	uint64_t npages = mib << 8, unique, nframes, g;
-	struct dedup_knobs k = { 1u << 20, 0, false };
+	struct dedup_knobs k = { .pages_to_scan = 1u << 20 };
 	static struct dedup_pss_walk w;
 	struct fake_mem m;
 	struct dedup_ops ops;

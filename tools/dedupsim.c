@@ -14,6 +14,10 @@
  *   --first-sight         the merge_first_sight knob
  *   --mechanisms          also the savings by mechanism: zero, identical and
  *                         patched pages (delta/, tools/mechanisms.c)
+ *   --tier                then the cold tier on the converged memory, every page
+ *                         treated as cold (an image has no accessed bits): savings
+ *                         by mechanism, lz4's ratio and classes, the costs
+ *                         (tools/tiersim.c)
  *
  * The engine is compiled from the same dedup/ sources as the hypervisor and runs
  * over the host fake (tests/fake/fake_mem.c), with every image's pages as a
@@ -46,22 +50,14 @@
 #include <unistd.h>
 
 /* Under callgrind (make bench), the engine's calls alone are counted, one
- * dump per full scan; elsewhere these client requests do nothing. */
-#if defined(DEDUPSIM_CALLGRIND) && DEDUPSIM_CALLGRIND /* the Makefile's: the header is there */
-#include <valgrind/callgrind.h>
-#define HAVE_CALLGRIND 1
-#else
-#define HAVE_CALLGRIND 0
-#define CALLGRIND_START_INSTRUMENTATION
-#define CALLGRIND_TOGGLE_COLLECT
-#define CALLGRIND_DUMP_STATS_AT(what) ((void)(what))
-#endif
-
+ * dump per full scan (callgrind_marks.h). */
+#include "callgrind_marks.h"
 #include "cost.h"
 #include "dedup.h"
 #include "fake_mem.h"
 #include "mechanisms.h"
 #include "oracle.h"
+#include "tiersim.h"
 
 #define MAX_IMAGES 32
 #define NSAMPLES_PER_SCAN 20
@@ -88,7 +84,7 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: dedupsim [--json] [--plot FILE.png] [--granularity] "
 		"[--pages-to-scan N] [--max-scans N] [--steady-scans N] [--no-ad] [--first-sight] "
-		"[--mechanisms] IMAGE...\n");
+		"[--mechanisms] [--tier] IMAGE...\n");
 	exit(2);
 }
 
@@ -317,8 +313,9 @@ int main(int argc, char **argv)
 	const unsigned char *data[MAX_IMAGES];
 	uint64_t sizes[MAX_IMAGES], pages = 0, pts = 10000, max_scans = 10, nsteady = 0;
 	unsigned n = 0, i, nrows = 0, ns = 0;
-	int json = 0, gran = 0, ad = 1, first = 0, mech = 0;
+	int json = 0, gran = 0, ad = 1, first = 0, mech = 0, tier = 0;
 	struct mechanisms *mx = NULL;
+	struct tiersim ts;
 	const char *png = NULL;
 	struct dedup_recount o, og[2];
 	struct fake_mem m;
@@ -340,6 +337,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(a, "--no-ad")) ad = 0;
 		else if (!strcmp(a, "--first-sight")) first = 1;
 		else if (!strcmp(a, "--mechanisms")) mech = 1;
+		else if (!strcmp(a, "--tier")) tier = 1;
 		else if (!strcmp(a, "--plot") && i + 1 < (unsigned)argc) png = argv[++i];
 		else if (!strcmp(a, "--pages-to-scan") && i + 1 < (unsigned)argc) pts = strtoull(argv[++i], NULL, 0);
 		else if (!strcmp(a, "--max-scans") && i + 1 < (unsigned)argc) max_scans = strtoull(argv[++i], NULL, 0);
@@ -386,7 +384,7 @@ int main(int argc, char **argv)
 			strerror(errno));
 	heap_resident(dedup_metadata_max(pages) + pages * (sizeof(struct fake_pte) + sizeof(struct fake_tlbe)));
 	ops = fake_ops(&m);
-	k = (struct dedup_knobs){ (uint32_t)pts, 0, first != 0 };
+	k = (struct dedup_knobs){ .pages_to_scan = (uint32_t)pts, .merge_first_sight = first != 0 };
 	d = dedup_create(&ops, &k);
 	if (!d)
 		die("%s", "out of memory");
@@ -449,6 +447,15 @@ int main(int argc, char **argv)
 		CALLGRIND_DUMP_STATS_AT("dedupsim: one full scan");
 	}
 	cost_sys_read(&sys1);
+	if (tier) {
+		uint64_t vpages[MAX_IMAGES];
+		for (i = 0; i < n; i++)
+			vpages[i] = im[i].size / 4096;
+		if (!ad)
+			die("%s", "--tier needs A/D bits: without them nothing is ever cold");
+		if (tiersim_run(d, &m, n, data, vpages, &o, &ts))
+			die("%s", "the cold tier lost content: a page read back other than its image");
+	}
 
 	if (json) {
 		printf("{\n  \"pages_total\": %llu,\n  \"pages_zero\": %llu,\n  \"pages_unique\": %llu,\n"
@@ -511,6 +518,10 @@ int main(int argc, char **argv)
 			printf(",\n  ");
 			mechanisms_json(stdout, mx);
 		}
+		if (tier) {
+			printf(",\n  \"tier\": ");
+			tiersim_json(stdout, &ts);
+		}
 		printf("\n}\n");
 	} else {
 		printf("dedupsim: %u images, %llu pages (%.1f MiB)\n", n, (unsigned long long)pages, pages / 256.0);
@@ -559,6 +570,8 @@ int main(int argc, char **argv)
 		       (unsigned long long)(arena_bytes >> 20), arena_thp < 0 ? -1 : arena_thp >> 10);
 		if (mx)
 			mechanisms_print(stdout, mx);
+		if (tier)
+			tiersim_print(stdout, &ts, pages);
 	}
 	if (png)
 		plot(png, smp, ns, o.sharable);

@@ -157,7 +157,7 @@ static int op_map(void *ctx, unsigned vm, uint64_t gfn, uint64_t frame, bool wri
 	if (e->present)
 		m->mapcount[e->frame]--;
 	m->mapcount[frame]++;
-	*e = (struct fake_pte){ frame, true, writable, false };
+	*e = (struct fake_pte){ .frame = frame, .present = true, .writable = writable }; /* A, D clear */
 	m->n_map++;
 	record(m, writable ? EV_MAP_RW : EV_MAP_RO, vm, gfn, frame);
 	return 0;
@@ -167,6 +167,8 @@ static void op_unmap(void *ctx, unsigned vm, uint64_t gfn)
 {
 	struct fake_mem *m = ctx;
 	struct fake_pte *e = pte(m, vm, gfn);
+	if (m->on_unmap)
+		m->on_unmap(m, vm, gfn, m->on_invalidate_arg);
 	if (e->present)
 		m->mapcount[e->frame]--;
 	*e = (struct fake_pte){ 0 };
@@ -186,20 +188,20 @@ static int op_invalidate(void *ctx, unsigned vm)
 	return 0;
 }
 
-static int op_dirty(void *ctx, unsigned vm, uint64_t gfn)
+static int op_ad(void *ctx, unsigned vm, uint64_t gfn)
 {
 	struct fake_mem *m = ctx;
 	struct fake_pte *e = pte(m, vm, gfn);
-	int d = e->dirty;
-	e->dirty = false;
-	record(m, EV_DIRTY, vm, gfn, d);
-	return d;
+	int ad = (e->accessed ? DEDUP_AD_ACCESSED : 0) | (e->dirty ? DEDUP_AD_DIRTY : 0);
+	e->accessed = e->dirty = false;
+	record(m, EV_AD, vm, gfn, (uint64_t)ad);
+	return ad;
 }
 
 struct dedup_ops fake_ops(struct fake_mem *m)
 {
 	struct dedup_ops o = { op_frame_ptr, op_frame_alloc, op_frame_free, op_lookup, op_map,
-			       op_unmap, op_invalidate, m->ad_bits ? op_dirty : NULL, m };
+			       op_unmap, op_invalidate, m->ad_bits ? op_ad : NULL, m };
 	return o;
 }
 
@@ -247,23 +249,34 @@ void fake_vm_populate(struct fake_mem *m, unsigned vm,
 	m->alloc_budget = budget;
 }
 
-/* The translation a guest access uses: the cached one, else a walk. */
-static struct fake_tlbe *translate(struct fake_mem *m, unsigned vm, uint64_t gfn)
+/* The translation a guest access uses: the cached one, else a walk; NULL
+ * when the entry is not present (an EPT violation: nothing is cached).
+ * set_a: the walk sets A, as a CPU's does (a harness's peek does not). */
+static struct fake_tlbe *translate_a(struct fake_mem *m, unsigned vm, uint64_t gfn, bool set_a)
 {
 	struct fake_tlbe *t = &m->vm[vm].tlb[gfn];
 	if (t->gen != m->vm[vm].tlb_gen) {
 		struct fake_pte *e = pte(m, vm, gfn);
 		if (!e->present)
-			die("guest access to an unmapped gfn", vm, gfn);
+			return NULL;
+		if (set_a)
+			e->accessed = true; /* the walk that caches it sets A */
 		*t = (struct fake_tlbe){ e->frame, m->vm[vm].tlb_gen, e->writable, e->dirty };
 	}
 	return t;
+}
+
+static struct fake_tlbe *translate(struct fake_mem *m, unsigned vm, uint64_t gfn)
+{
+	return translate_a(m, vm, gfn, true);
 }
 
 int fake_guest_write(struct fake_mem *m, unsigned vm, uint64_t gfn, unsigned off,
 		     const void *src, unsigned len)
 {
 	struct fake_tlbe *t = translate(m, vm, gfn);
+	if (!t)
+		return -1;
 	if (!t->writable) {
 		t->gen = 0; /* an EPT violation drops the faulting translation */
 		return -1;
@@ -280,11 +293,28 @@ int fake_guest_write(struct fake_mem *m, unsigned vm, uint64_t gfn, unsigned off
 	return 0;
 }
 
-void fake_guest_read(struct fake_mem *m, unsigned vm, uint64_t gfn, unsigned off,
-		     void *dst, unsigned len)
+int fake_guest_read(struct fake_mem *m, unsigned vm, uint64_t gfn, unsigned off,
+		    void *dst, unsigned len)
 {
 	struct fake_tlbe *t = translate(m, vm, gfn);
+	if (!t)
+		return -1;
+	if (!m->allocated[t->frame])
+		die("guest read of a freed frame through a stale translation", vm, gfn);
 	memcpy(dst, m->arena + t->frame * 4096 + off, len);
+	return 0;
+}
+
+int fake_guest_peek(struct fake_mem *m, unsigned vm, uint64_t gfn, unsigned off,
+		    void *dst, unsigned len)
+{
+	struct fake_tlbe *t = translate_a(m, vm, gfn, false);
+	if (!t)
+		return -1;
+	if (!m->allocated[t->frame])
+		die("peek at a freed frame through a stale translation", vm, gfn);
+	memcpy(dst, m->arena + t->frame * 4096 + off, len);
+	return 0;
 }
 
 void fake_tlb_evict(struct fake_mem *m, unsigned vm, uint64_t gfn)

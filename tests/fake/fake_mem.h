@@ -20,7 +20,7 @@
 #include "dedup_ops.h"
 
 enum fake_op { EV_ALLOC, EV_FREE, EV_MAP_RO, EV_MAP_RW, EV_UNMAP, EV_INVALIDATE,
-	       EV_PTR, EV_DIRTY };
+	       EV_PTR, EV_AD };
 
 struct fake_event {
 	enum fake_op op;
@@ -28,7 +28,10 @@ struct fake_event {
 	uint64_t gfn, frame;
 };
 
-struct fake_pte { uint64_t frame; bool present, writable, dirty; };
+/* accessed and dirty as EPT A/D: accessed is set by the walk that caches a
+ * translation, dirty by the first write through a cached translation that
+ * does not have it yet; neither again while that translation is cached. */
+struct fake_pte { uint64_t frame; bool present, writable, dirty, accessed; };
 /* A cached translation is valid while its gen equals the VM's tlb_gen:
  * invalidate() bumps tlb_gen, dropping them all in O(1). */
 struct fake_tlbe { uint64_t frame; uint64_t gen; bool writable, dirty; };
@@ -49,7 +52,7 @@ struct fake_mem {
 	uint8_t *allocated;       /* per frame */
 	uint32_t *mapcount;       /* per frame: EPT entries pointing at it */
 	struct fake_vm vm[FAKE_MAX_VMS];
-	bool ad_bits;             /* offer test_and_clear_dirty */
+	bool ad_bits;             /* offer test_and_clear_ad */
 	bool poison;              /* fill allocated/freed frames with a pattern (default) */
 	int64_t alloc_budget;     /* <0: unlimited; else allocations left */
 	bool fail_new_maps;       /* first mappings fail (EPT table exhaustion) */
@@ -69,6 +72,8 @@ struct fake_mem {
 	bool check_stale;
 	/* Called at the start of each map(), before the entry changes. */
 	void (*on_map)(struct fake_mem *m, unsigned vm, uint64_t gfn, bool writable, void *arg);
+	/* Called at the start of each unmap(), before the entry goes. */
+	void (*on_unmap)(struct fake_mem *m, unsigned vm, uint64_t gfn, void *arg);
 	/* Event log. */
 	bool logging;
 	struct fake_event *log;
@@ -88,13 +93,19 @@ void fake_vm_destroy(struct fake_mem *m, unsigned vm);
 void fake_vm_populate(struct fake_mem *m, unsigned vm,
 		      void (*fill)(unsigned vm, uint64_t gfn, void *page, void *arg), void *arg);
 
-/* Guest accesses through TLB and EPT.  Return 0, or -1 for a fault (write
- * to a read-only mapping: an EPT violation; the TLB entry is dropped, as
- * the CPU does). */
+/* Guest accesses through TLB and EPT.  Return 0, or -1 for a fault (an EPT
+ * violation: a write to a read-only mapping, whose TLB entry is dropped as
+ * the CPU does, or any access to a gfn not present - a page the engine's
+ * cold tier compressed; not-present entries are never cached). */
 int fake_guest_write(struct fake_mem *m, unsigned vm, uint64_t gfn, unsigned off,
 		     const void *src, unsigned len);
-void fake_guest_read(struct fake_mem *m, unsigned vm, uint64_t gfn, unsigned off,
-		     void *dst, unsigned len);
+int fake_guest_read(struct fake_mem *m, unsigned vm, uint64_t gfn, unsigned off,
+		    void *dst, unsigned len);
+/* A test's own read of guest memory through the same TLB and EPT (so a
+ * stale translation still shows), which sets no accessed bit: checking
+ * every page after every operation must not make every page look used. */
+int fake_guest_peek(struct fake_mem *m, unsigned vm, uint64_t gfn, unsigned off,
+		    void *dst, unsigned len);
 /* Drops one cached translation (the CPU may do so at any time). */
 void fake_tlb_evict(struct fake_mem *m, unsigned vm, uint64_t gfn);
 

@@ -16,7 +16,7 @@
 # crash inputs to $(B)/fuzz/crashes/NAME/, logs to $(B)/fuzz/logs/.
 
 FUZZ_TARGETS ?= config elf boot_info console_cmd acpi engine engine_collide recount linux_boot devices \
-	http hypercall delta
+	http hypercall delta zpool
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 3
 FUZZ_CC := clang
@@ -31,8 +31,11 @@ fuzz_elf_SRCS         := boot/elf_check.c
 fuzz_boot_info_SRCS   := kernel/boot_info_check.c kernel/frames.c
 fuzz_console_cmd_SRCS := control/console_cmd.c common/knobs.c
 fuzz_acpi_SRCS        := kernel/acpi.c
+# (the engine with its cold tier: tier/ and lz4, $(LZ4_C) from the Makefile)
+FUZZ_TIER_SRCS := dedup/tier.c tier/zpool.c tier/compress.c $(LZ4_C)
 fuzz_engine_SRCS      := dedup/page.c dedup/index.c dedup/sharers.c dedup/merge.c dedup/cow.c \
-	dedup/scan.c dedup/vm.c dedup/stats.c dedup/recount.c dedup/account.c tests/fake/fake_mem.c
+	dedup/scan.c dedup/vm.c dedup/stats.c dedup/recount.c dedup/account.c $(FUZZ_TIER_SRCS) \
+	tests/fake/fake_mem.c
 # The engine again with every page hashing alike (tests/fake/collide_hash.c
 # for dedup/page.c): every index lookup is a collision, only the full
 # compares decide.
@@ -56,13 +59,16 @@ fuzz_hypercall_SRCS   := kernel/hypercall.c kernel/vm.c kernel/sharing.c kernel/
 	devices/vplatform.c devices/portbus.c devices/pic8259.c devices/pit8254.c devices/uart16550.c \
 	devices/rtc_cmos.c \
 	ept/ept.c common/ptwalk.c dedup/page.c dedup/index.c dedup/sharers.c dedup/merge.c dedup/cow.c dedup/scan.c \
-	dedup/vm.c dedup/stats.c dedup/recount.c dedup/account.c dedup/governor.c tests/fake/fake_arch.c \
-	common/knobs.c
+	dedup/vm.c dedup/stats.c dedup/recount.c dedup/account.c dedup/governor.c $(FUZZ_TIER_SRCS) \
+	tests/fake/fake_arch.c common/knobs.c
 
 # Sub-page patches: the decoder over hostile bytes never reads or writes
 # outside its reference, patch and 4 KiB frame; the encoder's patches of
 # hostile pages decode to them exactly.
 fuzz_delta_SRCS       := delta/patch.c
+
+# The compressed tier's pool over the fake machine's frames.
+fuzz_zpool_SRCS       := tier/zpool.c tests/fake/fake_mem.c
 
 FUZZ_BINS := $(addprefix $(B)/fuzz/fuzz_,$(FUZZ_TARGETS))
 
@@ -70,6 +76,8 @@ FUZZ_BINS := $(addprefix $(B)/fuzz/fuzz_,$(FUZZ_TARGETS))
 flags_fuzz = $(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_INC)
 .SECONDARY: $(B)/flags/fuzz
 
+# lz4's one warning under our set (see the Makefile's lz4 section).
+$(B)/fuzz/$(LZ4_C:.c=.o): private FUZZ_CFLAGS += $(LZ4_WARN)
 $(B)/fuzz/%.o: %.c $(B)/flags/fuzz | $(B)/.deps
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  FUZZCC  $<")
@@ -83,7 +91,7 @@ $(B)/fuzz/fuzz_$(1): $(B)/fuzz/tests/fuzz/fuzz_$(or $(fuzz_$(1)_MAIN),$(1)).o \
 	$$(Q)$$(FUZZ_CC) $$(FUZZ_SAN) -o $$@ $$^
 endef
 FUZZ_ALL := config elf boot_info console_cmd acpi engine engine_collide recount linux_boot devices \
-	http hypercall delta
+	http hypercall delta zpool
 $(foreach t,$(FUZZ_ALL),$(eval $(call fuzz_rule,$(t))))
 
 .PHONY: fuzz fuzz-build fuzz-smoke soak

@@ -4,26 +4,32 @@
  * fuzz_engine_collide is the same over tests/fake/collide_hash.c, where
  * every page hashes alike: every index lookup is a collision.
  *
- * Feeds: u8 setup (bit 0: EPT A/D bits; bit 1: merge_first_sight), then
- * operations until the input ends (at most MAX_OPS), each an opcode byte
- * and its arguments (encoding below the enum): guest writes of a whole page
- * (zero, one of a few shared contents, or unique) or of a few bytes, the
+ * Feeds: u8 setup (bit 0: EPT A/D bits; bit 1: merge_first_sight; bit 2:
+ * the cold tier on from the start), then operations until the input ends
+ * (at most MAX_OPS), each an opcode byte and its arguments (encoding below
+ * the enum): guest writes of a whole page (zero, one of a few shared
+ * contents, or unique; compressible or not) or of a few bytes, the
  * hypervisor writing a page itself (dedup_cow_break first, then the frame
  * directly: no dirty bit), scanner steps and full scans, spurious COW
- * breaks, guest reads and TLB evictions, VM add (populated or lazy, in one
- * of three domains, optionally with its EPT running out of table pages
- * after k mappings) and remove, frame exhaustion, the knob, and "races":
- * another vCPU caching a writable translation just before a write-protect
- * and writing through it just before the invalidate (as the model test).
+ * breaks and faults, guest reads (which fault a compressed page back) and
+ * TLB evictions, VM add (populated or lazy, in one of three domains,
+ * optionally with its EPT running out of table pages after k mappings) and
+ * remove, frame exhaustion, the knob, the cold tier's knobs, a VM's
+ * compressed ceiling, the clock (one tick per operation, and jumps), and
+ * "races": another vCPU caching a writable translation just before a
+ * write-protect or an unmap and writing through it just before the
+ * invalidate (as the model test).
  * Up to 4 VM slots (VM ids 0, 1, 2 and 62) of up to 80 pages.  The calls
  * the API refuses (bad VM ids and sizes) are made once per input.
  *
  * Checks: after every operation every byte of every VM's memory, read
- * through the guest's view (fake TLB, then EPT), equals a shadow copy of
- * what was written; the engine's bookkeeping agrees with the fake EPT
- * (shared pages map their frame read-only, private ones a frame of their
- * own, refs and k per frame, no frame leaked, stats = a count from the
- * EPT; the API's PSS walked in steps = the PSS of those mappings); errors
+ * through the guest's view (fake TLB, then EPT; it sets no accessed bit)
+ * or, for a compressed page, decompressed by dedup_page_read, equals a
+ * shadow copy of what was written; the engine's bookkeeping agrees with
+ * the fake EPT (shared pages map their frame read-only, private ones a
+ * frame of their own, compressed ones nothing, refs and k per frame, no
+ * frame leaked beyond the pool's, stats = a count from the EPT; the API's
+ * PSS walked in steps = the PSS of those mappings); errors
  * are only those the API allows.  At the end, with frames
  * plentiful and no races, three full scans converge: frames_saved,
  * self_sharing, inter_sharing and each VM's self-sharing must equal
@@ -49,13 +55,15 @@ static const unsigned slot_vm[NSLOTS] = { 0, 1, 2, 62 };
 enum op {
 	OP_WRITE_PAGE, OP_WRITE_PAGE2, OP_WRITE_BYTES, OP_HV_WRITE, OP_SCAN, OP_FULL_SCAN,
 	OP_COW_BREAK, OP_READ, OP_EVICT, OP_ADD, OP_REMOVE, OP_EXHAUST, OP_KNOB, OP_RACE,
+	OP_CLOCK, OP_TIER, OP_FAULT, OP_CEILING,
 	OP_COUNT
 };
 /*
  * Encoding: op byte % OP_COUNT, slot byte % NSLOTS, and when the slot holds
  * a VM a gfn byte % its pages; then
- *   WRITE_PAGE(2), HV_WRITE  u8 content: % 12, 0 zero, 1-7 a shared pool,
- *                            8-11 a page never seen before
+ *   WRITE_PAGE(2), HV_WRITE  u8 content: % 16, 0 zero, 1-7 a shared pool,
+ *                            8-11 a page never seen before; 12-13 a shared
+ *                            pool, 14-15 new, both compressible
  *   WRITE_BYTES  u16 offset % 4096, u8 length - 1 (% 8), the bytes
  *   SCAN         u8 pages - 1
  *   ADD          u8 pages - 1 (% MAXPAGES), u8 how (bit 0 lazy; domain
@@ -64,7 +72,11 @@ enum op {
  *                u8 content seed
  *   EXHAUST      u8 b: b % 4 frames to allocate for 1 + (b >> 2) % 32 ops
  *   RACE         u8: a race 1 in (b % 5) chances, 0 none
- *   FULL_SCAN, COW_BREAK, READ, EVICT, REMOVE, KNOB: nothing more.
+ *   CLOCK        u8: the clock jumps b ticks
+ *   TIER         u8 cold ticks % 8 (0: nothing cold), u8 pool frames % 12,
+ *                u8 compressions a scanner step % 6 (0: no bound)
+ *   CEILING      u8: the VM's compressed pages at most b % 8 (255: none)
+ *   FULL_SCAN, COW_BREAK, FAULT, READ, EVICT, REMOVE, KNOB: nothing more.
  * FUZZ_TRACE=1 in the environment prints each operation (to replay a crash).
  */
 
@@ -79,6 +91,7 @@ struct model {
 	unsigned race_odds;  /* 0: no races; else 1 in race_odds */
 	int exhausted;       /* ops left with a rationed frame supply */
 	int map_limit;       /* >= 0: first mappings fail after this many */
+	uint64_t now;        /* the clock (dedup_clock) */
 };
 
 static struct model M;
@@ -94,17 +107,37 @@ static int slot_of(unsigned vm)
 	return -1;
 }
 
-/* Content c: 0 zero, 1-7 a small pool (duplicates), else a fresh unique one. */
+/* Content c: 0 zero, 1-7 a small pool (duplicates), 8-11 a fresh unique
+ * one; 12-13 and 14-15 the same, compressible. */
 static void make_content(uint8_t c, void *page)
 {
-	c %= 12;
-	content(c < 8 ? c : 1000 + M.next_unique++, page);
+	c %= 16;
+	if (c < 8)
+		content(c, page);
+	else if (c < 12)
+		content(1000 + M.next_unique++, page);
+	else if (c < 14)
+		content(CZ | c, page);
+	else
+		content(CZ | (1000 + M.next_unique++), page);
+}
+
+static int is_compressed(unsigned vm, uint64_t g)
+{
+	return dp_state(&M.f.d->vm[vm].pages[g]) == DP_COMPRESSED;
 }
 
 static void check_page(unsigned s, uint64_t g, const char *when)
 {
 	static unsigned char got[4096];
-	fake_guest_read(&M.f.m, slot_vm[s], g, 0, got, 4096);
+	if (fake_guest_peek(&M.f.m, slot_vm[s], g, 0, got, 4096)) {
+		const unsigned char *p;
+		CHECK(is_compressed(slot_vm[s], g), "after %s: vm %u gfn %llu not present, not compressed",
+		      when, slot_vm[s], (unsigned long long)g);
+		p = dedup_page_read(M.f.d, slot_vm[s], g, got);
+		CHECK(p == got, "after %s: vm %u gfn %llu: a compressed page fails its check", when,
+		      slot_vm[s], (unsigned long long)g);
+	}
 	if (memcmp(got, M.shadow[s][g], 4096)) {
 		unsigned off = 0;
 		while (got[off] == M.shadow[s][g][off])
@@ -127,6 +160,11 @@ static void race_cache(struct fake_mem *fm, unsigned vm, uint64_t gfn, bool writ
 	if (M.race_odds && !writable && fm->vm[vm].ept[gfn].present &&
 	    fm->vm[vm].ept[gfn].writable && rnd() % M.race_odds == 0)
 		fake_guest_read(fm, vm, gfn, 0, b, 8);
+}
+
+static void race_cache_unmap(struct fake_mem *fm, unsigned vm, uint64_t gfn, void *arg)
+{
+	race_cache(fm, vm, gfn, false, arg);
 }
 
 static void race_write(struct fake_mem *fm, unsigned vm, void *arg)
@@ -166,7 +204,7 @@ static void check_bookkeeping(void)
 	struct dedup_stats st;
 	uint64_t *refs = calloc(d->sf_top + 1, sizeof(uint64_t));
 	uint8_t *seen = calloc(fm->nframes, 1);
-	uint64_t frames = 0, saved = 0, self = 0, inter = 0, tracked = 0, zero = 0;
+	uint64_t frames = 0, saved = 0, self = 0, inter = 0, tracked = 0, zero = 0, ncomp = 0;
 
 	CHECK(refs && seen, "out of memory");
 	for (unsigned s = 0; s < NSLOTS; s++) {
@@ -177,6 +215,12 @@ static void check_bookkeeping(void)
 		for (uint64_t g = 0; g < M.npages[s]; g++) {
 			const struct dpage *p = &d->vm[vm].pages[g];
 			const struct fake_pte *e = &fm->vm[vm].ept[g];
+			if (dp_state(p) == DP_COMPRESSED) {
+				CHECK(!e->present && cobj_of(d, p), "vm %u gfn %llu: compressed, but mapped "
+				      "or without an object", vm, (unsigned long long)g);
+				ncomp++;
+				continue;
+			}
 			CHECK(e->present, "vm %u gfn %llu unmapped", vm, (unsigned long long)g);
 			frames += first_sight(seen, e->frame);
 			if (dp_state(p) == DP_SHARED) {
@@ -226,9 +270,15 @@ static void check_bookkeeping(void)
 	for (uint32_t i = 0; i < d->sf_top; i++)
 		if ((d->sf[i].flags & SF_USED) && !refs[i])
 			frames += first_sight(seen, d->sf[i].frame);
-	CHECK(fake_frames_in_use(fm) == frames, "%llu frames in use, %llu reachable: a leak",
-	      (unsigned long long)fake_frames_in_use(fm), (unsigned long long)frames);
 	dedup_get_stats(d, &st);
+	CHECK(st.pages_compressed == ncomp, "%llu pages compressed, %llu counted",
+	      (unsigned long long)st.pages_compressed, (unsigned long long)ncomp);
+	CHECK(fake_frames_in_use(fm) == frames + st.pool_frames,
+	      "%llu frames in use, %llu reachable and %llu in the pool: a leak",
+	      (unsigned long long)fake_frames_in_use(fm), (unsigned long long)frames,
+	      (unsigned long long)st.pool_frames);
+	CHECK(dedup_frames_in_use(d) == fake_frames_in_use(fm), "dedup_frames_in_use %llu, in use %llu",
+	      (unsigned long long)dedup_frames_in_use(d), (unsigned long long)fake_frames_in_use(fm));
 	CHECK(st.frames_saved == saved && st.self_sharing == self && st.inter_sharing == inter,
 	      "stats saved/self/inter %llu/%llu/%llu, the EPT says %llu/%llu/%llu",
 	      (unsigned long long)st.frames_saved, (unsigned long long)st.self_sharing,
@@ -361,13 +411,33 @@ static void guest_write(unsigned s, uint64_t g, unsigned off, const unsigned cha
 	memcpy(M.shadow[s][g] + off, src, len);
 }
 
+/* A guest read of the whole page: a compressed one faults back. */
+static void guest_read(unsigned s, uint64_t g)
+{
+	static unsigned char got[4096];
+	unsigned vm = slot_vm[s];
+	while (fake_guest_read(&M.f.m, vm, g, 0, got, 4096)) {
+		int r;
+		CHECK(is_compressed(vm, g), "vm %u gfn %llu: not present, not compressed", vm,
+		      (unsigned long long)g);
+		r = dedup_fault_in(M.f.d, vm, g);
+		if (r) {
+			CHECK(r == DEDUP_ENOMEM && M.f.m.alloc_budget == 0, "fault-in: %d", r);
+			return;
+		}
+		CHECK(!is_compressed(vm, g), "still compressed after a fault-in");
+	}
+	CHECK(!memcmp(got, M.shadow[s][g], 4096), "vm %u gfn %llu reads other than written", vm,
+	      (unsigned long long)g);
+}
+
 /* The hypervisor writes the page itself: COW break first, then the frame,
  * which sets no dirty bit. */
 static void hv_write(unsigned s, uint64_t g, uint8_t c)
 {
 	unsigned vm = slot_vm[s];
 	static unsigned char page[4096];
-	int r = dedup_cow_break(M.f.d, vm, g);
+	int r = dedup_cow_break(M.f.d, vm, g); /* a compressed page: faulted back */
 	if (r) {
 		CHECK(r == DEDUP_ENOMEM && M.f.m.alloc_budget == 0, "COW break before a hypervisor write: %d", r);
 		return;
@@ -451,7 +521,7 @@ static void start(uint8_t setup)
 {
 	static struct fake_mem m;
 	static bool made;
-	struct dedup_knobs k = { 100, 20, (setup & 2) != 0 };
+	struct dedup_knobs k = { .pages_to_scan = 100, .sleep_ms = 20, .merge_first_sight = (setup & 2) != 0 };
 
 	if (!made) {
 		fake_init(&m, NFRAMES, false);
@@ -462,6 +532,10 @@ static void start(uint8_t setup)
 	M.f.m = m; /* arena and arrays, all frames free */
 	M.f.m.ad_bits = setup & 1;
 	M.f.ops = fake_ops(&M.f.m);
+	if (setup & 4) {
+		k.cold_ticks = 2;
+		k.pool_max_frames = 8;
+	}
 	M.f.d = dedup_create(&M.f.ops, &k);
 	CHECK(M.f.d, "dedup_create failed");
 }
@@ -485,6 +559,7 @@ static void finish(void)
 static const char *const op_names[OP_COUNT] = {
 	"write page", "write page", "write bytes", "hypervisor write", "scan", "full scan",
 	"COW break", "read", "TLB evict", "add vm", "remove vm", "exhaust", "knob", "race",
+	"clock", "tier knobs", "fault", "ceiling",
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -512,6 +587,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	CHECK(dedup_scan(M.f.d, 100) == 0, "scanned pages of no VM");
 	M.f.m.on_map = race_cache;
+	M.f.m.on_unmap = race_cache_unmap;
 	M.f.m.on_invalidate = race_write;
 	M.rng = setup;
 
@@ -520,6 +596,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		unsigned s = fz_u8(&f) % NSLOTS;
 		uint64_t g = M.live[s] ? fz_u8(&f) % M.npages[s] : 0;
 		static unsigned char page[4096];
+
+		dedup_clock(M.f.d, ++M.now);
 
 		switch (op) {
 		case OP_WRITE_PAGE:
@@ -560,8 +638,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 			{
 				const struct dpage *p = &M.f.d->vm[slot_vm[s]].pages[g];
-				if (M.f.m.alloc_budget == 0 && dp_state(p) == DP_SHARED &&
-				    M.f.d->sf[dp_index(p)].refs > 1)
+				if (M.f.m.alloc_budget == 0 && (dp_state(p) == DP_COMPRESSED ||
+				    (dp_state(p) == DP_SHARED && M.f.d->sf[dp_index(p)].refs > 1)))
 					want = DEDUP_ENOMEM;
 			}
 			r = dedup_cow_break(M.f.d, slot_vm[s], g);
@@ -571,11 +649,39 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 		case OP_READ:
-			if (M.live[s]) {
-				unsigned char w[8];
-				fake_guest_read(&M.f.m, slot_vm[s], g, 0, w, 8);
-			}
+			if (M.live[s])
+				guest_read(s, g);
 			break;
+		case OP_FAULT: {
+			int r, want;
+			if (!M.live[s]) {
+				CHECK(dedup_fault_in(M.f.d, slot_vm[s], 0) == DEDUP_EINVAL,
+				      "fault-in in a VM that is not there");
+				break;
+			}
+			want = is_compressed(slot_vm[s], g) && M.f.m.alloc_budget == 0 ? DEDUP_ENOMEM : 0;
+			r = dedup_fault_in(M.f.d, slot_vm[s], g);
+			CHECK(r == want, "fault-in: %d, expected %d", r, want);
+			CHECK(dedup_fault_in(M.f.d, slot_vm[s], M.npages[s]) == DEDUP_EINVAL,
+			      "fault-in past the VM's end");
+			break;
+		}
+		case OP_CLOCK:
+			M.now += fz_u8(&f);
+			break;
+		case OP_TIER: {
+			struct dedup_knobs *k = dedup_knobs(M.f.d);
+			k->cold_ticks = fz_u8(&f) % 8;
+			k->pool_max_frames = fz_u8(&f) % 12;
+			k->compress_per_step = fz_u8(&f) % 6;
+			break;
+		}
+		case OP_CEILING: {
+			uint8_t b = fz_u8(&f);
+			int r = dedup_vm_set_tier_max(M.f.d, slot_vm[s], b == 255 ? UINT64_MAX : b % 8);
+			CHECK(r == (M.live[s] ? 0 : DEDUP_ENOENT), "tier ceiling: %d", r);
+			break;
+		}
 		case OP_EVICT:
 			if (M.live[s])
 				fake_tlb_evict(&M.f.m, slot_vm[s], g);

@@ -15,7 +15,9 @@
  * the function arch/x86_64/vmexit.c calls), then the write again.
  *
  * Feeds: u8 setup (bit 0: a third VM; bit 1: the fixed scan rate, with
- * u8 pages_to_scan - 1 next, else the governor), then per VM u8 pages, u8
+ * u8 pages_to_scan - 1 next, else the governor; bit 2: the cold tier on,
+ * a 16-frame pool, pages cold after 20,000 ticks of the fake clock, and
+ * page contents that compress), then per VM u8 pages, u8
  * shape, u8 image, u8 seed (encoding at make_vms), then operations until the
  * input ends (at most MAX_OPS): an opcode byte, a VM slot byte, and the
  * operation's arguments (encoding below the enum).  The VMs are built by
@@ -23,9 +25,12 @@
  * zero pages and unique ones, with lazily zero pages after the image.
  *
  * Checks, after every operation: every running VM's RAM, read through its
- * EPT, equals a shadow copy byte for byte, and so does what each of its
- * vCPUs would read through the translations it cached (none may be
- * writable where the EPT is not); each maps frames the pool holds as
+ * EPT (a page the cold tier compressed, not present there, through
+ * sharing_read_page, and no vCPU may hold a translation of it), equals a
+ * shadow copy byte for byte, and so does what each of its vCPUs would read
+ * through the translations it cached (none may be writable where the EPT
+ * is not); a guest read or write of a compressed page faults it back
+ * through core_guest_mem_fault; each maps frames the pool holds as
  * guest frames; its parameter page is mapped read-only and unchanged.  The
  * shadow changes only by guest writes that completed and by the bytes of
  * struct hc_counters that a successful HC_QUERY_COUNTERS writes at its
@@ -97,6 +102,7 @@ static struct {
 	unsigned nhog;
 	unsigned long long unique;
 	bool trace;
+	bool tier; /* the cold tier on: contents compress */
 } H;
 
 static unsigned char *arena;
@@ -181,14 +187,19 @@ static uint64_t *leaf_of(struct vm *vm, uint64_t gpa)
 	return &t[(gpa >> 12) & 511];
 }
 
-/* vCPU j's translation of gfn: the cached one, else a walk that caches it. */
+/* vCPU j's translation of gfn: the cached one, else a walk that caches it;
+ * NULL when the page is not present (the cold tier's: an EPT violation). */
 static struct tlbe *translate(unsigned s, unsigned j, uint64_t gfn)
 {
 	struct hvm *h = &H.vm[s];
 	struct tlbe *t = &h->tlb[j][gfn];
 	if (t->gen != h->tlb_gen) {
 		uint64_t *e = leaf_of(&vms[s], gfn << 12);
-		CHECK(e && (*e & EPT_READ), "vm %u gfn %llu: RAM not mapped", s, (unsigned long long)gfn);
+		if (!e || !(*e & EPT_READ)) {
+			CHECK(dp_state(&engine->vm[vms[s].id].pages[gfn]) == DP_COMPRESSED,
+			      "vm %u gfn %llu: RAM not mapped, and not compressed", s, (unsigned long long)gfn);
+			return NULL;
+		}
 		*e |= EPT_ACCESSED;
 		*t = (struct tlbe){ *e & EPT_ADDR_MASK, h->tlb_gen, !!(*e & EPT_WRITE), !!(*e & EPT_DIRTY) };
 	}
@@ -215,7 +226,7 @@ static bool guest_write(unsigned s, struct vcpu *v, uint64_t gfn, unsigned off, 
 		enum core_action a;
 		uint64_t own = 0;
 		struct dedup_vm_stats vs;
-		if (t->writable) {
+		if (t && t->writable) {
 			struct frame *f = frames_meta(&frames, t->hpa);
 			CHECK(f && f->state == FRAME_GUEST, "vm %u writes frame 0x%llx, which is not a guest's",
 			      s, (unsigned long long)t->hpa);
@@ -231,9 +242,10 @@ static bool guest_write(unsigned s, struct vcpu *v, uint64_t gfn, unsigned off, 
 		}
 		CHECK(tries < 2, "vm %u gfn %llu still read-only after an EPT violation", s,
 		      (unsigned long long)gfn);
-		t->gen = 0; /* the CPU drops the faulting translation */
+		if (t)
+			t->gen = 0; /* the CPU drops the faulting translation */
 		if (dedup_get_vm_stats(engine, vm->id, &vs) == 0)
-			own = vs.pages - vs.merged;
+			own = vs.pages - vs.merged - vs.compressed;
 		v->arch.exits[EXIT_EPT_VIOLATION]++;
 		H.vm[s].exits++;
 		H.vm[s].faults++;
@@ -253,6 +265,32 @@ static bool guest_write(unsigned s, struct vcpu *v, uint64_t gfn, unsigned off, 
 	}
 }
 
+/* A guest read of gfn by vCPU v: a compressed page faults back first
+ * (core_guest_mem_fault with a read access), as the CPU's EPT violation. */
+static void guest_read(unsigned s, struct vcpu *v, uint64_t gfn)
+{
+	struct vm *vm = &vms[s];
+	const struct tlbe *t;
+	enum core_action a;
+
+	while (!(t = translate(s, v->index, gfn))) {
+		v->arch.exits[EXIT_EPT_VIOLATION]++;
+		H.vm[s].exits++;
+		H.vm[s].faults++;
+		a = core_guest_mem_fault(&v->arch, gfn << 12, UPCALL_ACCESS_READ);
+		if (a == CORE_RESUME)
+			continue;
+		CHECK(vm->stopped ? vm->frame_budget < vm->npages
+				  : v->state == VCPU_WAITING && frames.nfree <= RESERVE,
+		      "a read fault on vm %u gfn %llu yielded (%s), with %llu frames free", s,
+		      (unsigned long long)gfn, vm->stopped ? vm->why : "running",
+		      (unsigned long long)frames.nfree);
+		return;
+	}
+	CHECK(!memcmp(phys_to_virt(t->hpa), H.vm[s].shadow[gfn], 4096), "vm %u vCPU %u reads gfn %llu wrong",
+	      s, v->index, (unsigned long long)gfn);
+}
+
 /* ---- the checks ---- */
 
 static void check_vm(unsigned s, const char *when)
@@ -264,8 +302,18 @@ static void check_vm(unsigned s, const char *when)
 	for (uint64_t g = 0; g < vm->npages; g++) {
 		struct frame *f;
 		const unsigned char *p;
-		CHECK(ept_lookup(&vm->ept, g << 12, &l) == 0 && (l.perms & EPT_READ),
-		      "after %s: vm %u gfn %llu unmapped", when, s, (unsigned long long)g);
+		if (ept_lookup(&vm->ept, g << 12, &l)) { /* the cold tier's */
+			CHECK(dp_state(&engine->vm[vm->id].pages[g]) == DP_COMPRESSED,
+			      "after %s: vm %u gfn %llu unmapped", when, s, (unsigned long long)g);
+			p = sharing_read_page(vm, g);
+			CHECK(p && !memcmp(p, h->shadow[g], 4096), "after %s: vm %u gfn %llu: compressed, "
+			      "and reads other than written", when, s, (unsigned long long)g);
+			for (unsigned j = 0; j < vm->nvcpus; j++)
+				CHECK(h->tlb[j][g].gen != h->tlb_gen, "after %s: vm %u vCPU %u still holds a "
+				      "translation of compressed gfn %llu", when, s, j, (unsigned long long)g);
+			continue;
+		}
+		CHECK(l.perms & EPT_READ, "after %s: vm %u gfn %llu unmapped", when, s, (unsigned long long)g);
 		f = frames_meta(&frames, l.hpa & ~0xFFFull);
 		CHECK(f && f->state == FRAME_GUEST, "after %s: vm %u gfn %llu maps frame 0x%llx in state %d",
 		      when, s, (unsigned long long)g, (unsigned long long)l.hpa, f ? f->state : -1);
@@ -398,7 +446,7 @@ static void hypercall(unsigned s, struct fz *f)
 	want.exits = h->exits;
 	want.ept_violations = h->faults;
 	CHECK(dedup_get_vm_stats(engine, vm->id, &vs) == 0, "vm %u not in the engine", s);
-	want.pages_backed = vs.pages - vs.merged;
+	want.pages_backed = vs.pages - vs.merged - vs.compressed; /* a frame of its own: not compressed */
 	dedup_get_stats(engine, &st);
 	want.pages_shared = st.pages_shared;
 	want.pages_sharing = st.pages_sharing;
@@ -457,7 +505,8 @@ static void make_content(unsigned c, unsigned char *page)
 		return;
 	}
 	x = c <= 4 ? c : 1000 + H.unique++;
-	for (unsigned i = 0; i < 4096; i += 8) {
+	memset(page, 0, 4096);
+	for (unsigned i = 0; i < (H.tier ? 1024u : 4096u); i += 8) { /* with the tier: compressible */
 		x = x * 6364136223846793005ull + 1442695040888963407ull;
 		memcpy(page + i, &x, 8);
 	}
@@ -487,6 +536,7 @@ static void make_vms(struct fz *f)
 		memset(c, 0, sizeof(*c));
 		snprintf(c->name, sizeof(c->name), "fz%u", s);
 		c->ram = n * 4096;
+		c->compress_max = c->ram; /* the parser's default: no ceiling */
 		c->limit = (shape >> 6) == 3 ? n / 2 * 4096 : 0;
 		c->entry = entry * 4096;
 		c->vcpus = 1 + (shape >> 1 & 3);
@@ -581,6 +631,13 @@ static void finish(void)
 
 	while (H.nhog)
 		CHECK(frames_free(&frames, H.hog[--H.nhog]) == 0, "a hogged frame");
+	if (H.trace) {
+		struct dedup_stats st;
+		dedup_get_stats(engine, &st);
+		fprintf(stderr, "cold tier: %llu compressions, %llu faults back, %llu compressed now\n",
+			(unsigned long long)st.compressions, (unsigned long long)st.decompressions,
+			(unsigned long long)st.pages_compressed);
+	}
 	check_converged();
 	for (unsigned s = 0; s < H.nvm; s++)
 		vm_stop(&vms[s], "the input ended");
@@ -731,7 +788,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		H.cfg.knob[KNOB_PAGES_TO_SCAN] = 1 + fz_u8(&f);
 		H.cfg.knob_given = 1u << KNOB_PAGES_TO_SCAN;
 	}
+	H.tier = set & 4;
+	H.cfg.dedup_pool_max = H.tier ? 16 * 4096 : 0;
+	H.cfg.dedup_cold_s = 120;
 	CHECK(sharing_init(&H.cfg) == 0, "sharing_init");
+	if (H.tier) /* 120 s of the fake 1 GHz clock would never come: 20 reads of it */
+		dedup_knobs(engine)->cold_ticks = 20000;
 	make_vms(&f);
 	check_all("vm_create");
 
@@ -754,11 +816,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case OP_READ: {
 			struct vcpu *v = vcpu(s, fz_u8(&f));
 			uint64_t g = fz_u8(&f) % vms[s].npages;
-			if (running) {
-				const struct tlbe *t = translate(s, v->index, g);
-				CHECK(!memcmp(phys_to_virt(t->hpa), H.vm[s].shadow[g], 4096),
-				      "vm %u vCPU %u reads gfn %llu wrong", s, v->index, (unsigned long long)g);
-			}
+			if (running)
+				guest_read(s, v, g);
 			break;
 		}
 		case OP_SCAN:

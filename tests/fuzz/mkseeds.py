@@ -152,7 +152,7 @@ def acpi_seeds():
 
 # ---- engine: u8 setup, then (op, slot[, gfn if live], args) ----
 OPS = dict(write=0, write2=1, bytes=2, hv=3, scan=4, full=5, cow=6, read=7, evict=8, add=9,
-           remove=10, exhaust=11, knob=12, race=13)
+           remove=10, exhaust=11, knob=12, race=13, clock=14, tier=15, fault=16, ceiling=17)
 
 
 class Eng:
@@ -193,6 +193,38 @@ def engine_seeds():
         e.op("write", 0, g, 0).op("write", 1, g, 5).op("hv", 0, g, 5)
     e.op("full", 0).op("remove", 0).op("full", 0)
     put("engine", "lazy-and-zero", bytes(e.b))
+    # The cold tier: compressible pages go cold, fault back, merge with twins.
+    e = Eng(1 | 4)
+    e.op("add", 0, 0, 20, 8, 3).op("add", 1, 0, 9, 0, 4)
+    for g in range(12):
+        e.op("write", 0, g, 12 + g % 4)
+    e.op("full", 0).op("clock", 0, 0, 9).op("full", 0).op("full", 0).op("read", 0, 3)
+    e.op("write", 1, 2, 12).op("clock", 0, 0, 9).op("full", 0).op("full", 0)
+    e.op("exhaust", 0, 0, 0x10).op("read", 0, 5).op("fault", 0, 6).op("cow", 0, 7).op("hv", 0, 8, 13)
+    e.op("tier", 0, 0, 3, 2, 1).op("race", 0, 0, 2).op("ceiling", 1, 0, 3).op("full", 0).op("clock", 0, 0, 5)
+    e.op("full", 0).op("remove", 0).op("full", 0)
+    put("engine", "cold-tier", bytes(e.b))
+
+
+# ---- zpool: u8 frames, u8 cap, then ops (tests/fuzz/fuzz_zpool.c) ----
+def zpool_seeds():
+    ALLOC, FREE, BADFREE, CAP, EXHAUST = 0, 2, 3, 4, 5
+    b = bytearray([48, 8])
+    for size in (64, 65, 100, 700, 1000, 1024, 1360, 2000, 2048, 1, 2049, 0):
+        b += bytes([ALLOC]) + struct.pack("<H", size)
+    for i in (3, 0, 5, 1):
+        b += bytes([FREE, i])
+    b += bytes([BADFREE]) + struct.pack("<I", 0x3F) + bytes([CAP, 2])
+    for size in (2048, 2048, 2048, 64):
+        b += bytes([ALLOC]) + struct.pack("<H", size)
+    b += bytes([CAP, 40, EXHAUST, 1]) + bytes([ALLOC]) + struct.pack("<H", 300) * 3
+    put("zpool", "classes-cap-exhaustion", bytes(b))
+    b = bytearray([16, 63])
+    for i in range(200):  # fill and drain one class, then another
+        b += bytes([ALLOC]) + struct.pack("<H", 60 + i % 4)
+    for i in range(200):
+        b += bytes([FREE, (i * 7) % 251])
+    put("zpool", "fill-and-drain", bytes(b))
 
 
 # ---- recount: u8 shape, per VM (u8 pages, u16 tail), per page (u16 blocks, u8 tweak) ----
@@ -322,6 +354,20 @@ def hypercall_seeds():
     h.op("stray", 2, 1, 1, 0, 0, 0, 0).op("stray", 1, 0, 2, 5, 0, 0, 0).op("knob", 0, 9)
     h.op("scan", 0, 7).op("evict", 0, 0, 3).op("converge", 0)
     put("hypercall", "limit-linux-stray", bytes(h.b))
+    # The cold tier (setup bit 2): pages go cold over many scanner steps and
+    # compress; reads, writes and hypercalls fault or read them back; a VM
+    # over its limit= faults one back; frames down to the reserve.
+    h = Hc(1 | 4, [vmspec(24, vcpus=2, seed=10, repeat=0), vmspec(20, seed=11, repeat=0),
+               vmspec(16, limit=True, seed=12, repeat=0)])
+    for _ in range(6):
+        h.op("scan", 0, 7)
+    h.op("read", 0, 0, 3).write(1, 1, 4, 3).hc(0, "query", gsel=1, lsel=1, graw=5 * 4096)
+    h.hc(0, "console", gsel=1, lsel=3, graw=6 * 4096, lraw=20).op("read", 2, 0, 2)
+    for _ in range(6):
+        h.op("scan", 0, 7)
+    h.op("hog", 0, 0).op("read", 0, 1, 7).write(1, 0, 9, 3).op("hog", 0, 5).op("converge", 0)
+    h.op("read", 0, 1, 7).write(2, 0, 5, 3).op("stop", 1).op("scan", 0, 7)
+    put("hypercall", "cold-tier", bytes(h.b))
     # Regression inputs (regress-*, kept, not rewritten here): both VMs power
     # off, then a converge: sharing_converge() spun for ever with no pages to scan;
     # regress-query-enomem-partial: HC_QUERY_COUNTERS across two zero pages with one
@@ -332,7 +378,7 @@ def hypercall_seeds():
 
 if __name__ == "__main__":
     for t in ("config", "elf", "boot_info", "console_cmd", "acpi", "engine", "engine_collide", "recount",
-              "http", "hypercall"):
+              "http", "hypercall", "zpool"):
         d = os.path.join(ROOT, t)
         if os.path.isdir(d):
             for f in os.listdir(d):
@@ -347,3 +393,4 @@ if __name__ == "__main__":
     recount_seeds()
     http_seeds()
     hypercall_seeds()
+    zpool_seeds()

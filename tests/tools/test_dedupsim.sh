@@ -45,6 +45,28 @@ for mode in "" "--no-ad"; do
 	grep -q '"frames_saved": 5, "self": 2, "inter": 3' <<<"$last" || miss="$miss [engine: $last]"
 	if [ -z "$miss" ]; then ok "known-answer${mode:+ $mode}"; else bad "known-answer$mode" "$miss"; fi
 done
+# The cold tier (--tier), known answer: with r = [random], the pages left
+# private are 2, 3 (4 KiB of one byte: lz4 makes ~20 bytes, the 64-byte
+# class) and r (does not fit 2 KiB): 2 compressed into 1 pool frame, 1
+# rejected; 5 frames in use after sharing (1, 0, 2, 3, r), 4 with the tier;
+# both fault back exact.  Without A/D bits nothing is cold: refused.
+head -c 4096 /dev/urandom >"$T/r.raw"
+out=$("$SIM" --json --tier "$T/a.raw" "$T/b.raw" "$T/c.raw" "$T/r.raw" 2>&1) || bad tier-known-answer "exit $?"
+if python3 -c 'import json, sys
+t = json.load(sys.stdin)["tier"]
+want = dict(candidates=3, fit=2, compressed=2, pool_frames=1, rejected=1, frames_shared=5,
+            frames_tiered=4, faulted=2, wrong=0, zero_saved=3)
+bad = {k: (t[k], v) for k, v in want.items() if t[k] != v}
+cls = [c for c in t["classes"] if c["objects"]]
+sys.exit(1 if bad or len(cls) != 1 or cls[0]["slot"] != 64 or cls[0]["objects"] != 2 else 0)' <<<"$out"; then
+	ok tier-known-answer
+else
+	bad tier-known-answer "$(grep -a '"tier"' <<<"$out" | head -c 600)"
+fi
+"$SIM" --tier "$T/a.raw" "$T/r.raw" | grep -q "every page treated as cold" && ok tier-says-all-cold ||
+	bad tier-says-all-cold "the text report does not say every page is treated as cold"
+expect_error tier-needs-ad "needs A/D bits" --tier --no-ad "$T/a.raw"
+
 # Image names reach the JSON as RFC 8259 strings: quote, backslash and
 # control characters escaped, bytes that are not UTF-8 as U+FFFD.
 json_name() { # TEST FILE-NAME WANTED-JSON-VALUE (a Python literal)

@@ -24,16 +24,22 @@ static inline uint64_t mix64(uint64_t x)
 	return x ^ (x >> 31);
 }
 
+/* Content c: 0 zeros; c with CZ set: compressible (a random head of 8 to
+ * 1,984 bytes, by c, then zeros: lz4 makes it about the head's size);
+ * otherwise 512 random words, which do not compress.  Equal c, equal
+ * content; different c, different content. */
+#define CZ (1ull << 40)
 static inline void content(uint64_t c, void *page)
 {
 	uint64_t *w = page;
+	unsigned head = c & CZ ? 1 + (unsigned)(c % 248) : 512;
 	for (unsigned i = 0; i < 512; i++)
-		w[i] = c ? mix64(c * 512 + i) : 0;
+		w[i] = c && i < head ? mix64(c * 512 + i) : 0;
 }
 
 static inline void fix_init(struct fix *f, uint64_t nframes, int ad, int first_sight)
 {
-	struct dedup_knobs k = { 100, 20, first_sight != 0 };
+	struct dedup_knobs k = { .pages_to_scan = 100, .sleep_ms = 20, .merge_first_sight = first_sight != 0 };
 	fake_init(&f->m, nframes, ad != 0);
 	f->ops = fake_ops(&f->m);
 	f->d = dedup_create(&f->ops, &k);
@@ -79,12 +85,26 @@ static inline int fix_write(struct fix *f, unsigned vm, uint64_t gfn, uint64_t c
 	return 0;
 }
 
+/* A guest read, faulting a compressed page back as the hypervisor would:
+ * 0, or the fault-in's error. */
+static inline int fix_read(struct fix *f, unsigned vm, uint64_t gfn, unsigned off, void *dst,
+			   unsigned len)
+{
+	while (fake_guest_read(&f->m, vm, gfn, off, dst, len)) {
+		int r = dedup_fault_in(f->d, vm, gfn);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
 /* 1 if the guest sees content c at (vm, gfn). */
 static inline int fix_reads(struct fix *f, unsigned vm, uint64_t gfn, uint64_t c)
 {
 	unsigned char a[4096], b[4096];
 	content(c, a);
-	fake_guest_read(&f->m, vm, gfn, 0, b, 4096);
+	if (fix_read(f, vm, gfn, 0, b, 4096))
+		return 0;
 	return memcmp(a, b, 4096) == 0;
 }
 

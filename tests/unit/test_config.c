@@ -119,6 +119,9 @@ static void test_global_errors(void **state)
 {
 	(void)state;
 	expect_error("cpus = 2\nfoo = 1\n", 2, "unknown setting 'foo'");
+	expect_error("foo = 1\n", 1, ".cold_s, .pool_max, net.ip, .mask, .gw, api.token, .linger_s");
+	/* The whole list fits the message: it ends with its last knob. */
+	expect_error("foo = 1\n", 1, ".measure_s, .pages_to_scan)");
 	expect_error("cpus = two", 1, "'cpus' needs a number");
 	expect_error("cpus = 2 3", 1, "expected 'KEY = VALUE'");
 	expect_error("cpus 2", 1, "expected 'KEY = VALUE'");
@@ -150,6 +153,36 @@ static void test_fleet_keys(void **state)
 	assert_int_equal(cfg.vm[2].start_late, 0);
 	assert_int_equal(parse("vm a ram=1M image=x"), 0);
 	assert_int_equal(cfg.knob[KNOB_MEASURE_S], 0); /* off unless asked for */
+}
+
+/* The cold tier's keys: dedup.cold_s, dedup.pool_max, a VM's compress_max. */
+static void test_tier_keys(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("vm a ram=8M image=x"), 0);
+	assert_int_equal(cfg.dedup_cold_s, 120);
+	assert_int_equal(cfg.dedup_pool_max, 0);             /* the tier off unless asked for */
+	assert_int_equal(cfg.vm[0].compress_max, 8u << 20);  /* no ceiling: all its RAM */
+	assert_int_equal(parse("dedup.cold_s = 20\ndedup.pool_max = 64M\n"
+			       "vm a ram=8M image=x compress_max=2M\nvm b ram=8M image=x compress_max=25%\n"
+			       "vm c ram=1036K image=x compress_max=50%\nvm d ram=8M image=x compress_max=0"), 0);
+	assert_int_equal(cfg.dedup_cold_s, 20);
+	assert_int_equal(cfg.dedup_pool_max, 64u << 20);
+	assert_int_equal(cfg.vm[0].compress_max, 2u << 20);
+	assert_int_equal(cfg.vm[1].compress_max, 2u << 20);
+	assert_int_equal(cfg.vm[2].compress_max, 129 * 4096); /* 129.5 pages: whole ones */
+	assert_int_equal(cfg.vm[3].compress_max, 0);
+	assert_int_equal(parse("dedup.pool_max = 0x1000"), 0);
+	assert_int_equal(cfg.dedup_pool_max, 4096);
+	expect_error("dedup.cold_s = 0", 1, "out of range");
+	expect_error("dedup.cold_s = 86401", 1, "out of range");
+	expect_error("cpus = 1\ndedup.pool_max = 1000", 2, "multiple of 4K");
+	expect_error("dedup.pool_max = 65G", 1, "at most 64G");
+	expect_error("dedup.pool_max = lots", 1, "needs a size");
+	expect_refused("vm a ram=8M image=x compress_max=9M", 1, "compress_max is above its ram");
+	expect_refused("vm a ram=8M image=x compress_max=101%", 1, "compress_max must be a size or 0-100%");
+	expect_refused("vm a ram=8M image=x compress_max=5000", 1, "multiple of 4K");
+	expect_refused("vm a ram=8M image=x compress_max=%", 1, "compress_max must be");
 }
 
 static void test_vm_errors(void **state)
@@ -277,7 +310,7 @@ static void test_net_keys(void **state)
 	expect_error("api.token = "
 		     "1234567890123456789012345678901234567890123456789012345678901234\n", 1,
 		     "api.token must be");
-	expect_error("net.port = 80\n", 1, "net.ip, net.mask, net.gw, api.token");
+	expect_error("net.port = 80\n", 1, "net.ip, .mask, .gw, api.token");
 	/* Issue 23: a 1-character token was accepted.  At least 12 before the
 	 * '=' padding, which adds nothing to guess. */
 	expect_error("api.token = t\n", 1, "api.token is too short: at least 12 characters");
@@ -337,6 +370,7 @@ int main(void)
 		cmocka_unit_test(test_defaults_and_globals),
 		cmocka_unit_test(test_vm_lines),
 		cmocka_unit_test(test_global_errors),
+		cmocka_unit_test(test_tier_keys),
 		cmocka_unit_test(test_vm_errors),
 		cmocka_unit_test(test_fleet_keys),
 		cmocka_unit_test(test_file_errors),

@@ -498,7 +498,7 @@ static void test_invalidations_batched(void **state)
 	fake_log_clear(&f.m);
 	assert_int_equal(dedup_scan(f.d, N), N);
 	assert_int_equal(fix_stats(&f).full_scans, 1);
-	assert_int_equal(fake_count(&f.m, EV_DIRTY, ~0u), N);
+	assert_int_equal(fake_count(&f.m, EV_AD, ~0u), N);
 	assert_int_equal(fake_count(&f.m, EV_INVALIDATE, ~0u), (N + 63) / 64);
 	fake_log_clear(&f.m);
 	assert_int_equal(dedup_scan(f.d, N), N); /* the same for a later scan */

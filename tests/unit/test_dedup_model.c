@@ -3,16 +3,22 @@
  *
  * The model is a shadow copy of every guest page: what the guest last wrote
  * there.  Random operations - guest writes of zero, duplicate, unique or
- * partial content (breaking COW as the hypervisor would), scanner steps,
- * TLB evictions, spurious faults, VM removal and re-creation, frame
- * exhaustion - run against the engine over the fake machine (whose TLB
- * makes a missing invalidate visible).  After every step, the written page
- * is compared in full and one word of every page, read through the guest's
- * view; every 1000 steps every page in full, and the engine's bookkeeping
- * against the fake EPT (refcounts = mappings, no frame leaked, stats =
- * recount).  Every 100,000 steps writes stop until the scanner converges,
- * and then frames saved, self- and inter-VM sharing must equal an offline
- * recount of identical pages, exactly, zero pages included.
+ * partial content, compressible or not (breaking COW, or faulting a
+ * compressed page back, as the hypervisor would), guest reads (which fault
+ * compressed pages back too), scanner steps on a clock that makes idle
+ * pages cold and the cold tier compress them into a small pool, TLB
+ * evictions, spurious faults, VM removal and re-creation, frame exhaustion
+ * - run against the engine over the fake machine (whose TLB makes a
+ * missing invalidate visible).  After every step, the written or read page
+ * is compared in full and one word of every mapped page, read through the
+ * guest's view; every 1000 steps every page in full (a compressed one
+ * through dedup_page_read, without faulting it back), and the engine's
+ * bookkeeping against the fake EPT (refcounts = mappings, compressed pages
+ * not present, no frame leaked, pool frames counted, stats = recount).
+ * Every 100,000 steps writes stop until the scanner converges, and then
+ * frames saved, self- and inter-VM sharing must equal an offline recount
+ * of identical pages, exactly, zero pages included: compressed pages must
+ * not keep a twin from merging.
  *
  * DEDUP_MODEL_OPS (default 1,000,000 per mode) and DEDUP_MODEL_SEED set the
  * size and seed; the seed is printed so a failure can be replayed.
@@ -44,7 +50,13 @@ struct model {
 	unsigned char (*shadow[NSLOTS])[4096];
 	uint64_t next_unique;
 	uint64_t writes, enomem_writes, removes, checks, converged, races;
+	uint64_t now, reads, enomem_reads;
 };
+
+/* The cold tier's settings: a page idle for COLD operations is cold; the
+ * pool is small, so its cap is met. */
+#define COLD 300
+#define POOL_FRAMES 12
 
 static void race_write(struct fake_mem *fm, unsigned vm, void *arg);
 
@@ -58,8 +70,8 @@ static uint64_t pick_content(struct model *m)
 {
 	uint64_t r = below(100);
 	if (r < 15) return 0;                 /* zero */
-	if (r < 70) return 1 + below(6);      /* a small pool: lots of duplicates */
-	return 1000 + m->next_unique++;       /* unique */
+	if (r < 70) return (r < 45 ? CZ : 0) | (1 + below(6)); /* a small pool: duplicates */
+	return (r < 85 ? CZ : 0) | (1000 + m->next_unique++); /* unique */
 }
 
 static void vm_create(struct model *m, unsigned s)
@@ -99,13 +111,55 @@ static void vm_destroy(struct model *m, unsigned s)
 	m->removes++;
 }
 
+static int is_compressed(struct model *m, unsigned s, uint64_t g)
+{
+	return dp_state(&m->f.d->vm[s].pages[g]) == DP_COMPRESSED;
+}
+
+/* The page's bytes without faulting it back: through the guest's view, or
+ * for a compressed page (and only then) its decompressed content. */
+static void peek(struct model *m, unsigned s, uint64_t g, unsigned off, void *dst, unsigned len)
+{
+	static unsigned char buf[4096];
+	const unsigned char *p;
+	if (fake_guest_peek(&m->f.m, s, g, off, dst, len) == 0)
+		return;
+	if (!is_compressed(m, s, g))
+		fail_msg("vm %u gfn %llu: not present, and not compressed", s, (unsigned long long)g);
+	p = dedup_page_read(m->f.d, s, g, buf);
+	if (!p)
+		fail_msg("vm %u gfn %llu: a compressed page fails its check", s, (unsigned long long)g);
+	memcpy(dst, p + off, len);
+}
+
 static void check_page(struct model *m, unsigned s, uint64_t g)
 {
 	unsigned char got[4096];
-	fake_guest_read(&m->f.m, s, g, 0, got, 4096);
+	peek(m, s, g, 0, got, 4096);
 	if (memcmp(got, m->shadow[s][g], 4096))
 		fail_msg("vm %u gfn %llu: guest reads something other than it wrote", s,
 			 (unsigned long long)g);
+}
+
+/* A guest read of the whole page, a compressed one faulted back as the
+ * hypervisor does; without a frame it waits (counted). */
+static void guest_read(struct model *m, unsigned s, uint64_t g)
+{
+	unsigned char got[4096];
+	while (fake_guest_read(&m->f.m, s, g, 0, got, 4096)) {
+		int r;
+		assert_true(is_compressed(m, s, g));
+		r = dedup_fault_in(m->f.d, s, g);
+		if (r) {
+			assert_int_equal(r, DEDUP_ENOMEM); /* the only acceptable failure */
+			assert_true(m->f.m.alloc_budget == 0);
+			m->enomem_reads++;
+			return;
+		}
+	}
+	if (memcmp(got, m->shadow[s][g], 4096))
+		fail_msg("vm %u gfn %llu: read back other than written", s, (unsigned long long)g);
+	m->reads++;
 }
 
 /* How many of VM s's EPT entries point at frame f. */
@@ -113,7 +167,7 @@ static uint64_t fm_count_of(const struct fake_mem *fm, unsigned s, uint64_t f)
 {
 	uint64_t n = 0;
 	for (uint64_t g = 0; g < fm->vm[s].npages; g++)
-		n += fm->vm[s].ept[g].frame == f;
+		n += fm->vm[s].ept[g].present && fm->vm[s].ept[g].frame == f;
 	return n;
 }
 
@@ -127,6 +181,9 @@ static void check_invariants(struct model *m)
 	uint64_t frames = 0, saved = 0, self = 0, inter = 0, tracked = 0;
 	uint8_t *seen = calloc(fm->nframes, 1);
 
+	uint64_t ncompressed = 0;
+	struct dedup_stats st0;
+
 	for (unsigned s = 0; s < NSLOTS; s++) {
 		if (!m->live[s])
 			continue;
@@ -134,6 +191,12 @@ static void check_invariants(struct model *m)
 		for (uint64_t g = 0; g < m->npages[s]; g++) {
 			const struct dpage *p = &d->vm[s].pages[g];
 			const struct fake_pte *e = &fm->vm[s].ept[g];
+			if (dp_state(p) == DP_COMPRESSED) { /* not present, its object live */
+				assert_false(e->present);
+				assert_non_null(cobj_of(d, p));
+				ncompressed++;
+				continue;
+			}
 			assert_true(e->present);
 			if (!seen[e->frame]) { /* a flag: a count would wrap at 256 mappings */
 				seen[e->frame] = 1;
@@ -174,9 +237,12 @@ static void check_invariants(struct model *m)
 			inter += k - 1;
 		}
 	}
-	/* Every allocated frame is mapped: nothing leaked. */
-	assert_int_equal(fake_frames_in_use(fm), frames + 0);
-	assert_int_equal(dedup_frames_in_use(d), frames);
+	/* Every allocated frame is mapped or the pool's: nothing leaked. */
+	dedup_get_stats(d, &st0);
+	assert_int_equal(st0.pages_compressed, ncompressed);
+	assert_int_equal(fake_frames_in_use(fm), frames + st0.pool_frames);
+	assert_int_equal(dedup_frames_in_use(d), frames + st0.pool_frames);
+	assert_true(st0.compressed_slots <= st0.pool_frames * 4096);
 	/* Per VM: PSS and exclusive frames, recomputed from the mappings. */
 	for (unsigned s = 0; s < NSLOTS; s++) {
 		struct dedup_vm_account a;
@@ -188,7 +254,10 @@ static void check_invariants(struct model *m)
 		for (uint64_t g = 0; g < m->npages[s]; g++) {
 			const struct dpage *p = &d->vm[s].pages[g];
 			pss += DEDUP_PSS_ONE / (dp_state(p) == DP_SHARED ? refs[dp_index(p)] : 1);
-			mine[fm->vm[s].ept[g].frame] = 1;
+			if (dp_state(p) == DP_COMPRESSED)
+				excl++; /* a content only it holds */
+			else
+				mine[fm->vm[s].ept[g].frame] = 1;
 		}
 		for (uint64_t f = 0; f < fm->nframes; f++) /* frames only s maps */
 			excl += mine[f] && fm->mapcount[f] == fm_count_of(fm, s, f);
@@ -218,7 +287,8 @@ static void check_invariants(struct model *m)
 			assert_int_equal(dedup_get_vm_stats(d, s, &vs), 0);
 			assert_int_equal(w.npages[s], m->npages[s]);
 			assert_int_equal(w.pss[s], a.pss);
-			assert_int_equal(vs.pages - vs.merged, a.private_frames);
+			assert_int_equal(vs.pages - vs.merged - vs.compressed, a.private_frames);
+			assert_int_equal(vs.compressed_bytes, a.compressed_bytes);
 			assert_int_equal(vs.zero, a.zero);
 			assert_int_equal(vs.self_sharing, a.self_sharing);
 		}
@@ -228,7 +298,7 @@ static void check_invariants(struct model *m)
 	assert_int_equal(st.self_sharing, self);
 	assert_int_equal(st.inter_sharing, inter);
 	assert_int_equal(st.pages_tracked, tracked);
-	assert_int_equal(tracked - frames, saved);
+	assert_int_equal(tracked - ncompressed - frames, saved);
 	free(refs);
 	free(seen);
 	m->checks++;
@@ -320,6 +390,13 @@ static void race_cache(struct fake_mem *fm, unsigned vm, uint64_t gfn, bool writ
 		fake_guest_read(fm, vm, gfn, 0, b, 8);
 }
 
+/* ...and just before an unmap (the cold tier's), the same: a vCPU may
+ * still write through what it cached until the next invalidate. */
+static void race_cache_unmap(struct fake_mem *fm, unsigned vm, uint64_t gfn, void *arg)
+{
+	race_cache(fm, vm, gfn, false, arg);
+}
+
 static void race_write(struct fake_mem *fm, unsigned vm, void *arg)
 {
 	struct model *m = arg;
@@ -351,7 +428,7 @@ static void guest_write(struct model *m, unsigned s, uint64_t g)
 		content(pick_content(m), page);
 	}
 	while (fake_guest_write(&m->f.m, s, g, off, page + off, len)) {
-		r = dedup_cow_break(m->f.d, s, g);
+		r = dedup_cow_break(m->f.d, s, g); /* a compressed page: faulted back */
 		if (r)
 			break;
 	}
@@ -374,7 +451,11 @@ static void run_model(uint64_t seed, uint64_t ops, int ad)
 	printf("model: seed %llu, %llu operations, %s\n", (unsigned long long)seed,
 	       (unsigned long long)ops, ad ? "with EPT A/D bits" : "without A/D bits");
 	fix_init(&m->f, NFRAMES, ad, 0);
+	dedup_knobs(m->f.d)->cold_ticks = COLD;
+	dedup_knobs(m->f.d)->pool_max_frames = POOL_FRAMES;
+	dedup_knobs(m->f.d)->compress_per_step = 8;
 	m->f.m.on_map = race_cache;
+	m->f.m.on_unmap = race_cache_unmap;
 	m->f.m.on_invalidate = race_write;
 	m->f.m.on_invalidate_arg = m;
 	for (unsigned s = 0; s < NSLOTS; s++)
@@ -390,40 +471,44 @@ static void run_model(uint64_t seed, uint64_t ops, int ad)
 		} else {
 			g = below(m->npages[s]);
 		}
+		dedup_clock(m->f.d, ++m->now);
 		if (r >= 1000)
 			;
-		else if (r < 550)
+		else if (r < 500)
 			guest_write(m, s, g);
-		else if (r < 900)
+		else if (r < 850)
 			dedup_scan(m->f.d, 1 + below(64));
-		else if (r < 950)
+		else if (r < 900)
 			fake_tlb_evict(&m->f.m, s, g);
-		else if (r < 970)
-			assert_int_equal(dedup_cow_break(m->f.d, s, g), m->f.m.alloc_budget == 0 &&
-					 dp_state(&m->f.d->vm[s].pages[g]) == DP_SHARED &&
-					 m->f.d->sf[dp_index(&m->f.d->vm[s].pages[g])].refs > 1
-					 ? DEDUP_ENOMEM : 0);
-		else if (r < 975) {
+		else if (r < 920) {
+			const struct dpage *p = &m->f.d->vm[s].pages[g];
+			int want = m->f.m.alloc_budget == 0 && (dp_state(p) == DP_COMPRESSED ||
+				   (dp_state(p) == DP_SHARED && m->f.d->sf[dp_index(p)].refs > 1))
+				   ? DEDUP_ENOMEM : 0;
+			assert_int_equal(dedup_cow_break(m->f.d, s, g), want);
+		} else if (r < 925) {
 			/* Frame exhaustion for a while. */
 			if (!exhausted) {
 				m->f.m.alloc_budget = (int64_t)below(3);
 				exhausted = 20 + (unsigned)below(100);
 			}
-		} else if (r < 978)
+		} else if (r < 928)
 			vm_destroy(m, s);
-		else {
-			unsigned char w[8];
-			fake_guest_read(&m->f.m, s, g, (unsigned)below(512) * 8, w, 8);
-		}
+		else
+			guest_read(m, s, g);
 		if (exhausted && --exhausted == 0)
 			m->f.m.alloc_budget = -1;
-		/* One word of every page, through the guest's view. */
+		/* One word of every mapped page, through the guest's view (a
+		 * compressed page cannot change: it is checked in full below). */
 		{
 			unsigned off = (unsigned)(op % 512) * 8;
 			for (unsigned v = 0; v < NSLOTS; v++)
 				for (uint64_t q = 0; m->live[v] && q < m->npages[v]; q++) {
 					uint64_t got;
-					fake_guest_read(&m->f.m, v, q, off, &got, 8);
+					if (fake_guest_peek(&m->f.m, v, q, off, &got, 8)) {
+						assert_true(is_compressed(m, v, q));
+						continue;
+					}
 					if (memcmp(&got, m->shadow[v][q] + off, 8))
 						fail_msg("seed %llu op %llu: vm %u gfn %llu offset %u corrupted",
 							 (unsigned long long)seed, (unsigned long long)op, v,
@@ -445,17 +530,31 @@ static void run_model(uint64_t seed, uint64_t ops, int ad)
 	check_invariants(m);
 	{
 		struct dedup_stats st = fix_stats(&m->f);
-		printf("model: %llu writes (%llu refused for lack of frames), %llu VM removals, "
-		       "%llu invariant checks, %llu convergence checks; engine: %llu merges, "
-		       "%llu COW copies, %llu reuses, %llu races (%llu stale-TLB writes), %llu full scans\n",
+		printf("model: %llu writes (%llu refused for lack of frames), %llu reads (%llu waited), "
+		       "%llu VM removals, %llu invariant checks, %llu convergence checks; engine: %llu merges, "
+		       "%llu COW copies, %llu reuses, %llu races (%llu stale-TLB writes), %llu full scans; "
+		       "tier: %llu compressed, %llu faulted back, %llu merged with a twin, %llu did not fit, "
+		       "%llu found the pool full, %llu faults without a frame\n",
 		       (unsigned long long)m->writes, (unsigned long long)m->enomem_writes,
+		       (unsigned long long)m->reads, (unsigned long long)m->enomem_reads,
 		       (unsigned long long)m->removes, (unsigned long long)m->checks,
 		       (unsigned long long)m->converged, (unsigned long long)st.merges,
 		       (unsigned long long)st.cow_breaks, (unsigned long long)st.cow_reuses,
 		       (unsigned long long)st.merge_races, (unsigned long long)m->races,
-		       (unsigned long long)st.full_scans);
+		       (unsigned long long)st.full_scans, (unsigned long long)st.compressions,
+		       (unsigned long long)st.decompressions, (unsigned long long)st.tier_merges,
+		       (unsigned long long)st.compress_rejected, (unsigned long long)st.compress_enomem,
+		       (unsigned long long)st.fault_enomem);
 		assert_true(st.merges > 1000 && st.cow_breaks > 1000 && m->enomem_writes > 0);
 		assert_true(st.merge_races > 0 && m->removes > 0);
+		if (ad) { /* the tier needs A/D bits; the operations above exercised all of it */
+			assert_true(st.compressions > 1000 && st.decompressions > 1000);
+			assert_true(st.tier_merges > 0 && st.compress_rejected > 0 &&
+				    st.compress_enomem > 0 && st.fault_enomem > 0);
+		} else {
+			assert_int_equal(st.compressions, 0);
+		}
+		assert_int_equal(st.tier_corrupt, 0);
 	}
 	for (unsigned s = 0; s < NSLOTS; s++)
 		if (m->live[s])

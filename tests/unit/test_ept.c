@@ -139,7 +139,7 @@ static void test_bad_arguments(void **state)
 	assert_int_equal(ept_unmap(&E, 0x1000), EPT_ENOENT);
 	assert_int_equal(ept_protect(&E, 0x1000, EPT_READ), EPT_ENOENT);
 	assert_int_equal(ept_split(&E, 0x1000), EPT_ENOENT);
-	assert_int_equal(ept_test_and_clear_dirty(&E, 0x1000), EPT_ENOENT);
+	assert_int_equal(ept_test_and_clear_ad(&E, 0x1000), EPT_ENOENT);
 	assert_int_equal(E.tables, 1); /* lookups and failures created nothing */
 }
 
@@ -191,12 +191,13 @@ static void test_protect_and_dirty(void **state)
 	struct ept_leaf l;
 	(void)state;
 	assert_int_equal(ept_map(&E, 0x5000, 0x9000, EPT_4K, EPT_RWX), 0);
-	assert_int_equal(ept_test_and_clear_dirty(&E, 0x5000), 0); /* a new mapping is clean */
+	assert_int_equal(ept_test_and_clear_ad(&E, 0x5000), 0); /* a new mapping: neither */
 	assert_int_not_equal(hw(0x5000, 0), ~0ull);
-	assert_int_equal(ept_test_and_clear_dirty(&E, 0x5000), 0); /* reads do not dirty */
+	assert_int_equal(ept_test_and_clear_ad(&E, 0x5000), EPT_ACCESSED); /* a read: accessed */
+	assert_int_equal(ept_test_and_clear_ad(&E, 0x5000), 0);            /* ...and cleared */
 	assert_int_not_equal(hw(0x5008, 1), ~0ull);
-	assert_int_equal(ept_test_and_clear_dirty(&E, 0x5000), 1);
-	assert_int_equal(ept_test_and_clear_dirty(&E, 0x5000), 0);
+	assert_int_equal(ept_test_and_clear_ad(&E, 0x5000), EPT_ACCESSED | EPT_DIRTY);
+	assert_int_equal(ept_test_and_clear_ad(&E, 0x5000), 0);
 	assert_int_equal(ept_protect(&E, 0x5000, EPT_READ | EPT_EXECUTE), 0);
 	assert_int_equal(hw(0x5000, 1), ~0ull);
 	assert_int_equal(hw(0x5000, 0), 0x9000);
@@ -223,6 +224,29 @@ static void test_unmap_frees_empty_tables(void **state)
 	assert_int_equal(E.tables, 1);
 }
 
+/* Clearing a leaf keeps the tables: nothing is freed while the VM may run,
+ * and mapping the page again takes no table page, even with none left. */
+static void test_clear_keeps_tables(void **state)
+{
+	struct ept_leaf l;
+	(void)state;
+	assert_int_equal(ept_map(&E, 0x1000, 0x1000, EPT_4K, EPT_RWX), 0);
+	assert_int_equal(E.tables, 4);
+	assert_int_equal(ept_clear(&E, 0x1000), 0);
+	assert_int_equal(E.tables, 4);
+	assert_int_equal(hw(0x1000, 0), ~0ull);             /* not present */
+	assert_int_equal(ept_lookup(&E, 0x1000, &l), EPT_ENOENT);
+	assert_int_equal(ept_clear(&E, 0x1000), EPT_ENOENT);
+	assert_int_equal(ept_test_and_clear_ad(&E, 0x1000), EPT_ENOENT);
+	A.budget = 0;
+	assert_int_equal(ept_map(&E, 0x1000, 0x7000, EPT_4K, EPT_RWX), 0);
+	A.budget = -1;
+	assert_int_equal(hw(0x1000, 1), 0x7000);
+	assert_int_equal(ept_map(&E, 0x200000, 0x200000, EPT_2M, EPT_RWX), 0);
+	assert_int_equal(ept_clear(&E, 0x201000), EPT_EINVAL);  /* a 2 MiB leaf */
+	assert_int_equal(hw(0x201000, 0), 0x201000);
+}
+
 static void test_out_of_table_pages(void **state)
 {
 	(void)state;
@@ -247,6 +271,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_4k_inside_2m_splits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_protect_and_dirty, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unmap_frees_empty_tables, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_clear_keeps_tables, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_out_of_table_pages, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("ept", tests, NULL, NULL);

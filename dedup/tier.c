@@ -1,0 +1,339 @@
+/*
+ * tier.c - the cold tier: private pages idle for long, compressed.
+ *
+ * Overview
+ * --------
+ * Sharing frees what is identical; what is left costs a frame a page
+ * however rarely it is used.  Difference Engine (Gupta et al., OSDI 2008)
+ * compresses pages "unlikely to be accessed in the near future" on top of
+ * sharing; VMware ESX keeps a page compressed only if it fits 2 KiB.  So
+ * here: a private page not accessed for knobs.cold_ticks (its age, scan.c)
+ * is compressed with lz4 (tier/compress.c) into an object of the pool
+ * (tier/zpool.c) if it fits 2 KiB, and its frame freed.  Its EPT entry is
+ * then not present: any access exits, and dedup_fault_in() brings it back.
+ * Zero pages stay on the zero frame and shared pages stay shared (a shared
+ * page would need every mapper unmapped, and it costs 1/n of a frame
+ * already); only private cold pages compress.
+ *
+ * Compressing, in the scanner's batch (scan.c), for each picked page:
+ *
+ *   1. write-protect it: tier_pick(), while the batch reads A/D bits
+ *   2. invalidate: the batch's one invalidate, after which nobody writes
+ *      the frame: its content is frozen (a write that came first is in it)
+ *   3. the page's visit: it may merge with a twin instead (merge.c), which
+ *      is better still; if it is still a private candidate after the
+ *      batch's visits, checksum the frozen frame (a page written since
+ *      its A/D bits were read is not cold: it goes back) and compress it
+ *   4. if it fits a class and the pool has room: the object is stored, the
+ *      page unmapped (not present) ...
+ *   5. ... invalidate (the batch's merge_flush, one per VM) ...
+ *   6. ... and the frame freed: nobody can reach it any more.
+ *   Else: write access back (a permission raised: no invalidate), and a
+ *   page too big for 2 KiB is not tried again until it is written.  If the
+ *   batch's invalidate of step 2 failed (a CPU did not answer: dedup.h),
+ *   nothing was frozen and every picked page gets write access back; if
+ *   step 5's fails, merge_flush withholds the frames instead of freeing
+ *   them.
+ *
+ * Bringing one back (dedup_fault_in, on an EPT violation; a COW break of a
+ * compressed page does the same): a new frame, the object decompressed
+ * into it, its length (4096 bytes exactly) and checksum checked, the frame
+ * mapped read-write, the object freed.  ENOMEM (no frame, or no EPT table
+ * for the mapping) changes nothing: the vCPU retries.  A failed check is
+ * DEDUP_EIO: the content is lost, and the caller must stop the VM rather
+ * than give it wrong bytes.  The page is hot again: its age is 0, so it
+ * must idle cold_ticks anew before it is compressed again, which bounds
+ * the thrashing a page can cause to one fault per cold_ticks.
+ *
+ * A compressed page is still a sharing candidate: its checksum (of the
+ * content it was compressed from) is in the compressed index (index.c), so
+ * a later twin merges with it (merge.c), and at its own visit it joins a
+ * shared frame made since (tier_visit).  Without that, pages of a VM that
+ * joins a fleet after the others' went cold would never merge with them.
+ *
+ * What it costs is bounded per scanner step: at most
+ * knobs.compress_per_step pages are picked per dedup_scan() call, and the
+ * rate governor, which measures each step's time (compressions included),
+ * keeps the scanner's CPU share within its cap.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "compress.h"
+#include "dedup_internal.h"
+
+/* Whether pages may be picked now (the scanner asks once a batch). */
+int tier_on(const struct dedup *d)
+{
+	return d->knobs.cold_ticks && d->knobs.pool_max_frames && d->ops.test_and_clear_ad &&
+	       !d->pool_full &&
+	       (!d->knobs.compress_per_step || d->step_picked < d->knobs.compress_per_step);
+}
+
+/* Step 1, for a page of the batch whose A/D bits were just read (and its
+ * age updated), before the batch's invalidate: picks it if it is private,
+ * cold and worth a try, and write-protects it. */
+void tier_pick(struct dedup *d, unsigned vm, uint64_t gfn)
+{
+	struct dvm *v = &d->vm[vm];
+	uint64_t frame;
+
+	if (!tier_on(d) || !dp_private(&v->pages[gfn]) || (v->age[gfn] & AGE_NOCOMP) ||
+	    v->compressed + d->ncold >= v->tier_max ||
+	    age_class(d, v, v->age[gfn], d->st.full_scans) != DEDUP_WS_COLD ||
+	    d->ops.lookup(d->ops.ctx, vm, gfn, &frame))
+		return;
+	d->ops.map(d->ops.ctx, vm, gfn, frame, false);
+	d->cold[d->ncold++] = gfn;
+	d->cold_vm = vm;
+	d->step_picked++;
+}
+
+/* Steps 3-6 (after the batch's visits, before its merge_flush). */
+void tier_flush(struct dedup *d)
+{
+	unsigned vm = d->cold_vm, i;
+	struct dvm *v = &d->vm[vm];
+
+	for (i = 0; i < d->ncold; i++) {
+		uint64_t gfn = d->cold[i], frame;
+		struct dpage *p = &v->pages[gfn];
+		const void *page;
+		struct cobj *o;
+		uint32_t len, h, handle;
+
+		/* Merged at its visit (SHARED), or made writable again by a
+		 * merge whose other page had changed (NEW): nothing to do.  An
+		 * UNSTABLE page is still write-protected and frozen. */
+		if (dp_state(p) != DP_UNSTABLE || d->ops.lookup(d->ops.ctx, vm, gfn, &frame))
+			continue;
+		/* The batch's invalidate failed: a CPU may still write the frame
+		 * through an old translation, so its content is not frozen. */
+		if (d->cold_unfrozen)
+			goto back;
+		page = fptr(d, frame);
+		h = page_is_zero(page) ? d->zero_csum : (uint32_t)page_hash(page);
+		if (h != p->csum) {
+			/* Written after its A/D bits were read, through a translation
+			 * cached before the invalidate (the write set no dirty bit we
+			 * saw, and write access coming back clears it): not cold
+			 * after all, and its checksum is stale: read it anew. */
+			unstable_unlink(d, vm, gfn);
+			set_state(d, p, DP_NEW, 0);
+			goto back;
+		}
+		if (h == d->zero_csum && page_is_zero(page))
+			goto back; /* the zero frame's business, not the pool's */
+		len = tier_compress(page, d->cbuf, COBJ_MAX);
+		if (!len) {
+			v->age[gfn] |= AGE_NOCOMP;
+			d->st.compress_rejected++;
+			goto back;
+		}
+		if (cindex_reserve(d) || zpool_alloc(d->pool, (uint32_t)sizeof(*o) + len, &handle)) {
+			d->pool_full = 1;
+			d->st.compress_enomem++;
+			goto back;
+		}
+		o = zpool_ptr(d->pool, handle);
+		*o = (struct cobj){ .len = (uint16_t)len, .next = DP_NIL };
+		memcpy(o + 1, d->cbuf, len);
+		unstable_unlink(d, vm, gfn);
+		set_state(d, p, DP_COMPRESSED, handle); /* csum: the frozen content's, for the check */
+		cindex_insert(d, vm, gfn);
+		d->ops.unmap(d->ops.ctx, vm, gfn);   /* 4 */
+		merge_pend_free(d, vm, frame);        /* 5 and 6 */
+		v->compressed++;
+		v->cbytes += len;
+		v->cslots += zpool_slot_size(d->pool, handle);
+		d->st.compressions++;
+		continue;
+back:
+		d->ops.map(d->ops.ctx, vm, gfn, frame, true); /* replaces a mapping: cannot fail */
+	}
+	d->ncold = 0;
+}
+
+/* The content of compressed page (vm, gfn) into dst, checked: 0, or
+ * DEDUP_EIO (counted) when its object is damaged. */
+int tier_read(struct dedup *d, unsigned vm, uint64_t gfn, void *dst)
+{
+	const struct dpage *p = &d->vm[vm].pages[gfn];
+	const struct cobj *o = cobj_of(d, p);
+
+	if (!o || o->len == 0 || sizeof(*o) + o->len > zpool_slot_size(d->pool, dp_handle(p)) ||
+	    tier_decompress(o + 1, o->len, dst) || (uint32_t)page_hash(dst) != p->csum) {
+		d->st.tier_corrupt++;
+		return DEDUP_EIO;
+	}
+	return 0;
+}
+
+/* Forgets compressed page (vm, gfn)'s object: out of the compressed index,
+ * back to the pool.  The caller then gives the page its new state. */
+void tier_drop(struct dedup *d, unsigned vm, uint64_t gfn)
+{
+	struct dvm *v = &d->vm[vm];
+	const struct dpage *p = &v->pages[gfn];
+	const struct cobj *o = cobj_of(d, p);
+
+	cindex_unlink(d, vm, gfn);
+	v->compressed--;
+	v->cbytes -= o->len;
+	v->cslots -= zpool_slot_size(d->pool, dp_handle(p));
+	zpool_free(d->pool, dp_handle(p));
+	d->pool_full = 0;
+}
+
+/* Compressed (vm, gfn) back on a frame of its own, read-write, NEW. */
+static int fault_in(struct dedup *d, unsigned vm, uint64_t gfn)
+{
+	struct dpage *p = &d->vm[vm].pages[gfn];
+	uint64_t nf;
+	int r;
+
+	if (d->ops.frame_alloc(d->ops.ctx, &nf)) {
+		d->st.fault_enomem++;
+		return DEDUP_ENOMEM;
+	}
+	if ((r = tier_read(d, vm, gfn, fptr(d, nf))) ||
+	    (r = d->ops.map(d->ops.ctx, vm, gfn, nf, true) ? DEDUP_ENOMEM : 0)) {
+		d->ops.frame_free(d->ops.ctx, nf);
+		if (r == DEDUP_ENOMEM)
+			d->st.fault_enomem++;
+		return r;
+	}
+	tier_drop(d, vm, gfn);
+	set_state(d, p, DP_NEW, 0);
+	d->vm[vm].age[gfn] = 0; /* accessed now */
+	return 0;
+}
+
+int dedup_fault_in(struct dedup *d, unsigned vm, uint64_t gfn)
+{
+	int r;
+
+	if (vm >= DEDUP_MAX_VMS || !d->vm[vm].pages || gfn >= d->vm[vm].npages)
+		return DEDUP_EINVAL;
+	if (dp_state(&d->vm[vm].pages[gfn]) != DP_COMPRESSED)
+		return 0;
+	r = fault_in(d, vm, gfn);
+	if (r == 0) {
+		d->vm[vm].faults++;
+		d->st.decompressions++;
+	}
+	return r;
+}
+
+/*
+ * The visit of a compressed page (scan.c): it cannot have changed, but a
+ * twin may have appeared since it was compressed.  A shared frame with its
+ * content: it is mapped there read-only and its object freed (both are
+ * frozen: no invalidate, and nothing to allocate).  Another compressed
+ * page with its checksum (both stayed compressed because their merge once
+ * lacked memory): it is brought back and merged as a candidate, which
+ * finds the other in the compressed index.
+ */
+void tier_visit(struct dedup *d, unsigned vm, uint64_t gfn)
+{
+	struct dvm *v = &d->vm[vm];
+	struct dpage *p = &v->pages[gfn];
+	uint32_t id, l, csum = p->csum;
+	int have = 0;
+	uint64_t frame;
+
+	for (id = d->sheads ? d->sheads[csum & d->smask] : DP_NIL; id != DP_NIL; id = d->sf[id].next) {
+		const struct sframe *s = &d->sf[id];
+		if (s->csum != csum || s->domain != v->domain || (s->flags & SF_ZERO))
+			continue; /* (a compressed page is never zero) */
+		if (!have && tier_read(d, vm, gfn, d->scratch))
+			return;
+		have = 1;
+		if (!page_equal(d->scratch, fptr(d, s->frame))) {
+			d->st.hash_collisions++;
+			continue;
+		}
+		if (sharers_reserve(d, 1) || d->ops.map(d->ops.ctx, vm, gfn, s->frame, false))
+			return; /* no memory now: the next visit tries again */
+		tier_drop(d, vm, gfn);
+		sharers_add(d, id, vm);
+		set_state(d, p, DP_SHARED, id);
+		d->st.merges++;
+		d->st.tier_merges++;
+		return;
+	}
+	for (l = cindex_first(d, csum); l != DP_NIL; l = cindex_next(d, l)) {
+		unsigned qvm = link_vm(l);
+		uint64_t qgfn = link_gfn(l);
+		if ((qvm == vm && qgfn == gfn) || d->vm[qvm].pages[qgfn].csum != csum ||
+		    d->vm[qvm].domain != v->domain)
+			continue;
+		if (fault_in(d, vm, gfn) || d->ops.lookup(d->ops.ctx, vm, gfn, &frame))
+			return;
+		v->age[gfn] = AGE_MAX; /* not an access: it stays idle */
+		merge_candidate(d, vm, gfn, frame, csum);
+		return;
+	}
+}
+
+/* ---- readers and figures ---- */
+
+const void *dedup_page_read(struct dedup *d, unsigned vm, uint64_t gfn, void *buf)
+{
+	uint64_t frame;
+
+	if (vm >= DEDUP_MAX_VMS || !d->vm[vm].pages || gfn >= d->vm[vm].npages)
+		return NULL;
+	if (dp_state(&d->vm[vm].pages[gfn]) == DP_COMPRESSED)
+		return tier_read(d, vm, gfn, buf) ? NULL : buf;
+	if (d->ops.lookup(d->ops.ctx, vm, gfn, &frame))
+		return NULL;
+	return fptr(d, frame);
+}
+
+uint64_t dedup_tier_check(struct dedup *d, uint64_t *bad)
+{
+	uint64_t n = 0, g;
+	unsigned vm;
+
+	*bad = 0;
+	for (vm = 0; vm < DEDUP_MAX_VMS; vm++)
+		for (g = 0; d->vm[vm].pages && g < d->vm[vm].npages; g++)
+			if (dp_state(&d->vm[vm].pages[g]) == DP_COMPRESSED) {
+				n++;
+				*bad += tier_read(d, vm, g, d->scratch) != 0;
+			}
+	return n;
+}
+
+int dedup_vm_set_tier_max(struct dedup *d, unsigned vm, uint64_t max_pages)
+{
+	if (vm >= DEDUP_MAX_VMS || !d->vm[vm].pages)
+		return DEDUP_ENOENT;
+	d->vm[vm].tier_max = max_pages;
+	return 0;
+}
+
+unsigned dedup_tier_classes(void)
+{
+	return ZPOOL_NCLASSES;
+}
+
+void dedup_tier_class(const struct dedup *d, unsigned cls, struct dedup_tier_class *c)
+{
+	struct zpool_class_stats z;
+	zpool_get_class(d->pool, cls, &z);
+	*c = (struct dedup_tier_class){ z.slot, z.per_frame, z.objects, z.frames };
+}
+
+/*
+ * The tier's metadata at its worst, for P tracked pages and a pool capped
+ * at F frames: the compressed index, a bucket per compressed page at most
+ * (< 2 per page after a doubling), old and new at once while it doubles:
+ * < 3 x 4 B x P; the pool's records (zpool_metadata_max(F)); the scratch
+ * page.  The page word and age byte are dedup_metadata_max()'s.
+ */
+uint64_t dedup_tier_metadata_max(uint64_t pages, uint64_t pool_max_frames)
+{
+	return 12 * (pages + 64) + zpool_metadata_max(pool_max_frames) + DEDUP_PAGE_SIZE;
+}
