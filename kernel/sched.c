@@ -332,8 +332,13 @@ void sched_run(void (*between_rounds)(void), bool (*when_idle)(void))
 			 * the waiters then get its frames.  (Each VM is within its
 			 * budget, which the COW break enforces: frames run out only
 			 * when the budgets together overcommit the machine.) */
-			uint64_t held;
+			uint64_t held, waiting = 0;
 			struct vm *big = sharing_biggest_holder(&held);
+			unsigned i, j;
+			for (i = 0; i < nvms; i++)
+				for (j = 0; j < vms[i].nvcpus; j++)
+					waiting += vms[i].vcpu[j].state == VCPU_WAITING;
+			sharing_oom_report(waiting);
 			if (big)
 				vm_stop(big, "out of memory: no frame freed in a full scan; it holds the "
 					"most frames of its own (%lu KiB)", held * 4);

@@ -331,6 +331,19 @@ struct vm *sharing_biggest_holder(uint64_t *held)
 	return big;
 }
 
+void sharing_oom_report(uint64_t waiting)
+{
+	struct dedup_stats s;
+
+	dedup_get_stats(engine, &s);
+	printf("dedup: out of frames: %lu guest pages on %lu frames; sharing saves %lu (%lu of them "
+	       "zero pages), the cold tier %lu more (%lu pages compressed in %lu pool frames); "
+	       "%lu vCPUs wait for a frame, and a full scan freed none\n", s.pages_tracked,
+	       dedup_frames_in_use(engine), s.frames_saved, s.ksm_zero_pages,
+	       s.pages_compressed > s.pool_frames ? s.pages_compressed - s.pool_frames : 0,
+	       s.pages_compressed, s.pool_frames, waiting);
+}
+
 void sharing_summary(const char *when)
 {
 	struct dedup_stats s;

@@ -69,6 +69,9 @@ uint64_t sharing_private_frames(const struct vm *vm);
 /* The running or halted VM holding the most frames of its own, and how
  * many (*held); NULL if none holds any. */
 struct vm *sharing_biggest_holder(uint64_t *held);
+/* Frames ran out: one line of what sharing and the cold tier saved, and
+ * what is still missing (`waiting` vCPUs each wait for a frame). */
+void sharing_oom_report(uint64_t waiting);
 /* Prints the one-line summary of the engine's counters. */
 void sharing_summary(const char *when);
 /* Scans until a whole pass that began with every page a candidate or
