@@ -355,7 +355,7 @@ $(B)/generated/asm-offsets.h: arch/$(ARCH)/asm-offsets.c arch/$(ARCH)/include/ar
 # ---- guests (32-bit, flat binaries loaded at their entry) ----
 GUEST_CFLAGS := -m32 -std=gnu11 -O2 $(WARN) -ffreestanding -fno-pic -fno-stack-protector \
 	-fno-builtin -mno-sse -mno-mmx -mpreferred-stack-boundary=2 -Iinclude
-GUESTS := memtest hostile cowbench victim attacker
+GUESTS := memtest hostile cowbench victim attacker coldfill
 $(B)/guests/%.o: guests/%.c guests/guest.h guests/memtest_recipe.h guests/sidechan.h include/guest_abi.h \
 		$(B)/flags/guest | $(B)/.deps
 	@mkdir -p $(dir $@)

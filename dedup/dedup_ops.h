@@ -50,6 +50,14 @@ struct dedup_ops {
 	 * where there are no A/D bits (then the engine sees no working set). */
 	int (*test_and_clear_ad)(void *ctx, unsigned vm, uint64_t gfn);
 	void *ctx;
+	/* A frame for the cold tier's pool (tier/zpool.c), or NULL to use
+	 * frame_alloc.  It may dig deeper than a guest's frame may (into a
+	 * reserve): each pool frame lets the tier free several (a page
+	 * compressed to 512 bytes frees its frame for an eighth of one), so
+	 * when memory is short the pool must still grow for the tier to give
+	 * frames back - without it, an overcommitted fleet stops a VM while
+	 * the tier has cold pages it cannot store. */
+	int (*frame_alloc_pool)(void *ctx, uint64_t *frame);
 };
 
 #define DEDUP_AD_ACCESSED 1

@@ -32,7 +32,7 @@ static void *pool_frame_ptr(void *ctx, uint64_t f)
 static int pool_frame_alloc(void *ctx, uint64_t *f)
 {
 	const struct dedup *d = ctx;
-	return d->ops.frame_alloc(d->ops.ctx, f);
+	return (d->ops.frame_alloc_pool ? d->ops.frame_alloc_pool : d->ops.frame_alloc)(d->ops.ctx, f);
 }
 
 static void pool_frame_free(void *ctx, uint64_t f)

@@ -32,6 +32,22 @@ static int frame_alloc(void *ctx, uint64_t *frame)
 	return frames_alloc(c->frames, FRAME_GUEST, frame);
 }
 
+/*
+ * The pool's frames may take the lower half of the reserve (128 of its 256
+ * frames): the tier compresses at most 64 pages a scanner step
+ * (TIER_PER_STEP), a step's objects fit a few pool frames, and the step's
+ * end frees the compressed pages' frames, many more - so the reserve is
+ * given back at once, and the hypervisor's own needs (EPT tables, a VMCS)
+ * still find the upper half.
+ */
+static int frame_alloc_pool(void *ctx, uint64_t *frame)
+{
+	struct sharing_ctx *c = ctx;
+	if (c->frames->nfree <= c->reserve_frames / 2)
+		return -1;
+	return frames_alloc(c->frames, FRAME_GUEST, frame);
+}
+
 static void frame_free(void *ctx, uint64_t frame)
 {
 	struct sharing_ctx *c = ctx;
@@ -93,5 +109,5 @@ static int accessed_dirty(void *ctx, unsigned vm, uint64_t gfn)
 struct dedup_ops sharing_ops(struct sharing_ctx *ctx)
 {
 	return (struct dedup_ops){ frame_ptr, frame_alloc, frame_free, lookup, map, unmap,
-				   invalidate, accessed_dirty, ctx };
+				   invalidate, accessed_dirty, ctx, frame_alloc_pool };
 }

@@ -201,7 +201,7 @@ static int op_ad(void *ctx, unsigned vm, uint64_t gfn)
 struct dedup_ops fake_ops(struct fake_mem *m)
 {
 	struct dedup_ops o = { op_frame_ptr, op_frame_alloc, op_frame_free, op_lookup, op_map,
-			       op_unmap, op_invalidate, m->ad_bits ? op_ad : NULL, m };
+			       op_unmap, op_invalidate, m->ad_bits ? op_ad : NULL, m, NULL };
 	return o;
 }
 
