@@ -3,7 +3,8 @@
  *
  * newlib is built with MISSING_SYSCALL_NAMES, so it calls write(), sbrk()
  * and friends by these names.  write() on fd 1 or 2 goes to the console
- * ('\n' becomes "\r\n"); sbrk() hands out the heap that kmain carved from
+ * (console_out.c: '\n' becomes "\r\n", held while a VM's console is
+ * attached); sbrk() hands out the heap that kmain carved from
  * physical memory (heap_init); everything else fails with a clear errno.
  * There is no file system and one process: the hypervisor itself.
  */
@@ -15,7 +16,6 @@
 #include "arch.h"
 #include "console_out.h"
 #include "heap.h"
-#include "lock.h"
 
 #undef errno
 extern int errno;
@@ -53,31 +53,12 @@ void *sbrk(ptrdiff_t inc)
 int write(int fd, const void *buf, size_t n)
 {
 	const char *p = buf;
-	size_t i;
 	if (fd != 1 && fd != 2) {
 		errno = EBADF;
 		return -1;
 	}
-	(void)i;
-	console_write(p, n);
+	console_print(p, n);
 	return (int)n;
-}
-
-/* One writer at a time on the UART: the boot CPU sends guests' lines
- * without the hypervisor lock (guest_out.c) while another CPU may print. */
-static struct spinlock uart_lock;
-
-void console_write(const char *s, size_t n)
-{
-	size_t i;
-	spin_lock(&uart_lock);
-	for (i = 0; i < n; i++) {
-		if (s[i] == '\n')
-			arch_console_putc('\r');
-		arch_console_putc(s[i]);
-		arch_poll_requests(); /* a long write still answers shootdowns */
-	}
-	spin_unlock(&uart_lock);
 }
 
 int read(int fd, void *buf, size_t n) { (void)fd; (void)buf; (void)n; errno = ENOSYS; return -1; }

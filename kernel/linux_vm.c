@@ -11,10 +11,11 @@
  * other VMs start.
  *
  * Running: the VM's PC (vplatform.c) is brought up to date before every
- * entry; an interrupt the PIC raises is injected when the guest can take
- * it (interrupt-window exiting otherwise), and the VMX-preemption timer is
- * set to fire at the PIT's next edge, so timer interrupts arrive on time
- * even when the guest never exits.  HLT with interrupts enabled blocks the
+ * entry (what was typed to its console moves into the UART's receive
+ * FIFO then: vm_console.c); an interrupt the PIC raises is injected when
+ * the guest can take it (interrupt-window exiting otherwise), and the
+ * VMX-preemption timer is set to fire at the PIT's next edge, so timer
+ * interrupts arrive on time even when the guest never exits.  HLT with interrupts enabled blocks the
  * vCPU until its next interrupt is due: an idle Linux costs no CPU.  HLT
  * with interrupts disabled can never end: that is how Linux powers off
  * without ACPI (`poweroff -f` prints "reboot: System halted"), and the VM
@@ -139,10 +140,16 @@ nomem:
 }
 
 /* The platform's interrupt lines brought up to now: the console's room
- * (the UART's transmitter), the PIT's edges. */
+ * (the UART's transmitter), what was typed (into its receive FIFO, as far
+ * as it has room), the PIT's edges. */
 static void sync_lines(struct vm *vm, uint64_t now)
 {
-	uart_set_tx_busy(&vm->plat.uart, guest_out_room(&vm->out) < GUEST_OUT_ROOM_MIN);
+	struct uart16550 *u = &vm->plat.uart;
+	int c;
+
+	uart_set_tx_busy(u, guest_out_busy(vm));
+	while (uart_rx_room(u) && (c = vmcon_in_take(&vm->con)) >= 0)
+		uart_rx_push(u, (uint8_t)c);
 	vplat_update(&vm->plat, now);
 }
 

@@ -8,7 +8,9 @@
  * (GUEST_PARAMS_GPA) and is mapped read-only.  Touching memory outside RAM
  * stops the VM.  A stopped VM says why, once, never runs again and gives its
  * memory back; the others are not affected.  Port I/O goes to the VM's
- * board (devices/vplatform.c), whatever its kind (vm.h: struct vm_kind).
+ * board (devices/vplatform.c), whatever its kind (vm.h: struct vm_kind);
+ * what a VM writes to its console and what is typed to it pass through
+ * its console buffers (vm_console.c).
  */
 #include <stdio.h>
 #include <string.h>
@@ -60,6 +62,8 @@ void vm_stop(struct vm *vm, const char *fmt, ...)
 	va_end(ap);
 	for (i = 0; i < vm->nvcpus; i++) /* before any shootdown: see vcpu_run_slice */
 		__atomic_store_n(&vm->vcpu[i].state, VCPU_DONE, __ATOMIC_RELEASE);
+	if (guest_out_focused() == vm) /* its last bytes; the console is the operator's again */
+		(void)guest_out_focus(NULL);
 	if (vm->kind && vm->kind->serial_console)
 		guest_out_flush_vm(&vm->out, vm->name);
 	printf("vm %s: stopped: %s\n", vm->name, vm->why);
@@ -145,7 +149,23 @@ uint64_t vm_exit_count(const struct vm *vm)
 
 void vm_serial_out(struct vm *vm, char c)
 {
+	vmcon_out(&vm->con, (uint8_t)c);
 	guest_out_byte(&vm->out, vm->name, c);
+}
+
+int vm_console_type(struct vm *vm, const void *s, unsigned n)
+{
+	unsigned taken, i;
+
+	if (!vm->kind || !vm->kind->serial_console || vm->pending || vm->stopped)
+		return -1;
+	taken = vmcon_type(&vm->con, s, n);
+	/* A vCPU halted until its next timer edge takes the UART's interrupt
+	 * now (the kind's prepare feeds the UART before its entry). */
+	for (i = 0; i < vm->nvcpus && taken; i++)
+		if (vm->vcpu[i].state == VCPU_BLOCKED)
+			vm->vcpu[i].wake = 0;
+	return (int)taken;
 }
 
 enum core_action vm_port_io(struct vcpu *v, uint16_t port, unsigned size, bool in,
@@ -157,7 +177,7 @@ enum core_action vm_port_io(struct vcpu *v, uint16_t port, unsigned size, bool i
 	vplat_port_io(&vm->plat, arch_time_now(), port, size, in, value, &tx);
 	if (tx >= 0) {
 		vm_serial_out(vm, (char)tx);
-		if (guest_out_room(&vm->out) < GUEST_OUT_ROOM_MIN)
+		if (guest_out_busy(vm))
 			uart_set_tx_busy(&vm->plat.uart, 1);
 	}
 	/* Waiting for the transmitter while the console is behind: end the
@@ -218,6 +238,7 @@ int vm_create(unsigned id, const struct vm_config *cfg, const void *image, uint6
 	vm->entry = cfg->entry;
 	vm->kind = &image_vm_kind; /* linux_vm_create makes it a Linux VM after */
 	vplat_init_image(&vm->plat);
+	vmcon_init(&vm->con);
 	if (ept_init(&vm->ept, &vm_ept_ops, true)) {
 		vm_stop(vm, "no memory for its EPT");
 		return -1;

@@ -15,6 +15,7 @@
 #include "guest_abi.h"
 #include "guest_out.h"
 #include "upcall.h"
+#include "vm_console.h"
 #include "vplatform.h"
 
 #define VM_MAX       CONFIG_MAX_VMS
@@ -95,7 +96,8 @@ struct vm {
 	volatile unsigned in_guest; /* its vCPUs between the decision to enter and the exit */
 	bool warned_oom;
 	char why[128];
-	struct guest_out out; /* its console output (guest_out.c) */
+	struct guest_out out; /* its console output as lines (guest_out.c) */
+	struct vm_console con; /* typed input for its UART, its last output (vm_console.c) */
 	uint64_t ept_violations;
 	uint64_t rounds, errors;  /* the memtest guest's last progress report */
 	bool powered_off;
@@ -146,6 +148,14 @@ uint64_t vm_exit_count(const struct vm *vm);
 
 /* The serial port (and the console hypercall): one byte from the guest. */
 void vm_serial_out(struct vm *vm, char c);
+
+/* Typing into vm's serial console (the console's attach, the API): up to
+ * n bytes of s join its input queue, which its UART takes as the guest
+ * reads (vm_console.c), and a vCPU halted until its next timer is woken.
+ * Returns how many were taken (fewer when the queue is full), or -1 when
+ * the VM has no serial console that reads (an image VM, a VM not started
+ * or stopped). */
+int vm_console_type(struct vm *vm, const void *s, unsigned n);
 
 /* Port I/O of v to its VM's board (core_port_io). */
 enum core_action vm_port_io(struct vcpu *v, uint16_t port, unsigned size, bool in,

@@ -66,4 +66,9 @@ enum core_action core_port_io(struct arch_vcpu *a, uint16_t port, unsigned size,
 #define UPCALL_ACCESS_EXEC  4u
 enum core_action core_guest_mem_fault(struct arch_vcpu *a, uint64_t gpa, unsigned access);
 
+/* The machine is about to stop (a fatal exception, the power-off): from
+ * here the console shows everything (what was held while an operator was
+ * attached to a VM's console goes out first).  Any CPU, any lock state. */
+void core_dying(void);
+
 #endif
