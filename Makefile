@@ -125,8 +125,9 @@ UNIT_TESTS += test_knobs
 test_knobs_SRCS := common/knobs.c common/config.c control/console_cmd.c api/knobs_parse.c
 test_exit_decode_SRCS := arch/x86_64/exit_decode.c
 test_governor_SRCS := dedup/governor.c
-UNIT_TESTS += test_vm_console
+UNIT_TESTS += test_vm_console test_console_out
 test_vm_console_SRCS := kernel/vm_console.c
+test_console_out_SRCS := kernel/console_out.c
 
 # ---- device models (devices/) ----
 # Plain C11 models of the PC devices a Linux guest needs; no hardware access.
