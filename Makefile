@@ -193,7 +193,7 @@ INC_control = $(INC_kernel) -Icontrol -Inet -Iapi -I$(LWIP_SRC)/include
 $(B)/hv/kernel/main.c.o: private INC_kernel += -Icontrol
 INC_tests += -Icontrol
 NET_SRCS := net/http_server.c control/net.c control/api_serve.c control/api_vm.c \
-	control/api_history.c
+	control/api_history.c control/api_console.c
 HV_SRCS += $(NET_SRCS)
 
 # ---- lz4 (Debian's source), the compressed tier's codec ----
