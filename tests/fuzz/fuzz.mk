@@ -16,7 +16,7 @@
 # crash inputs to $(B)/fuzz/crashes/NAME/, logs to $(B)/fuzz/logs/.
 
 FUZZ_TARGETS ?= config elf boot_info console_cmd acpi engine engine_collide recount linux_boot devices \
-	http hypercall
+	http hypercall lapic
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 3
 FUZZ_CC := clang
@@ -43,6 +43,8 @@ fuzz_linux_boot_SRCS  := devices/linux_boot.c
 # A Linux VM's PC (devices/vplatform.c and the models) driven by a hostile guest.
 fuzz_devices_SRCS     := devices/vplatform.c devices/portbus.c devices/pic8259.c \
 	devices/pit8254.c devices/uart16550.c devices/rtc_cmos.c
+# A vCPU's local APIC (devices/lapic.c): x2APIC MSRs, interrupts, INIT, time.
+fuzz_lapic_SRCS       := devices/lapic.c
 # The API's request parser over connection streams cut anywhere, and what
 # the server does next with each request (router, token, knobs, answer).
 fuzz_http_SRCS        := api/http_parse.c api/router.c api/knobs_parse.c api/response.c \
@@ -78,7 +80,7 @@ $(B)/fuzz/fuzz_$(1): $(B)/fuzz/tests/fuzz/fuzz_$(or $(fuzz_$(1)_MAIN),$(1)).o \
 	$$(Q)$$(FUZZ_CC) $$(FUZZ_SAN) -o $$@ $$^
 endef
 FUZZ_ALL := config elf boot_info console_cmd acpi engine engine_collide recount linux_boot devices \
-	http hypercall
+	http hypercall lapic
 $(foreach t,$(FUZZ_ALL),$(eval $(call fuzz_rule,$(t))))
 
 .PHONY: fuzz fuzz-build fuzz-smoke soak
