@@ -133,14 +133,14 @@ test_console_out_SRCS := kernel/console_out.c
 # Plain C11 models of the PC devices a Linux guest needs; no hardware access.
 # Built into the hypervisor and host-tested like dedup/ and ept/.
 DEVICE_SRCS := devices/pic8259.c devices/pit8254.c devices/uart16550.c devices/rtc_cmos.c \
-	devices/vplatform.c devices/portbus.c devices/lapic.c devices/mptable.c
-UNIT_TESTS += test_pic8259 test_pit8254 test_uart16550 test_rtc_cmos test_lapic test_mptable
+	devices/vplatform.c devices/portbus.c devices/lapic.c devices/acpi_tables.c
+UNIT_TESTS += test_pic8259 test_pit8254 test_uart16550 test_rtc_cmos test_lapic test_acpi_tables
 test_pic8259_SRCS := devices/pic8259.c
 test_pit8254_SRCS := devices/pit8254.c
 test_uart16550_SRCS := devices/uart16550.c
 test_rtc_cmos_SRCS := devices/rtc_cmos.c
 test_lapic_SRCS := devices/lapic.c
-test_mptable_SRCS := devices/mptable.c
+test_acpi_tables_SRCS := devices/acpi_tables.c kernel/acpi.c
 INC_tests += -Idevices
 
 # The Linux loader's plan (which kernel file, where its pieces go, boot_params
