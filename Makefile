@@ -86,7 +86,7 @@ CORE_SRCS := kernel/main.c kernel/frames.c kernel/lock.c kernel/vm.c kernel/upca
 	kernel/hypercall.c kernel/sched.c kernel/sharing.c kernel/sharing_ops.c \
 	kernel/boot_info_check.c kernel/acpi.c \
 	kernel/test_support.c kernel/guest_out.c kernel/libc_glue.c kernel/linux_vm.c \
-	kernel/fleet.c kernel/vm_console.c kernel/console_out.c
+	kernel/fleet.c kernel/vm_console.c kernel/console_out.c kernel/linux_smp.c
 # The operator's side (control/): a client of the core that the core never
 # calls - the console and its commands, measurement points, memory dumps,
 # the network and the API's glue.  kmain hands control.c's hook to the

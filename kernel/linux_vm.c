@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "linux_boot.h"
+#include "linux_smp.h"
 #include "rtc_cmos.h"
 #include "linux_vm.h"
 #include "uart_16550.h"
@@ -93,7 +94,7 @@ int linux_vm_check(const struct vm_config *c, const struct boot_info *bi, char *
 	struct lb_kernel k;
 	struct lb_layout l;
 	const struct boot_file *kf, *rf;
-	return plan(c, bi, &k, &l, &kf, &rf, why, n);
+	return linux_smp_check(c, why, n) ? -1 : plan(c, bi, &k, &l, &kf, &rf, why, n);
 }
 
 int linux_vm_create(unsigned id, const struct vm_config *c, const struct boot_info *bi)
@@ -130,6 +131,8 @@ int linux_vm_create(unsigned id, const struct vm_config *c, const struct boot_in
 	vm->entry_rbx = l.entry_ebx;
 	vm->entry_rsi = l.entry_esi;
 	vplat_init(&vm->plat, arch_time_now(), arch_time_hz(), wallclock_now());
+	if (vm->nvcpus > 1 && linux_smp_setup(vm))
+		return -1;
 	printf("vm %s: Linux kernel %s (%s, %lu KiB, entry 0x%lx), initrd %s (%lu KiB at 0x%lx)\n",
 	       vm->name, c->kernel, k.format == LB_BZIMAGE ? "bzImage" : "vmlinux, PVH entry",
 	       kf->size >> 10, k.entry, rf ? c->initrd : "none", l.initrd_size >> 10, l.initrd_gpa);
@@ -153,18 +156,63 @@ static void sync_lines(struct vm *vm, uint64_t now)
 	vplat_update(&vm->plat, now);
 }
 
+/* v's interrupt sources brought up to now: the PC's lines for vCPU 0 (the
+ * 8259 is wired to it alone), its local APIC's timer in an SMP VM. */
+static void sync(struct vcpu *v, uint64_t now)
+{
+	if (v->index == 0)
+		sync_lines(v->vm, now);
+	if (v->vm->lapic)
+		lapic_update(&v->lapic, now);
+}
+
+/* The 8259's INTR reaches v: vCPU 0, through its LINT0 in an SMP VM. */
+static bool pic_for(const struct vcpu *v)
+{
+	return v->index == 0 && vplat_irq_pending(&v->vm->plat) &&
+	       (!v->vm->lapic || lapic_extint_open(&v->lapic));
+}
+
+static bool irq_waiting(const struct vcpu *v)
+{
+	return pic_for(v) || (v->vm->lapic && lapic_pending(&v->lapic) >= 0);
+}
+
+/* The CPU takes the interrupt: the 8259's first (ExtINT: its vector comes
+ * from the PIC's INTA cycle, and the APIC keeps no record of it), then the
+ * local APIC's highest. */
+static uint8_t irq_take(struct vcpu *v)
+{
+	int vec;
+
+	if (pic_for(v))
+		return vplat_irq_ack(&v->vm->plat);
+	vec = lapic_pending(&v->lapic);
+	lapic_ack(&v->lapic, (uint8_t)vec);
+	return (uint8_t)vec;
+}
+
+/* When v's next timer interrupt is due (the PIT's, for vCPU 0; its local
+ * APIC's), or 0 for none. */
+static uint64_t next_event(const struct vcpu *v, uint64_t now)
+{
+	uint64_t pit = v->index == 0 ? vplat_next_event(&v->vm->plat, now) : 0;
+	uint64_t apic = v->vm->lapic ? lapic_next_event(&v->lapic, now) : 0;
+
+	return !pit ? apic : !apic ? pit : pit < apic ? pit : apic;
+}
+
 static bool linux_vcpu_prepare(struct vcpu *v)
 {
-	struct vplatform *p = &v->vm->plat;
 	uint64_t now = arch_time_now();
 	bool injected = false;
 
-	sync_lines(v->vm, now);
-	if (vplat_irq_pending(p) && arch_vcpu_irq_ready(&v->arch)) {
-		arch_vcpu_inject_irq(&v->arch, vplat_irq_ack(p));
+	sync(v, now);
+	if (irq_waiting(v) && arch_vcpu_irq_ready(&v->arch)) {
+		arch_vcpu_inject_irq(&v->arch, irq_take(v));
 		injected = true;
 	}
-	v->arch.deadline = vplat_next_event(p, now);
+	v->arch.deadline = next_event(v, now);
 	return injected;
 }
 
@@ -181,24 +229,29 @@ static void linux_vm_report(const struct vm *vm)
 	       v->guest_ticks * 1000 / hz, v->host_ticks * 1000 / hz,
 	       life ? busy * 100 / life : 0, vm->plat.irqs, vm->plat.timer_edges,
 	       v->irq_trips ? v->irq_trip_ticks / v->irq_trips : 0);
+	linux_smp_report(vm);
 }
 
 static enum core_action linux_vcpu_halt(struct vcpu *v, bool interruptible)
 {
-	struct vplatform *p = &v->vm->plat;
-	uint64_t now = arch_time_now();
+	uint64_t now = arch_time_now(), hz = v->vm->plat.tsc_hz;
 
 	if (!interruptible) {
+		if (v->index) { /* another CPU stopped (before a power-off, or offline) */
+			v->state = VCPU_HALTED;
+			return CORE_YIELD;
+		}
 		v->vm->powered_off = true;
 		vm_stop(v->vm, "powered off (the guest halted with interrupts disabled)");
 		return CORE_YIELD;
 	}
-	sync_lines(v->vm, now);
-	if (vplat_irq_pending(p))
+	sync(v, now);
+	if (irq_waiting(v))
 		return CORE_RESUME;
-	v->wake = vplat_next_event(p, now);
-	if (!v->wake) /* no timer armed: look again in a few ms (the UART's THRE) */
-		v->wake = now + p->tsc_hz / 256;
+	v->wake = next_event(v, now);
+	if (!v->wake) /* no timer armed: look again in a while (vCPU 0: the UART's THRE;
+		       * the others: an IPI wakes them) */
+		v->wake = now + (v->index ? hz : hz / 256);
 	v->state = VCPU_BLOCKED;
 	return CORE_YIELD;
 }
@@ -206,4 +259,5 @@ static enum core_action linux_vcpu_halt(struct vcpu *v, bool interruptible)
 const struct vm_kind linux_vm_kind = {
 	.name = "Linux", .hypercalls = false, .serial_console = true, .stack_below_entry = false,
 	.prepare = linux_vcpu_prepare, .halt = linux_vcpu_halt, .report = linux_vm_report,
+	.msr = linux_smp_msr, .io_done = linux_smp_io_done,
 };

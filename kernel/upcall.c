@@ -2,8 +2,9 @@
  * upcall.c - the core's side of the upcalls that arch/ makes
  * (kernel/include/upcall.h), those that are not another file's concern:
  * stopping a VM, a halted vCPU (its VM's kind decides), the hypervisor's
- * frames, port I/O (to the VM's board: vm_port_io), faults on
- * guest-physical memory, and a dying machine's console (console_out.c).
+ * frames, port I/O (to the VM's board: vm_port_io), MSRs of its devices
+ * (its kind's), faults on guest-physical memory, and a dying machine's
+ * console (console_out.c).
  * (Hypercalls: hypercall.c.)
  */
 #include <stdarg.h>
@@ -99,4 +100,10 @@ enum core_action core_guest_mem_fault(struct arch_vcpu *a, uint64_t gpa, unsigne
 void core_dying(void)
 {
 	console_dying();
+}
+
+enum core_action core_msr(struct arch_vcpu *a, uint32_t msr, bool write, uint64_t *val)
+{
+	struct vcpu *v = vcpu_of(a);
+	return v->vm->kind->msr ? v->vm->kind->msr(v, msr, write, val) : CORE_UNDEFINED;
 }

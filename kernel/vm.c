@@ -184,6 +184,8 @@ enum core_action vm_port_io(struct vcpu *v, uint16_t port, unsigned size, bool i
 	 * slice, so that the boot CPU sends what waits (guest_out.c). */
 	if (in && port == COM1_BASE + UART_LSR && vm->plat.uart.tx_busy)
 		return CORE_YIELD;
+	if (vm->kind->io_done)
+		vm->kind->io_done(v);
 	if (vm->plat.reset) {
 		vm_stop(vm, "the guest asked for a reset (keyboard controller); restarting a VM is "
 			"not supported yet");

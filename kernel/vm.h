@@ -14,6 +14,7 @@
 #include "ept.h"
 #include "guest_abi.h"
 #include "guest_out.h"
+#include "lapic.h"
 #include "upcall.h"
 #include "vm_console.h"
 #include "vplatform.h"
@@ -23,7 +24,10 @@
 
 /* WAITING: a write needs a frame and none is free; retried each round. */
 /* BLOCKED: halted until its next interrupt is due (wake, a TSC). */
-enum vcpu_state { VCPU_RUNNABLE, VCPU_WAITING, VCPU_BLOCKED, VCPU_HALTED, VCPU_DONE };
+/* WAIT_SIPI: an application processor of an SMP Linux VM that its boot
+ * processor has not started yet (INIT, then a STARTUP IPI: linux_smp.c). */
+enum vcpu_state { VCPU_RUNNABLE, VCPU_WAITING, VCPU_BLOCKED, VCPU_HALTED, VCPU_WAIT_SIPI,
+		  VCPU_DONE };
 
 struct vm;
 struct vcpu;
@@ -54,6 +58,12 @@ struct vm_kind {
 	enum core_action (*halt)(struct vcpu *v, bool interruptible);
 	/* A summary line of its own, or NULL. */
 	void (*report)(const struct vm *vm);
+	/* An MSR the architecture does not virtualize (core_msr), or NULL:
+	 * #GP. */
+	enum core_action (*msr)(struct vcpu *v, uint32_t msr, bool write, uint64_t *val);
+	/* After port I/O of v: a device's interrupt line may have risen for
+	 * another vCPU to take (an SMP VM's 8259 goes to vCPU 0), or NULL. */
+	void (*io_done)(struct vcpu *v);
 };
 extern const struct vm_kind image_vm_kind;
 
@@ -73,6 +83,12 @@ struct vcpu {
 	 * hypervisor between an exit and the next entry; irq_trips interrupts
 	 * injected, irq_trip_ticks from the exits before them to their entry. */
 	uint64_t guest_ticks, host_ticks, last_exit, irq_trips, irq_trip_ticks;
+	/* An SMP Linux VM's vCPU (struct vm's lapic): its local APIC, and how
+	 * its boot processor started it (INIT seen, then the STARTUP IPI's
+	 * vector: it starts in real mode at vector << 12). */
+	struct lapic lapic;
+	bool init_seen, sipi_started;
+	uint8_t sipi_vector;
 };
 
 struct vm {
@@ -106,6 +122,11 @@ struct vm {
 	 * (an image guest's stack is below entry, one per vCPU). */
 	uint64_t entry, entry_rbx, entry_rsi;
 	const struct vm_kind *kind; /* image_vm_kind or linux_vm_kind; NULL: never built */
+	/* An SMP Linux VM: a local APIC per vCPU, the ACPI MADT (linux_smp.c),
+	 * and the IPIs its vCPUs sent each other, by vector; NMIs are not
+	 * delivered (counted). */
+	bool lapic;
+	uint64_t ipis[256], ipis_init, ipis_startup, nmis_dropped;
 	uint64_t started, ended; /* TSC at creation and at its stop */
 	struct vplatform plat;   /* its board (vm_kind) */
 };

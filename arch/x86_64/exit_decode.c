@@ -33,8 +33,10 @@ struct cr_access cr_decode(uint64_t q)
  *                      XCR0 and the upper vector state are not switched
  *                      between guests: not offered (CR4.OSXSAVE #GPs)
  *   PDCM, DS, DTES64, leaf 0xA   no performance counters are virtualized
- *   local APIC, x2APIC, TSC deadline   no virtual local APIC yet: a Linux
- *                      guest runs on the 8259 PIC and the 8254 PIT
+ *   local APIC, x2APIC, TSC deadline   a one-vCPU Linux guest runs on the
+ *                      8259 PIC and the 8254 PIT; an SMP one gets a local
+ *                      APIC in x2APIC mode (cpuid_offer_lapic), no TSC
+ *                      deadline
  *   MCE/MCA, MTRR, PAT, PSN, thermal and power (ACPI, TM, TM2, PBE, EIST,
  *                      leaf 6), SMX: their MSRs are not virtualized
  *   RDTSCP, INVPCID    their VM-execution controls are off: they would #UD
@@ -110,4 +112,12 @@ void cpuid_adjust(uint32_t leaf, uint32_t subleaf, uint32_t out[4], unsigned vcp
 		out[0] = out[1] = out[2] = out[3] = 0;
 		break;
 	}
+}
+
+void cpuid_offer_lapic(uint32_t leaf, uint32_t out[4])
+{
+	if (leaf != CPUID_LEAF_FEATURES)
+		return;
+	out[2] |= CPUID_1_ECX_X2APIC;
+	out[3] |= CPUID_1_EDX_APIC;
 }

@@ -58,6 +58,13 @@ int32_t core_hypercall(struct arch_vcpu *a, uint32_t nr, const uint32_t args[4],
 enum core_action core_port_io(struct arch_vcpu *a, uint16_t port, unsigned size, bool in,
 			      uint32_t *value);
 
+/* RDMSR (write false: fills *val) or WRMSR (*val) of an MSR the
+ * architecture does not virtualize itself: the VM's devices may (an SMP
+ * Linux VM's local APICs: IA32_APIC_BASE and the x2APIC registers).
+ * CORE_RESUME: done; CORE_YIELD: done, and the slice ends (an interrupt
+ * sent to a vCPU of this CPU, or the VM stopped); CORE_UNDEFINED: #GP. */
+enum core_action core_msr(struct arch_vcpu *a, uint32_t msr, bool write, uint64_t *val);
+
 /* Guest-physical gpa faulted in the VM's second-level page tables: access
  * is a mix of the bits below.  A write to guest RAM mapped read-only is
  * the COW entry into dedup/ (hot path: no printing, one frame at most). */
