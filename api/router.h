@@ -13,8 +13,8 @@
  * [A-Za-z0-9_-] (as common/config.c checks them), which never need it.
  *
  * The token rule.  Routes that change something (knobs, VM actions,
- * typing on a VM's console) and the one that reads guest memory need "Authorization: Bearer TOKEN" with
- * the configured token; the compare takes time that depends on the length
+ * typing on a VM's console) and the one that reads guest memory need
+ * "Authorization: Bearer TOKEN" with the configured token; the compare takes time that depends on the length
  * of what was sent, never on where it differs.  No configured token (empty)
  * disables those routes: 403, since no credential could help (a 401 would
  * invite the client to retry with one).  A missing header or another scheme

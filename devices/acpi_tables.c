@@ -40,8 +40,17 @@ _Static_assert(MADT_OFF + MADT_HEADER_LENGTH + ACPI_TABLES_MAX_CPUS * MADT_LOCAL
 	       MADT_LOCAL_APIC_NMI_LENGTH <= ACPI_TABLES_MAX, "the largest MADT fits");
 
 static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
-static void put32(uint8_t *p, uint32_t v) { put16(p, (uint16_t)v); put16(p + 2, (uint16_t)(v >> 16)); }
-static void put64(uint8_t *p, uint64_t v) { put32(p, (uint32_t)v); put32(p + 4, (uint32_t)(v >> 32)); }
+static void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)v);
+	put16(p + 2, (uint16_t)(v >> 16));
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	put32(p, (uint32_t)v);
+	put32(p + 4, (uint32_t)(v >> 32));
+}
 
 /* The byte that makes p[0..n) sum to 0 once stored in it (0 while summed). */
 static uint8_t checksum(const uint8_t *p, size_t n)

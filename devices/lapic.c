@@ -140,13 +140,14 @@ uint64_t lapic_base_read(const struct lapic *a)
 
 int lapic_base_write(struct lapic *a, uint64_t val)
 {
-	uint64_t en = val & (APIC_BASE_EN | APIC_BASE_EXTD);
+	const uint64_t mode = APIC_BASE_EN | APIC_BASE_EXTD;
+	uint64_t en = val & mode;
 
 	/* The base address and BSP flag stay what they are (writing another
 	 * base would mean MMIO); reserved bits #GP. */
-	if ((val & ~(APIC_BASE_EN | APIC_BASE_EXTD)) != (lapic_base_read(a) & ~(APIC_BASE_EN | APIC_BASE_EXTD)))
+	if ((val & ~mode) != (lapic_base_read(a) & ~mode))
 		return -1;
-	if (en == (APIC_BASE_EN | APIC_BASE_EXTD)) {
+	if (en == mode) {
 		if (!a->hw_enabled) /* disabled -> x2APIC is invalid (11.12.5) */
 			return -1;
 		return 0;
@@ -299,7 +300,9 @@ int lapic_read(struct lapic *a, uint64_t now, uint32_t msr, uint64_t *val)
 	}
 	switch (off) {
 	case APIC_ID:        *val = a->id; return 0;
-	case APIC_VERSION:   *val = APIC_VERSION_INTEGRATED | MAX_LVT << APIC_VERSION_MAXLVT_SHIFT; return 0;
+	case APIC_VERSION:
+		*val = APIC_VERSION_INTEGRATED | MAX_LVT << APIC_VERSION_MAXLVT_SHIFT;
+		return 0;
 	case APIC_TPR:       *val = a->tpr; return 0;
 	case APIC_PPR:       *val = lapic_ppr(a); return 0;
 	case APIC_LDR:       *val = ldr(a); return 0;

@@ -15,11 +15,13 @@
  * FIFO then: vm_console.c); an interrupt the PIC raises is injected when
  * the guest can take it (interrupt-window exiting otherwise), and the
  * VMX-preemption timer is set to fire at the PIT's next edge, so timer
- * interrupts arrive on time even when the guest never exits.  HLT with interrupts enabled blocks the
- * vCPU until its next interrupt is due: an idle Linux costs no CPU.  HLT
- * with interrupts disabled can never end: that is how Linux powers off
- * without ACPI (`poweroff -f` prints "reboot: System halted"), and the VM
- * is stopped as powered off.
+ * interrupts arrive on time even when the guest never exits (an SMP VM's
+ * vCPUs have a local APIC each, whose interrupts and timer join these:
+ * linux_smp.c).  HLT with interrupts enabled blocks the vCPU until its
+ * next interrupt is due: an idle Linux costs no CPU.  HLT with interrupts
+ * disabled can never end: that is how Linux powers off without ACPI
+ * (`poweroff -f` prints "reboot: System halted"), and the VM is stopped
+ * as powered off.
  */
 #include <stdio.h>
 #include <string.h>
