@@ -97,7 +97,7 @@ CORE_SRCS := kernel/main.c kernel/frames.c kernel/lock.c kernel/vm.c kernel/upca
 	kernel/hypercall.c kernel/sched.c kernel/sharing.c kernel/sharing_ops.c \
 	kernel/boot_info_check.c kernel/acpi.c \
 	kernel/test_support.c kernel/guest_out.c kernel/libc_glue.c kernel/linux_vm.c \
-	kernel/fleet.c
+	kernel/fleet.c kernel/vm_console.c kernel/console_out.c kernel/linux_smp.c
 # The operator's side (control/): a client of the core that the core never
 # calls - the console and its commands, measurement points, memory dumps,
 # the network and the API's glue.  kmain hands control.c's hook to the
@@ -141,17 +141,22 @@ test_governor_SRCS := dedup/governor.c
 test_shootdown_SRCS := arch/x86_64/shootdown.c
 test_uart_tx_SRCS := arch/x86_64/uart_tx.c tests/fake/timed_uart.c
 test_spec_ctrl_SRCS := arch/x86_64/spec_ctrl.c
+UNIT_TESTS += test_vm_console test_console_out
+test_vm_console_SRCS := kernel/vm_console.c
+test_console_out_SRCS := kernel/console_out.c
 
 # ---- device models (devices/) ----
 # Plain C11 models of the PC devices a Linux guest needs; no hardware access.
 # Built into the hypervisor and host-tested like dedup/ and ept/.
 DEVICE_SRCS := devices/pic8259.c devices/pit8254.c devices/uart16550.c devices/rtc_cmos.c \
-	devices/vplatform.c devices/portbus.c
-UNIT_TESTS += test_pic8259 test_pit8254 test_uart16550 test_rtc_cmos
+	devices/vplatform.c devices/portbus.c devices/lapic.c devices/acpi_tables.c
+UNIT_TESTS += test_pic8259 test_pit8254 test_uart16550 test_rtc_cmos test_lapic test_acpi_tables
 test_pic8259_SRCS := devices/pic8259.c
 test_pit8254_SRCS := devices/pit8254.c
 test_uart16550_SRCS := devices/uart16550.c
 test_rtc_cmos_SRCS := devices/rtc_cmos.c
+test_lapic_SRCS := devices/lapic.c
+test_acpi_tables_SRCS := devices/acpi_tables.c kernel/acpi.c
 INC_tests += -Idevices
 
 # The Linux loader's plan (which kernel file, where its pieces go, boot_params
@@ -209,7 +214,7 @@ INC_control = $(INC_kernel) -Icontrol -Inet -Iapi -I$(LWIP_SRC)/include
 $(B)/hv/kernel/main.c.o: private INC_kernel += -Icontrol
 INC_tests += -Icontrol
 NET_SRCS := net/http_server.c control/net.c control/api_serve.c control/api_vm.c \
-	control/api_history.c control/api_account.c
+	control/api_history.c control/api_account.c control/api_console.c
 HV_SRCS += $(NET_SRCS)
 
 # ---- lz4 (Debian's source), the compressed tier's codec ----

@@ -4,7 +4,7 @@
  *
  * A request's path is matched against every pattern of the table; the
  * methods of the patterns that match make the Allow list of a 405, so the
- * table is the one place that says what exists.  Twelve routes: a linear
+ * table is the one place that says what exists.  A dozen routes: a linear
  * walk is the fastest and the clearest.
  */
 #include <string.h>
@@ -29,6 +29,10 @@ static const struct {
 	{ "/api/vms/{name}/stop", HTTP_POST, API_EP_VM_STOP, true },
 	/* Guest memory is the guest's secret: the token guards reading it. */
 	{ "/api/vms/{name}/memory", HTTP_GET, API_EP_VM_MEMORY, true },
+	/* What a VM's console showed is read as the dashboard reads the rest;
+	 * typing to it is acting in the guest: the token. */
+	{ "/api/vms/{name}/console", HTTP_GET, API_EP_VM_CONSOLE, false },
+	{ "/api/vms/{name}/console", HTTP_POST, API_EP_VM_TYPE, true },
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))

@@ -12,9 +12,9 @@
  * Paths are matched byte for byte, without percent-decoding: VM names are
  * [A-Za-z0-9_-] (as common/config.c checks them), which never need it.
  *
- * The token rule.  Routes that change something (knobs, VM actions) and
- * the one that reads guest memory need "Authorization: Bearer TOKEN" with
- * the configured token; the compare takes time that depends on the length
+ * The token rule.  Routes that change something (knobs, VM actions,
+ * typing on a VM's console) and the one that reads guest memory need
+ * "Authorization: Bearer TOKEN" with the configured token; the compare takes time that depends on the length
  * of what was sent, never on where it differs.  No configured token (empty)
  * disables those routes: 403, since no credential could help (a 401 would
  * invite the client to retry with one).  A missing header or another scheme
@@ -45,6 +45,8 @@ enum api_endpoint {
 	API_EP_VM_RESUME, /* POST /api/vms/NAME/resume    token */
 	API_EP_VM_STOP,   /* POST /api/vms/NAME/stop      token */
 	API_EP_VM_MEMORY, /* GET /api/vms/NAME/memory     token; raw image */
+	API_EP_VM_CONSOLE,/* GET /api/vms/NAME/console    its last output, raw */
+	API_EP_VM_TYPE,   /* POST /api/vms/NAME/console   token; typed to it */
 	API_EP_COUNT
 };
 

@@ -10,6 +10,7 @@
  * never start.  No libc (see config.h), hence the small string helpers.
  */
 #include "config.h"
+#include "guest_abi.h"
 
 /* ---- tiny freestanding helpers ---- */
 
@@ -486,9 +487,9 @@ static int parse_vm(struct config *cfg, char **w, unsigned nw, unsigned line,
 		if (vm->image[0])
 			return fail(err, line, "VM '", vm->name,
 				    "' names both image= and kernel=: one or the other");
-		if (vm->vcpus > 1)
-			return fail(err, line, "VM '", vm->name,
-				    "': a Linux VM has one vCPU (SMP guests are not supported yet)");
+		_Static_assert(GUEST_VCPUS_MAX == 4, "the message below");
+		if (vm->vcpus > GUEST_VCPUS_MAX) /* an SMP VM's needs: kernel/linux_smp.c */
+			return fail(err, line, "VM '", vm->name, "': a Linux VM has at most 4 vCPUs");
 		if (has_entry || vm->seed || vm->rounds || vm->inter || vm->dup || vm->zero ||
 		    vm->unique || vm->ws || vm->corrupt)
 			return fail(err, line, "VM '", vm->name,

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "api_account.h"
+#include "api_console.h"
 #include "api_history.h"
 #include "api_serve.h"
 #include "api_vm.h"
@@ -441,6 +442,8 @@ void api_serve(void *ctx, const struct http_request *req, const struct route *r,
 	case API_EP_VM_RESUME: api_vm_resume(r->name, a); break;
 	case API_EP_VM_STOP: api_vm_stop(r->name, a); break;
 	case API_EP_VM_MEMORY: api_vm_memory(r->name, a); break;
+	case API_EP_VM_CONSOLE: api_vm_console_get(r->name, a); break;
+	case API_EP_VM_TYPE: api_vm_console_type(r->name, req, a); break;
 	default:
 		a->status = 501;
 		a->reason = "not served yet";

@@ -7,6 +7,16 @@
  * code (sharing_knob_set: what the API's POST /api/knobs does too), and
  * `knobs` shows them as GET /api/knobs does; `stats` and `vms` print the
  * current state.
+ *
+ * `attach NAME` hands the console to a Linux VM's serial port, as `virsh
+ * console` does: from the byte after the command's line, every byte read
+ * goes to the VM (vm_console_type: its input queue, then its UART's
+ * receive FIFO), and the console shows that VM's own output alone
+ * (guest_out_focus: raw, the other VMs' lines and the hypervisor's
+ * messages kept back meanwhile).  Ctrl-] (CONSOLE_DETACH_KEY) comes back,
+ * and so does a VM that stops.  Bytes typed while the VM's input queue is
+ * full are lost, as on a serial line nobody reads; the typist is told
+ * once per attach.
  */
 #include <stdio.h>
 #include <string.h>
@@ -15,9 +25,13 @@
 #include "console.h"
 #include "console_cmd.h"
 #include "fleet.h"
+#include "guest_out.h"
 #include "points.h"
 #include "sharing.h"
 #include "vm.h"
+
+static struct vm *attached; /* the VM whose console this is, or NULL */
+static uint64_t lost;       /* bytes typed into its full input queue */
 
 static void print_stats(void)
 {
@@ -72,6 +86,40 @@ static void print_knobs(void)
 		       knob_table[i].max, knob_in_force(k, i) ? "" : " not in force");
 }
 
+static void attach(const char *name)
+{
+	struct vm *vm = vm_by_name(name);
+
+	if (!vm || vm->pending || vm->stopped) {
+		printf("console: no running VM %s\n", name);
+		return;
+	}
+	if (!vm->kind->reads_console) {
+		printf("console: vm %s runs a test image: it reads no serial console (its lines are "
+		       "shown as they come)\n", vm->name);
+		return;
+	}
+	printf("console: attached to %s: what is typed goes to it, only its output is shown; "
+	       "Ctrl-] detaches\n", vm->name);
+	guest_out_focus(vm);
+	attached = vm;
+	lost = 0;
+}
+
+/* Back to the hypervisor's console: the VM's last bytes and the messages
+ * held meanwhile first, then this. */
+static void detach(const char *why)
+{
+	uint64_t unseen = guest_out_focus(NULL);
+
+	printf("console: detached from %s%s\n", attached->name, why);
+	if (unseen)
+		printf("console: %lu bytes of other VMs' lines were not shown meanwhile (GET "
+		       "/api/vms/NAME/console keeps each VM's last %u bytes)\n", unseen,
+		       VMCON_OUT_BYTES);
+	attached = NULL;
+}
+
 void console_run(const char *line)
 {
 	struct cmd c = console_parse(line);
@@ -83,7 +131,8 @@ void console_run(const char *line)
 		printf("console: %s\n", c.error);
 		break;
 	case CMD_HELP:
-		printf("console: stats | vms | knobs | measure | start VM | stop VM | set KNOB VALUE\n");
+		printf("console: stats | vms | knobs | measure | start VM | stop VM | attach VM | "
+		       "set KNOB VALUE\n");
 		break;
 	case CMD_MEASURE:
 		points_measure("console");
@@ -100,6 +149,9 @@ void console_run(const char *line)
 			vm_stop(vm, "stopped from the console");
 		break;
 	}
+	case CMD_ATTACH:
+		attach(c.name);
+		break;
 	case CMD_STATS:
 		print_stats();
 		break;
@@ -118,20 +170,47 @@ void console_run(const char *line)
 	}
 }
 
+/* A byte typed while attached: to the VM, or Ctrl-] to come back. */
+static void attached_byte(uint8_t ch)
+{
+	if (ch == CONSOLE_DETACH_KEY) {
+		detach("");
+		return;
+	}
+	if (vm_console_type(attached, &ch, 1) == 1)
+		return;
+	if (!lost++) /* once an attach (shown at the detach, as all messages then) */
+		printf("console: vm %s reads no more input for now (its queue of %u bytes is "
+		       "full): typed bytes are lost\n", attached->name, VMCON_IN_BYTES);
+}
+
 void console_poll(void)
 {
 	static char line[128];
 	static unsigned n;
+	static bool after_attach; /* the attach line's CR: an LF after it is its own */
 	int ch;
 
 	while ((ch = arch_console_getc()) >= 0) {
-		if (ch == '\r' || ch == '\n') {
+		if (attached && guest_out_focused() != attached)
+			detach(" (it stopped)"); /* vm_stop ended the focus */
+		if (after_attach) {
+			after_attach = false;
+			if (ch == '\n')
+				continue;
+		}
+		if (attached) {
+			attached_byte((uint8_t)ch);
+		} else if (ch == '\r' || ch == '\n') {
 			line[n] = 0;
 			if (n)
 				console_run(line);
 			n = 0;
+			after_attach = attached != NULL;
 		} else if (n < sizeof(line) - 1) {
 			line[n++] = (char)ch;
 		}
 	}
+	if (attached && guest_out_focused() != attached)
+		detach(" (it stopped)");
 }

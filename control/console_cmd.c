@@ -110,10 +110,10 @@ struct cmd console_parse(const char *line)
 		c.kind = CMD_MEASURE;
 		return c;
 	}
-	if (eq(w[0].s, "start", w[0].n) || eq(w[0].s, "stop", w[0].n)) {
-		bool start = w[0].n == 5;
+	if (eq(w[0].s, "start", w[0].n) || eq(w[0].s, "stop", w[0].n) || eq(w[0].s, "attach", w[0].n)) {
+		bool start = w[0].n == 5, attach = w[0].n == 6;
 		if (n != 2) {
-			c.error = start ? "usage: start VM" : "usage: stop VM";
+			c.error = attach ? "usage: attach VM" : start ? "usage: start VM" : "usage: stop VM";
 			return c;
 		}
 		if (w[1].n >= sizeof(c.name)) {
@@ -123,12 +123,12 @@ struct cmd console_parse(const char *line)
 		for (i = 0; i < w[1].n; i++)
 			c.name[i] = w[1].s[i];
 		c.name[i] = 0;
-		c.kind = start ? CMD_START : CMD_STOP;
+		c.kind = attach ? CMD_ATTACH : start ? CMD_START : CMD_STOP;
 		return c;
 	}
 	if (!eq(w[0].s, "set", w[0].n)) {
-		c.error = "unknown command (stats, vms, knobs, measure, start VM, stop VM, set KNOB VALUE, "
-			  "help)";
+		c.error = "unknown command (stats, vms, knobs, measure, start VM, stop VM, attach VM, "
+			  "set KNOB VALUE, help)";
 		return c;
 	}
 	if (n != 3) {

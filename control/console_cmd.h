@@ -8,6 +8,9 @@
  *                         recount, the cost of VMs that joined, resume
  *   start VM              start a VM configured start=late now
  *   stop VM               stop a VM (its memory goes back; the others run on)
+ *   attach VM             the VM's serial console on this one: what is typed
+ *                         goes to it, only its output is shown; Ctrl-]
+ *                         (0x1D, as virsh console) comes back
  *   knobs                 every knob: value, range, whether it is in force
  *   set KNOB VALUE        a knob of common/knobs.h's table (the config's and
  *                         the API's too: run, sleep_ms, merge_first_sight,
@@ -22,15 +25,18 @@
 
 #include <stdint.h>
 
+/* The byte that ends an attach (Ctrl-], as virsh console and telnet). */
+#define CONSOLE_DETACH_KEY 0x1D
+
 enum cmd_kind { CMD_NONE, CMD_STATS, CMD_VMS, CMD_KNOBS, CMD_SET, CMD_HELP, CMD_MEASURE,
-		CMD_START, CMD_STOP, CMD_ERROR };
+		CMD_START, CMD_STOP, CMD_ATTACH, CMD_ERROR };
 
 struct cmd {
 	enum cmd_kind kind;
 	unsigned knob;     /* CMD_SET: an enum knob_id (knobs.h) */
 	uint32_t value;
 	const char *error; /* CMD_ERROR: what is wrong */
-	char name[32];     /* CMD_START, CMD_STOP: the VM */
+	char name[32];     /* CMD_START, CMD_STOP, CMD_ATTACH: the VM */
 };
 
 /* Parses one line (without its newline). */

@@ -61,11 +61,15 @@ int fleet_start_vm(unsigned i)
 		}
 		if (linux_vm_create(i, c, boot))
 			return -1;
-		vm->vcpu[0].vm = vm;
-		vm->vcpu[0].index = 0;
-		vm->vcpu[0].state = VCPU_RUNNABLE;
-		printf("vm %s: started, %lu MiB, 1 vCPU, Linux, cmdline \"%s\"\n", vm->name,
-		       c->ram >> 20, c->cmdline);
+		/* vCPU 0 runs; an SMP VM's others wait for their STARTUP IPI
+		 * (linux_smp.c). */
+		for (j = 0; j < vm->nvcpus; j++) {
+			vm->vcpu[j].vm = vm;
+			vm->vcpu[j].index = j;
+			vm->vcpu[j].state = j ? VCPU_WAIT_SIPI : VCPU_RUNNABLE;
+		}
+		printf("vm %s: started, %lu MiB, %u vCPU%s, Linux, cmdline \"%s\"\n", vm->name,
+		       c->ram >> 20, vm->nvcpus, vm->nvcpus > 1 ? "s" : "", c->cmdline);
 		goto started;
 	}
 	for (f = 1; f < boot->file_count && strcmp(boot->files[f].name, c->image); f++)

@@ -1,6 +1,6 @@
 /*
- * guest_out.c - guests' console output: bounded per VM, sent without the
- * hypervisor lock, never stalling the other VMs.
+ * guest_out.c - guests' console output: bounded per VM, queued for the
+ * UART without waiting for it, never stalling the other VMs.
  *
  * A guest's bytes (port 0x3F8 or the console hypercall) are gathered into
  * lines; each complete line, formatted "[name] text", goes into that VM's
@@ -17,6 +17,17 @@
  * of its newlines was a printf to the UART made with the lock held, and
  * one hypercall of 4,096 newlines stalled every VM for seconds (issue 13,
  * finding 1), and then each drain waited for the UART (issue 23, 3).
+ *
+ * The focus (`attach NAME` on the console, control/console.c): the
+ * console shows one VM's bytes alone, raw and unformatted (a shell's
+ * prompt has no newline), as `virsh console` does.  They are read from
+ * the VM's console ring (vm_console.c) from the offset shown so far, into
+ * the console's queue as lines are; every VM's lines
+ * are then dropped (the focus's were shown raw; the others' are counted,
+ * and kept in their own rings), and the hypervisor's messages wait
+ * (console_out.c).  The focused VM's UART reads as busy when its bytes
+ * not yet shown would soon overrun its ring, so a guest that writes faster
+ * than the UART sends is slowed down, never cut.
  */
 #include <stdio.h>
 #include <string.h>
@@ -26,6 +37,12 @@
 #include "guest_out.h"
 #include "lock.h"
 #include "vm.h"
+#include "vm_console.h"
+
+static struct vm *focus;  /* attached: the VM whose bytes alone are shown */
+static uint64_t shown;    /* the offset in its output stream shown so far */
+static uint64_t unseen;   /* bytes of other VMs' lines dropped meanwhile */
+static char last_shown;   /* its last byte shown: a detach starts a new line */
 
 static uint32_t used(const struct guest_out *o) { return o->head - o->tail; }
 
@@ -101,6 +118,74 @@ unsigned guest_out_room(const struct guest_out *o)
 	return GUEST_OUT_BYTES - (o->head - o->tail);
 }
 
+bool guest_out_busy(const struct vm *vm)
+{
+	if (guest_out_room(&vm->out) < GUEST_OUT_ROOM_MIN)
+		return true;
+	return vm == focus && vm->con.out_total - shown > VMCON_OUT_BYTES - GUEST_OUT_ROOM_MIN;
+}
+
+/* With a focus: every VM's complete lines dropped, the others' counted. */
+static void drop_lines(void)
+{
+	unsigned i;
+	for (i = 0; i < nvms; i++) {
+		struct guest_out *o = &vms[i].out;
+		if (&vms[i] != focus)
+			unseen += used(o);
+		o->tail = o->head;
+	}
+}
+
+/* Up to budget bytes of the focus's output not shown yet, into buf. */
+static unsigned take_focus(char *buf, unsigned budget)
+{
+	uint64_t from = shown;
+	size_t n = vmcon_out_read(&focus->con, &from, buf, budget);
+
+	shown = from + n;
+	if (n)
+		last_shown = buf[n - 1];
+	return (unsigned)n;
+}
+
+uint64_t guest_out_focus(struct vm *vm)
+{
+	uint64_t was_unseen = unseen;
+	char buf[256];
+	unsigned n, i;
+
+	if (vm == focus)
+		return 0;
+	if (focus) { /* its last bytes, then what the hypervisor said meanwhile */
+		while ((n = take_focus(buf, sizeof(buf))))
+			console_write_raw(buf, n);
+		if (last_shown != '\n')
+			console_write("\n", 1);
+		drop_lines();
+		was_unseen = unseen;
+		focus = NULL;
+		console_release();
+	}
+	unseen = 0;
+	if (vm) {
+		/* Lines written before the attach go out first (a bounded
+		 * effort: the guests keep writing). */
+		for (i = 0; i < 8 && guest_out_drain(GUEST_OUT_BUDGET * 2); i++)
+			;
+		focus = vm;
+		shown = vm->con.out_total;
+		last_shown = '\n';
+		console_hold();
+	}
+	return was_unseen;
+}
+
+struct vm *guest_out_focused(void)
+{
+	return focus;
+}
+
 unsigned guest_out_drain(unsigned budget)
 {
 	static char buf[GUEST_OUT_BUDGET * 2 + 64 * VM_MAX];
@@ -113,6 +198,13 @@ unsigned guest_out_drain(unsigned budget)
 		budget = GUEST_OUT_BUDGET * 2;
 	if (room < ARCH_CONSOLE_OWN + budget)
 		budget = room > ARCH_CONSOLE_OWN ? (unsigned)(room - ARCH_CONSOLE_OWN) : 0;
+	if (focus) {
+		drop_lines();
+		n = take_focus(buf, budget);
+		if (n)
+			console_write_raw(buf, n); /* into the queue: no wait */
+		return n;
+	}
 	for (i = 0; i < nvms && n < budget; i++) {
 		struct vm *vm = &vms[(next + i) % nvms];
 		struct guest_out *o = &vm->out;

@@ -4,7 +4,10 @@
 #ifndef KERNEL_GUEST_OUT_H
 #define KERNEL_GUEST_OUT_H
 
+#include <stdbool.h>
 #include <stdint.h>
+
+struct vm;
 
 #define GUEST_OUT_BYTES 2048 /* per VM: complete lines waiting for the UART */
 #define GUEST_OUT_LINE  160  /* a longer line is cut, the rest starts the next */
@@ -34,10 +37,25 @@ void guest_out_line(struct guest_out *o, const char *line, uint32_t n);
  * reads as busy (vplatform), so that a complete line always fits. */
 #define GUEST_OUT_ROOM_MIN (GUEST_OUT_LINE + 40)
 unsigned guest_out_room(const struct guest_out *o);
+/* Whether vm's UART must read as busy now: its ring of lines has less than
+ * GUEST_OUT_ROOM_MIN free, or it is the focus and its output not yet shown
+ * would soon overrun its console's ring (vm_console.h). */
+bool guest_out_busy(const struct vm *vm);
+
+/* The console's focus: NULL, every VM's lines (the default); a VM (the
+ * operator attached to it, control/console.c), that VM's own bytes alone,
+ * raw, from now on, and the hypervisor's messages held (console_out.h).
+ * Ending a focus sends what it had not shown yet, releases the messages and
+ * returns the bytes of other VMs' lines that were not shown meanwhile
+ * (each VM's own ring, vm_console.h, still has its last bytes).  A VM that
+ * stops ends its focus (vm_stop).  Under the lock. */
+uint64_t guest_out_focus(struct vm *vm);
+struct vm *guest_out_focused(void);
 
 /* Sends up to budget bytes of complete lines, taking the VMs in turn, and
  * a "(N bytes dropped)" line for each VM that lost some, into the
- * console's queue (no more than leaves it ARCH_CONSOLE_OWN free), with the
+ * console's queue (no more than leaves it ARCH_CONSOLE_OWN free); with a
+ * focus, its raw bytes instead, the other lines dropped.  With the
  * hypervisor lock held; never waits.  Returns the bytes sent. */
 unsigned guest_out_drain(unsigned budget);
 

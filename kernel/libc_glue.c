@@ -3,7 +3,8 @@
  *
  * newlib is built with MISSING_SYSCALL_NAMES, so it calls write(), sbrk()
  * and friends by these names.  write() on fd 1 or 2 goes to the console
- * ('\n' becomes "\r\n"); sbrk() hands out the heap that kmain carved from
+ * (console_out.c: '\n' becomes "\r\n", held while a VM's console is
+ * attached); sbrk() hands out the heap that kmain carved from
  * physical memory (heap_init); everything else fails with a clear errno.
  * There is no file system and one process: the hypervisor itself.
  */
@@ -15,7 +16,6 @@
 #include "arch.h"
 #include "console_out.h"
 #include "heap.h"
-#include "lock.h"
 
 #undef errno
 extern int errno;
@@ -53,39 +53,12 @@ void *sbrk(ptrdiff_t inc)
 int write(int fd, const void *buf, size_t n)
 {
 	const char *p = buf;
-	size_t i;
 	if (fd != 1 && fd != 2) {
 		errno = EBADF;
 		return -1;
 	}
-	(void)i;
-	console_write(p, n);
+	console_print(p, n);
 	return (int)n;
-}
-
-/* One writer at a time into the console's queue: any CPU may print, with
- * or without the hypervisor lock.  The queue never waits for the UART
- * (arch.h), so neither does this. */
-static struct spinlock uart_lock;
-
-void console_write(const char *s, size_t n)
-{
-	char buf[256];
-	size_t i, k = 0;
-
-	spin_lock(&uart_lock);
-	for (i = 0; i < n; i++) {
-		if (k + 2 > sizeof(buf)) {
-			arch_console_write(buf, k);
-			k = 0;
-		}
-		if (s[i] == '\n')
-			buf[k++] = '\r';
-		buf[k++] = s[i];
-	}
-	if (k)
-		arch_console_write(buf, k);
-	spin_unlock(&uart_lock);
 }
 
 int read(int fd, void *buf, size_t n) { (void)fd; (void)buf; (void)n; errno = ENOSYS; return -1; }

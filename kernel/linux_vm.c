@@ -11,19 +11,23 @@
  * other VMs start.
  *
  * Running: the VM's PC (vplatform.c) is brought up to date before every
- * entry; an interrupt the PIC raises is injected when the guest can take
- * it (interrupt-window exiting otherwise), and the VMX-preemption timer is
- * set to fire at the PIT's next edge, so timer interrupts arrive on time
- * even when the guest never exits.  HLT with interrupts enabled blocks the
- * vCPU until its next interrupt is due: an idle Linux costs no CPU.  HLT
- * with interrupts disabled can never end: that is how Linux powers off
- * without ACPI (`poweroff -f` prints "reboot: System halted"), and the VM
- * is stopped as powered off.
+ * entry (what was typed to its console moves into the UART's receive
+ * FIFO then: vm_console.c); an interrupt the PIC raises is injected when
+ * the guest can take it (interrupt-window exiting otherwise), and the
+ * VMX-preemption timer is set to fire at the PIT's next edge, so timer
+ * interrupts arrive on time even when the guest never exits (an SMP VM's
+ * vCPUs have a local APIC each, whose interrupts and timer join these:
+ * linux_smp.c).  HLT with interrupts enabled blocks the vCPU until its
+ * next interrupt is due: an idle Linux costs no CPU.  HLT with interrupts
+ * disabled can never end: that is how Linux powers off without ACPI
+ * (`poweroff -f` prints "reboot: System halted"), and the VM is stopped
+ * as powered off.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "linux_boot.h"
+#include "linux_smp.h"
 #include "rtc_cmos.h"
 #include "linux_vm.h"
 #include "uart_16550.h"
@@ -92,7 +96,7 @@ int linux_vm_check(const struct vm_config *c, const struct boot_info *bi, char *
 	struct lb_kernel k;
 	struct lb_layout l;
 	const struct boot_file *kf, *rf;
-	return plan(c, bi, &k, &l, &kf, &rf, why, n);
+	return linux_smp_check(c, why, n) ? -1 : plan(c, bi, &k, &l, &kf, &rf, why, n);
 }
 
 int linux_vm_create(unsigned id, const struct vm_config *c, const struct boot_info *bi)
@@ -129,6 +133,8 @@ int linux_vm_create(unsigned id, const struct vm_config *c, const struct boot_in
 	vm->entry_rbx = l.entry_ebx;
 	vm->entry_rsi = l.entry_esi;
 	vplat_init(&vm->plat, arch_time_now(), arch_time_hz(), wallclock_now());
+	if (vm->nvcpus > 1 && linux_smp_setup(vm))
+		return -1;
 	printf("vm %s: Linux kernel %s (%s, %lu KiB, entry 0x%lx), initrd %s (%lu KiB at 0x%lx)\n",
 	       vm->name, c->kernel, k.format == LB_BZIMAGE ? "bzImage" : "vmlinux, PVH entry",
 	       kf->size >> 10, k.entry, rf ? c->initrd : "none", l.initrd_size >> 10, l.initrd_gpa);
@@ -139,25 +145,76 @@ nomem:
 }
 
 /* The platform's interrupt lines brought up to now: the console's room
- * (the UART's transmitter), the PIT's edges. */
+ * (the UART's transmitter), what was typed (into its receive FIFO, as far
+ * as it has room), the PIT's edges. */
 static void sync_lines(struct vm *vm, uint64_t now)
 {
-	uart_set_tx_busy(&vm->plat.uart, guest_out_room(&vm->out) < GUEST_OUT_ROOM_MIN);
+	struct uart16550 *u = &vm->plat.uart;
+	int c;
+
+	uart_set_tx_busy(u, guest_out_busy(vm));
+	while (uart_rx_room(u) && (c = vmcon_in_take(&vm->con)) >= 0)
+		uart_rx_push(u, (uint8_t)c);
 	vplat_update(&vm->plat, now);
+}
+
+/* v's interrupt sources brought up to now: the PC's lines for vCPU 0 (the
+ * 8259 is wired to it alone), its local APIC's timer in an SMP VM. */
+static void sync(struct vcpu *v, uint64_t now)
+{
+	if (v->index == 0)
+		sync_lines(v->vm, now);
+	if (v->vm->lapic)
+		lapic_update(&v->lapic, now);
+}
+
+/* The 8259's INTR reaches v: vCPU 0, through its LINT0 in an SMP VM. */
+static bool pic_for(const struct vcpu *v)
+{
+	return v->index == 0 && vplat_irq_pending(&v->vm->plat) &&
+	       (!v->vm->lapic || lapic_extint_open(&v->lapic));
+}
+
+static bool irq_waiting(const struct vcpu *v)
+{
+	return pic_for(v) || (v->vm->lapic && lapic_pending(&v->lapic) >= 0);
+}
+
+/* The CPU takes the interrupt: the 8259's first (ExtINT: its vector comes
+ * from the PIC's INTA cycle, and the APIC keeps no record of it), then the
+ * local APIC's highest. */
+static uint8_t irq_take(struct vcpu *v)
+{
+	int vec;
+
+	if (pic_for(v))
+		return vplat_irq_ack(&v->vm->plat);
+	vec = lapic_pending(&v->lapic);
+	lapic_ack(&v->lapic, (uint8_t)vec);
+	return (uint8_t)vec;
+}
+
+/* When v's next timer interrupt is due (the PIT's, for vCPU 0; its local
+ * APIC's), or 0 for none. */
+static uint64_t next_event(const struct vcpu *v, uint64_t now)
+{
+	uint64_t pit = v->index == 0 ? vplat_next_event(&v->vm->plat, now) : 0;
+	uint64_t apic = v->vm->lapic ? lapic_next_event(&v->lapic, now) : 0;
+
+	return !pit ? apic : !apic ? pit : pit < apic ? pit : apic;
 }
 
 static bool linux_vcpu_prepare(struct vcpu *v)
 {
-	struct vplatform *p = &v->vm->plat;
 	uint64_t now = arch_time_now();
 	bool injected = false;
 
-	sync_lines(v->vm, now);
-	if (vplat_irq_pending(p) && arch_vcpu_irq_ready(&v->arch)) {
-		arch_vcpu_inject_irq(&v->arch, vplat_irq_ack(p));
+	sync(v, now);
+	if (irq_waiting(v) && arch_vcpu_irq_ready(&v->arch)) {
+		arch_vcpu_inject_irq(&v->arch, irq_take(v));
 		injected = true;
 	}
-	v->arch.deadline = vplat_next_event(p, now);
+	v->arch.deadline = next_event(v, now);
 	return injected;
 }
 
@@ -174,29 +231,35 @@ static void linux_vm_report(const struct vm *vm)
 	       v->guest_ticks * 1000 / hz, v->host_ticks * 1000 / hz,
 	       life ? busy * 100 / life : 0, vm->plat.irqs, vm->plat.timer_edges,
 	       v->irq_trips ? v->irq_trip_ticks / v->irq_trips : 0);
+	linux_smp_report(vm);
 }
 
 static enum core_action linux_vcpu_halt(struct vcpu *v, bool interruptible)
 {
-	struct vplatform *p = &v->vm->plat;
-	uint64_t now = arch_time_now();
+	uint64_t now = arch_time_now(), hz = v->vm->plat.tsc_hz;
 
 	if (!interruptible) {
+		if (v->index) { /* another CPU stopped (before a power-off, or offline) */
+			v->state = VCPU_HALTED;
+			return CORE_YIELD;
+		}
 		v->vm->powered_off = true;
 		vm_stop(v->vm, "powered off (the guest halted with interrupts disabled)");
 		return CORE_YIELD;
 	}
-	sync_lines(v->vm, now);
-	if (vplat_irq_pending(p))
+	sync(v, now);
+	if (irq_waiting(v))
 		return CORE_RESUME;
-	v->wake = vplat_next_event(p, now);
-	if (!v->wake) /* no timer armed: look again in a few ms (the UART's THRE) */
-		v->wake = now + p->tsc_hz / 256;
+	v->wake = next_event(v, now);
+	if (!v->wake) /* no timer armed: look again in a while (vCPU 0: the UART's THRE;
+		       * the others: an IPI wakes them) */
+		v->wake = now + (v->index ? hz : hz / 256);
 	v->state = VCPU_BLOCKED;
 	return CORE_YIELD;
 }
 
 const struct vm_kind linux_vm_kind = {
-	.name = "Linux", .hypercalls = false, .stack_below_entry = false,
+	.name = "Linux", .hypercalls = false, .reads_console = true, .stack_below_entry = false,
 	.prepare = linux_vcpu_prepare, .halt = linux_vcpu_halt, .report = linux_vm_report,
+	.msr = linux_smp_msr, .io_done = linux_smp_io_done,
 };

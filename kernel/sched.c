@@ -155,14 +155,16 @@ static void run_round(unsigned cpu, bool *ran)
 					.rsp = !vms[i].kind->stack_below_entry ? 0
 						: vms[i].entry - (uint64_t)GUEST_STACK_PER_VCPU * j,
 					.rbx = vms[i].entry_rbx, .rsi = vms[i].entry_rsi,
+					.lapic = vms[i].lapic,
+					.sipi = v->sipi_started, .sipi_vector = v->sipi_vector,
 				};
 				if (arch_vcpu_setup(&v->arch, &c)) {
 					vm_stop(&vms[i], "vCPU %u could not be set up", j);
 					continue;
 				}
 				v->set_up = true;
-				printf("vm %s vcpu %u: on CPU %u (APIC id %u)\n", vms[i].name, j, cpu,
-				       arch_cpu_hw_id(cpu));
+				printf("vm %s vcpu %u: on CPU %u (APIC id %u)%s\n", vms[i].name, j, cpu,
+				       arch_cpu_hw_id(cpu), v->sipi_started ? ", started by a STARTUP IPI" : "");
 			}
 			vcpu_run_slice(v);
 			if (v->state == VCPU_WAITING) {

@@ -2,14 +2,16 @@
  * upcall.c - the core's side of the upcalls that arch/ makes
  * (kernel/include/upcall.h), those that are not another file's concern:
  * stopping a VM, a halted vCPU (its VM's kind decides), the hypervisor's
- * frames, port I/O (to the VM's board: vm_port_io) and faults on
- * guest-physical memory.
+ * frames, port I/O (to the VM's board: vm_port_io), MSRs of its devices
+ * (its kind's), faults on guest-physical memory, and a dying machine's
+ * console (console_out.c).
  * (Hypercalls: hypercall.c.)
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "console_out.h"
 #include "frames.h"
 #include "sharing.h"
 #include "upcall.h"
@@ -117,4 +119,15 @@ enum core_action core_guest_mem_fault(struct arch_vcpu *a, uint64_t gpa, unsigne
 			access & UPCALL_ACCESS_READ ? "r" : "", access & UPCALL_ACCESS_WRITE ? "w" : "",
 			access & UPCALL_ACCESS_EXEC ? "x" : "");
 	return CORE_YIELD;
+}
+
+void core_dying(void)
+{
+	console_dying();
+}
+
+enum core_action core_msr(struct arch_vcpu *a, uint32_t msr, bool write, uint64_t *val)
+{
+	struct vcpu *v = vcpu_of(a);
+	return v->vm->kind->msr ? v->vm->kind->msr(v, msr, write, val) : CORE_UNDEFINED;
 }

@@ -8,7 +8,9 @@
  * (GUEST_PARAMS_GPA) and is mapped read-only.  Touching memory outside RAM
  * stops the VM.  A stopped VM says why, once, never runs again and gives its
  * memory back; the others are not affected.  Port I/O goes to the VM's
- * board (devices/vplatform.c), whatever its kind (vm.h: struct vm_kind).
+ * board (devices/vplatform.c), whatever its kind (vm.h: struct vm_kind);
+ * what a VM writes to its console and what is typed to it pass through
+ * its console buffers (vm_console.c).
  */
 #include <stdio.h>
 #include <string.h>
@@ -60,6 +62,8 @@ void vm_stop(struct vm *vm, const char *fmt, ...)
 	va_end(ap);
 	for (i = 0; i < vm->nvcpus; i++) /* before any shootdown: see vcpu_run_slice */
 		__atomic_store_n(&vm->vcpu[i].state, VCPU_DONE, __ATOMIC_RELEASE);
+	if (guest_out_focused() == vm) /* its last bytes; the console is the operator's again */
+		(void)guest_out_focus(NULL);
 	/* Its last lines first, then the line that says it stopped (into the
 	 * console's queue: no wait, the lock held or not). */
 	guest_out_flush_vm(&vm->out, vm->name);
@@ -153,6 +157,7 @@ uint64_t vm_exit_count(const struct vm *vm)
 
 void vm_serial_out(struct vm *vm, char c)
 {
+	vmcon_out(&vm->con, (uint8_t)c);
 	guest_out_byte(&vm->out, vm->name, c);
 }
 
@@ -173,6 +178,21 @@ void vm_note(struct vm *vm, const char *fmt, ...)
 	guest_out_line(&vm->out, line, (uint32_t)n);
 }
 
+int vm_console_type(struct vm *vm, const void *s, unsigned n)
+{
+	unsigned taken, i;
+
+	if (!vm->kind || !vm->kind->reads_console || vm->pending || vm->stopped)
+		return -1;
+	taken = vmcon_type(&vm->con, s, n);
+	/* A vCPU halted until its next timer edge takes the UART's interrupt
+	 * now (the kind's prepare feeds the UART before its entry). */
+	for (i = 0; i < vm->nvcpus && taken; i++)
+		if (vm->vcpu[i].state == VCPU_BLOCKED)
+			vm->vcpu[i].wake = 0;
+	return (int)taken;
+}
+
 enum core_action vm_port_io(struct vcpu *v, uint16_t port, unsigned size, bool in,
 			    uint32_t *value)
 {
@@ -182,13 +202,15 @@ enum core_action vm_port_io(struct vcpu *v, uint16_t port, unsigned size, bool i
 	vplat_port_io(&vm->plat, arch_time_now(), port, size, in, value, &tx);
 	if (tx >= 0) {
 		vm_serial_out(vm, (char)tx);
-		if (guest_out_room(&vm->out) < GUEST_OUT_ROOM_MIN)
+		if (guest_out_busy(vm))
 			uart_set_tx_busy(&vm->plat.uart, 1);
 	}
 	/* Waiting for the transmitter while the console is behind: end the
 	 * slice, so that the boot CPU sends what waits (guest_out.c). */
 	if (in && port == COM1_BASE + UART_LSR && vm->plat.uart.tx_busy)
 		return CORE_YIELD;
+	if (vm->kind->io_done)
+		vm->kind->io_done(v);
 	if (vm->plat.reset) {
 		vm_stop(vm, "the guest asked for a reset (keyboard controller); restarting a VM is "
 			"not supported yet");
@@ -243,6 +265,7 @@ int vm_create(unsigned id, const struct vm_config *cfg, const void *image, uint6
 	vm->entry = cfg->entry;
 	vm->kind = &image_vm_kind; /* linux_vm_create makes it a Linux VM after */
 	vplat_init_image(&vm->plat);
+	vmcon_init(&vm->con);
 	if (ept_init(&vm->ept, &vm_ept_ops, true)) {
 		vm_stop(vm, "no memory for its EPT");
 		return -1;

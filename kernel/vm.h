@@ -14,7 +14,9 @@
 #include "ept.h"
 #include "guest_abi.h"
 #include "guest_out.h"
+#include "lapic.h"
 #include "upcall.h"
+#include "vm_console.h"
 #include "vplatform.h"
 
 #define VM_MAX       CONFIG_MAX_VMS
@@ -22,7 +24,10 @@
 
 /* WAITING: a write needs a frame and none is free; retried each round. */
 /* BLOCKED: halted until its next interrupt is due (wake, a TSC). */
-enum vcpu_state { VCPU_RUNNABLE, VCPU_WAITING, VCPU_BLOCKED, VCPU_HALTED, VCPU_DONE };
+/* WAIT_SIPI: an application processor of an SMP Linux VM that its boot
+ * processor has not started yet (INIT, then a STARTUP IPI: linux_smp.c). */
+enum vcpu_state { VCPU_RUNNABLE, VCPU_WAITING, VCPU_BLOCKED, VCPU_HALTED, VCPU_WAIT_SIPI,
+		  VCPU_DONE };
 
 struct vm;
 struct vcpu;
@@ -40,6 +45,10 @@ struct vm_kind {
 	 * processes could otherwise power it off, print with the lock held or
 	 * read the engine's counters (a side channel). */
 	bool hypercalls;
+	/* It reads what is typed on its serial console (a shell), so the
+	 * operator may attach to it and type (control/console.c, the API).
+	 * Our test images print by hypercall and read nothing. */
+	bool reads_console;
 	/* Each vCPU starts with its stack below the entry (one per vCPU);
 	 * else the guest sets its own (rsp 0). */
 	bool stack_below_entry;
@@ -50,6 +59,12 @@ struct vm_kind {
 	enum core_action (*halt)(struct vcpu *v, bool interruptible);
 	/* A summary line of its own, or NULL. */
 	void (*report)(const struct vm *vm);
+	/* An MSR the architecture does not virtualize (core_msr), or NULL:
+	 * #GP. */
+	enum core_action (*msr)(struct vcpu *v, uint32_t msr, bool write, uint64_t *val);
+	/* After port I/O of v: a device's interrupt line may have risen for
+	 * another vCPU to take (an SMP VM's 8259 goes to vCPU 0), or NULL. */
+	void (*io_done)(struct vcpu *v);
 };
 extern const struct vm_kind image_vm_kind;
 
@@ -69,6 +84,12 @@ struct vcpu {
 	 * hypervisor between an exit and the next entry; irq_trips interrupts
 	 * injected, irq_trip_ticks from the exits before them to their entry. */
 	uint64_t guest_ticks, host_ticks, last_exit, irq_trips, irq_trip_ticks;
+	/* An SMP Linux VM's vCPU (struct vm's lapic): its local APIC, and how
+	 * its boot processor started it (INIT seen, then the STARTUP IPI's
+	 * vector: it starts in real mode at vector << 12). */
+	struct lapic lapic;
+	bool init_seen, sipi_started;
+	uint8_t sipi_vector;
 };
 
 struct vm {
@@ -96,7 +117,8 @@ struct vm {
 	volatile unsigned in_guest; /* its vCPUs between the decision to enter and the exit */
 	bool warned_oom;
 	char why[128];
-	struct guest_out out; /* its console output (guest_out.c) */
+	struct guest_out out; /* its console output as lines (guest_out.c) */
+	struct vm_console con; /* typed input for its UART, its last output (vm_console.c) */
 	uint64_t ept_violations;
 	uint64_t rounds, errors;  /* the memtest guest's last progress report */
 	bool powered_off;
@@ -105,6 +127,11 @@ struct vm {
 	 * (an image guest's stack is below entry, one per vCPU). */
 	uint64_t entry, entry_rbx, entry_rsi;
 	const struct vm_kind *kind; /* image_vm_kind or linux_vm_kind; NULL: never built */
+	/* An SMP Linux VM: a local APIC per vCPU, the ACPI MADT (linux_smp.c),
+	 * and the IPIs its vCPUs sent each other, by vector; NMIs are not
+	 * delivered (counted). */
+	bool lapic;
+	uint64_t ipis[256], ipis_init, ipis_startup, nmis_dropped;
 	uint64_t started, ended; /* TSC at creation and at its stop */
 	struct vplatform plat;   /* its board (vm_kind) */
 };
@@ -147,6 +174,14 @@ uint64_t vm_exit_count(const struct vm *vm);
 
 /* The serial port (and the console hypercall): one byte from the guest. */
 void vm_serial_out(struct vm *vm, char c);
+
+/* Typing into vm's serial console (the console's attach, the API): up to
+ * n bytes of s join its input queue, which its UART takes as the guest
+ * reads (vm_console.c), and a vCPU halted until its next timer is woken.
+ * Returns how many were taken (fewer when the queue is full), or -1 when
+ * the VM has no serial console that reads (an image VM, a VM not started
+ * or stopped). */
+int vm_console_type(struct vm *vm, const void *s, unsigned n);
 
 /* Port I/O of v to its VM's board (core_port_io). */
 enum core_action vm_port_io(struct vcpu *v, uint16_t port, unsigned size, bool in,

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""scripts/console_driver.py - the emulated machine's COM1, as a TCP server,
+r"""scripts/console_driver.py - the emulated machine's COM1, as a TCP server,
 so that tests (and `make run` under Bochs) can type on the hypervisor's
 operator console (control/console.c).
 
@@ -26,14 +26,17 @@ escapes and carriage returns dropped, as run.sh reads it) shows a match of
 WHEN-REGEX (a Python regular expression, the same as ERE for the usual
 constructs) in a complete line (one ended by its newline; ^ and $ match at
 each line's ends), starting after the end of the previous step's match,
-and then sends COMMAND and a carriage return.  An empty WHEN-REGEX matches
-at once (right after the previous step).  The split is at the last "=>", so the
-regex may hold one, the command may not.  What was sent, and when, goes to
+and then sends COMMAND and a carriage return.  In COMMAND, \xHH sends the
+byte HH (\x1d is Ctrl-], which ends the hypervisor console's `attach`)
+and \\ one backslash; any other backslash is sent as it is.  An empty
+WHEN-REGEX matches at once (right after the previous step).  The split is
+at the last "=>", so the regex may hold one, the command may not.  What was sent, and when, goes to
 the log (L), one line each, never to the console file; so do the steps
 never reached.
 
 --interactive (make run): received bytes also go to stdout, and each line
-read on stdin is sent to the serial line (with a carriage return).
+read on stdin is sent to the serial line (with a carriage return), as it
+was typed: Ctrl-] then Enter ends an `attach`.
 """
 import argparse
 import os
@@ -46,6 +49,19 @@ import time
 ESC_RE = re.compile(rb"\x1b\[[0-9;?]*[a-zA-Z]")
 # An escape sequence cut by the end of what has arrived so far.
 ESC_PARTIAL_RE = re.compile(rb"\x1b(\[[0-9;?]*)?\Z")
+
+
+ESCAPE_RE = re.compile(r"\\(x[0-9A-Fa-f]{2}|\\)")
+
+
+def command_bytes(cmd):
+    r"""COMMAND as sent, without its carriage return: \xHH and \\ decoded."""
+    out, at = b"", 0
+    for m in ESCAPE_RE.finditer(cmd):
+        out += cmd[at:m.start()].encode()
+        out += b"\\" if m.group(1) == "\\" else bytes([int(m.group(1)[1:], 16)])
+        at = m.end()
+    return out + cmd[at:].encode()
 
 
 def parse_script(path):
@@ -62,6 +78,8 @@ def parse_script(path):
             when, cmd = when.strip(), cmd.strip()
             if not cmd:
                 raise ValueError(f"{path}:{num}: no command after '=>'")
+            if re.search(r"\\x(?![0-9A-Fa-f]{2})", ESCAPE_RE.sub("", cmd)):
+                raise ValueError(f"{path}:{num}: \\x without two hex digits in '{cmd}'")
             try:
                 rx = re.compile(when, re.MULTILINE)
             except re.error as e:
@@ -140,8 +158,8 @@ def main():
     typed = ""       # what was typed, up to its newline
     out = sys.stdout.buffer if a.interactive else None
 
-    def send(cmd, why):
-        conn.sendall(cmd.encode() + b"\r")
+    def send(cmd, why, raw=None):
+        conn.sendall((command_bytes(cmd) if raw is None else raw) + b"\r")
         log(f"sent '{cmd}' ({why})")
 
     def run_steps():
@@ -192,7 +210,8 @@ def main():
                 typed += data.decode("utf-8", "replace")
                 while "\n" in typed:
                     line, typed = typed.split("\n", 1)
-                    send(line.rstrip("\r"), "typed")
+                    line = line.rstrip("\r")
+                    send(line, "typed", line.encode())  # as typed: Ctrl-] is its byte
     except KeyboardInterrupt:
         log("interrupted")
     except OSError as e:

@@ -86,6 +86,7 @@ DEFINE_DR(6)
 /* CR0/CR4 bits used here (SDM Vol. 3A 2.5). */
 #define CR0_MP (1ull << 1)
 #define CR0_EM (1ull << 2)
+#define CR0_ET (1ull << 4)
 #define CR0_NE (1ull << 5)
 #define CR0_NW         (1ull << 29)
 #define CR0_CD         (1ull << 30)

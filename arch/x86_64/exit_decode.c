@@ -37,8 +37,10 @@ struct cr_access cr_decode(uint64_t q)
  *                      XCR0 and the upper vector state are not switched
  *                      between guests: not offered (CR4.OSXSAVE #GPs)
  *   PDCM, DS, DTES64, leaf 0xA   no performance counters are virtualized
- *   local APIC, x2APIC, TSC deadline   no virtual local APIC yet: a Linux
- *                      guest runs on the 8259 PIC and the 8254 PIT
+ *   local APIC, x2APIC, TSC deadline   a one-vCPU Linux guest runs on the
+ *                      8259 PIC and the 8254 PIT; an SMP one gets a local
+ *                      APIC in x2APIC mode (cpuid_offer_lapic), no TSC
+ *                      deadline
  *   MCE/MCA, MTRR, PAT, PSN, thermal and power (ACPI, TM, TM2, PBE, EIST,
  *                      leaf 6), SMX: their MSRs are not virtualized
  *   RDTSCP, INVPCID    their VM-execution controls are off: they would #UD
@@ -182,4 +184,12 @@ bool cr0_write_faults(uint64_t val)
 uint64_t cr4_host_owned(void)
 {
 	return CR4_VMXE | CR4_OSXSAVE | CR4_PKE | CR4_PCE;
+}
+
+void cpuid_offer_lapic(uint32_t leaf, uint32_t out[4])
+{
+	if (leaf != CPUID_LEAF_FEATURES)
+		return;
+	out[2] |= CPUID_1_ECX_X2APIC;
+	out[3] |= CPUID_1_EDX_APIC;
 }

@@ -87,5 +87,9 @@ uint64_t cr4_host_owned(void);
  * and is adjusted in place. */
 void cpuid_adjust(uint32_t leaf, uint32_t subleaf, uint32_t out[4], unsigned vcpu, unsigned nvcpus,
 		  uint64_t tsc_hz);
+/* Then, for a vCPU whose VM models a local APIC (an SMP Linux VM's, in
+ * x2APIC mode: devices/lapic.c): leaf 1 offers the APIC and x2APIC again
+ * (TSC deadline stays hidden: the model's timer has no such mode). */
+void cpuid_offer_lapic(uint32_t leaf, uint32_t out[4]);
 
 #endif

@@ -17,10 +17,12 @@
  *                      microcode is loaded into a virtual CPU);
  *   FEATURE_CONTROL    reads "locked, VMX off": VMX is not offered.
  *
- * Any other MSR raises #GP, as an unimplemented MSR does on hardware; Linux
- * probes with rdmsr_safe/wrmsr_safe, and CPUID (exit_decode.c) does not
- * offer the features whose MSRs are missing here (MTRR, PAT, MCE, the
- * local APIC, performance counters, TSC deadline, speculation controls).
+ * Any other MSR goes to the core (core_msr: the local APICs an SMP Linux
+ * VM has, devices/lapic.c) and otherwise raises #GP, as an unimplemented
+ * MSR does on hardware; Linux probes with rdmsr_safe/wrmsr_safe, and CPUID
+ * (exit_decode.c) does not offer the features whose MSRs are missing
+ * (MTRR, PAT, MCE, the local APIC but where the VM models it, performance
+ * counters, TSC deadline, speculation controls).
  */
 #include "arch.h"
 #include "cpu.h"

@@ -10,6 +10,7 @@
 
 #include "arch.h"
 #include "cpu.h"
+#include "upcall.h"
 
 /* ACPI 6.x 4.8.3.2.1, PM1 control register: SLP_TYPx in bits 12:10. */
 #define PM1_SLP_TYP_SHIFT 10
@@ -28,6 +29,7 @@ void arch_power_set_acpi(uint16_t pm1a_cnt, uint16_t slp_typ)
 
 void arch_power_off(const char *why)
 {
+	core_dying(); /* a console held for an attached VM shows this */
 	printf("power: off (%s)\n", why);
 	fflush(stdout);
 	arch_console_flush(); /* the one wait for the UART: everything queued goes out */

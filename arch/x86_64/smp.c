@@ -266,6 +266,16 @@ uint32_t arch_cpu_hw_id(unsigned cpu)
 	return cpu < MAX_CPUS ? percpus[cpu].apic_id : ~0u;
 }
 
+/* The shootdown's vector without a request: its exit is all it does (the
+ * target answers requests around every entry anyway), and where guests
+ * with IF = 0 do not exit for it they run in quanta (vcpu.c). */
+void arch_cpu_kick(unsigned cpu)
+{
+	if (cpu >= MAX_CPUS || !percpus[cpu].online || &percpus[cpu] == this_cpu())
+		return;
+	apic_send_ipi(percpus[cpu].apic_id, SHOOTDOWN_VECTOR | APIC_ICR_DM_FIXED | APIC_ICR_LEVEL_ASSERT);
+}
+
 void arch_cpu_relax(void)
 {
 	cpu_relax();

@@ -18,6 +18,7 @@
 #include "msr.h"
 #include "percpu.h"
 #include "trap.h"
+#include "upcall.h"
 #include "vectors.h"
 #include "vmexit.h"
 
@@ -116,6 +117,7 @@ static void trap_fatal(struct trap_frame *f)
 {
 	const char *name = f->vector < EXC_COUNT && exc_names[f->vector] ? exc_names[f->vector] : "reserved";
 
+	core_dying(); /* a console held for an attached VM shows this */
 	printf("\nPANIC: CPU %u: exception %lu (%s) error code 0x%lx\n", this_cpu()->index,
 	       f->vector, name, f->error);
 	printf("  RIP %016lx  CS %04lx  RFLAGS %016lx\n", f->rip, f->cs, f->rflags);

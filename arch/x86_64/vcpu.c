@@ -136,6 +136,31 @@ uint64_t vmx_cr0_real(uint64_t val)
 	return (val | (fixed0 & ~(CR0_PE | CR0_PG))) & fixed1;
 }
 
+/* An application processor as INIT and a STARTUP IPI leave it (SDM 3A
+ * 9.1.1, 10.4.4.1): real mode, CS = vector << 8 (base vector << 12), IP 0,
+ * the other segments at 0 with 64 KiB limits, CR0 = ET (NE is VMX's: the
+ * guest reads its shadow), interrupts off.  Unrestricted guest runs it. */
+static void real_mode_at_sipi(struct arch_vcpu *v, uint8_t vector)
+{
+	vmcs_writenat(GUEST_CR0, vmx_cr0_real(CR0_ET));
+	vmcs_writenat(CR0_READ_SHADOW, CR0_ET);
+	vmcs_write16(GUEST_CS_SELECTOR, (uint16_t)(vector << 8));
+	vmcs_writenat(GUEST_CS_BASE, (uint64_t)vector << 12);
+	vmcs_write32(GUEST_CS_LIMIT, 0xFFFF);
+	vmcs_write32(GUEST_CS_AR_BYTES, 0x9B);   /* 16-bit code, execute/read, accessed */
+#define REAL_DATA(seg) do { \
+	vmcs_write16(GUEST_##seg##_SELECTOR, 0); vmcs_writenat(GUEST_##seg##_BASE, 0); \
+	vmcs_write32(GUEST_##seg##_LIMIT, 0xFFFF); vmcs_write32(GUEST_##seg##_AR_BYTES, 0x93); } while (0)
+	REAL_DATA(SS); REAL_DATA(DS); REAL_DATA(ES); REAL_DATA(FS); REAL_DATA(GS);
+#undef REAL_DATA
+	vmcs_write32(GUEST_TR_LIMIT, 0xFFFF);
+	vmcs_write32(GUEST_GDTR_LIMIT, 0xFFFF);
+	vmcs_write32(GUEST_IDTR_LIMIT, 0xFFFF);
+	vmcs_writenat(GUEST_RSP, 0);
+	vmcs_writenat(GUEST_RIP, 0);
+	memset(&v->regs, 0, sizeof(v->regs));
+}
+
 struct want { const char *name; uint32_t bits; uint32_t msr, true_msr; uint32_t field; uint32_t optional; };
 
 int arch_vcpu_setup(struct arch_vcpu *v, const struct arch_vcpu_config *c)
@@ -177,6 +202,7 @@ int arch_vcpu_setup(struct arch_vcpu *v, const struct arch_vcpu_config *c)
 	v->ept_cpus = c->ept_cpus;
 	v->index = c->index;
 	v->nvcpus = c->nvcpus;
+	v->lapic = c->lapic;
 	v->vmcs = zeroed_frame();
 	if (!v->vmcs)
 		return printf("vm %s: no memory for a VMCS\n", v->vm_name), -1;
@@ -284,6 +310,8 @@ int arch_vcpu_setup(struct arch_vcpu *v, const struct arch_vcpu_config *c)
 	vmcs_write32(GUEST_SYSENTER_CS, 0);
 	vmcs_writenat(GUEST_SYSENTER_ESP, 0);
 	vmcs_writenat(GUEST_SYSENTER_EIP, 0);
+	if (c->sipi)
+		real_mode_at_sipi(v, c->sipi_vector);
 
 	memset(v->dr, 0, sizeof(v->dr));
 	v->dr6 = DR6_INIT;

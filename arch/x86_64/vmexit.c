@@ -107,6 +107,8 @@ static enum arch_exit_action exit_cpuid(struct arch_vcpu *v)
 
 	cpuid(leaf, (uint32_t)r->rcx, out);
 	cpuid_adjust(leaf, (uint32_t)r->rcx, out, v->index, v->nvcpus, arch_time_hz());
+	if (v->lapic)
+		cpuid_offer_lapic(leaf, out);
 	r->rax = out[0], r->rbx = out[1], r->rcx = out[2], r->rdx = out[3];
 	skip_instruction();
 	return ARCH_RESUME;
@@ -303,6 +305,24 @@ static enum arch_exit_action exit_io(struct arch_vcpu *v)
 	return to_arch(next);
 }
 
+/* An MSR guest_msr.c does not know: the core's devices may (a Linux VM's
+ * local APIC); if not, #GP as for an MSR the CPU does not have. */
+static enum arch_exit_action msr_to_core(struct arch_vcpu *v, bool write, uint64_t *val)
+{
+	enum core_action a = core_msr(v, (uint32_t)v->regs.rcx, write, val);
+
+	if (a == CORE_UNDEFINED) {
+		vmexit_inject(EXC_GP, true, 0);
+		return ARCH_RESUME;
+	}
+	if (!write) {
+		v->regs.rax = (uint32_t)*val;
+		v->regs.rdx = *val >> 32;
+	}
+	skip_instruction();
+	return to_arch(a);
+}
+
 /* MSRs: guest_msr.c says which and where they live; EFER's write is here. */
 static enum arch_exit_action exit_rdmsr(struct arch_vcpu *v)
 {
@@ -312,7 +332,7 @@ static enum arch_exit_action exit_rdmsr(struct arch_vcpu *v)
 		v->regs.rdx = val >> 32;
 		skip_instruction();
 	} else {
-		vmexit_inject(EXC_GP, true, 0); /* unknown MSR */
+		return msr_to_core(v, false, &val);
 	}
 	return ARCH_RESUME;
 }
@@ -335,6 +355,8 @@ static enum arch_exit_action exit_wrmsr(struct arch_vcpu *v)
 	} else if ((uint32_t)v->regs.rcx != IA32_EFER &&
 		   guest_msr_write(v, (uint32_t)v->regs.rcx, val)) {
 		skip_instruction();
+	} else if ((uint32_t)v->regs.rcx != IA32_EFER) {
+		return msr_to_core(v, true, &val);
 	} else {
 		vmexit_inject(EXC_GP, true, 0);
 	}

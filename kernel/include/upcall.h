@@ -65,6 +65,13 @@ int32_t core_hypercall(struct arch_vcpu *a, uint32_t nr, const uint32_t args[4],
 enum core_action core_port_io(struct arch_vcpu *a, uint16_t port, unsigned size, bool in,
 			      uint32_t *value);
 
+/* RDMSR (write false: fills *val) or WRMSR (*val) of an MSR the
+ * architecture does not virtualize itself: the VM's devices may (an SMP
+ * Linux VM's local APICs: IA32_APIC_BASE and the x2APIC registers).
+ * CORE_RESUME: done; CORE_YIELD: done, and the slice ends (an interrupt
+ * sent to a vCPU of this CPU, or the VM stopped); CORE_UNDEFINED: #GP. */
+enum core_action core_msr(struct arch_vcpu *a, uint32_t msr, bool write, uint64_t *val);
+
 /* Guest-physical gpa faulted in the VM's second-level page tables: access
  * is a mix of the bits below.  A write to guest RAM mapped read-only is
  * the COW entry into dedup/ (hot path: no printing, one frame at most). */
@@ -72,5 +79,10 @@ enum core_action core_port_io(struct arch_vcpu *a, uint16_t port, unsigned size,
 #define UPCALL_ACCESS_WRITE 2u
 #define UPCALL_ACCESS_EXEC  4u
 enum core_action core_guest_mem_fault(struct arch_vcpu *a, uint64_t gpa, unsigned access);
+
+/* The machine is about to stop (a fatal exception, the power-off): from
+ * here the console shows everything (what was held while an operator was
+ * attached to a VM's console goes out first).  Any CPU, any lock state. */
+void core_dying(void);
 
 #endif

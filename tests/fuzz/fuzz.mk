@@ -16,7 +16,7 @@
 # crash inputs to $(B)/fuzz/crashes/NAME/, logs to $(B)/fuzz/logs/.
 
 FUZZ_TARGETS ?= config elf boot_info console_cmd acpi engine engine_collide recount linux_boot devices \
-	http hypercall delta zpool
+	http hypercall delta zpool lapic
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 3
 FUZZ_CC := clang
@@ -46,6 +46,8 @@ fuzz_linux_boot_SRCS  := devices/linux_boot.c
 # A Linux VM's PC (devices/vplatform.c and the models) driven by a hostile guest.
 fuzz_devices_SRCS     := devices/vplatform.c devices/portbus.c devices/pic8259.c \
 	devices/pit8254.c devices/uart16550.c devices/rtc_cmos.c
+# A vCPU's local APIC (devices/lapic.c): x2APIC MSRs, interrupts, INIT, time.
+fuzz_lapic_SRCS       := devices/lapic.c
 # The API's request parser over connection streams cut anywhere, and what
 # the server does next with each request (router, token, knobs, answer).
 fuzz_http_SRCS        := api/http_parse.c api/router.c api/knobs_parse.c api/response.c \
@@ -55,7 +57,7 @@ fuzz_http_SRCS        := api/http_parse.c api/router.c api/knobs_parse.c api/res
 # (kernel/upcall.c), the scanner and VM stops, on the frame pool and the
 # arch seam of tests/fake/fake_arch.c, with a checker of every VM's memory.
 fuzz_hypercall_SRCS   := kernel/hypercall.c kernel/vm.c kernel/sharing.c kernel/sharing_ops.c \
-	kernel/upcall.c kernel/frames.c kernel/test_support.c kernel/guest_out.c \
+	kernel/upcall.c kernel/frames.c kernel/test_support.c kernel/guest_out.c kernel/vm_console.c \
 	devices/vplatform.c devices/portbus.c devices/pic8259.c devices/pit8254.c devices/uart16550.c \
 	devices/rtc_cmos.c \
 	ept/ept.c common/ptwalk.c dedup/page.c dedup/index.c dedup/sharers.c dedup/merge.c dedup/cow.c dedup/scan.c \
@@ -91,7 +93,7 @@ $(B)/fuzz/fuzz_$(1): $(B)/fuzz/tests/fuzz/fuzz_$(or $(fuzz_$(1)_MAIN),$(1)).o \
 	$$(Q)$$(FUZZ_CC) $$(FUZZ_SAN) -o $$@ $$^
 endef
 FUZZ_ALL := config elf boot_info console_cmd acpi engine engine_collide recount linux_boot devices \
-	http hypercall delta zpool
+	http hypercall delta zpool lapic
 $(foreach t,$(FUZZ_ALL),$(eval $(call fuzz_rule,$(t))))
 
 .PHONY: fuzz fuzz-build fuzz-smoke soak

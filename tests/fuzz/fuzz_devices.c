@@ -4,7 +4,10 @@
  * times that only move forward.
  *
  * Feeds: records of 6 bytes: the port (one of the modelled ones, or any),
- * IN or OUT, the size, the value, and how far the TSC moves before it;
+ * IN or OUT, the size, the value, and how far the TSC moves before it; a
+ * record with bit 7 of its kind also types the value's low byte on the
+ * console first, as the hypervisor feeds its UART (kernel/linux_vm.c:
+ * only while the receive FIFO has room);
  * after each, the platform's lines are brought up to date and, when the
  * PIC raises INTR, the interrupt is acknowledged as the CPU would.
  * Checks: an acknowledged vector lies in the 8 vectors of one of the PICs'
@@ -40,6 +43,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		int tx;
 
 		now += (uint64_t)fz_u16(&f) << ((kind >> 3) & 15);
+		if ((kind & 0x80) && uart_rx_room(&p.uart))
+			CHECK(uart_rx_push(&p.uart, (uint8_t)v) == 1, "a byte refused with room %u",
+			      uart_rx_room(&p.uart));
 		vplat_port_io(&p, now, port, sz, in, &v, &tx);
 		CHECK(tx >= -1 && tx <= 255, "tx %d", tx);
 		if (in && sz == 1 && (port == 0x60 || port == 0x2F8 || port == 0xCFC))

@@ -114,11 +114,19 @@ static FILE *cap;
 
 /* ---- what the linked core calls outside these sources ---- */
 
-/* libc_glue.c: a stopped Linux VM's last line goes to the (captured) console. */
+/* console_out.c: a stopped Linux VM's last line goes to the (captured)
+ * console; no operator attaches to a VM here (the hold is never taken). */
 void console_write(const char *s, size_t n)
 {
 	fwrite(s, 1, n, stdout);
 }
+void console_write_raw(const char *s, size_t n)
+{
+	fwrite(s, 1, n, stdout);
+}
+void console_hold(void) { CHECK(0, "console_hold: not reached in this harness"); }
+void console_release(void) { CHECK(0, "console_release: not reached in this harness"); }
+void console_dying(void) { CHECK(0, "console_dying: not reached in this harness"); }
 
 /* lock.c: only guest_out_drain() calls these; the harness does not. */
 void hv_lock(void) { CHECK(0, "hv_lock: not reached in this harness"); }
@@ -133,7 +141,7 @@ static enum core_action no_halt(struct vcpu *v, bool interruptible)
 	return CORE_YIELD;
 }
 static const struct vm_kind linux_like = {
-	.name = "Linux", .hypercalls = false, .halt = no_halt,
+	.name = "Linux", .hypercalls = false, .reads_console = true, .halt = no_halt,
 };
 
 /* ---- the kernel's console, captured ---- */

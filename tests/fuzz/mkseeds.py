@@ -376,9 +376,27 @@ def hypercall_seeds():
     # candidate, then a converge, which stopped one pass early, before it merged.
 
 
+# ---- lapic: records of op, register or vector, value (u32), time (u16) ----
+def lapic_seeds():
+    def rec(op, arg, value=0, dt=1):
+        return struct.pack("<BBIH", op, arg, value, dt)
+    svr, tpr, lint0, lvtt, icr, init_cnt, dcr, eoi, self_ipi = 0x0F, 0x08, 0x35, 0x32, 0x30, 0x38, 0x3E, 0x0B, 0x3F
+    # An AP as Linux sets it up (setup_local_APIC), its timer armed one-shot
+    # and periodic, an IPI received and serviced, the BSP's INIT-SIPI.
+    ap = bytes([1, 0]) + rec(1, tpr, 0) + rec(1, svr, 0x1FF) + rec(1, lint0, 0x10700) \
+        + rec(1, dcr, 0xB) + rec(1, lvtt, 0xEC) + rec(1, init_cnt, 5000, 100) \
+        + rec(3, 0xFB) + rec(4, 0, 0, 6000) + rec(7, eoi) + rec(1, lvtt, 0x200EC) \
+        + rec(1, init_cnt, 300) + rec(4, 0, 0, 700) + rec(0, 0x39) + rec(1, self_ipi, 0x40) \
+        + rec(2, icr, 1, 0) + rec(4, 0, 0, 10) + rec(7, eoi) + rec(6, 0)
+    put("lapic", "linux-ap", ap)
+    bsp = bytes([0, 1]) + rec(1, icr, 1) + rec(5, 0, 0x400) + rec(0, 0x02) + rec(3, 0x30, 8) \
+        + rec(4, 0) + rec(1, tpr, 0x40) + rec(3, 0x45) + rec(0, 0x0A)
+    put("lapic", "bsp-init-sipi", bsp)
+
+
 if __name__ == "__main__":
     for t in ("config", "elf", "boot_info", "console_cmd", "acpi", "engine", "engine_collide", "recount",
-              "http", "hypercall", "zpool"):
+              "http", "hypercall", "zpool", "lapic"):
         d = os.path.join(ROOT, t)
         if os.path.isdir(d):
             for f in os.listdir(d):
@@ -394,3 +412,4 @@ if __name__ == "__main__":
     http_seeds()
     hypercall_seeds()
     zpool_seeds()
+    lapic_seeds()

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# dashboard_check.sh URL OUTDIR [MIN_VMS] - the dashboard (GET /) as a
+# dashboard_check.sh URL OUTDIR [MIN_VMS [VM=TEXT]] - the dashboard (GET /) as a
 # browser shows it: headless Chromium loads it from the hypervisor at URL
 # (http://HOST:PORT) and the page's script must have filled in the live
 # figures.  Writes OUTDIR/dashboard.png (1280x900), the DOM it judged
@@ -8,7 +8,8 @@
 #
 # Used by tests/system/cases/qemu-api/check.sh (no VT-x: no VM, every figure
 # 0) and reusable with VMs running: MIN_VMS (default 0) is the fewest VM
-# rows the page must show.
+# rows the page must show; VM=TEXT: VM's console on the page
+# (pre[data-console=VM]) must show TEXT.
 #
 # What "filled in" means (api/dashboard.html's test hooks): body has
 # data-loaded="1" (a complete read of the four endpoints) after at least
@@ -22,6 +23,7 @@ set -eu
 url=${1:?usage: dashboard_check.sh URL OUTDIR [MIN_VMS]}
 out=${2:?usage: dashboard_check.sh URL OUTDIR [MIN_VMS]}
 min_vms=${3:-0}
+console_want=${4:-}
 here=$(cd "$(dirname "$0")" && pwd)
 page_src=$here/../../api/dashboard.html
 fail() { echo "FAIL: $*"; exit 1; }
@@ -67,11 +69,11 @@ chrome --virtual-time-budget=4000 --dump-dom "$url/" >"$out/dashboard.dom.html" 
 curl -fsS -m 10 "$url/api/stats" >"$out/dash.stats1.json" || fail "GET /api/stats"
 curl -fsS -m 10 "$url/api/vms" >"$out/dash.vms1.json" || fail "GET /api/vms"
 
-python3 - "$out" "$min_vms" <<'EOF' || fail "the page's live figures (above)"
+python3 - "$out" "$min_vms" "$console_want" <<'EOF' || fail "the page's live figures (above)"
 import json, sys
 from html.parser import HTMLParser
 
-out, min_vms = sys.argv[1], int(sys.argv[2])
+out, min_vms, console_want = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 s0 = json.load(open(f"{out}/dash.stats0.json"))
 s1 = json.load(open(f"{out}/dash.stats1.json"))
 vms = {v["name"] for f in ("dash.vms0.json", "dash.vms1.json") for v in json.load(open(f"{out}/{f}"))}
@@ -83,8 +85,12 @@ class Dom(HTMLParser):
     def __init__(self):
         super().__init__()
         self.body, self.stats, self.vm_rows, self.knobs, self.chart = {}, {}, [], [], None
+        self.consoles, self.in_console = {}, None
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
+        if tag == "pre" and "data-console" in a:
+            self.in_console = a["data-console"]
+            self.consoles[self.in_console] = ""
         if tag == "body":
             self.body = a
         if "data-stat" in a:
@@ -95,6 +101,12 @@ class Dom(HTMLParser):
             self.knobs.append(a["data-knob"])
         if tag == "svg" and a.get("id") == "chart":
             self.chart = a
+    def handle_endtag(self, tag):
+        if tag == "pre":
+            self.in_console = None
+    def handle_data(self, data):
+        if self.in_console:
+            self.consoles[self.in_console] += data
 
 d = Dom()
 d.feed(open(f"{out}/dashboard.dom.html", encoding="utf-8").read())
@@ -130,6 +142,10 @@ for name in d.vm_rows:
         bad.append(f"a row for VM {name!r}, which /api/vms does not list")
 if not d.chart or int(d.chart.get("data-samples", "0")) < 1:
     bad.append(f"the savings chart has no samples ({d.chart})")
+if console_want:
+    vm, text = console_want.split("=", 1)
+    if text not in d.consoles.get(vm, ""):
+        bad.append(f"VM {vm}'s console on the page lacks {text!r}: {d.consoles.get(vm)!r}")
 for k in ("pages_to_scan", "sleep_ms", "run"):
     if k not in d.knobs:
         bad.append(f"the knobs form lacks {k} (has {d.knobs})")
@@ -140,7 +156,9 @@ print(f"ok   dashboard in Chromium: filled in by its script after {polls} reads;
       f"{len(s0)} counters equal to /api/stats"
       + (f" (gauges that moved meanwhile, not compared: {', '.join(changed)})" if changed else "")
       + f"; {len(d.vm_rows)} VM rows; chart of {d.chart['data-samples']} samples; "
-      f"{len(d.knobs)} knobs")
+      f"{len(d.knobs)} knobs"
+      + (f"; {console_want.split('=')[0]}'s console shows {console_want.split('=', 1)[1]!r}"
+         if console_want else ""))
 EOF
 
 # The screenshot, for a person to look at (and checked to be one).

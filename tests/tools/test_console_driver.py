@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""tests/tools/test_console_driver.py - scripts/console_driver.py against a
+r"""tests/tools/test_console_driver.py - scripts/console_driver.py against a
 fake emulator (a TCP client here), no emulator needed: the console file is
 byte for byte what was received, each step fires once, in order, only on a
 complete line after the previous step's match, with VT100 escapes dropped
 (also when cut between two receives), commands end in a carriage return,
-the log says what was sent and what never was, and --check refuses bad
-scripts.  Exits 1 on the first failure.
+the log says what was sent and what never was, \xHH and \\ in a command
+send that byte and one backslash (Ctrl-] ends an attach), and --check
+refuses bad scripts.  Exits 1 on the first failure.
 """
 import atexit
 import os
@@ -27,6 +28,8 @@ engine ready$ => again
 => help
 x=>y => set pages_to_scan 10
 ^foo$ => escapes
+^attached$ => \\x1d
+^bytes$ => a\\\\x41 \\w\\x41
 never shown => unsent
 """
 
@@ -106,8 +109,12 @@ def main():
     emit(b"1;1Hfo")
     emit(b"o\r\n")
     expect_sent(s, b"escapes\r", "step 6 (an escape cut between receives)")
+    emit(b"attached\r\n")
+    expect_sent(s, b"\x1d\r", "step 7 (Ctrl-] as \\x1d)")
+    emit(b"bytes\r\n")
+    expect_sent(s, b"a\\x41 \\wA\r", "step 8 (\\\\ and a lone backslash)")
     emit(b"the end\r\n")
-    expect_quiet(s, "step 7")
+    expect_quiet(s, "step 9")
     s.close()
     try:
         rc = p.wait(timeout=10)
@@ -121,13 +128,15 @@ def main():
     text = open(log).read()
     for want in ("sent 'vms'", "sent 'again'", "sent 'stats'", "sent 'help'",
                  "sent 'set pages_to_scan 10'", "sent 'escapes'",
-                 "never sent 'unsent': line 9", "the emulator closed the connection"):
+                 "sent '\\x1d'", "never sent 'unsent': line 11",
+                 "the emulator closed the connection"):
         if want not in text:
             fail(f"driver.log lacks {want!r}:\n{text}")
 
     # --check: good scripts pass, bad ones are refused with their line.
     for body, good in ((SCRIPT, True), ("a line without an arrow\n", False),
-                       ("bad( => x\n", False), ("ok =>\n", False), ("# only\n", True)):
+                       ("bad( => x\n", False), ("ok =>\n", False), ("# only\n", True),
+                       ("x => \\x1\n", False), ("x => \\xg0\n", False), ("x => \\\\x1\n", True)):
         with open(script, "w") as f:
             f.write(body)
         r = subprocess.run([sys.executable, DRIVER, "--check", script], capture_output=True, text=True)

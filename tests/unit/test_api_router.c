@@ -47,6 +47,10 @@ static void test_routes(void **state)
 	expect_route(HTTP_POST, "/api/vms/a-1/stop", API_EP_VM_STOP, true, "a-1");
 	expect_route(HTTP_GET, "/api/vms/gamma/memory", API_EP_VM_MEMORY, true, "gamma");
 	expect_route(HTTP_HEAD, "/api/vms/gamma/memory", API_EP_VM_MEMORY, true, "gamma");
+	/* A console's output is read without the token, typed to with it. */
+	expect_route(HTTP_GET, "/api/vms/tux/console", API_EP_VM_CONSOLE, false, "tux");
+	expect_route(HTTP_HEAD, "/api/vms/tux/console", API_EP_VM_CONSOLE, false, "tux");
+	expect_route(HTTP_POST, "/api/vms/tux/console", API_EP_VM_TYPE, true, "tux");
 }
 
 static void expect_status(enum http_method m, const char *path, int status, const char *allow)
@@ -73,6 +77,7 @@ static void test_not_found(void **state)
 	expect_status(HTTP_POST, "/api/vms/al%20pha/pause", 404, "");
 	expect_status(HTTP_POST, "/api/vms/alpha/pause/", 404, "");
 	expect_status(HTTP_POST, "/api/vms/alpha/reboot", 404, "");
+	expect_status(HTTP_GET, "/api/vms/tux/console/", 404, "");
 	expect_status(HTTP_GET, "/api/vms/alpha", 404, "");
 	/* The longest name a config may hold, and one byte more. */
 	memset(name, 'n', API_NAME_MAX);
@@ -95,6 +100,7 @@ static void test_method_not_allowed(void **state)
 	expect_status(HTTP_GET, "/api/vms/alpha/pause", 405, "POST");
 	expect_status(HTTP_HEAD, "/api/vms/alpha/stop", 405, "POST");
 	expect_status(HTTP_POST, "/api/vms/alpha/memory", 405, "GET, HEAD");
+	expect_status(HTTP_PUT, "/api/vms/tux/console", 405, "GET, HEAD, POST");
 	/* An unknown method is 501 wherever it goes. */
 	expect_status(HTTP_METHOD_OTHER, "/api/stats", 501, "");
 	expect_status(HTTP_METHOD_OTHER, "/nowhere", 501, "");

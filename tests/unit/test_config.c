@@ -345,7 +345,9 @@ static void test_linux_lines(void **state)
 	v = config_find_vm(&cfg, "t2");
 	assert_string_equal(v->cmdline, "nokaslr");
 	assert_string_equal(v->initrd, "");
-	expect_refused("vm a ram=64M kernel=k vcpus=2\n", 1, "one vCPU");
+	expect_refused("vm a ram=64M kernel=k vcpus=5\n", 1, "at most 4 vCPUs");
+	assert_int_equal(parse("vm a ram=64M kernel=k vcpus=2 cmdline=noapic\n"), 0);
+	assert_int_equal(config_find_vm(&cfg, "a")->vcpus, 2);
 	expect_refused("vm a ram=64M kernel=k image=i\n", 1, "both image= and kernel=");
 	expect_refused("vm a ram=64M image=i initrd=r\n", 1, "need kernel=");
 	expect_refused("vm a ram=64M image=i cmdline=x\n", 1, "need kernel=");

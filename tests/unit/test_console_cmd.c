@@ -25,6 +25,9 @@ static void test_commands(void **state)
 	c = console_parse("stop\ttux1");
 	assert_int_equal(c.kind, CMD_STOP);
 	assert_string_equal(c.name, "tux1");
+	c = console_parse("attach tux");
+	assert_int_equal(c.kind, CMD_ATTACH);
+	assert_string_equal(c.name, "tux");
 	c = console_parse("set pages_to_scan 500");
 	assert_int_equal(c.kind, CMD_SET);
 	assert_int_equal(c.knob, KNOB_PAGES_TO_SCAN);
@@ -79,6 +82,10 @@ static void test_errors(void **state)
 	expect_error("start", "usage: start VM");
 	expect_error("start a b", "usage: start VM");
 	expect_error("stop", "usage: stop VM");
+	expect_error("attach", "usage: attach VM");
+	expect_error("attach a b", "usage: attach VM");
+	expect_error("attac tux", "unknown command");
+	expect_error("attach abcdefghijklmnopqrstuvwxyz0123456789", "so long a name");
 	expect_error("start abcdefghijklmnopqrstuvwxyz0123456789", "so long a name");
 	expect_error("set scan_target_s 0", "out of range");
 	expect_error("set scan_target_s 86401", "out of range");

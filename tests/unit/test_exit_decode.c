@@ -99,6 +99,17 @@ static void test_cpuid_linux_policy(void **state)
 	r[1] = 0xFF000800;
 	cpuid_adjust(1, 0, r, 3, 4, 50000000);
 	assert_int_equal(r[1], 0x03000800);          /* vCPU 3: APIC id 3; CLFLUSH size kept */
+	/* A vCPU with a modelled local APIC: APIC and x2APIC offered, TSC
+	 * deadline still not; other leaves untouched. */
+	r[2] = 0xFFFFFFFFu, r[3] = 0xFFFFFFFFu;
+	cpuid_adjust(1, 0, r, 1, 2, 50000000);
+	cpuid_offer_lapic(1, r);
+	assert_int_not_equal(r[3] & (1u << 9), 0);  /* APIC */
+	assert_int_not_equal(r[2] & (1u << 21), 0); /* x2APIC */
+	assert_int_equal(r[2] & (1u << 24), 0);     /* TSC deadline */
+	r[0] = r[1] = r[2] = r[3] = 0;
+	cpuid_offer_lapic(7, r);
+	assert_int_equal(r[0] | r[1] | r[2] | r[3], 0);
 	r[0] = 2, r[1] = r[2] = r[3] = 0xFFFFFFFFu;
 	cpuid_adjust(7, 0, r, 0, 1, 50000000);
 	assert_int_equal(r[0], 0);

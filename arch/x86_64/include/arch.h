@@ -105,6 +105,10 @@ int arch_ept_invalidate(uint64_t eptp, struct arch_ept_cpus *cpus)
 /* Answers invalidation requests from other CPUs.  Lock not needed: the
  * core calls it while spinning for its lock and while idle. */
 void arch_poll_requests(void);
+/* Makes CPU cpu's guest exit soon (an IPI: external-interrupt exiting),
+ * so that the core injects what it has just made pending for a vCPU
+ * there; harmless when that CPU runs no guest.  Lock not needed. */
+void arch_cpu_kick(unsigned cpu);
 /* Invalidation IPIs sent so far, all CPUs; and by CPU cpu. */
 uint64_t arch_shootdowns_sent(void);
 uint64_t arch_shootdowns_sent_by(unsigned cpu);
@@ -191,6 +195,7 @@ struct arch_vcpu {
 	const char *vm_name;    /* for messages */
 	struct arch_ept_cpus *ept_cpus; /* where its VM's translations may be */
 	unsigned index, nvcpus; /* this vCPU in its VM; CPUID leaf 0x40000001 */
+	bool lapic;             /* its VM models a local APIC: CPUID offers x2APIC */
 	uint64_t exits[ARCH_EXIT_REASONS];
 	uint64_t slice_end;     /* TSC at which its slice ends */
 	/* Guest state the VMCS does not switch, loaded into the CPU while the
@@ -213,6 +218,12 @@ struct arch_vcpu_config {
 	uint16_t vpid;
 	uint64_t entry;         /* where it starts: 32-bit flat, paging off */
 	uint64_t rsp, rbx, rsi; /* and its registers there (the rest are 0) */
+	bool lapic;             /* CPUID offers the local APIC the core models */
+	/* An application processor started by a STARTUP IPI: real mode at
+	 * sipi_vector:0000 (CS = vector << 8), as after INIT and SIPI; entry
+	 * and the registers above are then unused. */
+	bool sipi;
+	uint8_t sipi_vector;
 };
 
 /* Creates and fills the vCPU's VMCS on this CPU (which runs it from then
