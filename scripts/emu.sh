@@ -196,7 +196,9 @@ pid=$!
 [ "$mode" = run ] && echo "emu: console on this terminal (through the console driver):" \
 	"type 'help' and Enter for commands; Ctrl-C quits"
 # OVMF writes VT100 escapes to serial; strip them when matching.
-done_re='power: off|loader: nothing was started'
+# EMU_DONE: another line that ends the run (a guest booted without the
+# hypervisor, which powers nothing off: scripts/linuxbench.sh).
+done_re="power: off|loader: nothing was started${EMU_DONE:+|$EMU_DONE}"
 banner= check_pid=
 while kill -0 $pid 2>/dev/null; do
 	if [ -z "$banner" ] && grep -q 'hypervisor started' "$con"; then
