@@ -24,13 +24,6 @@ static volatile uint32_t *page_at(uint32_t i)
 	return (volatile uint32_t *)(uintptr_t)(GUEST_DATA_GPA + i * 4096u);
 }
 
-static inline uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((uint64_t)hi << 32) | lo;
-}
-
 static void wait_units(uint32_t units)
 {
 	uint64_t end = rdtsc() + ((uint64_t)units << 24);

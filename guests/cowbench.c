@@ -14,22 +14,6 @@
 
 #define N 64
 
-static inline uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((uint64_t)hi << 32) | lo;
-}
-
-static uint32_t median(uint32_t *v, unsigned n)
-{
-	for (unsigned i = 1; i < n; i++) /* insertion sort: n is small */
-		for (unsigned j = i; j > 0 && v[j - 1] > v[j]; j--) {
-			uint32_t t = v[j]; v[j] = v[j - 1]; v[j - 1] = t;
-		}
-	return v[n / 2];
-}
-
 static void report(const char *what, uint32_t ticks)
 {
 	char num[12];

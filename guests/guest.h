@@ -51,6 +51,25 @@ static inline void vcpu_id(uint32_t *index, uint32_t *count)
 	*count = b ? b : 1;
 }
 
+/* The TSC (under Bochs: emulated instructions).  The memory clobber keeps
+ * the accesses being timed between two reads. */
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi) :: "memory");
+	return ((uint64_t)hi << 32) | lo;
+}
+
+/* The median of v[0..n), sorting v (insertion sort: n is small). */
+static inline uint32_t median(uint32_t *v, unsigned n)
+{
+	for (unsigned i = 1; i < n; i++)
+		for (unsigned j = i; j > 0 && v[j - 1] > v[j]; j--) {
+			uint32_t t = v[j]; v[j] = v[j - 1]; v[j - 1] = t;
+		}
+	return v[n / 2];
+}
+
 static inline const struct guest_params *params(void)
 {
 	return (const struct guest_params *)(uintptr_t)GUEST_PARAMS_GPA;
