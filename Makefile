@@ -78,7 +78,7 @@ SAN_FLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-
 LZ4_DIR := $(B)/lz4
 LZ4_SRC := $(LZ4_DIR)/src/lib
 LZ4_C   := $(LZ4_SRC)/lz4.c
-DEDUP_SRCS := dedup/page.c dedup/index.c dedup/sharers.c dedup/merge.c dedup/cow.c \
+DEDUP_SRCS := dedup/page.c dedup/index.c dedup/sharers.c dedup/merge.c dedup/cow.c dedup/same.c \
 	dedup/scan.c dedup/vm.c dedup/stats.c dedup/recount.c dedup/account.c dedup/governor.c \
 	dedup/tier.c
 TIER_SRCS := tier/zpool.c tier/compress.c
@@ -115,7 +115,8 @@ EFI_OBJS := $(patsubst %,$(B)/efi/%.o,$(EFI_SRCS))
 UNIT_TESTS := test_config test_frames test_elf_check test_mmap_convert test_boot_info \
 	test_vmx_features test_pt_build test_acpi test_dedup_engine test_dedup_collision \
 	test_dedup_model test_oracle test_ept test_console_cmd test_exit_decode test_portbus \
-	test_governor test_shootdown test_uart_tx test_spec_ctrl test_dedup_ws test_dedup_tier
+	test_governor test_shootdown test_uart_tx test_spec_ctrl test_dedup_ws test_dedup_tier \
+	test_dedup_same
 test_config_SRCS       := common/config.c common/knobs.c
 test_frames_SRCS       := kernel/frames.c
 test_elf_check_SRCS    := boot/elf_check.c
@@ -130,6 +131,7 @@ test_dedup_collision_SRCS := $(filter-out dedup/page.c,$(DEDUP_HOST_SRCS)) tests
 test_dedup_model_SRCS := $(DEDUP_HOST_SRCS) tests/fake/fake_mem.c
 test_dedup_ws_SRCS := $(DEDUP_HOST_SRCS) tests/fake/fake_mem.c
 test_dedup_tier_SRCS := $(DEDUP_HOST_SRCS) tests/fake/fake_mem.c
+test_dedup_same_SRCS := $(DEDUP_HOST_SRCS) tests/fake/fake_mem.c
 test_oracle_SRCS := tools/oracle.c dedup/recount.c
 EPT_SRCS := ept/ept.c common/ptwalk.c
 test_ept_SRCS := $(EPT_SRCS)
