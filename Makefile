@@ -92,7 +92,7 @@ ARCH_SRCS := arch/$(ARCH)/entry.S arch/$(ARCH)/isr.S arch/$(ARCH)/setup.c arch/$
 	arch/$(ARCH)/vmx_entry.S arch/$(ARCH)/vcpu.c arch/$(ARCH)/vmexit.c arch/$(ARCH)/vmexit_event.c \
 	arch/$(ARCH)/exit_decode.c arch/$(ARCH)/smp.c arch/$(ARCH)/shootdown.c arch/$(ARCH)/ap_boot.S \
 	arch/$(ARCH)/guest_msr.c arch/$(ARCH)/tsc.c arch/$(ARCH)/cmos.c arch/$(ARCH)/e1000.c \
-	arch/$(ARCH)/spec_ctrl.c
+	arch/$(ARCH)/spec_ctrl.c arch/$(ARCH)/random.c
 CORE_SRCS := kernel/main.c kernel/frames.c kernel/lock.c kernel/vm.c kernel/upcall.c \
 	kernel/hypercall.c kernel/sched.c kernel/sharing.c kernel/sharing_ops.c \
 	kernel/boot_info_check.c kernel/acpi.c \

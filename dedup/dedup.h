@@ -263,6 +263,7 @@ bool dedup_domain_is_same(const struct dedup *d, uint16_t domain);
  * frames.  Call it before dedup_domain_same(); later calls change the
  * seed only.  0, or DEDUP_ENOMEM (nothing changed). */
 #define DEDUP_SAME_POOL_MAX 64
+#define DEDUP_SAME_IDLE 2 /* visits in a row that found a page not accessed, before it is fused */
 int dedup_same_seed(struct dedup *d, uint64_t seed, unsigned pool_frames);
 
 /* An access faulted on (vm, gfn), which its EPT maps not present: in a

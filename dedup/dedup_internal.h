@@ -246,7 +246,7 @@ void tier_visit(struct dedup *d, unsigned vm, uint64_t gfn);
 int tier_read(struct dedup *d, unsigned vm, uint64_t gfn, void *dst);
 void tier_drop(struct dedup *d, unsigned vm, uint64_t gfn);
 /* same.c */
-#define SAME_IDLE 2 /* visits in a row that found a page not accessed, before it is fused */
+#define SAME_IDLE DEDUP_SAME_IDLE
 void same_visit(struct dedup *d, unsigned vm, uint64_t gfn);
 int same_access(struct dedup *d, unsigned vm, uint64_t gfn, bool write);
 void same_sweep(struct dedup *d, uint64_t budget);

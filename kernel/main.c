@@ -150,12 +150,13 @@ void kmain(struct boot_info *bi)
 	for (i = 0; i < cfg.nvms; i++) {
 		const struct vm_config *c = &cfg.vm[i];
 		if (c->kernel[0])
-			printf("config:   vm %-12s ram %5lu MiB  vcpus %u  kernel %s  initrd %s  domain %u\n",
+			printf("config:   vm %-12s ram %5lu MiB  vcpus %u  kernel %s  initrd %s  domain %u%s\n",
 			       c->name, MIB(c->ram), c->vcpus, c->kernel, c->initrd[0] ? c->initrd : "-",
-			       c->domain);
+			       c->domain, c->mode == CONFIG_MODE_SAME ? " (same)" : "");
 		else
-			printf("config:   vm %-12s ram %5lu MiB  vcpus %u  image %s  domain %u\n",
-			       c->name, MIB(c->ram), c->vcpus, c->image, c->domain);
+			printf("config:   vm %-12s ram %5lu MiB  vcpus %u  image %s  domain %u%s\n",
+			       c->name, MIB(c->ram), c->vcpus, c->image, c->domain,
+			       c->mode == CONFIG_MODE_SAME ? " (same)" : "");
 	}
 	/* Linux VMs' kernels, checked before anything starts, so that a file
 	 * the kernel cannot use is named even on a machine without VT-x. */
