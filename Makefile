@@ -300,7 +300,7 @@ $(B)/hv/lwip/%.c.o: $(LWIP_SRC)/%.c $(B)/newlib/stamp $(B)/flags/hv
 
 ESP_FILES = $(B)/BOOTX64.EFI $(B)/dedupvisor.elf config/dedupvisor.cfg $(GUEST_BINS)
 
-.PHONY: all deps run run-linux linux-guest bench-linux bench-fleet memdump test unit-test tool-test system-test check-seams bench \
+.PHONY: all deps run run-linux linux-guest bench-linux bench-fleet bench-same memdump test unit-test tool-test system-test check-seams bench \
 	clean distclean
 all: $(B)/esp.img $(B)/tools/dedupsim $(B)/tools/ksmbench $(B)/tools/pagebench $(B)/tools/patchbench \
 	$(B)/tools/apibench
@@ -424,6 +424,11 @@ bench-linux: $(B)/esp.img $(LINUX_DIR)/stamp
 # init_on_free=1, and two kernel versions mixed (scripts/fleetbench.sh).
 bench-fleet: $(B)/esp.img $(LINUX_DIR)/stamp
 	$(Q)bash scripts/fleetbench.sh
+# make bench-same: a Linux fleet in the same-behaviour mode against the
+# normal mode - saving, faults while idle, the integrity workload's time
+# (scripts/samebench.sh; issue 22).
+bench-same: $(B)/esp.img $(LINUX_DIR)/stamp
+	$(Q)bash scripts/samebench.sh
 # make memdump CONFIG=FILE: every VM's memory at a measurement point, for
 # dedupsim and KSM (scripts/memdump.sh; default config/linux.cfg).
 memdump: $(B)/esp.img $(LINUX_DIR)/stamp $(B)/tools/dedupsim

@@ -65,7 +65,9 @@ static void *acpi_ptr(uint64_t phys)
  *                             the freed halves of doubled arrays as holes
  *   + HEAP_FIXED              AP stacks (ARCH_MAX_CPUS x 16 KiB), newlib's
  *                             stdio and reentrancy data, VM and console
- *                             buffers: well under 1 MiB; 2 MiB.
+ *                             buffers, the same-behaviour domains' record
+ *                             (dedup/same.c, ~1.2 KiB): well under 1 MiB;
+ *                             2 MiB.
  * For the default three 16 MiB VMs that is 2 + 3.8 MiB.  Guest RAM is
  * backed lazily, so a config may name more RAM than the machine has: the
  * heap then takes at most a quarter of usable RAM (HEAP_MAX_SHARE), says
