@@ -78,7 +78,7 @@ SAN_FLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-
 LZ4_DIR := $(B)/lz4
 LZ4_SRC := $(LZ4_DIR)/src/lib
 LZ4_C   := $(LZ4_SRC)/lz4.c
-DEDUP_SRCS := dedup/page.c dedup/index.c dedup/sharers.c dedup/merge.c dedup/cow.c \
+DEDUP_SRCS := dedup/page.c dedup/index.c dedup/sharers.c dedup/merge.c dedup/cow.c dedup/same.c \
 	dedup/scan.c dedup/vm.c dedup/stats.c dedup/recount.c dedup/account.c dedup/governor.c \
 	dedup/tier.c
 TIER_SRCS := tier/zpool.c tier/compress.c
@@ -92,7 +92,7 @@ ARCH_SRCS := arch/$(ARCH)/entry.S arch/$(ARCH)/isr.S arch/$(ARCH)/setup.c arch/$
 	arch/$(ARCH)/vmx_entry.S arch/$(ARCH)/vcpu.c arch/$(ARCH)/vmexit.c arch/$(ARCH)/vmexit_event.c \
 	arch/$(ARCH)/exit_decode.c arch/$(ARCH)/smp.c arch/$(ARCH)/shootdown.c arch/$(ARCH)/ap_boot.S \
 	arch/$(ARCH)/guest_msr.c arch/$(ARCH)/tsc.c arch/$(ARCH)/cmos.c arch/$(ARCH)/e1000.c \
-	arch/$(ARCH)/spec_ctrl.c
+	arch/$(ARCH)/spec_ctrl.c arch/$(ARCH)/random.c
 CORE_SRCS := kernel/main.c kernel/frames.c kernel/lock.c kernel/vm.c kernel/upcall.c \
 	kernel/hypercall.c kernel/sched.c kernel/sharing.c kernel/sharing_ops.c \
 	kernel/boot_info_check.c kernel/acpi.c \
@@ -115,7 +115,8 @@ EFI_OBJS := $(patsubst %,$(B)/efi/%.o,$(EFI_SRCS))
 UNIT_TESTS := test_config test_frames test_elf_check test_mmap_convert test_boot_info \
 	test_vmx_features test_pt_build test_acpi test_dedup_engine test_dedup_collision \
 	test_dedup_model test_oracle test_ept test_console_cmd test_exit_decode test_portbus \
-	test_governor test_shootdown test_uart_tx test_spec_ctrl test_dedup_ws test_dedup_tier
+	test_governor test_shootdown test_uart_tx test_spec_ctrl test_dedup_ws test_dedup_tier \
+	test_dedup_same
 test_config_SRCS       := common/config.c common/knobs.c
 test_frames_SRCS       := kernel/frames.c
 test_elf_check_SRCS    := boot/elf_check.c
@@ -130,6 +131,7 @@ test_dedup_collision_SRCS := $(filter-out dedup/page.c,$(DEDUP_HOST_SRCS)) tests
 test_dedup_model_SRCS := $(DEDUP_HOST_SRCS) tests/fake/fake_mem.c
 test_dedup_ws_SRCS := $(DEDUP_HOST_SRCS) tests/fake/fake_mem.c
 test_dedup_tier_SRCS := $(DEDUP_HOST_SRCS) tests/fake/fake_mem.c
+test_dedup_same_SRCS := $(DEDUP_HOST_SRCS) tests/fake/fake_mem.c
 test_oracle_SRCS := tools/oracle.c dedup/recount.c
 EPT_SRCS := ept/ept.c common/ptwalk.c
 test_ept_SRCS := $(EPT_SRCS)
@@ -303,7 +305,7 @@ $(B)/hv/lwip/%.c.o: $(LWIP_SRC)/%.c $(B)/newlib/stamp $(B)/flags/hv
 
 ESP_FILES = $(B)/BOOTX64.EFI $(B)/dedupvisor.elf config/dedupvisor.cfg $(GUEST_BINS)
 
-.PHONY: all deps run run-linux linux-guest bench-linux bench-fleet memdump test unit-test tool-test system-test check-seams bench \
+.PHONY: all deps run run-linux linux-guest bench-linux bench-fleet bench-same memdump test unit-test tool-test system-test check-seams bench \
 	clean distclean
 all: $(B)/esp.img $(B)/tools/dedupsim $(B)/tools/ksmbench $(B)/tools/pagebench $(B)/tools/patchbench \
 	$(B)/tools/apibench
@@ -427,6 +429,11 @@ bench-linux: $(B)/esp.img $(LINUX_DIR)/stamp
 # init_on_free=1, and two kernel versions mixed (scripts/fleetbench.sh).
 bench-fleet: $(B)/esp.img $(LINUX_DIR)/stamp
 	$(Q)bash scripts/fleetbench.sh
+# make bench-same: a Linux fleet in the same-behaviour mode against the
+# normal mode - saving, faults while idle, the integrity workload's time
+# (scripts/samebench.sh; issue 22).
+bench-same: $(B)/esp.img $(LINUX_DIR)/stamp
+	$(Q)bash scripts/samebench.sh
 # make memdump CONFIG=FILE: every VM's memory at a measurement point, for
 # dedupsim and KSM (scripts/memdump.sh; default config/linux.cfg).
 memdump: $(B)/esp.img $(LINUX_DIR)/stamp $(B)/tools/dedupsim

@@ -253,6 +253,38 @@ static int parse_net(struct config *cfg, const char *key, char *val, unsigned li
 }
 
 /* After the last line: the network's keys agree with each other. */
+/* A sharing domain has one mode (config.h): two VMs of one domain whose
+ * mode= differ refuse the file, at the later one's line, naming both - a
+ * VM put in a domain by mistake would otherwise be shared in another mode
+ * than its line says. */
+static int check_modes(const struct config *cfg, struct config_error *err)
+{
+	static const char *const name[] = { "normal", "same" };
+	unsigned i, j;
+
+	for (j = 0; j < cfg->nvms; j++)
+		for (i = 0; i < j; i++) {
+			const struct vm_config *a = &cfg->vm[i], *b = &cfg->vm[j];
+			struct sb s = { err->msg, 0, sizeof(err->msg) };
+			if (a->domain != b->domain || a->mode == b->mode)
+				continue;
+			fail(err, b->line, "vm ", b->name, " is mode=");
+			s.n = str_len(err->msg);
+			sb_str(&s, name[b->mode]);
+			sb_str(&s, " but vm ");
+			sb_str(&s, a->name);
+			sb_str(&s, " (line ");
+			sb_u32(&s, a->line);
+			sb_str(&s, ") of the same domain ");
+			sb_u32(&s, a->domain);
+			sb_str(&s, " is mode=");
+			sb_str(&s, name[a->mode]);
+			sb_str(&s, ": a sharing domain has one mode");
+			return -1;
+		}
+	return 0;
+}
+
 static int check_net(struct config *cfg, const unsigned lines[3], struct config_error *err)
 {
 	uint32_t m;
@@ -408,6 +440,15 @@ static int parse_vm(struct config *cfg, char **w, unsigned nw, unsigned line,
 				return fail(err, line, "start must be boot or late, not '", val, "'");
 			continue;
 		}
+		if (str_eq(k, "mode")) { /* its sharing domain's: checked across VMs (check_modes) */
+			if (str_eq(val, "normal"))
+				vm->mode = CONFIG_MODE_NORMAL;
+			else if (str_eq(val, "same"))
+				vm->mode = CONFIG_MODE_SAME;
+			else
+				return fail(err, line, "mode must be normal or same, not '", val, "'");
+			continue;
+		}
 		if (str_eq(k, "cmdline")) {
 			size_t n = 0;
 			while (val[n])
@@ -454,8 +495,8 @@ static int parse_vm(struct config *cfg, char **w, unsigned nw, unsigned line,
 		    !str_eq(k, "entry") && !str_eq(k, "domain"))
 			return fail(err, line, "unknown VM key '", k,
 				    "' (known: ram, limit, compress_max, vcpus, image, kernel, initrd, "
-				    "cmdline, entry, domain, start, seed, rounds, inter, dup, zero, unique, "
-				    "ws, corrupt)");
+				    "cmdline, entry, domain, mode, start, seed, rounds, inter, dup, zero, "
+				    "unique, ws, corrupt)");
 		if (parse_u64(val, str_eq(k, "ram") || str_eq(k, "limit"), &v))
 			return fail(err, line, "bad number '", val, "'");
 		if (str_eq(k, "ram")) {
@@ -621,5 +662,7 @@ int config_parse(const char *text, size_t len, struct config *cfg,
 				net_lines[str_eq(key, "net.ip") ? 0 : str_eq(key, "net.mask") ? 1 : 2] = line;
 		}
 	}
+	if (check_modes(cfg, err))
+		return -1;
 	return check_net(cfg, net_lines, err);
 }

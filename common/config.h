@@ -33,7 +33,10 @@
  * size as ram's, or N% of ram for N 0-100; default all of it),
  * vcpus (default 1), image
  * (required; a file in the ESP's \dedupvisor\ folder), entry (guest-physical
- * entry point, default 0x1000), domain (sharing domain, default 0), start
+ * entry point, default 0x1000), domain (sharing domain, default 0), mode
+ * (its domain's sharing mode: normal, the default, or same - same-behaviour,
+ * dedup/same.c, docs/security.md; every VM of a domain must say the same,
+ * or the whole file is refused: a domain has one mode), start
  * (boot, the default, or late: the VM joins the running fleet at its next
  * measurement point, for the cost of an added VM), and the
  * memtest guest's recipe (docs/hypercalls.md): seed, rounds, and page
@@ -95,6 +98,7 @@ struct vm_config {
 	uint64_t entry;   /* guest-physical entry point */
 	uint32_t vcpus;
 	uint32_t domain;  /* sharing domain */
+	uint32_t mode;    /* its domain's: CONFIG_MODE_NORMAL or CONFIG_MODE_SAME */
 	uint32_t seed, rounds;
 	uint32_t inter, dup, zero, unique, ws; /* memtest recipe, in pages */
 	uint32_t corrupt; /* test: flip a byte of data page corrupt-1 after round 1 */
@@ -102,6 +106,8 @@ struct vm_config {
 	uint64_t compress_max; /* the most of its RAM held compressed, bytes (default: ram) */
 	unsigned line;    /* where it was defined */
 };
+
+enum { CONFIG_MODE_NORMAL, CONFIG_MODE_SAME };
 
 struct config_error {
 	unsigned line;  /* 1-based; 0 when the error is about the whole file */

@@ -85,6 +85,20 @@ static const struct stat_field {
 	  "Pages saved by sharing across VMs.", STAT(inter_sharing), false },
 	{ "metadata_bytes", "metadata_bytes", PROM_GAUGE, "The engine's metadata.",
 	  STAT(metadata_bytes), false },
+	/* Same-behaviour domains (dedup/same.c): VUsion's counters. */
+	{ "same_not_idle", "same_not_idle_total", PROM_COUNTER,
+	  "Visits that found a same-behaviour page in use: not considered.", STAT(same_not_idle),
+	  false },
+	{ "same_fused", "same_fused_total", PROM_COUNTER,
+	  "Same-behaviour pages fused (made not present), twin or not.", STAT(same_fused), false },
+	{ "same_fake_merges", "same_fake_merges_total", PROM_COUNTER,
+	  "Of those, without a twin: a frame of their own.", STAT(same_fake_merges), false },
+	{ "same_copies_read", "same_copies_read_total", PROM_COUNTER,
+	  "Fused pages copied back on a read or fetch.", STAT(same_copies_read), false },
+	{ "same_copies_write", "same_copies_write_total", PROM_COUNTER,
+	  "Fused pages copied back on a write.", STAT(same_copies_write), false },
+	{ "same_pool_frames", "same_pool_frames", PROM_GAUGE,
+	  "Free frames the randomized pool holds.", STAT(same_pool_frames), false },
 };
 #define NSTATS (sizeof(stat_fields) / sizeof(stat_fields[0]))
 
@@ -201,6 +215,7 @@ static void get_vms(struct http_answer *a)
 		jw_kv_u64(&w, "ram_bytes", vm->npages * DEDUP_PAGE_SIZE);
 		jw_kv_u64(&w, "vcpus", vm->nvcpus);
 		jw_kv_u64(&w, "domain", vm->cfg ? vm->cfg->domain : 0);
+		jw_kv_string(&w, "mode", vm->cfg && vm->cfg->mode == CONFIG_MODE_SAME ? "same" : "normal");
 		jw_kv_u64(&w, "exits", vm_exit_count(vm));
 		if (r.accounted) {
 			jw_key(&w, "pages");

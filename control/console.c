@@ -66,11 +66,13 @@ static void print_vms(void)
 			printf("  vm %-12s waiting to join (start=late)\n", vm->name);
 			continue;
 		}
-		printf("  vm %-12s %s, %lu MiB, domain %u, %lu exits, round %lu, errors %lu\n", vm->name,
+		/* A same-behaviour domain says so; a normal one, the default, as before. */
+		printf("  vm %-12s %s, %lu MiB, domain %u%s, %lu exits, round %lu, errors %lu\n", vm->name,
 		       vm->stopped ? vm->why : vm->vcpu[0].state == VCPU_HALTED ? "halted" :
 		       vm->vcpu[0].state == VCPU_WAITING ? "waiting for memory" : "running",
-		       vm->npages >> 8, vm->cfg ? vm->cfg->domain : 0, vm_exit_count(vm), vm->rounds,
-		       vm->errors);
+		       vm->npages >> 8, vm->cfg ? vm->cfg->domain : 0,
+		       vm->cfg && vm->cfg->mode == CONFIG_MODE_SAME ? " (same-behaviour)" : "",
+		       vm_exit_count(vm), vm->rounds, vm->errors);
 	}
 }
 

@@ -154,5 +154,5 @@ uint64_t dedup_frames_in_use(const struct dedup *d)
 	for (i = 0; i < d->sf_top; i++)
 		if ((d->sf[i].flags & SF_USED) && d->sf[i].refs)
 			n++;
-	return n;
+	return n + same_frames_held(d); /* same-behaviour domains' pool and the like */
 }

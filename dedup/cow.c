@@ -34,6 +34,8 @@ int dedup_cow_break(struct dedup *d, unsigned vm, uint64_t gfn)
 		return DEDUP_EINVAL;
 	v = &d->vm[vm];
 	p = &v->pages[gfn];
+	if (v->same && dp_state(p) == DP_SHARED) /* copy-on-access, no reuse (same.c) */
+		return same_access(d, vm, gfn, true);
 	if (dp_state(p) == DP_COMPRESSED) { /* a write to a page the cold tier holds */
 		int r = dedup_fault_in(d, vm, gfn);
 		if (r == 0)

@@ -56,6 +56,16 @@
  * Sharing domains.  Each VM belongs to a domain; frames (zero frames too)
  * are never shared across domains, closing the cross-domain side channel.
  *
+ * Same-behaviour domains (same.c: VUsion, Oliverio et al., SOSP'17).  In a
+ * domain made so (dedup_domain_same) a page is fused only once it was not
+ * accessed for two scans, and then whether or not it has a twin: it is made
+ * not present and moved to a shared frame drawn from a randomized pool (a
+ * frame of its own when it has no twin, still in the stable index: a "fake
+ * merge"); any later access faults and copies it back (copy-on-access), the
+ * same work whatever the number of sharers.  Within such a domain sharing
+ * still saves what it saves elsewhere, but a guest cannot tell by timing an
+ * access whether its page was merged with another VM's.
+ *
  * The working set and the cold tier (scan.c, tier.c).  Each visit also
  * reads the page's accessed bit and keeps its age: the working set, in
  * Difference Engine's classes.  With knobs.cold_ticks and pool_max_frames
@@ -155,6 +165,14 @@ struct dedup_stats {
 	uint64_t compress_enomem;    /* the pool had no room (its cap, or no frame) */
 	uint64_t fault_enomem;       /* a fault found no frame: the access waits */
 	uint64_t tier_corrupt;       /* an object failed its length or checksum */
+	/* Same-behaviour domains (same.c). */
+	uint64_t same_not_idle;      /* visits that found a page accessed within its last two
+	                              * scans: not considered for fusion (nothing looked up) */
+	uint64_t same_fused;         /* pages made not present on a shared frame, twin or not */
+	uint64_t same_fake_merges;   /* of those, with no twin: a frame of their own */
+	uint64_t same_copies_read;   /* copies on a read or fetch of a fused page */
+	uint64_t same_copies_write;  /* copies on a write to one (or before the hypervisor's) */
+	uint64_t same_pool_frames;   /* free frames the randomized pool holds now */
 };
 
 struct dedup_vm_stats {
@@ -166,6 +184,7 @@ struct dedup_vm_stats {
 	uint64_t compressed;     /* pages held compressed */
 	uint64_t compressed_bytes; /* the pool slot bytes they take */
 	uint64_t decompressions; /* compressed pages its accesses brought back */
+	bool same;               /* its domain is a same-behaviour one */
 };
 
 struct dedup;
@@ -210,7 +229,8 @@ void dedup_clock(struct dedup *d, uint64_t now);
  * next visit reads the page again.  O(1) in the number of sharers.  0
  * (also when the page was not shared: a spurious fault), DEDUP_ENOMEM when
  * no frame could be had (nothing changed: retry later), DEDUP_EINVAL for a
- * bad vm/gfn. */
+ * bad vm/gfn.  In a same-behaviour domain a shared page is always copied
+ * (dedup_access_fault): no last sharer gets the frame back. */
 int dedup_cow_break(struct dedup *d, unsigned vm, uint64_t gfn);
 
 /* An access (read, write or fetch) to (vm, gfn) faulted on a page the cold
@@ -221,8 +241,36 @@ int dedup_cow_break(struct dedup *d, unsigned vm, uint64_t gfn);
  * first), DEDUP_ENOMEM when no frame could be had or mapped (nothing
  * changed: retry later), DEDUP_EIO when the object failed its checks
  * (nothing changed; the content is lost: stop the VM), DEDUP_EINVAL for a
- * bad vm/gfn.  dedup_cow_break() does this too for a compressed page. */
+ * bad vm/gfn.  dedup_cow_break() does this too for a compressed page.  A
+ * fused page of a same-behaviour domain (not present too) is copied back,
+ * counted as a read (dedup_access_fault tells a write apart). */
 int dedup_fault_in(struct dedup *d, unsigned vm, uint64_t gfn);
+
+/* Makes sharing domain `domain` a same-behaviour domain (same.c, and the
+ * overview above): for good, and before any VM of it is added.  0 (also
+ * when it is one already); DEDUP_EINVAL without A/D bits (idleness cannot
+ * be seen) or when DEDUP_MAX_VMS domains are so already; DEDUP_EBUSY when
+ * a VM of the domain is registered or one of its frames is still held;
+ * DEDUP_ENOMEM when the pool's record could not be had.  Nothing changed
+ * on an error. */
+int dedup_domain_same(struct dedup *d, uint16_t domain);
+bool dedup_domain_is_same(const struct dedup *d, uint16_t domain);
+/* The randomized pool of same-behaviour domains: its generator's seed
+ * (secret: one who knows it and the order of events could predict the
+ * frames chosen; the caller draws it from a hardware source where there
+ * is one), and the frames it holds, 1 to DEDUP_SAME_POOL_MAX (more make a
+ * frame harder to predict and cost 4 KiB each).  Default: seed 0, 64
+ * frames.  Call it before dedup_domain_same(); later calls change the
+ * seed only.  0, or DEDUP_ENOMEM (nothing changed). */
+#define DEDUP_SAME_POOL_MAX 64
+#define DEDUP_SAME_IDLE 2 /* visits in a row that found a page not accessed, before it is fused */
+int dedup_same_seed(struct dedup *d, uint64_t seed, unsigned pool_frames);
+
+/* An access faulted on (vm, gfn), which its EPT maps not present: in a
+ * same-behaviour domain a fused page, copied back now (write: the access
+ * was a write, which only the counters tell apart); otherwise a page the
+ * cold tier holds (dedup_fault_in).  Returns what dedup_fault_in returns. */
+int dedup_access_fault(struct dedup *d, unsigned vm, uint64_t gfn, bool write);
 
 /* At most max_pages of VM vm's pages compressed at once (the default: no
  * ceiling); a lower ceiling compresses no more, it does not fault back

@@ -27,6 +27,11 @@
  *
  * dpage.csum is always the checksum of the page's content as last hashed;
  * for a COMPRESSED page, of the content it was compressed from (tier.c).
+ *
+ * In a same-behaviour domain (same.c, dvm.same) a SHARED page is not
+ * present in its EPT (fused), and no frame of the domain's stable index is
+ * mapped anywhere; a shared frame whose last sharer left stays in the
+ * stable index, refs 0, until same_sweep gives it back.
  */
 #ifndef DEDUP_INTERNAL_H
 #define DEDUP_INTERNAL_H
@@ -141,6 +146,7 @@ struct dvm {
 	uint64_t added;      /* the caller's clock when it was registered */
 	uint64_t npages;
 	uint16_t domain;     /* its sharing domain */
+	bool same;           /* the domain is a same-behaviour one (same.c) */
 	uint64_t zero;       /* its pages mapped to the zero frame */
 	uint64_t merged;     /* its pages mapped to a shared or zero frame */
 	uint64_t self;       /* Barker's self-sharing: sum over frames of c_v - 1 */
@@ -187,6 +193,9 @@ struct dedup {
 	int pool_full;            /* the pool refused one: no more picks until it frees one */
 	unsigned char *scratch;   /* a decompressed page (malloc'd: not for page_is_zero's SSE) */
 	unsigned char cbuf[ZPOOL_MAX_OBJECT]; /* lz4's output before it has a slot */
+
+	/* Same-behaviour domains (same.c): NULL until the first is made. */
+	struct same_state *same;
 
 	uint32_t zero_csum;    /* the checksum of an all-zero page */
 	uint64_t n_state[DP_NSTATES]; /* pages in each enum dp_state */
@@ -236,6 +245,18 @@ void tier_flush(struct dedup *d);
 void tier_visit(struct dedup *d, unsigned vm, uint64_t gfn);
 int tier_read(struct dedup *d, unsigned vm, uint64_t gfn, void *dst);
 void tier_drop(struct dedup *d, unsigned vm, uint64_t gfn);
+/* same.c */
+#define SAME_IDLE DEDUP_SAME_IDLE
+void same_visit(struct dedup *d, unsigned vm, uint64_t gfn);
+int same_access(struct dedup *d, unsigned vm, uint64_t gfn, bool write);
+void same_sweep(struct dedup *d, uint64_t budget);
+void same_vm_leaving(struct dedup *d);
+const void *same_page(const struct dedup *d, unsigned vm, uint64_t gfn);
+uint64_t same_frames_held(const struct dedup *d);
+void same_get_stats(const struct dedup *d, struct dedup_stats *s);
+uint64_t same_metadata_bytes(const struct dedup *d);
+void same_fini(struct dedup *d);
+
 static inline struct cobj *cobj_of(const struct dedup *d, const struct dpage *p)
 {
 	return zpool_ptr(d->pool, dp_handle(p));

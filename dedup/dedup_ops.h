@@ -10,8 +10,9 @@
  *
  * Frames are opaque 64-bit numbers to the engine.  Every guest page the
  * engine tracks is mapped (to a private frame, a shared frame or a zero
- * frame) except those its cold tier holds compressed: those are not
- * present, and an access to one faults (dedup_fault_in).
+ * frame) except those its cold tier holds compressed and, in a
+ * same-behaviour domain, those fused (dedup/same.c): those are not
+ * present, and an access to one faults (dedup_access_fault).
  */
 #ifndef DEDUP_OPS_H
 #define DEDUP_OPS_H

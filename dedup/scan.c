@@ -85,6 +85,10 @@ static void visit(struct dedup *d, unsigned vm, uint64_t gfn, int ad)
 	int unchanged;
 
 	d->st.pages_scanned++;
+	if (d->vm[vm].same) { /* a same-behaviour domain: its own rules (same.c) */
+		same_visit(d, vm, gfn);
+		return;
+	}
 	if (st == DP_COMPRESSED) {
 		tier_visit(d, vm, gfn);
 		return;
@@ -190,5 +194,6 @@ uint64_t dedup_scan(struct dedup *d, uint64_t n)
 			break; /* stop at the boundary: stats per full scan are exact */
 		}
 	}
+	same_sweep(d, done + BATCH); /* same-behaviour domains' frees, frames no page maps */
 	return done;
 }

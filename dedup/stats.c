@@ -28,7 +28,7 @@ uint64_t dedup_metadata_bytes(const struct dedup *d)
 		zpool_get_stats(d->pool, &z);
 		b += z.metadata_bytes + DEDUP_PAGE_SIZE; /* and the scratch page */
 	}
-	return b;
+	return b + same_metadata_bytes(d);
 }
 
 /*
@@ -70,6 +70,7 @@ void dedup_get_stats(const struct dedup *d, struct dedup_stats *s)
 	s->pages_unshared = d->n_state[DP_UNSTABLE];
 	s->pages_volatile = d->n_state[DP_SEEN];
 	s->pages_new = d->n_state[DP_NEW];
+	same_get_stats(d, s);
 	s->metadata_bytes = dedup_metadata_bytes(d);
 	/* Bytes saved: by sharing, and by the tier (its pages less its frames). */
 	s->general_profit = (int64_t)(s->frames_saved * DEDUP_PAGE_SIZE) +
@@ -86,6 +87,6 @@ int dedup_get_vm_stats(const struct dedup *d, unsigned vm, struct dedup_vm_stats
 	*s = (struct dedup_vm_stats){ .pages = v->npages, .zero = v->zero, .merged = v->merged,
 				      .self_sharing = v->self, .domain = v->domain,
 				      .compressed = v->compressed, .compressed_bytes = v->cslots,
-				      .decompressions = v->faults };
+				      .decompressions = v->faults, .same = v->same };
 	return 0;
 }

@@ -78,7 +78,7 @@ void tier_pick(struct dedup *d, unsigned vm, uint64_t gfn)
 	struct dvm *v = &d->vm[vm];
 	uint64_t frame;
 
-	if (!tier_on(d) || !dp_private(&v->pages[gfn]) || (v->age[gfn] & AGE_NOCOMP) ||
+	if (!tier_on(d) || v->same || !dp_private(&v->pages[gfn]) || (v->age[gfn] & AGE_NOCOMP) ||
 	    v->compressed + d->ncold >= v->tier_max ||
 	    age_class(d, v, v->age[gfn], d->st.full_scans) != DEDUP_WS_COLD ||
 	    d->ops.lookup(d->ops.ctx, vm, gfn, &frame))
@@ -215,6 +215,8 @@ int dedup_fault_in(struct dedup *d, unsigned vm, uint64_t gfn)
 
 	if (vm >= DEDUP_MAX_VMS || !d->vm[vm].pages || gfn >= d->vm[vm].npages)
 		return DEDUP_EINVAL;
+	if (d->vm[vm].same && dp_state(&d->vm[vm].pages[gfn]) == DP_SHARED)
+		return same_access(d, vm, gfn, false); /* a fused page (same.c) */
 	if (dp_state(&d->vm[vm].pages[gfn]) != DP_COMPRESSED)
 		return 0;
 	r = fault_in(d, vm, gfn);
@@ -286,6 +288,8 @@ const void *dedup_page_read(struct dedup *d, unsigned vm, uint64_t gfn, void *bu
 		return NULL;
 	if (dp_state(&d->vm[vm].pages[gfn]) == DP_COMPRESSED)
 		return tier_read(d, vm, gfn, buf) ? NULL : buf;
+	if (d->vm[vm].same && dp_state(&d->vm[vm].pages[gfn]) == DP_SHARED)
+		return same_page(d, vm, gfn); /* fused: not present, its frame the engine's */
 	if (d->ops.lookup(d->ops.ctx, vm, gfn, &frame))
 		return NULL;
 	return fptr(d, frame);

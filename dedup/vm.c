@@ -73,6 +73,7 @@ void dedup_destroy(struct dedup *d)
 	if (!d)
 		return;
 	merge_flush(d);
+	same_fini(d);
 	for (v = 0; v < DEDUP_MAX_VMS; v++) {
 		free(d->vm[v].pages);
 		free(d->vm[v].age);
@@ -111,6 +112,7 @@ int dedup_vm_add(struct dedup *d, unsigned vm, uint64_t npages, uint16_t domain,
 	struct dvm *v;
 	uint32_t zid = DP_NIL;
 	uint64_t g;
+	bool same = dedup_domain_is_same(d, domain);
 
 	if (vm >= DEDUP_MAX_VMS || npages == 0 || npages > DEDUP_MAX_PAGES)
 		return DEDUP_EINVAL;
@@ -139,7 +141,9 @@ int dedup_vm_add(struct dedup *d, unsigned vm, uint64_t npages, uint16_t domain,
 			v->age = NULL;
 			return DEDUP_ENOMEM;
 		}
-		for (g = 0; g < npages; g++) {
+		/* A same-behaviour domain maps none of its shared frames (same.c):
+		 * its pages stay not present, fused to the zero frame. */
+		for (g = 0; !same && g < npages; g++) {
 			if (d->ops.map(d->ops.ctx, vm, g, d->sf[zid].frame, false)) {
 				/* Out of EPT table pages: undo what was mapped. */
 				while (g--)
@@ -158,6 +162,7 @@ int dedup_vm_add(struct dedup *d, unsigned vm, uint64_t npages, uint16_t domain,
 	}
 	v->npages = npages;
 	v->domain = domain;
+	v->same = same;
 	v->added = d->now;
 	v->zero = v->merged = v->self = 0;
 	v->compressed = v->cbytes = v->cslots = v->faults = 0;
@@ -188,6 +193,7 @@ int dedup_vm_remove(struct dedup *d, unsigned vm)
 	if (vm >= DEDUP_MAX_VMS || !d->vm[vm].pages)
 		return DEDUP_ENOENT;
 	merge_flush(d); /* no frame of this VM may wait in the queue */
+	same_vm_leaving(d); /* nor in same.c's */
 	v = &d->vm[vm];
 	for (g = 0; g < v->npages; g++) {
 		struct dpage *p = &v->pages[g];

@@ -23,7 +23,10 @@
  * VMs) and an attacker repeats each trial (docs/security.md).
  *
  * Prints the thresholds, then its verdicts as lines of 64 characters
- * ('1': judged shared), for the write probe and for the read probe.
+ * ('1': judged shared), for the write probe and for the read probe, then
+ * every trial's time in ticks (16 a line, paced so that the console's ring
+ * never drops one), for a check that asks what the best threshold in
+ * hindsight would have told (tests/system/sidechan_score.py).
  */
 #include "sidechan.h"
 
@@ -96,6 +99,27 @@ void _start(void)
 			judged[i] = t[k][i] > thr[k];
 		sc_print_bits("attacker", k ? "shared(write)" : "shared(read)", judged, n);
 	}
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < n; i += 16) {
+			char line[160], num[12];
+			unsigned len = 0, j;
+			const char *head = k ? "attacker: times(write) " : "attacker: times(read) ";
+			for (const char *s = head; *s; s++)
+				line[len++] = *s;
+			for (const char *s = u32_str(i, num); *s; s++)
+				line[len++] = *s;
+			for (j = i; j < i + 16 && j < n; j++) {
+				line[len++] = ' ';
+				for (const char *s = u32_str(t[k][j] < 999999 ? t[k][j] : 999999, num); *s; s++)
+					line[len++] = *s;
+			}
+			line[len++] = '\n';
+			line[len] = 0;
+			say(line);
+			end = rdtsc() + (1ull << 22); /* the ring drains between rounds */
+			while (rdtsc() < end)
+				__asm__ volatile("pause");
+		}
 	say("attacker: done\n");
 	for (;;)
 		__asm__ volatile("hlt");

@@ -40,12 +40,18 @@ static int32_t hc_query_counters(struct vcpu *v, uint64_t gpa, uint64_t len)
 		return len < sizeof(c) ? HC_EINVAL : HC_EFAULT;
 	c.exits = vm_exit_count(vm);
 	c.ept_violations = vm->ept_violations;
+	/* The engine's fleet-wide counters say whether a page merged with
+	 * another VM's: none for a VM of a same-behaviour domain (they stay
+	 * 0), whose point is that it cannot tell. */
 	{
 		struct dedup_stats s;
 		struct dedup_vm_stats vs;
 		if (dedup_get_vm_stats(engine, vm->id, &vs) == 0)
 			c.pages_backed = vs.pages - vs.merged - vs.compressed; /* pages with a frame of their own */
-		dedup_get_stats(engine, &s);
+		if (vm->cfg->mode == CONFIG_MODE_SAME)
+			memset(&s, 0, sizeof(s));
+		else
+			dedup_get_stats(engine, &s);
 		c.pages_shared = s.pages_shared;
 		c.pages_sharing = s.pages_sharing;
 		c.ksm_zero_pages = s.ksm_zero_pages;

@@ -65,7 +65,9 @@ static void *acpi_ptr(uint64_t phys)
  *                             the freed halves of doubled arrays as holes
  *   + HEAP_FIXED              AP stacks (ARCH_MAX_CPUS x 16 KiB), newlib's
  *                             stdio and reentrancy data, VM and console
- *                             buffers: well under 1 MiB; 2 MiB.
+ *                             buffers, the same-behaviour domains' record
+ *                             (dedup/same.c, ~1.2 KiB): well under 1 MiB;
+ *                             2 MiB.
  * For the default three 16 MiB VMs that is 2 + 3.8 MiB.  Guest RAM is
  * backed lazily, so a config may name more RAM than the machine has: the
  * heap then takes at most a quarter of usable RAM (HEAP_MAX_SHARE), says
@@ -150,12 +152,13 @@ void kmain(struct boot_info *bi)
 	for (i = 0; i < cfg.nvms; i++) {
 		const struct vm_config *c = &cfg.vm[i];
 		if (c->kernel[0])
-			printf("config:   vm %-12s ram %5lu MiB  vcpus %u  kernel %s  initrd %s  domain %u\n",
+			printf("config:   vm %-12s ram %5lu MiB  vcpus %u  kernel %s  initrd %s  domain %u%s\n",
 			       c->name, MIB(c->ram), c->vcpus, c->kernel, c->initrd[0] ? c->initrd : "-",
-			       c->domain);
+			       c->domain, c->mode == CONFIG_MODE_SAME ? " (same)" : "");
 		else
-			printf("config:   vm %-12s ram %5lu MiB  vcpus %u  image %s  domain %u\n",
-			       c->name, MIB(c->ram), c->vcpus, c->image, c->domain);
+			printf("config:   vm %-12s ram %5lu MiB  vcpus %u  image %s  domain %u%s\n",
+			       c->name, MIB(c->ram), c->vcpus, c->image, c->domain,
+			       c->mode == CONFIG_MODE_SAME ? " (same)" : "");
 	}
 	/* Linux VMs' kernels, checked before anything starts, so that a file
 	 * the kernel cannot use is named even on a machine without VT-x. */

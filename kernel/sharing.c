@@ -20,6 +20,13 @@
  * to one exits on an EPT violation and comes back through
  * sharing_fault_in() (kernel/upcall.c).  Its work is bounded per step
  * (TIER_PER_STEP) and inside the step the governor measures.
+ *
+ * Same-behaviour domains (dedup/same.c, issue 22), from the config's
+ * mode=same: made so before any VM starts, their randomized pool seeded
+ * from the CPU (arch_random_seed).  Their fused pages are not present:
+ * any access, read or write, comes through sharing_fault_in() too.  A
+ * guest of such a domain gets none of the engine's fleet-wide counters
+ * (hypercall.c), which would tell it as much as a timed write.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,6 +109,38 @@ static void knobs_apply(void)
 	gov.cfg.max_cpu_pct = knobs.v[KNOB_MAX_CPU_PCT];
 }
 
+/* The config's same-behaviour domains (mode=same; config.c made sure a
+ * domain has one mode), each said on the console. */
+static void same_init(const struct config *cfg)
+{
+	bool hw = false, seeded = false;
+	unsigned i, j;
+
+	for (i = 0; i < cfg->nvms; i++) {
+		uint16_t dom = (uint16_t)cfg->vm[i].domain;
+		int r;
+		if (cfg->vm[i].mode != CONFIG_MODE_SAME)
+			continue;
+		for (j = 0; j < i && cfg->vm[j].domain != dom; j++)
+			;
+		if (j < i)
+			continue; /* said already */
+		if (!seeded && dedup_same_seed(engine, arch_random_seed(&hw), DEDUP_SAME_POOL_MAX) == 0)
+			seeded = true;
+		r = dedup_domain_same(engine, dom);
+		if (r == DEDUP_EINVAL)
+			printf("dedup: domain %u: mode=same needs EPT accessed bits, which this CPU lacks: "
+			       "its VMs are refused\n", dom);
+		else if (r)
+			printf("dedup: domain %u: mode=same refused (%d): its VMs are refused\n", dom, r);
+		else
+			printf("dedup: domain %u: same-behaviour: a page idle %u scans is fused, twin or not, "
+			       "and copied back on any access; frames from a pool of %u, seeded %s\n", dom,
+			       DEDUP_SAME_IDLE, DEDUP_SAME_POOL_MAX,
+			       hw ? "by RDRAND" : "from the TSC and the clock (no RDRAND)");
+	}
+}
+
 int sharing_init(const struct config *cfg)
 {
 	struct dedup_knobs k = {
@@ -125,6 +164,7 @@ int sharing_init(const struct config *cfg)
 	else
 		printf("dedup: engine ready (run=%u, pages_to_scan=%u, EPT A/D dirty bits)\n",
 		       knobs.v[KNOB_RUN], knobs.v[KNOB_PAGES_TO_SCAN]);
+	same_init(cfg);
 	if (cfg->dedup_pool_max) {
 		printf("dedup: cold tier: private pages idle %u s compressed (lz4) into a pool of at most "
 		       "%lu MiB\n", cfg->dedup_cold_s, cfg->dedup_pool_max >> 20);
@@ -174,6 +214,11 @@ void sharing_governor_report(void)
 int sharing_add_vm(struct vm *vm)
 {
 	int r;
+	if (vm->cfg->mode == CONFIG_MODE_SAME && !dedup_domain_is_same(engine, (uint16_t)vm->cfg->domain)) {
+		printf("vm %s: domain %u could not be made same-behaviour (above): refused rather than "
+		       "shared in the normal mode\n", vm->name, vm->cfg->domain);
+		return -1;
+	}
 	dedup_clock(engine, arch_time_now()); /* registration counts as an access */
 	r = dedup_vm_add(engine, vm->id, vm->npages, (uint16_t)vm->cfg->domain, true);
 	if (r)
@@ -246,12 +291,18 @@ void sharing_cow_report(const char *prefix)
  * instructions): each fault-in, and the scanner steps that compressed
  * (the other pages of those steps included: an upper bound). */
 static struct { uint64_t faults, fault_ticks, steps, step_ticks, compressed, since; } tier_cost;
+/* And the copies on access of same-behaviour domains (whose pages the
+ * tier never holds: every fault there is a copy). */
+static struct { uint64_t faults, ticks; } same_cost;
 
-int sharing_fault_in(struct vm *vm, uint64_t gfn)
+int sharing_fault_in(struct vm *vm, uint64_t gfn, bool write)
 {
 	uint64_t t0 = arch_time_now();
-	int r = dedup_fault_in(engine, vm->id, gfn);
-	if (r == 0) {
+	int r = dedup_access_fault(engine, vm->id, gfn, write);
+	if (r == 0 && vm->cfg->mode == CONFIG_MODE_SAME) {
+		same_cost.faults++;
+		same_cost.ticks += arch_time_now() - t0;
+	} else if (r == 0) {
 		tier_cost.faults++;
 		tier_cost.fault_ticks += arch_time_now() - t0;
 	}
@@ -361,6 +412,12 @@ void sharing_summary(const char *when)
 		       s.pages_compressed, s.compressed_bytes >> 10, s.pool_frames, s.compressions,
 		       s.decompressions, s.tier_merges, s.compress_rejected, s.compress_enomem,
 		       s.fault_enomem, s.tier_corrupt);
+	if (s.same_fused || s.same_not_idle)
+		printf("dedup: %s: same-behaviour: %lu pages fused (%lu without a twin), %lu copied on a "
+		       "read, %lu on a write (%lu TSC ticks a copy), %lu visits found a page in use, %lu "
+		       "frames in the pool\n", when, s.same_fused, s.same_fake_merges, s.same_copies_read,
+		       s.same_copies_write, same_cost.faults ? same_cost.ticks / same_cost.faults : 0,
+		       s.same_not_idle, s.same_pool_frames);
 	if (tier_cost.compressed) {
 		uint64_t span = arch_time_now() - tier_cost.since;
 		printf("dedup: %s: cold tier cost: %lu fault-ins, %lu TSC ticks each; %lu scanner steps "

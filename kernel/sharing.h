@@ -40,10 +40,11 @@ int sharing_write_fault(struct vm *vm, uint64_t gfn);
 void sharing_cow_report(const char *prefix);
 /* Invalidations that gave up on a CPU (arch_ept_invalidate failed). */
 uint64_t sharing_invalidations_failed(void);
-/* An access to gfn faulted on a page not present (the cold tier's): 0
- * (brought back, or it was not compressed), DEDUP_ENOMEM (no frame: wait),
- * DEDUP_EIO (it fails its checksum: its content is lost). */
-int sharing_fault_in(struct vm *vm, uint64_t gfn);
+/* An access (write: a write) to gfn faulted on a page not present (the
+ * cold tier's, or a same-behaviour domain's fused page): 0 (brought back,
+ * or it was neither), DEDUP_ENOMEM (no frame: wait), DEDUP_EIO (it fails
+ * its checksum: its content is lost). */
+int sharing_fault_in(struct vm *vm, uint64_t gfn, bool write);
 /* gfn's content as the engine holds it, read-only, compressed or not;
  * valid until the next call; NULL when it cannot be read. */
 const void *sharing_read_page(struct vm *vm, uint64_t gfn);

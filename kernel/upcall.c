@@ -60,14 +60,15 @@ enum core_action core_guest_mem_fault(struct arch_vcpu *a, uint64_t gpa, unsigne
 
 	vm->ept_violations++;
 	if (gpa < vm->npages * 4096 && ept_lookup(&vm->ept, gpa, &leaf)) {
-		/* Not present: a page the cold tier compressed, whatever the
-		 * access.  Its frame is charged like a COW copy's. */
+		/* Not present: a page the cold tier compressed, or a fused page
+		 * of a same-behaviour domain, whatever the access.  Its frame is
+		 * charged like a COW copy's. */
 		if (vm->frame_budget < vm->npages && sharing_private_frames(vm) >= vm->frame_budget) {
 			vm_stop(vm, "over its memory limit of %lu KiB in frames of its own",
 				vm->frame_budget * 4);
 			return CORE_YIELD;
 		}
-		r = sharing_fault_in(vm, gpa >> 12);
+		r = sharing_fault_in(vm, gpa >> 12, access & UPCALL_ACCESS_WRITE);
 		if (r == 0 && ept_lookup(&vm->ept, gpa, &leaf) == 0)
 			return CORE_RESUME;
 		if (r == DEDUP_ENOMEM) {

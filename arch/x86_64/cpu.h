@@ -64,6 +64,15 @@ static inline void barrier(void) { __asm__ volatile("" ::: "memory"); }
  * clears the CPU's buffers (spec_ctrl.c). */
 static inline void verw(uint16_t sel) { __asm__ volatile("verw %0" :: "m"(sel) : "cc"); }
 
+/* RDRAND (SDM Vol. 1, 7.3.17): 1 with a random value, 0 when the
+ * generator had none ready (CF clear: retry). */
+static inline int rdrand64(uint64_t *v)
+{
+	unsigned char ok;
+	__asm__ volatile("rdrand %0; setc %1" : "=r"(*v), "=qm"(ok) :: "cc");
+	return ok;
+}
+
 static inline uint64_t rdtsc(void)
 {
 	uint32_t lo, hi;

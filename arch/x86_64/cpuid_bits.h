@@ -23,6 +23,7 @@
 #define   CPUID_1_ECX_X2APIC       (1u << 21)
 #define   CPUID_1_ECX_TSC_DEADLINE (1u << 24)
 #define   CPUID_1_ECX_F16C         (1u << 29)  /* VEX-encoded */
+#define   CPUID_1_ECX_RDRAND       (1u << 30)
 #define   CPUID_1_EDX_MCE          (1u << 7)
 #define   CPUID_1_EDX_APIC         (1u << 9)
 #define   CPUID_1_EDX_MTRR         (1u << 12)

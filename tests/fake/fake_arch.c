@@ -77,3 +77,10 @@ void arch_vcpu_dump(const struct arch_vcpu *a)
 	(void)a;
 	fake_arch_dumps++;
 }
+
+/* A fixed seed: the host tests want repeatable runs. */
+uint64_t arch_random_seed(bool *hardware)
+{
+	*hardware = false;
+	return 0x5EED;
+}

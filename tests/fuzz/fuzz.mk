@@ -34,7 +34,7 @@ fuzz_acpi_SRCS        := kernel/acpi.c
 # (the engine with its cold tier: tier/ and lz4, $(LZ4_C) from the Makefile)
 FUZZ_TIER_SRCS := dedup/tier.c tier/zpool.c tier/compress.c $(LZ4_C)
 fuzz_engine_SRCS      := dedup/page.c dedup/index.c dedup/sharers.c dedup/merge.c dedup/cow.c \
-	dedup/scan.c dedup/vm.c dedup/stats.c dedup/recount.c dedup/account.c $(FUZZ_TIER_SRCS) \
+	dedup/same.c dedup/scan.c dedup/vm.c dedup/stats.c dedup/recount.c dedup/account.c $(FUZZ_TIER_SRCS) \
 	tests/fake/fake_mem.c
 # The engine again with every page hashing alike (tests/fake/collide_hash.c
 # for dedup/page.c): every index lookup is a collision, only the full
@@ -61,6 +61,7 @@ fuzz_hypercall_SRCS   := kernel/hypercall.c kernel/vm.c kernel/sharing.c kernel/
 	devices/vplatform.c devices/portbus.c devices/pic8259.c devices/pit8254.c devices/uart16550.c \
 	devices/rtc_cmos.c \
 	ept/ept.c common/ptwalk.c dedup/page.c dedup/index.c dedup/sharers.c dedup/merge.c dedup/cow.c dedup/scan.c \
+	dedup/same.c \
 	dedup/vm.c dedup/stats.c dedup/recount.c dedup/account.c dedup/governor.c $(FUZZ_TIER_SRCS) \
 	tests/fake/fake_arch.c common/knobs.c
 

@@ -5,7 +5,8 @@
  * every page hashes alike: every index lookup is a collision.
  *
  * Feeds: u8 setup (bit 0: EPT A/D bits; bit 1: merge_first_sight; bit 2:
- * the cold tier on from the start), then operations until the input ends
+ * the cold tier on from the start; bit 3: domain 2 a same-behaviour domain,
+ * dedup/same.c, refused without A/D bits), then operations until the input ends
  * (at most MAX_OPS), each an opcode byte and its arguments (encoding below
  * the enum): guest writes of a whole page (zero, one of a few shared
  * contents, or unique; compressible or not) or of a few bytes, the
@@ -25,9 +26,11 @@
  * Checks: after every operation every byte of every VM's memory, read
  * through the guest's view (fake TLB, then EPT; it sets no accessed bit)
  * or, for a compressed page, decompressed by dedup_page_read, equals a
- * shadow copy of what was written; the engine's bookkeeping agrees with
+ * shadow copy of what was written (a same-behaviour domain's fused page,
+ * not present, read as the engine holds it, and a guest read of one faults
+ * and copies it); the engine's bookkeeping agrees with
  * the fake EPT (shared pages map their frame read-only, private ones a
- * frame of their own, compressed ones nothing, refs and k per frame, no
+ * frame of their own, compressed and fused ones nothing, refs and k per frame, no
  * frame leaked beyond the pool's, stats = a count from the EPT; the API's
  * PSS walked in steps = the PSS of those mappings); errors
  * are only those the API allows.  At the end, with frames
@@ -92,6 +95,7 @@ struct model {
 	int exhausted;       /* ops left with a rationed frame supply */
 	int map_limit;       /* >= 0: first mappings fail after this many */
 	uint64_t now;        /* the clock (dedup_clock) */
+	bool same;           /* domain 2 is a same-behaviour domain */
 };
 
 static struct model M;
@@ -127,14 +131,23 @@ static int is_compressed(unsigned vm, uint64_t g)
 	return dp_state(&M.f.d->vm[vm].pages[g]) == DP_COMPRESSED;
 }
 
+/* A same-behaviour domain's fused page: not present either. */
+static int is_hidden(unsigned vm, uint64_t g)
+{
+	return M.f.d->vm[vm].same && dp_state(&M.f.d->vm[vm].pages[g]) == DP_SHARED;
+}
+
 static void check_page(unsigned s, uint64_t g, const char *when)
 {
 	static unsigned char got[4096];
 	if (fake_guest_peek(&M.f.m, slot_vm[s], g, 0, got, 4096)) {
 		const unsigned char *p;
-		CHECK(is_compressed(slot_vm[s], g), "after %s: vm %u gfn %llu not present, not compressed",
-		      when, slot_vm[s], (unsigned long long)g);
+		CHECK(is_compressed(slot_vm[s], g) || is_hidden(slot_vm[s], g),
+		      "after %s: vm %u gfn %llu not present, not compressed or fused", when, slot_vm[s],
+		      (unsigned long long)g);
 		p = dedup_page_read(M.f.d, slot_vm[s], g, got);
+		if (p && is_hidden(slot_vm[s], g))
+			memcpy(got, p, 4096), p = got;
 		CHECK(p == got, "after %s: vm %u gfn %llu: a compressed page fails its check", when,
 		      slot_vm[s], (unsigned long long)g);
 	}
@@ -205,6 +218,7 @@ static void check_bookkeeping(void)
 	uint64_t *refs = calloc(d->sf_top + 1, sizeof(uint64_t));
 	uint8_t *seen = calloc(fm->nframes, 1);
 	uint64_t frames = 0, saved = 0, self = 0, inter = 0, tracked = 0, zero = 0, ncomp = 0;
+	uint64_t same_held = 0;
 
 	CHECK(refs && seen, "out of memory");
 	for (unsigned s = 0; s < NSLOTS; s++) {
@@ -219,6 +233,16 @@ static void check_bookkeeping(void)
 				CHECK(!e->present && cobj_of(d, p), "vm %u gfn %llu: compressed, but mapped "
 				      "or without an object", vm, (unsigned long long)g);
 				ncomp++;
+				continue;
+			}
+			if (is_hidden(vm, g)) { /* fused: not present, on a frame no EPT maps */
+				const struct sframe *sf = &d->sf[dp_index(p)];
+				CHECK(!e->present && dp_index(p) < d->sf_top && (sf->flags & SF_USED) &&
+				      sf->domain == M.domain[s], "vm %u gfn %llu: fused, but mapped or on a dead "
+				      "frame or one of another domain", vm, (unsigned long long)g);
+				frames += first_sight(seen, sf->frame);
+				refs[dp_index(p)]++;
+				zero += !!(sf->flags & SF_ZERO);
 				continue;
 			}
 			CHECK(e->present, "vm %u gfn %llu unmapped", vm, (unsigned long long)g);
@@ -246,10 +270,14 @@ static void check_bookkeeping(void)
 		unsigned k = 0;
 		if (!(sf->flags & SF_USED))
 			continue;
-		CHECK(sf->refs == refs[i] && fm->mapcount[sf->frame] == refs[i],
+		bool same = dedup_domain_is_same(d, sf->domain);
+		CHECK(sf->refs == refs[i] && fm->mapcount[sf->frame] == (same ? 0 : refs[i]),
 		      "shared frame %u: refs %u, mappings %llu, EPT entries %u", i, sf->refs,
 		      (unsigned long long)refs[i], fm->mapcount[sf->frame]);
-		CHECK(refs[i] || (sf->flags & SF_ZERO), "shared frame %u kept with no sharer", i);
+		/* A same-behaviour domain's frame nobody shares waits for the sweep. */
+		CHECK(refs[i] || (sf->flags & SF_ZERO) || same, "shared frame %u kept with no sharer", i);
+		if (same && !refs[i])
+			same_held += first_sight(seen, sf->frame);
 		for (unsigned s = 0; s < NSLOTS; s++) {
 			bool maps = false;
 			for (uint64_t g = 0; M.live[s] && g < M.npages[s] && !maps; g++)
@@ -273,10 +301,11 @@ static void check_bookkeeping(void)
 	dedup_get_stats(d, &st);
 	CHECK(st.pages_compressed == ncomp, "%llu pages compressed, %llu counted",
 	      (unsigned long long)st.pages_compressed, (unsigned long long)ncomp);
-	CHECK(fake_frames_in_use(fm) == frames + st.pool_frames,
-	      "%llu frames in use, %llu reachable and %llu in the pool: a leak",
-	      (unsigned long long)fake_frames_in_use(fm), (unsigned long long)frames,
-	      (unsigned long long)st.pool_frames);
+	CHECK(fake_frames_in_use(fm) == frames + st.pool_frames + same_held + st.same_pool_frames,
+	      "%llu frames in use, %llu reachable, %llu in the pool, %llu in the randomized pool and "
+	      "%llu waiting for the sweep: a leak", (unsigned long long)fake_frames_in_use(fm),
+	      (unsigned long long)frames, (unsigned long long)st.pool_frames,
+	      (unsigned long long)st.same_pool_frames, (unsigned long long)same_held);
 	CHECK(dedup_frames_in_use(d) == fake_frames_in_use(fm), "dedup_frames_in_use %llu, in use %llu",
 	      (unsigned long long)dedup_frames_in_use(d), (unsigned long long)fake_frames_in_use(fm));
 	CHECK(st.frames_saved == saved && st.self_sharing == self && st.inter_sharing == inter,
@@ -418,14 +447,14 @@ static void guest_read(unsigned s, uint64_t g)
 	unsigned vm = slot_vm[s];
 	while (fake_guest_read(&M.f.m, vm, g, 0, got, 4096)) {
 		int r;
-		CHECK(is_compressed(vm, g), "vm %u gfn %llu: not present, not compressed", vm,
-		      (unsigned long long)g);
-		r = dedup_fault_in(M.f.d, vm, g);
+		CHECK(is_compressed(vm, g) || is_hidden(vm, g), "vm %u gfn %llu: not present, not "
+		      "compressed or fused", vm, (unsigned long long)g);
+		r = dedup_access_fault(M.f.d, vm, g, false);
 		if (r) {
 			CHECK(r == DEDUP_ENOMEM && M.f.m.alloc_budget == 0, "fault-in: %d", r);
 			return;
 		}
-		CHECK(!is_compressed(vm, g), "still compressed after a fault-in");
+		CHECK(!is_compressed(vm, g) && !is_hidden(vm, g), "still not present after a fault-in");
 	}
 	CHECK(!memcmp(got, M.shadow[s][g], 4096), "vm %u gfn %llu reads other than written", vm,
 	      (unsigned long long)g);
@@ -473,7 +502,7 @@ static void check_converged(void)
 	struct dedup_stats st;
 	uint64_t saved = 0, self = 0, inter = 0;
 
-	full_scans(3);
+	full_scans(M.same ? 4 : 3); /* a fused page idled two whole scans first */
 	check_bookkeeping();
 	dedup_get_stats(M.f.d, &st);
 	for (uint16_t dom = 0; dom < NDOMAINS; dom++) {
@@ -538,6 +567,12 @@ static void start(uint8_t setup)
 	}
 	M.f.d = dedup_create(&M.f.ops, &k);
 	CHECK(M.f.d, "dedup_create failed");
+	if (setup & 8) {
+		CHECK(dedup_same_seed(M.f.d, setup, 1 + setup % 8) == 0, "dedup_same_seed failed");
+		M.same = dedup_domain_same(M.f.d, 2) == 0;
+		CHECK(M.same == (bool)(setup & 1), "same-behaviour mode %s A/D bits",
+		      M.same ? "granted without" : "refused with");
+	}
 }
 
 /* Removes the VMs (which must free every frame) and keeps the machine. */
@@ -641,6 +676,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				if (M.f.m.alloc_budget == 0 && (dp_state(p) == DP_COMPRESSED ||
 				    (dp_state(p) == DP_SHARED && M.f.d->sf[dp_index(p)].refs > 1)))
 					want = DEDUP_ENOMEM;
+				if (is_hidden(slot_vm[s], g)) /* always copied: from the pool, if the machine has none */
+					want = M.f.m.alloc_budget == 0 && !fix_stats(&M.f).same_pool_frames
+					       ? DEDUP_ENOMEM : 0;
 			}
 			r = dedup_cow_break(M.f.d, slot_vm[s], g);
 			CHECK(r == want, "spurious COW break: %d, expected %d", r, want);
@@ -660,6 +698,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				break;
 			}
 			want = is_compressed(slot_vm[s], g) && M.f.m.alloc_budget == 0 ? DEDUP_ENOMEM : 0;
+			if (is_hidden(slot_vm[s], g))
+				want = M.f.m.alloc_budget == 0 && !fix_stats(&M.f).same_pool_frames
+				       ? DEDUP_ENOMEM : 0;
 			r = dedup_fault_in(M.f.d, slot_vm[s], g);
 			CHECK(r == want, "fault-in: %d, expected %d", r, want);
 			CHECK(dedup_fault_in(M.f.d, slot_vm[s], M.npages[s]) == DEDUP_EINVAL,

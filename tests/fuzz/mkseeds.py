@@ -204,6 +204,17 @@ def engine_seeds():
     e.op("tier", 0, 0, 3, 2, 1).op("race", 0, 0, 2).op("ceiling", 1, 0, 3).op("full", 0).op("clock", 0, 0, 5)
     e.op("full", 0).op("remove", 0).op("full", 0)
     put("engine", "cold-tier", bytes(e.b))
+    # Same-behaviour (domain 2): idle pages fuse, twin or not; reads and
+    # writes copy back; a VM of domain 0 beside it merges as before.
+    e = Eng(1 | 8)
+    e.op("add", 0, 0, 15, 4, 7).op("add", 1, 0, 15, 5, 0).op("add", 2, 0, 15, 0, 7)
+    for g in range(6):
+        e.op("write", 1, g, g % 3)
+    e.op("full", 0).op("full", 0).op("full", 0).op("read", 0, 1).op("write", 1, 2, 9)
+    e.op("fault", 0, 3).op("cow", 1, 4).op("hv", 0, 5, 2).op("bytes", 1, 0, 8, 0, 0, 7)
+    e.op("exhaust", 0, 0, 0x20).op("read", 0, 6).op("read", 1, 7).op("race", 0, 0, 1)
+    e.op("full", 0).op("full", 0).op("remove", 0).op("full", 0).op("full", 0)
+    put("engine", "same-behaviour", bytes(e.b))
 
 
 # ---- zpool: u8 frames, u8 cap, then ops (tests/fuzz/fuzz_zpool.c) ----

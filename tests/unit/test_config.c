@@ -325,6 +325,31 @@ static void test_net_keys(void **state)
 	assert_int_equal(cfg.test_lwip_assert, 3);
 }
 
+/* A domain's sharing mode (issue 22): per VM line, one per domain. */
+static void test_domain_modes(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("vm a ram=1M image=x domain=1 mode=same\n"
+			       "vm b ram=1M image=x domain=1 mode=same\n"
+			       "vm c ram=1M image=x\n"
+			       "vm d ram=1M image=x domain=2 mode=normal\n"), 0);
+	assert_int_equal(cfg.nvms, 4);
+	assert_int_equal(cfg.vm[0].mode, CONFIG_MODE_SAME);
+	assert_int_equal(cfg.vm[1].mode, CONFIG_MODE_SAME);
+	assert_int_equal(cfg.vm[2].mode, CONFIG_MODE_NORMAL); /* the default */
+	assert_int_equal(cfg.vm[3].mode, CONFIG_MODE_NORMAL);
+	expect_refused("vm a ram=1M image=x mode=secret", 1, "mode must be normal or same, not 'secret'");
+	/* Mixed modes in one domain: the whole file, at the later line, both named. */
+	expect_error("vm a ram=1M image=x domain=3 mode=same\n"
+		     "vm b ram=1M image=x domain=4\n"
+		     "# a comment\n"
+		     "vm c ram=1M image=x domain=3\n", 4,
+		     "vm c is mode=normal but vm a (line 1) of the same domain 3 is mode=same: "
+		     "a sharing domain has one mode");
+	expect_error("vm a ram=1M image=x\nvm b ram=1M image=x mode=same\n", 2,
+		     "vm b is mode=same but vm a (line 1) of the same domain 0 is mode=normal");
+}
+
 static void test_linux_lines(void **state)
 {
 	const struct vm_config *v;
@@ -378,6 +403,7 @@ int main(void)
 		cmocka_unit_test(test_file_errors),
 		cmocka_unit_test(test_linux_lines),
 		cmocka_unit_test(test_net_keys),
+		cmocka_unit_test(test_domain_modes),
 	};
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }

@@ -20,6 +20,11 @@
  * of identical pages, exactly, zero pages included: compressed pages must
  * not keep a twin from merging.
  *
+ * A third run makes domain 1 a same-behaviour domain (dedup/same.c): its
+ * fused pages are not present, so reads fault too (dedup_access_fault)
+ * and every byte read back must still be the byte written; its frames are
+ * never mapped, and the frames the randomized pool holds are counted.
+ *
  * DEDUP_MODEL_OPS (default 1,000,000 per mode) and DEDUP_MODEL_SEED set the
  * size and seed; the seed is printed so a failure can be replayed.
  */
@@ -51,6 +56,7 @@ struct model {
 	uint64_t next_unique;
 	uint64_t writes, enomem_writes, removes, checks, converged, races;
 	uint64_t now, reads, enomem_reads;
+	bool same; /* domain 1 is a same-behaviour domain */
 };
 
 /* The cold tier's settings: a page idle for COLD operations is cold; the
@@ -80,7 +86,7 @@ static void vm_create(struct model *m, unsigned s)
 	bool lazy = below(3) == 0;
 	int r;
 	m->npages[s] = n;
-	m->domain[s] = below(4) == 0 ? 1 : 0;
+	m->domain[s] = below(m->same ? 2 : 4) == 0 ? 1 : 0;
 	m->shadow[s] = calloc(n, 4096);
 	fake_vm_create(&m->f.m, s, n);
 	if (!lazy) {
@@ -116,6 +122,12 @@ static int is_compressed(struct model *m, unsigned s, uint64_t g)
 	return dp_state(&m->f.d->vm[s].pages[g]) == DP_COMPRESSED;
 }
 
+/* A same-behaviour domain's fused page: not present, like a compressed one. */
+static int is_hidden(struct model *m, unsigned s, uint64_t g)
+{
+	return m->f.d->vm[s].same && dp_state(&m->f.d->vm[s].pages[g]) == DP_SHARED;
+}
+
 /* The page's bytes without faulting it back: through the guest's view, or
  * for a compressed page (and only then) its decompressed content. */
 static void peek(struct model *m, unsigned s, uint64_t g, unsigned off, void *dst, unsigned len)
@@ -124,8 +136,9 @@ static void peek(struct model *m, unsigned s, uint64_t g, unsigned off, void *ds
 	const unsigned char *p;
 	if (fake_guest_peek(&m->f.m, s, g, off, dst, len) == 0)
 		return;
-	if (!is_compressed(m, s, g))
-		fail_msg("vm %u gfn %llu: not present, and not compressed", s, (unsigned long long)g);
+	if (!is_compressed(m, s, g) && !is_hidden(m, s, g))
+		fail_msg("vm %u gfn %llu: not present, and not compressed or fused", s,
+			 (unsigned long long)g);
 	p = dedup_page_read(m->f.d, s, g, buf);
 	if (!p)
 		fail_msg("vm %u gfn %llu: a compressed page fails its check", s, (unsigned long long)g);
@@ -148,8 +161,8 @@ static void guest_read(struct model *m, unsigned s, uint64_t g)
 	unsigned char got[4096];
 	while (fake_guest_read(&m->f.m, s, g, 0, got, 4096)) {
 		int r;
-		assert_true(is_compressed(m, s, g));
-		r = dedup_fault_in(m->f.d, s, g);
+		assert_true(is_compressed(m, s, g) || is_hidden(m, s, g));
+		r = is_hidden(m, s, g) ? dedup_access_fault(m->f.d, s, g, false) : dedup_fault_in(m->f.d, s, g);
 		if (r) {
 			assert_int_equal(r, DEDUP_ENOMEM); /* the only acceptable failure */
 			assert_true(m->f.m.alloc_budget == 0);
@@ -181,7 +194,7 @@ static void check_invariants(struct model *m)
 	uint64_t frames = 0, saved = 0, self = 0, inter = 0, tracked = 0;
 	uint8_t *seen = calloc(fm->nframes, 1);
 
-	uint64_t ncompressed = 0;
+	uint64_t ncompressed = 0, same_held = 0;
 	struct dedup_stats st0;
 
 	for (unsigned s = 0; s < NSLOTS; s++) {
@@ -195,6 +208,19 @@ static void check_invariants(struct model *m)
 				assert_false(e->present);
 				assert_non_null(cobj_of(d, p));
 				ncompressed++;
+				continue;
+			}
+			if (is_hidden(m, s, g)) { /* fused: not present, its frame the engine's */
+				const struct sframe *sf = &d->sf[dp_index(p)];
+				assert_false(e->present);
+				assert_true(sf->flags & SF_USED);
+				assert_int_equal(sf->domain, m->domain[s]);
+				assert_int_equal(fm->mapcount[sf->frame], 0);
+				if (!seen[sf->frame]) {
+					seen[sf->frame] = 1;
+					frames++;
+				}
+				refs[dp_index(p)]++;
 				continue;
 			}
 			assert_true(e->present);
@@ -222,7 +248,14 @@ static void check_invariants(struct model *m)
 		if (!(sf->flags & SF_USED))
 			continue;
 		assert_int_equal(sf->refs, refs[i]);
-		assert_int_equal(fm->mapcount[sf->frame], refs[i]);
+		/* A same-behaviour domain's frames are never mapped; one nobody
+		 * shares any more waits for the scanner's sweep. */
+		if (m->same && sf->domain == 1) {
+			assert_int_equal(fm->mapcount[sf->frame], 0);
+			same_held += refs[i] == 0;
+		} else {
+			assert_int_equal(fm->mapcount[sf->frame], refs[i]);
+		}
 		for (unsigned s = 0; s < NSLOTS; s++) {
 			bool maps = false;
 			for (uint64_t g = 0; m->live[s] && g < m->npages[s] && !maps; g++)
@@ -240,8 +273,9 @@ static void check_invariants(struct model *m)
 	/* Every allocated frame is mapped or the pool's: nothing leaked. */
 	dedup_get_stats(d, &st0);
 	assert_int_equal(st0.pages_compressed, ncompressed);
-	assert_int_equal(fake_frames_in_use(fm), frames + st0.pool_frames);
-	assert_int_equal(dedup_frames_in_use(d), frames + st0.pool_frames);
+	same_held += st0.same_pool_frames;
+	assert_int_equal(fake_frames_in_use(fm), frames + st0.pool_frames + same_held);
+	assert_int_equal(dedup_frames_in_use(d), frames + st0.pool_frames + same_held);
 	assert_true(st0.compressed_slots <= st0.pool_frames * 4096);
 	/* Per VM: PSS and exclusive frames, recomputed from the mappings. */
 	for (unsigned s = 0; s < NSLOTS; s++) {
@@ -256,11 +290,20 @@ static void check_invariants(struct model *m)
 			pss += DEDUP_PSS_ONE / (dp_state(p) == DP_SHARED ? refs[dp_index(p)] : 1);
 			if (dp_state(p) == DP_COMPRESSED)
 				excl++; /* a content only it holds */
-			else
+			else if (!is_hidden(m, s, g))
 				mine[fm->vm[s].ept[g].frame] = 1;
 		}
 		for (uint64_t f = 0; f < fm->nframes; f++) /* frames only s maps */
 			excl += mine[f] && fm->mapcount[f] == fm_count_of(fm, s, f);
+		if (d->vm[s].same) { /* fused frames: those whose every sharer is one of s's pages */
+			uint64_t *mapped = calloc(d->sf_top + 1, sizeof(uint64_t));
+			for (uint64_t g = 0; g < m->npages[s]; g++)
+				if (is_hidden(m, s, g))
+					mapped[dp_index(&d->vm[s].pages[g])]++;
+			for (uint32_t i = 0; i < d->sf_top; i++)
+				excl += mapped[i] && mapped[i] == refs[i];
+			free(mapped);
+		}
 		assert_int_equal(dedup_vm_account(d, s, &a), 0);
 		assert_int_equal(a.pss, pss);
 		assert_int_equal(a.exclusive_frames, excl);
@@ -323,7 +366,9 @@ static void check_converged(struct model *m)
 
 	m->f.m.alloc_budget = -1;
 	m->f.m.on_invalidate = NULL; /* the memory must not change meanwhile */
-	fix_full_scans(&m->f, 3);
+	/* A same-behaviour domain's pages fuse at their second idle visit: the
+	 * scan under way, then two whole ones. */
+	fix_full_scans(&m->f, m->same ? 4 : 3);
 	m->f.m.on_invalidate = race_write;
 	m->f.m.alloc_budget = free_before;
 	dedup_get_stats(m->f.d, &st);
@@ -442,15 +487,23 @@ static void guest_write(struct model *m, unsigned s, uint64_t g)
 	check_page(m, s, g);
 }
 
-static void run_model(uint64_t seed, uint64_t ops, int ad)
+static void run_model(uint64_t seed, uint64_t ops, int ad, bool same)
 {
 	struct model *m = calloc(1, sizeof(*m));
 	unsigned exhausted = 0;
 
 	rng = seed;
-	printf("model: seed %llu, %llu operations, %s\n", (unsigned long long)seed,
-	       (unsigned long long)ops, ad ? "with EPT A/D bits" : "without A/D bits");
-	fix_init(&m->f, NFRAMES, ad, 0);
+	printf("model: seed %llu, %llu operations, %s%s\n", (unsigned long long)seed,
+	       (unsigned long long)ops, ad ? "with EPT A/D bits" : "without A/D bits",
+	       same ? ", domain 1 same-behaviour" : "");
+	/* Same-behaviour: its pool's 8 frames and a fusion's frame drawn
+	 * before the old one is given back. */
+	fix_init(&m->f, NFRAMES + (same ? 16 : 0), ad, 0);
+	m->same = same;
+	if (same) {
+		assert_int_equal(dedup_same_seed(m->f.d, seed, 8), 0);
+		assert_int_equal(dedup_domain_same(m->f.d, 1), 0);
+	}
 	dedup_knobs(m->f.d)->cold_ticks = COLD;
 	dedup_knobs(m->f.d)->pool_max_frames = POOL_FRAMES;
 	dedup_knobs(m->f.d)->compress_per_step = 8;
@@ -485,6 +538,9 @@ static void run_model(uint64_t seed, uint64_t ops, int ad)
 			int want = m->f.m.alloc_budget == 0 && (dp_state(p) == DP_COMPRESSED ||
 				   (dp_state(p) == DP_SHARED && m->f.d->sf[dp_index(p)].refs > 1))
 				   ? DEDUP_ENOMEM : 0;
+			if (is_hidden(m, s, g)) /* always a copy: short only when the pool is empty too */
+				want = m->f.m.alloc_budget == 0 && fix_stats(&m->f).same_pool_frames == 0
+				       ? DEDUP_ENOMEM : 0;
 			assert_int_equal(dedup_cow_break(m->f.d, s, g), want);
 		} else if (r < 925) {
 			/* Frame exhaustion for a while. */
@@ -506,8 +562,8 @@ static void run_model(uint64_t seed, uint64_t ops, int ad)
 				for (uint64_t q = 0; m->live[v] && q < m->npages[v]; q++) {
 					uint64_t got;
 					if (fake_guest_peek(&m->f.m, v, q, off, &got, 8)) {
-						assert_true(is_compressed(m, v, q));
-						continue;
+						assert_true(is_compressed(m, v, q) || is_hidden(m, v, q));
+						peek(m, v, q, off, &got, 8);
 					}
 					if (memcmp(&got, m->shadow[v][q] + off, 8))
 						fail_msg("seed %llu op %llu: vm %u gfn %llu offset %u corrupted",
@@ -547,6 +603,18 @@ static void run_model(uint64_t seed, uint64_t ops, int ad)
 		       (unsigned long long)st.fault_enomem);
 		assert_true(st.merges > 1000 && st.cow_breaks > 1000 && m->enomem_writes > 0);
 		assert_true(st.merge_races > 0 && m->removes > 0);
+		if (same) {
+			printf("model: same-behaviour: %llu pages fused (%llu alone), %llu copied on a read, "
+			       "%llu on a write, %llu visits found a page in use\n",
+			       (unsigned long long)st.same_fused, (unsigned long long)st.same_fake_merges,
+			       (unsigned long long)st.same_copies_read, (unsigned long long)st.same_copies_write,
+			       (unsigned long long)st.same_not_idle);
+			assert_true(st.same_fused > 1000 && st.same_fake_merges > 100);
+			assert_true(st.same_copies_read > 1000 && st.same_copies_write > 1000);
+			assert_true(st.same_not_idle > 1000);
+		} else {
+			assert_int_equal(st.same_fused, 0);
+		}
 		if (ad) { /* the tier needs A/D bits; the operations above exercised all of it */
 			assert_true(st.compressions > 1000 && st.decompressions > 1000);
 			assert_true(st.tier_merges > 0 && st.compress_rejected > 0 &&
@@ -572,13 +640,19 @@ static uint64_t env_u64(const char *name, uint64_t def)
 static void test_model_with_ad_bits(void **state)
 {
 	(void)state;
-	run_model(env_u64("DEDUP_MODEL_SEED", 1), env_u64("DEDUP_MODEL_OPS", 1000000), 1);
+	run_model(env_u64("DEDUP_MODEL_SEED", 1), env_u64("DEDUP_MODEL_OPS", 1000000), 1, false);
 }
 
 static void test_model_without_ad_bits(void **state)
 {
 	(void)state;
-	run_model(env_u64("DEDUP_MODEL_SEED", 1) + 1, env_u64("DEDUP_MODEL_OPS", 1000000), 0);
+	run_model(env_u64("DEDUP_MODEL_SEED", 1) + 1, env_u64("DEDUP_MODEL_OPS", 1000000), 0, false);
+}
+
+static void test_model_same_behaviour(void **state)
+{
+	(void)state;
+	run_model(env_u64("DEDUP_MODEL_SEED", 1) + 2, env_u64("DEDUP_MODEL_OPS", 1000000), 1, true);
 }
 
 int main(void)
@@ -586,6 +660,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_model_with_ad_bits),
 		cmocka_unit_test(test_model_without_ad_bits),
+		cmocka_unit_test(test_model_same_behaviour),
 	};
 	return cmocka_run_group_tests_name("dedup_model", tests, NULL, NULL);
 }

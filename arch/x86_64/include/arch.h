@@ -134,6 +134,12 @@ uint64_t arch_time_now(void);
  * Bochs: the emulated instructions per second, its `ips`). */
 uint64_t arch_time_hz(void);
 
+/* A seed for what a guest must not predict (the engine's randomized frame
+ * pool, dedup/same.c): from RDRAND when the CPU has it (*hardware true),
+ * else the TSC and the real-time clock mixed (*hardware false: one who
+ * knows when the machine booted may guess it). */
+uint64_t arch_random_seed(bool *hardware);
+
 /* The machine's real-time clock, as it reads now. */
 struct arch_datetime {
 	unsigned year, month, day, hour, minute, second;

@@ -34,11 +34,12 @@ s = json.load(open(sys.argv[1]))
 want = ("pages_shared pages_sharing pages_unshared pages_volatile full_scans ksm_zero_pages "
         "general_profit pages_tracked pages_scanned pages_hashed merges merge_races "
         "hash_collisions cow_breaks cow_reuses cow_enomem frames_saved self_sharing "
-        "inter_sharing metadata_bytes").split()
+        "inter_sharing metadata_bytes same_not_idle same_fused same_fake_merges "
+        "same_copies_read same_copies_write same_pool_frames").split()
 assert sorted(s) == sorted(want), f"keys {sorted(s)}"
 assert all(s[k] == 0 for k in want), s
 EOF
-ok "GET /api/stats: JSON, the 20 counters, all 0"
+ok "GET /api/stats: JSON, the 26 counters, all 0"
 
 # HEAD: the same head, no body.
 len=$(grep -i '^Content-Length:' "$out/stats.head" | tr -d '\r' | awk '{print $2}')
@@ -161,7 +162,7 @@ dvctl() { python3 "$root/tools/dvctl" "$@"; }
 dvctl "$hp" stats >"$out/dvctl.stats" 2>&1 || fail "dvctl stats: $(cat "$out/dvctl.stats")"
 grep -qE '^frames_saved +0$' "$out/dvctl.stats" || fail "dvctl stats: no row 'frames_saved 0'"
 dvctl --json "$hp" stats |
-	python3 -c 'import json, sys; s = json.load(sys.stdin); assert len(s) == 20 and not any(s.values()), s' ||
+	python3 -c 'import json, sys; s = json.load(sys.stdin); assert len(s) == 26 and not any(s.values()), s' ||
 	fail "dvctl --json stats"
 [ "$(dvctl "$hp" vms)" = "no VMs" ] || fail "dvctl vms: not 'no VMs'"
 dvctl "$hp" history 3 >"$out/dvctl.history" || fail "dvctl history 3"
