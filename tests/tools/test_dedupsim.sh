@@ -212,16 +212,16 @@ for n, path in enumerate(sys.argv[1:]):
             k = (i % 1500) + (0 if i % 1500 < 500 else 100000 * (n + 1))
             f.write(k.to_bytes(8, "little") * 512)
 PY
-out=$("$SIM" --json "$T/g1.raw" "$T/g2.raw" 2>&1) || bad cost-windows "exit $?"
-if python3 -c 'import json, sys
-d = json.load(sys.stdin)
-w = [s["window"] for s in d["scans"]]
-ok = len(w) >= 2 and all(x["calls"] > 0 and x["cpu_seconds"] >= 0 for x in w)
 # The arena and the heap are faulted in before the first window, so the
 # engine's own touches fault nothing; on a loaded machine khugepaged may
 # still collapse a range of the (MADV_HUGEPAGE) arena under a scan, and
 # the next touch of it is a minor fault that is not dedupsim's (1 in about
 # 15 runs with four emulators beside it): a few are let through, none major.
+out=$("$SIM" --json "$T/g1.raw" "$T/g2.raw" 2>&1) || bad cost-windows "exit $?"
+if python3 -c 'import json, sys
+d = json.load(sys.stdin)
+w = [s["window"] for s in d["scans"]]
+ok = len(w) >= 2 and all(x["calls"] > 0 and x["cpu_seconds"] >= 0 for x in w)
 ok = ok and all(x["minor_faults"] <= 4 and x["major_faults"] == 0 for x in w)
 ok = ok and "thp_fault_alloc" in d["vmstat"] and isinstance(d["engine"]["arena_thp_kib"], int)
 ok = ok and d["scans"][-1]["frames_saved"] == d["sharable"]
