@@ -44,7 +44,7 @@ static int32_t hc_query_counters(struct vcpu *v, uint64_t gpa, uint64_t len)
 		struct dedup_stats s;
 		struct dedup_vm_stats vs;
 		if (dedup_get_vm_stats(engine, vm->id, &vs) == 0)
-			c.pages_backed = vs.pages - vs.merged - vs.compressed; /* pages with a frame of their own */
+			c.pages_backed = vs.pages - vs.merged - vs.compressed - vs.patched; /* a frame of their own */
 		dedup_get_stats(engine, &s);
 		c.pages_shared = s.pages_shared;
 		c.pages_sharing = s.pages_sharing;
