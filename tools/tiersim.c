@@ -273,7 +273,9 @@ void tiersim_json(FILE *f, const struct tiersim *t)
 		"\"shared_saved\": %llu, \"self\": %llu, \"inter\": %llu, "
 		"\"compressed\": %llu, \"compressed_bytes\": %llu, \"compressed_slots\": %llu, "
 		"\"pool_frames\": %llu, \"rejected\": %llu, \"frames_shared\": %llu, \"frames_tiered\": %llu, "
-		"\"faulted\": %llu, \"wrong\": %llu, \"compress\": ",
+		"\"faulted\": %llu, \"wrong\": %llu, \"patched\": %llu, \"patch_bytes\": %llu, "
+		"\"patch_slots\": %llu, \"ref_frames\": %llu, \"refs_made\": %llu, \"first_pass\": %llu, "
+		"\"compress\": ",
 		(unsigned long long)t->candidates, (unsigned long long)t->lz4_bytes,
 		(unsigned long long)t->fit, (unsigned long long)t->fit_bytes,
 		(unsigned long long)t->zero_saved, (unsigned long long)t->zero_self,
@@ -283,7 +285,10 @@ void tiersim_json(FILE *f, const struct tiersim *t)
 		(unsigned long long)b->compressed_slots, (unsigned long long)b->pool_frames,
 		(unsigned long long)b->compress_rejected, (unsigned long long)t->frames_shared,
 		(unsigned long long)t->frames_tiered, (unsigned long long)t->faulted,
-		(unsigned long long)t->wrong);
+		(unsigned long long)t->wrong, (unsigned long long)b->pages_patched,
+		(unsigned long long)b->patch_bytes, (unsigned long long)b->patch_slots,
+		(unsigned long long)b->ref_frames, (unsigned long long)b->refs_made,
+		(unsigned long long)t->first_pass);
 	cost_json(f, &t->compress);
 	fprintf(f, ", \"decompress\": ");
 	cost_json(f, &t->decompress);
