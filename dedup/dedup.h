@@ -181,6 +181,7 @@ struct dedup_stats {
 	uint64_t patch_indexed;      /* reference candidates put in the index, all time */
 	uint64_t patch_tries;        /* cold pages with a candidate reference */
 	uint64_t patch_encodes;      /* patches attempted (encoder runs) */
+	uint64_t patch_skipped;      /* candidates a sample of their bytes showed hopeless */
 	uint64_t refs_made;          /* private pages made references */
 	uint64_t patch_races;        /* a patch did not rebuild the frozen page: not kept */
 };

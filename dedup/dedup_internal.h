@@ -217,6 +217,7 @@ struct dedup {
 	unsigned char *pbuf;       /* two patch buffers: the best so far, the next try */
 	uint64_t npatched;         /* pages held as patches */
 	uint32_t nrefs;            /* frames patches pin (SF_PINNED) */
+	uint32_t nrefs_unmapped;   /* of those, frames no page maps (refs 0) */
 	int patch_off;             /* the index could not be made: no patching */
 
 	uint32_t zero_csum;    /* the checksum of an all-zero page */

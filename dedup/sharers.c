@@ -69,6 +69,8 @@ static void account(struct dedup *d, uint32_t sfid, unsigned vm, uint32_t c0, ui
 
 	f->refs = (uint32_t)r1;
 	f->nvms = (uint8_t)k1;
+	if (f->flags & SF_PINNED) /* a reference nothing maps, or mapped again */
+		d->nrefs_unmapped += (uint32_t)((r0 && !r1) - (!r0 && r1));
 	d->st.frames_saved += (uint64_t)(saved(r1) - saved(r0));
 	d->st.self_sharing += (uint64_t)((r1 - k1) - (r0 - k0));
 	d->st.inter_sharing += (uint64_t)(saved(k1) - saved(k0));

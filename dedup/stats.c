@@ -73,10 +73,7 @@ void dedup_get_stats(const struct dedup *d, struct dedup_stats *s)
 		s->patch_slots += d->vm[v].pslots;
 	}
 	s->ref_frames = d->nrefs;
-	s->ref_unmapped = 0;
-	for (uint32_t i = 0; d->nrefs && i < d->sf_top; i++)
-		s->ref_unmapped += (d->sf[i].flags & (SF_USED | SF_PINNED)) == (SF_USED | SF_PINNED) &&
-				   !d->sf[i].refs;
+	s->ref_unmapped = d->nrefs_unmapped;
 	s->pages_unshared = d->n_state[DP_UNSTABLE];
 	s->pages_volatile = d->n_state[DP_SEEN];
 	s->pages_new = d->n_state[DP_NEW];

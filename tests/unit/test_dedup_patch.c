@@ -34,11 +34,20 @@
 /* NZ(k, j): nearly zero, three random words of base k, variant j > 0
  * changes the second: lz4 makes a few dozen bytes of it. */
 #define NZ(k, j) (NZF | (uint64_t)(k) << 8 | (j))
+/* ROT(k): SIM(k, 0)'s words, each one place further on: the same words
+ * (the same similarity keys), hardly a byte at the same offset. */
+#define ROTF (1ull << 60)
+#define ROT(k) (ROTF | (uint64_t)(k) << 8)
 
 static void fill(uint64_t c, void *page)
 {
-	uint64_t *w = page, k = (c & ~(SIMF | NZF)) >> 8;
+	uint64_t *w = page, k = (c & ~(SIMF | NZF | ROTF)) >> 8;
 	unsigned j = (unsigned)(c & 0xff);
+	if (c & ROTF) {
+		for (unsigned i = 0; i < 512; i++)
+			w[(i + 1) % 512] = mix64(k * 512 + i + 0x5151);
+		return;
+	}
 	if (!(c & (SIMF | NZF))) {
 		content(c, page);
 		return;
@@ -371,6 +380,25 @@ static void test_lz4_keeps_its_own(void **state)
 	fix_fini(&f);
 }
 
+/* A candidate whose bytes are all elsewhere (the same words, moved) is not
+ * tried: a sample of its bytes at the page's offsets shows it hopeless. */
+static void test_hopeless_candidate_skipped(void **state)
+{
+	static const uint64_t a[] = { SIM(1, 0) }, b[] = { ROT(1) };
+	struct fix f;
+	(void)state;
+	patch_init(&f, 64, 4);
+	assert_int_equal(add_vm(&f, 0, a, 1, 0), 0);
+	assert_int_equal(add_vm(&f, 1, b, 1, 0), 0);
+	scans(&f, 3);
+	assert_int_equal(st(&f).patch_tries, 1);
+	assert_int_equal(st(&f).patch_skipped, 1);
+	assert_int_equal(st(&f).patch_encodes, 0);
+	assert_int_equal(st(&f).patches, 0);
+	assert_true(reads(&f, 1, 0, b[0]));
+	fix_fini(&f);
+}
+
 /* No reference across sharing domains; within one, it is found. */
 static void test_domains(void **state)
 {
@@ -635,6 +663,7 @@ int main(void)
 		cmocka_unit_test(test_reference_vm_removed),
 		cmocka_unit_test(test_shared_frame_reference),
 		cmocka_unit_test(test_lz4_keeps_its_own),
+		cmocka_unit_test(test_hopeless_candidate_skipped),
 		cmocka_unit_test(test_domains),
 		cmocka_unit_test(test_reference_written_before_frozen),
 		cmocka_unit_test(test_reference_in_the_batch),
