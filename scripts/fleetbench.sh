@@ -19,7 +19,8 @@
 #           kernels differ (the thesis's section 6.7)
 # and what an added idle VM costs with each way of saving memory (issues 20
 # and 21), each point once the newest VM has idled POINT_ROUND rounds
-# (default 25: 50 s, past dedup.cold_s = COLD_S, default 30, and a scan):
+# (default 90: 180 s, past dedup.cold_s = COLD_S, default 30, and the time
+# the tier takes to compress or patch a VM's cold pages under Bochs):
 #   share, tier, patch          nokaslr, the vmlinux entered at its PVH note:
 #                               sharing only; with the cold tier (lz4); with
 #                               the tier and patches (dedup.patch)
@@ -46,7 +47,7 @@ runs=("$@")
 ALL_RUNS=(base free kernels share tier patch kshare ktier kpatch integ integ-tier)
 [ ${#runs[@]} -gt 0 ] || runs=("${ALL_RUNS[@]}")
 COLD_S=${COLD_S:-30}
-POINT_ROUND=${POINT_ROUND:-25}
+POINT_ROUND=${POINT_ROUND:-90}
 K="console=ttyS0,115200 quiet nokaslr mitigations=off tsc=reliable cryptomgr.notests acpi=off noapic"
 
 kaslr() { case $1 in k*) [ "$1" != kernels ] ;; *) false ;; esac; }
