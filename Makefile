@@ -38,7 +38,7 @@ WARN    := -Wall -Wextra -Werror -Wstrict-prototypes -Wtype-limits -Wmissing-dec
 # Include roots, per folder of the product: what each layer may see.
 INC_include := -Iinclude
 INC_common  := -Iinclude -Icommon
-INC_dedup   := -Idedup -Itier
+INC_dedup   := -Idedup -Itier -Idelta
 INC_ept     := -Iept -Icommon
 INC_kernel  := -Iinclude -Icommon -Idedup -Iept -Ikernel -Ikernel/include -Iarch/$(ARCH)/include
 INC_arch    := -Iinclude -Icommon -Iarch/$(ARCH) -Iarch/$(ARCH)/include -Ikernel/include
@@ -73,17 +73,19 @@ SAN_FLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-
 # ---- sources ----
 # dedup/ and ept/ are plain C11: the same files build into the hypervisor,
 # the host tests and the host tools.  tier/ is the engine's compressed
-# pool and its lz4 codec (lz4: Debian's source, the section below);
-# DEDUP_HOST_SRCS is the engine with it, for host programs.
+# pool and its lz4 codec (lz4: Debian's source, the section below), delta/
+# the patcher and similarity index of its patches (below);
+# DEDUP_HOST_SRCS is the engine with them, for host programs.
 LZ4_DIR := $(B)/lz4
 LZ4_SRC := $(LZ4_DIR)/src/lib
 LZ4_C   := $(LZ4_SRC)/lz4.c
 DEDUP_SRCS := dedup/page.c dedup/index.c dedup/sharers.c dedup/merge.c dedup/cow.c dedup/same.c \
 	dedup/scan.c dedup/vm.c dedup/stats.c dedup/recount.c dedup/account.c dedup/governor.c \
-	dedup/tier.c
+	dedup/tier.c dedup/tier_patch.c
 TIER_SRCS := tier/zpool.c tier/compress.c
 INC_tier := -Itier -iquote $(LZ4_SRC)
-DEDUP_HOST_SRCS := $(DEDUP_SRCS) $(TIER_SRCS) $(LZ4_C)
+DELTA_SRCS := delta/patch.c delta/sim.c
+DEDUP_HOST_SRCS := $(DEDUP_SRCS) $(TIER_SRCS) $(LZ4_C) $(DELTA_SRCS)
 COMMON_SRCS := common/config.c common/knobs.c common/pt_build.c common/ptwalk.c
 ARCH_SRCS := arch/$(ARCH)/entry.S arch/$(ARCH)/isr.S arch/$(ARCH)/setup.c arch/$(ARCH)/trap.c \
 	arch/$(ARCH)/uart.c arch/$(ARCH)/uart_tx.c arch/$(ARCH)/power.c arch/$(ARCH)/paging.c \
@@ -116,7 +118,7 @@ UNIT_TESTS := test_config test_frames test_elf_check test_mmap_convert test_boot
 	test_vmx_features test_pt_build test_acpi test_dedup_engine test_dedup_collision \
 	test_dedup_model test_oracle test_ept test_console_cmd test_exit_decode test_portbus \
 	test_governor test_shootdown test_uart_tx test_spec_ctrl test_dedup_ws test_dedup_tier \
-	test_dedup_same
+	test_dedup_same test_dedup_patch
 test_config_SRCS       := common/config.c common/knobs.c
 test_frames_SRCS       := kernel/frames.c
 test_elf_check_SRCS    := boot/elf_check.c
@@ -132,6 +134,7 @@ test_dedup_model_SRCS := $(DEDUP_HOST_SRCS) tests/fake/fake_mem.c
 test_dedup_ws_SRCS := $(DEDUP_HOST_SRCS) tests/fake/fake_mem.c
 test_dedup_tier_SRCS := $(DEDUP_HOST_SRCS) tests/fake/fake_mem.c
 test_dedup_same_SRCS := $(DEDUP_HOST_SRCS) tests/fake/fake_mem.c
+test_dedup_patch_SRCS := $(DEDUP_HOST_SRCS) tests/fake/fake_mem.c
 test_oracle_SRCS := tools/oracle.c dedup/recount.c
 EPT_SRCS := ept/ept.c common/ptwalk.c
 test_ept_SRCS := $(EPT_SRCS)
@@ -257,11 +260,11 @@ test_zpool_SRCS := tier/zpool.c tier/compress.c $(LZ4_C) tests/fake/fake_mem.c
 # ---- sub-page patching (delta/), issue 21 ----
 # The similarity index and the patcher (delta/delta.h): plain C11 like
 # dedup/, its own headers and the C library's (xxHash for keys and
-# checksums).  Built into the hypervisor, where nothing calls it yet (the
-# engine's integration comes with issue 20's compressed pages), and with
-# SSE2 for XXH3 as dedup/page.c is; host-tested and fuzzed (fuzz_delta).
+# checksums).  Built into the hypervisor, where the engine's cold tier
+# keeps patches with it (dedup/tier_patch.c), and with SSE2 for XXH3 as
+# dedup/page.c is; host-tested and fuzzed (fuzz_delta, fuzz_engine).
 # tools/patchbench measures what chose its design (docs/patching.md).
-DELTA_SRCS := delta/patch.c delta/sim.c
+# (DELTA_SRCS is defined with the engine's sources, above.)
 INC_delta := -Idelta
 INC_tests += -Idelta
 HV_SRCS += $(DELTA_SRCS)
@@ -454,7 +457,7 @@ $(B)/tools/%.o: %.c $(B)/flags/tool | $(B)/.deps $(LZ4_DIR)/stamp
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(TOOL_CFLAGS) $(INC_tools) -c $< -o $@
 DEDUPSIM_SRCS := tools/dedupsim.c tools/oracle.c tools/cost.c tools/tiersim.c $(DEDUP_HOST_SRCS) \
-	tests/fake/fake_mem.c tools/mechanisms.c tools/patchsim.c $(DELTA_SRCS)
+	tests/fake/fake_mem.c tools/mechanisms.c tools/patchsim.c
 $(B)/tools/dedupsim: $(patsubst %.c,$(B)/tools/%.o,$(DEDUPSIM_SRCS))
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^

@@ -20,7 +20,10 @@
  * dedup.pool_max (bytes with optional K/M/G suffix, a multiple of 4 KiB, at
  * most 64G: the host memory its compressed pool may hold; 0, the default,
  * turns the tier off), dedup.cold_s (1-86400, default 120: a private page
- * not accessed for that long is compressed).  The network API (docs/api.md):
+ * not accessed for that long is compressed), dedup.patch (0, the default,
+ * or 1: the tier also keeps a cold page nearly the same as a reference
+ * frame as a patch against it, when that takes less of the pool than lz4:
+ * dedup/tier_patch.c).  The network API (docs/api.md):
  * net.ip (the hypervisor's own IPv4 address, dotted quad; without it the
  * NIC is left alone), net.mask (default 255.255.255.0), net.gw (a router in
  * that subnet; default none), api.token (the bearer token of the API's
@@ -124,6 +127,7 @@ struct config {
 	uint32_t dedup_dump_point;  /* at this measurement point, dump VMs' memory (0: never) */
 	uint32_t dedup_cold_s;      /* the cold tier: idle this long, a page is compressed */
 	uint64_t dedup_pool_max;    /* the cold tier's pool at most, bytes (0: the tier off) */
+	uint32_t dedup_patch;       /* the cold tier keeps patches too (1) */
 	/* IPv4 addresses in host order (10.0.2.15 is 0x0A00020F); net_ip 0: no
 	 * network, unless net_dhcp ("net.ip = dhcp": the address, mask and
 	 * gateway come from a DHCP server). */

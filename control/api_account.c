@@ -42,6 +42,7 @@ static struct {
 	bool valid;
 	uint64_t began;                   /* TSC when the walk that counted these began */
 	uint64_t pss[DEDUP_MAX_VMS];      /* DEDUP_PSS_ONE a page */
+	uint64_t cost[DEDUP_MAX_VMS];     /* the cost PSS (dedup.h: pss_cost), the same unit */
 	uint64_t npages[DEDUP_MAX_VMS];   /* 0: not counted */
 } served;
 
@@ -62,6 +63,7 @@ void api_account_tick(void)
 	if (walk.vm < DEDUP_MAX_VMS)
 		return;
 	memcpy(served.pss, walk.pss, sizeof(served.pss));
+	memcpy(served.cost, walk.cost, sizeof(served.cost));
 	memcpy(served.npages, walk.npages, sizeof(served.npages));
 	served.began = walk_began;
 	served.valid = true;
@@ -78,14 +80,18 @@ bool api_account_age(uint64_t *age_ms)
 	return true;
 }
 
-bool api_account_pss(unsigned id, uint64_t npages, uint64_t *pss_bytes, uint64_t *age_ms)
+/* DEDUP_PSS_ONE-ths of a page, in bytes. */
+static uint64_t bytes_of(uint64_t p)
 {
-	uint64_t p;
+	return p / DEDUP_PSS_ONE * DEDUP_PAGE_SIZE + p % DEDUP_PSS_ONE * DEDUP_PAGE_SIZE / DEDUP_PSS_ONE;
+}
 
+bool api_account_pss(unsigned id, uint64_t npages, uint64_t *pss_bytes, uint64_t *cost_bytes,
+		     uint64_t *age_ms)
+{
 	if (id >= DEDUP_MAX_VMS || !api_account_age(age_ms) || !npages || served.npages[id] != npages)
 		return false;
-	/* pss is in DEDUP_PSS_ONE-ths of a page. */
-	p = served.pss[id];
-	*pss_bytes = p / DEDUP_PSS_ONE * DEDUP_PAGE_SIZE + p % DEDUP_PSS_ONE * DEDUP_PAGE_SIZE / DEDUP_PSS_ONE;
+	*pss_bytes = bytes_of(served.pss[id]);
+	*cost_bytes = bytes_of(served.cost[id]);
 	return true;
 }

@@ -166,8 +166,9 @@ struct vm_row {
 	const char *state;
 	bool accounted;                 /* in the engine: the page split below is known */
 	bool has_pss;                   /* a walk counted it: pss_bytes, pss_age_ms */
-	uint64_t private_pages, shared_pages, zero_pages, compressed_pages, self_sharing;
-	uint64_t compressed_bytes, decompressions, pss_bytes, pss_age_ms;
+	uint64_t private_pages, shared_pages, zero_pages, compressed_pages, patched_pages, self_sharing;
+	uint64_t compressed_bytes, decompressions, patch_bytes, rebuilds;
+	uint64_t pss_bytes, pss_cost_bytes, pss_age_ms;
 };
 
 /* O(1): the engine's online counters and the newest PSS walk's figure. */
@@ -183,16 +184,20 @@ static void vm_row(const struct vm *vm, struct vm_row *r)
 	if (!engine || !vm->in_engine || dedup_get_vm_stats(engine, vm->id, &vs))
 		return;
 	r->accounted = true;
-	/* merged: pages on a shared or zero frame; compressed: in the cold
-	 * tier's pool; the rest have a frame of their own. */
-	r->private_pages = vs.pages - vs.merged - vs.compressed;
+	/* merged: pages on a shared or zero frame; compressed and patched:
+	 * in the cold tier's pool; the rest have a frame of their own. */
+	r->private_pages = vs.pages - vs.merged - vs.compressed - vs.patched;
 	r->zero_pages = vs.zero;
 	r->shared_pages = vs.merged - vs.zero;
 	r->compressed_pages = vs.compressed;
 	r->compressed_bytes = vs.compressed_bytes;
 	r->decompressions = vs.decompressions;
+	r->patched_pages = vs.patched;
+	r->patch_bytes = vs.patch_bytes;
+	r->rebuilds = vs.rebuilds;
 	r->self_sharing = vs.self_sharing;
-	r->has_pss = api_account_pss(vm->id, vs.pages, &r->pss_bytes, &r->pss_age_ms);
+	r->has_pss = api_account_pss(vm->id, vs.pages, &r->pss_bytes, &r->pss_cost_bytes,
+				     &r->pss_age_ms);
 }
 
 static void get_vms(struct http_answer *a)
@@ -224,13 +229,17 @@ static void get_vms(struct http_answer *a)
 			jw_kv_u64(&w, "shared", r.shared_pages);
 			jw_kv_u64(&w, "zero", r.zero_pages);
 			jw_kv_u64(&w, "compressed", r.compressed_pages);
+			jw_kv_u64(&w, "patched", r.patched_pages);
 			jw_kv_u64(&w, "self_sharing", r.self_sharing);
 			jw_object_end(&w);
 			jw_kv_u64(&w, "compressed_bytes", r.compressed_bytes);
 			jw_kv_u64(&w, "decompressions", r.decompressions);
+			jw_kv_u64(&w, "patch_bytes", r.patch_bytes);
+			jw_kv_u64(&w, "rebuilds", r.rebuilds);
 		}
 		if (r.has_pss) {
 			jw_kv_u64(&w, "pss_bytes", r.pss_bytes);
+			jw_kv_u64(&w, "pss_cost_bytes", r.pss_cost_bytes);
 			jw_kv_u64(&w, "pss_age_ms", r.pss_age_ms);
 		}
 		jw_object_end(&w);
@@ -307,15 +316,16 @@ static void get_metrics(struct http_answer *a)
 		with_pss += rows[i].has_pss;
 	}
 	if (accounted) {
-		static const char *const backing[4] = { "private", "shared", "zero", "compressed" };
+		static const char *const backing[5] = { "private", "shared", "zero", "compressed", "patched" };
 		unsigned b;
 		prom_family(&w, "vm_pages", PROM_GAUGE, "Guest pages of a VM by how they are backed.");
 		for (i = 0; i < nvms; i++)
-			for (b = 0; b < 4 && rows[i].accounted; b++) {
+			for (b = 0; b < 5 && rows[i].accounted; b++) {
 				struct prom_label l[2] = { { "vm", vms[i].name }, { "backing", backing[b] } };
 				prom_sample_u64(&w, l, 2, b == 0 ? rows[i].private_pages
 						 : b == 1 ? rows[i].shared_pages
-						 : b == 2 ? rows[i].zero_pages : rows[i].compressed_pages);
+						 : b == 2 ? rows[i].zero_pages
+						 : b == 3 ? rows[i].compressed_pages : rows[i].patched_pages);
 			}
 		prom_family(&w, "vm_compressed_bytes", PROM_GAUGE,
 			    "Pool bytes a VM's compressed pages take (the cold tier).");
@@ -331,6 +341,20 @@ static void get_metrics(struct http_answer *a)
 				struct prom_label l[1] = { { "vm", vms[i].name } };
 				prom_sample_u64(&w, l, 1, rows[i].decompressions);
 			}
+		prom_family(&w, "vm_patch_bytes", PROM_GAUGE,
+			    "Pool bytes a VM's patched pages take (patches against reference frames).");
+		for (i = 0; i < nvms; i++)
+			if (rows[i].accounted) {
+				struct prom_label l[1] = { { "vm", vms[i].name } };
+				prom_sample_u64(&w, l, 1, rows[i].patch_bytes);
+			}
+		prom_family(&w, "vm_rebuilds_total", PROM_COUNTER,
+			    "A VM's accesses to patched pages, each rebuilt from its reference (a fault).");
+		for (i = 0; i < nvms; i++)
+			if (rows[i].accounted) {
+				struct prom_label l[1] = { { "vm", vms[i].name } };
+				prom_sample_u64(&w, l, 1, rows[i].rebuilds);
+			}
 	}
 	if (with_pss) {
 		prom_family(&w, "vm_pss_bytes", PROM_GAUGE,
@@ -339,6 +363,14 @@ static void get_metrics(struct http_answer *a)
 			if (rows[i].has_pss) {
 				struct prom_label l = { "vm", vms[i].name };
 				prom_sample_u64(&w, &l, 1, rows[i].pss_bytes);
+			}
+		prom_family(&w, "vm_pss_cost_bytes", PROM_GAUGE,
+			    "What a VM costs: pooled pages at their slots, a reference frame divided among "
+			    "its mappers and the patches that pin it.");
+		for (i = 0; i < nvms; i++)
+			if (rows[i].has_pss) {
+				struct prom_label l = { "vm", vms[i].name };
+				prom_sample_u64(&w, &l, 1, rows[i].pss_cost_bytes);
 			}
 	}
 	if (api_account_age(&age_ms)) {

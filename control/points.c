@@ -8,12 +8,16 @@
  *   1. pause: no vCPU enters its guest, and the point waits until none is
  *      in one (each leaves at the latest when its slice's timer fires);
  *   2. converge: scan until two full scans in a row change nothing;
- *   3. account: per VM, the engine's private frames, zero, shared and
- *      compressed pages (and the pool bytes those take), self-sharing, PSS
- *      and exclusive frames (dedup_vm_account(), account.c), and its working
- *      set (written, read, idle, cold pages: taken before step 2, whose
- *      scans age every page); every compressed page is read back and
- *      checked against its checksum (dedup_tier_check);
+ *   3. account: per VM, the engine's private frames, zero, shared,
+ *      compressed and patched pages (and the pool bytes those take),
+ *      self-sharing, PSS and exclusive frames (dedup_vm_account(),
+ *      account.c), and its working set (written, read, idle, cold pages:
+ *      taken before step 2, whose scans age every page); every compressed
+ *      page is read back and checked against its checksum
+ *      (dedup_tier_check), every patched page rebuilt from its reference
+ *      and checked (dedup_patch_check); the PSS of what each VM costs
+ *      (pooled pages at their slots, a reference divided among its
+ *      mappings and the patches that pin it) adds up to the fleet's frames;
  *   4. recount: per sharing domain, the exact count of identical pages from
  *      the pages' contents (dedup/recount.c), with the same PSS and
  *      exclusive figures per VM - equal to the engine's when its sharing is
@@ -49,6 +53,8 @@ static struct {
 	unsigned vms;            /* VMs in the engine then */
 	bool seen[VM_MAX];       /* in the engine then: a VM not seen joined since */
 	uint64_t next;           /* the TSC of the next periodic point; 0: not armed */
+	uint64_t resumed;        /* the TSC when its vCPUs were resumed */
+	uint64_t decompressions, rebuilds; /* the engine's totals then */
 } last;
 
 void points_init(const struct config *cfg)
@@ -121,7 +127,7 @@ void points_measure(const char *why)
 {
 	struct dedup_stats s;
 	struct recounted *r;
-	uint64_t t0, t1, scans, frames, pss_sum = 0;
+	uint64_t t0, t1, scans, frames, pss_sum = 0, cost_sum = 0;
 	unsigned i, n = 0, wrong = ~0u;
 	bool rc_ok;
 	char a[32], b[32];
@@ -140,9 +146,9 @@ void points_measure(const char *why)
 		    dedup_get_vm_stats(engine, vms[i].id, &vs))
 			continue;
 		printf("measure: vm %s: working set: %lu written, %lu read, %lu idle, %lu cold pages; "
-		       "%lu compressed pages brought back by its accesses\n", vms[i].name,
-		       acc.ws[DEDUP_WS_WRITTEN], acc.ws[DEDUP_WS_READ], acc.ws[DEDUP_WS_IDLE],
-		       acc.ws[DEDUP_WS_COLD], vs.decompressions);
+		       "%lu compressed pages brought back by its accesses, %lu patched ones rebuilt\n",
+		       vms[i].name, acc.ws[DEDUP_WS_WRITTEN], acc.ws[DEDUP_WS_READ], acc.ws[DEDUP_WS_IDLE],
+		       acc.ws[DEDUP_WS_COLD], vs.decompressions, vs.rebuilds);
 	}
 	scans = sharing_converge();
 	dedup_get_stats(engine, &s);
@@ -160,14 +166,17 @@ void points_measure(const char *why)
 			continue;
 		n++;
 		pss_sum += acc.pss;
+		cost_sum += acc.pss_cost;
 		pss_str(a, sizeof(a), acc.pss);
 		printf("measure: vm %s: domain %u, %lu pages: %lu private, %lu zero, %lu shared, "
-		       "%lu compressed (%lu KiB), self-sharing %lu, PSS %s pages (%lu KiB; %lu KiB with "
-		       "the compressed at their size), exclusive %lu frames", vms[i].name, acc.domain,
+		       "%lu compressed (%lu KiB), %lu patched (%lu KiB), self-sharing %lu, PSS %s pages "
+		       "(%lu KiB; %lu KiB with the compressed at their size, %lu KiB of it its patches' "
+		       "references), exclusive %lu frames", vms[i].name, acc.domain,
 		       acc.pages, acc.private_frames, acc.zero,
-		       acc.pages - acc.private_frames - acc.zero - acc.compressed, acc.compressed,
-		       acc.compressed_bytes >> 10, acc.self_sharing, a, acc.pss * 4 / DEDUP_PSS_ONE,
-		       acc.pss_cost * 4 / DEDUP_PSS_ONE, acc.exclusive_frames);
+		       acc.pages - acc.private_frames - acc.zero - acc.compressed - acc.patched,
+		       acc.compressed, acc.compressed_bytes >> 10, acc.patched, acc.patch_bytes >> 10,
+		       acc.self_sharing, a, acc.pss * 4 / DEDUP_PSS_ONE, acc.pss_cost * 4 / DEDUP_PSS_ONE,
+		       acc.ref_share * 4 / DEDUP_PSS_ONE, acc.exclusive_frames);
 		if (rc_ok) {
 			bool same = acc.pss == r->pss[i] && acc.exclusive_frames == r->excl[i];
 			pss_str(b, sizeof(b), r->pss[i]);
@@ -184,13 +193,40 @@ void points_measure(const char *why)
 	       "inter %lu), %lu zero-mapped; PSS sums to %s pages\n", n, s.pages_tracked, frames,
 	       frames >> 8, s.frames_saved, s.self_sharing, s.inter_sharing, s.ksm_zero_pages, a);
 	if (s.pages_compressed || s.compressions) {
-		uint64_t bad, checked = dedup_tier_check(engine, &bad);
+		uint64_t bad, checked = dedup_tier_check(engine, &bad), pbad, pchecked;
+		pchecked = dedup_patch_check(engine, &pbad);
+		checked -= pchecked;
+		bad -= pbad;
 		printf("measure: cold tier: %lu pages compressed in %lu pool frames (%lu KiB of lz4: "
 		       "%lu.%02lu:1), of the fleet's %lu frames; read back: %lu, %s\n",
 		       s.pages_compressed, s.pool_frames, s.compressed_bytes >> 10,
 		       s.compressed_bytes ? s.pages_compressed * 4096 / s.compressed_bytes : 0,
 		       s.compressed_bytes ? s.pages_compressed * 409600 / s.compressed_bytes % 100 : 0,
 		       frames, checked, bad ? "SOME DAMAGED" : "every one decompresses to its checksum");
+	}
+	if (s.pages_patched || s.patches) {
+		uint64_t bad, checked = dedup_patch_check(engine, &bad);
+		printf("measure: patches: %lu pages patched (%lu KiB of patches, %lu.%02lu:1, in the pool "
+		       "above) against %lu reference frames, %lu of them mapped by no page; rebuilt: "
+		       "%lu, %s\n", s.pages_patched, s.patch_bytes >> 10,
+		       s.patch_bytes ? s.pages_patched * 4096 / s.patch_bytes : 0,
+		       s.patch_bytes ? s.pages_patched * 409600 / s.patch_bytes % 100 : 0, s.ref_frames,
+		       s.ref_unmapped, checked, bad ? "SOME DAMAGED" : "every one rebuilds to its checksum");
+	}
+	{
+		/* What the VMs cost adds up to the fleet's frames: those outside
+		 * the pool, and the pool's slots (its frames less their free
+		 * slots); each share is rounded down, hence "at most". */
+		char c[32];
+		uint64_t slots = s.compressed_slots + s.patch_slots;
+		pss_str(c, sizeof(c), cost_sum);
+		printf("measure: cost PSS sums to %s pages; frames outside the pool %lu, pool slots "
+		       "%lu.%02lu pages: %s\n", c, frames - s.pool_frames, slots / 4096,
+		       slots % 4096 * 100 / 4096,
+		       cost_sum <= (frames - s.pool_frames) * DEDUP_PSS_ONE + slots * (DEDUP_PSS_ONE / 4096) &&
+		       cost_sum + s.pages_tracked + s.pages_patched >=
+		       (frames - s.pool_frames) * DEDUP_PSS_ONE + slots * (DEDUP_PSS_ONE / 4096)
+		       ? "adds up" : "DOES NOT ADD UP");
 	}
 	if (rc_ok)
 		printf("measure: recount of identical pages: saved %lu (self %lu, inter %lu): %s\n",
@@ -206,6 +242,19 @@ void points_measure(const char *why)
 		       "(%lu KiB)\n", last.n - 1, last.vms, last.frames, grew < 0 ? "shrank" : "grew",
 		       (uint64_t)(grew < 0 ? -grew : grew), (uint64_t)(grew < 0 ? -grew : grew) * 4);
 	}
+	/* The faults the tier cost the guests while they ran since then: the
+	 * accesses that brought a compressed page back or rebuilt a patched
+	 * one (hundredths a second of the guests' time: no floating point). */
+	if (last.n > 1 && (s.pages_compressed || s.compressions || s.patches)) {
+		uint64_t ms = ms_of(t0 - last.resumed), dc = s.decompressions - last.decompressions;
+		uint64_t rb = s.rebuilds - last.rebuilds;
+		printf("measure: since point %u, %lu ms of guest time: %lu compressed pages brought back "
+		       "(%lu.%02lu a second), %lu patched pages rebuilt (%lu.%02lu a second)\n", last.n - 1,
+		       ms, dc, ms ? dc * 1000 / ms : 0, ms ? dc * 100000 / ms % 100 : 0, rb,
+		       ms ? rb * 1000 / ms : 0, ms ? rb * 100000 / ms % 100 : 0);
+	}
+	last.decompressions = s.decompressions;
+	last.rebuilds = s.rebuilds;
 	for (i = 0; i < nvms; i++) {
 		struct dedup_vm_account acc;
 		if (last.seen[i] || last.n == 1 || !vms[i].in_engine ||
@@ -227,8 +276,9 @@ void points_measure(const char *why)
 		memdump_all(); /* still paused: the images are of this point */
 
 	sched_resume();
+	last.resumed = arch_time_now();
 	printf("measure: point %u done; vCPUs resumed after %lu ms\n", last.n,
-	       ms_of(arch_time_now() - t0));
+	       ms_of(last.resumed - t0));
 	for (i = 0; i < nvms; i++)
 		if (vms[i].pending) {
 			printf("measure: vm %s joins the fleet\n", vms[i].name);

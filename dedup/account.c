@@ -19,11 +19,14 @@
  *   (enum dedup_ws_class), from their age bytes (scan.c), as of now;
  *   compressed pages are cold.
  *
- *   The cold tier: PSS and exclusive frames count a compressed page as one
- *   page - a content only it holds - which is what the recount (reading
- *   contents) finds; pss_cost and exclusive_bytes count it at the pool
- *   slot it takes, which is what it costs.  Frames in use include the
- *   pool's frames.
+ *   The cold tier: PSS and exclusive frames count a compressed or patched
+ *   page as one page - a content only it holds - which is what the
+ *   recount (reading contents) finds; pss_cost and exclusive_bytes count
+ *   it at the pool slot it takes, which is what it costs.  A reference
+ *   frame (tier_patch.c) is divided, in pss_cost, among its M mappings
+ *   and the P patches that pin it: 1/(M + P) each, a patched page paying
+ *   its share beside its slot (dedup.h, struct dedup_vm_account).  Frames
+ *   in use include the pool's frames and the references no page maps.
  *
  *   Exclusive frames: the frames no other VM maps - its private frames
  *   plus the shared (or zero) frames whose every mapping is its own.  This
@@ -41,30 +44,57 @@
  */
 #include "dedup_internal.h"
 
-/* PSS of v's pages [from, to), DEDUP_PSS_ONE a page (a compressed page
- * too: one content only it holds); *priv += the pages on a frame of their
- * own. */
-static uint64_t pss_range(const struct dedup *d, const struct dvm *v, uint64_t from, uint64_t to,
-			  uint64_t *priv)
+/* The sums of v's pages [from, to): PSS, DEDUP_PSS_ONE a page (a
+ * compressed or patched page too: one content only it holds); the cost
+ * PSS (pooled pages at their slots, a reference frame divided among its
+ * mappings and pins, a patched page paying its share: dedup.h); of that,
+ * the patched pages' shares of their references; the pages on a frame of
+ * their own. */
+struct sums { uint64_t pss, cost, ref_share, priv; };
+
+static uint32_t sharers_and_pins(const struct dedup *d, uint32_t sfid)
 {
-	uint64_t g, pss = 0, n = 0;
+	return d->sf[sfid].refs + pins_of(d, sfid);
+}
+
+static void pss_range(const struct dedup *d, const struct dvm *v, uint64_t from, uint64_t to,
+		      struct sums *r)
+{
+	uint64_t g;
 
 	for (g = from; g < to; g++) {
 		const struct dpage *p = &v->pages[g];
-		if (dp_state(p) == DP_SHARED) {
-			pss += DEDUP_PSS_ONE / d->sf[dp_index(p)].refs;
-		} else {
-			pss += DEDUP_PSS_ONE;
-			n += dp_state(p) != DP_COMPRESSED;
+		const struct cobj *o;
+		uint32_t sfid;
+		switch (dp_state(p)) {
+		case DP_SHARED:
+			sfid = dp_index(p);
+			r->pss += DEDUP_PSS_ONE / d->sf[sfid].refs;
+			r->cost += DEDUP_PSS_ONE / sharers_and_pins(d, sfid);
+			break;
+		case DP_COMPRESSED:
+			o = cobj_of(d, p);
+			r->pss += DEDUP_PSS_ONE;
+			r->cost += (uint64_t)zpool_slot_size(d->pool, dp_handle(p)) *
+				   (DEDUP_PSS_ONE / DEDUP_PAGE_SIZE);
+			if (o->kind == COBJ_DELTA) {
+				uint64_t share = DEDUP_PSS_ONE / sharers_and_pins(d, cobj_ref(o));
+				r->cost += share;
+				r->ref_share += share;
+			}
+			break;
+		default:
+			r->pss += DEDUP_PSS_ONE;
+			r->cost += DEDUP_PSS_ONE;
+			r->priv++;
 		}
 	}
-	*priv += n;
-	return pss;
 }
 
 int dedup_vm_account(const struct dedup *d, unsigned vm, struct dedup_vm_account *a)
 {
 	const struct dvm *v;
+	struct sums r = { 0, 0, 0, 0 };
 	uint64_t g;
 	uint32_t i;
 
@@ -73,7 +103,9 @@ int dedup_vm_account(const struct dedup *d, unsigned vm, struct dedup_vm_account
 	v = &d->vm[vm];
 	*a = (struct dedup_vm_account){ .pages = v->npages, .zero = v->zero,
 					.self_sharing = v->self, .domain = v->domain };
-	a->pss = pss_range(d, v, 0, v->npages, &a->private_frames);
+	pss_range(d, v, 0, v->npages, &r);
+	a->pss = r.pss;
+	a->private_frames = r.priv;
 	if (d->ops.test_and_clear_ad)
 		for (g = 0; g < v->npages; g++) {
 			/* Its last visit: in the full scan under way if behind the cursor. */
@@ -87,13 +119,17 @@ int dedup_vm_account(const struct dedup *d, unsigned vm, struct dedup_vm_account
 		if ((f->flags & SF_USED) && f->refs && f->nvms == 1 && sharers_count(d, i, vm))
 			a->exclusive_frames++;
 	}
-	/* The cold tier: a compressed page is one content (the recount's
-	 * view), and costs its slot (PSS_ONE / 4096 per byte: exact). */
+	/* The cold tier: a compressed or patched page is one content (the
+	 * recount's view), and costs its slot (PSS_ONE / 4096 per byte:
+	 * exact); a reference frame is shared by its mappings and pins. */
 	a->compressed = v->compressed;
 	a->compressed_bytes = v->cslots;
-	a->pss_cost = a->pss - v->compressed * DEDUP_PSS_ONE + v->cslots * (DEDUP_PSS_ONE / DEDUP_PAGE_SIZE);
-	a->exclusive_bytes = a->exclusive_frames * DEDUP_PAGE_SIZE + v->cslots;
-	a->exclusive_frames += v->compressed;
+	a->patched = v->patched;
+	a->patch_bytes = v->pslots;
+	a->pss_cost = r.cost;
+	a->ref_share = r.ref_share;
+	a->exclusive_bytes = a->exclusive_frames * DEDUP_PAGE_SIZE + v->cslots + v->pslots;
+	a->exclusive_frames += v->compressed + v->patched;
 	return 0;
 }
 
@@ -103,37 +139,41 @@ void dedup_pss_walk_begin(struct dedup_pss_walk *w)
 
 	w->vm = 0;
 	w->gfn = 0;
-	w->part = 0;
+	w->part = w->part_cost = 0;
 	for (v = 0; v < DEDUP_MAX_VMS; v++)
-		w->pss[v] = w->npages[v] = 0;
+		w->pss[v] = w->cost[v] = w->npages[v] = 0;
 }
 
 uint64_t dedup_pss_walk_step(const struct dedup *d, struct dedup_pss_walk *w, uint64_t budget)
 {
-	uint64_t done = 0, priv = 0;
+	uint64_t done = 0;
 
 	if (!budget)
 		budget = 1;
 	while (w->vm < DEDUP_MAX_VMS && done < budget) {
 		const struct dvm *v = &d->vm[w->vm];
+		struct sums r = { 0, 0, 0, 0 };
 		uint64_t to;
 
 		if (!v->pages || w->gfn > v->npages) {
 			/* Not there, or removed (or resized) since its walk began. */
 			w->npages[w->vm] = 0;
 			w->vm++;
-			w->gfn = w->part = 0;
+			w->gfn = w->part = w->part_cost = 0;
 			continue;
 		}
 		to = v->npages - w->gfn < budget - done ? v->npages : w->gfn + (budget - done);
-		w->part += pss_range(d, v, w->gfn, to, &priv);
+		pss_range(d, v, w->gfn, to, &r);
+		w->part += r.pss;
+		w->part_cost += r.cost;
 		done += to - w->gfn;
 		w->gfn = to;
 		if (w->gfn == v->npages) {
 			w->pss[w->vm] = w->part;
+			w->cost[w->vm] = w->part_cost;
 			w->npages[w->vm] = v->npages;
 			w->vm++;
-			w->gfn = w->part = 0;
+			w->gfn = w->part = w->part_cost = 0;
 		}
 	}
 	return done;
@@ -150,9 +190,9 @@ uint64_t dedup_frames_in_use(const struct dedup *d)
 	n += zs.frames; /* the cold tier's pool */
 	for (v = 0; v < DEDUP_MAX_VMS; v++)
 		if (d->vm[v].pages)
-			n += d->vm[v].npages - d->vm[v].merged - d->vm[v].compressed;
-	for (i = 0; i < d->sf_top; i++)
-		if ((d->sf[i].flags & SF_USED) && d->sf[i].refs)
+			n += d->vm[v].npages - d->vm[v].merged - d->vm[v].compressed - d->vm[v].patched;
+	for (i = 0; i < d->sf_top; i++) /* (a reference no page maps: its patches') */
+		if ((d->sf[i].flags & SF_USED) && (d->sf[i].refs || (d->sf[i].flags & SF_PINNED)))
 			n++;
 	return n + same_frames_held(d); /* same-behaviour domains' pool and the like */
 }

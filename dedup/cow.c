@@ -9,6 +9,8 @@
  *   last sharer (refs == 1): remap the shared frame itself read-write; it
  *   becomes this page's private frame again.  No copy, and no invalidate:
  *   raising a permission leaves no stale translation that could be wrong.
+ *   Not when patches pin the frame (a reference: tier_patch.c): its bytes
+ *   must stay as they are, so the last sharer copies too.
  *
  *   otherwise: allocate -> copy 4 KiB -> remap read-write to the copy ->
  *   invalidate, so that no other vCPU of this VM still reads the shared
@@ -59,7 +61,7 @@ int dedup_cow_break(struct dedup *d, unsigned vm, uint64_t gfn)
 	}
 	sfid = dp_index(p);
 	s = &d->sf[sfid];
-	if (s->refs == 1) {
+	if (s->refs == 1 && !(s->flags & SF_PINNED)) {
 		d->ops.map(d->ops.ctx, vm, gfn, s->frame, true);
 		sharers_remove(d, sfid, vm);
 		sframe_delete(d, sfid);

@@ -78,6 +78,17 @@
  * and a compressed page still merges with a later twin (its checksum is
  * in the compressed index).
  *
+ * Patches (tier_patch.c; Difference Engine's sub-page sharing).  With
+ * knobs.patch_refs_max set too, a cold page that is nearly the same as a
+ * reference frame is kept instead as a patch against it (delta/), when the
+ * patch takes a smaller pool slot than lz4's bytes would: another kind of
+ * pool object, so that states, faults, readers and figures are the tier's.
+ * A reference is a frame the engine keeps read-only: a shared frame, or a
+ * cold private page that lz4 cannot fit in 2 KiB, made one (write-protect,
+ * invalidate, a shared frame of one mapper).  Each patch pins its
+ * reference: a write by a mapper copies (the frame stays), and a frame
+ * nothing maps any more stays until no patch needs it.
+ *
  * Stats use KSM's names and meanings (struct dedup_stats), plus the split
  * of sharing into self-sharing and inter-VM sharing of Barker et al. (USENIX
  * ATC 2012), kept exact online: a frame mapped c_v times by VM v, in k VMs,
@@ -127,6 +138,10 @@ struct dedup_knobs {
 	/* Pages compressed per dedup_scan() call at most (each costs an lz4
 	 * compression, ~10 us): 0, no bound. */
 	uint32_t compress_per_step;
+	/* Patches: the similarity index is made, on the first cold page, for
+	 * this many reference candidates (64 to 128 bytes each: delta/sim.c);
+	 * 0: nothing is patched.  Read once: a later change does not resize. */
+	uint64_t patch_refs_max;
 };
 
 struct dedup_stats {
@@ -173,6 +188,20 @@ struct dedup_stats {
 	uint64_t same_copies_read;   /* copies on a read or fetch of a fused page */
 	uint64_t same_copies_write;  /* copies on a write to one (or before the hypervisor's) */
 	uint64_t same_pool_frames;   /* free frames the randomized pool holds now */
+	/* Patches (in the pool too; pages_compressed counts lz4's only). */
+	uint64_t pages_patched;      /* held as patches now */
+	uint64_t patch_bytes;        /* their bytes */
+	uint64_t patch_slots;        /* the pool slot bytes they take */
+	uint64_t ref_frames;         /* frames patches pin (references) */
+	uint64_t ref_unmapped;       /* of those, frames no page maps any more */
+	uint64_t patches;            /* pages patched, all time */
+	uint64_t rebuilds;           /* patched pages brought back by an access */
+	uint64_t patch_indexed;      /* reference candidates put in the index, all time */
+	uint64_t patch_tries;        /* cold pages with a candidate reference */
+	uint64_t patch_encodes;      /* patches attempted (encoder runs) */
+	uint64_t patch_skipped;      /* candidates a sample of their bytes showed hopeless */
+	uint64_t refs_made;          /* private pages made references */
+	uint64_t patch_races;        /* a patch did not rebuild the frozen page: not kept */
 };
 
 struct dedup_vm_stats {
@@ -185,6 +214,9 @@ struct dedup_vm_stats {
 	uint64_t compressed_bytes; /* the pool slot bytes they take */
 	uint64_t decompressions; /* compressed pages its accesses brought back */
 	bool same;               /* its domain is a same-behaviour one */
+	uint64_t patched;        /* pages held as patches (not in `compressed`) */
+	uint64_t patch_bytes;    /* the pool slot bytes they take */
+	uint64_t rebuilds;       /* patched pages its accesses brought back */
 };
 
 struct dedup;
@@ -272,9 +304,9 @@ int dedup_same_seed(struct dedup *d, uint64_t seed, unsigned pool_frames);
  * cold tier holds (dedup_fault_in).  Returns what dedup_fault_in returns. */
 int dedup_access_fault(struct dedup *d, unsigned vm, uint64_t gfn, bool write);
 
-/* At most max_pages of VM vm's pages compressed at once (the default: no
- * ceiling); a lower ceiling compresses no more, it does not fault back
- * what is held.  0 or DEDUP_ENOENT. */
+/* At most max_pages of VM vm's pages in the pool at once, compressed or
+ * patched (the default: no ceiling); a lower ceiling compresses no more,
+ * it does not fault back what is held.  0 or DEDUP_ENOENT. */
 int dedup_vm_set_tier_max(struct dedup *d, unsigned vm, uint64_t max_pages);
 
 /* The content of (vm, gfn) whatever its state: the frame it is mapped to,
@@ -284,9 +316,12 @@ int dedup_vm_set_tier_max(struct dedup *d, unsigned vm, uint64_t max_pages);
  * For readers of guest memory: the recount, memory images. */
 const void *dedup_page_read(struct dedup *d, unsigned vm, uint64_t gfn, void *buf);
 
-/* Reads back every compressed page and checks it (length and checksum):
- * the number checked, and in *bad those that failed. */
+/* Reads back every page in the pool, compressed or patched, and checks it
+ * (length and checksum): the number checked, and in *bad those that
+ * failed.  dedup_patch_check: the patched ones alone, each rebuilt from
+ * its reference. */
 uint64_t dedup_tier_check(struct dedup *d, uint64_t *bad);
+uint64_t dedup_patch_check(struct dedup *d, uint64_t *bad);
 
 /* The pool's size classes (tier/zpool.c), for reports. */
 struct dedup_tier_class {
@@ -328,16 +363,24 @@ struct dedup_vm_account {
 	uint64_t pss;              /* sum over its pages of DEDUP_PSS_ONE / mappers */
 	uint64_t exclusive_frames; /* contents no other VM holds: frames no other VM
 	                            * maps (private ones included) and its compressed
-	                            * pages, one each */
+	                            * and patched pages, one each */
 	uint64_t ws[DEDUP_WS_CLASSES]; /* its pages in each working-set class (all 0
 	                                * without A/D bits: nothing is known) */
 	uint16_t domain;
-	/* The cold tier.  pss and exclusive_frames count a compressed page as
-	 * one page, as the recount does (it reads contents, not frames); what
-	 * the VM costs counts it at its slot bytes: */
-	uint64_t compressed;       /* its pages held compressed */
+	/* The cold tier.  pss and exclusive_frames count a compressed or
+	 * patched page as one page, as the recount does (it reads contents,
+	 * not frames); what the VM costs (pss_cost) counts each at its slot
+	 * bytes, and divides a reference frame among its M mappings and the P
+	 * patches that pin it: each mapping 1/(M + P) of it, each patched
+	 * page its slot and 1/(M + P) of its reference.  Over the fleet the
+	 * pss_costs add up to the frames outside the pool plus the pool's
+	 * slot bytes, less the rounding (DEDUP_PSS_ONE / (M + P) a share). */
+	uint64_t compressed;       /* its pages held compressed (lz4) */
 	uint64_t compressed_bytes; /* the pool slot bytes they take */
-	uint64_t pss_cost;         /* pss with each compressed page at its slot bytes */
+	uint64_t patched;          /* its pages held as patches */
+	uint64_t patch_bytes;      /* the pool slot bytes they take */
+	uint64_t ref_share;        /* pss_cost's part for the references its patches pin */
+	uint64_t pss_cost;         /* what it costs, as above */
 	uint64_t exclusive_bytes;  /* what it alone holds: frames x 4096 + slot bytes */
 };
 int dedup_vm_account(const struct dedup *d, unsigned vm, struct dedup_vm_account *a);
@@ -347,17 +390,19 @@ int dedup_vm_account(const struct dedup *d, unsigned vm, struct dedup_vm_account
  * caller's lock for a whole walk (the API: issue 23).  Begin, then step
  * until done.  Between steps the engine may change (the caller's lock is
  * dropped): each page counts as it was when its step visited it, so with
- * no change in between the figures equal dedup_vm_account's pss.  A VM
- * found removed (or smaller) while it is walked is left out, one added
- * behind the walk is not seen, and a VM id removed and added again within
- * one walk would mix the two: a caller that reuses ids ends its walk first.  The other per-VM
- * figures (private, zero, shared pages, self-sharing) are online
+ * no change in between the figures equal dedup_vm_account's pss and
+ * pss_cost.  A VM found removed (or smaller) while it is walked is left
+ * out, one added behind the walk is not seen, and a VM id removed and
+ * added again within one walk would mix the two: a caller that reuses ids
+ * ends its walk first.  The other per-VM figures (private, zero, shared,
+ * compressed and patched pages, self-sharing) are online
  * (dedup_get_vm_stats): no walk. */
 struct dedup_pss_walk {
 	unsigned vm;                     /* the VM it walks; DEDUP_MAX_VMS: done */
 	uint64_t gfn;                    /* its next page */
-	uint64_t part;                   /* its PSS so far */
+	uint64_t part, part_cost;        /* its PSS and cost PSS so far */
 	uint64_t pss[DEDUP_MAX_VMS];     /* each walked VM's PSS, DEDUP_PSS_ONE a page */
+	uint64_t cost[DEDUP_MAX_VMS];    /* and its pss_cost (struct dedup_vm_account) */
 	uint64_t npages[DEDUP_MAX_VMS];  /* its size when walked; 0: not walked */
 };
 void dedup_pss_walk_begin(struct dedup_pss_walk *w);
@@ -371,5 +416,10 @@ uint64_t dedup_frames_in_use(const struct dedup *d);
  * plus dedup_tier_metadata_max(pages, the pool's cap in frames). */
 uint64_t dedup_metadata_max(uint64_t pages);
 uint64_t dedup_tier_metadata_max(uint64_t pages, uint64_t pool_max_frames);
+/* The similarity index's size the hypervisor and dedupsim choose: a
+ * reference candidate per this many guest pages (kernel/sharing.c says why). */
+#define DEDUP_PATCH_REFS_SHARE 8
+/* With patches: plus this for knobs.patch_refs_max reference candidates. */
+uint64_t dedup_patch_metadata_max(uint64_t refs_max);
 
 #endif

@@ -11,10 +11,12 @@
  *     cnt[]           sharer counts: (shared frame, vm) -> c_v, open
  *                     addressing; gives k (VMs per frame) for the exact
  *                     self/inter-VM split
- *     pool            the cold tier's compressed pages (tier/zpool.h), one
- *                     object each: a header (struct cobj) and lz4's bytes
- *     cheads[]        compressed index: bucket -> first compressed page,
+ *     pool            the cold tier's pages (tier/zpool.h), one object each:
+ *                     a header (struct cobj), then lz4's bytes, or a patch
+ *                     against a reference frame (tier_patch.c)
+ *     cheads[]        compressed index: bucket -> first page in the pool,
  *                     linked through the objects' headers as (vm << 24 | gfn)
+ *     sim             the similarity index of reference candidates (delta/)
  *
  * A page's state is a prefix code in the top bits of dpage.word, so that
  * the state that needs a 30-bit link has it and five states fit:
@@ -25,6 +27,8 @@
  *   110 s(29)   SHARED       s: its shared frame's id (< SF_MAX = 2^25)
  *   111 h(29)   COMPRESSED   h: its object's pool handle (ZPOOL_HANDLE_BITS)
  *
+ * COMPRESSED is any page the cold tier holds in its pool, not present in
+ * EPT: lz4's bytes or a patch, as its object's header says (cobj.kind).
  * dpage.csum is always the checksum of the page's content as last hashed;
  * for a COMPRESSED page, of the content it was compressed from (tier.c).
  *
@@ -37,6 +41,7 @@
 #define DEDUP_INTERNAL_H
 
 #include "dedup.h"
+#include "delta.h"
 #include "zpool.h"
 
 enum dp_state {
@@ -90,6 +95,9 @@ _Static_assert(DEDUP_MAX_PAGES <= (1u << LINK_GFN_BITS), "a gfn fits LINK_GFN_BI
 
 #define SF_USED 1u
 #define SF_ZERO 2u          /* content is all zeros: a domain's zero frame */
+#define SF_PINNED  4u       /* a reference: patches need it (their count: pins_of) */
+#define SF_INDEXED 8u       /* in the similarity index, under one of its mappers */
+#define SF_STALE   16u      /* an invalidate failed while it was kept: never freed */
 #define SF_MAX  (1u << 25)  /* shared-frame ids fit the sharer-count key */
 
 /* One shared frame (or a domain's zero frame): what the stable index holds. */
@@ -108,8 +116,13 @@ _Static_assert(DEDUP_MAX_VMS <= UINT8_MAX, "k, the VMs of one frame, fits sframe
 _Static_assert((uint64_t)DEDUP_MAX_VMS * DEDUP_MAX_PAGES <= UINT32_MAX,
 	       "every page of every VM mapping one frame still fits sframe.refs");
 
-/* c_v for one (shared frame, VM): an open-addressing table entry. */
+/* c_v for one (shared frame, VM): an open-addressing table entry.  The
+ * same table holds a reference frame's pins (tier_patch.c) under the VM id
+ * no VM has, PIN_VM: its count is the patches that need the frame. */
 struct sharer { uint32_t key, count; }; /* key = (sfid << LINK_VM_BITS | vm) + 1; 0 = empty */
+#define PIN_VM DEDUP_MAX_VMS
+_Static_assert(PIN_VM <= (1u << LINK_VM_BITS) - 1 && PIN_VM >= DEDUP_MAX_VMS,
+	       "the pins' key is a sharer key no VM's can be");
 _Static_assert((((uint64_t)SF_MAX - 1) << LINK_VM_BITS | DEDUP_MAX_VMS) + 1 <= UINT32_MAX,
 	       "a sharer key of any shared frame and VM fits 32 bits, 0 left for empty");
 
@@ -130,14 +143,19 @@ _Static_assert(AGE_RING > AGE_MAX, "the scan start times cover every age a page 
 _Static_assert(((AGE_MAX | AGE_WRITE) & AGE_NOCOMP) == 0 && (AGE_MAX & AGE_WRITE) == 0,
 	       "the age's bits and its flags do not overlap");
 
-/* A compressed page's object: this header, then `len` bytes of lz4. */
+/* A pool object: this header, then `len` bytes: lz4's (COBJ_LZ4), or for
+ * a patch (COBJ_DELTA) the reference's shared-frame id (u32) and the patch
+ * (delta/delta.h's format). */
 struct cobj {
-	uint16_t len;  /* lz4's bytes after the header */
-	uint16_t zero; /* 0 */
+	uint16_t len;  /* bytes after the header */
+	uint16_t kind; /* COBJ_LZ4 or COBJ_DELTA */
 	uint32_t next; /* the next page in its compressed-index chain, or DP_NIL */
 };
+enum { COBJ_LZ4 = 0, COBJ_DELTA = 1 };
 _Static_assert(sizeof(struct cobj) == 8, "an 8-byte header keeps objects' payload 8-aligned");
 #define COBJ_MAX (ZPOOL_MAX_OBJECT - sizeof(struct cobj)) /* the most lz4 bytes kept */
+#define PATCH_MAX (COBJ_MAX - sizeof(uint32_t))         /* the most patch bytes kept */
+_Static_assert(PATCH_MAX <= DELTA_MAX_PATCH, "a kept patch is within delta/'s size class");
 
 /* One registered VM. */
 struct dvm {
@@ -154,7 +172,11 @@ struct dvm {
 	uint64_t cbytes;     /* their lz4 bytes */
 	uint64_t cslots;     /* the pool slot bytes they take */
 	uint64_t faults;     /* compressed pages brought back by an access */
-	uint64_t tier_max;   /* its pages compressed at most (dedup_vm_set_tier_max) */
+	uint64_t tier_max;   /* its pages in the pool at most (dedup_vm_set_tier_max) */
+	uint64_t patched;    /* its pages held as patches (in the pool too) */
+	uint64_t pbytes;     /* their patches' bytes (the reference's id included) */
+	uint64_t pslots;     /* the pool slot bytes they take */
+	uint64_t rebuilds;   /* patched pages brought back by an access */
 };
 
 struct dedup {
@@ -196,6 +218,15 @@ struct dedup {
 
 	/* Same-behaviour domains (same.c): NULL until the first is made. */
 	struct same_state *same;
+	/* Patches (tier_patch.c): made on the first need when
+	 * knobs.patch_refs_max is set. */
+	struct delta_sim *sim;     /* reference candidates, by similarity keys */
+	struct delta_work *dwork;  /* the encoder's tables */
+	unsigned char *pbuf;       /* two patch buffers: the best so far, the next try */
+	uint64_t npatched;         /* pages held as patches */
+	uint32_t nrefs;            /* frames patches pin (SF_PINNED) */
+	uint32_t nrefs_unmapped;   /* of those, frames no page maps (refs 0) */
+	int patch_off;             /* the index could not be made: no patching */
 
 	uint32_t zero_csum;    /* the checksum of an all-zero page */
 	uint64_t n_state[DP_NSTATES]; /* pages in each enum dp_state */
@@ -229,6 +260,8 @@ int sharers_reserve(struct dedup *d, uint32_t n);
 void sharers_add(struct dedup *d, uint32_t sfid, unsigned vm);
 uint32_t sharers_remove(struct dedup *d, uint32_t sfid, unsigned vm);
 uint32_t sharers_count(const struct dedup *d, uint32_t sfid, unsigned vm); /* c(f,v) */
+void sharers_pin(struct dedup *d, uint32_t sfid);
+uint32_t sharers_unpin(struct dedup *d, uint32_t sfid);
 
 /* scan.c */
 unsigned age_class(const struct dedup *d, const struct dvm *v, uint8_t age, uint64_t scan);
@@ -257,9 +290,32 @@ void same_get_stats(const struct dedup *d, struct dedup_stats *s);
 uint64_t same_metadata_bytes(const struct dedup *d);
 void same_fini(struct dedup *d);
 
+void tier_store(struct dedup *d, unsigned vm, uint64_t gfn, uint64_t frame, uint32_t handle);
+
+/* tier_patch.c */
+int patch_on(const struct dedup *d);
+void patch_index_shared(struct dedup *d, unsigned vm, uint64_t gfn);
+int patch_try(struct dedup *d, unsigned vm, uint64_t gfn, uint64_t frame, const void *page,
+	      uint32_t lz4_len);
+int patch_read(struct dedup *d, const struct dpage *p, const struct cobj *o, void *dst);
+void patch_unpin(struct dedup *d, uint32_t sfid);
+void patch_vm_remove(struct dedup *d, unsigned vm);
+void patch_free(struct dedup *d);
+uint64_t patch_metadata_bytes(const struct dedup *d);
+static inline uint32_t pins_of(const struct dedup *d, uint32_t sfid)
+{
+	return d->sf[sfid].flags & SF_PINNED ? sharers_count(d, sfid, PIN_VM) : 0;
+}
 static inline struct cobj *cobj_of(const struct dedup *d, const struct dpage *p)
 {
 	return zpool_ptr(d->pool, dp_handle(p));
+}
+/* A patch's reference: the shared-frame id its payload begins with. */
+static inline uint32_t cobj_ref(const struct cobj *o)
+{
+	uint32_t id;
+	__builtin_memcpy(&id, o + 1, sizeof(id));
+	return id;
 }
 
 #endif

@@ -12,6 +12,10 @@
  * The table only grows in sharers_reserve(), called before a merge starts,
  * so adding a sharer mid-merge and removing one in a COW break never
  * allocate.
+ *
+ * A reference frame's pins (the patches that need it: tier_patch.c) are
+ * counted in the same table under PIN_VM, a VM id no VM has, so that only
+ * frames that are references take room; they change no sharing counter.
  */
 #include <stdlib.h>
 
@@ -65,6 +69,8 @@ static void account(struct dedup *d, uint32_t sfid, unsigned vm, uint32_t c0, ui
 
 	f->refs = (uint32_t)r1;
 	f->nvms = (uint8_t)k1;
+	if (f->flags & SF_PINNED) /* a reference nothing maps, or mapped again */
+		d->nrefs_unmapped += (uint32_t)((r0 && !r1) - (!r0 && r1));
 	d->st.frames_saved += (uint64_t)(saved(r1) - saved(r0));
 	d->st.self_sharing += (uint64_t)((r1 - k1) - (r0 - k0));
 	d->st.inter_sharing += (uint64_t)(saved(k1) - saved(k0));
@@ -103,26 +109,55 @@ void sharers_add(struct dedup *d, uint32_t sfid, unsigned vm)
 	account(d, sfid, vm, s->count - 1, s->count);
 }
 
+/* One less in s's count; the entry goes at 0. */
+static void decrement(struct dedup *d, struct sharer *s)
+{
+	uint32_t i, j;
+
+	if (--s->count)
+		return;
+	/* Backward-shift delete keeps every probe sequence unbroken. */
+	i = (uint32_t)(s - d->cnt);
+	for (j = (i + 1) & d->cnt_mask; d->cnt[j].key; j = (j + 1) & d->cnt_mask) {
+		uint32_t h = home(d, d->cnt[j].key);
+		/* Move j into the hole at i if its home is not in (i, j]. */
+		if (((j - h) & d->cnt_mask) >= ((j - i) & d->cnt_mask)) {
+			d->cnt[i] = d->cnt[j];
+			i = j;
+		}
+	}
+	d->cnt[i].key = 0;
+	d->cnt_used--;
+}
+
 /* Returns the frame's remaining refs. */
 uint32_t sharers_remove(struct dedup *d, uint32_t sfid, unsigned vm)
 {
-	uint32_t key = key_of(sfid, vm), i, j;
-	struct sharer *s = slot(d, key);
+	struct sharer *s = slot(d, key_of(sfid, vm));
 
 	account(d, sfid, vm, s->count, s->count - 1);
-	if (--s->count == 0) {
-		/* Backward-shift delete keeps every probe sequence unbroken. */
-		i = (uint32_t)(s - d->cnt);
-		for (j = (i + 1) & d->cnt_mask; d->cnt[j].key; j = (j + 1) & d->cnt_mask) {
-			uint32_t h = home(d, d->cnt[j].key);
-			/* Move j into the hole at i if its home is not in (i, j]. */
-			if (((j - h) & d->cnt_mask) >= ((j - i) & d->cnt_mask)) {
-				d->cnt[i] = d->cnt[j];
-				i = j;
-			}
-		}
-		d->cnt[i].key = 0;
-		d->cnt_used--;
-	}
+	decrement(d, s);
 	return d->sf[sfid].refs;
+}
+
+/* One more patch needs frame sfid (room reserved: sharers_reserve). */
+void sharers_pin(struct dedup *d, uint32_t sfid)
+{
+	uint32_t key = key_of(sfid, PIN_VM);
+	struct sharer *s = slot(d, key);
+	if (!s->key) {
+		s->key = key;
+		s->count = 0;
+		d->cnt_used++;
+	}
+	s->count++;
+}
+
+/* One less; returns the pins left. */
+uint32_t sharers_unpin(struct dedup *d, uint32_t sfid)
+{
+	struct sharer *s = slot(d, key_of(sfid, PIN_VM));
+	uint32_t left = s->count - 1;
+	decrement(d, s);
+	return left;
 }

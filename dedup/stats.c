@@ -23,6 +23,7 @@ uint64_t dedup_metadata_bytes(const struct dedup *d)
 		b += (uint64_t)(d->cnt_mask + 1) * sizeof(struct sharer);
 	if (d->cheads)
 		b += (uint64_t)(d->cmask + 1) * sizeof(uint32_t);
+	b += patch_metadata_bytes(d); /* the similarity index, the encoder's tables */
 	{
 		struct zpool_stats z;
 		zpool_get_stats(d->pool, &z);
@@ -61,20 +62,28 @@ void dedup_get_stats(const struct dedup *d, struct dedup_stats *s)
 
 	*s = d->st;
 	zpool_get_stats(d->pool, &z);
-	s->pages_compressed = d->n_state[DP_COMPRESSED];
+	s->pages_compressed = d->n_state[DP_COMPRESSED] - d->npatched;
+	s->pages_patched = d->npatched;
 	s->pool_frames = z.frames;
-	s->compressed_slots = z.slot_bytes;
-	s->compressed_bytes = 0;
-	for (v = 0; v < DEDUP_MAX_VMS; v++)
+	s->compressed_bytes = s->compressed_slots = s->patch_bytes = s->patch_slots = 0;
+	for (v = 0; v < DEDUP_MAX_VMS; v++) {
 		s->compressed_bytes += d->vm[v].cbytes;
+		s->compressed_slots += d->vm[v].cslots;
+		s->patch_bytes += d->vm[v].pbytes;
+		s->patch_slots += d->vm[v].pslots;
+	}
+	s->ref_frames = d->nrefs;
+	s->ref_unmapped = d->nrefs_unmapped;
 	s->pages_unshared = d->n_state[DP_UNSTABLE];
 	s->pages_volatile = d->n_state[DP_SEEN];
 	s->pages_new = d->n_state[DP_NEW];
 	same_get_stats(d, s);
 	s->metadata_bytes = dedup_metadata_bytes(d);
-	/* Bytes saved: by sharing, and by the tier (its pages less its frames). */
+	/* Bytes saved: by sharing, and by the tier (its pages less its frames,
+	 * and less the references no page maps any more). */
 	s->general_profit = (int64_t)(s->frames_saved * DEDUP_PAGE_SIZE) +
-			    ((int64_t)s->pages_compressed - (int64_t)z.frames) * DEDUP_PAGE_SIZE -
+			    ((int64_t)(s->pages_compressed + s->pages_patched) - (int64_t)z.frames -
+			     (int64_t)s->ref_unmapped) * DEDUP_PAGE_SIZE -
 			    (int64_t)s->metadata_bytes;
 }
 
@@ -87,6 +96,8 @@ int dedup_get_vm_stats(const struct dedup *d, unsigned vm, struct dedup_vm_stats
 	*s = (struct dedup_vm_stats){ .pages = v->npages, .zero = v->zero, .merged = v->merged,
 				      .self_sharing = v->self, .domain = v->domain,
 				      .compressed = v->compressed, .compressed_bytes = v->cslots,
-				      .decompressions = v->faults, .same = v->same };
+				      .decompressions = v->faults, .same = v->same,
+				      .patched = v->patched, .patch_bytes = v->pslots,
+				      .rebuilds = v->rebuilds };
 	return 0;
 }

@@ -51,6 +51,14 @@
  * shared frame made since (tier_visit).  Without that, pages of a VM that
  * joins a fleet after the others' went cold would never merge with them.
  *
+ * Patches (tier_patch.c, with knobs.patch_refs_max): at step 3, before
+ * lz4's object is stored, a page nearly the same as a reference frame is
+ * kept instead as a patch against it when the patch takes a smaller pool
+ * slot.  It is the same kind of thing to everything here - a pool object
+ * (its header says which kind), a COMPRESSED page, faulted back, read,
+ * checked and merged the same way - but that reading it means rebuilding
+ * it from its reference, and dropping it releases the reference's pin.
+ *
  * What it costs is bounded per scanner step: at most
  * knobs.compress_per_step pages are picked per dedup_scan() call, and the
  * rate governor, which measures each step's time (compressions included),
@@ -72,14 +80,22 @@ int tier_on(const struct dedup *d)
 
 /* Step 1, for a page of the batch whose A/D bits were just read (and its
  * age updated), before the batch's invalidate: picks it if it is private,
- * cold and worth a try, and write-protects it. */
+ * cold and worth a try, and write-protects it.  (A cold shared page's
+ * frame becomes a candidate reference for patches: tier_patch.c.) */
 void tier_pick(struct dedup *d, unsigned vm, uint64_t gfn)
 {
 	struct dvm *v = &d->vm[vm];
 	uint64_t frame;
 
-	if (!tier_on(d) || v->same || !dp_private(&v->pages[gfn]) || (v->age[gfn] & AGE_NOCOMP) ||
-	    v->compressed + d->ncold >= v->tier_max ||
+	if (!tier_on(d) || v->same) /* same.c holds a same-behaviour domain's pages */
+		return;
+	if (dp_state(&v->pages[gfn]) == DP_SHARED) {
+		if (patch_on(d)) /* a cold shared frame: a reference candidate */
+			patch_index_shared(d, vm, gfn);
+		return;
+	}
+	if (!dp_private(&v->pages[gfn]) || (v->age[gfn] & AGE_NOCOMP) ||
+	    v->compressed + v->patched + d->ncold >= v->tier_max ||
 	    age_class(d, v, v->age[gfn], d->st.full_scans) != DEDUP_WS_COLD ||
 	    d->ops.lookup(d->ops.ctx, vm, gfn, &frame))
 		return;
@@ -125,6 +141,16 @@ void tier_flush(struct dedup *d)
 		if (h == d->zero_csum && page_is_zero(page))
 			goto back; /* the zero frame's business, not the pool's */
 		len = tier_compress(page, d->cbuf, COBJ_MAX);
+		/* A patch against a similar reference, if it takes a smaller
+		 * slot than lz4's bytes would (tier_patch.c): stored, or the
+		 * pool is full. */
+		if (patch_on(d)) {
+			int r = patch_try(d, vm, gfn, frame, page, len);
+			if (r > 0)
+				continue;
+			if (r < 0)
+				goto back;
+		}
 		if (!len) {
 			v->age[gfn] |= AGE_NOCOMP;
 			d->st.compress_rejected++;
@@ -136,13 +162,9 @@ void tier_flush(struct dedup *d)
 			goto back;
 		}
 		o = zpool_ptr(d->pool, handle);
-		*o = (struct cobj){ .len = (uint16_t)len, .next = DP_NIL };
+		*o = (struct cobj){ .len = (uint16_t)len, .kind = COBJ_LZ4, .next = DP_NIL };
 		memcpy(o + 1, d->cbuf, len);
-		unstable_unlink(d, vm, gfn);
-		set_state(d, p, DP_COMPRESSED, handle); /* csum: the frozen content's, for the check */
-		cindex_insert(d, vm, gfn);
-		d->ops.unmap(d->ops.ctx, vm, gfn);   /* 4 */
-		merge_pend_free(d, vm, frame);        /* 5 and 6 */
+		tier_store(d, vm, gfn, frame, handle); /* 4, then 5 and 6 */
 		v->compressed++;
 		v->cbytes += len;
 		v->cslots += zpool_slot_size(d->pool, handle);
@@ -154,43 +176,76 @@ back:
 	d->ncold = 0;
 }
 
-/* The content of compressed page (vm, gfn) into dst, checked: 0, or
- * DEDUP_EIO (counted) when its object is damaged. */
+/* Steps 4-6 for frozen page (vm, gfn) on frame, whose object is pool
+ * object handle (its checksum already the frozen content's): out of the
+ * unstable index, COMPRESSED, in the compressed index, unmapped; its frame
+ * freed after the batch's invalidate (merge_flush). */
+void tier_store(struct dedup *d, unsigned vm, uint64_t gfn, uint64_t frame, uint32_t handle)
+{
+	unstable_unlink(d, vm, gfn);
+	set_state(d, &d->vm[vm].pages[gfn], DP_COMPRESSED, handle);
+	cindex_insert(d, vm, gfn);
+	d->ops.unmap(d->ops.ctx, vm, gfn);   /* 4 */
+	merge_pend_free(d, vm, frame);        /* 5 and 6 */
+}
+
+/* The content of compressed or patched page (vm, gfn) into dst, checked:
+ * 0, or DEDUP_EIO (counted) when its object is damaged. */
 int tier_read(struct dedup *d, unsigned vm, uint64_t gfn, void *dst)
 {
 	const struct dpage *p = &d->vm[vm].pages[gfn];
 	const struct cobj *o = cobj_of(d, p);
+	int bad = !o || o->len == 0 || sizeof(*o) + o->len > zpool_slot_size(d->pool, dp_handle(p));
 
-	if (!o || o->len == 0 || sizeof(*o) + o->len > zpool_slot_size(d->pool, dp_handle(p)) ||
-	    tier_decompress(o + 1, o->len, dst) || (uint32_t)page_hash(dst) != p->csum) {
+	if (!bad && o->kind == COBJ_DELTA)
+		bad = patch_read(d, p, o, dst) != 0;
+	else if (!bad)
+		bad = o->kind != COBJ_LZ4 || tier_decompress(o + 1, o->len, dst) ||
+		      (uint32_t)page_hash(dst) != p->csum;
+	if (bad) {
 		d->st.tier_corrupt++;
 		return DEDUP_EIO;
 	}
 	return 0;
 }
 
-/* Forgets compressed page (vm, gfn)'s object: out of the compressed index,
- * back to the pool.  The caller then gives the page its new state. */
+/* Forgets pooled page (vm, gfn)'s object: out of the compressed index,
+ * back to the pool, and a patch's pin on its reference released.  The
+ * caller then gives the page its new state. */
 void tier_drop(struct dedup *d, unsigned vm, uint64_t gfn)
 {
 	struct dvm *v = &d->vm[vm];
 	const struct dpage *p = &v->pages[gfn];
 	const struct cobj *o = cobj_of(d, p);
+	uint32_t slot = zpool_slot_size(d->pool, dp_handle(p)), ref = DP_NIL;
 
 	cindex_unlink(d, vm, gfn);
-	v->compressed--;
-	v->cbytes -= o->len;
-	v->cslots -= zpool_slot_size(d->pool, dp_handle(p));
+	if (o->kind == COBJ_DELTA) {
+		ref = cobj_ref(o);
+		v->patched--;
+		v->pbytes -= o->len;
+		v->pslots -= slot;
+		d->npatched--;
+	} else {
+		v->compressed--;
+		v->cbytes -= o->len;
+		v->cslots -= slot;
+	}
 	zpool_free(d->pool, dp_handle(p));
 	d->pool_full = 0;
+	if (ref != DP_NIL)
+		patch_unpin(d, ref);
 }
 
-/* Compressed (vm, gfn) back on a frame of its own, read-write, NEW. */
-static int fault_in(struct dedup *d, unsigned vm, uint64_t gfn)
+/* Pooled (vm, gfn) back on a frame of its own, read-write, NEW; *patched
+ * says whether it was a patch. */
+static int fault_in(struct dedup *d, unsigned vm, uint64_t gfn, int *patched)
 {
 	struct dpage *p = &d->vm[vm].pages[gfn];
 	uint64_t nf;
 	int r;
+
+	*patched = cobj_of(d, p) && cobj_of(d, p)->kind == COBJ_DELTA;
 
 	if (d->ops.frame_alloc(d->ops.ctx, &nf)) {
 		d->st.fault_enomem++;
@@ -211,7 +266,7 @@ static int fault_in(struct dedup *d, unsigned vm, uint64_t gfn)
 
 int dedup_fault_in(struct dedup *d, unsigned vm, uint64_t gfn)
 {
-	int r;
+	int r, patched;
 
 	if (vm >= DEDUP_MAX_VMS || !d->vm[vm].pages || gfn >= d->vm[vm].npages)
 		return DEDUP_EINVAL;
@@ -219,8 +274,11 @@ int dedup_fault_in(struct dedup *d, unsigned vm, uint64_t gfn)
 		return same_access(d, vm, gfn, false); /* a fused page (same.c) */
 	if (dp_state(&d->vm[vm].pages[gfn]) != DP_COMPRESSED)
 		return 0;
-	r = fault_in(d, vm, gfn);
-	if (r == 0) {
+	r = fault_in(d, vm, gfn, &patched);
+	if (r == 0 && patched) {
+		d->vm[vm].rebuilds++;
+		d->st.rebuilds++;
+	} else if (r == 0) {
 		d->vm[vm].faults++;
 		d->st.decompressions++;
 	}
@@ -270,7 +328,7 @@ void tier_visit(struct dedup *d, unsigned vm, uint64_t gfn)
 		if ((qvm == vm && qgfn == gfn) || d->vm[qvm].pages[qgfn].csum != csum ||
 		    d->vm[qvm].domain != v->domain)
 			continue;
-		if (fault_in(d, vm, gfn) || d->ops.lookup(d->ops.ctx, vm, gfn, &frame))
+		if (fault_in(d, vm, gfn, &have) || d->ops.lookup(d->ops.ctx, vm, gfn, &frame))
 			return;
 		v->age[gfn] = AGE_MAX; /* not an access: it stays idle */
 		merge_candidate(d, vm, gfn, frame, csum);

@@ -12,7 +12,9 @@
  * that invalidate fails (a CPU did not answer: dedup_ops.h) the VM is
  * removed all the same, but frees nothing: DEDUP_EBUSY tells the caller to
  * keep its private frames too.
- * Its compressed pages' objects go back to the pool (they are not mapped).
+ * Its compressed pages' objects go back to the pool (they are not mapped),
+ * its patches release their references, and a frame of its that patches
+ * still pin stays, the engine's, until they go (tier_patch.c).
  *
  * The engine makes its cold tier's pool at once (empty, its cap the knob's)
  * over the same frame ops, and a scratch page for what it decompresses to
@@ -84,6 +86,7 @@ void dedup_destroy(struct dedup *d)
 	free(d->cnt);
 	free(d->cheads);
 	zpool_destroy(d->pool);
+	patch_free(d);
 	free(d->scratch);
 	free(d);
 }
@@ -166,6 +169,7 @@ int dedup_vm_add(struct dedup *d, unsigned vm, uint64_t npages, uint16_t domain,
 	v->added = d->now;
 	v->zero = v->merged = v->self = 0;
 	v->compressed = v->cbytes = v->cslots = v->faults = 0;
+	v->patched = v->pbytes = v->pslots = v->rebuilds = 0;
 	v->tier_max = UINT64_MAX;
 	d->n_state[DP_NEW] += npages;
 	d->st.pages_tracked += npages;
@@ -194,6 +198,7 @@ int dedup_vm_remove(struct dedup *d, unsigned vm)
 		return DEDUP_ENOENT;
 	merge_flush(d); /* no frame of this VM may wait in the queue */
 	same_vm_leaving(d); /* nor in same.c's */
+	patch_vm_remove(d, vm);
 	v = &d->vm[vm];
 	for (g = 0; g < v->npages; g++) {
 		struct dpage *p = &v->pages[g];
@@ -209,7 +214,10 @@ int dedup_vm_remove(struct dedup *d, unsigned vm)
 		struct dpage *p = &v->pages[g];
 		if (dp_state(p) == DP_SHARED) {
 			uint32_t sfid = dp_index(p);
-			if (sharers_remove(d, sfid, vm) == 0) {
+			if (sharers_remove(d, sfid, vm) == 0 && (d->sf[sfid].flags & SF_PINNED)) {
+				if (failed) /* kept for patches: never freed */
+					d->sf[sfid].flags |= SF_STALE;
+			} else if (d->sf[sfid].refs == 0) {
 				if (failed)
 					d->withheld++;
 				else

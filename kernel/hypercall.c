@@ -47,7 +47,7 @@ static int32_t hc_query_counters(struct vcpu *v, uint64_t gpa, uint64_t len)
 		struct dedup_stats s;
 		struct dedup_vm_stats vs;
 		if (dedup_get_vm_stats(engine, vm->id, &vs) == 0)
-			c.pages_backed = vs.pages - vs.merged - vs.compressed; /* pages with a frame of their own */
+			c.pages_backed = vs.pages - vs.merged - vs.compressed - vs.patched; /* a frame of their own */
 		if (vm->cfg->mode == CONFIG_MODE_SAME)
 			memset(&s, 0, sizeof(s));
 		else

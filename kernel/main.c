@@ -58,7 +58,10 @@ static void *acpi_ptr(uint64_t phys)
  *   the engine's metadata     dedup_metadata_max(P): <= 132 B a page at its
  *                             worst moment, ~13 B measured; with the cold
  *                             tier dedup_tier_metadata_max(P, pool frames):
- *                             12 B a page and 96 B a pool frame at most
+ *                             12 B a page and 96 B a pool frame at most;
+ *                             with patches dedup_patch_metadata_max: the
+ *                             similarity index, < 16 B a page
+ *                             (sharing_patch_refs_max), and 20 KiB
  *   the recount at the end    dedup_recount_bytes(P): 24 B a page (one
  *                             domain at a time; all VMs in one is the most)
  *   x 2                       newlib's nano-malloc is first-fit and keeps
@@ -86,6 +89,7 @@ static uint64_t heap_size(const struct config *c)
 		pages += c->vm[i].ram / FRAME_SIZE;
 	return HEAP_FIXED + 2 * (dedup_metadata_max(pages) +
 				 (c->dedup_pool_max ? dedup_tier_metadata_max(pages, c->dedup_pool_max / FRAME_SIZE) : 0) +
+				 dedup_patch_metadata_max(sharing_patch_refs_max(c)) +
 				 dedup_recount_bytes(pages, DEDUP_PAGE_SIZE, c->nvms));
 }
 

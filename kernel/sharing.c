@@ -19,7 +19,10 @@
  * dedup.cold_s is compressed into a pool of at most pool_max; any access
  * to one exits on an EPT violation and comes back through
  * sharing_fault_in() (kernel/upcall.c).  Its work is bounded per step
- * (TIER_PER_STEP) and inside the step the governor measures.
+ * (TIER_PER_STEP) and inside the step the governor measures.  With
+ * dedup.patch too, a cold page nearly the same as a reference frame is
+ * kept as a patch against it (dedup/tier_patch.c), and the same fault
+ * rebuilds it.
  *
  * Same-behaviour domains (dedup/same.c, issue 22), from the config's
  * mode=same: made so before any VM starts, their randomized pool seeded
@@ -141,12 +144,33 @@ static void same_init(const struct config *cfg)
 	}
 }
 
+/*
+ * The similarity index of patches' reference candidates holds one per
+ * DEDUP_PATCH_REFS_SHARE (8) pages of guest RAM: 8 to 16 bytes a guest
+ * page.  The candidates are shared frames and cold pages lz4 cannot fit in
+ * 2 KiB: on make bench's corpus 15,610 of its 262,144 pages (6%) were put
+ * in the index, within the 32,768 this gives; beyond it a full bucket
+ * forgets its oldest entry, which only costs a patch not found.
+ */
+uint64_t sharing_patch_refs_max(const struct config *cfg)
+{
+	uint64_t pages = 0;
+	unsigned i;
+
+	if (!cfg->dedup_patch || !cfg->dedup_pool_max)
+		return 0;
+	for (i = 0; i < cfg->nvms; i++)
+		pages += cfg->vm[i].ram / 4096;
+	return pages / DEDUP_PATCH_REFS_SHARE + 1;
+}
+
 int sharing_init(const struct config *cfg)
 {
 	struct dedup_knobs k = {
 		.cold_ticks = (uint64_t)cfg->dedup_cold_s * arch_time_hz(),
 		.pool_max_frames = cfg->dedup_pool_max / 4096,
 		.compress_per_step = TIER_PER_STEP,
+		.patch_refs_max = sharing_patch_refs_max(cfg),
 	};
 	struct dedup_governor_cfg gc = { 0, 0, KNOB_STEP_MIN_PAGES, KNOB_STEP_MAX_PAGES, 0 };
 	struct dedup_ops ops = sharing_ops(&ctx);
@@ -168,6 +192,10 @@ int sharing_init(const struct config *cfg)
 	if (cfg->dedup_pool_max) {
 		printf("dedup: cold tier: private pages idle %u s compressed (lz4) into a pool of at most "
 		       "%lu MiB\n", cfg->dedup_cold_s, cfg->dedup_pool_max >> 20);
+		if (k.patch_refs_max)
+			printf("dedup: cold tier: patches against reference frames (delta/; an index of %lu "
+			       "candidates, %lu KiB at most)\n", k.patch_refs_max,
+			       dedup_patch_metadata_max(k.patch_refs_max) >> 10);
 		/* A page's age saturates at 63 full scans (dedup/scan.c). */
 		if (knobs.governed && cfg->dedup_cold_s > 62ull * knobs.v[KNOB_SCAN_TARGET_S])
 			printf("dedup: cold tier: dedup.cold_s %u is over 62 full scans of %u s: "
@@ -288,23 +316,36 @@ void sharing_cow_report(const char *prefix)
 }
 
 /* What the cold tier costs here, in TSC ticks (under Bochs, emulated
- * instructions): each fault-in, and the scanner steps that compressed
- * (the other pages of those steps included: an upper bound). */
-static struct { uint64_t faults, fault_ticks, steps, step_ticks, compressed, since; } tier_cost;
+ * instructions): each fault-in (a decompression, or a patched page's
+ * rebuild), and the scanner steps that compressed or patched (the other
+ * pages of those steps included: an upper bound). */
+static struct {
+	uint64_t faults, fault_ticks, rebuilds, rebuild_ticks;
+	uint64_t steps, step_ticks, compressed, patched, since;
+} tier_cost;
 /* And the copies on access of same-behaviour domains (whose pages the
  * tier never holds: every fault there is a copy). */
 static struct { uint64_t faults, ticks; } same_cost;
 
 int sharing_fault_in(struct vm *vm, uint64_t gfn, bool write)
 {
-	uint64_t t0 = arch_time_now();
-	int r = dedup_access_fault(engine, vm->id, gfn, write);
+	struct dedup_vm_stats a, b;
+	uint64_t t0 = arch_time_now(), t;
+	int r;
+
+	dedup_get_vm_stats(engine, vm->id, &a);
+	r = dedup_access_fault(engine, vm->id, gfn, write);
+	t = arch_time_now() - t0;
+	dedup_get_vm_stats(engine, vm->id, &b);
 	if (r == 0 && vm->cfg->mode == CONFIG_MODE_SAME) {
 		same_cost.faults++;
-		same_cost.ticks += arch_time_now() - t0;
+		same_cost.ticks += t;
+	} else if (r == 0 && b.rebuilds != a.rebuilds) {
+		tier_cost.rebuilds++;
+		tier_cost.rebuild_ticks += t;
 	} else if (r == 0) {
 		tier_cost.faults++;
-		tier_cost.fault_ticks += arch_time_now() - t0;
+		tier_cost.fault_ticks += t;
 	}
 	return r;
 }
@@ -330,10 +371,11 @@ void *sharing_private_page(struct vm *vm, uint64_t gpa)
 uint64_t sharing_scan_step(void)
 {
 	struct dedup_stats st;
-	uint64_t t0, n, before;
+	uint64_t t0, n, before, patches;
 
 	dedup_get_stats(engine, &st);
 	before = st.compressions;
+	patches = st.patches;
 	if (!tier_cost.since)
 		tier_cost.since = arch_time_now();
 	t0 = arch_time_now();
@@ -347,10 +389,11 @@ uint64_t sharing_scan_step(void)
 		n = dedup_scan(engine, gov.pages);
 	}
 	dedup_get_stats(engine, &st);
-	if (st.compressions != before) {
+	if (st.compressions != before || st.patches != patches) {
 		tier_cost.steps++;
 		tier_cost.step_ticks += arch_time_now() - t0;
 		tier_cost.compressed += st.compressions - before;
+		tier_cost.patched += st.patches - patches;
 	}
 	if (!knobs.governed)
 		return 0;
@@ -363,7 +406,7 @@ uint64_t sharing_private_frames(const struct vm *vm)
 	struct dedup_vm_stats vs;
 	if (!vm->in_engine || dedup_get_vm_stats(engine, vm->id, &vs))
 		return 0;
-	return vs.pages - vs.merged - vs.compressed;
+	return vs.pages - vs.merged - vs.compressed - vs.patched;
 }
 
 struct vm *sharing_biggest_holder(uint64_t *held)
@@ -418,15 +461,25 @@ void sharing_summary(const char *when)
 		       "frames in the pool\n", when, s.same_fused, s.same_fake_merges, s.same_copies_read,
 		       s.same_copies_write, same_cost.faults ? same_cost.ticks / same_cost.faults : 0,
 		       s.same_not_idle, s.same_pool_frames);
-	if (tier_cost.compressed) {
+	if (s.patches)
+		printf("dedup: %s: patches: %lu pages (%lu KiB, in %lu KiB of slots) against %lu reference "
+		       "frames (%lu no page maps), %lu made, %lu rebuilt; %lu private pages made "
+		       "references; %lu candidates indexed, %lu pages looked up with one, %lu patch "
+		       "attempts, %lu did not rebuild the page\n", when, s.pages_patched,
+		       s.patch_bytes >> 10, s.patch_slots >> 10, s.ref_frames, s.ref_unmapped, s.patches,
+		       s.rebuilds, s.refs_made, s.patch_indexed, s.patch_tries, s.patch_encodes,
+		       s.patch_races);
+	if (tier_cost.compressed + tier_cost.patched) {
 		uint64_t span = arch_time_now() - tier_cost.since;
-		printf("dedup: %s: cold tier cost: %lu fault-ins, %lu TSC ticks each; %lu scanner steps "
-		       "compressed %lu pages in %lu ticks, %lu a page (with the steps' other pages), "
-		       "%lu.%02lu%% of one CPU's time since the scanner's first step\n", when, tier_cost.faults,
-		       tier_cost.faults ? tier_cost.fault_ticks / tier_cost.faults : 0, tier_cost.steps,
-		       tier_cost.compressed, tier_cost.step_ticks,
-		       tier_cost.step_ticks / tier_cost.compressed,
-		       span ? tier_cost.step_ticks * 100 / span : 0,
+		uint64_t kept = tier_cost.compressed + tier_cost.patched;
+		printf("dedup: %s: cold tier cost: %lu fault-ins, %lu TSC ticks each; %lu rebuilds, %lu "
+		       "TSC ticks each; %lu scanner steps compressed %lu and patched %lu pages in %lu "
+		       "ticks, %lu a page (with the steps' other pages), %lu.%02lu%% of one CPU's time "
+		       "since the scanner's first step\n", when, tier_cost.faults,
+		       tier_cost.faults ? tier_cost.fault_ticks / tier_cost.faults : 0, tier_cost.rebuilds,
+		       tier_cost.rebuilds ? tier_cost.rebuild_ticks / tier_cost.rebuilds : 0,
+		       tier_cost.steps, tier_cost.compressed, tier_cost.patched, tier_cost.step_ticks,
+		       tier_cost.step_ticks / kept, span ? tier_cost.step_ticks * 100 / span : 0,
 		       span ? tier_cost.step_ticks * 10000 / span % 100 : 0);
 	}
 }

@@ -26,6 +26,9 @@ struct dedup_ops sharing_ops(struct sharing_ctx *ctx);
 
 /* Creates the engine from the config's knobs.  0, or -1. */
 int sharing_init(const struct config *cfg);
+/* The reference candidates the cold tier's patches may index for this
+ * config (0: no patches): what the heap is sized for. */
+uint64_t sharing_patch_refs_max(const struct config *cfg);
 /* Registers vm's RAM with the engine: every page reads as zeros through
  * its domain's zero frame until written.  0, or -1. */
 int sharing_add_vm(struct vm *vm);

@@ -60,9 +60,9 @@ enum core_action core_guest_mem_fault(struct arch_vcpu *a, uint64_t gpa, unsigne
 
 	vm->ept_violations++;
 	if (gpa < vm->npages * 4096 && ept_lookup(&vm->ept, gpa, &leaf)) {
-		/* Not present: a page the cold tier compressed, or a fused page
-		 * of a same-behaviour domain, whatever the access.  Its frame is
-		 * charged like a COW copy's. */
+		/* Not present: a page the cold tier compressed or keeps as a
+		 * patch, or a fused page of a same-behaviour domain, whatever
+		 * the access.  Its frame is charged like a COW copy's. */
 		if (vm->frame_budget < vm->npages && sharing_private_frames(vm) >= vm->frame_budget) {
 			vm_stop(vm, "over its memory limit of %lu KiB in frames of its own",
 				vm->frame_budget * 4);
@@ -79,8 +79,8 @@ enum core_action core_guest_mem_fault(struct arch_vcpu *a, uint64_t gpa, unsigne
 			return CORE_YIELD;
 		}
 		if (r == DEDUP_EIO) {
-			vm_stop(vm, "its compressed page at 0x%lx fails its checksum: the content is lost",
-				gpa & ~0xFFFul);
+			vm_stop(vm, "its compressed or patched page at 0x%lx fails its checksum: the "
+				"content is lost", gpa & ~0xFFFul);
 			return CORE_YIELD;
 		}
 		/* Not compressed either: unmapped RAM, below. */

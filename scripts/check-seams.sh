@@ -13,7 +13,8 @@
 # --sources ARCH -- HV_SRCS... -- EFI_SRCS...
 #   Every quoted #include names a bare file found through the folder's own
 #   include roots (no "../", no paths), and:
-#   - dedup/: its own headers and tier/'s (the compressed pool it drives);
+#   - dedup/: its own headers, tier/'s (the compressed pool it drives) and
+#     delta/'s (the patcher and similarity index of its patches);
 #     tier/: its own and lz4.h; ept/: its own and common/ptwalk.h (the one
 #     page-table walker); delta/: its own; devices/ and api/: their own
 #     and include/; net/ (lwIP's port, the HTTP server) its own, api/,
@@ -60,7 +61,7 @@ sources() {
 	local A=arch/$arch
 	# folder -> allowed include folders ("@arch.h" / "@upcall.h": that one file)
 	declare -A roots=(
-		[dedup]="dedup tier" [tier]="tier @build/lz4/src/lib/lz4.h" [ept]="ept @common/ptwalk.h" [delta]="delta"
+		[dedup]="dedup tier delta" [tier]="tier @build/lz4/src/lib/lz4.h" [ept]="ept @common/ptwalk.h" [delta]="delta"
 		[devices]="devices include" [api]="api include"
 		[net]="net include api"
 		[common]="include common"

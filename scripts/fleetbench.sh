@@ -17,6 +17,24 @@
 #           the zero-frame path takes those pages back
 #   kernels 6.1, 6.12, 6.1, 6.12: how much inter-VM sharing drops when the
 #           kernels differ (the thesis's section 6.7)
+# and what an added idle VM costs with each way of saving memory (issues 20
+# and 21), each point once the newest VM has idled POINT_ROUND rounds
+# (default 90: 180 s, past dedup.cold_s = COLD_S, default 30, and the time
+# the tier takes to compress or patch a VM's cold pages under Bochs):
+#   share, tier, patch          nokaslr, the vmlinux entered at its PVH note:
+#                               sharing only; with the cold tier (lz4); with
+#                               the tier and patches (dedup.patch)
+#   kshare, ktier, kpatch       the same booted as Debian ships it: the
+#                               bzImage (vmlinuz), which unpacks itself and
+#                               places the kernel at random (KASLR on),
+#                               ~50 s more a boot under Bochs
+#   integ, integ-tier           what the tier costs a busy guest: the
+#                               integrity workload (12 rounds over 8 MiB of
+#                               files, each round rewriting a quarter and
+#                               checking all) beside an idle VM, its time
+#                               ("integrity time S s", the guest's clock)
+#                               with sharing only, then with the tier and
+#                               patches (dedup.cold_s = 10)
 # Results: build/fleetbench/RUN/run/console.txt and the table printed here
 # (also build/fleetbench/summary.txt).  Usage: fleetbench.sh [RUN...];
 # fleetbench.sh --report [RUN...] prints the table again from the consoles.
@@ -26,26 +44,55 @@ B=build
 OUT=$B/fleetbench
 NVMS=${FLEET_VMS:-4}
 runs=("$@")
-[ ${#runs[@]} -gt 0 ] || runs=(base free kernels)
+ALL_RUNS=(base free kernels share tier patch kshare ktier kpatch integ integ-tier)
+[ ${#runs[@]} -gt 0 ] || runs=("${ALL_RUNS[@]}")
+COLD_S=${COLD_S:-30}
+POINT_ROUND=${POINT_ROUND:-90}
 K="console=ttyS0,115200 quiet nokaslr mitigations=off tsc=reliable cryptomgr.notests acpi=off noapic"
 
+kaslr() { case $1 in k*) [ "$1" != kernels ] ;; *) false ;; esac; }
+# The issue 20/21 runs use one emulated CPU: their guests idle most of the
+# time, and Bochs skips a lone CPU's idle time (with two it does not:
+# /work/shared/ENVIRONMENT.md), which keeps a run within its time limit on
+# a loaded machine.
+cpus_of() { case $1 in base | free | kernels) echo 2 ;; *) echo 1 ;; esac; }
+
 config() { # run -> its dedupvisor.cfg on stdout
-	local run=$1 extra="" i kern start
+	local run=$1 extra="" i kern start k=$K
 	[ "$run" = free ] && extra=" init_on_free=1"
-	echo "cpus = 2"
+	kaslr "$run" && k=${K/ nokaslr/}
+	echo "cpus = $(cpus_of "$run")"
+	case $run in
+	integ-tier) echo "dedup.pool_max = 256M"; echo "dedup.cold_s = 10"; echo "dedup.patch = 1" ;;
+	*tier | *patch) echo "dedup.pool_max = 256M"; echo "dedup.cold_s = $COLD_S" ;;
+	esac
+	case $run in *patch) echo "dedup.patch = 1" ;; esac
+	case $run in integ*)
+		echo "vm tux1 ram=128M kernel=vmlinux initrd=initrd.cpio.gz cmdline=\"$k workload=integrity rounds=12 mib=8 linger=600\""
+		echo "vm tux2 ram=128M kernel=vmlinux initrd=initrd.cpio.gz cmdline=\"$k workload=idle rounds=100000\""
+		return ;;
+	esac
 	for ((i = 1; i <= NVMS; i++)); do
 		kern=vmlinux
 		[ "$run" = kernels ] && [ $((i % 2)) = 0 ] && kern=vmlinux-6.12
+		kaslr "$run" && kern=vmlinuz
 		start=""
 		[ $i -gt 1 ] && start=" start=late"
-		echo "vm tux$i ram=128M kernel=$kern initrd=initrd.cpio.gz$start cmdline=\"$K$extra workload=idle rounds=100000\""
+		echo "vm tux$i ram=128M kernel=$kern initrd=initrd.cpio.gz$start cmdline=\"$k$extra workload=idle rounds=100000\""
 	done
 }
 
 script() { # the console steps: a point once the newest VM idles, then stop all
-	local i
+	local i round=2
+	case $1 in integ*)
+		echo '^\[tux1\] dedupvisor-linux: integrity time => measure'
+		echo '^measure: point 1 done => stop tux1'
+		echo '^vm tux1: stopped => stop tux2'
+		return ;;
+	esac
+	case $1 in base | free | kernels) ;; *) round=$POINT_ROUND ;; esac
 	for ((i = 1; i <= NVMS; i++)); do
-		echo "^\\[tux$i\\] dedupvisor-linux: idle round 2\$ => measure"
+		echo "^\\[tux$i\\] dedupvisor-linux: idle round $round\$ => measure"
 	done
 	echo "^measure: point $NVMS done => stop tux1"
 	for ((i = 2; i <= NVMS; i++)); do
@@ -57,15 +104,16 @@ run_one() { # run
 	local d=$OUT/$1
 	rm -rf "$d"; mkdir -p "$d/files"
 	config "$1" >"$d/dedupvisor.cfg"
-	script >"$d/console"
+	script "$1" >"$d/console"
 	cp $B/linux/vmlinux $B/linux/initrd.cpio.gz "$d/files/"
-	cp $B/linux-6.12/vmlinux "$d/files/vmlinux-6.12"
+	[ "$1" = kernels ] && cp $B/linux-6.12/vmlinux "$d/files/vmlinux-6.12"
+	kaslr "$1" && cp $B/linux/vmlinuz "$d/files/"
 	bash scripts/mkesp.sh "$d/esp.img" $B/BOOTX64.EFI $B/dedupvisor.elf "$d/dedupvisor.cfg" \
 		"$d"/files/*
 	rm -rf "$d/files"
 	local t0=$SECONDS
 	EMU_CONSOLE=$d/console bash scripts/emu.sh boot bochs "$d/esp.img" "$d/run" \
-		"${FLEET_SECS:-2400}" 2 896 >/dev/null || true
+		"${FLEET_SECS:-2400}" "$(cpus_of "$1")" 896 >/dev/null || true
 	echo "$((SECONDS - t0))" >"$d/wall_s"
 }
 
@@ -83,7 +131,7 @@ report() { # run
 	}
 	/^measure: recount of identical pages/ { ok[p] = $NF }
 	/^measure: joined since: vm/ { sub(/^measure: joined since: /, ""); join[p] = $0 }
-	/^measure: since point/ { match($0, /(grew|shrank) by [0-9]+ frames/); grew[p] = substr($0, RSTART, RLENGTH) }
+	/^measure: since point/ { if (match($0, /(grew|shrank) by [0-9]+ frames/)) grew[p] = substr($0, RSTART, RLENGTH) }
 	/^measure: vm tux[0-9]+: domain/ {
 		match($0, /PSS [0-9.]+ pages/); pss[p] = pss[p] " " $3 substr($0, RSTART + 3, RLENGTH - 9)
 	}
@@ -96,24 +144,51 @@ report() { # run
 		}
 	}' "$con"
 	grep -E '^summary: (vm tux[0-9]+: Linux|scanner)' "$con" | sed 's/^/  /' || true
-	grep -E '^dedup: (measure|converged):' "$con" | tail -n1 | sed 's/^/  /' || true
-	grep -cE 'Kernel panic|MISMATCH' "$con" | sed 's/^/  panics or mismatches: /'
+	grep -E '^dedup: (measure|converged): full_scans' "$con" | tail -n1 | sed 's/^/  /' || true
+	# The tier's lines of the last point (compression ratio, patches,
+	# faults while the guests ran, costs under Bochs).
+	grep -E '^measure: (cold tier|patches|cost PSS|since point [0-9]+, )' "$con" | tail -n4 | sed 's/^/  /' || true
+	grep -E '^dedup: measure: (patches|cold tier cost):' "$con" | tail -n2 | sed 's/^/  /' || true
+	grep -E '^\[tux1\] dedupvisor-linux: integrity (total errors|time)' "$con" | sed 's/^/  /' || true
+	grep -cE 'Kernel panic|MISMATCH|SOME DAMAGED|DOES NOT ADD UP' "$con" | sed 's/^/  panics or mismatches: /'
+}
+
+# What an added VM cost, run by run: the fleet's growth from each point to
+# the next (the newcomer's frames, and whatever the others did meanwhile),
+# and the fleet at the last point.
+compare() {
+	local r con
+	echo "== what an added idle VM costs (the fleet's growth per point, frames; 1 MiB = 256)"
+	for r in "$@"; do
+		con=$OUT/$r/run/console.txt
+		[ -f "$con" ] || continue
+		awk -v run="$r" '
+		/^measure: fleet:/ { match($0, /on [0-9]+ frames/); f = substr($0, RSTART + 3, RLENGTH - 10); n++; fr[n] = f }
+		END {
+			if (n < 1) { printf "%-8s no point\n", run; exit }
+			s = ""; t = 0
+			for (i = 2; i <= n; i++) { d = fr[i] - fr[i - 1]; s = s sprintf(" %d", d); t += d }
+			printf "%-8s first VM %d frames (%.1f MiB); each added:%s; mean %.0f frames (%.1f MiB); %d VMs on %d frames (%.1f MiB)\n",
+			       run, fr[1], fr[1] / 256, s, n > 1 ? t / (n - 1) : 0, n > 1 ? t / (n - 1) / 256 : 0, n, fr[n], fr[n] / 256
+		}' "$con"
+	done
 }
 
 if [ "${1:-}" = --report ]; then # the table again, from runs already made
 	shift
-	[ $# -gt 0 ] || set -- base free kernels
-	for r in "$@"; do report "$r"; done
+	[ $# -gt 0 ] || set -- "${ALL_RUNS[@]}"
+	for r in "$@"; do [ -d "$OUT/$r" ] && report "$r"; done
+	compare "$@"
 	exit 0
 fi
 [ -f $B/linux-6.12/vmlinux ] || { echo "fleetbench: no $B/linux-6.12/vmlinux (make linux-guest)" >&2; exit 1; }
 mkdir -p "$OUT"
 pids=()
 for r in "${runs[@]}"; do
-	case $r in base|free|kernels) ;; *) echo "fleetbench: unknown run '$r'" >&2; exit 2 ;; esac
+	case " ${ALL_RUNS[*]} " in *" $r "*) ;; *) echo "fleetbench: unknown run '$r'" >&2; exit 2 ;; esac
 	run_one "$r" &
 	pids+=($!)
 	if [ ${#pids[@]} = 2 ]; then wait "${pids[0]}"; pids=("${pids[1]}"); fi
 done
 wait
-for r in "${runs[@]}"; do report "$r"; done | tee "$OUT/summary.txt"
+{ for r in "${runs[@]}"; do report "$r"; done; compare "${runs[@]}"; } | tee "$OUT/summary.txt"

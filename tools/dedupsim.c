@@ -18,6 +18,9 @@
  *                         treated as cold (an image has no accessed bits): savings
  *                         by mechanism, lz4's ratio and classes, the costs
  *                         (tools/tiersim.c)
+ *   --patch               with --tier: the tier keeps patches too (dedup/
+ *                         tier_patch.c): a page like a reference frame is a patch
+ *                         when its slot is smaller than lz4's
  *
  * The engine is compiled from the same dedup/ sources as the hypervisor and runs
  * over the host fake (tests/fake/fake_mem.c), with every image's pages as a
@@ -84,7 +87,7 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: dedupsim [--json] [--plot FILE.png] [--granularity] "
 		"[--pages-to-scan N] [--max-scans N] [--steady-scans N] [--no-ad] [--first-sight] "
-		"[--mechanisms] [--tier] IMAGE...\n");
+		"[--mechanisms] [--tier [--patch]] IMAGE...\n");
 	exit(2);
 }
 
@@ -313,7 +316,7 @@ int main(int argc, char **argv)
 	const unsigned char *data[MAX_IMAGES];
 	uint64_t sizes[MAX_IMAGES], pages = 0, pts = 10000, max_scans = 10, nsteady = 0;
 	unsigned n = 0, i, nrows = 0, ns = 0;
-	int json = 0, gran = 0, ad = 1, first = 0, mech = 0, tier = 0;
+	int json = 0, gran = 0, ad = 1, first = 0, mech = 0, tier = 0, patch = 0;
 	struct mechanisms *mx = NULL;
 	struct tiersim ts;
 	const char *png = NULL;
@@ -338,6 +341,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(a, "--first-sight")) first = 1;
 		else if (!strcmp(a, "--mechanisms")) mech = 1;
 		else if (!strcmp(a, "--tier")) tier = 1;
+		else if (!strcmp(a, "--patch")) patch = 1;
 		else if (!strcmp(a, "--plot") && i + 1 < (unsigned)argc) png = argv[++i];
 		else if (!strcmp(a, "--pages-to-scan") && i + 1 < (unsigned)argc) pts = strtoull(argv[++i], NULL, 0);
 		else if (!strcmp(a, "--max-scans") && i + 1 < (unsigned)argc) max_scans = strtoull(argv[++i], NULL, 0);
@@ -453,7 +457,7 @@ int main(int argc, char **argv)
 			vpages[i] = im[i].size / 4096;
 		if (!ad)
 			die("%s", "--tier needs A/D bits: without them nothing is ever cold");
-		if (tiersim_run(d, &m, n, data, vpages, &o, &ts))
+		if (tiersim_run(d, &m, n, data, vpages, &o, patch, &ts))
 			die("%s", "the cold tier lost content: a page read back other than its image");
 	}
 

@@ -102,7 +102,7 @@ static void codec(struct tiersim *t, const unsigned char **c, uint64_t n)
 }
 
 int tiersim_run(struct dedup *d, struct fake_mem *m, unsigned nvm, const unsigned char *const *data,
-		const uint64_t *pages, const struct dedup_recount *o, struct tiersim *t)
+		const uint64_t *pages, const struct dedup_recount *o, int patch, struct tiersim *t)
 {
 	struct dedup_knobs *k = dedup_knobs(d), saved = *k;
 	const unsigned char **c;
@@ -132,6 +132,13 @@ int tiersim_run(struct dedup *d, struct fake_mem *m, unsigned nvm, const unsigne
 	k->cold_ticks = 1;
 	k->pool_max_frames = UINT64_MAX;
 	k->compress_per_step = 0;
+	t->patch = patch;
+	if (patch) {
+		uint64_t all = 0;
+		for (v = 0; v < nvm; v++)
+			all += pages[v];
+		k->patch_refs_max = all / DEDUP_PATCH_REFS_SHARE;
+	}
 	dedup_clock(d, 1u << 20); /* long after the scans so far, stamped 0 */
 	cost_open(&mk); /* one full scan compresses them all; it alone is measured */
 	CALLGRIND_TOGGLE_COLLECT;
@@ -141,7 +148,8 @@ int tiersim_run(struct dedup *d, struct fake_mem *m, unsigned nvm, const unsigne
 	cost_close(&mk, &t->pass);
 	CALLGRIND_DUMP_STATS_AT("tier: engine pass");
 	dedup_get_stats(d, &t->tiered);
-	t->first_pass = t->tiered.compressions - t->shared.compressions;
+	t->first_pass = t->tiered.compressions - t->shared.compressions +
+			t->tiered.patches - t->shared.patches; /* pages the pass kept in the pool */
 	do { /* the next pass must find nothing more */
 		before = t->tiered.compressions;
 		while (dedup_scan(d, 1u << 20) == 1u << 20)
@@ -149,12 +157,13 @@ int tiersim_run(struct dedup *d, struct fake_mem *m, unsigned nvm, const unsigne
 		dedup_get_stats(d, &t->tiered);
 	} while (t->tiered.compressions != before);
 	t->frames_tiered = dedup_frames_in_use(d);
+	t->index_bytes = dedup_metadata_bytes(d) - t->shared.metadata_bytes;
 	for (i = 0; i < ZPOOL_NCLASSES && i < dedup_tier_classes(); i++)
 		dedup_tier_class(d, i, &t->cls[i]);
 
 	/* A fault on every compressed page, in one window; then every page
 	 * must read its image's bytes. */
-	lst = malloc((t->tiered.pages_compressed + 1) * sizeof(*lst));
+	lst = malloc((t->tiered.pages_compressed + t->tiered.pages_patched + 1) * sizeof(*lst));
 	if (!lst)
 		return -1;
 	for (v = 0; v < nvm; v++)
@@ -186,7 +195,7 @@ void tiersim_print(FILE *f, const struct tiersim *t, uint64_t pages)
 {
 	const struct dedup_stats *a = &t->shared, *b = &t->tiered;
 	uint64_t nz_self = a->self_sharing - t->zero_self, nz_inter = a->inter_sharing - t->zero_inter;
-	uint64_t comp_saved = b->pages_compressed - b->pool_frames;
+	uint64_t comp_saved = b->pages_compressed + b->pages_patched - b->pool_frames - b->ref_unmapped;
 	uint64_t total = a->frames_saved + comp_saved;
 
 	fprintf(f, "cold tier (dedup/tier.c, tier/: lz4 1.9.4, objects <= 2 KiB in %u classes):\n"
@@ -201,9 +210,15 @@ void tiersim_print(FILE *f, const struct tiersim *t, uint64_t pages)
 		(unsigned long long)nz_self, pct(nz_self, pages));
 	fprintf(f, "    identical, non-zero: inter-VM              %12llu  %6.2f%%\n",
 		(unsigned long long)nz_inter, pct(nz_inter, pages));
-	fprintf(f, "    compressed: %llu pages in %llu frames     %12llu  %6.2f%%\n",
-		(unsigned long long)b->pages_compressed, (unsigned long long)b->pool_frames,
-		(unsigned long long)comp_saved, pct(comp_saved, pages));
+	if (t->patch)
+		fprintf(f, "    compressed %llu, patched %llu, in %llu frames %8llu  %6.2f%%\n",
+			(unsigned long long)b->pages_compressed, (unsigned long long)b->pages_patched,
+			(unsigned long long)b->pool_frames, (unsigned long long)comp_saved,
+			pct(comp_saved, pages));
+	else
+		fprintf(f, "    compressed: %llu pages in %llu frames     %12llu  %6.2f%%\n",
+			(unsigned long long)b->pages_compressed, (unsigned long long)b->pool_frames,
+			(unsigned long long)comp_saved, pct(comp_saved, pages));
 	fprintf(f, "    all                                        %12llu  %6.2f%%  (sharing alone %.2f%%)\n",
 		(unsigned long long)total, pct(total, pages), pct(a->frames_saved, pages));
 	fprintf(f, "  frames in use: %llu after sharing, %llu with the tier (%.1f MiB -> %.1f MiB)\n",
@@ -211,6 +226,18 @@ void tiersim_print(FILE *f, const struct tiersim *t, uint64_t pages)
 		t->frames_shared / 256.0, t->frames_tiered / 256.0);
 	fprintf(f, "  left private: %llu non-zero pages, %llu of them did not fit 2 KiB (not compressed)\n",
 		(unsigned long long)t->candidates, (unsigned long long)b->compress_rejected);
+	if (t->patch)
+		fprintf(f, "  patches: %llu pages, %llu B (mean %.0f B) in %llu slot bytes, against %llu reference "
+			"frames (%llu private pages made references, %llu no page maps); %llu reference\n"
+			"    candidates indexed, %llu pages looked up with a candidate, %llu patch attempts, %llu "
+			"did not rebuild their page; index and tables %.1f KiB\n",
+			(unsigned long long)b->pages_patched, (unsigned long long)b->patch_bytes,
+			b->pages_patched ? (double)b->patch_bytes / b->pages_patched : 0,
+			(unsigned long long)b->patch_slots, (unsigned long long)b->ref_frames,
+			(unsigned long long)b->refs_made, (unsigned long long)b->ref_unmapped,
+			(unsigned long long)b->patch_indexed, (unsigned long long)b->patch_tries,
+			(unsigned long long)b->patch_encodes, (unsigned long long)b->patch_races,
+			t->index_bytes / 1024.0);
 	fprintf(f, "  lz4 on those %llu pages: %.2f:1 all of them; the %llu that fit (%.1f%%): %.2f:1 in "
 		"lz4 bytes, %.2f:1 in pool frames\n", (unsigned long long)t->candidates,
 		t->lz4_bytes ? 4096.0 * t->candidates / t->lz4_bytes : 0, (unsigned long long)t->fit,
@@ -230,12 +257,12 @@ void tiersim_print(FILE *f, const struct tiersim *t, uint64_t pages)
 				t->cls[i].per_frame, (unsigned long long)t->by_class[i],
 				pct(t->by_class[i], t->fit), (unsigned long long)t->cls[i].frames);
 	fprintf(f, "  cost per page, host CPU: lz4 compress %.2f us (to the 2 KiB bound), decompress %.2f us;\n"
-		"    the engine's pass %.2f us per page compressed, a fault-in %.2f us\n",
+		"    the engine's pass %.2f us per page %s, a fault-in %.2f us\n",
 		per_us(t->compress.cpu, t->candidates), per_us(t->decompress.cpu, t->fit),
-		per_us(t->pass.cpu, t->first_pass),
+		per_us(t->pass.cpu, t->first_pass), t->patch ? "compressed or patched" : "compressed",
 		per_us(t->faults.cpu, t->faulted));
-	fprintf(f, "  read back: %llu pages faulted in, %llu wrong\n", (unsigned long long)t->faulted,
-		(unsigned long long)t->wrong);
+	fprintf(f, "  read back: %llu pages faulted in%s, %llu wrong\n", (unsigned long long)t->faulted,
+		t->patch ? " (patched ones rebuilt)" : "", (unsigned long long)t->wrong);
 }
 
 void tiersim_json(FILE *f, const struct tiersim *t)
@@ -246,7 +273,9 @@ void tiersim_json(FILE *f, const struct tiersim *t)
 		"\"shared_saved\": %llu, \"self\": %llu, \"inter\": %llu, "
 		"\"compressed\": %llu, \"compressed_bytes\": %llu, \"compressed_slots\": %llu, "
 		"\"pool_frames\": %llu, \"rejected\": %llu, \"frames_shared\": %llu, \"frames_tiered\": %llu, "
-		"\"faulted\": %llu, \"wrong\": %llu, \"compress\": ",
+		"\"faulted\": %llu, \"wrong\": %llu, \"patched\": %llu, \"patch_bytes\": %llu, "
+		"\"patch_slots\": %llu, \"ref_frames\": %llu, \"refs_made\": %llu, \"first_pass\": %llu, "
+		"\"compress\": ",
 		(unsigned long long)t->candidates, (unsigned long long)t->lz4_bytes,
 		(unsigned long long)t->fit, (unsigned long long)t->fit_bytes,
 		(unsigned long long)t->zero_saved, (unsigned long long)t->zero_self,
@@ -256,7 +285,10 @@ void tiersim_json(FILE *f, const struct tiersim *t)
 		(unsigned long long)b->compressed_slots, (unsigned long long)b->pool_frames,
 		(unsigned long long)b->compress_rejected, (unsigned long long)t->frames_shared,
 		(unsigned long long)t->frames_tiered, (unsigned long long)t->faulted,
-		(unsigned long long)t->wrong);
+		(unsigned long long)t->wrong, (unsigned long long)b->pages_patched,
+		(unsigned long long)b->patch_bytes, (unsigned long long)b->patch_slots,
+		(unsigned long long)b->ref_frames, (unsigned long long)b->refs_made,
+		(unsigned long long)t->first_pass);
 	cost_json(f, &t->compress);
 	fprintf(f, ", \"decompress\": ");
 	cost_json(f, &t->decompress);

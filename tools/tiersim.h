@@ -34,18 +34,22 @@ struct tiersim {
 	struct dedup_stats shared, tiered; /* before and after the pass */
 	uint64_t frames_shared, frames_tiered; /* dedup_frames_in_use */
 	struct dedup_tier_class cls[ZPOOL_NCLASSES];
-	struct cost pass, faults;     /* the first pass (first_pass compressions); every fault */
+	struct cost pass, faults;     /* the first pass (first_pass pages kept in the pool); every fault */
 	uint64_t first_pass;
 	uint64_t faulted, wrong;      /* faults, and pages that then read other than the image */
 	uint64_t zero_saved, zero_self, zero_inter; /* the zero content's part of the sharing */
+	int patch;                    /* patches on */
+	uint64_t index_bytes;         /* the similarity index's */
 };
 
 /* Runs the model on the converged engine d over the fake m, whose VM v
- * was image data[v] of pages[v] pages; o is the oracle of the set.  The
- * engine ends as it began (every page faulted back).  0, or -1 when a page
- * read back other than its image (then out->wrong says how many). */
+ * was image data[v] of pages[v] pages; o is the oracle of the set; with
+ * patch, the tier keeps patches too (an index of PATCH_REFS_SHARE of the
+ * pages: the hypervisor's sizing, kernel/sharing.c).  The engine ends as
+ * it began (every page faulted back).  0, or -1 when a page read back
+ * other than its image (then out->wrong says how many). */
 int tiersim_run(struct dedup *d, struct fake_mem *m, unsigned nvm, const unsigned char *const *data,
-		const uint64_t *pages, const struct dedup_recount *o, struct tiersim *out);
+		const uint64_t *pages, const struct dedup_recount *o, int patch, struct tiersim *out);
 void tiersim_print(FILE *f, const struct tiersim *t, uint64_t pages);
 void tiersim_json(FILE *f, const struct tiersim *t);
 

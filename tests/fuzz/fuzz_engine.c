@@ -6,17 +6,20 @@
  *
  * Feeds: u8 setup (bit 0: EPT A/D bits; bit 1: merge_first_sight; bit 2:
  * the cold tier on from the start; bit 3: domain 2 a same-behaviour domain,
- * dedup/same.c, refused without A/D bits), then operations until the input ends
+ * dedup/same.c, refused without A/D bits; bit 4: with patches against
+ * reference frames), then operations until the input ends
  * (at most MAX_OPS), each an opcode byte and its arguments (encoding below
  * the enum): guest writes of a whole page (zero, one of a few shared
- * contents, or unique; compressible or not) or of a few bytes, the
+ * contents, unique, or a variant of one of two bases, nearly the same as
+ * the other variants; compressible or not) or of a few bytes, the
  * hypervisor writing a page itself (dedup_cow_break first, then the frame
  * directly: no dirty bit), scanner steps and full scans, spurious COW
  * breaks and faults, guest reads (which fault a compressed page back) and
  * TLB evictions, VM add (populated or lazy, in one of three domains,
  * optionally with its EPT running out of table pages after k mappings) and
- * remove, frame exhaustion, the knob, the cold tier's knobs, a VM's
- * compressed ceiling, the clock (one tick per operation, and jumps), and
+ * remove, frame exhaustion, the knob, the cold tier's knobs (patches on
+ * or off), a VM's pool ceiling, the clock (one tick per operation, and
+ * jumps), and
  * "races": another vCPU caching a writable translation just before a
  * write-protect or an unmap and writing through it just before the
  * invalidate (as the model test).
@@ -30,9 +33,11 @@
  * not present, read as the engine holds it, and a guest read of one faults
  * and copies it); the engine's bookkeeping agrees with
  * the fake EPT (shared pages map their frame read-only, private ones a
- * frame of their own, compressed and fused ones nothing, refs and k per frame, no
- * frame leaked beyond the pool's, stats = a count from the EPT; the API's
- * PSS walked in steps = the PSS of those mappings); errors
+ * frame of their own, compressed, patched and fused ones nothing, refs and
+ * k per frame, pins per reference = the patches that name it, every patch
+ * rebuilds its page, no frame leaked beyond the pool's and the references
+ * only patches need, stats = a count from the EPT; the API's PSS walked
+ * in steps = the PSS of those mappings; the cost-PSS adds up); errors
  * are only those the API allows.  At the end, with frames
  * plentiful and no races, three full scans converge: frames_saved,
  * self_sharing, inter_sharing and each VM's self-sharing must equal
@@ -64,9 +69,10 @@ enum op {
 /*
  * Encoding: op byte % OP_COUNT, slot byte % NSLOTS, and when the slot holds
  * a VM a gfn byte % its pages; then
- *   WRITE_PAGE(2), HV_WRITE  u8 content: % 16, 0 zero, 1-7 a shared pool,
+ *   WRITE_PAGE(2), HV_WRITE  u8 content: % 24, 0 zero, 1-7 a shared pool,
  *                            8-11 a page never seen before; 12-13 a shared
- *                            pool, 14-15 new, both compressible
+ *                            pool, 14-15 new, both compressible; 16-23 a
+ *                            variant (c >> 5) % 8 of base c % 2 (SV_OF)
  *   WRITE_BYTES  u16 offset % 4096, u8 length - 1 (% 8), the bytes
  *   SCAN         u8 pages - 1
  *   ADD          u8 pages - 1 (% MAXPAGES), u8 how (bit 0 lazy; domain
@@ -77,7 +83,8 @@ enum op {
  *   RACE         u8: a race 1 in (b % 5) chances, 0 none
  *   CLOCK        u8: the clock jumps b ticks
  *   TIER         u8 cold ticks % 8 (0: nothing cold), u8 pool frames % 12,
- *                u8 compressions a scanner step % 6 (0: no bound)
+ *                u8 compressions a scanner step % 6 (0: no bound), and its
+ *                bit 7: patches off (the index stays: what is held stays)
  *   CEILING      u8: the VM's compressed pages at most b % 8 (255: none)
  *   FULL_SCAN, COW_BREAK, FAULT, READ, EVICT, REMOVE, KNOB: nothing more.
  * FUZZ_TRACE=1 in the environment prints each operation (to replay a crash).
@@ -112,10 +119,15 @@ static int slot_of(unsigned vm)
 }
 
 /* Content c: 0 zero, 1-7 a small pool (duplicates), 8-11 a fresh unique
- * one; 12-13 and 14-15 the same, compressible. */
+ * one; 12-13 and 14-15 the same, compressible; 16-23 a variant of one of
+ * two bases (nearly the same pages: patches). */
 static void make_content(uint8_t c, void *page)
 {
-	c %= 16;
+	if (c % 24 >= 16) {
+		content(SV_OF(1 + c % 2, (c >> 5) % 8), page);
+		return;
+	}
+	c %= 24;
 	if (c < 8)
 		content(c, page);
 	else if (c < 12)
@@ -219,8 +231,10 @@ static void check_bookkeeping(void)
 	uint8_t *seen = calloc(fm->nframes, 1);
 	uint64_t frames = 0, saved = 0, self = 0, inter = 0, tracked = 0, zero = 0, ncomp = 0;
 	uint64_t same_held = 0;
+	uint64_t *pins = calloc(d->sf_top + 1, sizeof(uint64_t)), npatched = 0, nrefs = 0;
+	uint64_t cost = 0, shares = 0, bad;
 
-	CHECK(refs && seen, "out of memory");
+	CHECK(refs && seen && pins, "out of memory");
 	for (unsigned s = 0; s < NSLOTS; s++) {
 		unsigned vm = slot_vm[s];
 		if (!M.live[s])
@@ -230,9 +244,19 @@ static void check_bookkeeping(void)
 			const struct dpage *p = &d->vm[vm].pages[g];
 			const struct fake_pte *e = &fm->vm[vm].ept[g];
 			if (dp_state(p) == DP_COMPRESSED) {
-				CHECK(!e->present && cobj_of(d, p), "vm %u gfn %llu: compressed, but mapped "
+				const struct cobj *o = cobj_of(d, p);
+				CHECK(!e->present && o, "vm %u gfn %llu: compressed, but mapped "
 				      "or without an object", vm, (unsigned long long)g);
 				ncomp++;
+				if (o->kind == COBJ_DELTA) {
+					uint32_t r = cobj_ref(o);
+					CHECK(r < d->sf_top && (d->sf[r].flags & (SF_USED | SF_PINNED | SF_ZERO)) ==
+					      (SF_USED | SF_PINNED) && d->sf[r].domain == M.domain[s],
+					      "vm %u gfn %llu: a patch against frame %u, not a live pinned "
+					      "reference of its domain", vm, (unsigned long long)g, r);
+					pins[r]++;
+					npatched++;
+				}
 				continue;
 			}
 			if (is_hidden(vm, g)) { /* fused: not present, on a frame no EPT maps */
@@ -274,10 +298,13 @@ static void check_bookkeeping(void)
 		CHECK(sf->refs == refs[i] && fm->mapcount[sf->frame] == (same ? 0 : refs[i]),
 		      "shared frame %u: refs %u, mappings %llu, EPT entries %u", i, sf->refs,
 		      (unsigned long long)refs[i], fm->mapcount[sf->frame]);
+		CHECK(refs[i] || (sf->flags & (SF_ZERO | SF_PINNED)) || same, "shared frame %u kept with no sharer", i);
 		/* A same-behaviour domain's frame nobody shares waits for the sweep. */
-		CHECK(refs[i] || (sf->flags & SF_ZERO) || same, "shared frame %u kept with no sharer", i);
 		if (same && !refs[i])
 			same_held += first_sight(seen, sf->frame);
+		CHECK(pins_of(d, i) == pins[i] && !!(sf->flags & SF_PINNED) == (pins[i] > 0),
+		      "frame %u: %u pins, %llu patches name it", i, pins_of(d, i), (unsigned long long)pins[i]);
+		nrefs += pins[i] > 0;
 		for (unsigned s = 0; s < NSLOTS; s++) {
 			bool maps = false;
 			for (uint64_t g = 0; M.live[s] && g < M.npages[s] && !maps; g++)
@@ -294,18 +321,29 @@ static void check_bookkeeping(void)
 		if (sf->flags & SF_ZERO)
 			CHECK(page_is_zero(fake_frame_ptr(fm, sf->frame)), "zero frame %u is not zero", i);
 	}
-	/* Frames in use: the mapped ones, plus each zero frame nobody maps. */
+	/* Frames in use: the mapped ones, plus each zero frame and each
+	 * reference nobody maps. */
+	uint64_t mapped = frames, unmapped_refs = 0;
+	for (uint32_t i = 0; i < d->sf_top; i++)
+		unmapped_refs += (d->sf[i].flags & SF_USED) && !refs[i] && pins[i];
 	for (uint32_t i = 0; i < d->sf_top; i++)
 		if ((d->sf[i].flags & SF_USED) && !refs[i])
 			frames += first_sight(seen, d->sf[i].frame);
 	dedup_get_stats(d, &st);
-	CHECK(st.pages_compressed == ncomp, "%llu pages compressed, %llu counted",
-	      (unsigned long long)st.pages_compressed, (unsigned long long)ncomp);
+	CHECK(st.pages_compressed + st.pages_patched == ncomp && st.pages_patched == npatched,
+	      "%llu pages compressed and %llu patched, %llu and %llu counted",
+	      (unsigned long long)st.pages_compressed, (unsigned long long)st.pages_patched,
+	      (unsigned long long)(ncomp - npatched), (unsigned long long)npatched);
+	CHECK(st.ref_frames == nrefs, "%llu reference frames, %llu counted",
+	      (unsigned long long)st.ref_frames, (unsigned long long)nrefs);
+	CHECK(dedup_patch_check(d, &bad) == npatched && bad == 0, "%llu patches do not rebuild their page",
+	      (unsigned long long)bad);
 	CHECK(fake_frames_in_use(fm) == frames + st.pool_frames + same_held + st.same_pool_frames,
-	      "%llu frames in use, %llu reachable, %llu in the pool, %llu in the randomized pool and "
-	      "%llu waiting for the sweep: a leak", (unsigned long long)fake_frames_in_use(fm),
-	      (unsigned long long)frames, (unsigned long long)st.pool_frames,
-	      (unsigned long long)st.same_pool_frames, (unsigned long long)same_held);
+	      "%llu frames in use, %llu reachable (references only patches need included), %llu in the "
+	      "pool, %llu in the randomized pool and %llu waiting for the sweep: a leak",
+	      (unsigned long long)fake_frames_in_use(fm), (unsigned long long)frames,
+	      (unsigned long long)st.pool_frames, (unsigned long long)st.same_pool_frames,
+	      (unsigned long long)same_held);
 	CHECK(dedup_frames_in_use(d) == fake_frames_in_use(fm), "dedup_frames_in_use %llu, in use %llu",
 	      (unsigned long long)dedup_frames_in_use(d), (unsigned long long)fake_frames_in_use(fm));
 	CHECK(st.frames_saved == saved && st.self_sharing == self && st.inter_sharing == inter,
@@ -347,9 +385,27 @@ static void check_bookkeeping(void)
 			CHECK(dedup_get_vm_stats(d, vm, &vs) == 0 && vs.pages - vs.merged == priv,
 			      "vm %u: %llu private pages online, %llu counted", vm,
 			      (unsigned long long)(vs.pages - vs.merged), (unsigned long long)priv);
+			{
+				struct dedup_vm_account a;
+				CHECK(dedup_vm_account(d, vm, &a) == 0 && a.patched == vs.patched &&
+				      a.pss_cost == w.cost[vm], "vm %u: the account's cost PSS %llu, the "
+				      "stepped walk's %llu", vm, (unsigned long long)a.pss_cost,
+				      (unsigned long long)w.cost[vm]);
+				cost += a.pss_cost;
+				shares += M.npages[s] + a.patched;
+			}
 		}
 	}
+	/* The cost-PSS over the VMs: the frames outside the pool and the slot
+	 * bytes, less at most one unit a share (mapping or pin). */
+	{
+		uint64_t exact = ((mapped + unmapped_refs) * DEDUP_PAGE_SIZE + st.compressed_slots + st.patch_slots) *
+				 (DEDUP_PSS_ONE / DEDUP_PAGE_SIZE);
+		CHECK(cost <= exact && cost + shares >= exact, "the VMs' cost-PSS %llu, frames and slots %llu",
+		      (unsigned long long)cost, (unsigned long long)exact);
+	}
 	free(refs);
+	free(pins);
 	free(seen);
 }
 
@@ -565,6 +621,8 @@ static void start(uint8_t setup)
 		k.cold_ticks = 2;
 		k.pool_max_frames = 8;
 	}
+	if (setup & 16)
+		k.patch_refs_max = 64; /* a small index: full buckets forget */
 	M.f.d = dedup_create(&M.f.ops, &k);
 	CHECK(M.f.d, "dedup_create failed");
 	if (setup & 8) {
@@ -674,8 +732,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			{
 				const struct dpage *p = &M.f.d->vm[slot_vm[s]].pages[g];
 				if (M.f.m.alloc_budget == 0 && (dp_state(p) == DP_COMPRESSED ||
-				    (dp_state(p) == DP_SHARED && M.f.d->sf[dp_index(p)].refs > 1)))
-					want = DEDUP_ENOMEM;
+				    (dp_state(p) == DP_SHARED && (M.f.d->sf[dp_index(p)].refs > 1 ||
+				     (M.f.d->sf[dp_index(p)].flags & SF_PINNED)))))
+					want = DEDUP_ENOMEM; /* a copy: a pinned frame is never handed over */
 				if (is_hidden(slot_vm[s], g)) /* always copied: from the pool, if the machine has none */
 					want = M.f.m.alloc_budget == 0 && !fix_stats(&M.f).same_pool_frames
 					       ? DEDUP_ENOMEM : 0;
@@ -714,7 +773,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			struct dedup_knobs *k = dedup_knobs(M.f.d);
 			k->cold_ticks = fz_u8(&f) % 8;
 			k->pool_max_frames = fz_u8(&f) % 12;
-			k->compress_per_step = fz_u8(&f) % 6;
+			uint8_t n = fz_u8(&f);
+			k->compress_per_step = n % 6;
+			k->patch_refs_max = n & 0x80 ? 0 : 64;
 			break;
 		}
 		case OP_CEILING: {
@@ -750,12 +811,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		default:
 			break;
 		}
-		if (trace)
+		if (trace) {
+			struct dedup_stats ts;
+			dedup_get_stats(M.f.d, &ts);
 			fprintf(stderr, "op %u: %s slot %u (vm %u) gfn %llu; now %s, %llu pages, domain %u, "
-				"%llu frames in use\n", ops, op_names[op], s, slot_vm[s],
-				(unsigned long long)g, M.live[s] ? "live" : "not live",
+				"%llu frames in use; %llu compressed, %llu patched\n", ops, op_names[op], s,
+				slot_vm[s], (unsigned long long)g, M.live[s] ? "live" : "not live",
 				(unsigned long long)M.npages[s], M.domain[s],
-				(unsigned long long)fake_frames_in_use(&M.f.m));
+				(unsigned long long)fake_frames_in_use(&M.f.m),
+				(unsigned long long)ts.pages_compressed, (unsigned long long)ts.pages_patched);
+		}
 		if (M.exhausted && --M.exhausted == 0)
 			M.f.m.alloc_budget = -1;
 		check_all(op_names[op]);

@@ -68,8 +68,9 @@ class Fake(http.server.BaseHTTPRequestHandler):
             return self.answer(200, STATS)
         if p == "/api/vms":
             return self.answer(200, [{"name": "alpha", "state": "running", "ram_bytes": 16 << 20,
-                                      "exits": 12, "pages": {"private": 10, "shared": 20, "zero": 30},
-                                      "pss_bytes": 81920}])
+                                      "exits": 12, "pages": {"private": 10, "shared": 20, "zero": 30,
+                                                             "compressed": 0, "patched": 512},
+                                      "pss_bytes": 81920, "pss_cost_bytes": 70656}])
         if p.startswith("/api/history"):
             return self.answer(200, HISTORY)
         if p == "/api/knobs":
@@ -129,7 +130,8 @@ if json.loads(o) != STATS:
     fail(f"--json stats: {o!r}")
 if seen[0][2] is not None:
     fail("stats sent the token (only the routes that need it get it)")
-expect([HOST, "vms"], 0, ["alpha", "running", "16.0 MiB", "0.1 MiB", "80.0 KiB"])
+expect([HOST, "vms"], 0, ["alpha", "running", "16.0 MiB", "0.1 MiB", "80.0 KiB", "patched", "2.0 MiB",
+                          "cost", "69.0 KiB"])
 expect([HOST, "history", "2"], 0, ["time_s", "scanned/s", "40", "41", "200"])
 if seen[0][1] != "/api/history?seconds=2":
     fail(f"history asked {seen[0][1]}")

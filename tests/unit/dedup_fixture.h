@@ -26,13 +26,26 @@ static inline uint64_t mix64(uint64_t x)
 
 /* Content c: 0 zeros; c with CZ set: compressible (a random head of 8 to
  * 1,984 bytes, by c, then zeros: lz4 makes it about the head's size);
+ * c with SV set: SV_OF(base, j), nearly the same as the other variants of
+ * its base: 512 random words of the base (lz4 cannot fit them in 2 KiB),
+ * which variant j > 0 changes in every 37th word from word j % 37 on (a
+ * patch of ~150 bytes against another variant: dedup/tier_patch.c);
  * otherwise 512 random words, which do not compress.  Equal c, equal
  * content; different c, different content. */
 #define CZ (1ull << 40)
+#define SV (1ull << 41)
+#define SV_OF(base, j) (SV | (uint64_t)(base) << 8 | (uint64_t)((j) & 0xff))
 static inline void content(uint64_t c, void *page)
 {
 	uint64_t *w = page;
-	unsigned head = c & CZ ? 1 + (unsigned)(c % 248) : 512;
+	unsigned head = c & CZ ? 1 + (unsigned)(c % 248) : 512, j = (unsigned)(c & 0xff);
+	if (c & SV) {
+		for (unsigned i = 0; i < 512; i++)
+			w[i] = mix64((c >> 8) * 512 + i);
+		for (unsigned i = j % 37; j && i < 512; i += 37)
+			w[i] += (uint64_t)j << 20;
+		return;
+	}
 	for (unsigned i = 0; i < 512; i++)
 		w[i] = c && i < head ? mix64(c * 512 + i) : 0;
 }

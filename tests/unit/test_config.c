@@ -119,7 +119,7 @@ static void test_global_errors(void **state)
 {
 	(void)state;
 	expect_error("cpus = 2\nfoo = 1\n", 2, "unknown setting 'foo'");
-	expect_error("foo = 1\n", 1, ".cold_s, .pool_max, net.ip, .mask, .gw, api.token, .linger_s");
+	expect_error("foo = 1\n", 1, ".cold_s, .pool_max, .patch, net.ip, .mask, .gw, api.token, .linger_s");
 	/* The whole list fits the message: it ends with its last knob. */
 	expect_error("foo = 1\n", 1, ".measure_s, .pages_to_scan)");
 	expect_error("cpus = two", 1, "'cpus' needs a number");
@@ -155,7 +155,8 @@ static void test_fleet_keys(void **state)
 	assert_int_equal(cfg.knob[KNOB_MEASURE_S], 0); /* off unless asked for */
 }
 
-/* The cold tier's keys: dedup.cold_s, dedup.pool_max, a VM's compress_max. */
+/* The cold tier's keys: dedup.cold_s, dedup.pool_max, dedup.patch, a VM's
+ * compress_max. */
 static void test_tier_keys(void **state)
 {
 	(void)state;
@@ -163,11 +164,13 @@ static void test_tier_keys(void **state)
 	assert_int_equal(cfg.dedup_cold_s, 120);
 	assert_int_equal(cfg.dedup_pool_max, 0);             /* the tier off unless asked for */
 	assert_int_equal(cfg.vm[0].compress_max, 8u << 20);  /* no ceiling: all its RAM */
-	assert_int_equal(parse("dedup.cold_s = 20\ndedup.pool_max = 64M\n"
+	assert_int_equal(cfg.dedup_patch, 0);                /* patches off unless asked for */
+	assert_int_equal(parse("dedup.cold_s = 20\ndedup.pool_max = 64M\ndedup.patch = 1\n"
 			       "vm a ram=8M image=x compress_max=2M\nvm b ram=8M image=x compress_max=25%\n"
 			       "vm c ram=1036K image=x compress_max=50%\nvm d ram=8M image=x compress_max=0"), 0);
 	assert_int_equal(cfg.dedup_cold_s, 20);
 	assert_int_equal(cfg.dedup_pool_max, 64u << 20);
+	assert_int_equal(cfg.dedup_patch, 1);
 	assert_int_equal(cfg.vm[0].compress_max, 2u << 20);
 	assert_int_equal(cfg.vm[1].compress_max, 2u << 20);
 	assert_int_equal(cfg.vm[2].compress_max, 129 * 4096); /* 129.5 pages: whole ones */
@@ -176,6 +179,7 @@ static void test_tier_keys(void **state)
 	assert_int_equal(cfg.dedup_pool_max, 4096);
 	expect_error("dedup.cold_s = 0", 1, "out of range");
 	expect_error("dedup.cold_s = 86401", 1, "out of range");
+	expect_error("dedup.patch = 2", 1, "'dedup.patch' is out of range 0-1");
 	expect_error("cpus = 1\ndedup.pool_max = 1000", 2, "multiple of 4K");
 	expect_error("dedup.pool_max = 65G", 1, "at most 64G");
 	expect_error("dedup.pool_max = lots", 1, "needs a size");

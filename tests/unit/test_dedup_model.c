@@ -2,22 +2,26 @@
  * test_dedup_model.c - a randomized test of the engine against a model.
  *
  * The model is a shadow copy of every guest page: what the guest last wrote
- * there.  Random operations - guest writes of zero, duplicate, unique or
- * partial content, compressible or not (breaking COW, or faulting a
- * compressed page back, as the hypervisor would), guest reads (which fault
- * compressed pages back too), scanner steps on a clock that makes idle
- * pages cold and the cold tier compress them into a small pool, TLB
- * evictions, spurious faults, VM removal and re-creation, frame exhaustion
- * - run against the engine over the fake machine (whose TLB makes a
- * missing invalidate visible).  After every step, the written or read page
- * is compared in full and one word of every mapped page, read through the
- * guest's view; every 1000 steps every page in full (a compressed one
- * through dedup_page_read, without faulting it back), and the engine's
- * bookkeeping against the fake EPT (refcounts = mappings, compressed pages
- * not present, no frame leaked, pool frames counted, stats = recount).
- * Every 100,000 steps writes stop until the scanner converges, and then
- * frames saved, self- and inter-VM sharing must equal an offline recount
- * of identical pages, exactly, zero pages included: compressed pages must
+ * there.  Random operations - guest writes of zero, duplicate, unique,
+ * nearly-the-same (variants of a few bases) or partial content,
+ * compressible or not (breaking COW, or faulting a compressed or patched
+ * page back, as the hypervisor would), guest reads (which fault them back
+ * too), scanner steps on a clock that makes idle pages cold and the cold
+ * tier compress them into a small pool or keep them as patches against
+ * references, TLB evictions, spurious faults, VM removal and re-creation
+ * (references of a removed VM stay for the others' patches), frame
+ * exhaustion - run against the engine over the fake machine (whose TLB
+ * makes a missing invalidate visible).  After every step, the written or
+ * read page is compared in full and one word of every mapped page, read
+ * through the guest's view; every 1000 steps every page in full (a pooled
+ * one through dedup_page_read, without faulting it back), and the
+ * engine's bookkeeping against the fake EPT (refcounts = mappings, pooled
+ * pages not present, pins = the patches that name each reference, no
+ * frame leaked, pool frames and unmapped references counted, stats =
+ * recount, the cost-PSS identity, every patch rebuilds).  Every 100,000
+ * steps writes stop until the scanner converges, and then frames saved,
+ * self- and inter-VM sharing must equal an offline recount of identical
+ * pages, exactly, zero pages included: pooled pages and references must
  * not keep a twin from merging.
  *
  * A third run makes domain 1 a same-behaviour domain (dedup/same.c): its
@@ -57,6 +61,7 @@ struct model {
 	uint64_t writes, enomem_writes, removes, checks, converged, races;
 	uint64_t now, reads, enomem_reads;
 	bool same; /* domain 1 is a same-behaviour domain */
+	uint64_t ref_writes, ref_vm_stops; /* writes to pinned frames; VMs removed holding one */
 };
 
 /* The cold tier's settings: a page idle for COLD operations is cold; the
@@ -76,8 +81,16 @@ static uint64_t pick_content(struct model *m)
 {
 	uint64_t r = below(100);
 	if (r < 15) return 0;                 /* zero */
-	if (r < 70) return (r < 45 ? CZ : 0) | (1 + below(6)); /* a small pool: duplicates */
-	return (r < 85 ? CZ : 0) | (1000 + m->next_unique++); /* unique */
+	if (r < 60) return (r < 40 ? CZ : 0) | (1 + below(6)); /* a small pool: duplicates */
+	if (r < 75) return SV_OF(1 + below(3), below(12)); /* variants of a few bases */
+	return (r < 88 ? CZ : 0) | (1000 + m->next_unique++); /* unique */
+}
+
+/* Whether (s, g) maps a frame that patches pin. */
+static int maps_reference(struct model *m, unsigned s, uint64_t g)
+{
+	const struct dpage *p = &m->f.d->vm[s].pages[g];
+	return dp_state(p) == DP_SHARED && (m->f.d->sf[dp_index(p)].flags & SF_PINNED);
 }
 
 static void vm_create(struct model *m, unsigned s)
@@ -109,6 +122,11 @@ static void vm_create(struct model *m, unsigned s)
 
 static void vm_destroy(struct model *m, unsigned s)
 {
+	for (uint64_t g = 0; g < m->npages[s]; g++)
+		if (maps_reference(m, s, g)) {
+			m->ref_vm_stops++;
+			break;
+		}
 	assert_int_equal(dedup_vm_remove(m->f.d, s), 0);
 	fake_vm_destroy(&m->f.m, s);
 	free(m->shadow[s]);
@@ -194,7 +212,7 @@ static void check_invariants(struct model *m)
 	uint64_t frames = 0, saved = 0, self = 0, inter = 0, tracked = 0;
 	uint8_t *seen = calloc(fm->nframes, 1);
 
-	uint64_t ncompressed = 0, same_held = 0;
+	uint64_t ncompressed = 0, same_held = 0, npatched = 0, *pins = calloc(d->sf_top + 1, sizeof(uint64_t));
 	struct dedup_stats st0;
 
 	for (unsigned s = 0; s < NSLOTS; s++) {
@@ -205,9 +223,19 @@ static void check_invariants(struct model *m)
 			const struct dpage *p = &d->vm[s].pages[g];
 			const struct fake_pte *e = &fm->vm[s].ept[g];
 			if (dp_state(p) == DP_COMPRESSED) { /* not present, its object live */
+				const struct cobj *o = cobj_of(d, p);
 				assert_false(e->present);
-				assert_non_null(cobj_of(d, p));
+				assert_non_null(o);
 				ncompressed++;
+				if (o->kind == COBJ_DELTA) { /* its reference: live, pinned, same domain */
+					uint32_t r = cobj_ref(o);
+					assert_true(r < d->sf_top);
+					assert_int_equal(d->sf[r].flags & (SF_USED | SF_PINNED | SF_ZERO),
+							 SF_USED | SF_PINNED);
+					assert_int_equal(d->sf[r].domain, m->domain[s]);
+					pins[r]++;
+					npatched++;
+				}
 				continue;
 			}
 			if (is_hidden(m, s, g)) { /* fused: not present, its frame the engine's */
@@ -241,19 +269,27 @@ static void check_invariants(struct model *m)
 			}
 		}
 	}
-	/* Each shared frame: refs = mappings; k = distinct VMs. */
+	/* Each shared frame: refs = mappings; k = distinct VMs; pins = the
+	 * patches that name it, and a frame without mappings is pinned (or a
+	 * zero frame). */
+	uint64_t unmapped_refs = 0, nrefs = 0;
 	for (uint32_t i = 0; i < d->sf_top; i++) {
 		const struct sframe *sf = &d->sf[i];
 		unsigned k = 0;
 		if (!(sf->flags & SF_USED))
 			continue;
 		assert_int_equal(sf->refs, refs[i]);
+		assert_int_equal(pins_of(d, i), pins[i]);
+		assert_int_equal(!!(sf->flags & SF_PINNED), pins[i] > 0);
+		unmapped_refs += !refs[i] && pins[i];
+		nrefs += pins[i] > 0;
 		/* A same-behaviour domain's frames are never mapped; one nobody
 		 * shares any more waits for the scanner's sweep. */
 		if (m->same && sf->domain == 1) {
 			assert_int_equal(fm->mapcount[sf->frame], 0);
 			same_held += refs[i] == 0;
 		} else {
+			assert_true(refs[i] || pins[i] || (sf->flags & SF_ZERO));
 			assert_int_equal(fm->mapcount[sf->frame], refs[i]);
 		}
 		for (unsigned s = 0; s < NSLOTS; s++) {
@@ -270,20 +306,35 @@ static void check_invariants(struct model *m)
 			inter += k - 1;
 		}
 	}
-	/* Every allocated frame is mapped or the pool's: nothing leaked. */
+	/* Every allocated frame is mapped, the pool's, or a reference that
+	 * only patches need: nothing leaked. */
 	dedup_get_stats(d, &st0);
-	assert_int_equal(st0.pages_compressed, ncompressed);
+	assert_int_equal(st0.pages_compressed + st0.pages_patched, ncompressed);
+	assert_int_equal(st0.pages_patched, npatched);
+	assert_int_equal(st0.ref_frames, nrefs);
+	assert_int_equal(st0.ref_unmapped, unmapped_refs);
 	same_held += st0.same_pool_frames;
-	assert_int_equal(fake_frames_in_use(fm), frames + st0.pool_frames + same_held);
-	assert_int_equal(dedup_frames_in_use(d), frames + st0.pool_frames + same_held);
-	assert_true(st0.compressed_slots <= st0.pool_frames * 4096);
-	/* Per VM: PSS and exclusive frames, recomputed from the mappings. */
+	assert_int_equal(fake_frames_in_use(fm), frames + st0.pool_frames + unmapped_refs + same_held);
+	assert_int_equal(dedup_frames_in_use(d), frames + st0.pool_frames + unmapped_refs + same_held);
+	assert_true(st0.compressed_slots + st0.patch_slots <= st0.pool_frames * 4096);
+	{ /* every patch rebuilds its page */
+		uint64_t bad;
+		assert_int_equal(dedup_patch_check(d, &bad), npatched);
+		assert_int_equal(bad, 0);
+	}
+	/* Per VM: PSS and exclusive frames, recomputed from the mappings; the
+	 * cost-PSS over the VMs adds up to the frames outside the pool and
+	 * the slot bytes, less at most one unit a share. */
+	uint64_t cost = 0, shares = 0;
 	for (unsigned s = 0; s < NSLOTS; s++) {
 		struct dedup_vm_account a;
 		uint64_t pss = 0, excl = 0;
 		uint8_t *mine;
 		if (!m->live[s])
 			continue;
+		assert_int_equal(dedup_vm_account(d, s, &a), 0);
+		cost += a.pss_cost;
+		shares += m->npages[s] + a.patched;
 		mine = calloc(fm->nframes, 1);
 		for (uint64_t g = 0; g < m->npages[s]; g++) {
 			const struct dpage *p = &d->vm[s].pages[g];
@@ -310,6 +361,11 @@ static void check_invariants(struct model *m)
 		assert_int_equal(a.pages, m->npages[s]);
 		free(mine);
 	}
+	{
+		uint64_t exact = (frames + unmapped_refs) * DEDUP_PSS_ONE +
+				 (st0.compressed_slots + st0.patch_slots) * (DEDUP_PSS_ONE / 4096);
+		assert_true(cost <= exact && cost + shares >= exact);
+	}
 	/* The API's figures: PSS walked in steps of random size, with no
 	 * change in between, equals the walk above; the page split it serves
 	 * online (dedup_get_vm_stats) equals the walk's. */
@@ -330,7 +386,9 @@ static void check_invariants(struct model *m)
 			assert_int_equal(dedup_get_vm_stats(d, s, &vs), 0);
 			assert_int_equal(w.npages[s], m->npages[s]);
 			assert_int_equal(w.pss[s], a.pss);
-			assert_int_equal(vs.pages - vs.merged - vs.compressed, a.private_frames);
+			assert_int_equal(w.cost[s], a.pss_cost);
+			assert_int_equal(vs.pages - vs.merged - vs.compressed - vs.patched, a.private_frames);
+			assert_int_equal(vs.patch_bytes, a.patch_bytes);
 			assert_int_equal(vs.compressed_bytes, a.compressed_bytes);
 			assert_int_equal(vs.zero, a.zero);
 			assert_int_equal(vs.self_sharing, a.self_sharing);
@@ -343,6 +401,7 @@ static void check_invariants(struct model *m)
 	assert_int_equal(st.pages_tracked, tracked);
 	assert_int_equal(tracked - ncompressed - frames, saved);
 	free(refs);
+	free(pins);
 	free(seen);
 	m->checks++;
 }
@@ -472,6 +531,7 @@ static void guest_write(struct model *m, unsigned s, uint64_t g)
 	} else {
 		content(pick_content(m), page);
 	}
+	m->ref_writes += maps_reference(m, s, g);
 	while (fake_guest_write(&m->f.m, s, g, off, page + off, len)) {
 		r = dedup_cow_break(m->f.d, s, g); /* a compressed page: faulted back */
 		if (r)
@@ -507,6 +567,7 @@ static void run_model(uint64_t seed, uint64_t ops, int ad, bool same)
 	dedup_knobs(m->f.d)->cold_ticks = COLD;
 	dedup_knobs(m->f.d)->pool_max_frames = POOL_FRAMES;
 	dedup_knobs(m->f.d)->compress_per_step = 8;
+	dedup_knobs(m->f.d)->patch_refs_max = 64;
 	m->f.m.on_map = race_cache;
 	m->f.m.on_unmap = race_cache_unmap;
 	m->f.m.on_invalidate = race_write;
@@ -536,7 +597,8 @@ static void run_model(uint64_t seed, uint64_t ops, int ad, bool same)
 		else if (r < 920) {
 			const struct dpage *p = &m->f.d->vm[s].pages[g];
 			int want = m->f.m.alloc_budget == 0 && (dp_state(p) == DP_COMPRESSED ||
-				   (dp_state(p) == DP_SHARED && m->f.d->sf[dp_index(p)].refs > 1))
+				   (dp_state(p) == DP_SHARED && (m->f.d->sf[dp_index(p)].refs > 1 ||
+				    (m->f.d->sf[dp_index(p)].flags & SF_PINNED)))) /* a copy */
 				   ? DEDUP_ENOMEM : 0;
 			if (is_hidden(m, s, g)) /* always a copy: short only when the pool is empty too */
 				want = m->f.m.alloc_budget == 0 && fix_stats(&m->f).same_pool_frames == 0
@@ -590,7 +652,9 @@ static void run_model(uint64_t seed, uint64_t ops, int ad, bool same)
 		       "%llu VM removals, %llu invariant checks, %llu convergence checks; engine: %llu merges, "
 		       "%llu COW copies, %llu reuses, %llu races (%llu stale-TLB writes), %llu full scans; "
 		       "tier: %llu compressed, %llu faulted back, %llu merged with a twin, %llu did not fit, "
-		       "%llu found the pool full, %llu faults without a frame\n",
+		       "%llu found the pool full, %llu faults without a frame; patches: %llu made, %llu "
+		       "rebuilt, %llu references made, %llu races, %llu writes to references, %llu VMs "
+		       "removed holding one\n",
 		       (unsigned long long)m->writes, (unsigned long long)m->enomem_writes,
 		       (unsigned long long)m->reads, (unsigned long long)m->enomem_reads,
 		       (unsigned long long)m->removes, (unsigned long long)m->checks,
@@ -600,7 +664,10 @@ static void run_model(uint64_t seed, uint64_t ops, int ad, bool same)
 		       (unsigned long long)st.full_scans, (unsigned long long)st.compressions,
 		       (unsigned long long)st.decompressions, (unsigned long long)st.tier_merges,
 		       (unsigned long long)st.compress_rejected, (unsigned long long)st.compress_enomem,
-		       (unsigned long long)st.fault_enomem);
+		       (unsigned long long)st.fault_enomem, (unsigned long long)st.patches,
+		       (unsigned long long)st.rebuilds, (unsigned long long)st.refs_made,
+		       (unsigned long long)st.patch_races, (unsigned long long)m->ref_writes,
+		       (unsigned long long)m->ref_vm_stops);
 		assert_true(st.merges > 1000 && st.cow_breaks > 1000 && m->enomem_writes > 0);
 		assert_true(st.merge_races > 0 && m->removes > 0);
 		if (same) {
@@ -619,8 +686,11 @@ static void run_model(uint64_t seed, uint64_t ops, int ad, bool same)
 			assert_true(st.compressions > 1000 && st.decompressions > 1000);
 			assert_true(st.tier_merges > 0 && st.compress_rejected > 0 &&
 				    st.compress_enomem > 0 && st.fault_enomem > 0);
+			assert_true(st.patches > 1000 && st.rebuilds > 1000 && st.refs_made > 100);
+			assert_true(m->ref_writes > 100 && m->ref_vm_stops > 10);
 		} else {
 			assert_int_equal(st.compressions, 0);
+			assert_int_equal(st.patches, 0);
 		}
 		assert_int_equal(st.tier_corrupt, 0);
 	}
