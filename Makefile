@@ -80,7 +80,7 @@ LZ4_SRC := $(LZ4_DIR)/src/lib
 LZ4_C   := $(LZ4_SRC)/lz4.c
 DEDUP_SRCS := dedup/page.c dedup/index.c dedup/sharers.c dedup/merge.c dedup/cow.c \
 	dedup/scan.c dedup/vm.c dedup/stats.c dedup/recount.c dedup/account.c dedup/governor.c \
-	dedup/tier.c
+	dedup/tier.c dedup/point_walk.c
 TIER_SRCS := tier/zpool.c tier/compress.c
 INC_tier := -Itier -iquote $(LZ4_SRC)
 DEDUP_HOST_SRCS := $(DEDUP_SRCS) $(TIER_SRCS) $(LZ4_C)
@@ -130,6 +130,8 @@ test_dedup_collision_SRCS := $(filter-out dedup/page.c,$(DEDUP_HOST_SRCS)) tests
 test_dedup_model_SRCS := $(DEDUP_HOST_SRCS) tests/fake/fake_mem.c
 test_dedup_ws_SRCS := $(DEDUP_HOST_SRCS) tests/fake/fake_mem.c
 test_dedup_tier_SRCS := $(DEDUP_HOST_SRCS) tests/fake/fake_mem.c
+UNIT_TESTS += test_point_walk
+test_point_walk_SRCS := $(DEDUP_HOST_SRCS) tests/fake/fake_mem.c
 test_oracle_SRCS := tools/oracle.c dedup/recount.c
 UNIT_TESTS += test_recount_step
 test_recount_step_SRCS := dedup/recount.c

@@ -32,7 +32,7 @@ fuzz_boot_info_SRCS   := kernel/boot_info_check.c kernel/frames.c
 fuzz_console_cmd_SRCS := control/console_cmd.c common/knobs.c
 fuzz_acpi_SRCS        := kernel/acpi.c
 # (the engine with its cold tier: tier/ and lz4, $(LZ4_C) from the Makefile)
-FUZZ_TIER_SRCS := dedup/tier.c tier/zpool.c tier/compress.c $(LZ4_C)
+FUZZ_TIER_SRCS := dedup/tier.c dedup/point_walk.c tier/zpool.c tier/compress.c $(LZ4_C)
 fuzz_engine_SRCS      := dedup/page.c dedup/index.c dedup/sharers.c dedup/merge.c dedup/cow.c \
 	dedup/scan.c dedup/vm.c dedup/stats.c dedup/recount.c dedup/account.c $(FUZZ_TIER_SRCS) \
 	tests/fake/fake_mem.c
