@@ -331,6 +331,19 @@ struct dedup_point_walk {
 void dedup_point_walk_begin(struct dedup_point_walk *w);
 /* The budget spent (it may pass it by a read-back's weight). */
 uint64_t dedup_point_walk_step(struct dedup *d, struct dedup_point_walk *w, uint64_t budget);
+/* Every registered VM's account (dedup_vm_account()'s figures but the
+ * working set) in steps of at most budget pages or shared frames, for an
+ * engine that does not change meanwhile (a point's own engine over held
+ * contents: point_walk.c).  Begin, then step until w->done. */
+struct dedup_account_walk {
+	bool done;
+	unsigned vm;                 /* the pages first, VM by VM */
+	uint64_t gfn;
+	uint32_t sf;                 /* then the shared frames */
+	struct dedup_vm_account acc[DEDUP_MAX_VMS];
+};
+void dedup_account_walk_begin(const struct dedup *d, struct dedup_account_walk *w);
+uint64_t dedup_account_walk_step(const struct dedup *d, struct dedup_account_walk *w, uint64_t budget);
 /* Host frames backing all registered guest memory (zero frames included). */
 uint64_t dedup_frames_in_use(const struct dedup *d);
 /* The most metadata the engine may hold at once for `pages` tracked pages

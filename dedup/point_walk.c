@@ -1,8 +1,10 @@
 /*
- * point_walk.c - what a measurement point reads of the live engine, in
- * bounded steps: each VM's working set (its pages in Difference Engine's
- * classes, as dedup_vm_account() counts them) and every compressed page
- * read back against its checksum (as dedup_tier_check() does).
+ * point_walk.c - the walks a measurement point makes, in bounded steps:
+ * over the live engine, each VM's working set (its pages in Difference
+ * Engine's classes, as dedup_vm_account() counts them) and every
+ * compressed page read back against its checksum (as dedup_tier_check()
+ * does); over the point's own engine, each VM's account (PSS, private and
+ * exclusive frames, as dedup_vm_account() computes them).
  *
  * A point no longer stops the guests for its counting (the hypervisor's
  * control/points.c): this walk runs between their slices, a step at a
@@ -60,6 +62,91 @@ uint64_t dedup_point_walk_step(struct dedup *d, struct dedup_point_walk *w, uint
 			done++;
 		}
 		w->gfn++;
+	}
+	return done;
+}
+
+/*
+ * Every registered VM's account, as dedup_vm_account() gives it but the
+ * working set, in two walks: the pages (PSS and private frames, a unit a
+ * page), then the shared frames (a frame only one VM maps is exclusive to
+ * it: a unit a frame, and the sharer lookups to find which).  For an engine
+ * that does not change between the steps (the point's own, over contents
+ * that stand still); the figures are those of dedup_vm_account() then.
+ */
+void dedup_account_walk_begin(const struct dedup *d, struct dedup_account_walk *w)
+{
+	unsigned vm;
+
+	memset(w, 0, sizeof(*w));
+	for (vm = 0; vm < DEDUP_MAX_VMS; vm++) {
+		const struct dvm *v = &d->vm[vm];
+		struct dedup_vm_account *a = &w->acc[vm];
+		if (!v->pages)
+			continue;
+		a->pages = v->npages;
+		a->zero = v->zero;
+		a->self_sharing = v->self;
+		a->domain = v->domain;
+		a->compressed = v->compressed;
+		a->compressed_bytes = v->cslots;
+	}
+}
+
+uint64_t dedup_account_walk_step(const struct dedup *d, struct dedup_account_walk *w, uint64_t budget)
+{
+	uint64_t done = 0;
+	unsigned vm;
+
+	if (!budget)
+		budget = 1;
+	while (!w->done && done < budget) {
+		if (w->vm < DEDUP_MAX_VMS) {
+			/* The pages, VM by VM. */
+			const struct dvm *v = &d->vm[w->vm];
+			struct dedup_vm_account *a = &w->acc[w->vm];
+			const struct dpage *p;
+			if (!v->pages || w->gfn >= v->npages) {
+				w->vm++;
+				w->gfn = 0;
+				continue;
+			}
+			p = &v->pages[w->gfn++];
+			if (dp_state(p) == DP_SHARED) {
+				a->pss += DEDUP_PSS_ONE / d->sf[dp_index(p)].refs;
+			} else {
+				a->pss += DEDUP_PSS_ONE;
+				a->private_frames += dp_state(p) != DP_COMPRESSED;
+			}
+			done++;
+			continue;
+		}
+		if (w->sf < d->sf_top) {
+			/* The shared frames: one VM's alone is exclusive to it. */
+			const struct sframe *f = &d->sf[w->sf];
+			if ((f->flags & SF_USED) && f->refs && f->nvms == 1)
+				for (vm = 0; vm < DEDUP_MAX_VMS; vm++)
+					if (d->vm[vm].pages && sharers_count(d, w->sf, vm)) {
+						w->acc[vm].exclusive_frames++;
+						break;
+					}
+			w->sf++;
+			done++;
+			continue;
+		}
+		/* The rest, as dedup_vm_account() derives it. */
+		for (vm = 0; vm < DEDUP_MAX_VMS; vm++) {
+			struct dedup_vm_account *a = &w->acc[vm];
+			if (!d->vm[vm].pages)
+				continue;
+			a->exclusive_frames += a->private_frames;
+			a->pss_cost = a->pss - a->compressed * DEDUP_PSS_ONE +
+				      a->compressed_bytes * (DEDUP_PSS_ONE / DEDUP_PAGE_SIZE);
+			a->exclusive_bytes = a->exclusive_frames * DEDUP_PAGE_SIZE + a->compressed_bytes;
+			a->exclusive_frames += a->compressed;
+		}
+		w->done = true;
+		done++;
 	}
 	return done;
 }

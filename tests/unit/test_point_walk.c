@@ -4,7 +4,8 @@
  * page read back - equals what dedup_vm_account() and dedup_tier_check()
  * say in one go, whatever the steps' budgets, when nothing changes between
  * them; a damaged compressed object is found; a VM removed under the walk
- * is left.
+ * is left; the account walk (a point's own engine) equals dedup_vm_account()
+ * in steps of any budget.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -116,11 +117,49 @@ static void test_walk_finds_damage_and_leaves_removed(void **state)
 	fix_fini(&f);
 }
 
+/* The account walk, in steps of any budget, equals dedup_vm_account()
+ * field by field (the working set aside), compressed pages included. */
+static void test_account_walk_equals_account(void **state)
+{
+	struct fix f;
+	static struct dedup_account_walk w;
+	(void)state;
+	build(&f);
+	for (uint64_t budget = 1; budget < 300; budget = budget * 4 + 1) {
+		uint64_t steps = 0;
+		dedup_account_walk_begin(f.d, &w);
+		while (!w.done) {
+			assert_true(dedup_account_walk_step(f.d, &w, budget) <= budget);
+			steps++;
+		}
+		assert_true(steps >= 80 / budget);
+		for (unsigned vm = 0; vm < 2; vm++) {
+			struct dedup_vm_account a, *b = &w.acc[vm];
+			assert_int_equal(dedup_vm_account(f.d, vm, &a), 0);
+			assert_int_equal(b->pages, a.pages);
+			assert_int_equal(b->private_frames, a.private_frames);
+			assert_int_equal(b->zero, a.zero);
+			assert_int_equal(b->self_sharing, a.self_sharing);
+			assert_int_equal(b->pss, a.pss);
+			assert_int_equal(b->exclusive_frames, a.exclusive_frames);
+			assert_int_equal(b->domain, a.domain);
+			assert_int_equal(b->compressed, a.compressed);
+			assert_int_equal(b->compressed_bytes, a.compressed_bytes);
+			assert_int_equal(b->pss_cost, a.pss_cost);
+			assert_int_equal(b->exclusive_bytes, a.exclusive_bytes);
+		}
+		assert_true(w.acc[0].compressed + w.acc[1].compressed > 0);
+		assert_true(w.acc[0].exclusive_frames > w.acc[0].private_frames);
+	}
+	fix_fini(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_walk_equals_account_and_check),
 		cmocka_unit_test(test_walk_finds_damage_and_leaves_removed),
+		cmocka_unit_test(test_account_walk_equals_account),
 	};
 	return cmocka_run_group_tests_name("point_walk", tests, NULL, NULL);
 }
