@@ -95,7 +95,7 @@ ARCH_SRCS := arch/$(ARCH)/entry.S arch/$(ARCH)/isr.S arch/$(ARCH)/setup.c arch/$
 	arch/$(ARCH)/spec_ctrl.c
 CORE_SRCS := kernel/main.c kernel/frames.c kernel/lock.c kernel/vm.c kernel/upcall.c \
 	kernel/hypercall.c kernel/sched.c kernel/sharing.c kernel/sharing_ops.c \
-	kernel/boot_info_check.c kernel/acpi.c \
+	kernel/boot_info_check.c kernel/acpi.c kernel/freeze.c \
 	kernel/test_support.c kernel/guest_out.c kernel/libc_glue.c kernel/linux_vm.c \
 	kernel/fleet.c
 # The operator's side (control/): a client of the core that the core never
