@@ -103,7 +103,7 @@ CORE_SRCS := kernel/main.c kernel/frames.c kernel/lock.c kernel/vm.c kernel/upca
 # the network and the API's glue.  kmain hands control.c's hook to the
 # scheduler (as it hands ap_work to arch_start_cpus).
 CONTROL_SRCS := control/control.c control/console.c control/console_cmd.c control/points.c \
-	control/memdump.c
+	control/point_run.c control/memdump.c
 HV_SRCS := $(ARCH_SRCS) $(CORE_SRCS) $(CONTROL_SRCS) $(COMMON_SRCS) $(DEDUP_SRCS) $(TIER_SRCS) ept/ept.c
 EFI_SRCS := boot/loader.c boot/elf_check.c boot/mmap_convert.c $(COMMON_SRCS) \
 	arch/$(ARCH)/handoff.S

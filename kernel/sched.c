@@ -225,7 +225,7 @@ static void scan_step(bool busy)
 }
 
 /* Lets other CPUs take the lock for a moment. */
-static void breathe(void)
+void sched_breathe(void)
 {
 	unsigned k;
 	hv_unlock();
@@ -243,7 +243,7 @@ void sched_pause(void)
 {
 	paused = true;
 	while (__atomic_load_n(&in_guest, __ATOMIC_ACQUIRE) > wedged_cpus)
-		breathe();
+		sched_breathe();
 }
 
 void sched_resume(void)
@@ -255,7 +255,7 @@ void sched_pause_vm(struct vm *vm)
 {
 	vm->pause_holds++;
 	while (__atomic_load_n(&vm->in_guest, __ATOMIC_ACQUIRE) && !vm->memory_held)
-		breathe();
+		sched_breathe();
 }
 
 void sched_resume_vm(struct vm *vm)
@@ -274,7 +274,7 @@ void ap_work(unsigned cpu)
 	if (cpu == scanner_cpu) {
 		while (!finished) {
 			scan_step(false); /* its own CPU */
-			breathe();
+			sched_breathe();
 		}
 	}
 	/* Until the end: a VM that joins late (fleet.c) may be placed here
@@ -283,7 +283,7 @@ void ap_work(unsigned cpu)
 		bool ran = false;
 		run_round(cpu, &ran);
 		if (!ran)
-			breathe();
+			sched_breathe();
 	}
 	aps_done++;
 	hv_unlock();
@@ -296,6 +296,11 @@ void ap_work(unsigned cpu)
 bool sched_idle(void)
 {
 	return all_starved() < 0;
+}
+
+bool sched_all_waiting(void)
+{
+	return all_starved() > 0;
 }
 
 void sched_run(void (*between_rounds)(void), bool (*when_idle)(void))
@@ -340,13 +345,13 @@ void sched_run(void (*between_rounds)(void), bool (*when_idle)(void))
 			stuck_since = ~0ull;
 		}
 		if (!ran)
-			breathe();
+			sched_breathe();
 	}
 	/* Every vCPU is done; wait for the APs to notice. */
 	hv_lock_window(false);
 	finished = true;
 	while (aps_done + 1 + wedged_cpus < ncpus)
-		breathe();
+		sched_breathe();
 	guest_out_flush();
 }
 

@@ -60,7 +60,7 @@ fuzz_hypercall_SRCS   := kernel/hypercall.c kernel/vm.c kernel/sharing.c kernel/
 	devices/rtc_cmos.c \
 	ept/ept.c common/ptwalk.c dedup/page.c dedup/index.c dedup/sharers.c dedup/merge.c dedup/cow.c dedup/scan.c \
 	dedup/vm.c dedup/stats.c dedup/recount.c dedup/account.c dedup/governor.c $(FUZZ_TIER_SRCS) \
-	tests/fake/fake_arch.c common/knobs.c
+	control/point_run.c tests/fake/fake_arch.c common/knobs.c
 
 # Sub-page patches: the decoder over hostile bytes never reads or writes
 # outside its reference, patch and 4 KiB frame; the encoder's patches of
