@@ -301,8 +301,8 @@ static bool report_step(void)
 		       (int64_t)(r->ideal.frames_saved - s->frames_saved));
 		if (s->pages_compressed || s->compressions)
 			printf("measure: cold tier: %lu pages compressed in %lu pool frames (%lu KiB of lz4: "
-			       "%lu.%02lu:1) at T, of the fleet's %lu frames; read back: %lu (walked from T), "
-			       "%s\n", s->pages_compressed, s->pool_frames, s->compressed_bytes >> 10,
+			       "%lu.%02lu:1) at T, of the fleet's %lu frames; read back: %lu, %s (walked "
+			       "from T)\n", s->pages_compressed, s->pool_frames, s->compressed_bytes >> 10,
 			       s->compressed_bytes ? s->pages_compressed * 4096 / s->compressed_bytes : 0,
 			       s->compressed_bytes ? s->pages_compressed * 409600 / s->compressed_bytes % 100 : 0,
 			       live_frames(s), r->tier_checked,
