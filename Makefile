@@ -81,7 +81,7 @@ LZ4_SRC := $(LZ4_DIR)/src/lib
 LZ4_C   := $(LZ4_SRC)/lz4.c
 DEDUP_SRCS := dedup/page.c dedup/index.c dedup/sharers.c dedup/merge.c dedup/cow.c dedup/same.c \
 	dedup/scan.c dedup/vm.c dedup/stats.c dedup/recount.c dedup/account.c dedup/governor.c \
-	dedup/tier.c dedup/tier_patch.c
+	dedup/tier.c dedup/tier_patch.c dedup/point_walk.c
 TIER_SRCS := tier/zpool.c tier/compress.c
 INC_tier := -Itier -iquote $(LZ4_SRC)
 DELTA_SRCS := delta/patch.c delta/sim.c
@@ -97,7 +97,7 @@ ARCH_SRCS := arch/$(ARCH)/entry.S arch/$(ARCH)/isr.S arch/$(ARCH)/setup.c arch/$
 	arch/$(ARCH)/spec_ctrl.c arch/$(ARCH)/random.c
 CORE_SRCS := kernel/main.c kernel/frames.c kernel/lock.c kernel/vm.c kernel/upcall.c \
 	kernel/hypercall.c kernel/sched.c kernel/sharing.c kernel/sharing_ops.c \
-	kernel/boot_info_check.c kernel/acpi.c \
+	kernel/boot_info_check.c kernel/acpi.c kernel/freeze.c \
 	kernel/test_support.c kernel/guest_out.c kernel/libc_glue.c kernel/linux_vm.c \
 	kernel/fleet.c kernel/vm_console.c kernel/console_out.c kernel/linux_smp.c
 # The operator's side (control/): a client of the core that the core never
@@ -105,7 +105,7 @@ CORE_SRCS := kernel/main.c kernel/frames.c kernel/lock.c kernel/vm.c kernel/upca
 # the network and the API's glue.  kmain hands control.c's hook to the
 # scheduler (as it hands ap_work to arch_start_cpus).
 CONTROL_SRCS := control/control.c control/console.c control/console_cmd.c control/points.c \
-	control/memdump.c
+	control/point_run.c control/memdump.c
 HV_SRCS := $(ARCH_SRCS) $(CORE_SRCS) $(CONTROL_SRCS) $(COMMON_SRCS) $(DEDUP_SRCS) $(TIER_SRCS) ept/ept.c
 EFI_SRCS := boot/loader.c boot/elf_check.c boot/mmap_convert.c $(COMMON_SRCS) \
 	arch/$(ARCH)/handoff.S
@@ -135,7 +135,11 @@ test_dedup_ws_SRCS := $(DEDUP_HOST_SRCS) tests/fake/fake_mem.c
 test_dedup_tier_SRCS := $(DEDUP_HOST_SRCS) tests/fake/fake_mem.c
 test_dedup_same_SRCS := $(DEDUP_HOST_SRCS) tests/fake/fake_mem.c
 test_dedup_patch_SRCS := $(DEDUP_HOST_SRCS) tests/fake/fake_mem.c
+UNIT_TESTS += test_point_walk
+test_point_walk_SRCS := $(DEDUP_HOST_SRCS) tests/fake/fake_mem.c
 test_oracle_SRCS := tools/oracle.c dedup/recount.c
+UNIT_TESTS += test_recount_step
+test_recount_step_SRCS := dedup/recount.c
 EPT_SRCS := ept/ept.c common/ptwalk.c
 test_ept_SRCS := $(EPT_SRCS)
 test_console_cmd_SRCS := control/console_cmd.c common/knobs.c

@@ -41,12 +41,14 @@ void control_between_rounds(void)
 	console_poll();
 	net_poll();
 	points_tick();
-	if (sched_idle() && fleet_pending())
+	if (sched_idle() && fleet_pending() && !points_busy())
 		points_measure("the running VMs finished; a waiting one joins");
 }
 
 void control_report(uint64_t run_ticks)
 {
+	points_finish();
+	points_report();
 	net_report(run_ticks);
 	console_run("stats");
 }

@@ -4,22 +4,28 @@
  * the memory the engine saw.  The documented debug path (scripts/memdump.sh)
  * until the network API serves it.
  *
- * How it works: at measurement point dedup.dump_point, while every vCPU is
- * paused and the engine has converged (fleet.c calls memdump_all()), every
- * VM in the engine, in config order, is copied DUMP_WINDOW bytes at a time
+ * How it works: at measurement point dedup.dump_point, once its count is
+ * done and while it still holds the contents at its instant
+ * (points.c calls memdump_all(); kernel/freeze.c), every VM it holds, in
+ * config order, is copied DUMP_WINDOW bytes at a time
  * into dump_window, a static buffer, and after each copy the CPU executes
  * the emulator's magic breakpoint (arch_debug_break()).  Bochs, started by
  * scripts/memdump.sh with magic_break enabled, then stops in its debugger,
  * whose script writes the window to the next numbered file (writemem) and
  * continues.  The script finds the window's address in the ELF's symbol
  * table; the hypervisor prints which chunks hold which VM, so the files are
- * put back together by name, not by guessing.  Reads go through the VM's
- * EPT (copy_from_guest): nothing is written, no COW break.  Without the
- * debugger the breakpoint is a no-op and a dump costs only the copies.
+ * put back together by name, not by guessing.  Reads are of the contents
+ * at the point's instant (freeze_read: a page written since, its saved
+ * copy): nothing is written, no COW break.  Without the debugger the
+ * breakpoint is a no-op and a dump costs only the copies - all with the
+ * lock held, the guests' exits waiting: a debugging path.
  */
 #include <stdio.h>
 
+#include <string.h>
+
 #include "arch.h"
+#include "freeze.h"
 #include "memdump.h"
 #include "vm.h"
 
@@ -38,14 +44,19 @@ void memdump_all(void)
 	for (i = 0; i < nvms; i++) {
 		struct vm *vm = &vms[i];
 		uint64_t gpa, first = chunk, bytes = vm->npages * 4096;
-		if (!vm->in_engine)
+		if (!freeze_holding(vm))
 			continue;
 		for (gpa = 0; gpa < bytes; gpa += DUMP_WINDOW, chunk++) {
-			uint64_t n = bytes - gpa < DUMP_WINDOW ? bytes - gpa : DUMP_WINDOW;
-			if (copy_from_guest(vm, dump_window, gpa, n)) {
-				printf("dump: vm %s: guest-physical 0x%lx unreadable; dump abandoned\n",
-				       vm->name, gpa);
-				return;
+			uint64_t n = bytes - gpa < DUMP_WINDOW ? bytes - gpa : DUMP_WINDOW, off;
+			for (off = 0; off < n; off += 4096) {
+				const void *p = freeze_read(vm, (gpa + off) >> 12, dump_window + off);
+				if (!p) {
+					printf("dump: vm %s: guest-physical 0x%lx unreadable; dump abandoned\n",
+					       vm->name, gpa + off);
+					return;
+				}
+				if (p != dump_window + off)
+					memcpy(dump_window + off, p, 4096);
 			}
 			arch_debug_break();
 		}

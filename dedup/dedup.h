@@ -409,6 +409,35 @@ void dedup_pss_walk_begin(struct dedup_pss_walk *w);
 /* Visits up to budget pages (at least 1) further; returns how many.  The
  * walk is done when w->vm == DEDUP_MAX_VMS. */
 uint64_t dedup_pss_walk_step(const struct dedup *d, struct dedup_pss_walk *w, uint64_t budget);
+/* What a measurement point reads of the live engine while the guests run
+ * (point_walk.c): every VM's working set, as dedup_vm_account() classes it,
+ * and every compressed or patched page read back (a patch rebuilt) and
+ * checked, as dedup_tier_check() does - a page at a time, each as its step finds it.  Begin, then step
+ * until w->vm == DEDUP_MAX_VMS.  A step's budget counts a page 1 and a
+ * compressed page's read-back 256 (at least one page a step). */
+struct dedup_point_walk {
+	unsigned vm;                 /* the VM it walks; DEDUP_MAX_VMS: done */
+	uint64_t gfn;                /* its next page */
+	uint64_t ws[DEDUP_MAX_VMS][DEDUP_WS_CLASSES]; /* compressed pages are cold */
+	uint64_t checked, bad;       /* compressed pages read back, and those that failed */
+	uint64_t patched, patch_bad; /* of those, patched ones (rebuilt), and those that failed */
+};
+void dedup_point_walk_begin(struct dedup_point_walk *w);
+/* The budget spent (it may pass it by a read-back's weight). */
+uint64_t dedup_point_walk_step(struct dedup *d, struct dedup_point_walk *w, uint64_t budget);
+/* Every registered VM's account (dedup_vm_account()'s figures but the
+ * working set) in steps of at most budget pages or shared frames, for an
+ * engine that does not change meanwhile (a point's own engine over held
+ * contents: point_walk.c).  Begin, then step until w->done. */
+struct dedup_account_walk {
+	bool done;
+	unsigned vm;                 /* the pages first, VM by VM */
+	uint64_t gfn;
+	uint32_t sf;                 /* then the shared frames */
+	struct dedup_vm_account acc[DEDUP_MAX_VMS];
+};
+void dedup_account_walk_begin(const struct dedup *d, struct dedup_account_walk *w);
+uint64_t dedup_account_walk_step(const struct dedup *d, struct dedup_account_walk *w, uint64_t budget);
 /* Host frames backing all registered guest memory (zero frames included). */
 uint64_t dedup_frames_in_use(const struct dedup *d);
 /* The most metadata the engine may hold at once for `pages` tracked pages

@@ -15,6 +15,21 @@
  * every page table the hypervisor builds; EPT's bits are ept_format.
  * Every operation below is a walk plus a few bit changes.  Unmapping frees
  * each table it leaves empty, bottom up.
+ *
+ * Regions (ept_region_*, ept_withhold_write, ept_return_write): a
+ * measurement point holds a VM's memory as it was at one instant
+ * (kernel/freeze.c).  The CPU ANDs the permissions of every entry on the
+ * walk (SDM Vol. 3C, 29.3.3), so clearing W in one PDE write-protects the
+ * 512 pages of its 2 MiB region, whatever their leaves say: a point
+ * freezes a 128 MiB VM with 64 entry writes.  A region is thawed at its
+ * first write: each leaf that may write and has not been let (keep())
+ * loses W and gets EPT_SW_WP, then the PDE gets W back, so that from then
+ * on a fault is taken page by page; at the point's end the marked leaves
+ * and the PDE get W back.  Raising a permission needs no INVEPT; the
+ * freeze itself does (the caller's), and a thaw none: no translation that
+ * writes through a frozen PDE can be cached, so none of the leaves it
+ * narrows is.  ept_map() writes a whole entry, marks included: a leaf the
+ * engine remaps is the engine's to say.
  */
 #include <string.h>
 
@@ -262,6 +277,7 @@ int ept_lookup(const struct ept *e, uint64_t gpa, struct ept_leaf *out)
 	out->perms = *ent & EPT_RWX;
 	out->size = size;
 	out->dirty = (*ent & EPT_DIRTY) != 0;
+	out->withheld = (*ent & EPT_SW_WP) != 0;
 	return 0;
 }
 
@@ -276,4 +292,113 @@ int ept_test_and_clear_ad(struct ept *e, uint64_t gpa)
 	if (ad)
 		*ent &= ~(EPT_ACCESSED | EPT_DIRTY);
 	return (int)ad;
+}
+
+/* ---- regions in a measurement point (the header comment's last part) ---- */
+
+/* The PDE over gpa when it points at a table of leaves, else NULL (*err:
+ * EPT_ENOENT for nothing there, EPT_EINVAL for a 2 MiB leaf). */
+static uint64_t *region_pde(const struct ept *e, uint64_t gpa, int *err)
+{
+	int level, werr;
+	uint64_t *pde;
+
+	*err = EPT_ENOENT;
+	if (gpa >= EPT_MAX_GPA)
+		return *err = EPT_EINVAL, NULL;
+	pde = walk((struct ept *)e, gpa, 2, false, &level, &werr);
+	if (!pde || !present(*pde))
+		return NULL;
+	if (level != 2 || (*pde & EPT_LARGE))
+		return *err = EPT_EINVAL, NULL;
+	return pde;
+}
+
+int ept_region_freeze(struct ept *e, uint64_t gpa)
+{
+	int err;
+	uint64_t *pde = region_pde(e, gpa, &err);
+
+	if (!pde)
+		return err;
+	if (*pde & EPT_SW_FROZEN)
+		return EPT_EEXIST;
+	*pde = (*pde & ~EPT_WRITE) | EPT_SW_FROZEN;
+	return 0;
+}
+
+int ept_region_state(const struct ept *e, uint64_t gpa)
+{
+	int err;
+	const uint64_t *pde = region_pde(e, gpa, &err);
+
+	if (!pde || !(*pde & EPT_SW_FROZEN))
+		return EPT_REGION_NONE;
+	return *pde & EPT_WRITE ? EPT_REGION_THAWED : EPT_REGION_FROZEN;
+}
+
+int ept_region_thaw(struct ept *e, uint64_t gpa, bool (*keep)(void *ctx, uint64_t gpa), void *ctx)
+{
+	int err, n = 0;
+	uint64_t *pde = region_pde(e, gpa, &err), *pt, base = gpa & ~(EPT_2M - 1);
+	unsigned i;
+
+	if (!pde)
+		return err;
+	if ((*pde & (EPT_SW_FROZEN | EPT_WRITE)) != EPT_SW_FROZEN)
+		return EPT_EINVAL; /* not frozen */
+	pt = table(e, *pde);
+	for (i = 0; i < 512; i++)
+		if ((pt[i] & EPT_WRITE) && !(keep && keep(ctx, base + i * EPT_4K))) {
+			pt[i] = (pt[i] & ~EPT_WRITE) | EPT_SW_WP;
+			n++;
+		}
+	*pde |= EPT_WRITE; /* after the leaves: a raised permission, no INVEPT */
+	return n;
+}
+
+int ept_region_restore(struct ept *e, uint64_t gpa)
+{
+	int err, n = 0;
+	uint64_t *pde = region_pde(e, gpa, &err), *pt;
+	unsigned i;
+
+	if (!pde)
+		return err;
+	if (!(*pde & EPT_SW_FROZEN))
+		return EPT_EINVAL;
+	pt = table(e, *pde);
+	for (i = 0; i < 512; i++)
+		if (pt[i] & EPT_SW_WP) {
+			pt[i] = (pt[i] & ~EPT_SW_WP) | EPT_WRITE;
+			n++;
+		}
+	*pde = (*pde & ~EPT_SW_FROZEN) | EPT_WRITE;
+	return n;
+}
+
+int ept_withhold_write(struct ept *e, uint64_t gpa)
+{
+	int level;
+	uint64_t *ent = leaf(e, gpa, &level);
+
+	if (!ent)
+		return EPT_ENOENT;
+	if (level != 1)
+		return EPT_EINVAL;
+	*ent = (*ent & ~EPT_WRITE) | EPT_SW_WP;
+	return 0;
+}
+
+int ept_return_write(struct ept *e, uint64_t gpa)
+{
+	int level;
+	uint64_t *ent = leaf(e, gpa, &level);
+
+	if (!ent)
+		return EPT_ENOENT;
+	if (!(*ent & EPT_SW_WP))
+		return 0;
+	*ent = (*ent & ~EPT_SW_WP) | EPT_WRITE;
+	return 1;
 }

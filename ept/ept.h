@@ -45,6 +45,7 @@ struct ept_leaf {
 	uint64_t perms;   /* EPT_READ | EPT_WRITE | EPT_EXECUTE */
 	uint64_t size;    /* EPT_4K or EPT_2M */
 	bool dirty;
+	bool withheld;    /* W withheld by a measurement point (EPT_SW_WP) */
 };
 
 int ept_init(struct ept *e, const struct ept_ops *ops, bool ad) __attribute__((warn_unused_result));
@@ -81,5 +82,32 @@ int ept_lookup(const struct ept *e, uint64_t gpa, struct ept_leaf *out);
  * set again only by an access after the next INVEPT of this EPTP: a CPU
  * may cache a translation with the flag set (SDM Vol. 3C, 29.3.5). */
 int ept_test_and_clear_ad(struct ept *e, uint64_t gpa);
+
+/*
+ * A measurement point's regions: the 2 MiB a PDE covers (ept.c's header
+ * says how they work).  Each takes any gpa inside the region; a region
+ * whose PDE is absent is EPT_ENOENT, one mapped by a 2 MiB leaf EPT_EINVAL.
+ */
+enum { EPT_REGION_NONE, EPT_REGION_FROZEN, EPT_REGION_THAWED };
+/* Clears W in the region's PDE and marks it EPT_SW_FROZEN: 0, or
+ * EPT_EEXIST when it is in a point already.  The caller then invalidates. */
+int ept_region_freeze(struct ept *e, uint64_t gpa);
+/* EPT_REGION_NONE (not in a point, or no table there), _FROZEN or _THAWED. */
+int ept_region_state(const struct ept *e, uint64_t gpa);
+/* A frozen region thawed: every leaf with W but those keep(ctx, its gpa)
+ * lets write (keep may be NULL: none) loses W and is marked EPT_SW_WP,
+ * then the PDE gets W back.  The leaves marked, or EPT_EINVAL when the
+ * region is not frozen. */
+int ept_region_thaw(struct ept *e, uint64_t gpa, bool (*keep)(void *ctx, uint64_t gpa), void *ctx);
+/* The region's point ends: each EPT_SW_WP leaf gets W back and loses the
+ * mark, then the PDE (W set, EPT_SW_FROZEN cleared).  The leaves given W,
+ * or EPT_EINVAL when the region is in no point. */
+int ept_region_restore(struct ept *e, uint64_t gpa);
+/* gpa's 4 KiB leaf loses W and is marked EPT_SW_WP (mapped read-only by the
+ * engine's wish to write, while a point holds its old content unsaved):
+ * 0, EPT_ENOENT, EPT_EINVAL for a 2 MiB leaf. */
+int ept_withhold_write(struct ept *e, uint64_t gpa);
+/* A leaf marked EPT_SW_WP gets W back: 1; 0 if it is not marked; EPT_ENOENT. */
+int ept_return_write(struct ept *e, uint64_t gpa);
 
 #endif

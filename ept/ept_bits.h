@@ -21,6 +21,14 @@
 #define EPT_ACCESSED      (1ull << 8)   /* with EPTP_AD_ENABLE */
 #define EPT_DIRTY         (1ull << 9)   /* leaf, with EPTP_AD_ENABLE */
 #define EPT_ADDR_MASK     0x000FFFFFFFFFF000ull
+/* Bits 62:52 of every entry are ignored by the CPU (SDM Vol. 3C, 29.3.2,
+ * Tables 29-2 to 29-6; 60, 61 and 63 only mean something with shadow-stack,
+ * sub-page or #VE controls, which dedupvisor leaves off): software's.
+ * Ours, for measurement points (kernel/freeze.c, ept.c's ept_region_*): */
+#define EPT_SW_WP         (1ull << 52)  /* leaf: write access withheld by a point (W clear):
+                                         * given back when its region's point ends */
+#define EPT_SW_FROZEN     (1ull << 53)  /* PDE: its 2 MiB region is in a point - frozen
+                                         * (W clear) or thawed (W set, leaves EPT_SW_WP) */
 
 /* The EPT pointer (VMCS field EPT_POINTER). */
 #define EPTP_MEMTYPE_WB   6ull

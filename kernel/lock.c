@@ -61,6 +61,11 @@ static void *win_from, *win_to;
  * history of it (control/api_history.c), for what a stretch of time (a
  * flood of requests, issue 23) made every CPU wait. */
 static uint64_t interval_longest;
+/* The longest hold since hv_lock_span_begin(): what a measurement point,
+ * which works between the guests' slices, made the other CPUs wait while
+ * it ran (control/points.c), apart from the API's per-second interval. */
+static uint64_t span_opened, span_longest;
+static void *span_from, *span_to;
 
 static void window_hold(uint64_t now, void *to)
 {
@@ -100,6 +105,11 @@ __attribute__((noinline)) void hv_unlock(void)
 		window_hold(held_since + t, __builtin_return_address(0));
 	if (t > interval_longest)
 		interval_longest = t;
+	if (held_since + t - (held_since > span_opened ? held_since : span_opened) > span_longest) {
+		span_longest = held_since + t - (held_since > span_opened ? held_since : span_opened);
+		span_from = held_from;
+		span_to = __builtin_return_address(0);
+	}
 	__atomic_store_n(&ticket_owner, ticket_owner + 1, __ATOMIC_RELEASE);
 }
 
@@ -140,4 +150,18 @@ void hv_lock_stats(struct hv_lock_stats *s)
 		s->longest_from = held_from;
 		s->longest_to = NULL; /* not released yet */
 	}
+}
+
+void hv_lock_span_begin(void)
+{
+	span_opened = arch_time_now(); /* the caller's hold so far is not the span's */
+	span_longest = 0;
+	span_from = span_to = NULL;
+}
+
+uint64_t hv_lock_span_longest(void **from, void **to)
+{
+	*from = span_from;
+	*to = span_to;
+	return span_longest;
 }

@@ -31,6 +31,11 @@ void hv_lock_window(bool open);
  * counted too), in TSC ticks; a new interval begins.  With the lock held. */
 uint64_t hv_lock_interval(void);
 
+/* The longest hold since hv_lock_span_begin() (with the lock held: the
+ * caller's hold counts from there), and where it was taken and released. */
+void hv_lock_span_begin(void);
+uint64_t hv_lock_span_longest(void **from, void **to);
+
 /* A spinlock of its own for something smaller (the UART); while spinning
  * the CPU answers invalidation requests too.  Never take hv_lock while
  * holding one. */

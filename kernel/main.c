@@ -62,8 +62,16 @@ static void *acpi_ptr(uint64_t phys)
  *                             with patches dedup_patch_metadata_max: the
  *                             similarity index, < 16 B a page
  *                             (sharing_patch_refs_max), and 20 KiB
- *   the recount at the end    dedup_recount_bytes(P): 24 B a page (one
- *                             domain at a time; all VMs in one is the most)
+ *   a measurement point       (control/point_run.c, kernel/freeze.c) the
+ *                             larger of its engine's metadata
+ *                             (dedup_metadata_max(P) again) with its table
+ *                             (4 B a page), and the recount after it
+ *                             (dedup_recount_bytes(P): 24 B a page, one
+ *                             domain at a time, all VMs in one at most);
+ *                             and while it holds the contents, a bit a page
+ *                             and its copies' table, 32 B per page written
+ *                             meanwhile (all of them at worst).  The final
+ *                             check's recount is no larger
  *   x 2                       newlib's nano-malloc is first-fit and keeps
  *                             the freed halves of doubled arrays as holes
  *   + HEAP_FIXED              AP stacks (ARCH_MAX_CPUS x 16 KiB), newlib's
@@ -71,26 +79,29 @@ static void *acpi_ptr(uint64_t phys)
  *                             buffers, the same-behaviour domains' record
  *                             (dedup/same.c, ~1.2 KiB): well under 1 MiB;
  *                             2 MiB.
- * For the default three 16 MiB VMs that is 2 + 3.8 MiB.  Guest RAM is
+ * For the default three 16 MiB VMs that is 2 + 7.1 MiB.  Guest RAM is
  * backed lazily, so a config may name more RAM than the machine has: the
  * heap then takes at most a quarter of usable RAM (HEAP_MAX_SHARE), says
- * so, and the engine's allocations can fail (DEDUP_ENOMEM, handled) long
- * before the guests could touch that much.  VM structures and the frame
- * metadata are not on the heap (static, and carved apart).
+ * so, and the engine's allocations can fail (DEDUP_ENOMEM, handled; a
+ * point says it ran out of memory) long before the guests could touch that
+ * much.  VM structures and the frame metadata are not on the heap (static,
+ * and carved apart).
  */
 #define HEAP_FIXED     (2ull << 20)
 #define HEAP_MAX_SHARE 4 /* at most 1/4 of usable RAM */
 
 static uint64_t heap_size(const struct config *c)
 {
-	uint64_t pages = 0;
+	uint64_t pages = 0, point_engine, recount;
 	unsigned i;
 	for (i = 0; i < c->nvms; i++)
 		pages += c->vm[i].ram / FRAME_SIZE;
+	point_engine = dedup_metadata_max(pages) + 4 * pages;
+	recount = dedup_recount_bytes(pages, DEDUP_PAGE_SIZE, c->nvms);
 	return HEAP_FIXED + 2 * (dedup_metadata_max(pages) +
 				 (c->dedup_pool_max ? dedup_tier_metadata_max(pages, c->dedup_pool_max / FRAME_SIZE) : 0) +
 				 dedup_patch_metadata_max(sharing_patch_refs_max(c)) +
-				 dedup_recount_bytes(pages, DEDUP_PAGE_SIZE, c->nvms));
+				 (point_engine > recount ? point_engine : recount) + pages / 8 + 32 * pages);
 }
 
 static void memory_init(struct boot_info *bi)

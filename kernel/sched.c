@@ -227,7 +227,7 @@ static void scan_step(bool busy)
 }
 
 /* Lets other CPUs take the lock for a moment. */
-static void breathe(void)
+void sched_breathe(void)
 {
 	unsigned k;
 	hv_unlock();
@@ -245,7 +245,7 @@ void sched_pause(void)
 {
 	paused = true;
 	while (__atomic_load_n(&in_guest, __ATOMIC_ACQUIRE) > wedged_cpus)
-		breathe();
+		sched_breathe();
 }
 
 void sched_resume(void)
@@ -257,7 +257,7 @@ void sched_pause_vm(struct vm *vm)
 {
 	vm->pause_holds++;
 	while (__atomic_load_n(&vm->in_guest, __ATOMIC_ACQUIRE) && !vm->memory_held)
-		breathe();
+		sched_breathe();
 }
 
 void sched_resume_vm(struct vm *vm)
@@ -276,7 +276,7 @@ void ap_work(unsigned cpu)
 	if (cpu == scanner_cpu) {
 		while (!finished) {
 			scan_step(false); /* its own CPU */
-			breathe();
+			sched_breathe();
 		}
 	}
 	/* Until the end: a VM that joins late (fleet.c) may be placed here
@@ -285,7 +285,7 @@ void ap_work(unsigned cpu)
 		bool ran = false;
 		run_round(cpu, &ran);
 		if (!ran)
-			breathe();
+			sched_breathe();
 	}
 	aps_done++;
 	hv_unlock();
@@ -298,6 +298,11 @@ void ap_work(unsigned cpu)
 bool sched_idle(void)
 {
 	return all_starved() < 0;
+}
+
+bool sched_all_waiting(void)
+{
+	return all_starved() > 0;
 }
 
 void sched_run(void (*between_rounds)(void), bool (*when_idle)(void))
@@ -347,13 +352,13 @@ void sched_run(void (*between_rounds)(void), bool (*when_idle)(void))
 			stuck_since = ~0ull;
 		}
 		if (!ran)
-			breathe();
+			sched_breathe();
 	}
 	/* Every vCPU is done; wait for the APs to notice. */
 	hv_lock_window(false);
 	finished = true;
 	while (aps_done + 1 + wedged_cpus < ncpus)
-		breathe();
+		sched_breathe();
 	guest_out_flush();
 }
 

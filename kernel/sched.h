@@ -14,6 +14,11 @@ void sched_place(bool own_scanner_cpu);
 void sched_run(void (*between_rounds)(void), bool (*when_idle)(void));
 /* No vCPU anywhere is running, waiting or halted-but-wakeable. */
 bool sched_idle(void);
+/* Some vCPU is active and every active one waits for a frame. */
+bool sched_all_waiting(void);
+/* With hv_lock held: lets the other CPUs take it for a moment (their
+ * exits wait on it), answering invalidation requests meanwhile. */
+void sched_breathe(void);
 /* Places a VM started later (fleet.c) as sched_place placed the others. */
 struct vm;
 void sched_place_vm(struct vm *vm);

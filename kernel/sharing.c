@@ -36,15 +36,14 @@
 #include <string.h>
 
 #include "arch.h"
+#include "freeze.h"
 #include "recount.h"
 #include "sharing.h"
 
 extern struct frame_pool frames;
 
 struct dedup *engine;
-/* 1 MiB of frames kept for the hypervisor: EPT tables and VMCSs for the
- * VMs still to start, a few page-table pages. */
-static struct sharing_ctx ctx = { &frames, vms, 256, 0, 0 };
+static struct sharing_ctx ctx = { &frames, vms, SHARING_RESERVE_FRAMES, 0, 0 };
 
 /* What hashing one page costs here, in TSC ticks (under Bochs: emulated
  * instructions), over 16 hashes of a page of varied bytes. */
@@ -259,7 +258,10 @@ int sharing_add_vm(struct vm *vm)
 int sharing_remove_vm(struct vm *vm)
 {
 	uint64_t g;
-	int r = dedup_vm_remove(engine, vm->id);
+	int r;
+
+	freeze_vm_gone(vm); /* a point holding its contents gives them up */
+	r = dedup_vm_remove(engine, vm->id);
 
 	if (r == DEDUP_EBUSY) {
 		printf("vm %s: a CPU that may still use its translations answers nothing: its %lu "
@@ -363,7 +365,9 @@ const void *sharing_read_page(struct vm *vm, uint64_t gfn)
 void *sharing_private_page(struct vm *vm, uint64_t gpa)
 {
 	struct ept_leaf l;
-	if (dedup_cow_break(engine, vm->id, gpa >> 12) || ept_lookup(&vm->ept, gpa, &l))
+	/* A point holding the page's old content saves it first. */
+	if (freeze_write(vm, gpa >> 12) < 0 || dedup_cow_break(engine, vm->id, gpa >> 12) ||
+	    ept_lookup(&vm->ept, gpa, &l))
 		return NULL;
 	return phys_to_virt(l.hpa & ~0xFFFull);
 }

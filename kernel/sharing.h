@@ -21,6 +21,11 @@ struct sharing_ctx {
 
 extern struct dedup *engine;
 
+/* Frames never given to guests (nor to a point's copies, kernel/freeze.c):
+ * 1 MiB kept for the hypervisor - EPT tables and VMCSs for the VMs still
+ * to start, a few page-table pages. */
+#define SHARING_RESERVE_FRAMES 256
+
 /* The engine's ops over ctx. */
 struct dedup_ops sharing_ops(struct sharing_ctx *ctx);
 

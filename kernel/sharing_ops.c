@@ -11,11 +11,14 @@
  * (arch_ept_invalidate: INVEPT for the VM's EPTP here and on every other
  * CPU that may cache it, by IPI and waiting for those in the VM now; it
  * fails when one of those answers nothing, and the engine then frees and
- * shares nothing such a CPU could reach).
+ * shares nothing such a CPU could reach).  A measurement point that holds
+ * a page's old content unsaved has its writable mappings made read-only
+ * (map, below; kernel/freeze.c).
  */
 #include <stdio.h>
 
 #include "arch.h"
+#include "freeze.h"
 #include "sharing.h"
 
 static void *frame_ptr(void *ctx, uint64_t frame)
@@ -69,10 +72,18 @@ static int lookup(void *ctx, unsigned vm, uint64_t gfn, uint64_t *frame)
 	return 0;
 }
 
+/* While a measurement point holds the page's old content unsaved, a
+ * writable mapping is made read-only and marked (kernel/freeze.c): its
+ * first write faults, and the point saves the page then. */
 static int map(void *ctx, unsigned vm, uint64_t gfn, uint64_t frame, bool writable)
 {
-	return ept_map(ept_of(ctx, vm), gfn << 12, frame, EPT_4K,
-		       writable ? EPT_RWX : EPT_READ | EPT_EXECUTE);
+	struct vm *v = &((struct sharing_ctx *)ctx)->vms[vm];
+	bool w = writable && freeze_may_write(v, gfn);
+	int r = ept_map(&v->ept, gfn << 12, frame, EPT_4K, w ? EPT_RWX : EPT_READ | EPT_EXECUTE);
+
+	if (r == 0 && writable && !w)
+		ept_withhold_write(&v->ept, gfn << 12);
+	return r;
 }
 
 /* Not present, the tables kept (ept_clear): the cold tier unmaps pages of

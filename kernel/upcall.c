@@ -3,8 +3,8 @@
  * (kernel/include/upcall.h), those that are not another file's concern:
  * stopping a VM, a halted vCPU (its VM's kind decides), the hypervisor's
  * frames, port I/O (to the VM's board: vm_port_io), MSRs of its devices
- * (its kind's), faults on guest-physical memory, and a dying machine's
- * console (console_out.c).
+ * (its kind's), faults on guest-physical memory (a measurement point's
+ * hold first: freeze.c), and a dying machine's console (console_out.c).
  * (Hypercalls: hypercall.c.)
  */
 #include <stdarg.h>
@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "console_out.h"
+#include "freeze.h"
 #include "frames.h"
 #include "sharing.h"
 #include "upcall.h"
@@ -51,6 +52,16 @@ int core_frame_alloc(enum upcall_frame_use use, uint64_t *phys)
 	return 0;
 }
 
+/* No frame now: the vCPU waits and retries its access later. */
+static enum core_action wait_for_frames(struct vcpu *v)
+{
+	if (!v->vm->warned_oom)
+		printf("vm %s: out of memory: waiting for free frames\n", v->vm->name);
+	v->vm->warned_oom = true;
+	v->state = VCPU_WAITING;
+	return CORE_YIELD;
+}
+
 enum core_action core_guest_mem_fault(struct arch_vcpu *a, uint64_t gpa, unsigned access)
 {
 	struct vcpu *v = vcpu_of(a);
@@ -68,16 +79,15 @@ enum core_action core_guest_mem_fault(struct arch_vcpu *a, uint64_t gpa, unsigne
 				vm->frame_budget * 4);
 			return CORE_YIELD;
 		}
+		/* A write: a measurement point holding its old content saves it
+		 * first (freeze.c), so that it comes back writable. */
+		if ((access & UPCALL_ACCESS_WRITE) && freeze_write(vm, gpa >> 12) == DEDUP_ENOMEM)
+			return wait_for_frames(v);
 		r = sharing_fault_in(vm, gpa >> 12, access & UPCALL_ACCESS_WRITE);
 		if (r == 0 && ept_lookup(&vm->ept, gpa, &leaf) == 0)
 			return CORE_RESUME;
-		if (r == DEDUP_ENOMEM) {
-			if (!vm->warned_oom)
-				printf("vm %s: out of memory: waiting for free frames\n", vm->name);
-			vm->warned_oom = true;
-			v->state = VCPU_WAITING;
-			return CORE_YIELD;
-		}
+		if (r == DEDUP_ENOMEM)
+			return wait_for_frames(v);
 		if (r == DEDUP_EIO) {
 			vm_stop(vm, "its compressed or patched page at 0x%lx fails its checksum: the "
 				"content is lost", gpa & ~0xFFFul);
@@ -85,6 +95,13 @@ enum core_action core_guest_mem_fault(struct arch_vcpu *a, uint64_t gpa, unsigne
 		}
 		/* Not compressed either: unmapped RAM, below. */
 	} else if (gpa < vm->npages * 4096 && (access & UPCALL_ACCESS_WRITE)) {
+		/* A measurement point holding the page's old content (freeze.c):
+		 * saved, and write access back if the point withheld it. */
+		r = freeze_write(vm, gpa >> 12);
+		if (r > 0)
+			return CORE_RESUME;
+		if (r == DEDUP_ENOMEM)
+			return wait_for_frames(v);
 		/* The COW entry into dedup/: RAM mapped read-only (shared or zero).
 		 * A copy is charged to the VM that writes: one over its budget
 		 * (limit=) is stopped, not given a frame another VM may need. */
@@ -97,14 +114,8 @@ enum core_action core_guest_mem_fault(struct arch_vcpu *a, uint64_t gpa, unsigne
 		r = sharing_write_fault(vm, gpa >> 12);
 		if (r == 0)
 			return CORE_RESUME;
-		if (r == DEDUP_ENOMEM) {
-			/* No frame now: the vCPU waits and retries the write later. */
-			if (!vm->warned_oom)
-				printf("vm %s: out of memory: waiting for free frames\n", vm->name);
-			vm->warned_oom = true;
-			v->state = VCPU_WAITING;
-			return CORE_YIELD;
-		}
+		if (r == DEDUP_ENOMEM)
+			return wait_for_frames(v);
 		vm_stop(vm, "COW break at 0x%lx failed (%d)", gpa, r);
 		return CORE_YIELD;
 	}

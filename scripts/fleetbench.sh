@@ -130,6 +130,10 @@ report() { # run
 		match($0, /[0-9]+ zero-mapped/); z[p] = substr($0, RSTART, RLENGTH)
 	}
 	/^measure: recount of identical pages/ { ok[p] = $NF }
+	/^measure: the engine at T:/ {
+		match($0, /on [0-9]+ frames/); live[p] = substr($0, RSTART + 3, RLENGTH - 10)
+		match($0, /[0-9-]+ pages still to merge/); tomerge[p] = substr($0, RSTART, RLENGTH)
+	}
 	/^measure: joined since: vm/ { sub(/^measure: joined since: /, ""); join[p] = $0 }
 	/^measure: since point/ { if (match($0, /(grew|shrank) by [0-9]+ frames/)) grew[p] = substr($0, RSTART, RLENGTH) }
 	/^measure: vm tux[0-9]+: domain/ {
@@ -141,6 +145,11 @@ report() { # run
 			       i, vms[i], frames[i], frames[i] / 256, sv[i], z[i], scans[i], ok[i]
 			printf "         PSS (pages):%s\n", pss[i]
 			if (i in grew) printf "         since the last point the fleet %s; %s\n", grew[i], join[i]
+			if (i in live) {
+				printf "         the live engine at T (the tier and patches included): %d frames (%.1f MiB), %s", live[i], live[i] / 256, tomerge[i]
+				if ((i - 1) in live) printf "; %+d frames since the last point", live[i] - live[i - 1]
+				printf "\n"
+			}
 		}
 	}' "$con"
 	grep -E '^summary: (vm tux[0-9]+: Linux|scanner)' "$con" | sed 's/^/  /' || true

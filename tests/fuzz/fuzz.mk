@@ -33,8 +33,8 @@ fuzz_console_cmd_SRCS := control/console_cmd.c common/knobs.c
 fuzz_acpi_SRCS        := kernel/acpi.c
 # (the engine with its cold tier: tier/ and lz4, $(LZ4_C) from the Makefile,
 # and its patches: delta/)
-FUZZ_TIER_SRCS := dedup/tier.c dedup/tier_patch.c tier/zpool.c tier/compress.c $(LZ4_C) \
-	delta/patch.c delta/sim.c
+FUZZ_TIER_SRCS := dedup/tier.c dedup/tier_patch.c dedup/point_walk.c tier/zpool.c tier/compress.c \
+	$(LZ4_C) delta/patch.c delta/sim.c
 fuzz_engine_SRCS      := dedup/page.c dedup/index.c dedup/sharers.c dedup/merge.c dedup/cow.c \
 	dedup/same.c dedup/scan.c dedup/vm.c dedup/stats.c dedup/recount.c dedup/account.c $(FUZZ_TIER_SRCS) \
 	tests/fake/fake_mem.c
@@ -59,13 +59,13 @@ fuzz_http_SRCS        := api/http_parse.c api/router.c api/knobs_parse.c api/res
 # (kernel/upcall.c), the scanner and VM stops, on the frame pool and the
 # arch seam of tests/fake/fake_arch.c, with a checker of every VM's memory.
 fuzz_hypercall_SRCS   := kernel/hypercall.c kernel/vm.c kernel/sharing.c kernel/sharing_ops.c \
-	kernel/upcall.c kernel/frames.c kernel/test_support.c kernel/guest_out.c kernel/vm_console.c \
+	kernel/upcall.c kernel/freeze.c kernel/frames.c kernel/test_support.c kernel/guest_out.c kernel/vm_console.c \
 	devices/vplatform.c devices/portbus.c devices/pic8259.c devices/pit8254.c devices/uart16550.c \
 	devices/rtc_cmos.c \
 	ept/ept.c common/ptwalk.c dedup/page.c dedup/index.c dedup/sharers.c dedup/merge.c dedup/cow.c dedup/scan.c \
 	dedup/same.c \
 	dedup/vm.c dedup/stats.c dedup/recount.c dedup/account.c dedup/governor.c $(FUZZ_TIER_SRCS) \
-	tests/fake/fake_arch.c common/knobs.c
+	control/point_run.c tests/fake/fake_arch.c common/knobs.c
 
 # Sub-page patches: the decoder over hostile bytes never reads or writes
 # outside its reference, patch and 4 KiB frame; the encoder's patches of

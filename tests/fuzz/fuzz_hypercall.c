@@ -17,7 +17,8 @@
  * Feeds: u8 setup (bit 0: a third VM; bit 1: the fixed scan rate, with
  * u8 pages_to_scan - 1 next, else the governor; bit 2: the cold tier on,
  * a 16-frame pool, pages cold after 20,000 ticks of the fake clock, and
- * page contents that compress), then per VM u8 pages, u8
+ * page contents that compress; bit 3: measurement points, the operation
+ * OP_POINT), then per VM u8 pages, u8
  * shape, u8 image, u8 seed (encoding at make_vms), then operations until the
  * input ends (at most MAX_OPS): an opcode byte, a VM slot byte, and the
  * operation's arguments (encoding below the enum).  The VMs are built by
@@ -48,6 +49,21 @@
  * domain, and sharing_converge_and_check() says "exact"; after every VM is
  * stopped, the only frames in use are the domains' zero frames.
  *
+ * Measurement points (kernel/freeze.c, control/point_run.c), with setup
+ * bit 3: a point begins (the contents of every running VM held at that
+ * instant T, as control/points.c begins one), counts in steps of the fake
+ * clock between the other operations, is checked, and gives the regions
+ * back in steps.  While it holds them: what freeze_read() gives for every
+ * page of a held VM is the page's content at T (a copy of the shadows
+ * taken then) whatever the guests, the hypervisor and the engine did
+ * since; no vCPU holds a writable translation the walk's permissions -
+ * every level's, ANDed - deny.  When it is done: its engine's savings
+ * (self, inter) and each VM's PSS and exclusive frames equal
+ * dedup_recount() over the T shadows, and so do the recount's own figures;
+ * a VM stopped meanwhile gave it up.  Once over: no EPT entry is left
+ * frozen or withheld, and check_vm's reads of every byte equal what the
+ * guests wrote (before, during and after the point).
+ *
  * Kernel output (printf) is captured into a buffer and searched, not
  * printed; FUZZ_TRACE=1 in the environment prints it, and each operation,
  * to stderr.
@@ -59,10 +75,12 @@
 #include "dedup_internal.h"
 #include "fake_arch.h"
 #include "frames.h"
+#include "freeze.h"
 #include "fuzz_common.h"
 #include "guest_abi.h"
 #include "linux_vm.h"
 #include "lock.h"
+#include "point_run.h"
 #include "recount.h"
 #include "sharing.h"
 #include "upcall.h"
@@ -88,6 +106,8 @@ struct tlbe {
 struct hvm {
 	struct vm_config cfg;
 	unsigned char shadow[MAXPAGES][4096];
+	unsigned char tshadow[MAXPAGES][4096]; /* the shadow at a point's instant T */
+	bool held;                             /* ... and the point holds this VM */
 	struct tlbe tlb[VCPU_MAX][MAXPAGES];
 	uint32_t tlb_gen;
 	uint64_t exits, faults;  /* what the fake arch counted: the expected counters */
@@ -103,6 +123,8 @@ static struct {
 	unsigned long long unique;
 	bool trace;
 	bool tier; /* the cold tier on: contents compress */
+	bool points; /* measurement points (OP_POINT) */
+	enum { PT_NONE, PT_COUNTING, PT_ENDING } pt; /* the point's stage */
 } H;
 
 static unsigned char *arena;
@@ -181,15 +203,19 @@ static void on_invalidate(uint64_t eptp)
 			H.vm[s].tlb_gen++;
 }
 
-/* The EPT leaf of gpa, walked as the CPU does (4 KiB pages only). */
-static uint64_t *leaf_of(struct vm *vm, uint64_t gpa)
+/* The EPT leaf of gpa, walked as the CPU does (4 KiB pages only); *upper:
+ * the permissions of the table entries above it, ANDed (SDM 29.3.3: a
+ * point's frozen PDE denies W to its 512 pages). */
+static uint64_t *leaf_of(struct vm *vm, uint64_t gpa, uint64_t *upper)
 {
 	uint64_t *t = phys_to_virt(vm->ept.pml4);
+	*upper = EPT_RWX;
 	for (int level = 3; level > 0; level--) {
 		uint64_t e = t[(gpa >> (12 + 9 * level)) & 511];
 		if (!(e & EPT_RWX))
 			return NULL;
 		CHECK(!(e & EPT_LARGE), "a large EPT page at level %d", level);
+		*upper &= e & EPT_RWX;
 		t = phys_to_virt(e & EPT_ADDR_MASK);
 	}
 	return &t[(gpa >> 12) & 511];
@@ -202,14 +228,15 @@ static struct tlbe *translate(unsigned s, unsigned j, uint64_t gfn)
 	struct hvm *h = &H.vm[s];
 	struct tlbe *t = &h->tlb[j][gfn];
 	if (t->gen != h->tlb_gen) {
-		uint64_t *e = leaf_of(&vms[s], gfn << 12);
+		uint64_t up, *e = leaf_of(&vms[s], gfn << 12, &up);
 		if (!e || !(*e & EPT_READ)) {
 			CHECK(dp_state(&engine->vm[vms[s].id].pages[gfn]) == DP_COMPRESSED,
 			      "vm %u gfn %llu: RAM not mapped, and not compressed", s, (unsigned long long)gfn);
 			return NULL;
 		}
 		*e |= EPT_ACCESSED;
-		*t = (struct tlbe){ *e & EPT_ADDR_MASK, h->tlb_gen, !!(*e & EPT_WRITE), !!(*e & EPT_DIRTY) };
+		*t = (struct tlbe){ *e & EPT_ADDR_MASK, h->tlb_gen, (*e & up & EPT_WRITE) != 0,
+				    !!(*e & EPT_DIRTY) };
 	}
 	return t;
 }
@@ -239,7 +266,7 @@ static bool guest_write(unsigned s, struct vcpu *v, uint64_t gfn, unsigned off, 
 			CHECK(f && f->state == FRAME_GUEST, "vm %u writes frame 0x%llx, which is not a guest's",
 			      s, (unsigned long long)t->hpa);
 			if (!t->dirty) { /* the walk that caches D=1 sets it in the EPT */
-				uint64_t *e = leaf_of(vm, gfn << 12);
+				uint64_t up, *e = leaf_of(vm, gfn << 12, &up);
 				if (e && (*e & EPT_ADDR_MASK) == t->hpa)
 					*e |= EPT_DIRTY;
 				t->dirty = true;
@@ -347,20 +374,47 @@ static void check_vm(unsigned s, const char *when)
 			      "after %s: vm %u vCPU %u reads gfn %llu through a stale translation", when, s, j,
 			      (unsigned long long)g);
 		}
-		if (!(l.perms & EPT_WRITE))
-			for (unsigned j = 0; j < vm->nvcpus; j++)
-				CHECK(h->tlb[j][g].gen != h->tlb_gen || !h->tlb[j][g].writable,
-				      "after %s: vm %u vCPU %u may write read-only gfn %llu", when, s, j,
-				      (unsigned long long)g);
+		{
+			uint64_t up;
+			leaf_of(vm, g << 12, &up);
+			if (!(l.perms & up & EPT_WRITE))
+				for (unsigned j = 0; j < vm->nvcpus; j++)
+					CHECK(h->tlb[j][g].gen != h->tlb_gen || !h->tlb[j][g].writable,
+					      "after %s: vm %u vCPU %u may write read-only gfn %llu (leaf %s, "
+					      "tables above %s)", when, s, j, (unsigned long long)g,
+					      l.perms & EPT_WRITE ? "writable" : "read-only",
+					      up & EPT_WRITE ? "writable" : "read-only");
+			/* A leaf withheld or a region frozen only while a point is on. */
+			CHECK(freeze_active() || (!l.withheld && (up & EPT_WRITE)),
+			      "after %s: vm %u gfn %llu: %s with no point under way", when, s,
+			      (unsigned long long)g, l.withheld ? "write access withheld" : "its region frozen");
+		}
 	}
 	CHECK(ept_lookup(&vm->ept, GUEST_PARAMS_GPA, &l) == 0 && l.perms == EPT_READ &&
 	      !memcmp(phys_to_virt(l.hpa), &h->params, sizeof(h->params)),
 	      "after %s: vm %u's parameter page changed", when, s);
 }
 
+/* While a point holds the contents: every page of a held VM reads, through
+ * freeze_read(), as it was at T. */
+static void check_held(const char *when)
+{
+	static unsigned char buf[4096] __attribute__((aligned(4096)));
+	for (unsigned s = 0; s < H.nvm; s++) {
+		if (!H.vm[s].held || !freeze_holding(&vms[s]))
+			continue;
+		for (uint64_t g = 0; g < vms[s].npages; g++) {
+			const unsigned char *p = freeze_read(&vms[s], g, buf);
+			CHECK(p && !memcmp(p, H.vm[s].tshadow[g], 4096), "after %s: vm %u gfn %llu does not "
+			      "read as it was at the point's instant", when, s, (unsigned long long)g);
+		}
+	}
+}
+
 static void check_all(const char *when)
 {
 	check_output(when);
+	check_held(when);
 	for (unsigned s = 0; s < H.nvm; s++) {
 		CHECK(vms[s].stopped != vms[s].in_engine, "vm %u: stopped %d, in the engine %d", s,
 		      vms[s].stopped, vms[s].in_engine);
@@ -439,8 +493,9 @@ static void hypercall(unsigned s, struct fz *f)
 		expect = args[1] < sizeof(struct hc_counters) ? HC_EINVAL
 			 : in_ram(vm, args[0], sizeof(struct hc_counters)) ? HC_OK : HC_EFAULT;
 		writes = expect == HC_OK;
-		/* At most two COW breaks: a frame each, while the pool is above its reserve. */
-		may_enomem = writes && frames.nfree <= RESERVE + 2;
+		/* At most two COW breaks: a frame each, while the pool is above its reserve;
+		 * and with a point under way, a copy of each page's old content. */
+		may_enomem = writes && frames.nfree <= RESERVE + (freeze_active() ? 4 : 2);
 		break;
 	case HC_POWER_OFF:
 		expect = HC_OK;
@@ -486,7 +541,8 @@ static void hypercall(unsigned s, struct fz *f)
 		 * but by HC_ENOMEM's COW break of the first of two pages, which
 		 * gave that page a private copy of the same bytes (no byte may
 		 * change: check_all). */
-		CHECK(frames.nfree == nfree || (ret == HC_ENOMEM && frames.nfree + 1 == nfree),
+		CHECK(frames.nfree == nfree || (ret == HC_ENOMEM && frames.nfree + 1 == nfree) ||
+		      (ret == HC_ENOMEM && freeze_active() && frames.nfree + 2 >= nfree),
 		      "hypercall %u returned %d and took %lld frames", nr, ret,
 		      (long long)(nfree - frames.nfree));
 		return;
@@ -633,9 +689,129 @@ static void check_converged(void)
 	check_all("converge and check");
 }
 
+/* ---- measurement points ---- */
+
+static const unsigned char *tshadow_page(void *ctx, unsigned v, uint64_t p)
+{
+	const unsigned *slots = ctx;
+	return H.vm[slots[v]].tshadow[p];
+}
+
+/* The point's count done: its figures against a recount of the T shadows. */
+static void check_point_result(void)
+{
+	const struct prun_result *r = prun_result();
+	uint64_t saved = 0, self = 0, inter = 0;
+	bool stopped = false;
+
+	for (unsigned s = 0; s < H.nvm; s++)
+		stopped |= H.vm[s].held && vms[s].stopped;
+	if (r->failed[0]) {
+		CHECK(stopped && freeze_abandoned(), "the point failed: %s", r->failed);
+		return;
+	}
+	CHECK(!stopped, "a VM held by the point stopped, and the point went on");
+	CHECK(r->rc_ok, "the point's recount ran out of memory");
+	for (unsigned dom = 0; dom < 2; dom++) {
+		unsigned slots[MAXVMS], n = 0;
+		uint64_t pages[MAXVMS];
+		struct dedup_recount o;
+		for (unsigned s = 0; s < H.nvm; s++)
+			if (H.vm[s].held && H.vm[s].cfg.domain == dom) {
+				slots[n] = s;
+				pages[n++] = vms[s].npages;
+			}
+		if (!n)
+			continue;
+		CHECK(dedup_recount(tshadow_page, slots, pages, n, 4096, &o) == 0, "recount failed");
+		for (unsigned i = 0; i < n; i++) {
+			const struct prun_vm *v = &r->vm[slots[i]];
+			CHECK(v->in && v->ideal.pss == o.vm[i].pss && v->rc_pss == o.vm[i].pss &&
+			      v->ideal.exclusive_frames == o.vm[i].exclusive && v->rc_excl == o.vm[i].exclusive &&
+			      v->ideal.self_sharing == o.vm[i].self,
+			      "point: vm %u: PSS %llu (its recount %llu), exclusive %llu (%llu), self %llu; the "
+			      "T shadows' %llu, %llu, %llu", slots[i], (unsigned long long)v->ideal.pss,
+			      (unsigned long long)v->rc_pss, (unsigned long long)v->ideal.exclusive_frames,
+			      (unsigned long long)v->rc_excl, (unsigned long long)v->ideal.self_sharing,
+			      (unsigned long long)o.vm[i].pss, (unsigned long long)o.vm[i].exclusive,
+			      (unsigned long long)o.vm[i].self);
+		}
+		saved += o.sharable;
+		self += o.self_sharing;
+		inter += o.inter_sharing;
+		dedup_recount_free(&o);
+	}
+	CHECK(r->ideal.frames_saved == saved && r->ideal.self_sharing == self &&
+	      r->ideal.inter_sharing == inter && r->rc_saved == saved && r->rc_self == self &&
+	      r->rc_inter == inter, "point: saved/self/inter %llu/%llu/%llu (its recount's "
+	      "%llu/%llu/%llu), the T shadows' %llu/%llu/%llu", (unsigned long long)r->ideal.frames_saved,
+	      (unsigned long long)r->ideal.self_sharing, (unsigned long long)r->ideal.inter_sharing,
+	      (unsigned long long)r->rc_saved, (unsigned long long)r->rc_self,
+	      (unsigned long long)r->rc_inter, (unsigned long long)saved, (unsigned long long)self,
+	      (unsigned long long)inter);
+}
+
+/* A point begins; or counts a while (b: how long, in the fake clock's
+ * steps); or, done, gives b % 4 + 1 regions back. */
+static void op_point(uint8_t b, bool to_the_end)
+{
+	do {
+		switch (H.pt) {
+		case PT_NONE: {
+			const char *why = NULL;
+			if (to_the_end)
+				return;
+			CHECK(freeze_begin(&why) == 0, "freeze_begin: %s", why);
+			for (unsigned s = 0; s < H.nvm; s++) {
+				H.vm[s].held = freeze_holding(&vms[s]);
+				CHECK(H.vm[s].held == !vms[s].stopped, "vm %u: running %d, held %d", s,
+				      !vms[s].stopped, H.vm[s].held);
+				if (H.vm[s].held)
+					memcpy(H.vm[s].tshadow, H.vm[s].shadow, sizeof(H.vm[s].shadow));
+			}
+			CHECK(prun_start() == 0, "prun_start: %s", prun_result()->failed);
+			H.pt = PT_COUNTING;
+			if (H.trace)
+				fprintf(stderr, "  point: begun, %u VMs held\n", freeze_stats()->vms);
+			return;
+		}
+		case PT_COUNTING:
+			if (prun_step(to_the_end ? ~0ull : fake_arch_time + (1u + b % 64) * 8 * fake_arch_time_step)) {
+				check_point_result();
+				if (H.trace)
+					fprintf(stderr, "  point: counted (%s); %llu pages saved, %llu copies, %llu "
+						"waits, %llu withheld, %llu regions thawed\n",
+						prun_result()->failed[0] ? prun_result()->failed : "as the T shadows",
+						(unsigned long long)freeze_stats()->saved,
+						(unsigned long long)freeze_stats()->copies,
+						(unsigned long long)freeze_stats()->waits,
+						(unsigned long long)freeze_stats()->withheld,
+						(unsigned long long)freeze_stats()->thawed);
+				freeze_release();
+				H.pt = PT_ENDING;
+			}
+			break;
+		case PT_ENDING:
+			if (freeze_restore_step(to_the_end ? ~0ull : 1u + b % 4)) {
+				prun_stop();
+				for (unsigned s = 0; s < H.nvm; s++)
+					H.vm[s].held = false;
+				H.pt = PT_NONE;
+				if (H.trace)
+					fprintf(stderr, "  point: over, %llu leaves given W back\n",
+						(unsigned long long)freeze_stats()->restored);
+			}
+			break;
+		}
+	} while (to_the_end);
+}
+
 static void finish(void)
 {
 	uint64_t zero = 0;
+
+	op_point(0, true); /* a point under way, to its end */
+	check_all("the point's end");
 
 	while (H.nhog)
 		CHECK(frames_free(&frames, H.hog[--H.nhog]) == 0, "a hogged frame");
@@ -666,11 +842,11 @@ static void finish(void)
 
 enum op {
 	OP_HYPERCALL, OP_HYPERCALL2, OP_WRITE, OP_WRITE2, OP_READ, OP_SCAN, OP_CONVERGE, OP_STOP,
-	OP_STRAY, OP_HOG, OP_EVICT, OP_KNOB, OP_COUNT
+	OP_STRAY, OP_HOG, OP_EVICT, OP_KNOB, OP_POINT, OP_COUNT
 };
 static const char *const op_names[OP_COUNT] = {
 	"hypercall", "hypercall", "write", "write", "read", "scan", "converge", "stop", "stray access",
-	"hog frames", "evict", "knob",
+	"hog frames", "evict", "knob", "point",
 };
 /*
  * Encoding: op byte % OP_COUNT, slot byte % VMs (operations on a stopped
@@ -688,6 +864,9 @@ static const char *const op_names[OP_COUNT] = {
  *   HOG           u8: % 6 < 5: take frames until only the reserve + that many
  *                 are free; 5: give them back
  *   KNOB          u8: 0 the governor, else pages_to_scan = n (fixed rate)
+ *   POINT         (setup bit 3 only: else the op byte is % OP_POINT) u8: a
+ *                 point begins; or counts (1 + n % 64) x 8 clock steps; or,
+ *                 counted, gives 1 + n % 4 regions back (op_point)
  *   CONVERGE, STOP: nothing more.
  */
 
@@ -797,6 +976,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		H.cfg.knob_given = 1u << KNOB_PAGES_TO_SCAN;
 	}
 	H.tier = set & 4;
+	H.points = set & 8;
+	H.pt = PT_NONE;
 	H.cfg.dedup_pool_max = H.tier ? 16 * 4096 : 0;
 	H.cfg.dedup_cold_s = 120;
 	CHECK(sharing_init(&H.cfg) == 0, "sharing_init");
@@ -806,7 +987,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_all("vm_create");
 
 	while (f.n && ops++ < MAX_OPS) {
-		enum op op = (enum op)(fz_u8(&f) % OP_COUNT);
+		enum op op = (enum op)(fz_u8(&f) % (H.points ? OP_COUNT : OP_POINT));
 		unsigned s = fz_u8(&f) % H.nvm;
 		bool running = !vms[s].stopped;
 
@@ -855,6 +1036,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			sharing_knob_set(b ? KNOB_PAGES_TO_SCAN : KNOB_SCAN_TARGET_S, b ? b : 10);
 			break;
 		}
+		case OP_POINT:
+			op_point(fz_u8(&f), false);
+			break;
 		default:
 			break;
 		}

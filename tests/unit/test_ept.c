@@ -1,6 +1,7 @@
 /* test_ept.c - EPT tables over an arena, checked by an independent model of
  * the hardware's walk (SDM 29.3.2): every mapping path, splits, permissions,
- * dirty bits, freeing of empty tables, running out of table pages. */
+ * dirty bits, freeing of empty tables, running out of table pages, and a
+ * measurement point's regions (freeze, thaw, withheld writes, restore). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -71,10 +72,14 @@ static int teardown(void **state)
 }
 
 /* The hardware's view: translate gpa for an access, or ~0 on a violation
- * or a misconfiguration.  Sets A/D like the CPU with EPTP_AD_ENABLE. */
+ * or a misconfiguration.  Sets A/D like the CPU with EPTP_AD_ENABLE.  The
+ * permissions are those of every entry on the walk ANDed (SDM Vol. 3C,
+ * 29.3.3): a PDE without W write-protects its whole region (measurement
+ * points; until they came every table entry granted RWX, so the leaf
+ * alone was checked here). */
 static uint64_t hw(uint64_t gpa, int write)
 {
-	uint64_t *t = t_ptr(&A, ept_eptp(&E) & EPT_ADDR_MASK), e = 0;
+	uint64_t *t = t_ptr(&A, ept_eptp(&E) & EPT_ADDR_MASK), e = 0, perms = EPT_RWX;
 	assert_int_equal(ept_eptp(&E) & 0x7f, 6 | (3 << 3) | (1 << 6)); /* WB, 4 levels, A/D */
 	for (int l = 4; l >= 1; l--) {
 		uint64_t *ent = &t[(gpa >> (12 + 9 * (l - 1))) & 511];
@@ -83,9 +88,10 @@ static uint64_t hw(uint64_t gpa, int write)
 			return ~0ull;
 		if ((e & EPT_WRITE) && !(e & EPT_READ))
 			return ~0ull; /* misconfiguration */
+		perms &= e & EPT_RWX;
 		if (l == 1 || (l == 2 && (e & EPT_LARGE))) {
 			uint64_t size = l == 2 ? EPT_2M : EPT_4K;
-			if (write && !(e & EPT_WRITE))
+			if (write && !(perms & EPT_WRITE))
 				return ~0ull;
 			if (((e >> 3) & 7) != 6)
 				return ~0ull; /* not write-back */
@@ -262,6 +268,120 @@ static void test_out_of_table_pages(void **state)
 	A.budget = -1;
 }
 
+/* A measurement point's regions (kernel/freeze.c): one PDE write freezes
+ * 512 pages; the first write thaws the region page by page, withholding W
+ * from every writable leaf the caller did not let; the end gives W back
+ * exactly where it was withheld, and nowhere the engine remapped since. */
+static bool keep_page_4(void *ctx, uint64_t gpa)
+{
+	(*(unsigned *)ctx)++;
+	return gpa == 4 * EPT_4K;
+}
+
+static void test_region_freeze_thaw_restore(void **state)
+{
+	struct ept_leaf l;
+	unsigned asked = 0, writable = 0;
+	(void)state;
+	/* Region 0: pages 0..599 spill into region 1; odd pages read-only,
+	 * page 8 not present (a compressed page), page 2 written (dirty). */
+	for (uint64_t g = 0; g < 600; g++)
+		assert_int_equal(ept_map(&E, g * EPT_4K, 0x100000000ull + g * EPT_4K, EPT_4K,
+					 g & 1 ? EPT_READ | EPT_EXECUTE : EPT_RWX), 0);
+	assert_int_equal(ept_clear(&E, 8 * EPT_4K), 0);
+	assert_int_not_equal(hw(2 * EPT_4K, 1), ~0ull);
+	for (uint64_t g = 0; g < 512; g++)
+		writable += !(g & 1) && g != 8;
+	assert_int_equal(ept_region_state(&E, 0), EPT_REGION_NONE);
+	assert_int_equal(ept_region_freeze(&E, 0x1234), 0);
+	assert_int_equal(ept_region_freeze(&E, EPT_2M + 5), 0);
+	assert_int_equal(ept_region_freeze(&E, 0), EPT_EEXIST);
+	assert_int_equal(ept_region_state(&E, 0x1ff000), EPT_REGION_FROZEN);
+	for (uint64_t g = 0; g < 600; g++) {
+		assert_int_equal(hw(g * EPT_4K, 1), ~0ull);     /* nothing writes ... */
+		if (g != 8)                                     /* ... everything reads */
+			assert_int_equal(hw(g * EPT_4K, 0), 0x100000000ull + g * EPT_4K);
+	}
+	assert_int_equal(ept_lookup(&E, 0, &l), 0);
+	assert_int_equal(l.perms, EPT_RWX); /* the leaf is untouched by a freeze */
+	assert_false(l.withheld);
+	/* The thaw: every writable leaf of region 0 but page 4 withheld. */
+	assert_int_equal(ept_region_thaw(&E, 0x5000, keep_page_4, &asked), (int)writable - 1);
+	assert_int_equal(asked, writable);                       /* asked of writable leaves only */
+	assert_int_equal(ept_region_thaw(&E, 0x5000, NULL, NULL), EPT_EINVAL); /* thawed already */
+	assert_int_equal(ept_region_state(&E, 0), EPT_REGION_THAWED);
+	assert_int_equal(hw(4 * EPT_4K, 1), 0x100004000ull);     /* let */
+	assert_int_equal(hw(12 * EPT_4K, 1), ~0ull);             /* withheld */
+	assert_int_equal(hw(5 * EPT_4K, 1), ~0ull);              /* read-only as before */
+	assert_int_equal(hw(513 * EPT_4K + 8, 0), 0x100201008ull);
+	assert_int_equal(hw(512 * EPT_4K, 1), ~0ull);            /* region 1 still frozen */
+	assert_int_equal(ept_lookup(&E, 12 * EPT_4K, &l), 0);
+	assert_true(l.withheld);
+	assert_int_equal(l.perms, EPT_READ | EPT_EXECUTE);
+	assert_int_equal(ept_lookup(&E, 4 * EPT_4K, &l), 0);
+	assert_false(l.withheld);
+	assert_int_equal(ept_lookup(&E, 2 * EPT_4K, &l), 0);
+	assert_true(l.dirty);                                    /* A/D kept */
+	assert_int_equal(ept_lookup(&E, 5 * EPT_4K, &l), 0);
+	assert_false(l.withheld);
+	/* Page by page: W back where withheld, nowhere else. */
+	assert_int_equal(ept_return_write(&E, 12 * EPT_4K), 1);
+	assert_int_equal(hw(12 * EPT_4K, 1), 0x10000c000ull);
+	assert_int_equal(ept_return_write(&E, 12 * EPT_4K), 0);
+	assert_int_equal(ept_return_write(&E, 5 * EPT_4K), 0);
+	assert_int_equal(hw(5 * EPT_4K, 1), ~0ull);
+	assert_int_equal(ept_return_write(&E, 8 * EPT_4K), EPT_ENOENT);
+	/* The engine remaps page 6 read-only (a merge): its mark goes with the
+	 * old entry, and the end gives it no W.  Page 10 it remaps writable,
+	 * and the point withholds that (ept_withhold_write). */
+	assert_int_equal(ept_map(&E, 6 * EPT_4K, 0x7000, EPT_4K, EPT_READ | EPT_EXECUTE), 0);
+	assert_int_equal(ept_lookup(&E, 6 * EPT_4K, &l), 0);
+	assert_false(l.withheld);
+	assert_int_equal(ept_map(&E, 10 * EPT_4K, 0x9000, EPT_4K, EPT_RWX), 0);
+	assert_int_equal(ept_withhold_write(&E, 10 * EPT_4K), 0);
+	assert_int_equal(hw(10 * EPT_4K, 1), ~0ull);
+	assert_int_equal(ept_withhold_write(&E, 8 * EPT_4K), EPT_ENOENT);
+	/* The end: region 0 and the still frozen region 1. */
+	/* Withheld at the end: all thawed but page 4 (kept), 12 (returned) and
+	 * 6 (remapped); 10's mark is its new entry's. */
+	assert_int_equal(ept_region_restore(&E, 0), (int)writable - 3);
+	assert_int_equal(ept_region_restore(&E, 0), EPT_EINVAL);
+	assert_int_equal(ept_region_restore(&E, EPT_2M), 0);
+	for (uint64_t g = 0; g < 600; g++) {
+		struct ept_leaf m;
+		if (g == 8)
+			continue;
+		assert_int_equal(ept_lookup(&E, g * EPT_4K, &m), 0);
+		assert_false(m.withheld);
+		if (g == 6 || (g & 1))
+			assert_int_equal(hw(g * EPT_4K, 1), ~0ull);
+		else
+			assert_int_not_equal(hw(g * EPT_4K, 1), ~0ull);
+	}
+	assert_int_equal(ept_region_state(&E, 0), EPT_REGION_NONE);
+	assert_int_equal(ept_region_state(&E, EPT_2M), EPT_REGION_NONE);
+	for (uint64_t g = 0; g < 600; g++)
+		if (g != 8)
+			assert_int_equal(ept_unmap(&E, g * EPT_4K), 0);
+}
+
+/* What a region cannot be: a 2 MiB leaf (never split by a point), or
+ * nothing at all. */
+static void test_region_refused(void **state)
+{
+	(void)state;
+	assert_int_equal(ept_region_freeze(&E, 0), EPT_ENOENT);
+	assert_int_equal(ept_region_thaw(&E, 0, NULL, NULL), EPT_ENOENT);
+	assert_int_equal(ept_region_restore(&E, 0), EPT_ENOENT);
+	assert_int_equal(ept_map(&E, 0x400000, 0x400000, EPT_2M, EPT_RWX), 0);
+	assert_int_equal(ept_region_freeze(&E, 0x400000), EPT_EINVAL);
+	assert_int_equal(ept_region_state(&E, 0x400000), EPT_REGION_NONE);
+	assert_int_equal(ept_withhold_write(&E, 0x401000), EPT_EINVAL);
+	assert_int_equal(hw(0x401000, 1), 0x401000);
+	assert_int_equal(ept_region_freeze(&E, EPT_MAX_GPA), EPT_EINVAL);
+	assert_int_equal(E.tables, 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -273,6 +393,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unmap_frees_empty_tables, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clear_keeps_tables, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_out_of_table_pages, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_region_freeze_thaw_restore, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_region_refused, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("ept", tests, NULL, NULL);
 }
