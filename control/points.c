@@ -71,6 +71,8 @@ static struct {
 	unsigned vms;            /* VMs measured then */
 	bool seen[VM_MAX];       /* measured then: a VM not seen joined since */
 	uint64_t next;           /* the TSC of the next periodic point; 0: not armed */
+	uint64_t resumed;        /* the TSC when its guests resumed */
+	uint64_t decompressions, rebuilds; /* the live engine's totals at its T */
 } last;
 
 /* The point under way. */
@@ -351,6 +353,23 @@ static bool report_step(void)
 				       r->vm[i].rc_excl == id->exclusive_frames ? "exact" : "MISMATCH");
 			printf("\n");
 		}
+		/* What the tier cost the guests while they ran since then: the
+		 * accesses that brought a compressed page back or rebuilt a
+		 * patched one (hundredths a second of the guests' time, T to T
+		 * less the pause: no floating point). */
+		if (last.reported && (cur.live.pages_compressed || cur.live.compressions ||
+				      cur.live.patches)) {
+			uint64_t ms = ms_of(cur.asked - last.resumed);
+			uint64_t dc = cur.live.decompressions - last.decompressions;
+			uint64_t rb = cur.live.rebuilds - last.rebuilds;
+			printf("measure: since point %u, %lu ms of guest time: %lu compressed pages brought "
+			       "back (%lu.%02lu a second), %lu patched pages rebuilt (%lu.%02lu a second)\n",
+			       last.reported, ms, dc, ms ? dc * 1000 / ms : 0, ms ? dc * 100000 / ms % 100 : 0,
+			       rb, ms ? rb * 1000 / ms : 0, ms ? rb * 100000 / ms % 100 : 0);
+		}
+		last.decompressions = cur.live.decompressions;
+		last.rebuilds = cur.live.rebuilds;
+		last.resumed = cur.resumed;
 		for (i = 0; i < VM_MAX; i++)
 			last.seen[i] = i < nvms && cur.in[i];
 		last.frames = r->ideal_frames;
