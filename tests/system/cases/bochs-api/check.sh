@@ -46,8 +46,10 @@ v = {r["name"]: r for r in json.load(open(sys.argv[1]))}
 assert sorted(v) == ["alpha", "beta"], v
 for r in v.values():
     assert r["state"] == "running" and r["ram_bytes"] == 16 << 20 and r["exits"] > 0, r
-    assert set(r["pages"]) == {"private", "shared", "zero", "compressed", "self_sharing"}, r
-    assert r["pages"]["compressed"] == 0 and r["compressed_bytes"] == 0, r  # no cold tier here (dedup.pool_max unset)
+    assert set(r["pages"]) == {"private", "shared", "zero", "compressed", "patched", "self_sharing"}, r
+    # no cold tier here (dedup.pool_max unset): nothing compressed or patched
+    assert r["pages"]["compressed"] == 0 and r["compressed_bytes"] == 0, r
+    assert r["pages"]["patched"] == 0 and r["patch_bytes"] == 0, r
 EOF
 ok "GET /api/vms: alpha and beta running, their pages accounted"
 
