@@ -18,10 +18,10 @@
  *
  * The attacker mmaps anonymous memory (MADV_NOHUGEPAGE: 4 KiB pages, the
  * unit the hypervisor merges; mlock: never reclaimed or moved), writes
- * G(i) into page i, and calibrates on pages whose content no other VM has
- * (keys from seed=, by default from getrandom): 16 pairs of identical
- * pages, which the scanner merges with each other (slow), and 16 singles
- * (fast).  It sleeps `wait` seconds (a few full scans), then times one
+ * G(i) into page i, and calibrates on pages whose content no other VM
+ * has (keys from seed=, by default from getrandom or the TSC): 16 pairs
+ * of identical pages, which the scanner merges with each other (slow),
+ * and 16 singles (fast).  It sleeps `wait` seconds (a few full scans), then times one
  * read of every page and then one write (a write undoes a merge, so the
  * reads go first), each between two RDTSCs fenced with LFENCE (and an
  * MFENCE after the access, so the write has been carried out).  A write
@@ -350,8 +350,14 @@ int main(int argc, char **argv)
 	struct attack a;
 	int i;
 
-	if (getrandom(&seed, sizeof seed, 0) != sizeof seed)
-		seed = (uint32_t)time(NULL) ^ (uint32_t)getpid() << 16;
+	/* Early in a guest's boot the kernel's pool may not be ready (and
+	 * waiting for it under Bochs takes long): the seed need not be secret,
+	 * only not another VM's, so the TSC will do then. */
+	if (getrandom(&seed, sizeof seed, GRND_NONBLOCK) != sizeof seed) {
+		uint32_t lo, hi;
+		__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+		seed = mix32(lo ^ mix32(hi ^ (uint32_t)getpid()));
+	}
 	if (argc < 2)
 		usage();
 	for (i = 2; i < argc; i++)
