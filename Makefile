@@ -417,7 +417,8 @@ $(B)/esp.img: $(ESP_FILES) scripts/mkesp.sh
 LINUX_DIR := $(B)/linux
 # A second kernel version (6.12, from bookworm-security) goes to $(B)/linux-6.12:
 # the system tests boot both (nothing may be tuned to one build).
-$(LINUX_DIR)/stamp: scripts/linux-guest.sh guests/linux/init
+$(LINUX_DIR)/stamp: scripts/linux-guest.sh guests/linux/init guests/linux/sidechan.c \
+		guests/memtest_recipe.h include/guest_abi.h
 	$(Q)bash scripts/linux-guest.sh $(LINUX_DIR) $(LINUX_DIR)/cache
 	$(Q)bash scripts/linux-guest.sh $(B)/linux-6.12 $(LINUX_DIR)/cache linux-image-6.12-amd64
 	$(Q)touch $@
@@ -475,6 +476,13 @@ APIBENCH_SRCS := tools/apibench.c $(DEDUP_HOST_SRCS) tests/fake/fake_mem.c
 $(B)/tools/apibench: $(patsubst %.c,$(B)/tools/%.o,$(APIBENCH_SRCS))
 	$(Q)$(CC) -o $@ $^
 
+# sidechan: the Linux guest's side-channel program (guests/linux/sidechan.c),
+# built static as scripts/linux-guest.sh builds it for the initramfs; here
+# for its host selftest (tool-test).
+$(B)/tools/guests/linux/sidechan.o: private TOOL_CFLAGS += -Iguests
+$(B)/tools/sidechan: $(B)/tools/guests/linux/sidechan.o
+	$(Q)$(CC) -static -o $@ $^
+
 bench:
 	$(Q)bash scripts/deps.sh bench
 	$(Q)$(MAKE) --no-print-directory all
@@ -505,8 +513,9 @@ check-seams:
 unit-test: $(UNIT_BINS) check-seams
 	$(Q)bash tests/run-unit.sh $(UNIT_BINS)
 
-tool-test: $(B)/tools/dedupsim recipe-recount-test
+tool-test: $(B)/tools/dedupsim $(B)/tools/sidechan recipe-recount-test
 	$(Q)bash tests/tools/test_dedupsim.sh $(B)/tools/dedupsim
+	$(Q)bash tests/tools/test_linux_sidechan.sh $(B)/tools/sidechan
 	$(Q)python3 tests/tools/test_console_driver.py
 	$(Q)python3 tests/tools/test_dvctl.py
 

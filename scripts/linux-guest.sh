@@ -10,8 +10,10 @@
 #                    XZ magic FD 37 7A 58 5A 00 (6.12: ZSTD, 28 B5 2F FD),
 #                    decompress from there); the kernel is not rebuilt or
 #                    modified
-#   initrd.cpio.gz   busybox-static initramfs: /bin/busybox, /bin/sh, and
-#                    guests/linux/init as /init
+#   initrd.cpio.gz   busybox-static initramfs: /bin/busybox, /bin/sh,
+#                    guests/linux/init as /init, and /bin/sidechan, the
+#                    side-channel probe (guests/linux/sidechan.c, compiled
+#                    here with the host's gcc, static against glibc)
 #   kernel-release   the kernel's `uname -r`, e.g. 6.1.0-56-amd64
 #
 # CACHE (default build/linux/cache) keeps the downloaded .debs and which
@@ -24,12 +26,13 @@
 # a concrete one.  Bookworm-security also carries Linux 6.12, e.g.
 #   scripts/linux-guest.sh build/linux-6.12 build/linux/cache linux-image-6.12-amd64
 #
-# Reproducible: the same .debs and init give a byte-identical initramfs
+# Reproducible: the same .debs, init and compiler give a byte-identical initramfs
 # (sorted entries, mtime SOURCE_DATE_EPOCH (default fixed below), uid/gid 0,
 # `cpio --reproducible -H newc`, `gzip -n -9`), and vmlinux is a pure
 # function of vmlinuz.
 #
-# Host tools (Debian packages): apt-get, apt-cache (apt), dpkg-deb (dpkg),
+# Host tools (Debian packages): cc (gcc; libc6-dev gives libc.a for -static),
+# apt-get, apt-cache (apt), dpkg-deb (dpkg),
 # tar (tar), xz (xz-utils), cpio (cpio), gzip (gzip), od/tail (coreutils);
 # zstd (zstd) for 6.12 kernels; readelf (binutils) double-checks vmlinux
 # when present.
@@ -46,7 +49,9 @@ OUT=${1:-build/linux}
 CACHE=${2:-build/linux/cache}
 PKG=${3:-${LINUX_PKG:-linux-image-amd64}}
 EPOCH=${SOURCE_DATE_EPOCH:-1704067200} # 2024-01-01 00:00:00 UTC
-INIT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/guests/linux/init
+SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+INIT=$SRC/guests/linux/init
+SIDECHAN=$SRC/guests/linux/sidechan.c
 
 say() { echo "linux-guest: $*"; }
 die() {
@@ -54,11 +59,12 @@ die() {
 	exit 1
 }
 
-for t in apt-get:apt apt-cache:apt dpkg-deb:dpkg tar:tar xz:xz-utils cpio:cpio gzip:gzip; do
+for t in "${CC:-cc}":gcc apt-get:apt apt-cache:apt dpkg-deb:dpkg tar:tar xz:xz-utils cpio:cpio gzip:gzip; do
 	command -v "${t%%:*}" >/dev/null ||
 		die "${t%%:*} not found; install it with: apt-get install ${t#*:}"
 done
 [ -f "$INIT" ] || die "$INIT missing"
+[ -f "$SIDECHAN" ] || die "$SIDECHAN missing"
 case $EPOCH in '' | *[!0-9]*) die "SOURCE_DATE_EPOCH=$EPOCH is not a number" ;; esac
 
 mkdir -p "$OUT" "$CACHE"
@@ -178,7 +184,12 @@ mkdir -p "$root"/bin "$root"/sbin "$root"/usr/bin "$root"/usr/sbin "$root"/proc 
 cp "$tmp/x/bin/busybox" "$root/bin/busybox"
 ln -s busybox "$root/bin/sh"
 cp "$INIT" "$root/init"
-chmod 0755 "$root/bin/busybox" "$root/init"
+# The side-channel probe, static (the initramfs has no libc) and stripped;
+# the same compiler gives the same bytes (ld's build ID hashes the output).
+"${CC:-cc}" -static -s -std=gnu11 -O2 -Wall -Wextra -Werror -I"$SRC/guests" -I"$SRC/include" \
+	-o "$root/bin/sidechan" "$SIDECHAN" ||
+	die "compiling $SIDECHAN failed (static: glibc's libc.a is in libc6-dev)"
+chmod 0755 "$root/bin/busybox" "$root/bin/sidechan" "$root/init"
 find "$root" -type d -exec chmod 0755 {} +
 chmod 1777 "$root/tmp"
 find "$root" -exec touch -h -d "@$EPOCH" {} +
