@@ -28,6 +28,16 @@ uint64_t dedup_page_hash(const void *page)
 	return page_hash(page);
 }
 
+int dedup_page_equal(const void *a, const void *b)
+{
+	return page_equal(a, b);
+}
+
+int dedup_page_zero(const void *page)
+{
+	return page_is_zero(page);
+}
+
 const char *dedup_hash_path(void)
 {
 #if XXH_VECTOR == XXH_AVX512
