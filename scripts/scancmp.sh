@@ -128,7 +128,7 @@ done
 for k in pages hashed merges ticks ad inv lookup map unmap alloc free hashall; do
 	H[12.$k]=$(( ${H[1.$k]} + ${H[2.$k]} )) D[12.$k]=$(( ${D[1.$k]} + ${D[2.$k]} ))
 done
-hzero=$(sed -nE 's/^dedup: page hash .*a full compare of equal pages ([0-9]+), a zero check of a zero page ([0-9]+).*/\1 \2/p' "$con")
+hzero=$(sed -nE 's/^dedup: page hash .*a full compare of equal pages ([0-9]+) \(libc.s memcmp ([0-9]+)\), a zero check of a zero page ([0-9]+).*/\1 \2 \3/p' "$con")
 
 # Per page visited (one decimal), and the ratio hypervisor / dedupsim.
 row() { # label hv-ticks hv-pages ds-ticks ds-pages
@@ -159,9 +159,9 @@ for s in 1 2 12; do
 	printf '  %-34s %12s %12s\n' "pages visited, hashed, merges" \
 		"${H[$s.pages]},${H[$s.hashed]},${H[$s.merges]}" "${D[$s.pages]},${D[$s.hashed]},${D[$s.merges]}"
 done
-read -r heq hz <<<"${hzero:-0 0}"
+read -r heq hmc hz <<<"${hzero:-0 0 0}"
 echo "A page's functions (instructions a call): hash ${H[1.hash]} in the hypervisor (boot-time, 16 pages),"
-echo "  full compare of equal pages $heq, zero check of a zero page $hz; in dedupsim's first scan"
+echo "  full compare of equal pages $heq (newlib's memcmp $hmc), zero check of a zero page $hz; in dedupsim's first scan"
 echo "  page_equal $(awk -v e="${D[1.equal]}" -v m="${D[1.merges]}" 'BEGIN{print (m ? int(e / m) : "-")}') per merge," \
 	"page_is_zero in all ${D[1.zero]}, page_hash $(awk -v a="${D[1.hashall]}" -v h="${D[1.hashed]}" 'BEGIN{print (h ? int(a / h) : "-")}') a page hashed"
 awk -v a="${H[12.ticks]}" -v p="${H[12.pages]}" -v b="${D[12.ticks]}" -v q="${D[12.pages]}" \
