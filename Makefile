@@ -312,7 +312,7 @@ $(B)/hv/lwip/%.c.o: $(LWIP_SRC)/%.c $(B)/newlib/stamp $(B)/flags/hv
 
 ESP_FILES = $(B)/BOOTX64.EFI $(B)/dedupvisor.elf config/dedupvisor.cfg $(GUEST_BINS)
 
-.PHONY: all deps run run-linux linux-guest bench-linux bench-fleet bench-same memdump test unit-test tool-test system-test check-seams bench \
+.PHONY: all deps run run-linux linux-guest bench-linux bench-fleet bench-same bench-scan memdump test unit-test tool-test system-test check-seams bench \
 	clean distclean
 all: $(B)/esp.img $(B)/tools/dedupsim $(B)/tools/ksmbench $(B)/tools/pagebench $(B)/tools/patchbench \
 	$(B)/tools/apibench
@@ -448,6 +448,11 @@ memdump: $(B)/esp.img $(LINUX_DIR)/stamp $(B)/tools/dedupsim
 	$(Q)bash scripts/memdump.sh $(if $(filter-out linux,$(CONFIG)),$(CONFIG),config/linux.cfg) \
 		$(B)/memdump $(GUEST_BINS) \
 		$(LINUX_DIR)/vmlinux $(LINUX_DIR)/initrd.cpio.gz
+
+# make bench-scan: the hypervisor's scanner against dedupsim's, instructions
+# per page on the same dumped memory (scripts/scancmp.sh; issue 24).
+bench-scan: $(B)/esp.img $(LINUX_DIR)/stamp $(B)/tools/dedupsim
+	$(Q)bash scripts/scancmp.sh
 
 run-linux: $(B)/esp-linux.img
 	$(Q)EMU_NET=$(or $(NET),user) bash scripts/emu.sh run $(or $(EMU),auto) $(B)/esp-linux.img build/run 0 2 512

@@ -1,5 +1,7 @@
 /*
- * ptwalk.c - the one walk over 4-level page tables (ptwalk.h).
+ * ptwalk.c - the one walk over 4-level page tables (ptwalk.h): its body is
+ * pt_walk_inline, in the header, so that a hot caller (ept/ept.c) has it
+ * specialised to its format; this is the out-of-line copy for the rest.
  */
 #include <stddef.h>
 
@@ -8,39 +10,5 @@
 uint64_t *pt_walk(const struct pt_tables *t, uint64_t *root, uint64_t va, int level, bool create,
 		  int *level_out, int *err)
 {
-	const struct pt_format *f = t->fmt;
-	uint64_t *table = root;
-	int l;
-
-	*err = 0;
-	for (l = 4; l > level; l--) {
-		uint64_t *ent = &table[pt_index(va, l)];
-		if ((*ent & f->present) && (*ent & f->large)) {
-			if (!create) {
-				*level_out = l;
-				return ent;
-			}
-			if (!t->split) {
-				*err = PT_EEXIST;
-				return NULL;
-			}
-			if (t->split(t->ctx, ent, l)) {
-				*err = PT_ENOMEM;
-				return NULL;
-			}
-		}
-		if (!(*ent & f->present)) {
-			uint64_t phys;
-			if (!create)
-				return NULL;
-			if (t->alloc(t->ctx, &phys)) {
-				*err = PT_ENOMEM;
-				return NULL;
-			}
-			*ent = phys | f->table_bits;
-		}
-		table = t->ptr(t->ctx, *ent & f->addr_mask);
-	}
-	*level_out = level;
-	return &table[pt_index(va, level)];
+	return pt_walk_inline(t, root, va, level, create, level_out, err);
 }

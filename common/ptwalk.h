@@ -21,6 +21,7 @@
 #define COMMON_PTWALK_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct pt_format {
@@ -61,5 +62,49 @@ static inline unsigned pt_index(uint64_t va, int level)
  * PT_ENOMEM or PT_EEXIST when NULL comes back with create. */
 uint64_t *pt_walk(const struct pt_tables *t, uint64_t *root, uint64_t va, int level, bool create,
 		  int *level_out, int *err);
+
+/* The same walk, inline: a caller whose struct pt_tables is a constant gets
+ * the format's bits and its functions folded in (ept/ept.c: the scanner
+ * walks each page's EPT entry twice a visit, issue 24). */
+static inline __attribute__((always_inline)) uint64_t *
+pt_walk_inline(const struct pt_tables *t, uint64_t *root, uint64_t va, int level, bool create,
+	       int *level_out, int *err)
+{
+	const struct pt_format *f = t->fmt;
+	uint64_t *table = root;
+	int l;
+
+	*err = 0;
+	for (l = 4; l > level; l--) {
+		uint64_t *ent = &table[pt_index(va, l)];
+		if ((*ent & f->present) && (*ent & f->large)) {
+			if (!create) {
+				*level_out = l;
+				return ent;
+			}
+			if (!t->split) {
+				*err = PT_EEXIST;
+				return NULL;
+			}
+			if (t->split(t->ctx, ent, l)) {
+				*err = PT_ENOMEM;
+				return NULL;
+			}
+		}
+		if (!(*ent & f->present)) {
+			uint64_t phys;
+			if (!create)
+				return NULL;
+			if (t->alloc(t->ctx, &phys)) {
+				*err = PT_ENOMEM;
+				return NULL;
+			}
+			*ent = phys | f->table_bits;
+		}
+		table = t->ptr(t->ctx, *ent & f->addr_mask);
+	}
+	*level_out = level;
+	return &table[pt_index(va, level)];
+}
 
 #endif

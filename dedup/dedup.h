@@ -338,6 +338,10 @@ void dedup_get_stats(const struct dedup *d, struct dedup_stats *s);
  * code path it runs (SSE2 or scalar) is the build's (dedup_hash_path). */
 uint64_t dedup_page_hash(const void *page);
 const char *dedup_hash_path(void);
+/* Its full compare and zero check (the merges' and the visits'), likewise
+ * for measuring: 1 when equal, when zero. */
+int dedup_page_equal(const void *a, const void *b);
+int dedup_page_zero(const void *page);
 int dedup_get_vm_stats(const struct dedup *d, unsigned vm, struct dedup_vm_stats *s);
 uint64_t dedup_metadata_bytes(const struct dedup *d);
 

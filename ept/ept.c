@@ -110,7 +110,8 @@ static int pt_split(void *ctx, uint64_t *entry, int level)
 static uint64_t *walk(struct ept *e, uint64_t gpa, int level, bool create, int *level_out, int *err)
 {
 	const struct pt_tables t = { &ept_format, pt_alloc, pt_ptr, pt_split, e };
-	return pt_walk(&t, e->ops.table_ptr(e->ops.ctx, e->pml4), gpa, level, create, level_out, err);
+	return pt_walk_inline(&t, e->ops.table_ptr(e->ops.ctx, e->pml4), gpa, level, create, level_out,
+			      err);
 }
 
 int ept_init(struct ept *e, const struct ept_ops *ops, bool ad)

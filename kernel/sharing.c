@@ -43,15 +43,24 @@
 extern struct frame_pool frames;
 
 struct dedup *engine;
-static struct sharing_ctx ctx = { &frames, vms, SHARING_RESERVE_FRAMES, 0, 0 };
+static struct sharing_ctx ctx = { .frames = &frames, .vms = vms,
+				   .reserve_frames = SHARING_RESERVE_FRAMES };
 
 /* What hashing one page costs here, in TSC ticks (under Bochs: emulated
- * instructions), over 16 hashes of a page of varied bytes. */
+ * instructions), over 16 hashes of a page of varied bytes (XXH3's count
+ * for a 4 KiB input does not depend on the bytes); and the page functions
+ * a scan's merges and visits run too, at their longest: the full compare
+ * of two equal pages (and libc's memcmp, what it was until issue 24), the
+ * zero check of a zero page.  Kept for the scan cost below. */
+static uint64_t hash_ticks;
+
 static void hash_cost(void)
 {
 	static uint8_t page[4096] __attribute__((aligned(64)));
+	static uint8_t twin[4096] __attribute__((aligned(64)));
+	static const uint8_t zero[4096] __attribute__((aligned(64)));
 	volatile uint64_t sink = 0;
-	uint64_t t0, t1;
+	uint64_t t0, t1, t2, t3, t4;
 	unsigned i;
 
 	for (i = 0; i < sizeof(page); i++)
@@ -62,9 +71,22 @@ static void hash_cost(void)
 		sink += dedup_page_hash(page);
 	}
 	t1 = arch_time_now();
+	memcpy(twin, page, sizeof(page));
+	t2 = arch_time_now();
+	for (i = 0; i < 16; i++)
+		sink += (uint64_t)dedup_page_equal(page, twin);
+	t3 = arch_time_now();
+	for (i = 0; i < 16; i++)
+		sink += (uint64_t)dedup_page_zero(zero);
+	t4 = arch_time_now();
+	for (i = 0; i < 16; i++)
+		sink += (uint64_t)(memcmp(page, twin, sizeof(page)) == 0);
 	(void)sink;
-	printf("dedup: page hash XXH3-64 (%s): %lu TSC ticks per 4 KiB page\n", dedup_hash_path(),
-	       (t1 - t0) / 16);
+	hash_ticks = (t1 - t0) / 16;
+	printf("dedup: page hash XXH3-64 (%s): %lu TSC ticks per 4 KiB page; a full compare of "
+	       "equal pages %lu (libc's memcmp %lu), a zero check of a zero page %lu\n",
+	       dedup_hash_path(), hash_ticks, (t3 - t2) / 16, (arch_time_now() - t4) / 16,
+	       (t4 - t3) / 16);
 }
 
 /*
@@ -372,12 +394,71 @@ void *sharing_private_page(struct vm *vm, uint64_t gpa)
 	return phys_to_virt(l.hpa & ~0xFFFull);
 }
 
+/*
+ * What a full scan costs here and where it goes, for the first
+ * SCAN_COST_SCANS full scans (issue 24: the product's scanner against
+ * dedupsim's on the same memory, scripts/scancmp.sh): the TSC ticks of the
+ * steps that made it (under Bochs emulated instructions, the count that
+ * callgrind gives dedupsim), the machine's calls timed inside them
+ * (sharing_ops.c: the EPT's A/D test-and-clear, invalidations, lookups,
+ * the merges' maps and frees) and the pages hashed, each at hash_ticks.
+ * Timing's own ticks are taken out of the figures (sharing_cost_overhead).
+ * Two scans: with A/D bits the first hashes what the guests wrote and the
+ * second merges what stayed clean - dedupsim's first scan, over images
+ * whose bits are clear, does both.  Only the steps: a COW break between
+ * them is not counted.  After them, no TSC read: the ops test a flag.
+ */
+#define SCAN_COST_SCANS 2
+static struct {
+	unsigned done;                 /* full scans reported */
+	bool under_way;
+	uint64_t ticks, steps, inside, all;
+	struct dedup_stats st0;        /* at the scan's start */
+} scan_cost;
+
+static const char *const sop_name[SOP_COUNT] = {
+	[SOP_AD] = "A/D test-and-clear", [SOP_INVALIDATE] = "invalidate", [SOP_LOOKUP] = "lookup",
+	[SOP_MAP] = "map", [SOP_UNMAP] = "unmap", [SOP_ALLOC] = "frame alloc", [SOP_FREE] = "frame free",
+};
+
+static void scan_cost_report(const struct dedup_stats *st)
+{
+	const struct sharing_op_cost *c = &ctx.cost;
+	uint64_t calls = 0, ticks, pages = st->pages_scanned - scan_cost.st0.pages_scanned;
+	unsigned i;
+
+	for (i = 0; i < SOP_COUNT; i++)
+		calls += c->calls[i];
+	ticks = scan_cost.ticks - calls * scan_cost.all;
+	printf("dedup: full scan %lu cost: %lu pages visited, %lu hashed, %lu merges, in %lu steps, "
+	       "%lu TSC ticks, %lu a page; in the machine's calls (ticks/calls):", st->full_scans, pages,
+	       st->pages_hashed - scan_cost.st0.pages_hashed, st->merges - scan_cost.st0.merges,
+	       scan_cost.steps, ticks, pages ? ticks / pages : 0);
+	for (i = 0; i < SOP_COUNT; i++)
+		printf("%s %s %lu/%lu", i ? "," : "", sop_name[i],
+		       c->ticks[i] - c->calls[i] * scan_cost.inside, c->calls[i]);
+	printf("; hashing %lu a page hashed; timing's own %lu ticks a call taken out\n", hash_ticks,
+	       scan_cost.all);
+}
+
 uint64_t sharing_scan_step(void)
 {
 	struct dedup_stats st;
-	uint64_t t0, n, before, patches;
+	uint64_t t0, n, before, patches, pause, tp = 0;
+	bool prof = scan_cost.done < SCAN_COST_SCANS;
 
 	dedup_get_stats(engine, &st);
+	if (prof) {
+		if (!scan_cost.under_way) {
+			memset(&ctx.cost, 0, sizeof(ctx.cost));
+			sharing_cost_overhead(&ctx, &scan_cost.inside, &scan_cost.all);
+			scan_cost.ticks = scan_cost.steps = 0;
+			scan_cost.st0 = st;
+			scan_cost.under_way = true;
+		}
+		ctx.cost.on = true;
+		tp = arch_time_now();
+	}
 	before = st.compressions;
 	patches = st.patches;
 	if (!tier_cost.since)
@@ -399,10 +480,22 @@ uint64_t sharing_scan_step(void)
 		tier_cost.compressed += st.compressions - before;
 		tier_cost.patched += st.patches - patches;
 	}
-	if (!knobs.governed)
-		return 0;
-	dedup_governor_update(&gov, arch_time_now() - t0, n, arch_time_hz(), st.pages_tracked);
-	return gov.pause_ticks;
+	pause = 0;
+	if (knobs.governed) {
+		dedup_governor_update(&gov, arch_time_now() - t0, n, arch_time_hz(), st.pages_tracked);
+		pause = gov.pause_ticks;
+	}
+	if (prof) {
+		ctx.cost.on = false;
+		scan_cost.ticks += arch_time_now() - tp;
+		scan_cost.steps++;
+		if (st.full_scans != scan_cost.st0.full_scans) {
+			scan_cost_report(&st);
+			scan_cost.under_way = false;
+			scan_cost.done++;
+		}
+	}
+	return pause;
 }
 
 uint64_t sharing_private_frames(const struct vm *vm)

@@ -1,6 +1,7 @@
 /* sharing.h - the dedup engine inside the hypervisor (see sharing.c). */
 #ifndef KERNEL_SHARING_H
 #define KERNEL_SHARING_H
+#include <stdbool.h>
 #include <stdint.h>
 #include "config.h"
 #include "dedup.h"
@@ -10,6 +11,15 @@
 #include "knobs.h"
 #include "vm.h"
 
+/* The engine's calls into the machine that sharing_ops.c times, while
+ * the scan cost is measured (sharing.c: the first full scans). */
+enum { SOP_AD, SOP_INVALIDATE, SOP_LOOKUP, SOP_MAP, SOP_UNMAP, SOP_ALLOC, SOP_FREE, SOP_COUNT };
+struct sharing_op_cost {
+	bool on;                   /* time the calls (off: not a TSC read) */
+	uint64_t ticks[SOP_COUNT]; /* TSC ticks inside them (under Bochs: instructions) */
+	uint64_t calls[SOP_COUNT];
+};
+
 /* What the engine's ops (sharing_ops.c) reach through ops.ctx. */
 struct sharing_ctx {
 	struct frame_pool *frames;
@@ -17,6 +27,7 @@ struct sharing_ctx {
 	uint64_t reserve_frames;   /* never given to guests: the hypervisor's */
 	uint64_t invalidations;    /* invalidate() calls, for the summary */
 	uint64_t invalidations_failed; /* ...that a CPU did not answer (smp.c) */
+	struct sharing_op_cost cost;
 };
 
 extern struct dedup *engine;
@@ -28,6 +39,9 @@ extern struct dedup *engine;
 
 /* The engine's ops over ctx. */
 struct dedup_ops sharing_ops(struct sharing_ctx *ctx);
+/* What timing one op adds while ctx->cost.on: ticks inside its figure, and
+ * in all (sharing_ops.c). */
+void sharing_cost_overhead(struct sharing_ctx *c, uint64_t *inside, uint64_t *all);
 
 /* Creates the engine from the config's knobs.  0, or -1. */
 int sharing_init(const struct config *cfg);

@@ -11,7 +11,10 @@
 # console says which chunks are which VM's; they are joined into
 # OUTDIR/NAME.raw.  FILE...: the guest files the config names (vmlinux,
 # initrd.cpio.gz, memtest.bin, ...).  Then dedupsim runs its oracle and the
-# engine over the images (OUTDIR/dedupsim.txt, .json).
+# engine over the images (OUTDIR/dedupsim.txt, .json), and Linux KSM
+# (MEMDUMP_KSM=0 skips it).  The environment reaches scripts/emu.sh: with
+# EMU_CONSOLE a script types on the console (scripts/scancmp.sh: `measure`,
+# then the scanner on), with EMU_DONE another line ends the run.
 # Needs Bochs (VT-x emulated); takes as long as the run up to the point.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -71,7 +74,7 @@ grep -E '^measure: ' "$con" | tee "$out/measure.txt" | grep -E 'recount|fleet:' 
 "$B/tools/dedupsim" --json "${imgs[@]}" >"$out/dedupsim.json"
 "$B/tools/dedupsim" "${imgs[@]}" | tee "$out/dedupsim.txt"
 # Linux KSM on the same images (root and /sys/kernel/mm/ksm; else it says why).
-if [ -x "$B/tools/ksmbench" ]; then
+if [ -x "$B/tools/ksmbench" ] && [ "${MEMDUMP_KSM:-1}" != 0 ]; then
 	rc=0
 	"$B/tools/ksmbench" --pages-to-scan 10000 --sleep-ms 0 --use-zero-pages 1 --timeout 120 \
 		"${imgs[@]}" >"$out/ksm.json" || rc=$?

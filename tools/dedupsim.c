@@ -69,6 +69,7 @@ struct image { const char *path, *name; unsigned char *data; uint64_t size; };
 
 struct scan_row {
 	uint64_t full_scans, frames_saved, self, inter, metadata_bytes, pages_scanned;
+	uint64_t pages_hashed, merges; /* all time, as pages_scanned */
 	double cpu_seconds;      /* all scans so far */
 	struct cost window;      /* this scan alone */
 };
@@ -426,8 +427,8 @@ int main(int argc, char **argv)
 				smp[ns++] = (struct sample){ before_scans + (double)visited / pages, st.frames_saved, cpu };
 		} while (st.full_scans == before_scans);
 		rows[nrows++] = (struct scan_row){ st.full_scans, st.frames_saved, st.self_sharing,
-						    st.inter_sharing, st.metadata_bytes, st.pages_scanned, cpu,
-						    win };
+						    st.inter_sharing, st.metadata_bytes, st.pages_scanned,
+						    st.pages_hashed, st.merges, cpu, win };
 		CALLGRIND_DUMP_STATS_AT("dedupsim: one full scan");
 		if (nrows >= 2 && rows[nrows - 1].frames_saved == rows[nrows - 2].frames_saved)
 			break;
@@ -494,11 +495,13 @@ int main(int argc, char **argv)
 		for (i = 0; i < nrows; i++) {
 			printf("%s\n    {\"full_scans\": %llu, \"frames_saved\": %llu, \"self\": %llu, \"inter\": %llu, "
 			       "\"cpu_seconds\": %.4f, \"metadata_bytes\": %llu, \"pages_scanned\": %llu, "
-			       "\"fraction_of_oracle\": %.6f, \"window\": ",
+			       "\"pages_hashed\": %llu, \"merges\": %llu, \"fraction_of_oracle\": %.6f, "
+			       "\"window\": ",
 			       i ? "," : "", (unsigned long long)rows[i].full_scans,
 			       (unsigned long long)rows[i].frames_saved, (unsigned long long)rows[i].self,
 			       (unsigned long long)rows[i].inter, rows[i].cpu_seconds,
 			       (unsigned long long)rows[i].metadata_bytes, (unsigned long long)rows[i].pages_scanned,
+			       (unsigned long long)rows[i].pages_hashed, (unsigned long long)rows[i].merges,
 			       o.sharable ? (double)rows[i].frames_saved / o.sharable : 1.0);
 			cost_json(stdout, &rows[i].window);
 			printf("}");

@@ -602,9 +602,34 @@ static void test_failed_invalidate_keeps_a_removed_vms_frames(void **state)
 	fix_fini(&f);
 }
 
+/* The merges' full compare (dedup/page.c, SSE2 in 256-byte blocks): equal
+ * pages are equal; a single byte changed anywhere, in any bit, is not; and
+ * a buffer not 16-byte aligned is compared too. */
+static void test_page_equal_every_byte(void **state)
+{
+	static unsigned char a[4096] __attribute__((aligned(4096)));
+	static unsigned char b[4096 + 1] __attribute__((aligned(4096)));
+	unsigned i;
+	(void)state;
+
+	for (i = 0; i < 4096; i++)
+		a[i] = b[i] = (unsigned char)(i * 7 + 1);
+	assert_true(dedup_page_equal(a, b));
+	for (i = 0; i < 4096; i++) {
+		b[i] ^= (unsigned char)(1u << (i % 8));
+		assert_false(dedup_page_equal(a, b));
+		b[i] ^= (unsigned char)(1u << (i % 8));
+	}
+	memmove(b + 1, b, 4096);
+	assert_true(dedup_page_equal(a, b + 1));
+	b[1 + 4095] ^= 0x80;
+	assert_false(dedup_page_equal(a, b + 1));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_page_equal_every_byte),
 		cmocka_unit_test(test_merge_order),
 		cmocka_unit_test(test_volatile_never_merges),
 		cmocka_unit_test(test_first_scan_with_dirty_bits_second_without),
