@@ -66,7 +66,7 @@ cd "$(dirname "$0")/../.." || exit 2
 B=build
 OUT=$B/systest
 ESP=$B/esp.img
-CASES=tests/system/cases
+CASES=${SYSTEM_CASES:-tests/system/cases} # SYSTEM_CASES=tests/system/repro: the known-failing reproductions (README there)
 RECOUNT=$B/tools/recipe_recount
 
 # Drops leading and trailing blanks.
