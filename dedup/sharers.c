@@ -96,9 +96,9 @@ uint32_t sharers_count(const struct dedup *d, uint32_t sfid, unsigned vm)
 	return 0;
 }
 
-void sharers_add(struct dedup *d, uint32_t sfid, unsigned vm)
+/* One more in key's count (its entry made at 0 first); room was reserved. */
+static struct sharer *increment(struct dedup *d, uint32_t key)
 {
-	uint32_t key = key_of(sfid, vm);
 	struct sharer *s = slot(d, key);
 	if (!s->key) {
 		s->key = key;
@@ -106,6 +106,12 @@ void sharers_add(struct dedup *d, uint32_t sfid, unsigned vm)
 		d->cnt_used++;
 	}
 	s->count++;
+	return s;
+}
+
+void sharers_add(struct dedup *d, uint32_t sfid, unsigned vm)
+{
+	struct sharer *s = increment(d, key_of(sfid, vm));
 	account(d, sfid, vm, s->count - 1, s->count);
 }
 
@@ -143,14 +149,7 @@ uint32_t sharers_remove(struct dedup *d, uint32_t sfid, unsigned vm)
 /* One more patch needs frame sfid (room reserved: sharers_reserve). */
 void sharers_pin(struct dedup *d, uint32_t sfid)
 {
-	uint32_t key = key_of(sfid, PIN_VM);
-	struct sharer *s = slot(d, key);
-	if (!s->key) {
-		s->key = key;
-		s->count = 0;
-		d->cnt_used++;
-	}
-	s->count++;
+	(void)increment(d, key_of(sfid, PIN_VM));
 }
 
 /* One less; returns the pins left. */

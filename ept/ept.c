@@ -226,15 +226,24 @@ static uint64_t *leaf(const struct ept *e, uint64_t gpa, int *level)
 	return ent && present(*ent) ? ent : NULL;
 }
 
-int ept_clear(struct ept *e, uint64_t gpa)
+/* gpa's present 4 KiB leaf, or NULL with *err EPT_ENOENT (nothing there)
+ * or EPT_EINVAL (a larger page). */
+static uint64_t *leaf_4k(const struct ept *e, uint64_t gpa, int *err)
 {
 	int level;
 	uint64_t *ent = leaf(e, gpa, &level);
 
+	*err = !ent ? EPT_ENOENT : level != 1 ? EPT_EINVAL : 0;
+	return *err ? NULL : ent;
+}
+
+int ept_clear(struct ept *e, uint64_t gpa)
+{
+	int err;
+	uint64_t *ent = leaf_4k(e, gpa, &err);
+
 	if (!ent)
-		return EPT_ENOENT;
-	if (level != 1)
-		return EPT_EINVAL;
+		return err;
 	*ent = 0;
 	return 0;
 }
@@ -380,13 +389,11 @@ int ept_region_restore(struct ept *e, uint64_t gpa)
 
 int ept_withhold_write(struct ept *e, uint64_t gpa)
 {
-	int level;
-	uint64_t *ent = leaf(e, gpa, &level);
+	int err;
+	uint64_t *ent = leaf_4k(e, gpa, &err);
 
 	if (!ent)
-		return EPT_ENOENT;
-	if (level != 1)
-		return EPT_EINVAL;
+		return err;
 	*ent = (*ent & ~EPT_WRITE) | EPT_SW_WP;
 	return 0;
 }
