@@ -340,3 +340,15 @@ void fake_log_clear(struct fake_mem *m)
 {
 	m->nlog = 0;
 }
+
+long fake_find_back(const struct fake_mem *m, long before, enum fake_op op, unsigned vm, uint64_t gfn,
+		    uint64_t frame)
+{
+	for (long i = before; i >= 0; i--) {
+		const struct fake_event *e = &m->log[i];
+		if (e->op == op && (vm == ~0u || e->vm == vm) && (gfn == ~0ull || e->gfn == gfn) &&
+		    (frame == ~0ull || e->frame == frame))
+			return i;
+	}
+	return -1;
+}

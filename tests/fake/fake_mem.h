@@ -114,5 +114,9 @@ void *fake_frame_ptr(struct fake_mem *m, uint64_t frame);
 /* Counts log events of one kind (vm ~0u: any). */
 uint64_t fake_count(const struct fake_mem *m, enum fake_op op, unsigned vm);
 void fake_log_clear(struct fake_mem *m);
+/* Index of the last log event at or before `before` of kind op (and vm,
+ * gfn, frame where not ~0); -1 if none. */
+long fake_find_back(const struct fake_mem *m, long before, enum fake_op op, unsigned vm, uint64_t gfn,
+		    uint64_t frame);
 
 #endif

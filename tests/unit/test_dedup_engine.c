@@ -22,12 +22,7 @@ static uint64_t frame_of(struct fix *f, unsigned vm, uint64_t gfn)
  * when not ~0); -1 if none. */
 static long find_back(struct fake_mem *m, long before, enum fake_op op, uint64_t gfn, uint64_t frame)
 {
-	for (long i = before; i >= 0; i--) {
-		const struct fake_event *e = &m->log[i];
-		if (e->op == op && (gfn == ~0ull || e->gfn == gfn) && (frame == ~0ull || e->frame == frame))
-			return i;
-	}
-	return -1;
+	return fake_find_back(m, before, op, ~0u, gfn, frame);
 }
 
 /* Checks the merge order for candidate gfn whose own frame was `own` and

@@ -211,18 +211,6 @@ static void test_patch_and_rebuild(void **state)
 	assert_int_equal(fake_frames_in_use(&f.m), 0);
 }
 
-static long find_back(struct fake_mem *m, long before, enum fake_op op, unsigned vm, uint64_t gfn,
-		      uint64_t frame)
-{
-	for (long i = before; i >= 0; i--) {
-		const struct fake_event *e = &m->log[i];
-		if (e->op == op && (vm == ~0u || e->vm == vm) && (gfn == ~0ull || e->gfn == gfn) &&
-		    (frame == ~0ull || e->frame == frame))
-			return i;
-	}
-	return -1;
-}
-
 /* The order: the page write-protected, the batch invalidated; the
  * reference write-protected and its VM invalidated before the patch is
  * checked against it; then the page unmapped, invalidated, its frame
@@ -246,16 +234,16 @@ static void test_patch_order(void **state)
 	fake_log_clear(&f.m);
 	scans(&f, 1);
 	assert_true(pooled(&f, 1, 0, COBJ_DELTA));
-	fr = find_back(&f.m, (long)f.m.nlog - 1, EV_FREE, ~0u, ~0ull, own);
-	inv2 = find_back(&f.m, fr, EV_INVALIDATE, 1, ~0ull, ~0ull);
-	um = find_back(&f.m, inv2, EV_UNMAP, 1, 0, ~0ull);
-	rinv = find_back(&f.m, um, EV_INVALIDATE, 0, ~0ull, ~0ull);
-	rwp = find_back(&f.m, rinv, EV_MAP_RO, 0, 0, rframe);
-	inv1 = find_back(&f.m, rwp, EV_INVALIDATE, 1, ~0ull, ~0ull);
-	wp = find_back(&f.m, inv1, EV_MAP_RO, 1, 0, own);
+	fr = fake_find_back(&f.m, (long)f.m.nlog - 1, EV_FREE, ~0u, ~0ull, own);
+	inv2 = fake_find_back(&f.m, fr, EV_INVALIDATE, 1, ~0ull, ~0ull);
+	um = fake_find_back(&f.m, inv2, EV_UNMAP, 1, 0, ~0ull);
+	rinv = fake_find_back(&f.m, um, EV_INVALIDATE, 0, ~0ull, ~0ull);
+	rwp = fake_find_back(&f.m, rinv, EV_MAP_RO, 0, 0, rframe);
+	inv1 = fake_find_back(&f.m, rwp, EV_INVALIDATE, 1, ~0ull, ~0ull);
+	wp = fake_find_back(&f.m, inv1, EV_MAP_RO, 1, 0, own);
 	assert_true(fr > inv2 && inv2 > um && um > rinv && rinv > rwp && rwp > inv1 && inv1 > wp && wp >= 0);
-	assert_true(find_back(&f.m, fr, EV_MAP_RW, 1, 0, ~0ull) < wp);
-	assert_true(find_back(&f.m, fr, EV_MAP_RW, 0, 0, ~0ull) < rwp);
+	assert_true(fake_find_back(&f.m, fr, EV_MAP_RW, 1, 0, ~0ull) < wp);
+	assert_true(fake_find_back(&f.m, fr, EV_MAP_RW, 0, 0, ~0ull) < rwp);
 	assert_true(reads(&f, 1, 0, b[0]) && reads(&f, 0, 0, a[0]));
 	fix_fini(&f);
 }

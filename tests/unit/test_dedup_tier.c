@@ -95,12 +95,7 @@ static void test_compress_and_fault_back(void **state)
 
 static long find_back(struct fake_mem *m, long before, enum fake_op op, uint64_t gfn, uint64_t frame)
 {
-	for (long i = before; i >= 0; i--) {
-		const struct fake_event *e = &m->log[i];
-		if (e->op == op && (gfn == ~0ull || e->gfn == gfn) && (frame == ~0ull || e->frame == frame))
-			return i;
-	}
-	return -1;
+	return fake_find_back(m, before, op, ~0u, gfn, frame);
 }
 
 /* The order: write-protect -> invalidate -> read the frame -> unmap ->
