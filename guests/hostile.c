@@ -45,6 +45,13 @@
  *   20 report 1,000 mismatches with HC_REPORT_ERROR (each a line of about
  *      95 bytes the hypervisor prints: 95 KB, more than the console's
  *      queue), then power off with exit code 0
+ *   21-24 hold a value of its own (from the seed) in CR2 and DR1 for about
+ *      40 slices, checking them all the while, beside the others on the
+ *      same CPU doing the same: neither register is in the VMCS, and a
+ *      guest reads both without an exit, so the hypervisor must switch
+ *      them between vCPUs (a Linux guest stopped between a page fault and
+ *      its handler's read of CR2 got another VM's address, and SIGSEGV).
+ *      Powers off with exit code 0, or 1 with the value that it read.
  */
 #include "guest.h"
 
@@ -162,6 +169,32 @@ static void db_loop(void)
 			 "movl $0, (%0)"
 			 :: "r"(LOOP_IST - 8), "r"(dr7) : "memory");
 	say("hostile: the #DB loop did not start\n");
+}
+
+/* Seeds 21-24: CR2 and DR1 must stay this guest's own across ~40 slices. */
+static void hold_cr2(uint32_t seed)
+{
+	uint32_t want = 0xC2000000u | seed << 12 | 0x5A, cr2, dr1, lo, hi;
+	uint64_t t0, t;
+	char num[12];
+
+	say("hostile: CR2 and DR1 hold my value, spinning\n");
+	__asm__ volatile("mov %0, %%cr2\n\tmov %0, %%dr1" :: "r"(want));
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	t0 = (uint64_t)hi << 32 | lo;
+	do { /* ~40 slices of 2^20 ticks: the CPU's other guests run between them */
+		__asm__ volatile("mov %%cr2, %0\n\tmov %%dr1, %1" : "=r"(cr2), "=r"(dr1));
+		if (cr2 != want || dr1 != want) {
+			say(cr2 != want ? "hostile: CR2 reads " : "hostile: DR1 reads ");
+			say(u32_str(cr2 != want ? cr2 : dr1, num));
+			say(": another guest's value leaked\n");
+			hypercall(HC_POWER_OFF, 1, 0, 0, 0);
+		}
+		__asm__ volatile("pause; rdtsc" : "=a"(lo), "=d"(hi));
+		t = (uint64_t)hi << 32 | lo;
+	} while (t - t0 < (40ull << 20));
+	say("hostile: CR2 and DR1 my own after 40 slices\n");
+	hypercall(HC_POWER_OFF, 0, 0, 0, 0);
 }
 
 void _start(void)
@@ -333,6 +366,9 @@ void _start(void)
 		hypercall(HC_POWER_OFF, 0, 0, 0, 0);
 		break;
 	}
+	case 21: case 22: case 23: case 24:
+		hold_cr2(p->seed);
+		break;
 	case 10: {
 		uint32_t dr0;
 		char num[12];

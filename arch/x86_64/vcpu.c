@@ -315,6 +315,7 @@ int arch_vcpu_setup(struct arch_vcpu *v, const struct arch_vcpu_config *c)
 
 	memset(v->dr, 0, sizeof(v->dr));
 	v->dr6 = DR6_INIT;
+	v->cr2 = 0;
 	v->kernel_gs_base = 0;
 	memset(v->syscall, 0, sizeof(v->syscall));
 	v->tpr = 0;
@@ -329,11 +330,17 @@ int arch_vcpu_setup(struct arch_vcpu *v, const struct arch_vcpu_config *c)
 
 /* The guest state that VM entry and exit do not switch lives in the CPU
  * while its vCPU owns it: the debug registers DR0-DR3 and DR6 (a guest may
- * move to and from them without an exit), IA32_KERNEL_GS_BASE (SWAPGS
+ * move to and from them without an exit), CR2 (a page fault in the guest
+ * writes it, and the guest's handler reads it, without an exit: SDM 3C
+ * 27.3, CR2 is not in the guest-state area), IA32_KERNEL_GS_BASE (SWAPGS
  * reads and writes it without an exit) and SYSCALL's MSRs (guest_msr.c).
  * The hypervisor itself uses none of them, so they are switched only when
  * another vCPU runs on this CPU, and one guest never sees another's
- * values. */
+ * values.  CR2 was not, until a fleet of five Linux VMs on two CPUs showed
+ * why it must be: a guest stopped between a page fault and its handler's
+ * read of CR2 resumed with the address of another VM's fault, and Linux
+ * sent SIGSEGV to the process that had faulted (tests/system/cases/
+ * bochs-cpustate checks every register of this list). */
 static void own_cpu_state(struct percpu *me, struct arch_vcpu *v)
 {
 	struct arch_vcpu *old = me->state_owner;
@@ -344,10 +351,12 @@ static void own_cpu_state(struct percpu *me, struct arch_vcpu *v)
 		old->dr[0] = read_dr0(), old->dr[1] = read_dr1();
 		old->dr[2] = read_dr2(), old->dr[3] = read_dr3();
 		old->dr6 = read_dr6();
+		old->cr2 = read_cr2();
 		guest_msr_save(old);
 	}
 	write_dr0(v->dr[0]), write_dr1(v->dr[1]), write_dr2(v->dr[2]), write_dr3(v->dr[3]);
 	write_dr6(v->dr6);
+	write_cr2(v->cr2);
 	guest_msr_load(v);
 	me->state_owner = v;
 }

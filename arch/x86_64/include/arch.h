@@ -205,9 +205,10 @@ struct arch_vcpu {
 	uint64_t exits[ARCH_EXIT_REASONS];
 	uint64_t slice_end;     /* TSC at which its slice ends */
 	/* Guest state the VMCS does not switch, loaded into the CPU while the
-	 * vCPU owns it (vcpu.c): the debug registers, SWAPGS's MSR, and the
-	 * virtual task priority that MOV CR8 reads and writes. */
-	uint64_t dr[4], dr6, kernel_gs_base;
+	 * vCPU owns it (vcpu.c): the debug registers, the page-fault address
+	 * (CR2), SWAPGS's MSR, and the virtual task priority that MOV CR8 reads
+	 * and writes. */
+	uint64_t dr[4], dr6, cr2, kernel_gs_base;
 	uint64_t syscall[ARCH_SYSCALL_MSRS]; /* STAR, LSTAR, CSTAR, FMASK */
 	uint8_t tpr;
 	/* Set by the core before each entry: the TSC at which the guest must
