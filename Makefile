@@ -80,8 +80,8 @@ LZ4_DIR := $(B)/lz4
 LZ4_SRC := $(LZ4_DIR)/src/lib
 LZ4_C   := $(LZ4_SRC)/lz4.c
 DEDUP_SRCS := dedup/page.c dedup/index.c dedup/sharers.c dedup/merge.c dedup/cow.c dedup/same.c \
-	dedup/scan.c dedup/vm.c dedup/stats.c dedup/recount.c dedup/account.c dedup/governor.c \
-	dedup/tier.c dedup/tier_patch.c dedup/point_walk.c
+	dedup/scan.c dedup/vm.c dedup/stats.c dedup/page_view.c dedup/recount.c dedup/account.c \
+	dedup/governor.c dedup/tier.c dedup/tier_patch.c dedup/point_walk.c
 TIER_SRCS := tier/zpool.c tier/compress.c
 INC_tier := -Itier -iquote $(LZ4_SRC)
 DELTA_SRCS := delta/patch.c delta/sim.c
@@ -96,7 +96,7 @@ ARCH_SRCS := arch/$(ARCH)/entry.S arch/$(ARCH)/isr.S arch/$(ARCH)/setup.c arch/$
 	arch/$(ARCH)/guest_msr.c arch/$(ARCH)/tsc.c arch/$(ARCH)/cmos.c arch/$(ARCH)/e1000.c \
 	arch/$(ARCH)/spec_ctrl.c arch/$(ARCH)/random.c
 CORE_SRCS := kernel/main.c kernel/frames.c kernel/lock.c kernel/vm.c kernel/upcall.c \
-	kernel/hypercall.c kernel/sched.c kernel/sharing.c kernel/sharing_ops.c \
+	kernel/hypercall.c kernel/sched.c kernel/sharing.c kernel/sharing_ops.c kernel/sharing_audit.c \
 	kernel/boot_info_check.c kernel/acpi.c kernel/freeze.c \
 	kernel/test_support.c kernel/guest_out.c kernel/libc_glue.c kernel/linux_vm.c \
 	kernel/fleet.c kernel/vm_console.c kernel/console_out.c kernel/linux_smp.c

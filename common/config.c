@@ -160,6 +160,7 @@ static const struct num_key global_keys[] = {
 	{ "dedup.dump_point",    0, 1000000, CFG_OFF(dedup_dump_point) },
 	{ "dedup.cold_s",        1, 86400,   CFG_OFF(dedup_cold_s) },
 	{ "dedup.patch",         0, 1,       CFG_OFF(dedup_patch) },
+	{ "dedup.audit",         0, 1,       CFG_OFF(dedup_audit) },
 	{ "api.linger_s",        0, 86400,   CFG_OFF(api_linger_s) },
 	{ "test.lwip_assert",    0, 1000000, CFG_OFF(test_lwip_assert) },
 };
@@ -363,7 +364,7 @@ static int parse_global(struct config *cfg, char *key, char *val,
 		return 0;
 	}
 	return fail(err, line, "unknown setting '", key,
-		    "' (known: cpus, dedup.scanner, .dump_point, .cold_s, .pool_max, .patch, net.ip, .mask, "
+		    "' (known: cpus, dedup.scanner, .dump_point, .cold_s, .pool_max, .patch, .audit, net.ip, .mask, "
 		    ".gw, api.token, .linger_s, test.lwip_assert, and the knobs dedup.run, .sleep_ms, "
 		    ".merge_first_sight, .summary_scans, .max_cpu_pct, .scan_target_s, .measure_s, "
 		    ".pages_to_scan)");

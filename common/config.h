@@ -128,6 +128,7 @@ struct config {
 	uint32_t dedup_cold_s;      /* the cold tier: idle this long, a page is compressed */
 	uint64_t dedup_pool_max;    /* the cold tier's pool at most, bytes (0: the tier off) */
 	uint32_t dedup_patch;       /* the cold tier keeps patches too (1) */
+	uint32_t dedup_audit;       /* every page checked after every full scan (1) */
 	/* IPv4 addresses in host order (10.0.2.15 is 0x0A00020F); net_ip 0: no
 	 * network, unless net_dhcp ("net.ip = dhcp": the address, mask and
 	 * gateway come from a DHCP server). */

@@ -343,6 +343,22 @@ const char *dedup_hash_path(void);
 int dedup_page_equal(const void *a, const void *b);
 int dedup_page_zero(const void *page);
 int dedup_get_vm_stats(const struct dedup *d, unsigned vm, struct dedup_vm_stats *s);
+
+/* What the engine holds a page to be (page_view.c), for an audit against
+ * the machine.  PRIVATE: a frame of its own, mapped; SHARED: frame, the
+ * read-only shared frame, holding the content whose dedup_page_hash
+ * truncated to 32 bits is csum (zero: the zero frame), mapped unless the
+ * VM is in a same-behaviour domain; ABSENT: compressed or patched, not
+ * mapped. */
+enum { DEDUP_VIEW_PRIVATE, DEDUP_VIEW_SHARED, DEDUP_VIEW_ABSENT };
+struct dedup_page_view {
+	unsigned kind;
+	uint64_t frame;
+	uint32_t csum;
+	bool zero, mapped;
+};
+/* 0, or DEDUP_EINVAL for a page the engine does not track. */
+int dedup_page_view(const struct dedup *d, unsigned vm, uint64_t gfn, struct dedup_page_view *pv);
 uint64_t dedup_metadata_bytes(const struct dedup *d);
 
 /* The working set, after Difference Engine's classes (Gupta et al., OSDI

@@ -27,6 +27,7 @@
 #include "lock.h"
 #include "sched.h"
 #include "sharing.h"
+#include "sharing_audit.h"
 #include "upcall.h"
 #include "vm.h"
 
@@ -424,6 +425,7 @@ void sched_report(void)
 	       arch_shootdowns_sent(), arch_shootdowns_posted(), arch_shootdowns_skipped(),
 	       sharing_invalidations_failed());
 	sharing_cow_report("summary: COW faults by CPU, and the IPIs they sent:");
+	sharing_audit_summary();
 	{
 		struct hv_lock_stats ls;
 		hv_lock_stats(&ls);

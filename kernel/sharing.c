@@ -39,6 +39,7 @@
 #include "freeze.h"
 #include "recount.h"
 #include "sharing.h"
+#include "sharing_audit.h"
 
 extern struct frame_pool frames;
 
@@ -119,6 +120,7 @@ static void hash_cost(void)
  */
 #define TIER_PER_STEP 64
 static struct dedup_governor gov;
+static uint64_t audit_scan; /* dedup.audit: the full scan after which to audit next, 0 off */
 static struct knob_values knobs;
 
 /* The engine's and the governor's view of the knobs. */
@@ -210,6 +212,8 @@ int sharing_init(const struct config *cfg)
 		printf("dedup: engine ready (run=%u, pages_to_scan=%u, EPT A/D dirty bits)\n",
 		       knobs.v[KNOB_RUN], knobs.v[KNOB_PAGES_TO_SCAN]);
 	same_init(cfg);
+	if (cfg->dedup_audit && sharing_audit_init(&frames) == 0)
+		audit_scan = 1;
 	if (cfg->dedup_pool_max) {
 		printf("dedup: cold tier: private pages idle %u s compressed (lz4) into a pool of at most "
 		       "%lu MiB\n", cfg->dedup_cold_s, cfg->dedup_pool_max >> 20);
@@ -474,6 +478,10 @@ uint64_t sharing_scan_step(void)
 		n = dedup_scan(engine, gov.pages);
 	}
 	dedup_get_stats(engine, &st);
+	if (audit_scan && st.full_scans >= audit_scan) { /* dedup.audit: a full scan is done */
+		audit_scan = st.full_scans + 1;
+		sharing_audit(&frames, vms, nvms, st.full_scans);
+	}
 	if (st.compressions != before || st.patches != patches) {
 		tier_cost.steps++;
 		tier_cost.step_ticks += arch_time_now() - t0;

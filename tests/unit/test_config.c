@@ -119,7 +119,7 @@ static void test_global_errors(void **state)
 {
 	(void)state;
 	expect_error("cpus = 2\nfoo = 1\n", 2, "unknown setting 'foo'");
-	expect_error("foo = 1\n", 1, ".cold_s, .pool_max, .patch, net.ip, .mask, .gw, api.token, .linger_s");
+	expect_error("foo = 1\n", 1, ".cold_s, .pool_max, .patch, .audit, net.ip, .mask, .gw, api.token, .linger_s");
 	/* The whole list fits the message: it ends with its last knob. */
 	expect_error("foo = 1\n", 1, ".measure_s, .pages_to_scan)");
 	expect_error("cpus = two", 1, "'cpus' needs a number");
@@ -180,6 +180,12 @@ static void test_tier_keys(void **state)
 	expect_error("dedup.cold_s = 0", 1, "out of range");
 	expect_error("dedup.cold_s = 86401", 1, "out of range");
 	expect_error("dedup.patch = 2", 1, "'dedup.patch' is out of range 0-1");
+	/* dedup.audit (kernel/sharing_audit.c): off unless asked for, 0 or 1. */
+	assert_int_equal(parse("vm a ram=8M image=x"), 0);
+	assert_int_equal(cfg.dedup_audit, 0);
+	assert_int_equal(parse("dedup.audit = 1\nvm a ram=8M image=x"), 0);
+	assert_int_equal(cfg.dedup_audit, 1);
+	expect_error("dedup.audit = 2", 1, "'dedup.audit' is out of range 0-1");
 	expect_error("cpus = 1\ndedup.pool_max = 1000", 2, "multiple of 4K");
 	expect_error("dedup.pool_max = 65G", 1, "at most 64G");
 	expect_error("dedup.pool_max = lots", 1, "needs a size");

@@ -68,6 +68,37 @@ static void test_merge_order(void **state)
 	fix_fini(&f);
 }
 
+/* dedup_page_view (the hypervisor's audit reads it): a merged page is
+ * SHARED on the frame its mapping names, keyed by its content's hash; a page
+ * broken out of it is PRIVATE again; an untracked page is refused. */
+static void test_page_view(void **state)
+{
+	static const uint64_t c[] = { A, A, B };
+	struct dedup_page_view pv;
+	struct fix f;
+	uint8_t page[4096];
+	(void)state;
+	fix_init(&f, 64, 1, 0);
+	assert_int_equal(fix_add_vm(&f, 0, c, 3, 0), 0);
+	dedup_scan(f.d, 3);
+	assert_int_equal(dedup_page_view(f.d, 0, 1, &pv), 0);
+	assert_int_equal(pv.kind, DEDUP_VIEW_SHARED);
+	assert_int_equal(pv.frame, frame_of(&f, 0, 1));
+	assert_int_equal(pv.frame, frame_of(&f, 0, 0));
+	assert_true(pv.mapped);
+	assert_false(pv.zero);
+	content(A, page);
+	assert_int_equal(pv.csum, (uint32_t)dedup_page_hash(page));
+	assert_int_equal(dedup_page_view(f.d, 0, 2, &pv), 0);
+	assert_int_equal(pv.kind, DEDUP_VIEW_PRIVATE);
+	assert_int_equal(dedup_cow_break(f.d, 0, 1), 0);
+	assert_int_equal(dedup_page_view(f.d, 0, 1, &pv), 0);
+	assert_int_equal(pv.kind, DEDUP_VIEW_PRIVATE);
+	assert_int_equal(dedup_page_view(f.d, 0, 3, &pv), DEDUP_EINVAL);
+	assert_int_equal(dedup_page_view(f.d, 1, 0, &pv), DEDUP_EINVAL);
+	fix_fini(&f);
+}
+
 static void test_volatile_never_merges(void **state)
 {
 	static const uint64_t c[] = { A, A, A };
@@ -626,6 +657,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_page_equal_every_byte),
 		cmocka_unit_test(test_merge_order),
+		cmocka_unit_test(test_page_view),
 		cmocka_unit_test(test_volatile_never_merges),
 		cmocka_unit_test(test_first_scan_with_dirty_bits_second_without),
 		cmocka_unit_test(test_hypervisor_write_is_seen),
