@@ -15,7 +15,11 @@
  *      24 they were stopped for the whole count: 15 s for three 128 MiB
  *      Linux VMs, and Linux reports an RCU stall at 21 s);
  *   2. the count, while they run, in steps of at most POINT_STEP_US between
- *      the boot CPU's rounds (point_run.c): the live engine's working set
+ *      the boot CPU's rounds, the lock let go after each, as many steps a
+ *      round as keep the count within dedup.max_cpu_pct of that CPU (the
+ *      scanner's share; one step a round at least) - with one step a round
+ *      a point of five 128 MiB VMs, three of them on the boot CPU, took
+ *      minutes of their time (point_run.c): the live engine's working set
  *      and its compressed pages read back; a second engine, the point's,
  *      converged over the contents at T; its per-VM account (PSS, the
  *      frames only each VM holds) and savings; the exact recount of the
@@ -86,6 +90,7 @@ static struct {
 	struct dedup_vm_stats vs[VM_MAX];
 	bool in[VM_MAX];         /* held at T */
 	uint64_t longest_step;   /* its own longest hold of a step */
+	uint64_t steps_end;      /* when its last steps of a round ended */
 	const char *longest_in;  /* ... in which part: counting, reporting, the end */
 	bool exact;
 	const char *queued;      /* a point asked for meanwhile: begins after this one */
@@ -209,6 +214,7 @@ void points_measure(const char *why)
 	       "write-protected); vCPUs resumed after %lu ms (%lu TSC ticks)\n", cur.n,
 	       freeze_stats()->vms, freeze_stats()->regions, ms_of(cur.pause), cur.pause);
 	cur.on = true;
+	cur.steps_end = cur.resumed;
 	if (prun_start()) /* nothing to count with: the report says why, then the end */
 		cur.counted = true;
 }
@@ -404,6 +410,10 @@ static void done_line(void)
 	       from, cur.longest_step, cur.longest_in ? cur.longest_in : "none");
 }
 
+/* The most steps one round takes (POINT_STEP_US each): 32 ms of the boot
+ * CPU at a time, whatever its share allows after a long round. */
+#define POINT_STEPS_MAX 16
+
 /* One step of the point under way - counting, reporting or giving the
  * regions back; all of them when nothing runs (sync). */
 static void point_step(bool sync)
@@ -448,9 +458,18 @@ void points_tick(void)
 		 * the lock let go, so that it never adds to the scanner's step
 		 * in one hold. */
 		bool sync = sched_idle() || sched_all_waiting();
-		point_step(sync);
-		if (!sync)
-			sched_breathe();
+		uint64_t pct = sharing_knobs()->v[KNOB_MAX_CPU_PCT], t0 = now, budget;
+		unsigned k = 0;
+
+		/* The share: the point's time against the guests' since its
+		 * last steps ended, pct : 100 - pct. */
+		budget = pct >= 100 ? ~0ull : (now - cur.steps_end) * pct / (100 - pct);
+		do {
+			point_step(sync);
+			if (!sync)
+				sched_breathe();
+		} while (cur.on && !sync && ++k < POINT_STEPS_MAX && arch_time_now() - t0 < budget);
+		cur.steps_end = arch_time_now();
 		return;
 	}
 	if (!period) {
