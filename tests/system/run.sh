@@ -261,9 +261,10 @@ make_images() {
 make_images >"$OUT/make_images.log" 2>&1 || { cat "$OUT/make_images.log"; exit 1; }
 export -f run_case
 export OUT CASES
-# Two at a time; Bochs cases first so the long ones overlap the short ones.
-results=$(for c in "${sel[@]}"; do read -r emu _ <"$OUT/prep/$c.run"; echo "$emu $c"; done |
-	sort | cut -d' ' -f2 |
+# Two at a time; Bochs cases first, the longest bound (secs=) first among
+# them, so that the long ones overlap the short ones instead of ending last.
+results=$(for c in "${sel[@]}"; do read -r emu secs _ <"$OUT/prep/$c.run"; echo "$emu $secs $c"; done |
+	sort -k1,1 -k2,2nr -k3,3 | cut -d' ' -f3 |
 	tr '\n' '\0' | xargs -0 -P 2 -I{} bash -c 'run_case "$1"' _ {})
 echo "$results"
 pass=$(grep -c '^PASS ' <<<"$results")
