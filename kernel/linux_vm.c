@@ -133,7 +133,7 @@ int linux_vm_create(unsigned id, const struct vm_config *c, const struct boot_in
 	vm->entry_rbx = l.entry_ebx;
 	vm->entry_rsi = l.entry_esi;
 	vplat_init(&vm->plat, arch_time_now(), arch_time_hz(), wallclock_now());
-	if (vm->nvcpus > 1 && linux_smp_setup(vm))
+	if (linux_apic_wanted(c) && linux_smp_setup(vm))
 		return -1;
 	printf("vm %s: Linux kernel %s (%s, %lu KiB, entry 0x%lx), initrd %s (%lu KiB at 0x%lx)\n",
 	       vm->name, c->kernel, k.format == LB_BZIMAGE ? "bzImage" : "vmlinux, PVH entry",

@@ -31,7 +31,7 @@ R1=${1:-1} R2=${2:-11}
 B=build
 OUT=$B/linuxbench
 mkdir -p "$OUT"
-CMDLINE="console=ttyS0,115200 nokaslr mitigations=off tsc=reliable cryptomgr.notests acpi=off noapic"
+CMDLINE="${LINUXBENCH_CMDLINE:-console=ttyS0,115200 nokaslr mitigations=off tsc=reliable cryptomgr.notests acpi=off noapic}"
 
 run() { # name rounds -> $OUT/name/{console.txt,stamps.txt}
 	local n=$1 r=$2 d=$OUT/$1
