@@ -345,8 +345,13 @@ int lapic_write(struct lapic *a, uint64_t now, uint32_t msr, uint64_t val, struc
 		return -1;
 	if (off >= APIC_LVT_TIMER && off <= APIC_LVT_ERROR) {
 		enum lapic_lvt i = (enum lapic_lvt)((off - APIC_LVT_TIMER) / 16);
-		if (v & ~lvt_writable(i))
-			return -1;
+		/* Delivery status and remote IRR are read-only, not reserved:
+		 * a write of them is ignored, as a CPU does (Linux's
+		 * disconnect_bsp_APIC writes both into LINT0 at power-off). */
+		v &= ~(APIC_LVT_DELIVERY_PENDING | APIC_LVT_REMOTE_IRR);
+		if ((v & ~lvt_writable(i)) ||
+		    (i == LVT_TIMER && (v & APIC_LVT_TIMER_MODE_MASK) == APIC_LVT_TIMER_MODE_MASK))
+			return -1; /* reserved bits, or the reserved timer mode 11b */
 		lapic_update(a, now); /* an expiry before the change counts under the old entry */
 		if (!sw_enabled(a))
 			v |= APIC_LVT_MASKED; /* masked while software-disabled (11.4.7.2) */

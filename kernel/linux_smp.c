@@ -2,7 +2,10 @@
  * linux_smp.c - an SMP Linux VM: a local APIC per vCPU, the ACPI MADT
  * that lists them, IPIs between them, and the start of its other CPUs.
  *
- * The platform.  A VM line with vcpus=N (N > 1) gets, beyond the PC of
+ * The platform.  A VM line with vcpus=N (N > 1) - or one vCPU whose
+ * kernel reads ACPI (no acpi=off) with noapic: the same platform, so that
+ * its timer is the local APIC's one-shot instead of the PIT's ticks and
+ * their 8259 port traffic (linux_apic_wanted) - gets, beyond the PC of
  * devices/vplatform.c: a local APIC per vCPU in x2APIC mode
  * (devices/lapic.c; CPUID offers APIC and x2APIC to its vCPUs), and ACPI
  * tables in the BIOS area, a MADT only (devices/acpi_tables.c says why not
@@ -80,6 +83,11 @@ int linux_smp_check(const struct vm_config *c, char *why, size_t n)
 		return -1;
 	}
 	return 0;
+}
+
+bool linux_apic_wanted(const struct vm_config *c)
+{
+	return c->vcpus > 1 || (has_word(c->cmdline, "noapic") && !has_word(c->cmdline, "acpi=off"));
 }
 
 int linux_smp_setup(struct vm *vm)

@@ -23,6 +23,10 @@ int linux_smp_check(const struct vm_config *c, char *why, size_t n);
  * its application processors waiting for their STARTUP IPI, the ACPI
  * tables in its memory.  0, or -1 with the VM stopped and why. */
 int linux_smp_setup(struct vm *vm);
+/* Whether the VM gets the local APIC platform: more than one vCPU, or one
+ * whose command line reads ACPI (no acpi=off) and sets up no IO-APIC
+ * (noapic). */
+bool linux_apic_wanted(const struct vm_config *c);
 
 /* The kind's msr and io_done (vm.h: struct vm_kind). */
 enum core_action linux_smp_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val);

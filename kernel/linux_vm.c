@@ -16,8 +16,8 @@
  * the guest can take it (interrupt-window exiting otherwise), and the
  * VMX-preemption timer is set to fire at the PIT's next edge, so timer
  * interrupts arrive on time even when the guest never exits (an SMP VM's
- * vCPUs have a local APIC each, whose interrupts and timer join these:
- * linux_smp.c).  HLT with interrupts enabled blocks the vCPU until its
+ * vCPUs, and one vCPU booted with noapic but ACPI, have a local APIC each,
+ * whose interrupts and timer join these: linux_smp.c).  HLT with interrupts enabled blocks the vCPU until its
  * next interrupt is due: an idle Linux costs no CPU.  HLT with interrupts
  * disabled can never end: that is how Linux powers off without ACPI
  * (`poweroff -f` prints "reboot: System halted"), and the VM is stopped
@@ -133,7 +133,7 @@ int linux_vm_create(unsigned id, const struct vm_config *c, const struct boot_in
 	vm->entry_rbx = l.entry_ebx;
 	vm->entry_rsi = l.entry_esi;
 	vplat_init(&vm->plat, arch_time_now(), arch_time_hz(), wallclock_now());
-	if (vm->nvcpus > 1 && linux_smp_setup(vm))
+	if (linux_apic_wanted(c) && linux_smp_setup(vm))
 		return -1;
 	printf("vm %s: Linux kernel %s (%s, %lu KiB, entry 0x%lx), initrd %s (%lu KiB at 0x%lx)\n",
 	       vm->name, c->kernel, k.format == LB_BZIMAGE ? "bzImage" : "vmlinux, PVH entry",
@@ -159,7 +159,7 @@ static void sync_lines(struct vm *vm, uint64_t now)
 }
 
 /* v's interrupt sources brought up to now: the PC's lines for vCPU 0 (the
- * 8259 is wired to it alone), its local APIC's timer in an SMP VM. */
+ * 8259 is wired to it alone), its local APIC's timer in a VM that has one. */
 static void sync(struct vcpu *v, uint64_t now)
 {
 	if (v->index == 0)
@@ -168,7 +168,7 @@ static void sync(struct vcpu *v, uint64_t now)
 		lapic_update(&v->lapic, now);
 }
 
-/* The 8259's INTR reaches v: vCPU 0, through its LINT0 in an SMP VM. */
+/* The 8259's INTR reaches v: vCPU 0, through its LINT0 in a VM with local APICs. */
 static bool pic_for(const struct vcpu *v)
 {
 	return v->index == 0 && vplat_irq_pending(&v->vm->plat) &&

@@ -79,6 +79,8 @@ static void test_access_rules(void **state)
 	assert_int_equal(lapic_write(&a, 0, R(APIC_SVR), 1u << 12, &ipi), -1); /* no EOI-broadcast suppression */
 	assert_int_equal(lapic_write(&a, 0, R(APIC_TIMER_DCR), 0x4, &ipi), -1);
 	assert_int_equal(lapic_write(&a, 0, R(APIC_LVT_TIMER), 3u << 17 | 1u << 12, &ipi), -1);
+	assert_int_equal(lapic_write(&a, 0, R(APIC_LVT_TIMER), 3u << 17, &ipi), -1);
+	assert_int_equal(lapic_write(&a, 0, R(APIC_LVT_TIMER), 1u << 20, &ipi), -1);
 	assert_int_equal(lapic_write(&a, 0, R(APIC_ESR), 1, &ipi), -1);
 	assert_int_equal(lapic_write(&a, 0, R(APIC_ICR_LOW), 1u << 20, &ipi), -1);
 	/* While software-disabled an LVT entry cannot be unmasked. */
@@ -86,6 +88,11 @@ static void test_access_rules(void **state)
 	assert_int_equal(rd(&a, 0, APIC_LVT_LINT0), APIC_LVT_DM_EXTINT | APIC_LVT_MASKED);
 	wr(&a, 0, APIC_SVR, APIC_SVR_ENABLE | 0xFF);
 	wr(&a, 0, APIC_LVT_LINT0, APIC_LVT_DM_EXTINT);
+	assert_int_equal(rd(&a, 0, APIC_LVT_LINT0), APIC_LVT_DM_EXTINT);
+	assert_true(lapic_extint_open(&a));
+	/* Read-only bits written are ignored, not a #GP: Linux's
+	 * disconnect_bsp_APIC writes remote IRR and delivery status (0x5700). */
+	wr(&a, 0, APIC_LVT_LINT0, APIC_LVT_REMOTE_IRR | APIC_LVT_DELIVERY_PENDING | APIC_LVT_DM_EXTINT);
 	assert_int_equal(rd(&a, 0, APIC_LVT_LINT0), APIC_LVT_DM_EXTINT);
 	assert_true(lapic_extint_open(&a));
 	/* Software-disabling masks them all again. */
