@@ -210,7 +210,7 @@ void kmain(struct boot_info *bi)
 	sched_place(cfg.dedup_scanner != 0);
 	printf("console: type 'help' on COM1 for commands\n");
 	t_run = arch_time_now();
-	sched_run(control_between_rounds, fleet_when_idle);
+	sched_run(control_between_rounds, fleet_when_idle, control_nic_ready);
 	sched_report();
 	control_report(arch_time_now() - t_run);
 	if (sharing_knobs()->v[KNOB_RUN])
