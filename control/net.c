@@ -415,7 +415,10 @@ void net_report(uint64_t elapsed)
 	printf("summary: net: lwIP assertions %lu, stack resets %lu\n", asserts, resets);
 	arch_nic_stats(&nic);
 	printf("summary: nic: %lu frames in, %lu out, %lu dropped in, %lu out; %lu interrupts made "
-	       "a guest exit\n", nic.rx_frames, nic.tx_frames, nic.rx_dropped, nic.tx_dropped, nic.irqs);
+	       "a guest exit%s\n", nic.rx_frames, nic.tx_frames, nic.rx_dropped, nic.tx_dropped, nic.irqs,
+	       nic.irq_masked ? "; its line kept interrupting without a cause of its: masked, polled only" : "");
+	if (nic.irqs_foreign)
+		printf("summary: nic: %lu interrupts on its line without a cause of its\n", nic.irqs_foreign);
 }
 
 void net_serve(void)

@@ -82,7 +82,8 @@ static struct {
 	unsigned tx_busy;         /* descriptors the card holds */
 	bool up;
 	bool irq;                 /* its interrupt is routed, to CPU irq_cpu */
-	unsigned irq_cpu;
+	unsigned irq_cpu, irq_line;
+	unsigned irq_foreign;     /* its vector came that many times in a row, no cause of ours */
 	struct arch_nic_stats st;
 } nic;
 
@@ -179,6 +180,7 @@ static void irq_setup(unsigned bus, unsigned dev, unsigned fn, uint32_t cmd)
 		return;
 	}
 	nic.irq_cpu = this_cpu()->index;
+	nic.irq_line = line;
 	nic.irq = true;
 	(void)rd(E1000_ICR);
 	wr(E1000_IMS, NIC_IRQ_CAUSES);
@@ -193,11 +195,27 @@ bool e1000_irq_here(void)
 	return nic.irq && this_cpu()->index == nic.irq_cpu;
 }
 
+/* A line the card shares with a device nobody drives may stay asserted
+ * for ever: every entry on this CPU would exit at once.  So after
+ * NIC_IRQ_FOREIGN_MAX interrupts in a row that found none of the card's
+ * causes, the I/O APIC's entry is masked, for good: polled only, as
+ * before (net_report says so). */
+#define NIC_IRQ_FOREIGN_MAX 64
+
 void e1000_irq_ack(void)
 {
-	if (nic.irq) {
-		(void)rd(E1000_ICR);
+	if (!nic.irq)
+		return;
+	if (rd(E1000_ICR) & NIC_IRQ_CAUSES) {
+		nic.irq_foreign = 0;
 		nic.st.irqs++;
+		return;
+	}
+	nic.st.irqs_foreign++;
+	if (++nic.irq_foreign >= NIC_IRQ_FOREIGN_MAX) {
+		ioapic_mask(nic.irq_line);
+		nic.irq = false;
+		nic.st.irq_masked = true;
 	}
 }
 

@@ -77,3 +77,9 @@ int ioapic_route_level(unsigned gsi, uint8_t vector, uint32_t apic_id)
 	ioapic_write(IOAPIC_REDTBL(gsi), vector | IOAPIC_RTE_LEVEL);
 	return 0;
 }
+
+void ioapic_mask(unsigned gsi)
+{
+	if (regs)
+		ioapic_write(IOAPIC_REDTBL(gsi), ioapic_read(IOAPIC_REDTBL(gsi)) | IOAPIC_RTE_MASKED);
+}

@@ -13,5 +13,7 @@
  * I/O APIC cannot name). */
 int ioapic_route_level(unsigned gsi, uint8_t vector, uint32_t apic_id)
 	__attribute__((warn_unused_result));
+/* Masks input pin gsi (routed before by ioapic_route_level). */
+void ioapic_mask(unsigned gsi);
 
 #endif

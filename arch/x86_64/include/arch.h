@@ -180,7 +180,9 @@ bool arch_nic_pending(void);
 bool arch_nic_link_up(void);
 struct arch_nic_stats {
 	uint64_t rx_frames, tx_frames, rx_dropped, tx_dropped;
-	uint64_t irqs; /* its interrupts that made a guest exit */
+	uint64_t irqs;         /* its interrupts that made a guest exit */
+	uint64_t irqs_foreign; /* its vector with none of its causes (a shared line) */
+	bool irq_masked;       /* so many in a row that its interrupt was masked */
 };
 void arch_nic_stats(struct arch_nic_stats *s);
 
