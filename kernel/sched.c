@@ -28,8 +28,11 @@
  * it always had.  Without the budget a flood took half the boot CPU and,
  * through the lock every exit of the other CPUs takes, as much of theirs:
  * bochs-apiflood's VMs verified 6 rounds in its flood against 18 in as
- * long quiet (16 against 14 before the early calls; with the budget, 10
- * against 16).  25%: the scanner's default share (dedup.max_cpu_pct).
+ * long quiet (16 against 14 before the early calls; with 25%, 10 against
+ * 16 and 10 against 26; with 10%, 14 against 24).  10% costs a client
+ * that asks without pause a fifth of its answers (scripts/apilatency.sh:
+ * 98 requests a second with 25%, 80 to 83 with 10%), and a light load
+ * nothing.
  *
  * A vCPU waiting for a frame is retried every round.  If every vCPU still
  * running is waiting, and a whole full scan frees nothing, the VM holding
@@ -92,7 +95,7 @@ void sched_place_vm(struct vm *vm)
 
 static void (*nic_hook)(void); /* sched_run's nic_ready */
 
-#define NIC_EARLY_PCT   25
+#define NIC_EARLY_PCT   10
 #define NIC_EARLY_BURST (1ll << 18) /* TSC ticks: 5 ms at Bochs's 50 MHz, a few requests' worth */
 
 /* The boot CPU, out of v's guest: the NIC's frames, if some wait and the

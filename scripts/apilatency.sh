@@ -8,7 +8,8 @@
 # which serves the network, with its vCPU).  Once both verify rounds:
 # APILAT_QUIET seconds without requests (default 20), then N sequential
 # GET /api/stats (default 1000), each on a connection of its own as curl
-# makes them, then N on one keep-alive connection; printed: the
+# makes them, then N on one keep-alive connection, then N/5 on a
+# connection each, paced at 10 a second (a light load); printed: the
 # requests a second and the latency's p50, p90, p99 and worst, in wall
 # milliseconds and, scaled by the hypervisor's seconds (/api/history's
 # newest_s) over the wall seconds of the run, in emulated ones (Bochs's TSC,
@@ -89,10 +90,12 @@ r0, t = rounds(), time.time()
 time.sleep(quiet)
 r1 = rounds()
 res = [("quiet", time.time() - t, [b - a for a, b in zip(r0, r1)], None)]
-for mode in ("a connection each", "keep-alive"):
+for mode in ("a connection each", "keep-alive", "paced"):
     lat, c = [], None
     ra, t0 = rounds(), time.time()
-    for _ in range(n):
+    for i in range(n if mode != "paced" else n // 5):
+        if mode == "paced":  # a connection each, 10 a second (a dashboard's load)
+            time.sleep(max(0, t0 + i * 0.1 - time.time()))
         t = time.time()
         if c is None:
             c = http.client.HTTPConnection(host, port, timeout=60)
@@ -116,7 +119,7 @@ for mode, wall, rs, lat in res:
     vms = ", ".join(f"{name} {r}" for (name, _), r in zip(count, rs)) + f" ({sum(rs) / wall:.2f} a second)"
     line = f"apilatency: {mode}: {wall:.1f} s, VM rounds verified: {vms}"
     if lat:
-        line = f"apilatency: {n} sequential GET /api/stats, {mode}: {n / wall:.1f} requests/s (wall); " \
+        line = f"apilatency: {len(lat)} sequential GET /api/stats, {mode}: {len(lat) / wall:.1f} requests/s (wall); " \
                f"VM rounds verified meanwhile: {vms}"
     print(line)
     if lat:
