@@ -202,6 +202,7 @@ void kmain(struct boot_info *bi)
 	if (arch_virt_cpu_on())
 		arch_power_off("VMX could not be turned on");
 	arch_mask_legacy_irqs();
+	arch_nic_irq_on(); /* guests will run: the NIC's interrupt makes them exit (issue 24) */
 	sched_set_cpus(arch_start_cpus(bi, cfg.cpus, acpi_ok ? acpi.ncpus : 0, ap_work));
 	hv_lock(); /* from here on, hypervisor code runs under the lock */
 	if (sharing_init(&cfg))

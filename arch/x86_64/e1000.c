@@ -26,7 +26,9 @@
  * the EOI, so the EOI does not bring it back at once.  A frame that comes
  * after that read raises it again: none waits unseen.  The 8259s are
  * masked (arch_mask_legacy_irqs): the I/O APIC alone delivers it.  Where no line
- * is routed or no I/O APIC answers, the card stays purely polled, as
+ * is routed or no I/O APIC answers, or until the core asks for the
+ * interrupt (arch_nic_irq_on: only when guests will run; the API served
+ * without VT-x is a loop of polls that needs none), the card stays purely polled, as
  * before; polling remains the fallback either way (under Bochs 2.7 a
  * guest entered with IF = 0 does not exit for it: vcpu.c's quanta bound
  * the wait there).
@@ -163,6 +165,8 @@ static uint64_t virt_to_phys(const void *p)
 
 #define NIC_IRQ_CAUSES (E1000_ICR_RXT0 | E1000_ICR_RXDMT0 | E1000_ICR_RXO)
 
+static struct { unsigned bus, dev, fn; uint32_t cmd; } found; /* for arch_nic_irq_on */
+
 /* Routes the card's interrupt to this CPU (see the top); cmd: its PCI
  * command register as set, with INTx disabled.  Prints what it did. */
 static void irq_setup(unsigned bus, unsigned dev, unsigned fn, uint32_t cmd)
@@ -188,6 +192,12 @@ static void irq_setup(unsigned bus, unsigned dev, unsigned fn, uint32_t cmd)
 	printf("nic: its interrupt: INTx%c, IRQ %u, I/O APIC pin %u, vector 0x%x, to CPU %u "
 	       "(APIC ID %u); the ring is polled on it and between rounds\n", 'A' + pin - 1, line,
 	       line, NIC_VECTOR, nic.irq_cpu, apic_id());
+}
+
+void arch_nic_irq_on(void)
+{
+	if (nic.up && !nic.irq)
+		irq_setup(found.bus, found.dev, found.fn, found.cmd);
 }
 
 bool e1000_irq_here(void)
@@ -336,7 +346,7 @@ int arch_nic_probe(uint8_t mac[6])
 	       "%02x:%02x:%02x:%02x:%02x:%02x, link %s, polled (%u+%u descriptors)\n",
 	       bus, dev, fn, mmio, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5],
 	       arch_nic_link_up() ? "up" : "down", NIC_RX, NIC_TX);
-	irq_setup(bus, dev, fn, cmd);
+	found.bus = bus, found.dev = dev, found.fn = fn, found.cmd = cmd;
 	return 0;
 }
 

@@ -154,13 +154,15 @@ bool arch_wallclock(struct arch_datetime *t);
 #define ARCH_NIC_FRAME_MAX 1518
 
 /* Finds the card (an Intel 82540EM on PCI), gives it receive and transmit
- * rings in the hypervisor's own frames and starts it; mac gets its
- * address.  0, or -1 with the reason printed.  Its interrupt, where the
- * machine routes one, goes to this CPU and only makes a guest running
- * here exit (the frames are still polled).  Call once, on the boot CPU,
+ * rings in the hypervisor's own frames and starts it, polled; mac gets its
+ * address.  0, or -1 with the reason printed.  Call once, on the boot CPU,
  * before the other CPUs start (its registers' mapping is made uncacheable
  * on this CPU). */
 int arch_nic_probe(uint8_t mac[6]) __attribute__((warn_unused_result));
+/* Routes the card's interrupt, where the machine has a line for it, to
+ * this CPU (the boot CPU), where it only makes a running guest exit: the
+ * frames are still polled.  Prints what it did; nothing without a card. */
+void arch_nic_irq_on(void);
 /* One frame to send, gathered from parts (a chain of buffers). */
 struct arch_nic_part {
 	const void *data;
