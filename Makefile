@@ -89,7 +89,7 @@ DEDUP_HOST_SRCS := $(DEDUP_SRCS) $(TIER_SRCS) $(LZ4_C) $(DELTA_SRCS)
 COMMON_SRCS := common/config.c common/knobs.c common/pt_build.c common/ptwalk.c
 ARCH_SRCS := arch/$(ARCH)/entry.S arch/$(ARCH)/isr.S arch/$(ARCH)/setup.c arch/$(ARCH)/trap.c \
 	arch/$(ARCH)/uart.c arch/$(ARCH)/uart_tx.c arch/$(ARCH)/power.c arch/$(ARCH)/paging.c \
-	arch/$(ARCH)/apic.c \
+	arch/$(ARCH)/apic.c arch/$(ARCH)/ioapic.c \
 	arch/$(ARCH)/vmx_features.c arch/$(ARCH)/vmx_gate.c arch/$(ARCH)/vmx_controls.c \
 	arch/$(ARCH)/vmx_entry.S arch/$(ARCH)/vcpu.c arch/$(ARCH)/vmexit.c arch/$(ARCH)/vmexit_event.c \
 	arch/$(ARCH)/exit_decode.c arch/$(ARCH)/smp.c arch/$(ARCH)/shootdown.c arch/$(ARCH)/ap_boot.S \
@@ -312,7 +312,7 @@ $(B)/hv/lwip/%.c.o: $(LWIP_SRC)/%.c $(B)/newlib/stamp $(B)/flags/hv
 
 ESP_FILES = $(B)/BOOTX64.EFI $(B)/dedupvisor.elf config/dedupvisor.cfg $(GUEST_BINS)
 
-.PHONY: all deps run run-linux linux-guest bench-linux bench-fleet bench-same bench-scan memdump test unit-test tool-test system-test check-seams bench \
+.PHONY: all deps run run-linux linux-guest bench-linux bench-fleet bench-same bench-scan bench-api memdump test unit-test tool-test system-test check-seams bench \
 	clean distclean
 all: $(B)/esp.img $(B)/tools/dedupsim $(B)/tools/ksmbench $(B)/tools/pagebench $(B)/tools/patchbench \
 	$(B)/tools/apibench
@@ -433,6 +433,11 @@ $(B)/esp-linux.img: $(ESP_FILES) $(LINUX_DIR)/stamp config/linux.cfg scripts/mke
 bench-linux: $(B)/esp.img $(LINUX_DIR)/stamp
 	$(Q)bash scripts/linuxbench.sh
 
+# make bench-api: how fast the API answers while two memtest VMs compute,
+# under Bochs: requests a second, latency percentiles (scripts/apilatency.sh;
+# issue 24).
+bench-api: $(B)/esp.img
+	$(Q)bash scripts/apilatency.sh
 # make bench-fleet: Linux VMs joining one by one, with and without
 # init_on_free=1, and two kernel versions mixed (scripts/fleetbench.sh).
 bench-fleet: $(B)/esp.img $(LINUX_DIR)/stamp

@@ -3,7 +3,8 @@
  * scheduler's rounds (control.h says what control/ is).
  *
  * Between two rounds of the boot CPU's vCPUs: the console's typed lines
- * (console.c), the network and its API (net.c), the periodic measurement
+ * (console.c), the network and its API (net.c; also between two exits of
+ * a slice when frames wait: control_nic_ready), the periodic measurement
  * point (points.c), and the point taken when every running VM has
  * finished while another waits to join: the fleet is measured without it,
  * then it joins (the cost of each added VM).  Were none of this here, the
@@ -43,6 +44,11 @@ void control_between_rounds(void)
 	points_tick();
 	if (sched_idle() && fleet_pending() && !points_busy())
 		points_measure("the running VMs finished; a waiting one joins");
+}
+
+void control_nic_ready(void)
+{
+	net_poll();
 }
 
 void control_report(uint64_t run_ticks)

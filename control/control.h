@@ -22,6 +22,10 @@ void control_without_vms(void);
 /* The scheduler's hook, between the boot CPU's rounds (sched_run), with
  * hv_lock held: the console's input, the network, measurement points. */
 void control_between_rounds(void);
+/* The scheduler's other hook: the NIC has received frames; called on the
+ * boot CPU between two exits of a vCPU's slice (sched_run), as
+ * control_between_rounds is: the network alone. */
+void control_nic_ready(void);
 /* After the run: what the network cost, and the console's `stats`. */
 void control_report(uint64_t run_ticks);
 /* The API (and the console) a while longer after the VMs finished

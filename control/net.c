@@ -9,9 +9,11 @@
  * with the endpoints of api_serve.c.  With net.ip = dhcp the netif starts
  * without an address and lwIP's DHCP client asks for one; the boot goes
  * on meanwhile, and net_poll says the address when the lease comes (and
- * again if a renewal changes it).  Nothing runs by interrupt:
- * net_poll(), called by the boot CPU between scheduling rounds (and in a
- * loop when there is no VT-x, net_serve), moves received frames from the
+ * again if a renewal changes it).  Nothing runs in an interrupt handler:
+ * net_poll(), called by the boot CPU between scheduling rounds, between
+ * two exits of a slice when frames wait (control_nic_ready: the NIC's
+ * interrupt makes the guest exit, issue 24), and in a loop when there is
+ * no VT-x (net_serve), moves received frames from the
  * NIC into lwIP and runs lwIP's timers; lwIP's output goes straight to the
  * NIC's transmit ring.  It also takes the API's per-second history sample
  * when a second has begun (api_history.c).  All of it runs on the boot CPU under the core's
@@ -396,6 +398,7 @@ static uint64_t pct100(uint64_t part, uint64_t whole)
 void net_report(uint64_t elapsed)
 {
 	struct http_server_stats s;
+	struct arch_nic_stats nic;
 	if (!started)
 		return;
 	http_server_get_stats(&s);
@@ -410,6 +413,12 @@ void net_report(uint64_t elapsed)
 	       s.refused, s.requests, s.timeouts, s.aborted, s.streams, s.streams_cut, s.displaced,
 	       s.throttled);
 	printf("summary: net: lwIP assertions %lu, stack resets %lu\n", asserts, resets);
+	arch_nic_stats(&nic);
+	printf("summary: nic: %lu frames in, %lu out, %lu dropped in, %lu out; %lu interrupts made "
+	       "a guest exit%s\n", nic.rx_frames, nic.tx_frames, nic.rx_dropped, nic.tx_dropped, nic.irqs,
+	       nic.irq_masked ? "; its line kept interrupting without a cause of its: masked, polled only" : "");
+	if (nic.irqs_foreign)
+		printf("summary: nic: %lu interrupts on its line without a cause of its\n", nic.irqs_foreign);
 }
 
 void net_serve(void)

@@ -202,6 +202,7 @@ void kmain(struct boot_info *bi)
 	if (arch_virt_cpu_on())
 		arch_power_off("VMX could not be turned on");
 	arch_mask_legacy_irqs();
+	arch_nic_irq_on(); /* guests will run: the NIC's interrupt makes them exit (issue 24) */
 	sched_set_cpus(arch_start_cpus(bi, cfg.cpus, acpi_ok ? acpi.ncpus : 0, ap_work));
 	hv_lock(); /* from here on, hypervisor code runs under the lock */
 	if (sharing_init(&cfg))
@@ -210,7 +211,7 @@ void kmain(struct boot_info *bi)
 	sched_place(cfg.dedup_scanner != 0);
 	printf("console: type 'help' on COM1 for commands\n");
 	t_run = arch_time_now();
-	sched_run(control_between_rounds, fleet_when_idle);
+	sched_run(control_between_rounds, fleet_when_idle, control_nic_ready);
 	sched_report();
 	control_report(arch_time_now() - t_run);
 	if (sharing_knobs()->v[KNOB_RUN])

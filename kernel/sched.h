@@ -8,10 +8,12 @@ void sched_place(bool own_scanner_cpu);
 /* On the boot CPU, with hv_lock held: runs its vCPUs and the scanner, and
  * between_rounds after each round of them (kmain's: the operator's side).
  * When no vCPU anywhere is left running, when_idle may start more work (a
- * VM waiting to join: true); when it does not, the run is over.  Both are
- * kmain's to hand, so the scheduler knows neither the operator's side nor
- * the fleet. */
-void sched_run(void (*between_rounds)(void), bool (*when_idle)(void));
+ * VM waiting to join: true); when it does not, the run is over.
+ * nic_ready (may be NULL) is called between two exits of a slice on the
+ * boot CPU when the NIC has received frames (sched.c says when), in the
+ * same state as between_rounds.  All are kmain's to hand, so the scheduler
+ * knows neither the operator's side nor the fleet. */
+void sched_run(void (*between_rounds)(void), bool (*when_idle)(void), void (*nic_ready)(void));
 /* No vCPU anywhere is running, waiting or halted-but-wakeable. */
 bool sched_idle(void);
 /* Some vCPU is active and every active one waits for a frame. */

@@ -7,8 +7,31 @@
  * MMIO) are reached through the identity map made uncacheable there
  * (paging.c).  Bring-up follows the 8254x manual's section 14: reset, mask
  * every interrupt, set link up, read the MAC, clear the multicast table,
- * then the receive and transmit rings.  No interrupt is ever enabled: the
- * core calls arch_nic_recv() and arch_nic_send() from its scheduler loop.
+ * then the receive and transmit rings.  The core calls arch_nic_recv()
+ * and arch_nic_send() from its scheduler loop.
+ *
+ * Its interrupt only makes the boot CPU look sooner (issue 24).  The
+ * frames are still taken by polling, between the boot CPU's rounds and
+ * whenever the core sees one waiting (arch_nic_pending: a read of the
+ * next receive descriptor, memory, after every VM exit there); what the
+ * interrupt adds is the exit: without it a guest that makes none keeps
+ * the boot CPU for its whole slice (2^20 TSC ticks).  So the card
+ * interrupts on a received frame (RXT0, RDTR = 0: at once) and on a full
+ * ring (RXDMT0, RXO), through its PCI INTx line, the IRQ the firmware
+ * routed it to (its Interrupt Line register), and the I/O APIC's entry
+ * for that IRQ (ioapic.c): level-triggered, to the boot CPU's local APIC,
+ * NIC_VECTOR.  External-interrupt exiting makes the guest there exit,
+ * acknowledging the interrupt on exit; vcpu.c then reads ICR here
+ * (e1000_irq_ack: the read clears the causes and lowers the line) before
+ * the EOI, so the EOI does not bring it back at once.  A frame that comes
+ * after that read raises it again: none waits unseen.  The 8259s are
+ * masked (arch_mask_legacy_irqs): the I/O APIC alone delivers it.  Where no line
+ * is routed or no I/O APIC answers, or until the core asks for the
+ * interrupt (arch_nic_irq_on: only when guests will run; the API served
+ * without VT-x is a loop of polls that needs none), the card stays purely polled, as
+ * before; polling remains the fallback either way (under Bochs 2.7 a
+ * guest entered with IF = 0 does not exit for it: vcpu.c's quanta bound
+ * the wait there).
  *
  * The card belongs to the hypervisor alone.  Its rings and buffers are
  * frames the core gives the hypervisor (core_frame_alloc: FRAME_KERNEL),
@@ -30,12 +53,17 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "apic.h"
 #include "arch.h"
 #include "cpu.h"
+#include "e1000.h"
 #include "intel_8254x.h"
+#include "ioapic.h"
 #include "paging.h"
 #include "pci_config.h"
+#include "percpu.h"
 #include "upcall.h"
+#include "vectors.h"
 
 #define NIC_RX      32   /* descriptors: RDLEN = 512, a multiple of 128 */
 #define NIC_TX      32
@@ -55,6 +83,9 @@ static struct {
 	unsigned tx_clean;        /* the oldest descriptor the card may still hold */
 	unsigned tx_busy;         /* descriptors the card holds */
 	bool up;
+	bool irq;                 /* its interrupt is routed, to CPU irq_cpu */
+	unsigned irq_cpu, irq_line;
+	unsigned irq_foreign;     /* its vector came that many times in a row, no cause of ours */
 	struct arch_nic_stats st;
 } nic;
 
@@ -132,6 +163,77 @@ static uint64_t virt_to_phys(const void *p)
 	return (uint64_t)(uintptr_t)p; /* the identity map (arch.h: phys_to_virt) */
 }
 
+#define NIC_IRQ_CAUSES (E1000_ICR_RXT0 | E1000_ICR_RXDMT0 | E1000_ICR_RXO)
+
+static struct { unsigned bus, dev, fn; uint32_t cmd; } found; /* for arch_nic_irq_on */
+
+/* Routes the card's interrupt to this CPU (see the top); cmd: its PCI
+ * command register as set, with INTx disabled.  Prints what it did. */
+static void irq_setup(unsigned bus, unsigned dev, unsigned fn, uint32_t cmd)
+{
+	uint32_t r = pci_read(bus, dev, fn, PCI_INTERRUPT_LINE & ~3u);
+	unsigned line = r & 0xFF, pin = (r >> 8) & 0xFF;
+
+	if (pin < 1 || pin > 4 || line == 0 || line == 2 || line == 0xFF) {
+		printf("nic: no interrupt routed (INTx pin %u, line %u): polled only\n", pin, line);
+		return;
+	}
+	apic_init(); /* idempotent: the boot CPU's ID before the APs start */
+	if (ioapic_route_level(line, NIC_VECTOR, apic_id())) {
+		printf("nic: its interrupt (IRQ %u) cannot be routed: polled only\n", line);
+		return;
+	}
+	nic.irq_cpu = this_cpu()->index;
+	nic.irq_line = line;
+	nic.irq = true;
+	(void)rd(E1000_ICR);
+	wr(E1000_IMS, NIC_IRQ_CAUSES);
+	pci_write(bus, dev, fn, PCI_COMMAND, cmd & ~PCI_COMMAND_INTX_DISABLE);
+	printf("nic: its interrupt: INTx%c, IRQ %u, I/O APIC pin %u, vector 0x%x, to CPU %u "
+	       "(APIC ID %u); the ring is polled on it and between rounds\n", 'A' + pin - 1, line,
+	       line, NIC_VECTOR, nic.irq_cpu, apic_id());
+}
+
+void arch_nic_irq_on(void)
+{
+	if (nic.up && !nic.irq)
+		irq_setup(found.bus, found.dev, found.fn, found.cmd);
+}
+
+bool e1000_irq_here(void)
+{
+	return nic.irq && this_cpu()->index == nic.irq_cpu;
+}
+
+/* A line the card shares with a device nobody drives may stay asserted
+ * for ever: every entry on this CPU would exit at once.  So after
+ * NIC_IRQ_FOREIGN_MAX interrupts in a row that found none of the card's
+ * causes, the I/O APIC's entry is masked, for good: polled only, as
+ * before (net_report says so). */
+#define NIC_IRQ_FOREIGN_MAX 64
+
+void e1000_irq_ack(void)
+{
+	if (!nic.irq)
+		return;
+	if (rd(E1000_ICR) & NIC_IRQ_CAUSES) {
+		nic.irq_foreign = 0;
+		nic.st.irqs++;
+		return;
+	}
+	nic.st.irqs_foreign++;
+	if (++nic.irq_foreign >= NIC_IRQ_FOREIGN_MAX) {
+		ioapic_mask(nic.irq_line);
+		nic.irq = false;
+		nic.st.irq_masked = true;
+	}
+}
+
+bool arch_nic_pending(void)
+{
+	return nic.up && (nic.rx[nic.rx_next].status & E1000_RXD_STAT_DD);
+}
+
 int arch_nic_probe(uint8_t mac[6])
 {
 	unsigned bus, dev, fn, i, spins;
@@ -157,7 +259,8 @@ int arch_nic_probe(uint8_t mac[6])
 		return -1;
 	}
 	/* Its registers on, its DMA off until its rings are ours (the
-	 * firmware may have used the card), its interrupt line off (we poll). */
+	 * firmware may have used the card), its interrupt line off until
+	 * irq_setup routes it. */
 	cmd = pci_read(bus, dev, fn, PCI_COMMAND) & 0xFFFF;
 	cmd = (cmd | PCI_COMMAND_MEMORY | PCI_COMMAND_INTX_DISABLE) & ~PCI_COMMAND_MASTER;
 	pci_write(bus, dev, fn, PCI_COMMAND, cmd);
@@ -208,7 +311,8 @@ int arch_nic_probe(uint8_t mac[6])
 	nic.rx = phys_to_virt(rings);
 	nic.tx = (struct e1000_tx_desc *)(nic.rx + NIC_RX);
 
-	pci_write(bus, dev, fn, PCI_COMMAND, cmd | PCI_COMMAND_MASTER); /* DMA: into these only */
+	cmd |= PCI_COMMAND_MASTER;
+	pci_write(bus, dev, fn, PCI_COMMAND, cmd); /* DMA: into these only */
 
 	/* 14.4: receive.  Every descriptor but one is the card's (RDT = N-1:
 	 * head == tail would mean the ring is empty). */
@@ -242,6 +346,7 @@ int arch_nic_probe(uint8_t mac[6])
 	       "%02x:%02x:%02x:%02x:%02x:%02x, link %s, polled (%u+%u descriptors)\n",
 	       bus, dev, fn, mmio, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5],
 	       arch_nic_link_up() ? "up" : "down", NIC_RX, NIC_TX);
+	found.bus = bus, found.dev = dev, found.fn = fn, found.cmd = cmd;
 	return 0;
 }
 

@@ -4,7 +4,7 @@
  * and legacy descriptors, named as in Intel's "PCI/PCI-X Family of Gigabit
  * Ethernet Controllers Software Developer's Manual" (8254x, rev. 4.0):
  * register offsets from table 13-2, bits from section 13.4, descriptors
- * from sections 3.2.3 and 3.3.3.  Only those the polled driver
+ * from sections 3.2.3 and 3.3.3.  Only those the driver
  * (arch/x86_64/e1000.c) uses.
  */
 #ifndef ARCH_INTEL_8254X_H
@@ -20,6 +20,7 @@
 #define E1000_STATUS   0x00008 /* Device Status */
 #define E1000_EERD     0x00014 /* EEPROM Read */
 #define E1000_ICR      0x000C0 /* Interrupt Cause Read (clears on read) */
+#define E1000_IMS      0x000D0 /* Interrupt Mask Set/Read */
 #define E1000_IMC      0x000D8 /* Interrupt Mask Clear */
 #define E1000_RCTL     0x00100 /* Receive Control */
 #define E1000_TCTL     0x00400 /* Transmit Control */
@@ -38,6 +39,11 @@
 #define E1000_MTA_REGS 128
 #define E1000_RAL0     0x05400 /* Receive Address Low, entry 0 */
 #define E1000_RAH0     0x05404 /* Receive Address High, entry 0 */
+
+/* ICR / IMS bits (13.4.17-13.4.20) */
+#define E1000_ICR_RXDMT0 (1u << 4) /* receive descriptors below the minimum threshold */
+#define E1000_ICR_RXO    (1u << 6) /* receiver overrun: frames dropped, the ring full */
+#define E1000_ICR_RXT0   (1u << 7) /* receiver timer: a frame was received (RDTR = 0: at once) */
 #define E1000_MMIO_SIZE 0x20000
 
 /* CTRL */

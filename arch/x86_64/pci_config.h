@@ -24,6 +24,8 @@
 #define PCI_COMMAND          0x04
 #define PCI_HEADER_TYPE      0x0E
 #define PCI_BAR0             0x10
+#define PCI_INTERRUPT_LINE   0x3C /* 8 bits: the IRQ the firmware routed INTx to (0xFF: none) */
+#define PCI_INTERRUPT_PIN    0x3D /* 8 bits: its INTx pin, 1-4 for A-D (0: none) */
 
 #define PCI_VENDOR_NONE      0xFFFF
 

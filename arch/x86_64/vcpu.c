@@ -23,6 +23,7 @@
 #include "arch.h"
 #include "cpu.h"
 #include "cpuid_bits.h"
+#include "e1000.h"
 #include "exit_decode.h"
 #include "guest_abi.h"
 #include "guest_msr.h"
@@ -506,11 +507,13 @@ int arch_vcpu_enter(struct arch_vcpu *v)
 	/* The timer runs to the end of the slice or to the core's deadline,
 	 * whichever comes first; 0 exits at once.  A guest with IF = 0 is a
 	 * probe or, where interrupts do not make it exit, runs a quantum at
-	 * most (see above); not on a single CPU, which no shootdown asks. */
+	 * most (see above); not on a single CPU, which no shootdown asks,
+	 * unless the NIC's interrupt comes to it (e1000.c: the API's answers
+	 * wait for an exit there). */
 	uint64_t now = rdtsc(), end = v->slice_end;
 	if (v->deadline && v->deadline < end)
 		end = v->deadline;
-	if (!(vmcs_readnat(GUEST_RFLAGS) & RFLAGS_IF) && smp_cpus_up() > 1) {
+	if (!(vmcs_readnat(GUEST_RFLAGS) & RFLAGS_IF) && (smp_cpus_up() > 1 || e1000_irq_here())) {
 		int k = __atomic_load_n(&kick, __ATOMIC_RELAXED);
 		if (k == KICK_UNKNOWN && (probe = kick_probe_arm(now, end))) {
 			rip = vmcs_readnat(GUEST_RIP);
@@ -537,8 +540,12 @@ int arch_vcpu_enter(struct arch_vcpu *v)
 	if (probe)
 		kick_probe_judge(vmcs_read32(VM_EXIT_REASON), rip);
 	uart_pump_maybe(); /* the console moves while guests run */
-	/* Acknowledged on exit: end it now, whatever the core does next. */
-	if ((vmcs_read32(VM_EXIT_REASON) & EXIT_REASON_BASIC_MASK) == EXIT_REASON_EXTERNAL_INTERRUPT)
+	/* Acknowledged on exit: end it now, whatever the core does next (the
+	 * NIC's level-triggered line lowered first: e1000.c). */
+	if ((vmcs_read32(VM_EXIT_REASON) & EXIT_REASON_BASIC_MASK) == EXIT_REASON_EXTERNAL_INTERRUPT) {
+		if ((vmcs_read32(VM_EXIT_INTR_INFO) & INTR_INFO_VECTOR_MASK) == NIC_VECTOR)
+			e1000_irq_ack();
 		apic_eoi();
+	}
 	return 0;
 }

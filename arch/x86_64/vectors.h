@@ -1,7 +1,7 @@
 /*
  * vectors.h - interrupt and exception vectors (SDM Vol. 3A, 6.3.1,
- * Table 6-1 "Protected-Mode Exceptions and Interrupts"), and the one
- * vector of our own.
+ * Table 6-1 "Protected-Mode Exceptions and Interrupts"), and the
+ * vectors of our own.
  */
 #ifndef ARCH_VECTORS_H
 #define ARCH_VECTORS_H
@@ -20,5 +20,8 @@
 
 /* Our IPI that asks a CPU to invalidate its EPT translations (smp.c). */
 #define SHOOTDOWN_VECTOR 0xF0
+/* The NIC's interrupt, on the boot CPU (e1000.c): below the shootdown's
+ * priority class, so it never holds that one back. */
+#define NIC_VECTOR       0xE0
 
 #endif

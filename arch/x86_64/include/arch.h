@@ -154,11 +154,15 @@ bool arch_wallclock(struct arch_datetime *t);
 #define ARCH_NIC_FRAME_MAX 1518
 
 /* Finds the card (an Intel 82540EM on PCI), gives it receive and transmit
- * rings in the hypervisor's own frames and starts it, polled (it raises no
- * interrupt); mac gets its address.  0, or -1 with the reason printed.
- * Call once, before the other CPUs start (its registers' mapping is made
- * uncacheable on this CPU). */
+ * rings in the hypervisor's own frames and starts it, polled; mac gets its
+ * address.  0, or -1 with the reason printed.  Call once, on the boot CPU,
+ * before the other CPUs start (its registers' mapping is made uncacheable
+ * on this CPU). */
 int arch_nic_probe(uint8_t mac[6]) __attribute__((warn_unused_result));
+/* Routes the card's interrupt, where the machine has a line for it, to
+ * this CPU (the boot CPU), where it only makes a running guest exit: the
+ * frames are still polled.  Prints what it did; nothing without a card. */
+void arch_nic_irq_on(void);
 /* One frame to send, gathered from parts (a chain of buffers). */
 struct arch_nic_part {
 	const void *data;
@@ -172,9 +176,15 @@ int arch_nic_send(const struct arch_nic_part *parts, unsigned nparts);
  * 0 when none has arrived.  Frames received with an error or longer than
  * cap are dropped and counted. */
 uint32_t arch_nic_recv(void *buf, uint32_t cap);
+/* A received frame waits for arch_nic_recv (a read of memory the card
+ * writes, cheap enough for every VM exit). */
+bool arch_nic_pending(void);
 bool arch_nic_link_up(void);
 struct arch_nic_stats {
 	uint64_t rx_frames, tx_frames, rx_dropped, tx_dropped;
+	uint64_t irqs;         /* its interrupts that made a guest exit */
+	uint64_t irqs_foreign; /* its vector with none of its causes (a shared line) */
+	bool irq_masked;       /* so many in a row that its interrupt was masked */
 };
 void arch_nic_stats(struct arch_nic_stats *s);
 
