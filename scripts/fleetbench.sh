@@ -167,7 +167,9 @@ report() { # run
 
 # What an added VM cost, run by run: the fleet's growth from each point to
 # the next (the newcomer's frames, and whatever the others did meanwhile),
-# and the fleet at the last point.
+# and the fleet at the last point - ideally at T (sharing alone), and as
+# the live engine held it (with the tier and patches, where the run has
+# them).
 compare() {
 	local r con
 	echo "== what an added idle VM costs (the fleet's growth per point, frames; 1 MiB = 256)"
@@ -175,13 +177,18 @@ compare() {
 		con=$OUT/$r/run/console.txt
 		[ -f "$con" ] || continue
 		awk -v run="$r" '
-		/^measure: fleet:/ { match($0, /on [0-9]+ frames/); f = substr($0, RSTART + 3, RLENGTH - 10); n++; fr[n] = f }
-		END {
-			if (n < 1) { printf "%-8s no point\n", run; exit }
+		function line(what, fr, n,   s, t, i, d) {
 			s = ""; t = 0
 			for (i = 2; i <= n; i++) { d = fr[i] - fr[i - 1]; s = s sprintf(" %d", d); t += d }
-			printf "%-8s first VM %d frames (%.1f MiB); each added:%s; mean %.0f frames (%.1f MiB); %d VMs on %d frames (%.1f MiB)\n",
-			       run, fr[1], fr[1] / 256, s, n > 1 ? t / (n - 1) : 0, n > 1 ? t / (n - 1) / 256 : 0, n, fr[n], fr[n] / 256
+			printf "%-10s %-7s first VM %d frames (%.1f MiB); each added:%s; mean %.0f frames (%.1f MiB); %d VMs on %d frames (%.1f MiB)\n",
+			       run, what, fr[1], fr[1] / 256, s, (n > 1 ? t / (n - 1) : 0), (n > 1 ? t / (n - 1) / 256 : 0), n, fr[n], fr[n] / 256
+		}
+		/^measure: fleet:/ { match($0, /on [0-9]+ frames/); n++; fr[n] = substr($0, RSTART + 3, RLENGTH - 10) }
+		/^measure: the engine at T:/ { match($0, /on [0-9]+ frames/); m++; lv[m] = substr($0, RSTART + 3, RLENGTH - 10) }
+		END {
+			if (n < 1) { printf "%-10s no point\n", run; exit }
+			line("ideal", fr, n)
+			if (m == n) line("live", lv, m)
 		}' "$con"
 	done
 }
