@@ -8,14 +8,15 @@
 #   points, the network and the API's glue) is a client of the core that
 #   the core never calls: only kmain (kernel/main.c) knows it, through
 #   control/control.h.  lwIP (build/lwip, Debian's source) is a library of
-#   control/'s, like newlib; lz4 (build/lz4) is tier/'s.
+#   control/'s, like newlib; lz4 (build/lz4) and zstd (build/zstd) are
+#   tier/'s.
 #
 # --sources ARCH -- HV_SRCS... -- EFI_SRCS...
 #   Every quoted #include names a bare file found through the folder's own
 #   include roots (no "../", no paths), and:
 #   - dedup/: its own headers, tier/'s (the compressed pool it drives) and
 #     delta/'s (the patcher and similarity index of its patches);
-#     tier/: its own and lz4.h; ept/: its own and common/ptwalk.h (the one
+#     tier/: its own, lz4.h and zstd.h; ept/: its own and common/ptwalk.h (the one
 #     page-table walker); delta/: its own; devices/ and api/: their own
 #     and include/; net/ (lwIP's port, the HTTP server) its own, api/,
 #     include/ and lwIP's headers (<lwip/...>); none of them inline
@@ -38,7 +39,7 @@
 #   control_* functions control.h declares); dedup/, tier/, ept/, delta/, devices/, api/,
 #   net/ and common/ call into none of them; lwIP calls nothing of arch/
 #   or the core, and of control/ only its port (sys_now, lwip_port_*:
-#   net/lwip_port.h); lz4 calls nothing of them.
+#   net/lwip_port.h); lz4 and zstd call nothing of them.
 # Each violation is printed with its file and line (or symbol); exit 1.
 set -u
 cd "$(dirname "$0")/.."
@@ -61,7 +62,7 @@ sources() {
 	local A=arch/$arch
 	# folder -> allowed include folders ("@arch.h" / "@upcall.h": that one file)
 	declare -A roots=(
-		[dedup]="dedup tier delta" [tier]="tier @build/lz4/src/lib/lz4.h" [ept]="ept @common/ptwalk.h" [delta]="delta"
+		[dedup]="dedup tier delta" [tier]="tier @build/lz4/src/lib/lz4.h @build/zstd/src/lib/zstd.h" [ept]="ept @common/ptwalk.h" [delta]="delta"
 		[devices]="devices include" [api]="api include"
 		[net]="net include api"
 		[common]="include common"
@@ -141,7 +142,7 @@ symbols() {
 		"$obj"/control/*) ctl_o+=("$o") ;;
 		"$obj"/dedup/*|"$obj"/tier/*|"$obj"/ept/*|"$obj"/delta/*|"$obj"/devices/*|"$obj"/api/*|"$obj"/net/*|"$obj"/common/*) port_o+=("$o") ;;
 		"$obj"/lwip/*) lwip_o+=("$o") ;;
-		"$obj"/lz4/*) lib_o+=("$o") ;;
+		"$obj"/lz4/* | "$obj"/zstd/*) lib_o+=("$o") ;;
 		esac
 	done
 	defs() { nm --defined-only -g "$@" 2>/dev/null | awk 'NF==3{print $3}' | sort -u; }
@@ -189,10 +190,10 @@ symbols() {
 			say "${o#"$obj"/}: lwIP calls $s of arch/, the core or control/ (its port is sys_now, lwip_port_*)"
 		done
 	done
-	# lz4 (tier/'s codec): nothing of arch/ or the core.
+	# lz4 and zstd (tier/'s codecs): nothing of arch/ or the core.
 	for o in "${lib_o[@]}"; do
 		for s in $(undef "$o" | cat - "$t/arch" "$t/core" | sort | uniq -d); do
-			say "${o#"$obj"/}: lz4 calls $s of arch/ or the core"
+			say "${o#"$obj"/}: a codec (lz4, zstd) calls $s of arch/ or the core"
 		done
 	done
 	rm -rf "$t"

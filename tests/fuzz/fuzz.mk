@@ -16,7 +16,7 @@
 # crash inputs to $(B)/fuzz/crashes/NAME/, logs to $(B)/fuzz/logs/.
 
 FUZZ_TARGETS ?= config elf boot_info console_cmd acpi engine engine_collide recount linux_boot devices \
-	http hypercall delta zpool lapic
+	http hypercall delta zpool lapic zstd
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 3
 FUZZ_CC := clang
@@ -31,10 +31,10 @@ fuzz_elf_SRCS         := boot/elf_check.c
 fuzz_boot_info_SRCS   := kernel/boot_info_check.c kernel/frames.c
 fuzz_console_cmd_SRCS := control/console_cmd.c common/knobs.c
 fuzz_acpi_SRCS        := kernel/acpi.c
-# (the engine with its cold tier: tier/ and lz4, $(LZ4_C) from the Makefile,
-# and its patches: delta/)
+# (the engine with its cold tier: tier/, lz4 and zstd, $(LZ4_C) and
+# $(ZSTD_C) from the Makefile, and its patches: delta/)
 FUZZ_TIER_SRCS := dedup/tier.c dedup/tier_patch.c dedup/point_walk.c tier/zpool.c tier/compress.c \
-	$(LZ4_C) delta/patch.c delta/sim.c
+	tier/zstd_page.c $(LZ4_C) $(ZSTD_C) delta/patch.c delta/sim.c
 fuzz_engine_SRCS      := dedup/page.c dedup/index.c dedup/sharers.c dedup/merge.c dedup/cow.c \
 	dedup/same.c dedup/scan.c dedup/vm.c dedup/stats.c dedup/recount.c dedup/account.c $(FUZZ_TIER_SRCS) \
 	tests/fake/fake_mem.c
@@ -75,6 +75,10 @@ fuzz_delta_SRCS       := delta/patch.c
 # The compressed tier's pool over the fake machine's frames.
 fuzz_zpool_SRCS       := tier/zpool.c tests/fake/fake_mem.c
 
+# The tier's zstd codec: hostile bytes decode into one page or fail, never
+# outside it; a page of the input round-trips.
+fuzz_zstd_SRCS        := tier/zstd_page.c $(ZSTD_C)
+
 FUZZ_BINS := $(addprefix $(B)/fuzz/fuzz_,$(FUZZ_TARGETS))
 
 # Objects rebuild when the flags change (the top-level $(B)/flags/% rule).
@@ -83,7 +87,9 @@ flags_fuzz = $(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_INC)
 
 # lz4's one warning under our set (see the Makefile's lz4 section).
 $(B)/fuzz/$(LZ4_C:.c=.o): private FUZZ_CFLAGS += $(LZ4_WARN)
-$(B)/fuzz/%.o: %.c $(B)/flags/fuzz | $(B)/.deps
+# zstd's build switches (the Makefile's zstd section).
+$(B)/fuzz/$(ZSTD_SRC)/%.o: private FUZZ_CFLAGS += $(ZSTD_FLAGS)
+$(B)/fuzz/%.o: %.c $(B)/flags/fuzz | $(B)/.deps $(LZ4_DIR)/stamp $(ZSTD_DIR)/stamp
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  FUZZCC  $<")
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_INC) -c $< -o $@
@@ -96,7 +102,7 @@ $(B)/fuzz/fuzz_$(1): $(B)/fuzz/tests/fuzz/fuzz_$(or $(fuzz_$(1)_MAIN),$(1)).o \
 	$$(Q)$$(FUZZ_CC) $$(FUZZ_SAN) -o $$@ $$^
 endef
 FUZZ_ALL := config elf boot_info console_cmd acpi engine engine_collide recount linux_boot devices \
-	http hypercall delta zpool lapic
+	http hypercall delta zpool lapic zstd
 $(foreach t,$(FUZZ_ALL),$(eval $(call fuzz_rule,$(t))))
 
 .PHONY: fuzz fuzz-build fuzz-smoke soak
