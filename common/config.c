@@ -159,6 +159,7 @@ static const struct num_key global_keys[] = {
 	{ "dedup.scanner",       0, 1,       CFG_OFF(dedup_scanner) },
 	{ "dedup.dump_point",    0, 1000000, CFG_OFF(dedup_dump_point) },
 	{ "dedup.cold_s",        1, 86400,   CFG_OFF(dedup_cold_s) },
+	{ "dedup.zstd_s",        0, 86400,   CFG_OFF(dedup_zstd_s) },
 	{ "dedup.patch",         0, 1,       CFG_OFF(dedup_patch) },
 	{ "dedup.audit",         0, 1,       CFG_OFF(dedup_audit) },
 	{ "api.linger_s",        0, 86400,   CFG_OFF(api_linger_s) },
@@ -364,7 +365,7 @@ static int parse_global(struct config *cfg, char *key, char *val,
 		return 0;
 	}
 	return fail(err, line, "unknown setting '", key,
-		    "' (known: cpus, dedup.scanner, .dump_point, .cold_s, .pool_max, .patch, .audit, net.ip, .mask, "
+		    "' (known: cpus, dedup.scanner, .dump_point, .cold_s, .zstd_s, .pool_max, .patch, .audit, net.ip, .mask, "
 		    ".gw, api.token, .linger_s, test.lwip_assert, and the knobs dedup.run, .sleep_ms, "
 		    ".merge_first_sight, .summary_scans, .max_cpu_pct, .scan_target_s, .measure_s, "
 		    ".pages_to_scan)");
@@ -581,6 +582,7 @@ int config_parse(const char *text, size_t len, struct config *cfg,
 	for (k = 0; k < KNOB_COUNT; k++)
 		cfg->knob[k] = knob_table[k].def;
 	cfg->dedup_cold_s = 120;
+	cfg->dedup_zstd_s = 300;
 	err->line = 0;
 	err->msg[0] = 0;
 

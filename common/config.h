@@ -126,6 +126,7 @@ struct config {
 	uint32_t dedup_scanner;  /* 0: between vCPU slices on the boot CPU; 1: a CPU of its own */
 	uint32_t dedup_dump_point;  /* at this measurement point, dump VMs' memory (0: never) */
 	uint32_t dedup_cold_s;      /* the cold tier: idle this long, a page is compressed */
+	uint32_t dedup_zstd_s;      /* idle this long, its lz4 object remade in zstd (0: no zstd) */
 	uint64_t dedup_pool_max;    /* the cold tier's pool at most, bytes (0: the tier off) */
 	uint32_t dedup_patch;       /* the cold tier keeps patches too (1) */
 	uint32_t dedup_audit;       /* every page checked after every full scan (1) */

@@ -99,6 +99,21 @@ static const struct stat_field {
 	  "Fused pages copied back on a write.", STAT(same_copies_write), false },
 	{ "same_pool_frames", "same_pool_frames", PROM_GAUGE,
 	  "Free frames the randomized pool holds.", STAT(same_pool_frames), false },
+	/* The cold tier (dedup/tier.c) and its second codec, zstd. */
+	{ "pages_compressed", "pages_compressed", PROM_GAUGE,
+	  "Pages held compressed (lz4 or zstd) in the cold tier's pool.", STAT(pages_compressed),
+	  false },
+	{ "pool_frames", "pool_frames", PROM_GAUGE, "Frames the cold tier's pool holds.",
+	  STAT(pool_frames), false },
+	{ "pages_zstd", "pages_zstd", PROM_GAUGE, "Of the compressed pages, those in zstd's format.",
+	  STAT(pages_zstd), false },
+	{ "zstd_bytes", "zstd_bytes", PROM_GAUGE, "Their zstd bytes.", STAT(zstd_bytes), false },
+	{ "zstd_recompressed", "zstd_recompressed_total", PROM_COUNTER,
+	  "lz4 objects of long-idle pages remade smaller in zstd.", STAT(zstd_recompressed), false },
+	{ "zstd_direct", "zstd_direct_total", PROM_COUNTER,
+	  "Cold pages lz4 could not fit in 2 KiB that zstd did.", STAT(zstd_direct), false },
+	{ "zstd_faults", "zstd_faults_total", PROM_COUNTER,
+	  "zstd pages brought back by an access.", STAT(zstd_faults), false },
 };
 #define NSTATS (sizeof(stat_fields) / sizeof(stat_fields[0]))
 

@@ -314,12 +314,13 @@ static bool report_step(void)
 		       s->self_sharing, s->inter_sharing, s->ksm_zero_pages, s->pages_compressed,
 		       (int64_t)(r->ideal.frames_saved - s->frames_saved));
 		if (s->pages_compressed || s->compressions)
-			printf("measure: cold tier: %lu pages compressed in %lu pool frames (%lu KiB of lz4: "
-			       "%lu.%02lu:1) at T, of the fleet's %lu frames; read back: %lu, %s (walked "
-			       "from T)\n", s->pages_compressed, s->pool_frames, s->compressed_bytes >> 10,
+			printf("measure: cold tier: %lu pages compressed in %lu pool frames (%lu KiB of lz4 "
+			       "and zstd: %lu.%02lu:1; %lu pages in zstd, %lu KiB) at T, of the fleet's %lu "
+			       "frames; read back: %lu, %s (walked from T)\n", s->pages_compressed,
+			       s->pool_frames, s->compressed_bytes >> 10,
 			       s->compressed_bytes ? s->pages_compressed * 4096 / s->compressed_bytes : 0,
 			       s->compressed_bytes ? s->pages_compressed * 409600 / s->compressed_bytes % 100 : 0,
-			       live_frames(s), r->tier_checked - r->patch_checked,
+			       s->pages_zstd, s->zstd_bytes >> 10, live_frames(s), r->tier_checked - r->patch_checked,
 			       r->tier_bad > r->patch_bad ? "SOME DAMAGED"
 			       : "every one decompresses to its checksum");
 		if (s->pages_patched || s->patches)

@@ -136,8 +136,14 @@ struct dedup_knobs {
 	 * 0: nothing is compressed. */
 	uint64_t pool_max_frames;
 	/* Pages compressed per dedup_scan() call at most (each costs an lz4
-	 * compression, ~10 us): 0, no bound. */
+	 * compression, ~10 us, or a zstd one): 0, no bound. */
 	uint32_t compress_per_step;
+	/* The tier's second codec, zstd (tier/zstd_page.h): a page compressed
+	 * with lz4 and not accessed for this long (its whole idle time, like
+	 * cold_ticks) is recompressed with zstd when that takes a smaller
+	 * slot, and a cold page lz4 cannot fit in 2 KiB is tried with zstd at
+	 * once.  0: zstd is never used.  Like cold_ticks, within 62 full scans. */
+	uint64_t zstd_ticks;
 	/* Patches: the similarity index is made, on the first cold page, for
 	 * this many reference candidates (64 to 128 bytes each: delta/sim.c);
 	 * 0: nothing is patched.  Read once: a later change does not resize. */
@@ -170,7 +176,7 @@ struct dedup_stats {
 	uint64_t metadata_bytes;
 	/* The cold tier. */
 	uint64_t pages_compressed;   /* held compressed now */
-	uint64_t compressed_bytes;   /* their lz4 bytes */
+	uint64_t compressed_bytes;   /* their lz4 or zstd bytes */
 	uint64_t compressed_slots;   /* the pool slot bytes they take */
 	uint64_t pool_frames;        /* frames the pool holds: pool_frames x 4096 is its cost */
 	uint64_t compressions;       /* pages compressed, all time */
@@ -180,6 +186,13 @@ struct dedup_stats {
 	uint64_t compress_enomem;    /* the pool had no room (its cap, or no frame) */
 	uint64_t fault_enomem;       /* a fault found no frame: the access waits */
 	uint64_t tier_corrupt;       /* an object failed its length or checksum */
+	/* zstd, the second codec (of pages_compressed and compressed_bytes). */
+	uint64_t pages_zstd;         /* held in zstd's format now */
+	uint64_t zstd_bytes;         /* their bytes */
+	uint64_t zstd_recompressed;  /* lz4 objects remade in zstd, all time */
+	uint64_t zstd_direct;        /* cold pages lz4 could not fit that zstd did, all time */
+	uint64_t zstd_kept;          /* lz4 objects zstd made no smaller slot of (kept as they are) */
+	uint64_t zstd_faults;        /* zstd pages brought back by an access */
 	/* Same-behaviour domains (same.c). */
 	uint64_t same_not_idle;      /* visits that found a page accessed within its last two
 	                              * scans: not considered for fusion (nothing looked up) */
@@ -213,6 +226,7 @@ struct dedup_vm_stats {
 	uint64_t compressed;     /* pages held compressed */
 	uint64_t compressed_bytes; /* the pool slot bytes they take */
 	uint64_t decompressions; /* compressed pages its accesses brought back */
+	uint64_t zstd_faults;    /* of those, kept in zstd's format */
 	bool same;               /* its domain is a same-behaviour one */
 	uint64_t patched;        /* pages held as patches (not in `compressed`) */
 	uint64_t patch_bytes;    /* the pool slot bytes they take */

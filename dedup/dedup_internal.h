@@ -143,15 +143,16 @@ _Static_assert(AGE_RING > AGE_MAX, "the scan start times cover every age a page 
 _Static_assert(((AGE_MAX | AGE_WRITE) & AGE_NOCOMP) == 0 && (AGE_MAX & AGE_WRITE) == 0,
 	       "the age's bits and its flags do not overlap");
 
-/* A pool object: this header, then `len` bytes: lz4's (COBJ_LZ4), or for
+/* A pool object: this header, then `len` bytes: lz4's (COBJ_LZ4), zstd's
+ * (COBJ_ZSTD: tier/zstd_page.h's magicless frame), or for
  * a patch (COBJ_DELTA) the reference's shared-frame id (u32) and the patch
  * (delta/delta.h's format). */
 struct cobj {
 	uint16_t len;  /* bytes after the header */
-	uint16_t kind; /* COBJ_LZ4 or COBJ_DELTA */
+	uint16_t kind; /* COBJ_LZ4, COBJ_ZSTD or COBJ_DELTA */
 	uint32_t next; /* the next page in its compressed-index chain, or DP_NIL */
 };
-enum { COBJ_LZ4 = 0, COBJ_DELTA = 1 };
+enum { COBJ_LZ4 = 0, COBJ_DELTA = 1, COBJ_ZSTD = 2 };
 _Static_assert(sizeof(struct cobj) == 8, "an 8-byte header keeps objects' payload 8-aligned");
 #define COBJ_MAX (ZPOOL_MAX_OBJECT - sizeof(struct cobj)) /* the most lz4 bytes kept */
 #define PATCH_MAX (COBJ_MAX - sizeof(uint32_t))         /* the most patch bytes kept */
@@ -169,9 +170,10 @@ struct dvm {
 	uint64_t merged;     /* its pages mapped to a shared or zero frame */
 	uint64_t self;       /* Barker's self-sharing: sum over frames of c_v - 1 */
 	uint64_t compressed; /* its pages held in the pool */
-	uint64_t cbytes;     /* their lz4 bytes */
+	uint64_t cbytes;     /* their lz4 or zstd bytes */
 	uint64_t cslots;     /* the pool slot bytes they take */
 	uint64_t faults;     /* compressed pages brought back by an access */
+	uint64_t zfaults;    /* of those, kept in zstd's format */
 	uint64_t tier_max;   /* its pages in the pool at most (dedup_vm_set_tier_max) */
 	uint64_t patched;    /* its pages held as patches (in the pool too) */
 	uint64_t pbytes;     /* their patches' bytes (the reference's id included) */
@@ -214,7 +216,9 @@ struct dedup {
 	uint64_t step_picked;     /* picked in the current dedup_scan() call */
 	int pool_full;            /* the pool refused one: no more picks until it frees one */
 	unsigned char *scratch;   /* a decompressed page (malloc'd: not for page_is_zero's SSE) */
-	unsigned char cbuf[ZPOOL_MAX_OBJECT]; /* lz4's output before it has a slot */
+	unsigned char cbuf[ZPOOL_MAX_OBJECT]; /* lz4's or zstd's output before it has a slot */
+	unsigned char *zcheck;    /* zstd's output decoded again before it is kept (malloc'd) */
+	uint64_t nzstd, zbytes;   /* pages held in zstd's format, and their bytes */
 
 	/* Same-behaviour domains (same.c): NULL until the first is made. */
 	struct same_state *same;
@@ -265,6 +269,7 @@ uint32_t sharers_unpin(struct dedup *d, uint32_t sfid);
 
 /* scan.c */
 unsigned age_class(const struct dedup *d, const struct dvm *v, uint8_t age, uint64_t scan);
+uint64_t age_idle_ticks(const struct dedup *d, const struct dvm *v, uint8_t age, uint64_t scan);
 
 /* merge.c */
 void merge_candidate(struct dedup *d, unsigned vm, uint64_t gfn, uint64_t frame, uint32_t csum);

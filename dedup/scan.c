@@ -48,20 +48,28 @@
  * full scan `scan` (the one under way for a page behind the cursor). */
 unsigned age_class(const struct dedup *d, const struct dvm *v, uint8_t age, uint64_t scan)
 {
+	if ((age & AGE_MAX) == 0)
+		return age & AGE_WRITE ? DEDUP_WS_WRITTEN : DEDUP_WS_READ;
+	if (d->knobs.cold_ticks && age_idle_ticks(d, v, age, scan) >= d->knobs.cold_ticks)
+		return DEDUP_WS_COLD;
+	return DEDUP_WS_IDLE;
+}
+
+/* How long the page has certainly not been accessed (0 for age 0). */
+uint64_t age_idle_ticks(const struct dedup *d, const struct dvm *v, uint8_t age, uint64_t scan)
+{
 	unsigned a = age & AGE_MAX;
 	uint64_t since;
 
 	if (a == 0)
-		return age & AGE_WRITE ? DEDUP_WS_WRITTEN : DEDUP_WS_READ;
+		return 0;
 	/* Idle since scan - a + 1 began at least (a counts visits, so that scan
 	 * is the one the VM was registered in or a later one, and AGE_RING > a),
 	 * and since the VM's registration, which counts as an access. */
 	since = d->scan_start[(scan - a + 1) % AGE_RING];
 	if (since < v->added)
 		since = v->added;
-	if (d->knobs.cold_ticks && d->now >= since && d->now - since >= d->knobs.cold_ticks)
-		return DEDUP_WS_COLD;
-	return DEDUP_WS_IDLE;
+	return d->now >= since ? d->now - since : 0;
 }
 
 /* A visit's A/D bits into the page's age (ad < 0: no A/D bits, no age); a

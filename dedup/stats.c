@@ -27,7 +27,7 @@ uint64_t dedup_metadata_bytes(const struct dedup *d)
 	{
 		struct zpool_stats z;
 		zpool_get_stats(d->pool, &z);
-		b += z.metadata_bytes + DEDUP_PAGE_SIZE; /* and the scratch page */
+		b += z.metadata_bytes + 2 * DEDUP_PAGE_SIZE; /* and the scratch and zcheck pages */
 	}
 	return b + same_metadata_bytes(d);
 }
@@ -72,6 +72,8 @@ void dedup_get_stats(const struct dedup *d, struct dedup_stats *s)
 		s->patch_bytes += d->vm[v].pbytes;
 		s->patch_slots += d->vm[v].pslots;
 	}
+	s->pages_zstd = d->nzstd;
+	s->zstd_bytes = d->zbytes;
 	s->ref_frames = d->nrefs;
 	s->ref_unmapped = d->nrefs_unmapped;
 	s->pages_unshared = d->n_state[DP_UNSTABLE];
@@ -96,7 +98,8 @@ int dedup_get_vm_stats(const struct dedup *d, unsigned vm, struct dedup_vm_stats
 	*s = (struct dedup_vm_stats){ .pages = v->npages, .zero = v->zero, .merged = v->merged,
 				      .self_sharing = v->self, .domain = v->domain,
 				      .compressed = v->compressed, .compressed_bytes = v->cslots,
-				      .decompressions = v->faults, .same = v->same,
+				      .decompressions = v->faults, .zstd_faults = v->zfaults,
+				      .same = v->same,
 				      .patched = v->patched, .patch_bytes = v->pslots,
 				      .rebuilds = v->rebuilds };
 	return 0;

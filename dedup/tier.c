@@ -59,6 +59,23 @@
  * checked and merged the same way - but that reading it means rebuilding
  * it from its reference, and dropping it releases the reference's pin.
  *
+ * zstd, the second codec (tier/zstd_page.c, with knobs.zstd_ticks).  lz4
+ * is the codec of the fault path: ~1 us to bring a page back.  zstd at
+ * level 1 takes about half lz4's bytes on guest pages and fits under 2 KiB
+ * many that lz4 cannot, for ~3.4x lz4's decompression time (docs/tier.md).
+ * So, as zram recompresses since Linux 6.2: a page kept in lz4 and still
+ * not accessed zstd_ticks after it was last (its age, which keeps counting
+ * while it is compressed: an access would have brought it back) is, at its
+ * visit, decompressed, compressed with zstd and, when zstd's object takes a
+ * smaller pool slot, swapped for it (the page stays COMPRESSED, its
+ * checksum and its place in the compressed index stay: the index chains
+ * through the objects but names pages).  When the slot would not shrink,
+ * AGE_NOCOMP marks the page so that it is not tried again until it is
+ * brought back.  And a cold page lz4 cannot fit is tried with zstd at once
+ * (step 3): it is cold, and the alternative is a whole frame.  zstd's
+ * object is decoded again and compared in full with the page before it is
+ * kept (d->zcheck): a codec's bug costs a frame, never a byte.
+ *
  * What it costs is bounded per scanner step: at most
  * knobs.compress_per_step pages are picked per dedup_scan() call, and the
  * rate governor, which measures each step's time (compressions included),
@@ -69,6 +86,26 @@
 
 #include "compress.h"
 #include "dedup_internal.h"
+#include "zstd_page.h"
+
+static void recompress(struct dedup *d, unsigned vm, uint64_t gfn);
+
+/* Whether zstd may be used (its workspaces fit: tier/zstd_page.c). */
+static int zstd_on(const struct dedup *d)
+{
+	return d->knobs.zstd_ticks && tier_zstd_ready();
+}
+
+/* zstd's bytes of page into d->cbuf, decoded again and compared in full:
+ * their length, or 0 (does not fit, or did not decode to the page). */
+static uint32_t zstd_checked(struct dedup *d, const void *page)
+{
+	uint32_t len = tier_zstd_compress(page, d->cbuf, COBJ_MAX);
+
+	if (len && (tier_zstd_decompress(d->cbuf, len, d->zcheck) || !page_equal(d->zcheck, page)))
+		return 0;
+	return len;
+}
 
 /* Whether pages may be picked now (the scanner asks once a batch). */
 int tier_on(const struct dedup *d)
@@ -117,6 +154,7 @@ void tier_flush(struct dedup *d)
 		const void *page;
 		struct cobj *o;
 		uint32_t len, h, handle;
+		uint16_t kind = COBJ_LZ4;
 
 		/* Merged at its visit (SHARED), or made writable again by a
 		 * merge whose other page had changed (NEW): nothing to do.  An
@@ -141,9 +179,12 @@ void tier_flush(struct dedup *d)
 		if (h == d->zero_csum && page_is_zero(page))
 			goto back; /* the zero frame's business, not the pool's */
 		len = tier_compress(page, d->cbuf, COBJ_MAX);
+		/* More than lz4 keeps: zstd's, if they fit. */
+		if (!len && zstd_on(d) && (len = zstd_checked(d, page)) != 0)
+			kind = COBJ_ZSTD;
 		/* A patch against a similar reference, if it takes a smaller
-		 * slot than lz4's bytes would (tier_patch.c): stored, or the
-		 * pool is full. */
+		 * slot than lz4's (or zstd's) bytes would (tier_patch.c):
+		 * stored, or the pool is full. */
 		if (patch_on(d)) {
 			int r = patch_try(d, vm, gfn, frame, page, len);
 			if (r > 0)
@@ -162,13 +203,18 @@ void tier_flush(struct dedup *d)
 			goto back;
 		}
 		o = zpool_ptr(d->pool, handle);
-		*o = (struct cobj){ .len = (uint16_t)len, .kind = COBJ_LZ4, .next = DP_NIL };
+		*o = (struct cobj){ .len = (uint16_t)len, .kind = kind, .next = DP_NIL };
 		memcpy(o + 1, d->cbuf, len);
 		tier_store(d, vm, gfn, frame, handle); /* 4, then 5 and 6 */
 		v->compressed++;
 		v->cbytes += len;
 		v->cslots += zpool_slot_size(d->pool, handle);
 		d->st.compressions++;
+		if (kind == COBJ_ZSTD) {
+			d->nzstd++;
+			d->zbytes += len;
+			d->st.zstd_direct++;
+		}
 		continue;
 back:
 		d->ops.map(d->ops.ctx, vm, gfn, frame, true); /* replaces a mapping: cannot fail */
@@ -199,6 +245,8 @@ int tier_read(struct dedup *d, unsigned vm, uint64_t gfn, void *dst)
 
 	if (!bad && o->kind == COBJ_DELTA)
 		bad = patch_read(d, p, o, dst) != 0;
+	else if (!bad && o->kind == COBJ_ZSTD)
+		bad = tier_zstd_decompress(o + 1, o->len, dst) || (uint32_t)page_hash(dst) != p->csum;
 	else if (!bad)
 		bad = o->kind != COBJ_LZ4 || tier_decompress(o + 1, o->len, dst) ||
 		      (uint32_t)page_hash(dst) != p->csum;
@@ -230,6 +278,10 @@ void tier_drop(struct dedup *d, unsigned vm, uint64_t gfn)
 		v->compressed--;
 		v->cbytes -= o->len;
 		v->cslots -= slot;
+		if (o->kind == COBJ_ZSTD) {
+			d->nzstd--;
+			d->zbytes -= o->len;
+		}
 	}
 	zpool_free(d->pool, dp_handle(p));
 	d->pool_full = 0;
@@ -237,15 +289,15 @@ void tier_drop(struct dedup *d, unsigned vm, uint64_t gfn)
 		patch_unpin(d, ref);
 }
 
-/* Pooled (vm, gfn) back on a frame of its own, read-write, NEW; *patched
- * says whether it was a patch. */
-static int fault_in(struct dedup *d, unsigned vm, uint64_t gfn, int *patched)
+/* Pooled (vm, gfn) back on a frame of its own, read-write, NEW; *kind
+ * says what its object was (COBJ_*). */
+static int fault_in(struct dedup *d, unsigned vm, uint64_t gfn, int *kind)
 {
 	struct dpage *p = &d->vm[vm].pages[gfn];
 	uint64_t nf;
 	int r;
 
-	*patched = cobj_of(d, p) && cobj_of(d, p)->kind == COBJ_DELTA;
+	*kind = cobj_of(d, p) ? cobj_of(d, p)->kind : COBJ_LZ4;
 
 	if (d->ops.frame_alloc(d->ops.ctx, &nf)) {
 		d->st.fault_enomem++;
@@ -266,7 +318,7 @@ static int fault_in(struct dedup *d, unsigned vm, uint64_t gfn, int *patched)
 
 int dedup_fault_in(struct dedup *d, unsigned vm, uint64_t gfn)
 {
-	int r, patched;
+	int r, kind;
 
 	if (vm >= DEDUP_MAX_VMS || !d->vm[vm].pages || gfn >= d->vm[vm].npages)
 		return DEDUP_EINVAL;
@@ -274,13 +326,15 @@ int dedup_fault_in(struct dedup *d, unsigned vm, uint64_t gfn)
 		return same_access(d, vm, gfn, false); /* a fused page (same.c) */
 	if (dp_state(&d->vm[vm].pages[gfn]) != DP_COMPRESSED)
 		return 0;
-	r = fault_in(d, vm, gfn, &patched);
-	if (r == 0 && patched) {
+	r = fault_in(d, vm, gfn, &kind);
+	if (r == 0 && kind == COBJ_DELTA) {
 		d->vm[vm].rebuilds++;
 		d->st.rebuilds++;
 	} else if (r == 0) {
 		d->vm[vm].faults++;
 		d->st.decompressions++;
+		d->st.zstd_faults += kind == COBJ_ZSTD;
+		d->vm[vm].zfaults += kind == COBJ_ZSTD;
 	}
 	return r;
 }
@@ -334,6 +388,48 @@ void tier_visit(struct dedup *d, unsigned vm, uint64_t gfn)
 		merge_candidate(d, vm, gfn, frame, csum);
 		return;
 	}
+	if (zstd_on(d) && cobj_of(d, p)->kind == COBJ_LZ4 && !(v->age[gfn] & AGE_NOCOMP) &&
+	    tier_on(d) && age_idle_ticks(d, v, v->age[gfn], d->st.full_scans) >= d->knobs.zstd_ticks)
+		recompress(d, vm, gfn);
+}
+
+/*
+ * lz4's object of compressed page (vm, gfn), idle for zstd_ticks, remade
+ * in zstd's format if that takes a smaller slot (see the top).  The page's
+ * state, checksum and compressed-index link stay; only its object changes.
+ */
+static void recompress(struct dedup *d, unsigned vm, uint64_t gfn)
+{
+	struct dvm *v = &d->vm[vm];
+	struct dpage *p = &v->pages[gfn];
+	uint32_t old = dp_handle(p), slot = zpool_slot_size(d->pool, old), len, handle;
+	struct cobj *o = cobj_of(d, p), *n;
+
+	d->step_picked++;
+	if (tier_read(d, vm, gfn, d->scratch))
+		return; /* damaged (counted): its fault will stop the VM */
+	len = zstd_checked(d, d->scratch);
+	if (!len || zpool_class_slot(zpool_class_of((uint32_t)sizeof(*n) + len)) >= slot) {
+		v->age[gfn] |= AGE_NOCOMP; /* not again until it is brought back */
+		d->st.zstd_kept++;
+		return;
+	}
+	if (zpool_alloc(d->pool, (uint32_t)sizeof(*n) + len, &handle)) {
+		d->pool_full = 1;
+		d->st.compress_enomem++;
+		return;
+	}
+	n = zpool_ptr(d->pool, handle);
+	o = cobj_of(d, p); /* (the pool's records may have moved, not its objects) */
+	*n = (struct cobj){ .len = (uint16_t)len, .kind = COBJ_ZSTD, .next = o->next };
+	memcpy(n + 1, d->cbuf, len);
+	v->cbytes = v->cbytes - o->len + len;
+	v->cslots = v->cslots - slot + zpool_slot_size(d->pool, handle);
+	set_state(d, p, DP_COMPRESSED, handle);
+	zpool_free(d->pool, old);
+	d->nzstd++;
+	d->zbytes += len;
+	d->st.zstd_recompressed++;
 }
 
 /* ---- readers and figures ---- */
@@ -393,9 +489,9 @@ void dedup_tier_class(const struct dedup *d, unsigned cls, struct dedup_tier_cla
  * at F frames: the compressed index, a bucket per compressed page at most
  * (< 2 per page after a doubling), old and new at once while it doubles:
  * < 3 x 4 B x P; the pool's records (zpool_metadata_max(F)); the scratch
- * page.  The page word and age byte are dedup_metadata_max()'s.
+ * and zcheck pages.  (zstd's contexts are static: tier/zstd_page.c.)  The page word and age byte are dedup_metadata_max()'s.
  */
 uint64_t dedup_tier_metadata_max(uint64_t pages, uint64_t pool_max_frames)
 {
-	return 12 * (pages + 64) + zpool_metadata_max(pool_max_frames) + DEDUP_PAGE_SIZE;
+	return 12 * (pages + 64) + zpool_metadata_max(pool_max_frames) + 2 * DEDUP_PAGE_SIZE;
 }

@@ -59,10 +59,12 @@ struct dedup *dedup_create(const struct dedup_ops *ops, const struct dedup_knobs
 	unstable_reset(d);
 	d->pool = zpool_create(&zo, knobs->pool_max_frames);
 	d->scratch = malloc(DEDUP_PAGE_SIZE); /* read by memcmp, XXH3 and lz4: any alignment */
-	if (!d->uheads || !d->pool || !d->scratch) {
+	d->zcheck = malloc(DEDUP_PAGE_SIZE);
+	if (!d->uheads || !d->pool || !d->scratch || !d->zcheck) {
 		free(d->uheads);
 		zpool_destroy(d->pool);
 		free(d->scratch);
+		free(d->zcheck);
 		free(d);
 		return NULL;
 	}
@@ -88,6 +90,7 @@ void dedup_destroy(struct dedup *d)
 	zpool_destroy(d->pool);
 	patch_free(d);
 	free(d->scratch);
+	free(d->zcheck);
 	free(d);
 }
 

@@ -191,6 +191,7 @@ int sharing_init(const struct config *cfg)
 {
 	struct dedup_knobs k = {
 		.cold_ticks = (uint64_t)cfg->dedup_cold_s * arch_time_hz(),
+		.zstd_ticks = (uint64_t)cfg->dedup_zstd_s * arch_time_hz(),
 		.pool_max_frames = cfg->dedup_pool_max / 4096,
 		.compress_per_step = TIER_PER_STEP,
 		.patch_refs_max = sharing_patch_refs_max(cfg),
@@ -217,6 +218,9 @@ int sharing_init(const struct config *cfg)
 	if (cfg->dedup_pool_max) {
 		printf("dedup: cold tier: private pages idle %u s compressed (lz4) into a pool of at most "
 		       "%lu MiB\n", cfg->dedup_cold_s, cfg->dedup_pool_max >> 20);
+		if (k.zstd_ticks)
+			printf("dedup: cold tier: pages idle %u s, and cold pages lz4 cannot fit, kept in "
+			       "zstd when that takes less\n", cfg->dedup_zstd_s);
 		if (k.patch_refs_max)
 			printf("dedup: cold tier: patches against reference frames (delta/; an index of %lu "
 			       "candidates, %lu KiB at most)\n", k.patch_refs_max,
@@ -225,6 +229,10 @@ int sharing_init(const struct config *cfg)
 		if (knobs.governed && cfg->dedup_cold_s > 62ull * knobs.v[KNOB_SCAN_TARGET_S])
 			printf("dedup: cold tier: dedup.cold_s %u is over 62 full scans of %u s: "
 			       "nothing will ever be cold\n", cfg->dedup_cold_s,
+			       knobs.v[KNOB_SCAN_TARGET_S]);
+		if (knobs.governed && cfg->dedup_zstd_s > 62ull * knobs.v[KNOB_SCAN_TARGET_S])
+			printf("dedup: cold tier: dedup.zstd_s %u is over 62 full scans of %u s: "
+			       "nothing will be recompressed with zstd\n", cfg->dedup_zstd_s,
 			       knobs.v[KNOB_SCAN_TARGET_S]);
 	}
 	hash_cost();
@@ -349,7 +357,8 @@ void sharing_cow_report(const char *prefix)
  * pages of those steps included: an upper bound). */
 static struct {
 	uint64_t faults, fault_ticks, rebuilds, rebuild_ticks;
-	uint64_t steps, step_ticks, compressed, patched, since;
+	uint64_t zfaults, zfault_ticks; /* of the faults, zstd's */
+	uint64_t steps, step_ticks, compressed, patched, recompressed, since;
 } tier_cost;
 /* And the copies on access of same-behaviour domains (whose pages the
  * tier never holds: every fault there is a copy). */
@@ -374,6 +383,10 @@ int sharing_fault_in(struct vm *vm, uint64_t gfn, bool write)
 	} else if (r == 0) {
 		tier_cost.faults++;
 		tier_cost.fault_ticks += t;
+		if (b.zstd_faults != a.zstd_faults) {
+			tier_cost.zfaults++;
+			tier_cost.zfault_ticks += t;
+		}
 	}
 	return r;
 }
@@ -448,7 +461,7 @@ static void scan_cost_report(const struct dedup_stats *st)
 uint64_t sharing_scan_step(void)
 {
 	struct dedup_stats st;
-	uint64_t t0, n, before, patches, pause, tp = 0;
+	uint64_t t0, n, before, patches, recomp, pause, tp = 0;
 	bool prof = scan_cost.done < SCAN_COST_SCANS;
 
 	dedup_get_stats(engine, &st);
@@ -465,6 +478,7 @@ uint64_t sharing_scan_step(void)
 	}
 	before = st.compressions;
 	patches = st.patches;
+	recomp = st.zstd_recompressed;
 	if (!tier_cost.since)
 		tier_cost.since = arch_time_now();
 	t0 = arch_time_now();
@@ -482,11 +496,12 @@ uint64_t sharing_scan_step(void)
 		audit_scan = st.full_scans + 1;
 		sharing_audit(&frames, vms, nvms, st.full_scans);
 	}
-	if (st.compressions != before || st.patches != patches) {
+	if (st.compressions != before || st.patches != patches || st.zstd_recompressed != recomp) {
 		tier_cost.steps++;
 		tier_cost.step_ticks += arch_time_now() - t0;
 		tier_cost.compressed += st.compressions - before;
 		tier_cost.patched += st.patches - patches;
+		tier_cost.recompressed += st.zstd_recompressed - recomp;
 	}
 	pause = 0;
 	if (knobs.governed) {
@@ -560,6 +575,11 @@ void sharing_summary(const char *when)
 		       s.pages_compressed, s.compressed_bytes >> 10, s.pool_frames, s.compressions,
 		       s.decompressions, s.tier_merges, s.compress_rejected, s.compress_enomem,
 		       s.fault_enomem, s.tier_corrupt);
+	if (s.zstd_direct + s.zstd_recompressed)
+		printf("dedup: %s: zstd: %lu of those pages in zstd (%lu KiB), %lu cold pages lz4 could not "
+		       "fit, %lu lz4 objects remade smaller, %lu left in lz4, %lu brought back\n", when,
+		       s.pages_zstd, s.zstd_bytes >> 10, s.zstd_direct, s.zstd_recompressed, s.zstd_kept,
+		       s.zstd_faults);
 	if (s.same_fused || s.same_not_idle)
 		printf("dedup: %s: same-behaviour: %lu pages fused (%lu without a twin), %lu copied on a "
 		       "read, %lu on a write (%lu TSC ticks a copy), %lu visits found a page in use, %lu "
@@ -574,9 +594,14 @@ void sharing_summary(const char *when)
 		       s.patch_bytes >> 10, s.patch_slots >> 10, s.ref_frames, s.ref_unmapped, s.patches,
 		       s.rebuilds, s.refs_made, s.patch_indexed, s.patch_tries, s.patch_encodes,
 		       s.patch_races);
-	if (tier_cost.compressed + tier_cost.patched) {
+	if (tier_cost.zfaults + tier_cost.recompressed)
+		printf("dedup: %s: zstd cost: %lu of the fault-ins zstd's, %lu TSC ticks each; %lu pages "
+		       "recompressed in the steps below\n", when, tier_cost.zfaults,
+		       tier_cost.zfaults ? tier_cost.zfault_ticks / tier_cost.zfaults : 0,
+		       tier_cost.recompressed);
+	if (tier_cost.compressed + tier_cost.patched + tier_cost.recompressed) {
 		uint64_t span = arch_time_now() - tier_cost.since;
-		uint64_t kept = tier_cost.compressed + tier_cost.patched;
+		uint64_t kept = tier_cost.compressed + tier_cost.patched + tier_cost.recompressed;
 		printf("dedup: %s: cold tier cost: %lu fault-ins, %lu TSC ticks each; %lu rebuilds, %lu "
 		       "TSC ticks each; %lu scanner steps compressed %lu and patched %lu pages in %lu "
 		       "ticks, %lu a page (with the steps' other pages), %lu.%02lu%% of one CPU's time "

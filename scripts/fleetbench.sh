@@ -22,8 +22,11 @@
 # (default 90: 180 s, past dedup.cold_s = COLD_S, default 30, and the time
 # the tier takes to compress or patch a VM's cold pages under Bochs):
 #   share, tier, patch          nokaslr, the vmlinux entered at its PVH note:
-#                               sharing only; with the cold tier (lz4); with
-#                               the tier and patches (dedup.patch)
+#                               sharing only; with the cold tier (lz4, and
+#                               zstd for pages idle dedup.zstd_s = ZSTD_S,
+#                               default 90, or lz4 cannot fit; ZSTD_S=0:
+#                               lz4 alone); with the tier and patches
+#                               (dedup.patch)
 #   kshare, ktier, kpatch       the same booted as Debian ships it: the
 #                               bzImage (vmlinuz), which unpacks itself and
 #                               places the kernel at random (KASLR on),
@@ -34,7 +37,7 @@
 #                               checking all) beside an idle VM, its time
 #                               ("integrity time S s", the guest's clock)
 #                               with sharing only, then with the tier and
-#                               patches (dedup.cold_s = 10)
+#                               patches (dedup.cold_s = 10, dedup.zstd_s = 30)
 # Results: build/fleetbench/RUN/run/console.txt and the table printed here
 # (also build/fleetbench/summary.txt).  Usage: fleetbench.sh [RUN...];
 # fleetbench.sh --report [RUN...] prints the table again from the consoles.
@@ -47,6 +50,7 @@ runs=("$@")
 ALL_RUNS=(base free kernels share tier patch kshare ktier kpatch integ integ-tier)
 [ ${#runs[@]} -gt 0 ] || runs=("${ALL_RUNS[@]}")
 COLD_S=${COLD_S:-30}
+ZSTD_S=${ZSTD_S:-90}
 POINT_ROUND=${POINT_ROUND:-90}
 K="console=ttyS0,115200 quiet nokaslr mitigations=off tsc=reliable cryptomgr.notests acpi=off noapic"
 
@@ -63,8 +67,10 @@ config() { # run -> its dedupvisor.cfg on stdout
 	kaslr "$run" && k=${K/ nokaslr/}
 	echo "cpus = $(cpus_of "$run")"
 	case $run in
-	integ-tier) echo "dedup.pool_max = 256M"; echo "dedup.cold_s = 10"; echo "dedup.patch = 1" ;;
-	*tier | *patch) echo "dedup.pool_max = 256M"; echo "dedup.cold_s = $COLD_S" ;;
+	integ-tier) echo "dedup.pool_max = 256M"; echo "dedup.cold_s = 10"; echo "dedup.zstd_s = 30"
+		echo "dedup.patch = 1" ;;
+	*tier | *patch) echo "dedup.pool_max = 256M"; echo "dedup.cold_s = $COLD_S"
+		echo "dedup.zstd_s = $ZSTD_S" ;;
 	esac
 	case $run in *patch) echo "dedup.patch = 1" ;; esac
 	case $run in integ*)
@@ -157,7 +163,7 @@ report() { # run
 	# The tier's lines of the last point (compression ratio, patches,
 	# faults while the guests ran, costs under Bochs).
 	grep -E '^measure: (cold tier|patches|cost PSS|since point [0-9]+, )' "$con" | tail -n4 | sed 's/^/  /' || true
-	grep -E '^dedup: measure: (patches|cold tier cost):' "$con" | tail -n2 | sed 's/^/  /' || true
+	grep -E '^dedup: measure: (patches|cold tier cost|zstd|zstd cost):' "$con" | tail -n4 | sed 's/^/  /' || true
 	grep -E '^\[tux1\] dedupvisor-linux: integrity (total errors|time)' "$con" | sed 's/^/  /' || true
 	# grep -c prints 0 and fails when nothing matches: under set -e that
 	# ended the whole report after its first run's clean count.

@@ -71,7 +71,8 @@ enum op {
  * a VM a gfn byte % its pages; then
  *   WRITE_PAGE(2), HV_WRITE  u8 content: % 24, 0 zero, 1-7 a shared pool,
  *                            8-11 a page never seen before; 12-13 a shared
- *                            pool, 14-15 new, both compressible; 16-23 a
+ *                            pool, 14 new, both compressible; 15 new, few
+ *                            bits a byte (zstd's); 16-23 a
  *                            variant (c >> 5) % 8 of base c % 2 (SV_OF)
  *   WRITE_BYTES  u16 offset % 4096, u8 length - 1 (% 8), the bytes
  *   SCAN         u8 pages - 1
@@ -84,7 +85,8 @@ enum op {
  *   CLOCK        u8: the clock jumps b ticks
  *   TIER         u8 cold ticks % 8 (0: nothing cold), u8 pool frames % 12,
  *                u8 compressions a scanner step % 6 (0: no bound), and its
- *                bit 7: patches off (the index stays: what is held stays)
+ *                bits 3-5: zstd's idle ticks (0: no zstd), bit 7: patches
+ *                off (the index stays: what is held stays)
  *   CEILING      u8: the VM's compressed pages at most b % 8 (255: none)
  *   FULL_SCAN, COW_BREAK, FAULT, READ, EVICT, REMOVE, KNOB: nothing more.
  * FUZZ_TRACE=1 in the environment prints each operation (to replay a crash).
@@ -119,8 +121,9 @@ static int slot_of(unsigned vm)
 }
 
 /* Content c: 0 zero, 1-7 a small pool (duplicates), 8-11 a fresh unique
- * one; 12-13 and 14-15 the same, compressible; 16-23 a variant of one of
- * two bases (nearly the same pages: patches). */
+ * one; 12-13 and 14 the same, compressible; 15 a fresh one of few bits a
+ * byte (zstd's: LE_OF, k 2 or 8); 16-23 a variant of one of two bases
+ * (nearly the same pages: patches). */
 static void make_content(uint8_t c, void *page)
 {
 	if (c % 24 >= 16) {
@@ -134,8 +137,10 @@ static void make_content(uint8_t c, void *page)
 		content(1000 + M.next_unique++, page);
 	else if (c < 14)
 		content(CZ | c, page);
-	else
+	else if (c == 14)
 		content(CZ | (1000 + M.next_unique++), page);
+	else
+		content(LE_OF(1000 + M.next_unique, M.next_unique & 1 ? 2 : 8), page), M.next_unique++;
 }
 
 static int is_compressed(unsigned vm, uint64_t g)
@@ -620,6 +625,7 @@ static void start(uint8_t setup)
 	if (setup & 4) {
 		k.cold_ticks = 2;
 		k.pool_max_frames = 8;
+		k.zstd_ticks = 4;
 	}
 	if (setup & 16)
 		k.patch_refs_max = 64; /* a small index: full buckets forget */
@@ -776,6 +782,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			uint8_t n = fz_u8(&f);
 			k->compress_per_step = n % 6;
 			k->patch_refs_max = n & 0x80 ? 0 : 64;
+			k->zstd_ticks = (n >> 3) & 7; /* 0: no zstd */
 			break;
 		}
 		case OP_CEILING: {

@@ -30,15 +30,28 @@ static inline uint64_t mix64(uint64_t x)
  * its base: 512 random words of the base (lz4 cannot fit them in 2 KiB),
  * which variant j > 0 changes in every 37th word from word j % 37 on (a
  * patch of ~150 bytes against another variant: dedup/tier_patch.c);
+ * c with LE set: LE_OF(id, k), 512 x k random bytes of an alphabet of 8
+ * (k 1..8), then zeros: few bits a byte and no long repeats, which zstd's
+ * entropy stage halves and lz4 cannot (k = 8: lz4 ~3,500 bytes, more than
+ * it keeps; zstd ~1,650; k = 2: lz4 ~980, zstd ~440: tier/zstd_page.h);
  * otherwise 512 random words, which do not compress.  Equal c, equal
  * content; different c, different content. */
 #define CZ (1ull << 40)
 #define SV (1ull << 41)
+#define LE (1ull << 42)
 #define SV_OF(base, j) (SV | (uint64_t)(base) << 8 | (uint64_t)((j) & 0xff))
+#define LE_OF(id, k) (LE | (uint64_t)(k) << 32 | (uint32_t)(id))
 static inline void content(uint64_t c, void *page)
 {
 	uint64_t *w = page;
 	unsigned head = c & CZ ? 1 + (unsigned)(c % 248) : 512, j = (unsigned)(c & 0xff);
+	if (c & LE) {
+		unsigned char *b = page;
+		unsigned n = 512 * (unsigned)((c >> 32) & 0xf);
+		for (unsigned i = 0; i < 4096; i++)
+			b[i] = i < n ? (unsigned char)('a' + (mix64((uint32_t)c * 4096ull + i) & 7)) : 0;
+		return;
+	}
 	if (c & SV) {
 		for (unsigned i = 0; i < 512; i++)
 			w[i] = mix64((c >> 8) * 512 + i);

@@ -119,7 +119,7 @@ static void test_global_errors(void **state)
 {
 	(void)state;
 	expect_error("cpus = 2\nfoo = 1\n", 2, "unknown setting 'foo'");
-	expect_error("foo = 1\n", 1, ".cold_s, .pool_max, .patch, .audit, net.ip, .mask, .gw, api.token, .linger_s");
+	expect_error("foo = 1\n", 1, ".cold_s, .zstd_s, .pool_max, .patch, .audit, net.ip, .mask, .gw, api.token, .linger_s");
 	/* The whole list fits the message: it ends with its last knob. */
 	expect_error("foo = 1\n", 1, ".measure_s, .pages_to_scan)");
 	expect_error("cpus = two", 1, "'cpus' needs a number");
@@ -155,7 +155,7 @@ static void test_fleet_keys(void **state)
 	assert_int_equal(cfg.knob[KNOB_MEASURE_S], 0); /* off unless asked for */
 }
 
-/* The cold tier's keys: dedup.cold_s, dedup.pool_max, dedup.patch, a VM's
+/* The cold tier's keys: dedup.cold_s, dedup.zstd_s, dedup.pool_max, dedup.patch, a VM's
  * compress_max. */
 static void test_tier_keys(void **state)
 {
@@ -165,10 +165,12 @@ static void test_tier_keys(void **state)
 	assert_int_equal(cfg.dedup_pool_max, 0);             /* the tier off unless asked for */
 	assert_int_equal(cfg.vm[0].compress_max, 8u << 20);  /* no ceiling: all its RAM */
 	assert_int_equal(cfg.dedup_patch, 0);                /* patches off unless asked for */
-	assert_int_equal(parse("dedup.cold_s = 20\ndedup.pool_max = 64M\ndedup.patch = 1\n"
+	assert_int_equal(cfg.dedup_zstd_s, 300);             /* zstd for pages idle 5 minutes */
+	assert_int_equal(parse("dedup.cold_s = 20\ndedup.zstd_s = 0\ndedup.pool_max = 64M\ndedup.patch = 1\n"
 			       "vm a ram=8M image=x compress_max=2M\nvm b ram=8M image=x compress_max=25%\n"
 			       "vm c ram=1036K image=x compress_max=50%\nvm d ram=8M image=x compress_max=0"), 0);
 	assert_int_equal(cfg.dedup_cold_s, 20);
+	assert_int_equal(cfg.dedup_zstd_s, 0);
 	assert_int_equal(cfg.dedup_pool_max, 64u << 20);
 	assert_int_equal(cfg.dedup_patch, 1);
 	assert_int_equal(cfg.vm[0].compress_max, 2u << 20);
@@ -180,6 +182,8 @@ static void test_tier_keys(void **state)
 	expect_error("dedup.cold_s = 0", 1, "out of range");
 	expect_error("dedup.cold_s = 86401", 1, "out of range");
 	expect_error("dedup.patch = 2", 1, "'dedup.patch' is out of range 0-1");
+	expect_error("dedup.zstd_s = 86401", 1, "'dedup.zstd_s' is out of range 0-86400");
+	expect_error("dedup.zstd_s = soon", 1, "dedup.zstd_s");
 	/* dedup.audit (kernel/sharing_audit.c): off unless asked for, 0 or 1. */
 	assert_int_equal(parse("vm a ram=8M image=x"), 0);
 	assert_int_equal(cfg.dedup_audit, 0);

@@ -83,7 +83,9 @@ static uint64_t pick_content(struct model *m)
 	if (r < 15) return 0;                 /* zero */
 	if (r < 60) return (r < 40 ? CZ : 0) | (1 + below(6)); /* a small pool: duplicates */
 	if (r < 75) return SV_OF(1 + below(3), below(12)); /* variants of a few bases */
-	return (r < 88 ? CZ : 0) | (1000 + m->next_unique++); /* unique */
+	if (r < 82) /* zstd's: half or more of lz4's bytes (k 2), or lz4 cannot fit them (k 8) */
+		return LE_OF(r < 78 ? 1 + below(4) : 1000 + m->next_unique++, below(2) ? 2 : 8);
+	return (r < 92 ? CZ : 0) | (1000 + m->next_unique++); /* unique */
 }
 
 /* Whether (s, g) maps a frame that patches pin. */
@@ -568,6 +570,7 @@ static void run_model(uint64_t seed, uint64_t ops, int ad, bool same)
 	dedup_knobs(m->f.d)->pool_max_frames = POOL_FRAMES;
 	dedup_knobs(m->f.d)->compress_per_step = 8;
 	dedup_knobs(m->f.d)->patch_refs_max = 64;
+	dedup_knobs(m->f.d)->zstd_ticks = 2 * COLD;
 	m->f.m.on_map = race_cache;
 	m->f.m.on_unmap = race_cache_unmap;
 	m->f.m.on_invalidate = race_write;
@@ -687,10 +690,17 @@ static void run_model(uint64_t seed, uint64_t ops, int ad, bool same)
 			assert_true(st.tier_merges > 0 && st.compress_rejected > 0 &&
 				    st.compress_enomem > 0 && st.fault_enomem > 0);
 			assert_true(st.patches > 1000 && st.rebuilds > 1000 && st.refs_made > 100);
+			printf("model: zstd: %llu pages lz4 could not fit, %llu lz4 objects remade smaller, "
+			       "%llu kept, %llu faulted back\n", (unsigned long long)st.zstd_direct,
+			       (unsigned long long)st.zstd_recompressed, (unsigned long long)st.zstd_kept,
+			       (unsigned long long)st.zstd_faults);
+			assert_true(st.zstd_direct > 100 && st.zstd_recompressed > 100 &&
+				    st.zstd_kept > 100 && st.zstd_faults > 100);
 			assert_true(m->ref_writes > 100 && m->ref_vm_stops > 10);
 		} else {
 			assert_int_equal(st.compressions, 0);
 			assert_int_equal(st.patches, 0);
+			assert_int_equal(st.zstd_direct + st.zstd_recompressed, 0);
 		}
 		assert_int_equal(st.tier_corrupt, 0);
 	}

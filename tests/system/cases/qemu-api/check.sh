@@ -35,7 +35,8 @@ want = ("pages_shared pages_sharing pages_unshared pages_volatile full_scans ksm
         "general_profit pages_tracked pages_scanned pages_hashed merges merge_races "
         "hash_collisions cow_breaks cow_reuses cow_enomem frames_saved self_sharing "
         "inter_sharing metadata_bytes same_not_idle same_fused same_fake_merges "
-        "same_copies_read same_copies_write same_pool_frames").split()
+        "same_copies_read same_copies_write same_pool_frames pages_compressed pool_frames "
+        "pages_zstd zstd_bytes zstd_recompressed zstd_direct zstd_faults").split()
 assert sorted(s) == sorted(want), f"keys {sorted(s)}"
 assert all(s[k] == 0 for k in want), s
 EOF
