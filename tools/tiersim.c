@@ -14,7 +14,11 @@
  *      check, map), dump "tier: engine fault-in", after which every page
  *      must read its image's bytes again.
  * The savings by mechanism come from the engine's figures before and after
- * the pass, the zero content's part from the oracle.
+ * the pass, the zero content's part from the oracle.  Then the same for
+ * zstd (tier/zstd_page.c): its sizes and CPU on the same pages (dumps
+ * "tier: zstd compress", "tier: zstd decompress"), the engine's passes
+ * with zstd on from the start ("tier: engine zstd pass") and a fault on
+ * every page again ("tier: engine zstd fault-in").
  */
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +27,7 @@
 #include "compress.h"
 #include "dedup_internal.h" /* COBJ_MAX and struct cobj: the engine's bound and header */
 #include "tiersim.h"
+#include "zstd_page.h"
 
 #define BATCH 256 /* pages compressed, then decompressed, per timed window */
 
@@ -101,12 +106,96 @@ static void codec(struct tiersim *t, const unsigned char **c, uint64_t n)
 	CALLGRIND_DUMP_STATS_AT("tier: lz4 decompress");
 }
 
+/* codec()'s measurements for zstd. */
+static void codec_zstd(struct tiersim *t, const unsigned char **c, uint64_t n)
+{
+	static unsigned char out[BATCH][ZPOOL_MAX_OBJECT], big[8192], back[4096];
+	static uint32_t len[BATCH];
+	uint64_t i, j;
+
+	for (i = 0; i < n; i++) {
+		uint32_t b = tier_zstd_compress(c[i], big, sizeof(big));
+		t->zstd_bytes += b ? b : 4096;
+		if (b && b <= COBJ_MAX) {
+			t->zfit++;
+			t->zfit_bytes += b;
+			t->zby_class[zpool_class_of(b + (uint32_t)sizeof(struct cobj))]++;
+		}
+	}
+	for (i = 0; i < n; i += BATCH) {
+		uint64_t m = n - i < BATCH ? n - i : BATCH;
+		struct cost_mark mk;
+		cost_open(&mk);
+		CALLGRIND_TOGGLE_COLLECT;
+		for (j = 0; j < m; j++)
+			len[j] = tier_zstd_compress(c[i + j], out[j], COBJ_MAX);
+		CALLGRIND_TOGGLE_COLLECT;
+		cost_close(&mk, &t->zcompress);
+	}
+	CALLGRIND_DUMP_STATS_AT("tier: zstd compress");
+	for (i = 0; i < n; i += BATCH) {
+		uint64_t m = n - i < BATCH ? n - i : BATCH;
+		struct cost_mark mk;
+		for (j = 0; j < m; j++)
+			len[j] = tier_zstd_compress(c[i + j], out[j], COBJ_MAX);
+		cost_open(&mk);
+		CALLGRIND_TOGGLE_COLLECT;
+		for (j = 0; j < m; j++)
+			if (len[j] && tier_zstd_decompress(out[j], len[j], back))
+				len[j] = 0;
+		CALLGRIND_TOGGLE_COLLECT;
+		cost_close(&mk, &t->zdecompress);
+		for (j = 0; j < m; j++)
+			if (len[j] && (tier_zstd_decompress(out[j], len[j], back) || memcmp(back, c[i + j], 4096)))
+				t->wrong++;
+	}
+	CALLGRIND_DUMP_STATS_AT("tier: zstd decompress");
+}
+
+/* A fault on every page not present, in one window (its cost); the count. */
+static uint64_t fault_all(struct dedup *d, struct fake_mem *m, unsigned nvm, const uint64_t *pages,
+			  struct tiersim *t, struct cost *cost)
+{
+	uint64_t *lst, n = 0, j;
+	struct cost_mark mk;
+	unsigned v;
+
+	lst = malloc((t->tiered.pages_compressed + t->tiered.pages_patched + t->zstd.pages_compressed +
+		      t->zstd.pages_patched + 1) * sizeof(*lst));
+	if (!lst)
+		return 0;
+	for (v = 0; v < nvm; v++)
+		for (uint64_t g = 0; g < pages[v]; g++)
+			if (!m->vm[v].ept[g].present)
+				lst[n++] = (uint64_t)v << 32 | g;
+	cost_open(&mk);
+	CALLGRIND_TOGGLE_COLLECT;
+	for (j = 0; j < n; j++)
+		t->wrong += dedup_fault_in(d, (unsigned)(lst[j] >> 32), lst[j] & 0xffffffffu) != 0;
+	CALLGRIND_TOGGLE_COLLECT;
+	cost_close(&mk, cost);
+	free(lst);
+	return n;
+}
+
+/* Every page must read its image's bytes (all present after fault_all). */
+static void check_all(struct fake_mem *m, unsigned nvm, const unsigned char *const *data,
+		      const uint64_t *pages, struct tiersim *t)
+{
+	for (unsigned v = 0; v < nvm; v++)
+		for (uint64_t g = 0; g < pages[v]; g++) {
+			const struct fake_pte *e = &m->vm[v].ept[g];
+			if (!e->present || memcmp(fake_frame_ptr(m, e->frame), data[v] + g * 4096, 4096))
+				t->wrong++;
+		}
+}
+
 int tiersim_run(struct dedup *d, struct fake_mem *m, unsigned nvm, const unsigned char *const *data,
 		const uint64_t *pages, const struct dedup_recount *o, int patch, struct tiersim *t)
 {
 	struct dedup_knobs *k = dedup_knobs(d), saved = *k;
 	const unsigned char **c;
-	uint64_t n, zpages = 0, zvms = 0, before, *lst;
+	uint64_t n, zpages = 0, zvms = 0, before;
 	struct cost_mark mk;
 	unsigned v, i;
 
@@ -124,6 +213,7 @@ int tiersim_run(struct dedup *d, struct fake_mem *m, unsigned nvm, const unsigne
 	if (!c)
 		return -1;
 	codec(t, c, n);
+	codec_zstd(t, c, n);
 	free(c);
 
 	/* The engine's pass: everything is cold (an image has no A bits). */
@@ -163,31 +253,44 @@ int tiersim_run(struct dedup *d, struct fake_mem *m, unsigned nvm, const unsigne
 
 	/* A fault on every compressed page, in one window; then every page
 	 * must read its image's bytes. */
-	lst = malloc((t->tiered.pages_compressed + t->tiered.pages_patched + 1) * sizeof(*lst));
-	if (!lst)
-		return -1;
+	t->faulted = fault_all(d, m, nvm, pages, t, &t->faults);
+	CALLGRIND_DUMP_STATS_AT("tier: engine fault-in");
+	check_all(m, nvm, data, pages, t);
+
+	/* zstd on from the start: the pages lz4 could not fit forget it (the
+	 * engine marks them until written; here zstd was off), every page
+	 * becomes cold again (a scan to age it, the clock far on), a pass
+	 * compresses, and the passes after it remake lz4's objects in zstd
+	 * (every page has idled past zstd_ticks) until nothing changes. */
 	for (v = 0; v < nvm; v++)
 		for (uint64_t g = 0; g < pages[v]; g++)
-			if (!m->vm[v].ept[g].present)
-				lst[t->faulted++] = (uint64_t)v << 32 | g;
+			d->vm[v].age[g] &= (uint8_t)~AGE_NOCOMP;
+	k->zstd_ticks = 1;
+	while (dedup_scan(d, 1u << 20) == 1u << 20)
+		;
+	dedup_clock(d, 2u << 20);
 	cost_open(&mk);
 	CALLGRIND_TOGGLE_COLLECT;
-	for (uint64_t j = 0; j < t->faulted; j++)
-		t->wrong += dedup_fault_in(d, (unsigned)(lst[j] >> 32), lst[j] & 0xffffffffu) != 0;
+	do {
+		dedup_get_stats(d, &t->zstd);
+		before = t->zstd.compressions + t->zstd.zstd_recompressed + t->zstd.patches;
+		dedup_clock(d, d->now + (1u << 20));
+		while (dedup_scan(d, 1u << 20) == 1u << 20)
+			;
+		dedup_get_stats(d, &t->zstd);
+	} while (t->zstd.compressions + t->zstd.zstd_recompressed + t->zstd.patches != before);
 	CALLGRIND_TOGGLE_COLLECT;
-	cost_close(&mk, &t->faults);
-	CALLGRIND_DUMP_STATS_AT("tier: engine fault-in");
-	free(lst);
-	for (v = 0; v < nvm; v++)
-		for (uint64_t g = 0; g < pages[v]; g++) {
-			const struct fake_pte *e = &m->vm[v].ept[g];
-			if (!e->present || memcmp(fake_frame_ptr(m, e->frame), data[v] + g * 4096, 4096))
-				t->wrong++;
-		}
+	cost_close(&mk, &t->zpass);
+	CALLGRIND_DUMP_STATS_AT("tier: engine zstd pass");
+	t->frames_zstd = dedup_frames_in_use(d);
+	t->zfaulted = fault_all(d, m, nvm, pages, t, &t->zfaults);
+	CALLGRIND_DUMP_STATS_AT("tier: engine zstd fault-in");
+	check_all(m, nvm, data, pages, t);
 	*k = saved;
 	return t->wrong ? -1 : 0;
 }
 
+static void tiersim_print_zstd(FILE *f, const struct tiersim *t, uint64_t pages);
 static double pct(uint64_t a, uint64_t b) { return b ? 100.0 * (double)a / (double)b : 0; }
 static double per_us(double s, uint64_t n) { return n ? s * 1e6 / (double)n : 0; }
 
@@ -263,6 +366,53 @@ void tiersim_print(FILE *f, const struct tiersim *t, uint64_t pages)
 		per_us(t->faults.cpu, t->faulted));
 	fprintf(f, "  read back: %llu pages faulted in%s, %llu wrong\n", (unsigned long long)t->faulted,
 		t->patch ? " (patched ones rebuilt)" : "", (unsigned long long)t->wrong);
+	tiersim_print_zstd(f, t, pages);
+}
+
+/* The zstd stage beside lz4 alone. */
+static void tiersim_print_zstd(FILE *f, const struct tiersim *t, uint64_t pages)
+{
+	const struct dedup_stats *a = &t->shared, *b = &t->tiered, *z = &t->zstd;
+	uint64_t lz_saved = b->pages_compressed + b->pages_patched - b->pool_frames - b->ref_unmapped;
+	uint64_t z_saved = z->pages_compressed + z->pages_patched - z->pool_frames - z->ref_unmapped;
+	uint64_t zpass_pages = z->compressions - b->compressions + z->zstd_recompressed +
+			       z->patches - b->patches;
+
+	fprintf(f, "  with zstd too (tier/zstd_page.c, level %u; dedup.zstd_s: as if every page had idled\n"
+		"  that long): cold pages lz4 cannot fit go to zstd, lz4's objects are remade in zstd\n"
+		"  where that takes a smaller slot:\n", TIER_ZSTD_LEVEL);
+	fprintf(f, "    compressed %llu (%llu in zstd), patched %llu, in %llu frames %8llu  %6.2f%%  "
+		"(lz4 alone %llu, %.2f%%)\n", (unsigned long long)z->pages_compressed,
+		(unsigned long long)z->pages_zstd, (unsigned long long)z->pages_patched,
+		(unsigned long long)z->pool_frames, (unsigned long long)z_saved, pct(z_saved, pages),
+		(unsigned long long)lz_saved, pct(lz_saved, pages));
+	fprintf(f, "    all                                        %12llu  %6.2f%%\n",
+		(unsigned long long)(a->frames_saved + z_saved), pct(a->frames_saved + z_saved, pages));
+	fprintf(f, "  frames in use: %llu after sharing, %llu with lz4, %llu with zstd too (%.1f MiB)\n",
+		(unsigned long long)t->frames_shared, (unsigned long long)t->frames_tiered,
+		(unsigned long long)t->frames_zstd, t->frames_zstd / 256.0);
+	fprintf(f, "  the engine: %llu cold pages lz4 could not fit kept in zstd, %llu lz4 objects remade "
+		"smaller, %llu left in lz4, %llu did not fit either\n", (unsigned long long)z->zstd_direct,
+		(unsigned long long)z->zstd_recompressed, (unsigned long long)z->zstd_kept,
+		(unsigned long long)(z->compress_rejected - b->compress_rejected));
+	fprintf(f, "  zstd on the %llu private pages: %.2f:1 all of them; %llu fit (%.1f%%; lz4 %llu): "
+		"%.2f:1 in zstd bytes (lz4 %.2f:1 on its own)\n", (unsigned long long)t->candidates,
+		t->zstd_bytes ? 4096.0 * t->candidates / t->zstd_bytes : 0, (unsigned long long)t->zfit,
+		pct(t->zfit, t->candidates), (unsigned long long)t->fit,
+		t->zfit_bytes ? 4096.0 * t->zfit / t->zfit_bytes : 0,
+		t->fit_bytes ? 4096.0 * t->fit / t->fit_bytes : 0);
+	fprintf(f, "  the share that fits each class, zstd beside lz4 (+ 8-byte header):\n"
+		"    %6s %9s %9s\n", "slot", "zstd", "lz4");
+	for (unsigned i = 0; i < ZPOOL_NCLASSES; i++)
+		if (t->zby_class[i] || t->by_class[i])
+			fprintf(f, "    %6u %9llu %9llu\n", zpool_class_slot(i),
+				(unsigned long long)t->zby_class[i], (unsigned long long)t->by_class[i]);
+	fprintf(f, "  cost per page, host CPU: zstd compress %.2f us (lz4 %.2f), decompress %.2f us "
+		"(lz4 %.2f);\n    the engine's zstd passes %.2f us per page compressed or remade, a "
+		"fault-in %.2f us\n", per_us(t->zcompress.cpu, t->candidates),
+		per_us(t->compress.cpu, t->candidates), per_us(t->zdecompress.cpu, t->zfit),
+		per_us(t->decompress.cpu, t->fit), per_us(t->zpass.cpu, zpass_pages),
+		per_us(t->zfaults.cpu, t->zfaulted));
 }
 
 void tiersim_json(FILE *f, const struct tiersim *t)
@@ -296,6 +446,24 @@ void tiersim_json(FILE *f, const struct tiersim *t)
 	cost_json(f, &t->pass);
 	fprintf(f, ", \"faults\": ");
 	cost_json(f, &t->faults);
+	fprintf(f, ", \"zstd\": {\"bytes\": %llu, \"fit\": %llu, \"fit_bytes\": %llu, \"compressed\": %llu, "
+		"\"pages_zstd\": %llu, \"zstd_bytes\": %llu, \"patched\": %llu, \"pool_frames\": %llu, "
+		"\"frames\": %llu, \"direct\": %llu, \"recompressed\": %llu, \"kept\": %llu, "
+		"\"faulted\": %llu, \"compress\": ", (unsigned long long)t->zstd_bytes,
+		(unsigned long long)t->zfit, (unsigned long long)t->zfit_bytes,
+		(unsigned long long)t->zstd.pages_compressed, (unsigned long long)t->zstd.pages_zstd,
+		(unsigned long long)t->zstd.zstd_bytes, (unsigned long long)t->zstd.pages_patched,
+		(unsigned long long)t->zstd.pool_frames, (unsigned long long)t->frames_zstd,
+		(unsigned long long)t->zstd.zstd_direct, (unsigned long long)t->zstd.zstd_recompressed,
+		(unsigned long long)t->zstd.zstd_kept, (unsigned long long)t->zfaulted);
+	cost_json(f, &t->zcompress);
+	fprintf(f, ", \"decompress\": ");
+	cost_json(f, &t->zdecompress);
+	fprintf(f, ", \"pass\": ");
+	cost_json(f, &t->zpass);
+	fprintf(f, ", \"faults\": ");
+	cost_json(f, &t->zfaults);
+	fprintf(f, "}");
 	fprintf(f, ", \"classes\": [");
 	for (unsigned i = 0; i < ZPOOL_NCLASSES; i++)
 		fprintf(f, "%s{\"slot\": %u, \"objects\": %llu, \"pool_frames\": %llu}", i ? ", " : "",

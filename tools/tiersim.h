@@ -9,6 +9,12 @@
  * Difference Engine's order - identical pages first, then compression of
  * what is left - and an upper bound on what the tier can take from a
  * running VM, whose hot pages stay as they are.
+ *
+ * Then zstd, the tier's second codec (dedup.zstd_s): the same pass again
+ * with zstd on from the start, as if every page had idled long (cold pages
+ * lz4 cannot fit go to zstd at once, and every lz4 object is remade in
+ * zstd when that takes a smaller slot), beside lz4 alone: what the second
+ * stage pays, and what it costs.
  */
 #ifndef TOOLS_TIERSIM_H
 #define TOOLS_TIERSIM_H
@@ -40,6 +46,16 @@ struct tiersim {
 	uint64_t zero_saved, zero_self, zero_inter; /* the zero content's part of the sharing */
 	int patch;                    /* patches on */
 	uint64_t index_bytes;         /* the similarity index's */
+	/* zstd alone, on the same pages (tier/zstd_page.c) */
+	uint64_t zstd_bytes;          /* all of them, no bound */
+	uint64_t zfit, zfit_bytes;    /* those within the engine's bound */
+	uint64_t zby_class[ZPOOL_NCLASSES];
+	struct cost zcompress, zdecompress;
+	/* the engine again, zstd on: its passes, then a fault on every page */
+	struct dedup_stats zstd;      /* after the passes (the stage's counters) */
+	uint64_t frames_zstd;
+	struct cost zpass, zfaults;
+	uint64_t zfaulted;
 };
 
 /* Runs the model on the converged engine d over the fake m, whose VM v

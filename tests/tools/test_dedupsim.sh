@@ -63,6 +63,30 @@ sys.exit(1 if bad or len(cls) != 1 or cls[0]["slot"] != 64 or cls[0]["objects"] 
 else
 	bad tier-known-answer "$(grep -a '"tier"' <<<"$out" | head -c 600)"
 fi
+# zstd, the second stage, known answer: e = [4 KiB of random letters of an
+# alphabet of 8] joins: lz4 cannot fit it in 2 KiB, zstd can (~1,650
+# bytes); 2 and 3 stay in lz4 (zstd makes no smaller slot of ~20 bytes),
+# r fits neither.  lz4 alone: 2 compressed, 2 rejected, 6 frames -> 5;
+# zstd too: 3 compressed (1 in zstd, kept at once), 1 rejected, 2 left in
+# lz4, and 6 -> 5 frames still: e's object takes half of a 2 KiB-class
+# pool frame of its own (the second pool frame: one class a frame); all
+# faulted back exact.
+python3 -c 'import random, sys; r = random.Random(7); sys.stdout.buffer.write(bytes(97 + r.randrange(8) for _ in range(4096)))' >"$T/e.raw"
+out=$("$SIM" --json --tier "$T/a.raw" "$T/b.raw" "$T/c.raw" "$T/r.raw" "$T/e.raw" 2>&1) || bad zstd-known-answer "exit $?"
+if python3 -c 'import json, sys
+t = json.load(sys.stdin)["tier"]
+z = t["zstd"]
+want = dict(candidates=3 + 1, fit=2, compressed=2, rejected=2, frames_shared=6, frames_tiered=5, wrong=0)
+zwant = dict(fit=3, compressed=3, pages_zstd=1, direct=1, recompressed=0, kept=2, frames=5,
+             pool_frames=2, faulted=3)
+bad = {k: (t[k], v) for k, v in want.items() if t[k] != v}
+bad.update({"zstd." + k: (z[k], v) for k, v in zwant.items() if z[k] != v})
+print(bad) if bad else None
+sys.exit(1 if bad else 0)' <<<"$out"; then
+	ok zstd-known-answer
+else
+	bad zstd-known-answer "$(grep -a '"tier"' <<<"$out" | head -c 900)"
+fi
 "$SIM" --tier "$T/a.raw" "$T/r.raw" | grep -q "every page treated as cold" && ok tier-says-all-cold ||
 	bad tier-says-all-cold "the text report does not say every page is treated as cold"
 expect_error tier-needs-ad "needs A/D bits" --tier --no-ad "$T/a.raw"
