@@ -278,9 +278,9 @@ test_zpool_SRCS := tier/zpool.c tier/compress.c $(LZ4_C) tests/fake/fake_mem.c
 # pages lz4 cannot fit in 2 KiB, are kept in zstd's format instead
 # (dedup/tier.c).  Why zstd and not our own: it is what zram recompresses
 # with since Linux 6.2 and what the kernel ships, fuzzed continuously; on
-# the corpus of idle Debian VMs at level 1 it takes half lz4's bytes and
-# fits under 2 KiB a sixth more of the pages lz4 cannot, for ~2.3x lz4's
-# compression time and ~3.4x its decompression (docs/tier.md).  Only the
+# the corpus of idle Debian VMs at level 1 it takes about half lz4's
+# bytes, and fits under 2 KiB some of the pages lz4 cannot, for ~3x lz4's
+# compression time and ~4x its decompression (docs/tier.md).  Only the
 # compressor and decompressor of lib/ (no multithreading, no legacy
 # formats, no dictionary builder), the x86 assembly off (portable C, the
 # same in every build), BMI2 not probed (no cpuid in a portable file),

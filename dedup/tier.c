@@ -62,7 +62,7 @@
  * zstd, the second codec (tier/zstd_page.c, with knobs.zstd_ticks).  lz4
  * is the codec of the fault path: ~1 us to bring a page back.  zstd at
  * level 1 takes about half lz4's bytes on guest pages and fits under 2 KiB
- * many that lz4 cannot, for ~3.4x lz4's decompression time (docs/tier.md).
+ * some that lz4 cannot, for ~4x lz4's decompression time (docs/tier.md).
  * So, as zram recompresses since Linux 6.2: a page kept in lz4 and still
  * not accessed zstd_ticks after it was last (its age, which keeps counting
  * while it is compressed: an access would have brought it back) is, at its

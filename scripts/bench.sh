@@ -65,7 +65,7 @@ if command -v valgrind >/dev/null; then
 			[ -n "$f" ] && awk -v t="$(total "$f")" -v n="$(jq "$2" "$B/dedup-callgrind.json")" \
 				'BEGIN{if (n > 0) printf "%.0f", t/n; else printf "-"}'
 		}
-		insn_tier="lz4 compress $(per "tier: lz4 compress" .tier.candidates), decompress $(per "tier: lz4 decompress" .tier.fit); the engine's pass $(per "tier: engine pass" .tier.compressed) per page compressed, a fault-in $(per "tier: engine fault-in" .tier.faulted)"
+		insn_tier="lz4 compress $(per "tier: lz4 compress" .tier.candidates), decompress $(per "tier: lz4 decompress" .tier.fit); the engine's pass $(per "tier: engine pass" .tier.compressed) per page compressed, a fault-in $(per "tier: engine fault-in" .tier.faulted); zstd compress $(per "tier: zstd compress" .tier.candidates), decompress $(per "tier: zstd decompress" .tier.zstd.fit), a fault-in with zstd on $(per "tier: engine zstd fault-in" .tier.zstd.faulted)"
 	else
 		echo "bench: no per-scan callgrind dumps (dedupsim built without valgrind/callgrind.h?)"
 	fi
@@ -201,7 +201,9 @@ echo "The cold tier on the converged corpus (dedupsim --tier: every page treated
 if [ -s "$B/dedup-callgrind.json" ] && jq -e .tier "$B/dedup-callgrind.json" >/dev/null 2>&1; then
 	jq -r '.tier | "  saved by sharing \(.shared_saved) pages (zero pages \(.zero_saved)), by compression \(.compressed - .pool_frames) more: \(.compressed) pages in \(.pool_frames) frames; \(.rejected) did not fit 2 KiB",
 	  "  lz4 \(4096 * .fit / .fit_bytes * 100 | round / 100):1 on the pages that fit, \(4096 * .candidates / .lz4_bytes * 100 | round / 100):1 on all private pages; the pool \(.compressed / .pool_frames * 100 | round / 100):1",
-	  "  frames in use \(.frames_shared) -> \(.frames_tiered) (\((100 - 100 * .frames_tiered / .frames_shared) * 10 | round / 10)% fewer)"' \
+	  "  frames in use \(.frames_shared) -> \(.frames_tiered) (\((100 - 100 * .frames_tiered / .frames_shared) * 10 | round / 10)% fewer)",
+	  "  with zstd too (dedup.zstd_s): \(.zstd.compressed) pages compressed (\(.zstd.pages_zstd) in zstd: \(.zstd.direct) lz4 could not fit, \(.zstd.recompressed) remade smaller) in \(.zstd.pool_frames) frames; frames in use \(.frames_shared) -> \(.zstd.frames) (\((100 - 100 * .zstd.frames / .frames_shared) * 10 | round / 10)% fewer)",
+	  "  zstd \(4096 * .zstd.fit / .zstd.fit_bytes * 100 | round / 100):1 on the pages it fits (\(.zstd.fit) of \(.candidates); lz4 \(.fit))"' \
 		"$B/dedup-callgrind.json"
 fi
 [ -n "${insn_tier:-}" ] && echo "  instructions per page (callgrind): $insn_tier"
