@@ -40,7 +40,7 @@ want = ("pages_shared pages_sharing pages_unshared pages_volatile full_scans ksm
 assert sorted(s) == sorted(want), f"keys {sorted(s)}"
 assert all(s[k] == 0 for k in want), s
 EOF
-ok "GET /api/stats: JSON, the 26 counters, all 0"
+ok "GET /api/stats: JSON, the 33 counters, all 0"
 
 # HEAD: the same head, no body.
 len=$(grep -i '^Content-Length:' "$out/stats.head" | tr -d '\r' | awk '{print $2}')
@@ -163,7 +163,7 @@ dvctl() { python3 "$root/tools/dvctl" "$@"; }
 dvctl "$hp" stats >"$out/dvctl.stats" 2>&1 || fail "dvctl stats: $(cat "$out/dvctl.stats")"
 grep -qE '^frames_saved +0$' "$out/dvctl.stats" || fail "dvctl stats: no row 'frames_saved 0'"
 dvctl --json "$hp" stats |
-	python3 -c 'import json, sys; s = json.load(sys.stdin); assert len(s) == 26 and not any(s.values()), s' ||
+	python3 -c 'import json, sys; s = json.load(sys.stdin); assert len(s) == 33 and not any(s.values()), s' ||
 	fail "dvctl --json stats"
 [ "$(dvctl "$hp" vms)" = "no VMs" ] || fail "dvctl vms: not 'no VMs'"
 dvctl "$hp" history 3 >"$out/dvctl.history" || fail "dvctl history 3"
