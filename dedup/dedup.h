@@ -138,6 +138,11 @@ struct dedup_knobs {
 	/* Pages compressed per dedup_scan() call at most (each costs an lz4
 	 * compression, ~10 us): 0, no bound. */
 	uint32_t compress_per_step;
+	/* Patch attempts (encoder runs, ~7 us each, up to 4 a cold page) per
+	 * dedup_scan() call at most: a cold page whose candidates the step's
+	 * attempts left cannot all cover stays as it was, for a later scan,
+	 * and no page is picked once they are spent; 0, no bound. */
+	uint32_t patch_per_step;
 	/* Patches: the similarity index is made, on the first cold page, for
 	 * this many reference candidates (64 to 128 bytes each: delta/sim.c);
 	 * 0: nothing is patched.  Read once: a later change does not resize. */

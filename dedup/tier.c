@@ -60,7 +60,8 @@
  * it from its reference, and dropping it releases the reference's pin.
  *
  * What it costs is bounded per scanner step: at most
- * knobs.compress_per_step pages are picked per dedup_scan() call, and the
+ * knobs.compress_per_step pages are picked per dedup_scan() call, at most
+ * knobs.patch_per_step patch attempts made in it (tier_patch.c), and the
  * rate governor, which measures each step's time (compressions included),
  * keeps the scanner's CPU share within its cap.
  */
@@ -74,7 +75,7 @@
 int tier_on(const struct dedup *d)
 {
 	return d->knobs.cold_ticks && d->knobs.pool_max_frames && d->ops.test_and_clear_ad &&
-	       !d->pool_full &&
+	       !d->pool_full && !patch_spent(d) &&
 	       (!d->knobs.compress_per_step || d->step_picked < d->knobs.compress_per_step);
 }
 
@@ -142,8 +143,9 @@ void tier_flush(struct dedup *d)
 			goto back; /* the zero frame's business, not the pool's */
 		len = tier_compress(page, d->cbuf, COBJ_MAX);
 		/* A patch against a similar reference, if it takes a smaller
-		 * slot than lz4's bytes would (tier_patch.c): stored, or the
-		 * pool is full. */
+		 * slot than lz4's bytes would (tier_patch.c): stored; or the
+		 * pool is full, or the step's patch attempts are spent (the
+		 * page waits for a later scan, as if never picked). */
 		if (patch_on(d)) {
 			int r = patch_try(d, vm, gfn, frame, page, len);
 			if (r > 0)
