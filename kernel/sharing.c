@@ -19,7 +19,8 @@
  * dedup.cold_s is compressed into a pool of at most pool_max; any access
  * to one exits on an EPT violation and comes back through
  * sharing_fault_in() (kernel/upcall.c).  Its work is bounded per step
- * (TIER_PER_STEP) and inside the step the governor measures.  With
+ * (TIER_PER_STEP; PATCH_PER_STEP for patch attempts) and inside the step
+ * the governor measures.  With
  * dedup.patch too, a cold page nearly the same as a reference frame is
  * kept as a patch against it (dedup/tier_patch.c), and the same fault
  * rebuilds it.
@@ -119,6 +120,22 @@ static void hash_cost(void)
  * steps.
  */
 #define TIER_PER_STEP 64
+/*
+ * Patch attempts per scanner step at most (dedup.patch).  One costs ~69,000
+ * instructions on make bench's corpus (docs/patching.md) and up to ~260,000
+ * when it fails late: a cold page tries up to 4 candidates, so the 64 pages
+ * above could make 256 attempts.  Unbounded, make bench-fleet's patch run
+ * (3 Linux VMs) had a step of 71 M instructions under Bochs (1.4 s of every
+ * CPU waiting for the lock), and bochs-linux-patch without its audit one
+ * of 16.4 M with 74 attempts; with 16, its longest was 9.6 M with 14 (the
+ * rest: the 64 picks' lz4 and keys).  16 keep the attempts within ~4 M
+ * instructions (~1 ms on hardware), the order of the 64 compressions;
+ * make bench-fleet's runs averaged ~7 attempts a step that compressed, so
+ * only a burst of newly cold pages waits, a few steps longer
+ * (dedup/tier_patch.c: a page whose candidates the attempts left cannot
+ * cover waits for its next visit, never compressed instead).
+ */
+#define PATCH_PER_STEP 16
 static struct dedup_governor gov;
 static uint64_t audit_scan; /* dedup.audit: the full scan after which to audit next, 0 off */
 static struct knob_values knobs;
@@ -193,6 +210,7 @@ int sharing_init(const struct config *cfg)
 		.cold_ticks = (uint64_t)cfg->dedup_cold_s * arch_time_hz(),
 		.pool_max_frames = cfg->dedup_pool_max / 4096,
 		.compress_per_step = TIER_PER_STEP,
+		.patch_per_step = PATCH_PER_STEP,
 		.patch_refs_max = sharing_patch_refs_max(cfg),
 	};
 	struct dedup_governor_cfg gc = { 0, 0, KNOB_STEP_MIN_PAGES, KNOB_STEP_MAX_PAGES, 0 };
@@ -451,7 +469,8 @@ static void scan_cost_report(const struct dedup_stats *st)
  * its length is what it made every other CPU wait, and the work in it says
  * which bound failed (with dedup.patch, make bench-fleet's patch run had a
  * step of 71 M emulated instructions, 1.4 s under Bochs, where the same
- * fleet without patches had none over 4 M).
+ * fleet without patches had none over 4 M: the patch attempts, which
+ * PATCH_PER_STEP now bounds).
  */
 static struct {
 	uint64_t ticks, pages, hashed, merges, compressed, encodes, patches, scans;
