@@ -144,6 +144,11 @@ struct dedup_knobs {
 	 * slot, and a cold page lz4 cannot fit in 2 KiB is tried with zstd at
 	 * once.  0: zstd is never used.  Like cold_ticks, within 62 full scans. */
 	uint64_t zstd_ticks;
+	/* Patch attempts (encoder runs, ~7 us each, up to 4 a cold page) per
+	 * dedup_scan() call at most: a cold page whose candidates the step's
+	 * attempts left cannot all cover stays as it was, for a later scan,
+	 * and no page is picked once they are spent; 0, no bound. */
+	uint32_t patch_per_step;
 	/* Patches: the similarity index is made, on the first cold page, for
 	 * this many reference candidates (64 to 128 bytes each: delta/sim.c);
 	 * 0: nothing is patched.  Read once: a later change does not resize. */

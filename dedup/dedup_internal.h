@@ -214,6 +214,7 @@ struct dedup {
 	unsigned ncold, cold_vm;
 	bool cold_unfrozen;        /* the batch's invalidate failed: none of them is frozen */
 	uint64_t step_picked;     /* picked in the current dedup_scan() call */
+	uint64_t step_encodes;    /* patch attempts in it (tier_patch.c) */
 	int pool_full;            /* the pool refused one: no more picks until it frees one */
 	unsigned char *scratch;   /* a decompressed page (malloc'd: not for page_is_zero's SSE) */
 	unsigned char cbuf[ZPOOL_MAX_OBJECT]; /* lz4's or zstd's output before it has a slot */
@@ -299,6 +300,7 @@ void tier_store(struct dedup *d, unsigned vm, uint64_t gfn, uint64_t frame, uint
 
 /* tier_patch.c */
 int patch_on(const struct dedup *d);
+int patch_spent(const struct dedup *d);
 void patch_index_shared(struct dedup *d, unsigned vm, uint64_t gfn);
 int patch_try(struct dedup *d, unsigned vm, uint64_t gfn, uint64_t frame, const void *page,
 	      uint32_t lz4_len);

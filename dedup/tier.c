@@ -77,7 +77,8 @@
  * kept (d->zcheck): a codec's bug costs a frame, never a byte.
  *
  * What it costs is bounded per scanner step: at most
- * knobs.compress_per_step pages are picked per dedup_scan() call, and the
+ * knobs.compress_per_step pages are picked per dedup_scan() call, at most
+ * knobs.patch_per_step patch attempts made in it (tier_patch.c), and the
  * rate governor, which measures each step's time (compressions included),
  * keeps the scanner's CPU share within its cap.
  */
@@ -111,7 +112,7 @@ static uint32_t zstd_checked(struct dedup *d, const void *page)
 int tier_on(const struct dedup *d)
 {
 	return d->knobs.cold_ticks && d->knobs.pool_max_frames && d->ops.test_and_clear_ad &&
-	       !d->pool_full &&
+	       !d->pool_full && !patch_spent(d) &&
 	       (!d->knobs.compress_per_step || d->step_picked < d->knobs.compress_per_step);
 }
 
@@ -184,7 +185,9 @@ void tier_flush(struct dedup *d)
 			kind = COBJ_ZSTD;
 		/* A patch against a similar reference, if it takes a smaller
 		 * slot than lz4's (or zstd's) bytes would (tier_patch.c):
-		 * stored, or the pool is full. */
+		 * stored; or the pool is full, or the step's patch attempts
+		 * are spent (the page waits for a later scan, as if never
+		 * picked). */
 		if (patch_on(d)) {
 			int r = patch_try(d, vm, gfn, frame, page, len);
 			if (r > 0)

@@ -64,10 +64,18 @@
  * faulted back, merged with a twin, or its VM removed).
  *
  * What it costs is the tier's budget: the pages picked per scanner step
- * (knobs.compress_per_step) bound the keys (~13,000 instructions a page)
- * and the patch attempts (~69,000 each, PATCH_CANDIDATES at most, a
- * candidate that a sample of its bytes shows hopeless not tried:
- * worth_a_try), and a shared frame indexed counts as a pick.
+ * (knobs.compress_per_step) bound the keys (~13,000 instructions a page),
+ * and a shared frame indexed counts as a pick; the patch attempts
+ * (~69,000 instructions each on the corpus, and up to ~260,000 for one that
+ * fails late; PATCH_CANDIDATES a page at most, a candidate that a sample of
+ * its bytes shows hopeless not tried: worth_a_try) have their own bound,
+ * knobs.patch_per_step.  Picks alone did not bound them: 64 cold pages of
+ * 4 attempts each made one step of 71 M emulated instructions (1.4 s under
+ * Bochs, every CPU waiting on the lock for it).  A page whose candidates
+ * the step's attempts left cannot all cover is given back as it was (not
+ * compressed instead: it keeps its chance of a patch) and picked again at
+ * its next visit; the first page of a step is always tried, so every step
+ * makes progress whatever the bound.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -108,6 +116,12 @@ static int worth_a_try(const unsigned char *page, const unsigned char *ref)
 int patch_on(const struct dedup *d)
 {
 	return d->knobs.patch_refs_max && !d->patch_off;
+}
+
+/* Whether this dedup_scan() call's patch attempts are spent: no more picks. */
+int patch_spent(const struct dedup *d)
+{
+	return patch_on(d) && d->knobs.patch_per_step && d->step_encodes >= d->knobs.patch_per_step;
 }
 
 /* The index, the encoder's tables and two patch buffers, made on the first
@@ -272,7 +286,8 @@ static uint32_t ref_make(struct dedup *d, unsigned rvm, uint64_t rgfn, uint64_t 
  * stored as a patch if one takes a smaller slot.  1 stored (unmapped, its
  * frame to be freed with the batch's); 0 not (and when lz4 cannot take
  * it either, the page is indexed as a reference candidate: it keeps its
- * frame); -1 the pool had no room (nothing changed).
+ * frame); -1 the pool had no room, -2 the step's attempts left cannot
+ * cover its candidates (nothing changed in either case).
  */
 int patch_try(struct dedup *d, unsigned vm, uint64_t gfn, uint64_t frame, const void *page,
 	      uint32_t lz4_len)
@@ -302,6 +317,11 @@ int patch_try(struct dedup *d, unsigned vm, uint64_t gfn, uint64_t frame, const 
 	}
 	nref = cap > DELTA_HEADER ? delta_sim_lookup_keys(d->sim, vm, gfn, keys, nkeys, refs,
 							   PATCH_CANDIDATES) : 0;
+	/* Every candidate or none: a page tried with fewer could end as
+	 * lz4's, or a worse patch, where a later step would patch it. */
+	if (nref && d->knobs.patch_per_step && d->step_encodes &&
+	    d->step_encodes + nref > d->knobs.patch_per_step)
+		return -2;
 	if (nref)
 		d->st.patch_tries++;
 	for (i = 0; i < nref; i++) {
@@ -318,6 +338,7 @@ int patch_try(struct dedup *d, unsigned vm, uint64_t gfn, uint64_t frame, const 
 			continue;
 		}
 		d->st.patch_encodes++;
+		d->step_encodes++;
 		len = delta_encode(d->dwork, page, fptr(d, c.frame), out, cap);
 		if (len <= 0)
 			continue;

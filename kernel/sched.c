@@ -493,4 +493,5 @@ void sched_report(void)
 		       ls.holds, ls.ticks, ls.longest, ls.longest_from, ls.longest_to,
 		       ls.running_longest, ls.running_from, ls.running_to, scan_longest);
 	}
+	sharing_longest_step_report();
 }

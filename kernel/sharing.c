@@ -19,7 +19,8 @@
  * dedup.cold_s is compressed into a pool of at most pool_max; any access
  * to one exits on an EPT violation and comes back through
  * sharing_fault_in() (kernel/upcall.c).  Its work is bounded per step
- * (TIER_PER_STEP) and inside the step the governor measures.  With
+ * (TIER_PER_STEP; PATCH_PER_STEP for patch attempts) and inside the step
+ * the governor measures.  With
  * dedup.patch too, a cold page nearly the same as a reference frame is
  * kept as a patch against it (dedup/tier_patch.c), and the same fault
  * rebuilds it.
@@ -119,6 +120,22 @@ static void hash_cost(void)
  * steps.
  */
 #define TIER_PER_STEP 64
+/*
+ * Patch attempts per scanner step at most (dedup.patch).  One costs ~69,000
+ * instructions on make bench's corpus (docs/patching.md) and up to ~260,000
+ * when it fails late: a cold page tries up to 4 candidates, so the 64 pages
+ * above could make 256 attempts.  Unbounded, make bench-fleet's patch run
+ * (3 Linux VMs) had a step of 71 M instructions under Bochs (1.4 s of every
+ * CPU waiting for the lock), and bochs-linux-patch without its audit one
+ * of 16.4 M with 74 attempts; with 16, its longest was 9.6 M with 14 (the
+ * rest: the 64 picks' lz4 and keys).  16 keep the attempts within ~4 M
+ * instructions (~1 ms on hardware), the order of the 64 compressions;
+ * make bench-fleet's runs averaged ~7 attempts a step that compressed, so
+ * only a burst of newly cold pages waits, a few steps longer
+ * (dedup/tier_patch.c: a page whose candidates the attempts left cannot
+ * cover waits for its next visit, never compressed instead).
+ */
+#define PATCH_PER_STEP 16
 static struct dedup_governor gov;
 static uint64_t audit_scan; /* dedup.audit: the full scan after which to audit next, 0 off */
 static struct knob_values knobs;
@@ -194,6 +211,7 @@ int sharing_init(const struct config *cfg)
 		.zstd_ticks = (uint64_t)cfg->dedup_zstd_s * arch_time_hz(),
 		.pool_max_frames = cfg->dedup_pool_max / 4096,
 		.compress_per_step = TIER_PER_STEP,
+		.patch_per_step = PATCH_PER_STEP,
 		.patch_refs_max = sharing_patch_refs_max(cfg),
 	};
 	struct dedup_governor_cfg gc = { 0, 0, KNOB_STEP_MIN_PAGES, KNOB_STEP_MAX_PAGES, 0 };
@@ -289,9 +307,22 @@ int sharing_add_vm(struct vm *vm)
 	return r ? -1 : 0;
 }
 
+/*
+ * One hold of hv_lock does all of it, O(the VM's pages): the engine's
+ * removal walks the pages twice (unmapping shared ones, dropping pooled
+ * objects, then the references), patch_vm_remove a third time and the
+ * similarity index whole, and the frames left are freed page by page.  On
+ * the host (tests/fake) the engine's part alone is ~12 M instructions for
+ * 32,768 pages half zero, a quarter shared, 13,740 pooled (callgrind); in
+ * bochs-linux-patch the console's `stop` of a 128 MiB Linux VM held the
+ * lock 22.5 M ticks (0.45 s under Bochs) while the other VM ran.  Not yet
+ * chunked across scanner steps as measurement points are (control/points.c):
+ * the VM would have to stay in the engine, stopped, its pages going a
+ * batch a step.  The line printed at the end says how long it held the lock.
+ */
 int sharing_remove_vm(struct vm *vm)
 {
-	uint64_t g;
+	uint64_t g, t0 = arch_time_now();
 	int r;
 
 	freeze_vm_gone(vm); /* a point holding its contents gives them up */
@@ -311,6 +342,8 @@ int sharing_remove_vm(struct vm *vm)
 			printf("vm %s: frame 0x%lx was not the VM's to free\n", vm->name, l.hpa);
 	}
 	ept_destroy(&vm->ept);
+	printf("vm %s: out of the engine, its frames freed: %lu TSC ticks in one hold of hv_lock\n",
+	       vm->name, arch_time_now() - t0);
 	return 0;
 }
 
@@ -458,13 +491,55 @@ static void scan_cost_report(const struct dedup_stats *st)
 	       scan_cost.all);
 }
 
+/*
+ * The longest scanner step and what it did (the summary's line beside
+ * hv_lock's, which times it from sched.c): a step runs under the lock, so
+ * its length is what it made every other CPU wait, and the work in it says
+ * which bound failed (with dedup.patch, make bench-fleet's patch run had a
+ * step of 71 M emulated instructions, 1.4 s under Bochs, where the same
+ * fleet without patches had none over 4 M: the patch attempts, which
+ * PATCH_PER_STEP now bounds).
+ */
+static struct {
+	uint64_t ticks, pages, hashed, merges, compressed, recompressed, encodes, patches, scans;
+	bool audited;
+} longest;
+
+static void longest_step(uint64_t ticks, const struct dedup_stats *a, const struct dedup_stats *b,
+			 bool audited)
+{
+	if (ticks <= longest.ticks)
+		return;
+	longest.ticks = ticks;
+	longest.pages = b->pages_scanned - a->pages_scanned;
+	longest.hashed = b->pages_hashed - a->pages_hashed;
+	longest.merges = b->merges - a->merges;
+	longest.compressed = b->compressions - a->compressions;
+	longest.recompressed = b->zstd_recompressed - a->zstd_recompressed;
+	longest.encodes = b->patch_encodes - a->patch_encodes;
+	longest.patches = b->patches - a->patches;
+	longest.scans = b->full_scans - a->full_scans;
+	longest.audited = audited;
+}
+
+void sharing_longest_step_report(void)
+{
+	printf("summary: the longest scanner step: %lu TSC ticks: %lu pages visited (%lu hashed), %lu "
+	       "merges, %lu pages compressed (%lu more remade in zstd), %lu patch attempts (%lu "
+	       "patches)%s%s\n", longest.ticks, longest.pages, longest.hashed, longest.merges,
+	       longest.compressed, longest.recompressed, longest.encodes,
+	       longest.patches, longest.scans ? "; a full scan ended in it" : "",
+	       longest.audited ? "; the audit ran in it (dedup.audit)" : "");
+}
+
 uint64_t sharing_scan_step(void)
 {
-	struct dedup_stats st;
-	uint64_t t0, n, before, patches, recomp, pause, tp = 0;
-	bool prof = scan_cost.done < SCAN_COST_SCANS;
+	struct dedup_stats st, st0;
+	uint64_t t0, n, before, patches, recomp, pause, tp = 0, tstep = arch_time_now();
+	bool prof = scan_cost.done < SCAN_COST_SCANS, audited = false;
 
 	dedup_get_stats(engine, &st);
+	st0 = st;
 	if (prof) {
 		if (!scan_cost.under_way) {
 			memset(&ctx.cost, 0, sizeof(ctx.cost));
@@ -495,6 +570,7 @@ uint64_t sharing_scan_step(void)
 	if (audit_scan && st.full_scans >= audit_scan) { /* dedup.audit: a full scan is done */
 		audit_scan = st.full_scans + 1;
 		sharing_audit(&frames, vms, nvms, st.full_scans);
+		audited = true;
 	}
 	if (st.compressions != before || st.patches != patches || st.zstd_recompressed != recomp) {
 		tier_cost.steps++;
@@ -518,6 +594,7 @@ uint64_t sharing_scan_step(void)
 			scan_cost.done++;
 		}
 	}
+	longest_step(arch_time_now() - tstep, &st0, &st, audited);
 	return pause;
 }
 

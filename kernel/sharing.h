@@ -76,6 +76,8 @@ void *sharing_private_page(struct vm *vm, uint64_t gpa);
  * Returns the ticks to pause before the next step: the governor's, or 0 at
  * the fixed rate (sched.c's CPU cap paces it). */
 uint64_t sharing_scan_step(void);
+/* One summary line: the longest step, and the work it did. */
+void sharing_longest_step_report(void);
 /* The scanner's knobs (common/knobs.h), owned here.  sharing_knob_set
  * sets one with what it implies (pages_to_scan: the fixed rate;
  * scan_target_s: the governor, its measurements kept) and applies it to

@@ -14,27 +14,17 @@
  * routes PCI interrupts through an ACPI _PRT that differs from the
  * Interrupt Line, needs the MADT and _PRT read first: not done here.
  *
- * Registers: IOREGSEL at base + 0 selects, IOWIN at base + 0x10 reads and
- * writes the selected one; entry n is registers 0x10 + 2n (low: vector,
- * delivery and trigger modes, mask) and 0x11 + 2n (high: destination in
- * bits 24-31).
+ * Registers: IOREGSEL selects, IOWIN reads and writes the selected one;
+ * entry n is IOREDTBL(n) (low: vector, delivery and trigger modes, mask)
+ * and IOREDTBL(n) + 1 (high: destination in bits 24-31).  Their names and
+ * bits are the datasheet's, in i82093aa.h.
  */
 #include <stdio.h>
 
 #include "cpu.h"
+#include "i82093aa.h"
 #include "ioapic.h"
 #include "paging.h"
-
-#define IOAPIC_BASE        0xFEC00000ull
-#define IOAPIC_MMIO_SIZE   0x20
-#define IOREGSEL           0x00
-#define IOWIN              0x10
-#define IOAPIC_VER         0x01
-#define IOAPIC_VER_MAX_SHIFT 16 /* bits 16-23: the highest entry's index */
-#define IOAPIC_REDTBL(n)   (0x10 + 2 * (n))
-#define IOAPIC_RTE_LEVEL   (1u << 15)
-#define IOAPIC_RTE_MASKED  (1u << 16)
-#define IOAPIC_RTE_DEST_SHIFT 24  /* of the high half */
 
 static volatile uint32_t *regs;
 
@@ -56,15 +46,15 @@ int ioapic_route_level(unsigned gsi, uint8_t vector, uint32_t apic_id)
 	unsigned max;
 
 	if (!regs)
-		regs = paging_map_uncached(IOAPIC_BASE, IOAPIC_MMIO_SIZE);
+		regs = paging_map_uncached(IOAPIC_DEFAULT_BASE, IOAPIC_WINDOW_SIZE);
 	if (!regs) {
-		printf("ioapic: 0x%llx is not mapped\n", IOAPIC_BASE);
+		printf("ioapic: 0x%llx is not mapped\n", IOAPIC_DEFAULT_BASE);
 		return -1;
 	}
-	ver = ioapic_read(IOAPIC_VER);
-	max = (ver >> IOAPIC_VER_MAX_SHIFT) & 0xFF;
+	ver = ioapic_read(IOAPICVER);
+	max = (ver >> IOAPICVER_MRE_SHIFT) & IOAPICVER_MRE_MASK;
 	if (ver == 0xFFFFFFFFu || max == 0) {
-		printf("ioapic: none answers at 0x%llx (version register 0x%x)\n", IOAPIC_BASE, ver);
+		printf("ioapic: none answers at 0x%llx (version register 0x%x)\n", IOAPIC_DEFAULT_BASE, ver);
 		return -1;
 	}
 	if (gsi > max || apic_id > 0xFF) {
@@ -72,14 +62,14 @@ int ioapic_route_level(unsigned gsi, uint8_t vector, uint32_t apic_id)
 		return -1;
 	}
 	/* Masked while the halves change, then unmasked: never half a route. */
-	ioapic_write(IOAPIC_REDTBL(gsi), IOAPIC_RTE_MASKED);
-	ioapic_write(IOAPIC_REDTBL(gsi) + 1, apic_id << IOAPIC_RTE_DEST_SHIFT);
-	ioapic_write(IOAPIC_REDTBL(gsi), vector | IOAPIC_RTE_LEVEL);
+	ioapic_write(IOREDTBL(gsi), IOREDTBL_MASK);
+	ioapic_write(IOREDTBL(gsi) + 1, apic_id << IOREDTBL_DEST_SHIFT);
+	ioapic_write(IOREDTBL(gsi), vector | IOREDTBL_TRIGGER_LEVEL);
 	return 0;
 }
 
 void ioapic_mask(unsigned gsi)
 {
 	if (regs)
-		ioapic_write(IOAPIC_REDTBL(gsi), ioapic_read(IOAPIC_REDTBL(gsi)) | IOAPIC_RTE_MASKED);
+		ioapic_write(IOREDTBL(gsi), ioapic_read(IOREDTBL(gsi)) | IOREDTBL_MASK);
 }

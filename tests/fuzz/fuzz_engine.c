@@ -84,8 +84,9 @@ enum op {
  *   RACE         u8: a race 1 in (b % 5) chances, 0 none
  *   CLOCK        u8: the clock jumps b ticks
  *   TIER         u8 cold ticks % 8 (0: nothing cold), u8 pool frames % 12,
- *                u8 compressions a scanner step % 6 (0: no bound), and its
- *                bits 3-5: zstd's idle ticks (0: no zstd), bit 7: patches
+ *                u8 compressions a scanner step % 6 (0: no bound), its
+ *                bits 3-4: patch attempts a step (0: no bound), bits 5-6:
+ *                zstd's idle ticks (0: no zstd), and its bit 7: patches
  *                off (the index stays: what is held stays)
  *   CEILING      u8: the VM's compressed pages at most b % 8 (255: none)
  *   FULL_SCAN, COW_BREAK, FAULT, READ, EVICT, REMOVE, KNOB: nothing more.
@@ -781,8 +782,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			k->pool_max_frames = fz_u8(&f) % 12;
 			uint8_t n = fz_u8(&f);
 			k->compress_per_step = n % 6;
+			k->patch_per_step = (n >> 3) & 3;
 			k->patch_refs_max = n & 0x80 ? 0 : 64;
-			k->zstd_ticks = (n >> 3) & 7; /* 0: no zstd */
+			k->zstd_ticks = (n >> 5) & 3; /* 0: no zstd */
 			break;
 		}
 		case OP_CEILING: {

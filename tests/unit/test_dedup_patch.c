@@ -8,7 +8,9 @@
  * lz4 keeps what it makes smaller; no reference across domains; a damaged
  * patch or reference is refused; the pool out of room changes nothing; a
  * patched page still merges with a twin; the figures (PSS with references
- * divided among mappings and pins, frames in use) add up.
+ * divided among mappings and pins, frames in use) add up; the attempts per
+ * scanner step are bounded, a page over the bound waits as it was, and the
+ * end is the same.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -618,6 +620,79 @@ static void test_accounting(void **state)
 	fix_fini(&f);
 }
 
+/*
+ * The attempts per step are bounded (knobs.patch_per_step): 24 cold pages,
+ * each like another VM's incompressible page, make one attempt each; with
+ * a bound of B no dedup_scan() call makes more than B (the first page of a
+ * call is tried whatever B is), a page left for later stays as it was
+ * (mapped writable, neither compressed nor marked incompressible), and the
+ * end is the unbounded engine's: every page patched against its own
+ * reference, the same frames.
+ */
+#define BOUNDED_N 24
+
+static void bounded_run(unsigned bound, uint64_t *most, uint64_t *calls, uint64_t *frames)
+{
+	static uint64_t a[BOUNDED_N], b[BOUNDED_N];
+	struct fix f;
+	uint64_t e;
+
+	for (unsigned k = 0; k < BOUNDED_N; k++) {
+		a[k] = SIM(k + 1, 0);
+		b[k] = SIM(k + 1, 3);
+	}
+	patch_init(&f, 256, 16);
+	dedup_knobs(f.d)->patch_per_step = bound;
+	assert_int_equal(add_vm(&f, 0, a, BOUNDED_N, 0), 0);
+	assert_int_equal(add_vm(&f, 1, b, BOUNDED_N, 0), 0);
+	*most = *calls = 0;
+	while (st(&f).pages_patched < BOUNDED_N) {
+		assert_true(++*calls < 100);
+		dedup_clock(f.d, ++now);
+		e = st(&f).patch_encodes;
+		dedup_scan(f.d, 100); /* the 48 pages: one full scan a call */
+		e = st(&f).patch_encodes - e;
+		if (e > *most)
+			*most = e;
+		if (bound)
+			assert_true(e <= (bound > 4 ? bound : 4));
+		for (unsigned g = 0; g < BOUNDED_N; g++) {
+			if (pooled(&f, 1, g, COBJ_DELTA))
+				continue;
+			assert_int_equal(dp_state(&f.d->vm[1].pages[g]) == DP_COMPRESSED, 0);
+			assert_true(f.m.vm[1].ept[g].present && f.m.vm[1].ept[g].writable);
+			assert_false(f.d->vm[1].age[g] & AGE_NOCOMP);
+		}
+	}
+	assert_int_equal(st(&f).patches, BOUNDED_N);
+	assert_int_equal(st(&f).patch_encodes, BOUNDED_N);
+	assert_int_equal(st(&f).refs_made, BOUNDED_N);
+	assert_int_equal(st(&f).pages_compressed, 0);
+	for (unsigned g = 0; g < BOUNDED_N; g++) {
+		assert_int_equal(ref_of(&f, 1, g), dp_index(&f.d->vm[0].pages[g]));
+		assert_true(holds(&f, 1, g, b[g]));
+	}
+	patches_beat_lz4(&f, 1, b, BOUNDED_N);
+	frames_agree(&f);
+	*frames = fake_frames_in_use(&f.m);
+	fix_fini(&f);
+}
+
+static void test_attempts_per_step(void **state)
+{
+	uint64_t most, calls, frames, most0, calls0, frames0;
+	(void)state;
+	bounded_run(0, &most0, &calls0, &frames0);
+	assert_int_equal(most0, BOUNDED_N); /* unbounded: all in one call */
+	bounded_run(5, &most, &calls, &frames);
+	assert_int_equal(most, 5);
+	assert_true(calls > calls0); /* the burst spread over more steps */
+	assert_int_equal(frames, frames0);
+	bounded_run(1, &most, &calls, &frames); /* progress below a page's candidates */
+	assert_int_equal(most, 1);
+	assert_int_equal(frames, frames0);
+}
+
 /* Off unless asked for; a VM's pool ceiling counts its patches. */
 static void test_off_and_ceiling(void **state)
 {
@@ -660,6 +735,7 @@ int main(void)
 		cmocka_unit_test(test_patched_page_merges),
 		cmocka_unit_test(test_accounting),
 		cmocka_unit_test(test_off_and_ceiling),
+		cmocka_unit_test(test_attempts_per_step),
 	};
 	return cmocka_run_group_tests_name("dedup_patch", tests, NULL, NULL);
 }
