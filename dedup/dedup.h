@@ -144,6 +144,10 @@ struct dedup_knobs {
 	 * slot, and a cold page lz4 cannot fit in 2 KiB is tried with zstd at
 	 * once.  0: zstd is never used.  Like cold_ticks, within 62 full scans. */
 	uint64_t zstd_ticks;
+	/* zstd compressions (each with an lz4 decode before and a zstd decode
+	 * after: ~4x an lz4 compression) per dedup_scan() call at most: pages
+	 * over it wait for a later call, unmarked; 0, no bound. */
+	uint32_t zstd_per_step;
 	/* Patch attempts (encoder runs, ~7 us each, up to 4 a cold page) per
 	 * dedup_scan() call at most: a cold page whose candidates the step's
 	 * attempts left cannot all cover stays as it was, for a later scan,

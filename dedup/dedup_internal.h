@@ -215,6 +215,7 @@ struct dedup {
 	bool cold_unfrozen;        /* the batch's invalidate failed: none of them is frozen */
 	uint64_t step_picked;     /* picked in the current dedup_scan() call */
 	uint64_t step_encodes;    /* patch attempts in it (tier_patch.c) */
+	uint64_t step_zstd;       /* zstd compressions in it (tier.c) */
 	int pool_full;            /* the pool refused one: no more picks until it frees one */
 	unsigned char *scratch;   /* a decompressed page (malloc'd: not for page_is_zero's SSE) */
 	unsigned char cbuf[ZPOOL_MAX_OBJECT]; /* lz4's or zstd's output before it has a slot */

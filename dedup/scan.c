@@ -144,6 +144,7 @@ uint64_t dedup_scan(struct dedup *d, uint64_t n)
 		return 0;
 	d->step_picked = 0;
 	d->step_encodes = 0;
+	d->step_zstd = 0;
 	if (d->pool)
 		zpool_set_max(d->pool, d->knobs.pool_max_frames);
 	while (done < n) {

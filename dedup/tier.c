@@ -78,7 +78,8 @@
  *
  * What it costs is bounded per scanner step: at most
  * knobs.compress_per_step pages are picked per dedup_scan() call, at most
- * knobs.patch_per_step patch attempts made in it (tier_patch.c), and the
+ * knobs.patch_per_step patch attempts made in it (tier_patch.c) and
+ * knobs.zstd_per_step zstd compressions, and the
  * rate governor, which measures each step's time (compressions included),
  * keeps the scanner's CPU share within its cap.
  */
@@ -95,6 +96,12 @@ static void recompress(struct dedup *d, unsigned vm, uint64_t gfn);
 static int zstd_on(const struct dedup *d)
 {
 	return d->knobs.zstd_ticks && tier_zstd_ready();
+}
+
+/* Whether this dedup_scan() call's zstd compressions are spent. */
+static int zstd_spent(const struct dedup *d)
+{
+	return d->knobs.zstd_per_step && d->step_zstd >= d->knobs.zstd_per_step;
 }
 
 /* zstd's bytes of page into d->cbuf, decoded again and compared in full:
@@ -180,9 +187,16 @@ void tier_flush(struct dedup *d)
 		if (h == d->zero_csum && page_is_zero(page))
 			goto back; /* the zero frame's business, not the pool's */
 		len = tier_compress(page, d->cbuf, COBJ_MAX);
-		/* More than lz4 keeps: zstd's, if they fit. */
-		if (!len && zstd_on(d) && (len = zstd_checked(d, page)) != 0)
-			kind = COBJ_ZSTD;
+		/* More than lz4 keeps: zstd's, if they fit (when the step's
+		 * zstd compressions are spent, the page waits for a later
+		 * visit, not marked as one that fits neither). */
+		if (!len && zstd_on(d)) {
+			if (zstd_spent(d))
+				goto back;
+			d->step_zstd++;
+			if ((len = zstd_checked(d, page)) != 0)
+				kind = COBJ_ZSTD;
+		}
 		/* A patch against a similar reference, if it takes a smaller
 		 * slot than lz4's (or zstd's) bytes would (tier_patch.c):
 		 * stored; or the pool is full, or the step's patch attempts
@@ -392,7 +406,7 @@ void tier_visit(struct dedup *d, unsigned vm, uint64_t gfn)
 		return;
 	}
 	if (zstd_on(d) && cobj_of(d, p)->kind == COBJ_LZ4 && !(v->age[gfn] & AGE_NOCOMP) &&
-	    tier_on(d) && age_idle_ticks(d, v, v->age[gfn], d->st.full_scans) >= d->knobs.zstd_ticks)
+	    tier_on(d) && !zstd_spent(d) && age_idle_ticks(d, v, v->age[gfn], d->st.full_scans) >= d->knobs.zstd_ticks)
 		recompress(d, vm, gfn);
 }
 
@@ -409,6 +423,7 @@ static void recompress(struct dedup *d, unsigned vm, uint64_t gfn)
 	struct cobj *o = cobj_of(d, p), *n;
 
 	d->step_picked++;
+	d->step_zstd++;
 	if (tier_read(d, vm, gfn, d->scratch))
 		return; /* damaged (counted): its fault will stop the VM */
 	len = zstd_checked(d, d->scratch);

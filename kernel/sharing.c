@@ -136,6 +136,15 @@ static void hash_cost(void)
  * cover waits for its next visit, never compressed instead).
  */
 #define PATCH_PER_STEP 16
+/*
+ * zstd compressions per scanner step at most (dedup.zstd_s).  One is an
+ * lz4 decode, a zstd compression and a zstd decode to check it: ~16 us on
+ * this machine (make bench), ~4.5x an lz4 compression.  Bounded only by
+ * TIER_PER_STEP, make bench-fleet's tier run (3 Linux VMs) had steps of
+ * 23 M instructions under Bochs while lz4 objects were remade; 8 keep a
+ * step's zstd work within ~2x the 64 lz4 compressions above.
+ */
+#define ZSTD_PER_STEP 8
 static struct dedup_governor gov;
 static uint64_t audit_scan; /* dedup.audit: the full scan after which to audit next, 0 off */
 static struct knob_values knobs;
@@ -212,6 +221,7 @@ int sharing_init(const struct config *cfg)
 		.pool_max_frames = cfg->dedup_pool_max / 4096,
 		.compress_per_step = TIER_PER_STEP,
 		.patch_per_step = PATCH_PER_STEP,
+		.zstd_per_step = ZSTD_PER_STEP,
 		.patch_refs_max = sharing_patch_refs_max(cfg),
 	};
 	struct dedup_governor_cfg gc = { 0, 0, KNOB_STEP_MIN_PAGES, KNOB_STEP_MAX_PAGES, 0 };

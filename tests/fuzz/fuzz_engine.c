@@ -83,7 +83,8 @@ enum op {
  *   EXHAUST      u8 b: b % 4 frames to allocate for 1 + (b >> 2) % 32 ops
  *   RACE         u8: a race 1 in (b % 5) chances, 0 none
  *   CLOCK        u8: the clock jumps b ticks
- *   TIER         u8 cold ticks % 8 (0: nothing cold), u8 pool frames % 12,
+ *   TIER         u8 cold ticks % 8 (0: nothing cold) and its bits 3-4: zstd
+ *                compressions a step (0: no bound), u8 pool frames % 12,
  *                u8 compressions a scanner step % 6 (0: no bound), its
  *                bits 3-4: patch attempts a step (0: no bound), bits 5-6:
  *                zstd's idle ticks (0: no zstd), and its bit 7: patches
@@ -778,7 +779,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case OP_TIER: {
 			struct dedup_knobs *k = dedup_knobs(M.f.d);
-			k->cold_ticks = fz_u8(&f) % 8;
+			uint8_t cb = fz_u8(&f);
+			k->cold_ticks = cb % 8;
+			k->zstd_per_step = (cb >> 3) & 3; /* 0: no bound */
 			k->pool_max_frames = fz_u8(&f) % 12;
 			uint8_t n = fz_u8(&f);
 			k->compress_per_step = n % 6;

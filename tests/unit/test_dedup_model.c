@@ -571,6 +571,7 @@ static void run_model(uint64_t seed, uint64_t ops, int ad, bool same)
 	dedup_knobs(m->f.d)->compress_per_step = 8;
 	dedup_knobs(m->f.d)->patch_refs_max = 64;
 	dedup_knobs(m->f.d)->zstd_ticks = 2 * COLD;
+	dedup_knobs(m->f.d)->zstd_per_step = same ? 0 : 3; /* waits, and no bound */
 	/* 2 patch attempts a step, below a page's 4 candidates, so pages wait
 	 * for later steps (tier_patch.c); with a same-behaviour domain (the
 	 * other run with A/D bits, which the tier needs) no bound. */

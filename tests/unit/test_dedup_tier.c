@@ -528,6 +528,35 @@ static void test_zstd_recompresses_long_idle(void **state)
 	fix_fini(&f);
 }
 
+/* knobs.zstd_per_step bounds a scanner call's zstd work: pages over it
+ * wait, unmarked (not rejected), and all get their turn. */
+static void test_zstd_per_step(void **state)
+{
+	static const uint64_t c[] = { LE_OF(11, 2), LE_OF(12, 2), LE_OF(13, 2), LE_OF(14, 8),
+				      LE_OF(15, 8), LE_OF(16, 2) };
+	struct fix f;
+	uint64_t last = 0;
+	(void)state;
+	tier_init(&f, 64, 16);
+	dedup_knobs(f.d)->zstd_ticks = 3;
+	dedup_knobs(f.d)->zstd_per_step = 1;
+	assert_int_equal(fix_add_vm(&f, 0, c, 6, 0), 0); /* 6 pages: one dedup_scan() a full scan */
+	for (unsigned i = 0; i < 12; i++) {
+		uint64_t done;
+		scans(&f, 1);
+		done = st(&f).zstd_direct + st(&f).zstd_recompressed + st(&f).zstd_kept;
+		assert_true(done - last <= 1);
+		last = done;
+	}
+	assert_int_equal(st(&f).zstd_direct, 2);
+	assert_int_equal(st(&f).zstd_recompressed, 4);
+	assert_int_equal(st(&f).compress_rejected, 0); /* none was marked for waiting */
+	assert_int_equal(st(&f).pages_zstd, 6);
+	for (unsigned i = 0; i < 6; i++)
+		assert_true(fix_reads(&f, 0, i, c[i]));
+	fix_fini(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -548,6 +577,7 @@ int main(void)
 		cmocka_unit_test(test_zstd_takes_what_lz4_cannot),
 		cmocka_unit_test(test_zstd_off),
 		cmocka_unit_test(test_zstd_recompresses_long_idle),
+		cmocka_unit_test(test_zstd_per_step),
 	};
 	return cmocka_run_group_tests_name("dedup_tier", tests, NULL, NULL);
 }
