@@ -107,6 +107,7 @@ ARCH_SRCS := arch/$(ARCH)/entry.S arch/$(ARCH)/isr.S arch/$(ARCH)/setup.c arch/$
 	arch/$(ARCH)/spec_ctrl.c arch/$(ARCH)/random.c
 CORE_SRCS := kernel/main.c kernel/frames.c kernel/lock.c kernel/vm.c kernel/upcall.c \
 	kernel/hypercall.c kernel/sched.c kernel/sharing.c kernel/sharing_ops.c kernel/sharing_audit.c \
+	kernel/sharing_converge.c \
 	kernel/boot_info_check.c kernel/acpi.c kernel/freeze.c \
 	kernel/test_support.c kernel/guest_out.c kernel/libc_glue.c kernel/linux_vm.c \
 	kernel/fleet.c kernel/vm_console.c kernel/console_out.c kernel/linux_smp.c

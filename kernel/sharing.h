@@ -99,6 +99,7 @@ struct vm *sharing_biggest_holder(uint64_t *held);
 void sharing_oom_report(uint64_t waiting);
 /* Prints the one-line summary of the engine's counters. */
 void sharing_summary(const char *when);
+/* sharing_converge.c: */
 /* Scans until a whole pass that began with every page a candidate or
  * shared merges nothing more; returns how many full scans that took (0
  * when no VM's memory is in the engine).  Meaningful while no vCPU runs

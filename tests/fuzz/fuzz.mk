@@ -58,7 +58,7 @@ fuzz_http_SRCS        := api/http_parse.c api/router.c api/knobs_parse.c api/res
 # by vm_create, hypercalls, guest writes through the EPT-violation entry
 # (kernel/upcall.c), the scanner and VM stops, on the frame pool and the
 # arch seam of tests/fake/fake_arch.c, with a checker of every VM's memory.
-fuzz_hypercall_SRCS   := kernel/hypercall.c kernel/vm.c kernel/sharing.c kernel/sharing_ops.c kernel/sharing_audit.c \
+fuzz_hypercall_SRCS   := kernel/hypercall.c kernel/vm.c kernel/sharing.c kernel/sharing_ops.c kernel/sharing_audit.c kernel/sharing_converge.c \
 	kernel/upcall.c kernel/freeze.c kernel/frames.c kernel/test_support.c kernel/guest_out.c kernel/vm_console.c \
 	devices/vplatform.c devices/portbus.c devices/pic8259.c devices/pit8254.c devices/uart16550.c \
 	devices/rtc_cmos.c \
