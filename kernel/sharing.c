@@ -656,7 +656,7 @@ void sharing_summary(const char *when)
 	       s.self_sharing, s.inter_sharing, s.cow_breaks, s.cow_reuses, s.pages_volatile, s.merges,
 	       s.merge_races, ctx.invalidations, frames.nfree >> 8);
 	if (s.compressions)
-		printf("dedup: %s: cold tier: %lu pages compressed (%lu KiB of lz4 in %lu pool frames), "
+		printf("dedup: %s: cold tier: %lu pages compressed (%lu KiB of lz4 and zstd in %lu pool frames), "
 		       "%lu compressions, %lu faulted back, %lu merged with a twin, %lu did not fit, "
 		       "%lu found the pool full, %lu faults waited for a frame, %lu damaged\n", when,
 		       s.pages_compressed, s.compressed_bytes >> 10, s.pool_frames, s.compressions,
