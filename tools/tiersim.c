@@ -57,99 +57,62 @@ static const unsigned char **candidates(struct fake_mem *m, unsigned nvm, const 
 	return c;
 }
 
-static void codec(struct tiersim *t, const unsigned char **c, uint64_t n)
+/* One codec's figures (lz4's or zstd's fields of struct tiersim). */
+struct codec_run {
+	uint32_t (*compress)(const void *page, void *out, uint32_t cap);
+	int (*decompress)(const void *in, uint32_t len, void *page);
+	const char *dump_compress, *dump_decompress; /* callgrind's dump names */
+	uint64_t *bytes, *fit, *fit_bytes, *by_class;
+	struct cost *ccost, *dcost;
+};
+
+static void codec(struct tiersim *t, const struct codec_run *r, const unsigned char **c, uint64_t n)
 {
 	static unsigned char out[BATCH][ZPOOL_MAX_OBJECT], big[8192], back[4096];
 	static uint32_t len[BATCH];
 	uint64_t i, j;
 
-	/* Sizes, unbounded: the ratio of everything, and the classes. */
+	/* Sizes, unbounded: the ratio of everything (a page that does not
+	 * compress at all counts whole), and the classes. */
 	for (i = 0; i < n; i++) {
-		uint32_t b = tier_compress(c[i], big, sizeof(big));
-		t->lz4_bytes += b;
+		uint32_t b = r->compress(c[i], big, sizeof(big));
+		*r->bytes += b ? b : 4096;
 		if (b && b <= COBJ_MAX) {
-			t->fit++;
-			t->fit_bytes += b;
-			t->by_class[zpool_class_of(b + (uint32_t)sizeof(struct cobj))]++;
+			(*r->fit)++;
+			*r->fit_bytes += b;
+			r->by_class[zpool_class_of(b + (uint32_t)sizeof(struct cobj))]++;
 		}
 	}
-	t->candidates = n;
-	/* The CPU, as the engine compresses (its bound stops lz4 early on
-	 * what will not fit), in batches: then their decompressions. */
+	/* The CPU, as the engine compresses (its bound stops the codec early
+	 * on what will not fit), in batches: then their decompressions. */
 	for (i = 0; i < n; i += BATCH) {
 		uint64_t m = n - i < BATCH ? n - i : BATCH;
 		struct cost_mark mk;
 		cost_open(&mk);
 		CALLGRIND_TOGGLE_COLLECT;
 		for (j = 0; j < m; j++)
-			len[j] = tier_compress(c[i + j], out[j], COBJ_MAX);
+			len[j] = r->compress(c[i + j], out[j], COBJ_MAX);
 		CALLGRIND_TOGGLE_COLLECT;
-		cost_close(&mk, &t->compress);
+		cost_close(&mk, r->ccost);
 	}
-	CALLGRIND_DUMP_STATS_AT("tier: lz4 compress");
+	CALLGRIND_DUMP_STATS_AT(r->dump_compress);
 	for (i = 0; i < n; i += BATCH) {
 		uint64_t m = n - i < BATCH ? n - i : BATCH;
 		struct cost_mark mk;
 		for (j = 0; j < m; j++)
-			len[j] = tier_compress(c[i + j], out[j], COBJ_MAX);
+			len[j] = r->compress(c[i + j], out[j], COBJ_MAX);
 		cost_open(&mk);
 		CALLGRIND_TOGGLE_COLLECT;
 		for (j = 0; j < m; j++)
-			if (len[j] && tier_decompress(out[j], len[j], back))
+			if (len[j] && r->decompress(out[j], len[j], back))
 				len[j] = 0; /* cannot happen: counted below as wrong */
 		CALLGRIND_TOGGLE_COLLECT;
-		cost_close(&mk, &t->decompress);
+		cost_close(&mk, r->dcost);
 		for (j = 0; j < m; j++) /* outside the window: every byte came back */
-			if (len[j] && (tier_decompress(out[j], len[j], back) || memcmp(back, c[i + j], 4096)))
+			if (len[j] && (r->decompress(out[j], len[j], back) || memcmp(back, c[i + j], 4096)))
 				t->wrong++;
 	}
-	CALLGRIND_DUMP_STATS_AT("tier: lz4 decompress");
-}
-
-/* codec()'s measurements for zstd. */
-static void codec_zstd(struct tiersim *t, const unsigned char **c, uint64_t n)
-{
-	static unsigned char out[BATCH][ZPOOL_MAX_OBJECT], big[8192], back[4096];
-	static uint32_t len[BATCH];
-	uint64_t i, j;
-
-	for (i = 0; i < n; i++) {
-		uint32_t b = tier_zstd_compress(c[i], big, sizeof(big));
-		t->zstd_bytes += b ? b : 4096;
-		if (b && b <= COBJ_MAX) {
-			t->zfit++;
-			t->zfit_bytes += b;
-			t->zby_class[zpool_class_of(b + (uint32_t)sizeof(struct cobj))]++;
-		}
-	}
-	for (i = 0; i < n; i += BATCH) {
-		uint64_t m = n - i < BATCH ? n - i : BATCH;
-		struct cost_mark mk;
-		cost_open(&mk);
-		CALLGRIND_TOGGLE_COLLECT;
-		for (j = 0; j < m; j++)
-			len[j] = tier_zstd_compress(c[i + j], out[j], COBJ_MAX);
-		CALLGRIND_TOGGLE_COLLECT;
-		cost_close(&mk, &t->zcompress);
-	}
-	CALLGRIND_DUMP_STATS_AT("tier: zstd compress");
-	for (i = 0; i < n; i += BATCH) {
-		uint64_t m = n - i < BATCH ? n - i : BATCH;
-		struct cost_mark mk;
-		for (j = 0; j < m; j++)
-			len[j] = tier_zstd_compress(c[i + j], out[j], COBJ_MAX);
-		cost_open(&mk);
-		CALLGRIND_TOGGLE_COLLECT;
-		for (j = 0; j < m; j++)
-			if (len[j] && tier_zstd_decompress(out[j], len[j], back))
-				len[j] = 0;
-		CALLGRIND_TOGGLE_COLLECT;
-		cost_close(&mk, &t->zdecompress);
-		for (j = 0; j < m; j++)
-			if (len[j] && (tier_zstd_decompress(out[j], len[j], back) || memcmp(back, c[i + j], 4096)))
-				t->wrong++;
-	}
-	CALLGRIND_DUMP_STATS_AT("tier: zstd decompress");
+	CALLGRIND_DUMP_STATS_AT(r->dump_decompress);
 }
 
 /* A fault on every page not present, in one window (its cost); the count. */
@@ -212,8 +175,18 @@ int tiersim_run(struct dedup *d, struct fake_mem *m, unsigned nvm, const unsigne
 	c = candidates(m, nvm, pages, &n);
 	if (!c)
 		return -1;
-	codec(t, c, n);
-	codec_zstd(t, c, n);
+	{
+		const struct codec_run lz4 = { tier_compress, tier_decompress, "tier: lz4 compress",
+					       "tier: lz4 decompress", &t->lz4_bytes, &t->fit,
+					       &t->fit_bytes, t->by_class, &t->compress, &t->decompress };
+		const struct codec_run zstd = { tier_zstd_compress, tier_zstd_decompress,
+						"tier: zstd compress", "tier: zstd decompress",
+						&t->zstd_bytes, &t->zfit, &t->zfit_bytes, t->zby_class,
+						&t->zcompress, &t->zdecompress };
+		t->candidates = n;
+		codec(t, &lz4, c, n);
+		codec(t, &zstd, c, n);
+	}
 	free(c);
 
 	/* The engine's pass: everything is cold (an image has no A bits). */
