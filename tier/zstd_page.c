@@ -22,7 +22,8 @@
  * little as 1 byte is left (ZSTD_decompressMultiFrame: the loop wants
  * ZSTD_startingInputLength() bytes, 1 when magicless, then reads 4 to look
  * for a skippable frame), up to 3 bytes past the input; our fuzzer found
- * it.  So the input is copied into a buffer with zeros after it, and zstd
+ * it (later zstd reads the magic number only in the zstd1 format, with 4
+ * bytes left).  So the input is copied into a buffer with zeros after it, and zstd
  * reads only what we own; a 4 KiB page always takes more than 3 bytes.
  */
 #define ZSTD_STATIC_LINKING_ONLY
