@@ -262,10 +262,9 @@ int tier_read(struct dedup *d, unsigned vm, uint64_t gfn, void *dst)
 
 	if (!bad && o->kind == COBJ_DELTA)
 		bad = patch_read(d, p, o, dst) != 0;
-	else if (!bad && o->kind == COBJ_ZSTD)
-		bad = tier_zstd_decompress(o + 1, o->len, dst) || (uint32_t)page_hash(dst) != p->csum;
 	else if (!bad)
-		bad = o->kind != COBJ_LZ4 || tier_decompress(o + 1, o->len, dst) ||
+		bad = (o->kind == COBJ_ZSTD ? tier_zstd_decompress(o + 1, o->len, dst)
+		       : o->kind != COBJ_LZ4 || tier_decompress(o + 1, o->len, dst)) ||
 		      (uint32_t)page_hash(dst) != p->csum;
 	if (bad) {
 		d->st.tier_corrupt++;
@@ -406,7 +405,8 @@ void tier_visit(struct dedup *d, unsigned vm, uint64_t gfn)
 		return;
 	}
 	if (zstd_on(d) && cobj_of(d, p)->kind == COBJ_LZ4 && !(v->age[gfn] & AGE_NOCOMP) &&
-	    tier_on(d) && !zstd_spent(d) && age_idle_ticks(d, v, v->age[gfn], d->st.full_scans) >= d->knobs.zstd_ticks)
+	    tier_on(d) && !zstd_spent(d) &&
+	    age_idle_ticks(d, v, v->age[gfn], d->st.full_scans) >= d->knobs.zstd_ticks)
 		recompress(d, vm, gfn);
 }
 
@@ -420,7 +420,7 @@ static void recompress(struct dedup *d, unsigned vm, uint64_t gfn)
 	struct dvm *v = &d->vm[vm];
 	struct dpage *p = &v->pages[gfn];
 	uint32_t old = dp_handle(p), slot = zpool_slot_size(d->pool, old), len, handle;
-	struct cobj *o = cobj_of(d, p), *n;
+	struct cobj *o, *n;
 
 	d->step_picked++;
 	d->step_zstd++;
@@ -438,7 +438,7 @@ static void recompress(struct dedup *d, unsigned vm, uint64_t gfn)
 		return;
 	}
 	n = zpool_ptr(d->pool, handle);
-	o = cobj_of(d, p); /* (the pool's records may have moved, not its objects) */
+	o = cobj_of(d, p); /* after the alloc: the pool's records may have moved */
 	*n = (struct cobj){ .len = (uint16_t)len, .kind = COBJ_ZSTD, .next = o->next };
 	memcpy(n + 1, d->cbuf, len);
 	v->cbytes = v->cbytes - o->len + len;
@@ -507,7 +507,8 @@ void dedup_tier_class(const struct dedup *d, unsigned cls, struct dedup_tier_cla
  * at F frames: the compressed index, a bucket per compressed page at most
  * (< 2 per page after a doubling), old and new at once while it doubles:
  * < 3 x 4 B x P; the pool's records (zpool_metadata_max(F)); the scratch
- * and zcheck pages.  (zstd's contexts are static: tier/zstd_page.c.)  The page word and age byte are dedup_metadata_max()'s.
+ * and zcheck pages (zstd's contexts are static: tier/zstd_page.c).  The
+ * page word and age byte are dedup_metadata_max()'s.
  */
 uint64_t dedup_tier_metadata_max(uint64_t pages, uint64_t pool_max_frames)
 {
